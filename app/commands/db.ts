@@ -1,0 +1,46 @@
+import type { Command } from '#app/commands/command';
+import { CommandError } from '#app/commands/command';
+import { withContext } from '#app/commands/runtime';
+import { createMigrator } from '#app/db/migrate';
+
+export const command: Command = {
+  name: 'db',
+  summary: 'database migrations: upgrade, downgrade, status',
+  usage: 'upgrade | downgrade [--steps N | --all] | status',
+  options: { steps: { type: 'string' }, all: { type: 'boolean' } },
+  help: [
+    'upgrade     apply every pending migration (safe to run twice, or twice at once)',
+    'downgrade   revert the last migration (--steps N: the last N; --all: every one)',
+    'status      list applied and pending migrations',
+  ],
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }, io) {
+    const action = positionals[0];
+    if (!['upgrade', 'downgrade', 'status'].includes(action)) throw new CommandError(`unknown db action "${action}" (upgrade, downgrade or status)`);
+    let steps = 1;
+    if (values.all) steps = Infinity;
+    else if (values.steps !== undefined) {
+      steps = Number(values.steps);
+      if (!Number.isInteger(steps) || steps < 1) throw new CommandError(`--steps must be a whole number of at least 1, not "${values.steps}"`);
+    }
+    await withContext(async (ctx) => {
+      const migrator = await createMigrator(ctx.db);
+      try {
+        if (action === 'upgrade') {
+          const applied = await migrator.upgrade((name) => io.out(`applied ${name}`));
+          io.out(applied.length ? `${applied.length} migration(s) applied; the database is up to date.` : 'Nothing to apply; the database is up to date.');
+        } else if (action === 'downgrade') {
+          const reverted = await migrator.downgrade(steps, (name) => io.out(`reverted ${name}`));
+          io.out(reverted.length ? `${reverted.length} migration(s) reverted.` : 'Nothing to revert.');
+        } else {
+          const { executed, pending } = await migrator.status();
+          for (const name of executed) io.out(`[x] ${name}`);
+          for (const name of pending) io.out(`[ ] ${name}`);
+          io.out(pending.length ? `${pending.length} pending: run ./manage.ts db upgrade` : `Up to date (${executed.length} applied, schema ${ctx.db.schema}).`);
+        }
+      } finally {
+        await migrator.close();
+      }
+    });
+  },
+};

@@ -1,0 +1,81 @@
+// manage.ts dispatch: parse argv, find the command, run it. A user error
+// prints one line to stderr and exits 1; an unknown command or option prints
+// the usage and exits 1.
+import { parseArgs } from 'node:util';
+import { SettingsError } from '#app/config';
+import { CommandError, type Command, type CommandIO } from '#app/commands/command';
+import { DatabaseUnreachableError } from '#app/db/connection';
+import { EmbeddedDatabaseError } from '#app/db/embedded';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
+import { command as createSuperuser } from '#app/commands/create-superuser';
+import { command as db } from '#app/commands/db';
+import { command as importDemo } from '#app/commands/import-demo';
+import { command as runserver } from '#app/commands/runserver';
+import { command as serve } from '#app/commands/serve';
+import { command as start } from '#app/commands/start';
+
+export const commands: Command[] = [db, createSuperuser, runserver, serve, start, importDemo];
+
+const USER_ERRORS = [CommandError, SettingsError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
+
+export function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'usage: ./manage.ts COMMAND [OPTIONS]   (./manage.ts COMMAND --help for details)',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return [`usage: ./manage.ts ${c.name} ${c.usage}`.trimEnd(), '', c.summary, ...(c.help?.length ? ['', ...c.help.map((l) => `  ${l}`)] : [])].join('\n');
+}
+
+export function defaultIO(): CommandIO {
+  return {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    stdin: process.stdin,
+    stdout: process.stdout,
+  };
+}
+
+export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    io.out(usage());
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`unknown command "${name}"\n${usage()}`);
+    return 1;
+  }
+  if (rest.includes('--help')) {
+    io.out(commandHelp(cmd));
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: cmd.options ?? {}, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.err(`${(err as Error).message.split('\n')[0]}\nusage: ./manage.ts ${cmd.name} ${cmd.usage}`);
+    return 1;
+  }
+  const { min, max } = cmd.positionals ?? { min: 0, max: 0 };
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    io.err(`${parsed.positionals.length < min ? 'missing' : 'unexpected'} argument\nusage: ./manage.ts ${cmd.name} ${cmd.usage}`);
+    return 1;
+  }
+  try {
+    return (await cmd.run(parsed as never, io)) ?? 0;
+  } catch (err) {
+    if (USER_ERRORS.some((E) => err instanceof E)) {
+      io.err(`error: ${(err as Error).message.split('\n')[0]}`);
+      return 1;
+    }
+    throw err;
+  }
+}

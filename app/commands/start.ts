@@ -1,0 +1,47 @@
+import type { Command } from '#app/commands/command';
+import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase } from '#app/commands/runtime';
+import { importDemo } from '#app/commands/import-demo';
+import { parsePort, serveUntilSignal } from '#app/commands/runserver';
+
+export const command: Command = {
+  name: 'start',
+  summary: 'first-run path of `npm start`: migrate, first superuser, demo data, serve',
+  usage: '[-h HOST] [-p PORT]',
+  options: { host: { type: 'string', short: 'h' }, port: { type: 'string', short: 'p' } },
+  help: [
+    'Brings up the database (embedded when DATABASE_URL is not set), applies',
+    'migrations, creates the first superuser when there is none (from',
+    'ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD, else with a generated password',
+    'printed once), loads demo data into an empty database, then serves.',
+  ],
+  positionals: { min: 0, max: 0 },
+  async run({ values }, io) {
+    const settings = settingsOrExit();
+    const host = (values.host as string | undefined) ?? settings.server.host;
+    const port = parsePort(values.port, settings.server.port);
+    const ctx = await openContext(settings);
+    try {
+      const applied = await upgradeDatabase(ctx);
+      if (applied.length) io.out(`Applied ${applied.length} migration(s).`);
+      const first = await ensureFirstSuperuser(ctx, true);
+      const demo = await importDemo(ctx);
+      if (demo.created) io.out(`Loaded demo data: ${demo.summary}.`);
+      await serveUntilSignal(ctx, host, port, (server) => {
+        io.out('');
+        io.out(`  Orbis is running at ${server.url}/`);
+        if (first?.generatedPassword) {
+          io.out(`  Sign in as ${first.email} with password ${first.generatedPassword}`);
+          io.out('  (shown once; change it under Admin → Users, or run ./manage.ts create-superuser)');
+        } else if (first) {
+          io.out(`  Sign in as ${first.email} with the password from ORBIS_ADMIN_PASSWORD.`);
+        } else {
+          io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
+        }
+        io.out('');
+      });
+    } catch (err) {
+      await ctx.close().catch(() => undefined);
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,289 @@
+// Settings: conf/defaults.yaml → conf/local.yaml → environment, in that order.
+// Loaded once at start, validated (an invalid value stops the start with one
+// line naming the setting), then frozen. This is the only module that reads
+// process.env: everything else receives a Settings object.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+export type Environment = 'development' | 'production' | 'test';
+
+export interface Settings {
+  readonly env: Environment;
+  readonly root: string;
+  readonly varDir: string;
+  readonly server: { readonly host: string; readonly port: number; readonly publicUrl: string | null };
+  readonly database: {
+    readonly url: string | null;
+    readonly schema: string;
+    readonly poolMax: number;
+    readonly embedded: { readonly dir: string; readonly port: number };
+  };
+  readonly broker: { readonly url: string | null };
+  readonly cache: { readonly servers: readonly string[] };
+  readonly mail: { readonly url: string | null; readonly from: string };
+  readonly secretKey: string;
+  readonly mediaRoot: string;
+  readonly timeZone: string;
+  readonly serve: { readonly workers: number; readonly maxRequests: number };
+  readonly auth: {
+    readonly sessionHours: number;
+    readonly throttle: {
+      readonly windowMinutes: number;
+      readonly perAccountAndIp: number;
+      readonly perIp: number;
+      readonly perAccountUntrusted: number;
+    };
+  };
+  readonly admin: { readonly email: string | null; readonly password: string | null };
+  readonly log: { readonly level: string; readonly pretty: boolean };
+}
+
+/** A setting that cannot be used. The message is one line naming the setting. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(
+  // compiled output lives in dist/app: step out of dist as well
+  path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []));
+
+type Env = Record<string, string | undefined>;
+type Tree = Record<string, unknown>;
+
+export interface LoadOptions {
+  /** Environment variables; defaults to process.env. */
+  env?: Env;
+  /** Project root holding conf/ and var/. */
+  root?: string;
+  /** Values applied after the environment (tests). */
+  overrides?: Tree;
+}
+
+const ENV_MAP: ReadonlyArray<[string, string]> = [
+  ['DATABASE_URL', 'database.url'],
+  ['DATABASE_SCHEMA', 'database.schema'],
+  ['AMQP_URL', 'broker.url'],
+  ['MEMCACHED_SERVERS', 'cache.servers'],
+  ['SMTP_URL', 'mail.url'],
+  ['SECRET_KEY', 'secretKey'],
+  ['MEDIA_ROOT', 'mediaRoot'],
+  ['PORT', 'server.port'],
+  ['HOST', 'server.host'],
+  ['ORBIS_ADMIN_EMAIL', 'admin.email'],
+  ['ORBIS_ADMIN_PASSWORD', 'admin.password'],
+  ['LOG_LEVEL', 'log.level'],
+  ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
+];
+
+function readYaml(file: string): Tree {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new SettingsError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed = YAML.parse(text) as unknown;
+    if (parsed == null) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
+    return parsed as Tree;
+  } catch (err) {
+    throw new SettingsError(`${path.basename(file)}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function isTree(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Tree, over: Tree, where: string): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (!(k in base)) throw new SettingsError(`unknown setting ${where}${k} (conf/local.yaml)`);
+    out[k] = isTree(base[k]) && isTree(v) ? merge(base[k] as Tree, v, `${where}${k}.`) : v;
+  }
+  return out;
+}
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const k of keys.slice(0, -1)) {
+    node[k] = isTree(node[k]) ? { ...(node[k] as Tree) } : {};
+    node = node[k] as Tree;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function get(tree: Tree, dotted: string): unknown {
+  let node: unknown = tree;
+  for (const k of dotted.split('.')) node = isTree(node) ? node[k] : undefined;
+  return node;
+}
+
+// --- validators: each names the setting in its error -----------------------
+
+function str(tree: Tree, key: string, label = key): string {
+  const v = get(tree, key);
+  if (typeof v !== 'string' || v.trim() === '') throw new SettingsError(`invalid setting ${label}: must be a non-empty string`);
+  return v.trim();
+}
+
+function optStr(tree: Tree, key: string): string | null {
+  const v = get(tree, key);
+  if (v == null || v === '') return null;
+  if (typeof v !== 'string') throw new SettingsError(`invalid setting ${key}: must be a string`);
+  return v.trim();
+}
+
+function int(tree: Tree, key: string, min: number, max: number, label = key): number {
+  const raw = get(tree, key);
+  const n = typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function url(tree: Tree, key: string, label: string, protocols: string[]): string | null {
+  const v = optStr(tree, key);
+  if (v == null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new SettingsError(`invalid setting ${label}: not a URL (expected ${protocols[0]}//…)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new SettingsError(`invalid setting ${label}: scheme ${parsed.protocol} is not one of ${protocols.join(' ')}`);
+  }
+  return v;
+}
+
+function timeZone(tree: Tree, key: string): string {
+  const tz = str(tree, key);
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new SettingsError(`invalid setting ${key}: unknown time zone ${JSON.stringify(tz)}`);
+  }
+  return tz;
+}
+
+/** A secret kept under var/ so development sessions survive restarts. */
+function developmentSecret(varDir: string): string {
+  const file = path.join(varDir, 'secret-key');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // not yet generated
+  }
+  fs.mkdirSync(varDir, { recursive: true });
+  const key = crypto.randomBytes(32).toString('hex');
+  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export function loadSettings(options: LoadOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const root = options.root ?? projectRoot;
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new SettingsError(`invalid setting NODE_ENV: ${JSON.stringify(nodeEnv)} is not development, production or test`);
+  }
+
+  let tree = readYaml(path.join(root, 'conf', 'defaults.yaml'));
+  tree = merge(tree, readYaml(path.join(root, 'conf', 'local.yaml')), '');
+  const fromEnv = new Map<string, string>();
+  for (const [name, key] of ENV_MAP) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    fromEnv.set(key, name);
+    setPath(tree, key, key === 'cache.servers' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+  }
+  tree = options.overrides ? merge(tree, options.overrides, '') : tree;
+  const label = (key: string) => fromEnv.get(key) ?? key;
+
+  const varDir = path.join(root, 'var');
+  const env_ = nodeEnv as Environment;
+  const schema = str(tree, 'database.schema', label('database.schema'));
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new SettingsError(`invalid setting ${label('database.schema')}: ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
+  }
+  const servers = get(tree, 'cache.servers');
+  if (!Array.isArray(servers) || servers.some((s) => typeof s !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(s))) {
+    throw new SettingsError(`invalid setting ${label('cache.servers')}: expected host:port[,host:port…]`);
+  }
+  let secretKey = optStr(tree, 'secretKey');
+  if (secretKey == null) {
+    if (env_ === 'production') throw new SettingsError('missing setting SECRET_KEY: required when NODE_ENV=production');
+    secretKey = developmentSecret(varDir);
+  } else if (secretKey.length < 16) {
+    throw new SettingsError(`invalid setting ${label('secretKey')}: must be at least 16 characters`);
+  }
+  const mediaRoot = path.resolve(root, str(tree, 'mediaRoot', label('mediaRoot')));
+  const level = str(tree, 'log.level', label('log.level'));
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new SettingsError(`invalid setting ${label('log.level')}: ${JSON.stringify(level)} is not a log level`);
+  }
+  const adminEmail = optStr(tree, 'admin.email');
+  const adminPassword = optStr(tree, 'admin.password');
+  if ((adminEmail == null) !== (adminPassword == null)) {
+    throw new SettingsError('invalid setting ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD: set both or neither');
+  }
+
+  const settings: Settings = {
+    env: env_,
+    root,
+    varDir,
+    server: {
+      host: str(tree, 'server.host', label('server.host')),
+      port: int(tree, 'server.port', 0, 65535, label('server.port')),
+      publicUrl: url(tree, 'server.publicUrl', 'server.publicUrl', ['http:', 'https:']),
+    },
+    database: {
+      url: url(tree, 'database.url', label('database.url'), ['postgres:', 'postgresql:']),
+      schema,
+      poolMax: int(tree, 'database.poolMax', 1, 1000),
+      embedded: {
+        dir: path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg'),
+        port: int(tree, 'database.embedded.port', 1024, 65535),
+      },
+    },
+    broker: { url: url(tree, 'broker.url', label('broker.url'), ['amqp:', 'amqps:']) },
+    cache: { servers: servers as string[] },
+    mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
+    secretKey,
+    mediaRoot,
+    timeZone: timeZone(tree, 'timeZone'),
+    serve: {
+      workers: int(tree, 'serve.workers', 1, 256),
+      maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),
+    },
+    auth: {
+      sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),
+      throttle: {
+        windowMinutes: int(tree, 'auth.throttle.windowMinutes', 1, 24 * 60),
+        perAccountAndIp: int(tree, 'auth.throttle.perAccountAndIp', 1, 1_000_000),
+        perIp: int(tree, 'auth.throttle.perIp', 1, 1_000_000),
+        perAccountUntrusted: int(tree, 'auth.throttle.perAccountUntrusted', 1, 1_000_000),
+      },
+    },
+    admin: { email: adminEmail, password: adminPassword },
+    log: { level, pretty: env_ !== 'production' },
+  };
+  return deepFreeze(settings);
+}

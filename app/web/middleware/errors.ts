@@ -1,0 +1,44 @@
+// The one error handler: typed errors become their pages (or JSON for API
+// callers). A 500 shows the request id and, outside development, no stack.
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '#app/log';
+import { ConflictError, ForbiddenError, NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
+
+export function notFound(_req: Request, _res: Response, next: NextFunction) {
+  next(new NotFoundError('There is no page at this address.'));
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof ValidationError) return 400;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof ThrottledError) return 429;
+  const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+  // body-parser and friends: too large, malformed
+  if (typeof status === 'number' && status >= 400 && status < 500) return status;
+  return 500;
+}
+
+export function errorHandler(log: Logger, showStack: boolean) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = statusOf(err);
+    const message = status === 500 ? 'Something went wrong on our side.' : (err as Error).message || 'Bad request.';
+    if (status === 500) log.error({ err, reqId: req.id }, 'unhandled error');
+    if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    res.status(status);
+    const wantsJson = !req.accepts('html') || req.xhr || req.get('accept')?.startsWith('application/json');
+    if (wantsJson) {
+      return res.json({ error: message, status, requestId: req.id, ...(err instanceof ValidationError ? { fields: err.fields } : {}) });
+    }
+    const template = [400, 403, 404, 409, 500].includes(status) ? `errors/${status}.njk` : 'errors/400.njk';
+    res.render(template, {
+      status,
+      message,
+      fields: err instanceof ValidationError ? err.fields : {},
+      requestId: req.id,
+      stack: showStack && status === 500 ? (err as Error)?.stack : null,
+    });
+  };
+}

@@ -1,0 +1,33 @@
+// nunjucks with autoescape on: every value is escaped unless a template says
+// otherwise. Filters format times in the viewer's time zone.
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import type { Settings } from '#app/config';
+
+export function formatDateTime(value: Date | string | null | undefined, timeZone: string): string {
+  if (value == null || value === '') return '';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(d);
+}
+
+export function createTemplates(settings: Settings): nunjucks.Environment {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(settings.root, 'app', 'web', 'templates'), { noCache: settings.env === 'development' }), {
+    autoescape: true,
+    throwOnUndefined: false,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
+  env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
+  env.addGlobal('assetVersion', process.pid.toString(36));
+  return env;
+}

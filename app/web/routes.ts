@@ -1,0 +1,31 @@
+// The table of contents: every page Orbis has, one line each —
+// path, guard, handler.
+import type { Express } from 'express';
+import type passport from 'passport';
+import type { AppContext } from '#app/context';
+import { adminUsersController } from '#app/web/controllers/admin-users';
+import { authController } from '#app/web/controllers/auth';
+import { dashboardController } from '#app/web/controllers/dashboard';
+import { healthController } from '#app/web/controllers/health';
+import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
+
+export function mountRoutes(app: Express, ctx: AppContext, pp: passport.PassportStatic): void {
+  const auth = authController(ctx, pp);
+  const dashboard = dashboardController(ctx);
+  const health = healthController(ctx);
+  const users = adminUsersController(ctx);
+
+  app.get('/healthz', health.check);
+  app.get('/login', auth.form);
+  app.post('/login', auth.login);
+  app.post('/logout', requireLogin, auth.logout);
+  app.get('/', requireLogin, dashboard.index);
+
+  app.get('/admin/users', requireSuperuser, users.list);
+  app.get('/admin/users/new', requireSuperuser, users.newForm);
+  app.post('/admin/users', requireSuperuser, users.create);
+  app.get('/admin/users/:id', requireSuperuser, users.edit);
+  app.post('/admin/users/:id/active', requireSuperuser, users.setActive);
+  app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
+  app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
+}
