@@ -1,0 +1,107 @@
+// `npm test`: prepares one migrated template database, then runs every test
+// file with node's test runner; each file clones its own database from the
+// template (test/support/db.ts).
+//
+// The database is the real PostgreSQL when DATABASE_URL is set (CI sets it),
+// else the embedded one under var/pg-test. Arguments filter test files by
+// substring: `npm test -- users csrf`.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { loadSettings } from '#app/config';
+import { createMigrator } from '#app/db/migrate';
+import { startEmbedded } from '#app/db/embedded';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function findTests(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'bench' || e.name === 'support' ? [] : findTests(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const filters = process.argv.slice(2);
+  const files = findTests(path.join(root, 'test'))
+    .filter((f) => !filters.length || filters.some((s) => f.includes(s)))
+    .sort();
+  if (!files.length) {
+    console.error(`no test file matches ${filters.join(' ')}`);
+    process.exit(1);
+  }
+  const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'test' } });
+  let embedded: Awaited<ReturnType<typeof startEmbedded>> | null = null;
+  let baseUrl = settings.database.url;
+  if (!baseUrl) {
+    embedded = await startEmbedded({ dir: settings.database.embedded.dir, port: settings.database.embedded.port + 1, database: 'orbis_test' });
+    baseUrl = embedded.url;
+    console.log(`# database: embedded PostgreSQL (${settings.database.embedded.dir})`);
+  } else {
+    console.log(`# database: ${new URL(baseUrl).host} (DATABASE_URL)`);
+  }
+  const adminUrl = withDatabase(baseUrl, 'postgres');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  // Leftovers of runs that were killed: their runner pid is in the name.
+  const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname ~ '^orbis_t(pl)?_[0-9]+_'`);
+  for (const { datname } of stale.rows) {
+    const pid = Number(datname.split('_')[2]);
+    if (!alive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`).catch(() => undefined);
+  }
+  const template = `orbis_tpl_${process.pid}_${Date.now().toString(36)}`;
+  await admin.query(`create database "${template}"`);
+  let code = 1;
+  try {
+    const migrator = await createMigrator({ url: withDatabase(baseUrl, template), schema: settings.database.schema });
+    await migrator.upgrade();
+    await migrator.close();
+
+    const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          ORBIS_TEST_ADMIN_URL: adminUrl,
+          ORBIS_TEST_TEMPLATE: template,
+          ORBIS_TEST_RUNNER_PID: String(process.pid),
+        },
+      },
+    );
+    const stop = () => child.kill('SIGINT');
+    process.on('SIGINT', stop);
+    code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  } finally {
+    await admin.query(`drop database if exists "${template}" with (force)`).catch(() => undefined);
+    await admin.end();
+    await embedded?.stop();
+  }
+  process.exit(code);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
