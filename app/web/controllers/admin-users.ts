@@ -33,7 +33,7 @@ export function adminUsersController(ctx: AppContext) {
     },
 
     async newForm(_req: Request, res: Response) {
-      res.render('admin/user-new.njk', { values: { time_zone: ctx.settings.timeZone }, errors: {}, roles: await users.roles() });
+      res.render('admin/user-new.njk', { values: { time_zone: ctx.settings.timeZone, roles: [] }, errors: {}, roles: await users.roles() });
     },
 
     async create(req: Request, res: Response) {
