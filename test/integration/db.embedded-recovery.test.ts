@@ -1,0 +1,66 @@
+// The embedded PostgreSQL: first start, and recovery from a server left
+// running by a process killed with kill -9.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { startEmbedded } from '#app/db/embedded';
+import { createMigrator } from '#app/db/migrate';
+import { ROOT } from '#test/support/cli';
+
+const dir = path.join(ROOT, 'var', `pg-recovery-${process.pid}`);
+const port = 54400 + (process.pid % 500);
+
+async function query(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = await c.query<{ n: number }>('select 42 as n');
+  await c.end();
+  return r.rows[0].n;
+}
+
+describe('embedded PostgreSQL', () => {
+  it('starts, survives kill -9 of its owner, migrates, and stops', async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      // A child process starts the server, then is killed with SIGKILL.
+      const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+        import('#app/db/embedded').then(async ({ startEmbedded }) => {
+          const s = await startEmbedded({ dir: ${JSON.stringify(dir)}, port: ${port}, database: 'orbis' });
+          console.log('READY ' + s.url);
+          setInterval(() => {}, 1000);
+        });`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c;
+          const m = /READY (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
+      });
+      assert.equal(await query(url), 42);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const stalePid = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      assert.doesNotThrow(() => process.kill(stalePid, 0), 'the server outlived its killed owner');
+
+      const logs: string[] = [];
+      const server = await startEmbedded({ dir, port, database: 'orbis', log: (l) => logs.push(l) });
+      assert.equal(server.owner, true);
+      assert.ok(logs.some((l) => /stale embedded PostgreSQL/.test(l)), logs.join('\n'));
+      assert.equal(await query(server.url), 42);
+      const migrator = await createMigrator({ url: server.url, schema: 'public' });
+      const applied = await migrator.upgrade();
+      assert.ok(applied.includes('0001-users-and-roles'));
+      assert.deepEqual((await migrator.status()).pending, []);
+      await migrator.close();
+      await server.stop();
+      assert.equal(fs.existsSync(path.join(dir, 'data', 'postmaster.pid')), false, 'stopped cleanly');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
