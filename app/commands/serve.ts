@@ -8,7 +8,7 @@
 //   disconnected only when a new one is listening.
 // - SIGTERM/SIGINT stop gracefully: every process finishes its requests.
 import cluster, { type Worker } from 'node:cluster';
-import type { Command } from '#app/commands/command';
+import { CommandError, type Command } from '#app/commands/command';
 import { openContext, settingsOrExit } from '#app/commands/runtime';
 import { parsePort } from '#app/commands/runserver';
 import { resolveDatabaseUrl } from '#app/db/connection';
@@ -18,14 +18,14 @@ import { listen } from '#app/web/server';
 
 const STOP_DEADLINE_MS = 30_000;
 
-async function runPrimary(host: string, port: number, workers: number, out: (l: string) => void): Promise<void> {
+async function runPrimary(host: string, port: number, workers: number, maxRequests: number, out: (l: string) => void): Promise<void> {
   const settings = settingsOrExit();
   const log = createLogger(settings, 'serve');
   // With no DATABASE_URL the primary owns the embedded server; the web
   // processes connect to it through the URL it hands them.
   const { url, embedded } = await resolveDatabaseUrl(settings, log);
   const env = embedded ? { DATABASE_URL: url } : {};
-  cluster.setupPrimary({ args: ['serve', '--host', host, '--port', String(port)] });
+  cluster.setupPrimary({ args: ['serve', '--host', host, '--port', String(port), '--max-requests', String(maxRequests)] });
   let stopping = false;
   const retiring = new Set<Worker>();
 
@@ -88,11 +88,10 @@ async function runPrimary(host: string, port: number, workers: number, out: (l: 
   await embedded?.stop();
 }
 
-async function runWorker(host: string, port: number): Promise<void> {
+async function runWorker(host: string, port: number, max: number): Promise<void> {
   const settings = settingsOrExit();
   const ctx = await openContext(settings);
   const app = createApp(ctx);
-  const max = settings.serve.maxRequests;
   let served = 0;
   let recycling = false;
   const server = await listen(app, host, port);
@@ -124,16 +123,22 @@ export const command: Command = {
     host: { type: 'string', short: 'h' },
     port: { type: 'string', short: 'p' },
     workers: { type: 'string', short: 'w' },
+    'max-requests': { type: 'string' },
   },
-  help: ['-w, --workers N   web processes (default serve.workers)', 'Each process is recycled after serve.maxRequests requests.'],
+  help: [
+    '-w, --workers N       web processes (default serve.workers)',
+    '--max-requests N      recycle a process after N requests (default serve.maxRequests; 0: never)',
+  ],
   positionals: { min: 0, max: 0 },
   async run({ values }, io) {
     const settings = settingsOrExit();
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);
-    if (cluster.isWorker) return runWorker(host, port);
+    const maxRequests = values['max-requests'] === undefined ? settings.serve.maxRequests : Number(values['max-requests']);
+    if (!Number.isInteger(maxRequests) || maxRequests < 0) throw new CommandError(`--max-requests must be a whole number, not "${values['max-requests']}"`);
+    if (cluster.isWorker) return runWorker(host, port, maxRequests);
     const workers = values.workers === undefined ? settings.serve.workers : parsePort(values.workers, 0);
-    if (workers < 1) throw new Error('--workers must be at least 1');
-    await runPrimary(host, port, workers, io.out);
+    if (workers < 1) throw new CommandError('--workers must be at least 1');
+    await runPrimary(host, port, workers, maxRequests, io.out);
   },
 };
