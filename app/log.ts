@@ -15,7 +15,8 @@ export interface LogContext {
 
 export const logContext = new AsyncLocalStorage<LogContext>();
 
-export function createLogger(settings: Pick<Settings, 'log'>, name = 'orbis'): Logger {
+/** `destination` overrides where lines go (tests); default stderr. */
+export function createLogger(settings: Pick<Settings, 'log'>, name = 'orbis', destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     name,
     level: settings.log.level,
@@ -23,6 +24,7 @@ export function createLogger(settings: Pick<Settings, 'log'>, name = 'orbis'): L
       return logContext.getStore() ?? {};
     },
   };
+  if (destination) return pino(options, destination);
   if (settings.log.pretty && settings.log.level !== 'silent') {
     // pino-pretty in-process (sync) so lines are not lost on exit and the
     // request id stays on the same line.

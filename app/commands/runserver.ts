@@ -51,6 +51,6 @@ export const command: Command = {
     const pending = await pendingMigrations(ctx).catch(() => []);
     if (pending.length) io.err(`warning: ${pending.length} migration(s) pending: run ./manage.ts db upgrade`);
     else await ensureFirstSuperuser(ctx, false);
-    await serveUntilSignal(ctx, host, port, (server) => io.out(`Orbis is running at ${server.url}/ (Ctrl-C to stop)`));
+    await serveUntilSignal(ctx, host, port, (server) => io.out(`Orbis is running at ${server.url}/ (listening on ${host}:${server.port}; Ctrl-C to stop)`));
   },
 };

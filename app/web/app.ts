@@ -23,7 +23,12 @@ export function secureCookies(ctx: AppContext): boolean {
   return !ctx.settings.server.publicUrl?.startsWith('http://');
 }
 
-export function createApp(ctx: AppContext): Express {
+export interface AppOptions {
+  /** Mounts more handlers after the routes, before the 404 handler (tests, plugins). */
+  extend?: (app: Express) => void;
+}
+
+export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const { settings } = ctx;
   const app = express();
   app.disable('x-powered-by');
@@ -83,6 +88,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(csrfProtection);
 
   mountRoutes(app, ctx, passport);
+  options.extend?.(app);
 
   app.use(notFound);
   app.use(errorHandler(ctx.log, settings.env === 'development'));
