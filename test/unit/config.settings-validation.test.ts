@@ -4,9 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSettings, SettingsError } from '#app/config';
+import { onCleanup } from '#test/support/cleanup';
 
 function root(local?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-conf-'));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'conf'));
   fs.copyFileSync(path.resolve(import.meta.dirname, '..', '..', 'conf', 'defaults.yaml'), path.join(dir, 'conf', 'defaults.yaml'));
   if (local !== undefined) fs.writeFileSync(path.join(dir, 'conf', 'local.yaml'), local);
