@@ -6,6 +6,7 @@ import { SettingsError } from '#app/config';
 import { CommandError, type Command, type CommandIO } from '#app/commands/command';
 import { DatabaseUnreachableError } from '#app/db/connection';
 import { EmbeddedDatabaseError } from '#app/db/embedded';
+import { CardTypeError } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { command as createSuperuser } from '#app/commands/create-superuser';
 import { command as db } from '#app/commands/db';
@@ -16,7 +17,7 @@ import { command as start } from '#app/commands/start';
 
 export const commands: Command[] = [db, createSuperuser, runserver, serve, start, importDemo];
 
-const USER_ERRORS = [CommandError, SettingsError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
+const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,351 @@
+// Cards: create, read, list, update (optimistic locking), transitions, soft
+// delete and restore. No Express here. Every change runs in one transaction
+// and calls the change hooks inside it, so whatever they enqueue (the audit
+// job, an automatic task) commits or rolls back with the change itself.
+import type { Transaction } from 'sequelize';
+import type { Database } from '#app/db/connection';
+import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
+import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
+import type { CardType, CardTypes } from '#app/services/card-types';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
+import { allowedTransitions, can, canRead } from '#app/services/permissions';
+import type { SessionUser } from '#app/services/users';
+
+export interface Card {
+  id: number;
+  type: string;
+  number: string;
+  title: string;
+  stage: string;
+  assignee_id: number | null;
+  owner_id: number;
+  due_at: Date | null;
+  version: number;
+  data: Record<string, FieldValue>;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  assignee_name?: string | null;
+  owner_name?: string | null;
+}
+
+export type ChangeKind = 'created' | 'updated' | 'transitioned' | 'deleted' | 'restored';
+
+export interface CardChange {
+  kind: ChangeKind;
+  type: CardType;
+  card: Card;
+  before: Card | null;
+  after: Card;
+  user: SessionUser;
+  transition?: string;
+}
+
+export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
+
+export interface ListResult {
+  rows: Card[];
+  total: number;
+  page: number;
+  pages: number;
+  problems: string[];
+}
+
+const COLUMNS = `c.id, c.type, c.number, c.title, c.stage, c.assignee_id, c.owner_id, c.due_at, c.version, c.data,
+  c.created_at, c.updated_at, c.deleted_at, ua.display_name as assignee_name, uo.display_name as owner_name`;
+const FROM = 'cards c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id';
+
+export class CardService {
+  private readonly hooks: ChangeHook[] = [];
+
+  constructor(
+    private readonly db: Database,
+    readonly types: CardTypes,
+  ) {}
+
+  /** Runs `hook` inside the transaction of every card change. */
+  onChange(hook: ChangeHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** The type, when the user may read it; 404 otherwise (its existence is not revealed). */
+  typeFor(user: SessionUser, name: string): CardType {
+    const type = this.types.get(name);
+    if (!type || !canRead(user, type)) throw new NotFoundError('There is no such card type.');
+    return type;
+  }
+
+  readableTypes(user: SessionUser): CardType[] {
+    return this.types.all.filter((t) => canRead(user, t));
+  }
+
+  private async load(id: number, t?: Transaction | null, lock = false): Promise<Card | null> {
+    if (!Number.isSafeInteger(id) || id < 1) return null;
+    const rows = await this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where c.id = $1${lock ? ' for update of c' : ''}`, [id], t);
+    return rows[0] ?? null;
+  }
+
+  /** A card the user may read, else 404 — for every route that names a card. */
+  async getForUser(user: SessionUser, typeName: string, id: number, options: { includeDeleted?: boolean } = {}): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    const card = await this.load(id);
+    const visibleDeleted = options.includeDeleted && user.isSuperuser;
+    if (!card || card.type !== type.name || (card.deleted_at && !visibleDeleted) || !canRead(user, type, card)) {
+      throw new NotFoundError('There is no such card, or you may not see it.');
+    }
+    return card;
+  }
+
+  async list(user: SessionUser, typeName: string, q: ListQuery, timeZone = user.timeZone): Promise<ListResult> {
+    const type = this.typeFor(user, typeName);
+    const built = buildListSql(type, user, q, timeZone);
+    const offset = (q.page - 1) * PAGE_SIZE;
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
+      this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${built.where}`, built.whereParams),
+    ]);
+    return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), problems: built.problems };
+  }
+
+  /** Every row of the list view, in batches, through a server-side cursor. */
+  async *export(user: SessionUser, typeName: string, q: ListQuery, batch = 1000): AsyncGenerator<Card[]> {
+    const type = this.typeFor(user, typeName);
+    const built = buildListSql(type, user, q, user.timeZone);
+    const t = await this.db.sequelize.transaction();
+    try {
+      await this.db.exec(`declare card_export no scroll cursor for select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy}`, built.params, t);
+      for (;;) {
+        const rows = await this.db.rows<Card>(`fetch ${batch} from card_export`, [], t);
+        if (!rows.length) break;
+        yield rows;
+      }
+      await t.commit();
+    } catch (err) {
+      await t.rollback();
+      throw err;
+    }
+  }
+
+  /** Users who may be picked for a user field (or as assignee). */
+  async userChoices(role?: string): Promise<{ id: number; name: string }[]> {
+    return this.db.rows(
+      role
+        ? `select u.id, u.display_name as name from users u join user_roles ur on ur.user_id = u.id join roles r on r.id = ur.role_id
+            where u.is_active and r.name = $1 order by lower(u.display_name)`
+        : 'select id, display_name as name from users where is_active order by lower(display_name)',
+      role ? [role] : [],
+    );
+  }
+
+  /** Recent cards of `typeName` the user may read, for a reference field. */
+  async referenceChoices(user: SessionUser, typeName: string, limit = 300): Promise<{ id: number; name: string }[]> {
+    const type = this.types.get(typeName);
+    if (!type || !canRead(user, type)) return [];
+    const built = buildListSql(type, user, { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false }, user.timeZone);
+    return this.db.rows(`select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`, built.params);
+  }
+
+  /** Checks that need the database: users exist and are active, references are readable. */
+  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, string>) {
+    const userIds = new Map<string, number>();
+    for (const f of type.fields) if (f.type === 'user' && typeof data[f.name] === 'number') userIds.set(f.name, data[f.name] as number);
+    if (assigneeId !== null) userIds.set('assignee', assigneeId);
+    if (userIds.size) {
+      const found = await this.db.rows<{ id: number; roles: string[] }>(
+        `select u.id, coalesce(array_agg(r.name) filter (where r.name is not null), '{}') as roles from users u
+           left join user_roles ur on ur.user_id = u.id left join roles r on r.id = ur.role_id
+          where u.id = any($1::bigint[]) and u.is_active group by u.id`,
+        [[...userIds.values()]],
+      );
+      for (const [field, id] of userIds) {
+        const u = found.find((x) => x.id === id);
+        const role = type.fieldMap.get(field)?.role;
+        if (!u) errors[field] = 'no active user with this id';
+        else if (role && !u.roles.includes(role)) errors[field] = `must be a user with the role ${role}`;
+      }
+    }
+    for (const f of type.fields) {
+      if (f.type !== 'reference' || typeof data[f.name] !== 'number') continue;
+      const target = this.types.get(f.to!)!;
+      const ref = await this.load(data[f.name] as number);
+      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[f.name] = `no ${target.label.toLowerCase()} you can see has this id`;
+    }
+  }
+
+  private assigneeOf(input: FormInput, errors: Record<string, string>): number | null {
+    const raw = typeof input.assignee === 'string' ? input.assignee.trim() : '';
+    if (!raw) return null;
+    if (!/^\d{1,15}$/.test(raw)) {
+      errors.assignee = 'choose a user from the list';
+      return null;
+    }
+    return Number(raw);
+  }
+
+  private searchText(type: CardType, number: string, title: string, data: Record<string, FieldValue>): string {
+    const parts = [number, title];
+    for (const name of type.search) {
+      const f = type.fieldMap.get(name)!;
+      const v = data[name];
+      if (v == null) continue;
+      parts.push(f.type === 'select' ? `${v} ${f.options!.find((o) => o.value === v)?.label ?? ''}` : String(v));
+    }
+    return parts.join(' ').slice(0, 200_000);
+  }
+
+  private async emit(change: CardChange, t: Transaction): Promise<void> {
+    for (const hook of this.hooks) await hook(change, t);
+  }
+
+  private dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
+    const ms = type.stageMap.get(stage)?.slaMs;
+    return ms ? new Date(from + ms) : null;
+  }
+
+  async create(user: SessionUser, typeName: string, input: FormInput): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    if (!can(user, type, 'create')) throw new ForbiddenError(`You may not create ${type.plural.toLowerCase()}.`);
+    const parsed = parseCardForm(type, input, user.timeZone);
+    const assigneeId = this.assigneeOf(input, parsed.errors);
+    await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
+    if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
+    return this.db.transaction(async (t) => {
+      const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
+        `insert into card_counters (type, last_number) values ($1, 1)
+         on conflict (type) do update set last_number = card_counters.last_number + 1 returning last_number`,
+        [type.name],
+        t,
+      );
+      const number = `${type.prefix}-${String(n).padStart(6, '0')}`;
+      const [{ id }] = await this.db.rows<{ id: number }>(
+        `insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, data, search)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector('simple', $9)) returning id`,
+        [type.name, number, parsed.title, type.initial, assigneeId, user.id, this.dueAt(type, type.initial), JSON.stringify(parsed.data), this.searchText(type, number, parsed.title, parsed.data)],
+        t,
+      );
+      const card = (await this.load(id, t))!;
+      await this.emit({ kind: 'created', type, card, before: null, after: card, user }, t);
+      return card;
+    });
+  }
+
+  /** Saves an edit made on version `input.version`; a stale version is a conflict, never an overwrite. */
+  async update(user: SessionUser, typeName: string, id: number, input: FormInput): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    const parsed = parseCardForm(type, input, user.timeZone);
+    const assigneeId = this.assigneeOf(input, parsed.errors);
+    const version = Number(input.version);
+    return this.db.transaction(async (t) => {
+      const before = await this.load(id, t, true);
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!can(user, type, 'update', before)) throw new ForbiddenError('You may not edit this card.');
+      if (!Number.isInteger(version) || version < 1) throw new ValidationError('The form is missing its version; reload the card and edit again.', { version: 'missing or invalid' });
+      if (version !== before.version) {
+        throw new ConflictError(`${before.number} was changed by someone else since you opened it.`, { stored: before, submitted: { ...parsed, assigneeId }, input });
+      }
+      await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
+      if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
+      const data = { ...before.data, ...parsed.data };
+      await this.db.exec(
+        `update cards set title = $2, assignee_id = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now() where id = $1`,
+        [id, parsed.title, assigneeId, JSON.stringify(data), this.searchText(type, before.number, parsed.title, data)],
+        t,
+      );
+      const after = (await this.load(id, t))!;
+      await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
+      return after;
+    });
+  }
+
+  /** Moves the card along a transition; fields the transition requires may come with it. */
+  async transition(user: SessionUser, typeName: string, id: number, name: string, input: FormInput = {}): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    return this.db.transaction(async (t) => {
+      const before = await this.load(id, t, true);
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
+      const tr = type.transitions.find((x) => x.name === name);
+      if (!tr) throw new ValidationError(`There is no transition ${JSON.stringify(name)}.`, { transition: 'unknown transition' });
+      if (!tr.from.includes(before.stage)) {
+        const stage = type.stageMap.get(before.stage)?.label ?? before.stage;
+        throw new ValidationError(`“${tr.label}” is not possible from the stage ${stage}.`, { transition: `not possible from ${stage}` });
+      }
+      if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name)) throw new ForbiddenError(`Your roles may not “${tr.label}” this card.`);
+      if (input.version !== undefined && Number(input.version) !== before.version) {
+        throw new ConflictError(`${before.number} was changed by someone else since you opened it.`, { stored: before, input });
+      }
+      const data = { ...before.data };
+      const errors: Record<string, string> = {};
+      for (const fname of tr.requires) {
+        const f = type.fieldMap.get(fname)!;
+        if (input[fname] !== undefined) {
+          const r = parseField({ ...f, required: true }, input[fname], user.timeZone);
+          if ('error' in r) errors[fname] = r.error;
+          else data[fname] = r.value;
+        }
+        if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false)) errors[fname] = `required to ${tr.label.toLowerCase()}`;
+      }
+      await this.checkLinks(user, type, data, null, errors);
+      if (Object.keys(errors).length) throw new ValidationError(`Fill in what “${tr.label}” needs.`, errors);
+      await this.db.exec(
+        `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now() where id = $1`,
+        [id, tr.to, this.dueAt(type, tr.to), JSON.stringify(data), this.searchText(type, before.number, before.title, data)],
+        t,
+      );
+      const after = (await this.load(id, t))!;
+      await this.emit({ kind: 'transitioned', type, card: after, before, after, user, transition: tr.name }, t);
+      return after;
+    });
+  }
+
+  /** Soft delete: the card leaves every list; an admin can restore it. */
+  async remove(user: SessionUser, typeName: string, id: number): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    return this.db.transaction(async (t) => {
+      const before = await this.load(id, t, true);
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!can(user, type, 'delete', before)) throw new ForbiddenError('You may not delete this card.');
+      await this.db.exec('update cards set deleted_at = now(), version = version + 1, updated_at = now() where id = $1', [id], t);
+      const after = (await this.load(id, t))!;
+      await this.emit({ kind: 'deleted', type, card: after, before, after, user }, t);
+      return after;
+    });
+  }
+
+  async restore(user: SessionUser, typeName: string, id: number): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    if (!user.isSuperuser) throw new ForbiddenError('Only administrators can restore deleted cards.');
+    return this.db.transaction(async (t) => {
+      const before = await this.load(id, t, true);
+      if (!before || before.type !== type.name || !before.deleted_at) throw new NotFoundError('There is no such deleted card.');
+      await this.db.exec('update cards set deleted_at = null, version = version + 1, updated_at = now() where id = $1', [id], t);
+      const after = (await this.load(id, t))!;
+      await this.emit({ kind: 'restored', type, card: after, before, after, user }, t);
+      return after;
+    });
+  }
+
+  /** Counts for the dashboard: the user's cards (owned or assigned) per type and stage. */
+  async myCounts(user: SessionUser): Promise<{ type: string; stage: string; n: number }[]> {
+    const types = this.readableTypes(user).map((t) => t.name);
+    if (!types.length) return [];
+    return this.db.rows(
+      `select type, stage, count(*)::int as n from cards
+        where deleted_at is null and type = any($1::text[]) and (owner_id = $2 or assignee_id = $2)
+        group by type, stage`,
+      [types, user.id],
+    );
+  }
+
+  /** Recently changed cards the user may read, across types. */
+  async recent(user: SessionUser, limit = 10): Promise<Card[]> {
+    const parts: string[] = [];
+    const params: unknown[] = [user.id];
+    for (const type of this.readableTypes(user)) {
+      params.push(type.name);
+      const own = can(user, type, 'read', { owner_id: -1, assignee_id: -1 }) ? '' : ' and (c.owner_id = $1 or c.assignee_id = $1)';
+      parts.push(`(select ${COLUMNS} from ${FROM} where c.type = $${params.length} and c.deleted_at is null${own} order by c.updated_at desc limit ${limit})`);
+    }
+    if (!parts.length) return [];
+    return this.db.rows<Card>(`select * from (${parts.join(' union all ')}) x where $1::bigint > 0 order by updated_at desc limit ${limit}`, params);
+  }
+}
