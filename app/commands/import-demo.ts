@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Command } from '#app/commands/command';
 import { withContext } from '#app/commands/runtime';
+import { loadDemoCards } from '#app/commands/demo-cards';
 import type { AppContext } from '#app/context';
 
 export const DEMO_ROLES: ReadonlyArray<[string, string]> = [
@@ -15,16 +16,13 @@ export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; roles: str
   { email: 'maria.manager@orbis.local', name: 'Maria Manager', roles: ['manager', 'approver'] },
 ];
 
-/** Extra demo loaders (card types add theirs); each is idempotent. */
+/** Each demo loader is idempotent and says what it added (or null). */
 export type DemoLoader = (ctx: AppContext) => Promise<string | null>;
-const loaders: DemoLoader[] = [];
-export function registerDemoLoader(loader: DemoLoader): void {
-  loaders.push(loader);
-}
+const loaders: DemoLoader[] = [loadDemoCards];
 
 /**
  * Roles, demo users (with random passwords: an admin sets real ones under
- * Admin → Users) and whatever registered loaders add. Idempotent: running it
+ * Admin → Users) and demo cards. Idempotent: running it
  * again creates nothing twice.
  */
 export async function importDemo(ctx: AppContext): Promise<{ created: boolean; summary: string }> {

@@ -135,18 +135,17 @@ function orderBy(type: CardType, sort: string, add: (v: unknown) => string): str
   const key = desc ? sort.slice(1) : sort;
   const dir = desc ? 'desc' : 'asc';
   const nulls = desc ? 'nulls last' : 'nulls first';
-  const common: Record<string, string> = {
-    number: 'c.id',
-    title: 'lower(c.title)',
-    stage: `array_position(${add(type.stages.map((s) => s.name))}::text[], c.stage)`,
-    assignee: 'lower(ua.display_name)',
-    owner: 'c.owner_id',
-    due_at: 'c.due_at',
-    created_at: 'c.created_at',
-    updated_at: 'c.updated_at',
+  const common: Record<string, () => string> = {
+    number: () => 'c.id',
+    title: () => 'lower(c.title)',
+    stage: () => `array_position(${add(type.stages.map((s) => s.name))}::text[], c.stage)`,
+    assignee: () => 'lower(ua.display_name)',
+    owner: () => 'c.owner_id',
+    due_at: () => 'c.due_at',
+    created_at: () => 'c.created_at',
   };
   if (key === 'updated_at') return `c.updated_at ${dir}, c.id ${dir}`;
-  if (key in common) return `${common[key]} ${dir} ${nulls}, c.id ${dir}`;
+  if (key in common) return `${common[key]()} ${dir} ${nulls}, c.id ${dir}`;
   const f = type.fieldMap.get(key);
   if (!f || f.type === 'images') return 'c.updated_at desc, c.id desc';
   const raw = `(c.data->>'${f.name}')`;

@@ -142,7 +142,7 @@ export class CardService {
     const type = this.types.get(typeName);
     if (!type || !canRead(user, type)) return [];
     const built = buildListSql(type, user, { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false }, user.timeZone);
-    return this.db.rows(`select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`, built.params);
+    return this.db.rows(`select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`, built.whereParams);
   }
 
   /** Checks that need the database: users exist and are active, references are readable. */

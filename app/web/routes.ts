@@ -5,6 +5,7 @@ import type passport from 'passport';
 import type { AppContext } from '#app/context';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { authController } from '#app/web/controllers/auth';
+import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
@@ -14,12 +15,31 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   const dashboard = dashboardController(ctx);
   const health = healthController(ctx);
   const users = adminUsersController(ctx);
+  const cards = cardsController(ctx);
+
+  // Every signed-in page shows the card types its user may read.
+  app.use((req, res, next) => {
+    if (req.user) res.locals.navCardTypes = ctx.services.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: t.plural }));
+    next();
+  });
 
   app.get('/healthz', health.check);
   app.get('/login', auth.form);
   app.post('/login', auth.login);
   app.post('/logout', requireLogin, auth.logout);
   app.get('/', requireLogin, dashboard.index);
+
+  app.get('/cards/:type', requireLogin, cards.list);
+  app.post('/cards/:type', requireLogin, cards.create);
+  app.get('/cards/:type/new', requireLogin, cards.newForm);
+  app.get('/cards/:type/export.csv', requireLogin, cards.exportCsv);
+  app.get('/cards/:type/:id', requireLogin, cards.view);
+  app.get('/cards/:type/:id/edit', requireLogin, cards.editForm);
+  app.post('/cards/:type/:id/edit', requireLogin, cards.update);
+  app.get('/cards/:type/:id/transition', requireLogin, cards.transitionForm);
+  app.post('/cards/:type/:id/transition', requireLogin, cards.transition);
+  app.post('/cards/:type/:id/delete', requireLogin, cards.remove);
+  app.post('/cards/:type/:id/restore', requireLogin, cards.restore);
 
   app.get('/admin/users', requireSuperuser, users.list);
   app.get('/admin/users/new', requireSuperuser, users.newForm);

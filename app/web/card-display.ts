@@ -1,0 +1,91 @@
+// How card values read to a person: labels of select options, names of
+// users, numbers of referenced cards, times in the viewer's zone — never raw
+// ids. Shared by the pages and the CSV export.
+import type { Database } from '#app/db/connection';
+import type { Card } from '#app/services/cards';
+import type { CardType, FieldDef } from '#app/services/card-types';
+import { COMMON_COLUMNS } from '#app/services/card-types';
+import { formatDateTime } from '#app/web/render';
+
+export interface DisplayMaps {
+  users: Map<number, string>;
+  cards: Map<number, { number: string; title: string; type: string }>;
+}
+
+/** Names of the users and cards that `cards` refer to in their fields. */
+export async function displayMaps(db: Database, type: CardType, cards: Card[]): Promise<DisplayMaps> {
+  const userIds = new Set<number>();
+  const cardIds = new Set<number>();
+  for (const c of cards) {
+    for (const f of type.fields) {
+      const v = c.data[f.name];
+      if (typeof v !== 'number') continue;
+      if (f.type === 'user') userIds.add(v);
+      if (f.type === 'reference') cardIds.add(v);
+    }
+  }
+  const [users, refs] = await Promise.all([
+    userIds.size ? db.rows<{ id: number; display_name: string }>('select id, display_name from users where id = any($1::bigint[])', [[...userIds]]) : [],
+    cardIds.size ? db.rows<{ id: number; number: string; title: string; type: string }>('select id, number, title, type from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
+  ]);
+  return {
+    users: new Map(users.map((u) => [u.id, u.display_name])),
+    cards: new Map(refs.map((r) => [r.id, { number: r.number, title: r.title, type: r.type }])),
+  };
+}
+
+const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
+export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, timeZone: string): string {
+  if (value == null || value === '') return '';
+  switch (field.type) {
+    case 'boolean':
+      return value ? 'Yes' : 'No';
+    case 'select':
+      return field.options!.find((o) => o.value === value)?.label ?? String(value);
+    case 'user':
+      return maps.users.get(value as number) ?? `(user ${value})`;
+    case 'reference': {
+      const ref = maps.cards.get(value as number);
+      return ref ? `${ref.number} · ${ref.title}` : `(card ${value})`;
+    }
+    case 'decimal':
+      return money.format(Number(value));
+    case 'datetime':
+      return formatDateTime(String(value), timeZone);
+    default:
+      return String(value);
+  }
+}
+
+/** A list/CSV cell for a column (a common column or a field). */
+export function columnText(type: CardType, column: string, card: Card, maps: DisplayMaps, timeZone: string): string {
+  switch (column) {
+    case 'number':
+      return card.number;
+    case 'title':
+      return card.title;
+    case 'stage':
+      return type.stageMap.get(card.stage)?.label ?? card.stage;
+    case 'assignee':
+      return card.assignee_name ?? '';
+    case 'owner':
+      return card.owner_name ?? '';
+    case 'due_at':
+    case 'created_at':
+    case 'updated_at':
+      return formatDateTime(card[column], timeZone);
+  }
+  const f = type.fieldMap.get(column);
+  return f ? fieldText(f, card.data[column], maps, timeZone) : '';
+}
+
+export function columnLabel(type: CardType, column: string): string {
+  return COMMON_COLUMNS[column] ?? type.fieldMap.get(column)?.label ?? column;
+}
+
+/** One CSV cell; a leading = + - @ is neutralised so spreadsheets never run it. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

@@ -1,0 +1,225 @@
+// Card pages: list, view, create, edit (with the conflict page), transition,
+// delete/restore and CSV export. Thin: parse, call the card service, render.
+import type { Request, Response } from 'express';
+import type { AppContext } from '#app/context';
+import { formValue, type FormInput } from '#app/services/card-fields';
+import { listQueryParams, parseListQuery } from '#app/services/card-list';
+import type { Card } from '#app/services/cards';
+import type { CardType } from '#app/services/card-types';
+import { ConflictError, NotFoundError, ValidationError } from '#app/services/errors';
+import { allowedTransitions, can } from '#app/services/permissions';
+import { columnLabel, columnText, csvCell, displayMaps, fieldText } from '#app/web/card-display';
+
+function cardId(req: Request): number {
+  const id = String(req.params.id);
+  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError('There is no such card, or you may not see it.');
+  return Number(id);
+}
+
+function flash(req: Request, text: string, kind: 'success' | 'danger' | 'info' = 'success') {
+  (req.session.flash ??= []).push({ kind, text });
+}
+
+/** Extra panels other features put on the card page (tasks, attachments, history). */
+export type CardPanelLoader = (ctx: AppContext, req: Request, type: CardType, card: Card) => Promise<Record<string, unknown>>;
+
+export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = []) {
+  const cards = ctx.services.cards;
+
+  /** What a card form needs besides values: the users and cards to choose from. */
+  async function choices(req: Request, type: CardType) {
+    const users: Record<string, { id: number; name: string }[]> = { assignee: await cards.userChoices() };
+    const refs: Record<string, { id: number; name: string }[]> = {};
+    for (const f of type.fields) {
+      if (f.type === 'user') users[f.name] = f.role ? await cards.userChoices(f.role) : users.assignee;
+      if (f.type === 'reference') refs[f.name] = await cards.referenceChoices(req.user!, f.to!);
+    }
+    return { users, refs };
+  }
+
+  async function renderForm(req: Request, res: Response, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
+    res.status(opts.status ?? 200).render('cards/form.njk', {
+      type,
+      card: opts.card ?? null,
+      values: opts.values,
+      errors: opts.errors ?? {},
+      message: opts.message ?? null,
+      choices: await choices(req, type),
+    });
+  }
+
+  /** The form values of a stored card (times in the user's zone). */
+  function valuesOf(type: CardType, card: Card, timeZone: string): Record<string, string> {
+    const values: Record<string, string> = { title: card.title, assignee: card.assignee_id ? String(card.assignee_id) : '', version: String(card.version) };
+    for (const f of type.fields) values[f.name] = f.type === 'boolean' ? (card.data[f.name] ? 'on' : '') : formValue(f, card.data[f.name], timeZone);
+    return values;
+  }
+
+  function rawValues(input: FormInput): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input)) if (k !== '_csrf') out[k] = Array.isArray(v) ? String(v[v.length - 1]) : String(v ?? '');
+    return out;
+  }
+
+  return {
+    async list(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      const q = parseListQuery(type, req.query as Record<string, unknown>);
+      const result = await cards.list(req.user!, type.name, q);
+      const maps = await displayMaps(ctx.db, type, result.rows);
+      const tz = req.user!.timeZone;
+      res.render('cards/list.njk', {
+        type,
+        q,
+        result,
+        columns: type.columns.map((c) => ({
+          name: c,
+          label: columnLabel(type, c),
+          sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
+          sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
+        })),
+        rows: result.rows.map((card) => ({ card, cells: type.columns.map((c) => columnText(type, c, card, maps, tz)) })),
+        filterFields: type.filters.map((n) => type.fieldMap.get(n)!),
+        assignees: await cards.userChoices(),
+        canCreate: can(req.user!, type, 'create'),
+        pageUrl: (page: number) => listQueryParams(q, { page }),
+        exportUrl: `/cards/${type.name}/export.csv${listQueryParams(q, { page: null })}`,
+      });
+    },
+
+    async exportCsv(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      const q = parseListQuery(type, req.query as Record<string, unknown>);
+      const tz = req.user!.timeZone;
+      const rows = cards.export(req.user!, type.name, q);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
+      res.setHeader('Cache-Control', 'no-store');
+      res.write('\ufeff' + type.columns.map((c) => csvCell(columnLabel(type, c))).join(',') + '\r\n');
+      for await (const batch of rows) {
+        const maps = await displayMaps(ctx.db, type, batch);
+        const chunk = batch.map((card) => type.columns.map((c) => csvCell(columnText(type, c, card, maps, tz))).join(',')).join('\r\n') + '\r\n';
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      }
+      res.end();
+    },
+
+    async newForm(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      if (!can(req.user!, type, 'create')) throw new NotFoundError('There is no such page.');
+      await renderForm(req, res, type, { values: {} });
+    },
+
+    async create(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      try {
+        const card = await cards.create(req.user!, type.name, req.body as FormInput);
+        flash(req, `${card.number} created.`);
+        res.redirect(303, `/cards/${type.name}/${card.id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        await renderForm(req, res, type, { values: rawValues(req.body), errors: err.fields, status: 400, message: err.message });
+      }
+    },
+
+    async view(req: Request, res: Response) {
+      const user = req.user!;
+      const card = await cards.getForUser(user, String(req.params.type), cardId(req), { includeDeleted: true });
+      const type = cards.typeFor(user, card.type);
+      const maps = await displayMaps(ctx.db, type, [card]);
+      const extra: Record<string, unknown> = {};
+      for (const load of panels) Object.assign(extra, await load(ctx, req, type, card));
+      res.render('cards/view.njk', {
+        type,
+        card,
+        fields: type.fields.filter((f) => f.type !== 'images').map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, user.timeZone), value: card.data[f.name], ref: f.type === 'reference' ? maps.cards.get(card.data[f.name] as number) : null })),
+        stage: type.stageMap.get(card.stage),
+        transitions: card.deleted_at ? [] : allowedTransitions(user, type, card),
+        canUpdate: !card.deleted_at && can(user, type, 'update', card),
+        canDelete: !card.deleted_at && can(user, type, 'delete', card),
+        canRestore: Boolean(card.deleted_at) && user.isSuperuser,
+        ...extra,
+      });
+    },
+
+    async editForm(req: Request, res: Response) {
+      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
+      const type = cards.typeFor(req.user!, card.type);
+      if (!can(req.user!, type, 'update', card)) throw new NotFoundError('There is no such page.');
+      await renderForm(req, res, type, { card, values: valuesOf(type, card, req.user!.timeZone) });
+    },
+
+    async update(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      const id = cardId(req);
+      try {
+        const card = await cards.update(req.user!, type.name, id, req.body as FormInput);
+        flash(req, `${card.number} saved.`);
+        res.redirect(303, `/cards/${type.name}/${card.id}`);
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          const card = await cards.getForUser(req.user!, type.name, id);
+          return renderForm(req, res, type, { card, values: rawValues(req.body), errors: err.fields, status: 400, message: err.message });
+        }
+        if (err instanceof ConflictError) {
+          // Nothing is lost: the stored card, what the user typed, and a form
+          // holding their values on top of the current version.
+          const stored = err.details.stored as Card;
+          const maps = await displayMaps(ctx.db, type, [stored]);
+          const submitted = rawValues(req.body);
+          const tz = req.user!.timeZone;
+          const differences = [{ label: 'Title', stored: stored.title, submitted: submitted.title ?? '' }];
+          for (const f of type.fields) {
+            if (f.type === 'images') continue;
+            differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, tz), submitted: f.type === 'boolean' ? (submitted[f.name] ? 'Yes' : 'No') : (submitted[f.name] ?? '') });
+          }
+          return res.status(409).render('cards/conflict.njk', {
+            type,
+            card: stored,
+            differences,
+            values: { ...submitted, version: String(stored.version) },
+            message: err.message,
+            choices: await choices(req, type),
+          });
+        }
+        throw err;
+      }
+    },
+
+    async transitionForm(req: Request, res: Response) {
+      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
+      const type = cards.typeFor(req.user!, card.type);
+      const tr = allowedTransitions(req.user!, type, card).find((t) => t.name === req.query.name);
+      if (!tr) throw new NotFoundError('This transition is not available for this card.');
+      res.render('cards/transition.njk', { type, card, tr, fields: tr.requires.map((n) => type.fieldMap.get(n)!), values: valuesOf(type, card, req.user!.timeZone), errors: {}, choices: await choices(req, type) });
+    },
+
+    async transition(req: Request, res: Response) {
+      const type = cards.typeFor(req.user!, String(req.params.type));
+      const id = cardId(req);
+      const name = String(req.body?.transition ?? '');
+      try {
+        const card = await cards.transition(req.user!, type.name, id, name, req.body as FormInput);
+        flash(req, `${card.number} moved to ${type.stageMap.get(card.stage)?.label}.`);
+        res.redirect(303, `/cards/${type.name}/${card.id}`);
+      } catch (err) {
+        const tr = type.transitions.find((t) => t.name === name);
+        if (!(err instanceof ValidationError) || !tr || !tr.from.length || err.fields.transition) throw err;
+        const card = await cards.getForUser(req.user!, type.name, id);
+        res.status(400).render('cards/transition.njk', { type, card, tr, fields: tr.requires.map((n) => type.fieldMap.get(n)!), values: rawValues(req.body), errors: err.fields, message: err.message, choices: await choices(req, type) });
+      }
+    },
+
+    async remove(req: Request, res: Response) {
+      const card = await cards.remove(req.user!, String(req.params.type), cardId(req));
+      flash(req, `${card.number} deleted. An administrator can restore it.`, 'info');
+      res.redirect(303, `/cards/${card.type}`);
+    },
+
+    async restore(req: Request, res: Response) {
+      const card = await cards.restore(req.user!, String(req.params.type), cardId(req));
+      flash(req, `${card.number} restored.`);
+      res.redirect(303, `/cards/${card.type}/${card.id}`);
+    },
+  };
+}
