@@ -313,7 +313,8 @@ export class CardService {
 
   async restore(user: SessionUser, typeName: string, id: number): Promise<Card> {
     const type = this.typeFor(user, typeName);
-    if (!user.isSuperuser) throw new ForbiddenError('Only administrators can restore deleted cards.');
+    // Only administrators see deleted cards at all: to anyone else they do not exist.
+    if (!user.isSuperuser) throw new NotFoundError('There is no such deleted card.');
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
       if (!before || before.type !== type.name || !before.deleted_at) throw new NotFoundError('There is no such deleted card.');

@@ -6,7 +6,7 @@ import { formValue, type FormInput } from '#app/services/card-fields';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
-import { ConflictError, NotFoundError, ValidationError } from '#app/services/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
 import { columnLabel, columnText, csvCell, displayMaps, fieldText } from '#app/web/card-display';
 
@@ -106,7 +106,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
 
     async newForm(req: Request, res: Response) {
       const type = cards.typeFor(req.user!, String(req.params.type));
-      if (!can(req.user!, type, 'create')) throw new NotFoundError('There is no such page.');
+      if (!can(req.user!, type, 'create')) throw new ForbiddenError(`You may not create ${type.plural.toLowerCase()}.`);
       await renderForm(req, res, type, { values: {} });
     },
 
@@ -145,7 +145,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
     async editForm(req: Request, res: Response) {
       const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
       const type = cards.typeFor(req.user!, card.type);
-      if (!can(req.user!, type, 'update', card)) throw new NotFoundError('There is no such page.');
+      if (!can(req.user!, type, 'update', card)) throw new ForbiddenError('You may not edit this card.');
       await renderForm(req, res, type, { card, values: valuesOf(type, card, req.user!.timeZone) });
     },
 
