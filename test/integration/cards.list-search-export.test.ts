@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { SessionUser } from '#app/services/users';
+import { startTestApp, type TestApp, type TestClient } from '#test/support/app';
+import { makePurchase, sessionUserFor } from '#test/support/cards';
+
+describe('cards: list, search, filters, sort, pages, export', () => {
+  let app: TestApp;
+  let c: TestClient;
+  let manager: SessionUser;
+  let olga: SessionUser;
+  before(async () => {
+    app = await startTestApp();
+    manager = await sessionUserFor(app.ctx, 'manager@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    olga = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'], name: 'Olga Operator' });
+    const cats = ['it', 'office', 'services', 'travel'];
+    for (let i = 1; i <= 60; i++) {
+      await makePurchase(app.ctx, manager, {
+        title: `Item ${String(i).padStart(2, '0')}`,
+        amount: String(i * 10),
+        category: cats[i % 4],
+        supplier: i % 10 === 0 ? 'Quokka Supplies' : 'Bytecraft Ltd',
+        urgent: i % 3 === 0 ? 'on' : '',
+        needed_by: `2026-12-${String((i % 28) + 1).padStart(2, '0')}`,
+        ...(i % 5 === 0 ? { assignee: String(olga.id) } : {}),
+      });
+    }
+    c = app.client();
+    await c.login('manager@example.com', 'correct horse battery');
+  });
+
+  const titles = (html: string) => [...html.matchAll(/<td class="wrap">\s*<a href="\/cards\/purchase_request\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+
+  it('pages 50 at a time with a total', async () => {
+    const p1 = await c.get('/cards/purchase_request');
+    assert.match(p1.text, /data-testid="total">60 cards</);
+    assert.equal(titles(p1.text).length, 50);
+    assert.match(p1.text, /Page 1 of 2/);
+    const p2 = await c.get('/cards/purchase_request?page=2');
+    assert.equal(titles(p2.text).length, 10);
+  });
+
+  it('sorts by any column, both ways', async () => {
+    const byAmount = titles((await c.get('/cards/purchase_request?sort=amount')).text);
+    assert.equal(byAmount[0], 'Item 01');
+    const byAmountDesc = titles((await c.get('/cards/purchase_request?sort=-amount')).text);
+    assert.equal(byAmountDesc[0], 'Item 60');
+    const byTitle = titles((await c.get('/cards/purchase_request?sort=title')).text);
+    assert.deepEqual(byTitle.slice(0, 3), ['Item 01', 'Item 02', 'Item 03']);
+  });
+
+  it('filters by stage, assignee, select, boolean and date fields, with the view in the URL', async () => {
+    const it_ = await c.get('/cards/purchase_request?category=it');
+    assert.match(it_.text, /data-testid="total">15 cards</);
+    const urgent = await c.get('/cards/purchase_request?urgent=1&category=it');
+    assert.match(urgent.text, /data-testid="total">5 cards</);
+    const assigned = await c.get(`/cards/purchase_request?assignee=${olga.id}`);
+    assert.match(assigned.text, /data-testid="total">12 cards</);
+    const dates = await c.get('/cards/purchase_request?needed_by_from=2026-12-01&needed_by_to=2026-12-02');
+    assert.match(dates.text, /data-testid="total">5 cards</);
+    const stage = await c.get('/cards/purchase_request?stage=approval');
+    assert.match(stage.text, /data-testid="total">0 cards</);
+    const bad = await c.get('/cards/purchase_request?needed_by_from=2026-02-30&stage=nowhere');
+    assert.equal(bad.status, 200);
+    assert.match(bad.text, /not a real date/);
+    assert.match(bad.text, /unknown stage nowhere/);
+    // Sort links keep the filters.
+    assert.match(it_.text, /href="\/cards\/purchase_request\?category=it&amp;sort=amount"/);
+  });
+
+  it('finds cards by words and by number', async () => {
+    const q = await c.get('/cards/purchase_request?q=quokka');
+    assert.match(q.text, /data-testid="total">6 cards</);
+    const byNumber = await c.get('/cards/purchase_request?q=pr-000007');
+    assert.deepEqual(titles(byNumber.text), ['Item 07']);
+  });
+
+  it('streams the current view as CSV with labels, neutralising formulas', async () => {
+    await makePurchase(app.ctx, manager, { title: '=HYPERLINK("http://evil")', category: 'travel', amount: '1' });
+    const csv = await c.get('/cards/purchase_request/export.csv?category=travel&sort=title');
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type')!, /text\/csv/);
+    assert.match(csv.headers.get('content-disposition')!, /attachment; filename="purchase_request-/);
+    const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'Number,Title,Stage,Supplier,Amount (EUR),Category,Assignee,Updated');
+    assert.equal(lines.length, 1 + 16);
+    assert.ok(lines.every((l, i) => i === 0 || l.includes(',Draft,')), 'stage labels, not names');
+    assert.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""http://evil"")"`)), csv.text);
+  });
+});
