@@ -76,9 +76,14 @@ async function main() {
     await migrator.close();
 
     const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+    // A hung test must never hang the run (CI has a hard limit): every test
+    // has a timeout, a file's process exits when its tests are done even if
+    // a handle is left open, and the whole run has a watchdog.
+    const testTimeout = Number(process.env.TEST_TIMEOUT_MS ?? 180_000);
+    const runLimit = Number(process.env.TEST_RUN_LIMIT_MS ?? 25 * 60_000);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit', '--test-reporter=spec', ...files],
       {
         stdio: 'inherit',
         env: {
@@ -92,7 +97,12 @@ async function main() {
     );
     const stop = () => child.kill('SIGINT');
     process.on('SIGINT', stop);
+    const watchdog = setTimeout(() => {
+      console.error(`# the test run exceeded ${runLimit / 60_000} minutes: stopping it (TEST_RUN_LIMIT_MS)`);
+      child.kill('SIGKILL');
+    }, runLimit);
     code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    clearTimeout(watchdog);
   } finally {
     await admin.query(`drop database if exists "${template}" with (force)`).catch(() => undefined);
     await admin.end();
