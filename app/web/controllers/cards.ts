@@ -2,7 +2,7 @@
 // delete/restore and CSV export. Thin: parse, call the card service, render.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
-import { formValue, type FormInput } from '#app/services/card-fields';
+import { formValue, parseCardForm, type FormInput } from '#app/services/card-fields';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
@@ -165,13 +165,18 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           // Nothing is lost: the stored card, what the user typed, and a form
           // holding their values on top of the current version.
           const stored = err.details.stored as Card;
-          const maps = await displayMaps(ctx.db, type, [stored]);
           const submitted = rawValues(req.body);
           const tz = req.user!.timeZone;
+          // Both columns read the same way (option labels, user names, money
+          // format), so only real differences are highlighted; a value that
+          // does not parse is shown as typed.
+          const parsed = parseCardForm(type, req.body as FormInput, tz);
+          const maps = await displayMaps(ctx.db, type, [stored, { ...stored, data: parsed.data }]);
           const differences = [{ label: 'Title', stored: stored.title, submitted: submitted.title ?? '' }];
           for (const f of type.fields) {
             if (f.type === 'images') continue;
-            differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, tz), submitted: f.type === 'boolean' ? (submitted[f.name] ? 'Yes' : 'No') : (submitted[f.name] ?? '') });
+            const mine = f.name in parsed.errors ? (submitted[f.name] ?? '') : fieldText(f, parsed.data[f.name], maps, tz);
+            differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, tz), submitted: mine });
           }
           return res.status(409).render('cards/conflict.njk', {
             type,
