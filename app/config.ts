@@ -21,7 +21,18 @@ export interface Settings {
     readonly poolMax: number;
     readonly embedded: { readonly dir: string; readonly port: number };
   };
-  readonly broker: { readonly url: string | null };
+  readonly broker: { readonly url: string | null; readonly prefix: string; readonly queueType: 'quorum' | 'classic' };
+  readonly jobs: {
+    readonly heartbeatSeconds: number;
+    /** A running job whose heartbeat is older than this is re-queued. */
+    readonly staleSeconds: number;
+    readonly relaySeconds: number;
+    readonly relayGraceSeconds: number;
+    readonly backoffBaseMs: number;
+    readonly backoffCapMs: number;
+    readonly concurrency: number;
+    readonly imagesConcurrency: number;
+  };
   readonly cache: { readonly servers: readonly string[] };
   readonly mail: { readonly url: string | null; readonly from: string };
   readonly secretKey: string;
@@ -75,6 +86,7 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_ADMIN_EMAIL', 'admin.email'],
   ['ORBIS_ADMIN_PASSWORD', 'admin.password'],
   ['LOG_LEVEL', 'log.level'],
+  ['ORBIS_QUEUE_PREFIX', 'broker.prefix'],
   ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
 ];
 
@@ -174,6 +186,20 @@ function timeZone(tree: Tree, key: string): string {
   return tz;
 }
 
+function oneOf<T extends string>(tree: Tree, key: string, values: readonly T[]): T {
+  const v = get(tree, key);
+  if (typeof v !== 'string' || !values.includes(v as T)) {
+    throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not one of ${values.join(', ')}`);
+  }
+  return v as T;
+}
+
+function queuePrefix(tree: Tree, label: string): string {
+  const v = str(tree, 'broker.prefix', label);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(v)) throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} may hold only letters, digits, . _ -`);
+  return v;
+}
+
 /** A secret kept under var/ so development sessions survive restarts. */
 function developmentSecret(varDir: string): string {
   const file = path.join(varDir, 'secret-key');
@@ -263,7 +289,21 @@ export function loadSettings(options: LoadOptions = {}): Settings {
         port: int(tree, 'database.embedded.port', 1024, 65535),
       },
     },
-    broker: { url: url(tree, 'broker.url', label('broker.url'), ['amqp:', 'amqps:']) },
+    broker: {
+      url: url(tree, 'broker.url', label('broker.url'), ['amqp:', 'amqps:']),
+      prefix: queuePrefix(tree, label('broker.prefix')),
+      queueType: oneOf(tree, 'broker.queueType', ['quorum', 'classic'] as const),
+    },
+    jobs: {
+      heartbeatSeconds: int(tree, 'jobs.heartbeatSeconds', 1, 3600),
+      staleSeconds: int(tree, 'jobs.staleSeconds', 2, 86_400),
+      relaySeconds: int(tree, 'jobs.relaySeconds', 1, 3600),
+      relayGraceSeconds: int(tree, 'jobs.relayGraceSeconds', 0, 3600),
+      backoffBaseMs: int(tree, 'jobs.backoffBaseMs', 1, 3_600_000),
+      backoffCapMs: int(tree, 'jobs.backoffCapMs', 1, 86_400_000),
+      concurrency: int(tree, 'jobs.concurrency', 1, 10_000),
+      imagesConcurrency: int(tree, 'jobs.imagesConcurrency', 1, 64),
+    },
     cache: { servers: servers as string[] },
     mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
     secretKey,

@@ -5,6 +5,12 @@ import type { Settings } from '#app/config';
 import { openDatabase, type Database } from '#app/db/connection';
 import { createLogger, type Logger } from '#app/log';
 import { defineModels, type Models } from '#app/models/registry';
+import { JobQueue } from '#app/queue/jobs';
+import { Publisher } from '#app/queue/publisher';
+import { JobStore } from '#app/queue/store';
+import type { Transport } from '#app/queue/transport';
+import { AmqpTransport } from '#app/queue/transports/amqp';
+import { LocalTransport } from '#app/queue/transports/local';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { LoginThrottle } from '#app/services/throttle';
@@ -14,6 +20,7 @@ export interface Services {
   users: UserService;
   cards: CardService;
   throttle: LoginThrottle;
+  jobs: JobQueue;
 }
 
 export interface AppContext {
@@ -22,6 +29,12 @@ export interface AppContext {
   db: Database;
   models: Models;
   services: Services;
+  /** The broker: RabbitMQ with AMQP_URL, else the in-process transport. */
+  transport: Transport;
+  publisher: Publisher;
+  jobStore: JobStore;
+  /** Runs `fn` when the context closes (before the database closes), last registered first. */
+  onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +44,13 @@ export interface ContextOptions {
   databaseUrl?: string;
   /** Where the card types are declared (default conf/cardtypes). */
   cardTypesDir?: string;
+  /** Use this transport instead of the configured one (tests). */
+  transport?: Transport;
+}
+
+export function createTransport(settings: Settings, log?: Logger): Transport {
+  if (!settings.broker.url) return new LocalTransport();
+  return new AmqpTransport({ url: settings.broker.url, prefix: settings.broker.prefix, queueType: settings.broker.queueType, log });
 }
 
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
@@ -40,10 +60,13 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
+  const transport = options.transport ?? createTransport(settings, log);
+  const publisher = new Publisher(db, transport, log);
   const services: Services = {
     throttle,
     users: new UserService(db, models, settings, throttle),
     cards: new CardService(db, cardTypes),
+    jobs: new JobQueue(db, publisher),
   };
   const closers: Array<() => Promise<void>> = [];
   let closing: Promise<void> | null = null;
@@ -53,9 +76,17 @@ export async function createContext(settings: Settings, options: ContextOptions 
     db,
     models,
     services,
+    transport,
+    publisher,
+    jobStore: new JobStore(db),
+    onClose(fn) {
+      closers.push(fn);
+    },
     close() {
       closing ??= (async () => {
         for (const close of closers.reverse()) await close();
+        await publisher.drain().catch(() => undefined);
+        if (!options.transport) await transport.close();
         await db.close();
       })();
       return closing;

@@ -14,8 +14,9 @@ import { command as importDemo } from '#app/commands/import-demo';
 import { command as runserver } from '#app/commands/runserver';
 import { command as serve } from '#app/commands/serve';
 import { command as start } from '#app/commands/start';
+import { command as worker } from '#app/commands/worker';
 
-export const commands: Command[] = [db, createSuperuser, runserver, serve, start, importDemo];
+export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, start, importDemo];
 
 const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
 

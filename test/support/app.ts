@@ -2,7 +2,8 @@
 // port, plus an HTTP client with a cookie jar and CSRF handling.
 import { onCleanup } from '#test/support/cleanup';
 import { loadSettings, type Settings } from '#app/config';
-import { createContext, type AppContext } from '#app/context';
+import { createContext, type AppContext, type ContextOptions } from '#app/context';
+import { LocalTransport } from '#app/queue/transports/local';
 import { createLogger } from '#app/log';
 import { createApp } from '#app/web/app';
 import { listen, type RunningServer } from '#app/web/server';
@@ -28,10 +29,13 @@ export async function testContext(
   env: Record<string, string | undefined> = {},
   overrides?: Record<string, unknown>,
   existing?: TestDatabase,
+  options: Omit<ContextOptions, 'log' | 'databaseUrl'> = {},
 ): Promise<{ ctx: AppContext; db: TestDatabase }> {
   const db = existing ?? (await testDatabase());
   const settings = testSettings({ ...env, DATABASE_URL: db.url }, overrides);
-  const ctx = await createContext(settings, { log: createLogger(settings) });
+  // Without a transport of the test's choosing: the in-process one (tests
+  // that need RabbitMQ pass theirs from test/support/queue.ts).
+  const ctx = await createContext(settings, { log: createLogger(settings), transport: options.transport ?? new LocalTransport(), ...options });
   onCleanup(() => ctx.close());
   return { ctx, db };
 }

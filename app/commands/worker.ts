@@ -1,0 +1,53 @@
+import type { Command } from '#app/commands/command';
+import { CommandError } from '#app/commands/command';
+import { openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { QUEUES } from '#app/queue/registry';
+import { parseQueues, startWorkers } from '#app/queue/runner';
+
+export const command: Command = {
+  name: 'worker',
+  summary: 'run background jobs from RabbitMQ (AMQP_URL)',
+  usage: '[--queues default,audit,requestlog,images] [--concurrency N]',
+  options: { queues: { type: 'string', short: 'q' }, concurrency: { type: 'string', short: 'c' } },
+  help: [
+    `-q, --queues LIST       queues to consume (default: all of ${QUEUES.join(',')})`,
+    '-c, --concurrency N     jobs run at once per queue group (default: jobs.concurrency;',
+    '                        images: jobs.imagesConcurrency)',
+    'SIGTERM/SIGINT stop gracefully: running jobs finish (or go back to the queue).',
+  ],
+  positionals: { min: 0, max: 0 },
+  async run({ values }, io) {
+    const settings = settingsOrExit();
+    if (!settings.broker.url) throw new CommandError('the worker needs RabbitMQ: set AMQP_URL (runserver runs the workers in-process without it)');
+    let queues: string[];
+    try {
+      queues = parseQueues(values.queues as string | undefined);
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
+    const raw = values.concurrency as string | undefined;
+    const concurrency = raw === undefined ? undefined : Number(raw);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)) {
+      throw new CommandError(`invalid --concurrency "${raw}": expected a whole number from 1 to 10000`);
+    }
+    const ctx = await openContext(settings);
+    try {
+      const pending = await pendingMigrations(ctx);
+      if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);
+      const runner = await startWorkers(ctx, { queues, concurrency });
+      io.out(`worker: consuming ${queues.join(', ')} (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          ctx.log.info(`${signal}: finishing running jobs`);
+          runner.stop().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    } finally {
+      await ctx.close();
+    }
+  },
+};

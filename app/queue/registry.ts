@@ -1,0 +1,53 @@
+// The typed job registry: every job kind names its payload type and its
+// defaults, so `enqueue('audit.card_changed', payload)` is checked by the
+// compiler. Handlers live in app/workers/, one file per kind.
+//
+// Tests and plugins add kinds by augmenting JobPayloads:
+//   declare module '#app/queue/registry' { interface JobPayloads { 'test.x': { n: number } } }
+
+/** Queues: image work can run apart (other machines, low priority). */
+export const QUEUES = ['default', 'audit', 'requestlog', 'images'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface CardChangedPayload {
+  cardId: number;
+  type: string;
+  kind: 'created' | 'updated' | 'transitioned' | 'deleted' | 'restored';
+  userId: number;
+  at: string;
+  version: number;
+  transition?: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+}
+
+export interface JobPayloads {
+  /** Field-level history rows for one card change (queue `audit`). */
+  'audit.card_changed': CardChangedPayload;
+  /** Republish unconfirmed jobs; re-queue running jobs whose worker stopped. */
+  'jobs.sweep': Record<string, never>;
+  /** Purge old request logs, finished jobs and (optionally) history. */
+  'housekeeping.retention': Record<string, never>;
+}
+
+export type JobKind = keyof JobPayloads;
+
+export interface KindDefaults {
+  queue: QueueName;
+  maxAttempts: number;
+}
+
+const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
+  'audit.card_changed': { queue: 'audit', maxAttempts: 10 },
+  'jobs.sweep': { queue: 'default', maxAttempts: 1 },
+  'housekeeping.retention': { queue: 'default', maxAttempts: 3 },
+};
+
+export function kindDefaults(kind: string): KindDefaults {
+  return { queue: 'default', maxAttempts: 5, ...DEFAULTS[kind] };
+}
+
+/** Registers defaults of a kind added outside this file (tests, plugins). */
+export function defineKind(kind: string, defaults: Partial<KindDefaults>): void {
+  DEFAULTS[kind] = { ...DEFAULTS[kind], ...defaults };
+}

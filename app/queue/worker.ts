@@ -1,0 +1,278 @@
+// The consumer wrapper. It alone owns acks, claims, retries, completion,
+// heartbeats and logging; handlers (app/workers/) just do their work and
+// throw. Claims and completions are batched: one UPDATE for every message
+// that arrived in the same tick, one for every job that finished in it.
+//
+// What MUST hold, and why:
+// - A message is acked only after its job's outcome is committed (done,
+//   retry scheduled, or failed). A worker killed before that leaves the
+//   message unacked (the broker redelivers it) and the row `running` (the
+//   sweeper re-queues it when the heartbeat stops). Nothing is lost.
+// - A job runs only if this worker's claim moved it to `running`. A second
+//   delivery of the same id (redelivery, relay, duplicate publish) finds
+//   nothing to claim and is acked: at-least-once delivery, one run per claim.
+//   Handlers are idempotent (keys, upserts), so a re-run after a crash never
+//   doubles an effect.
+// - A job that used up its attempts is `failed` and its last message goes to
+//   the dead-letter queue (nack without requeue); others keep flowing.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Settings } from '#app/config';
+import { logContext, type Logger } from '#app/log';
+import type { Publisher } from '#app/queue/publisher';
+import type { JobKind, JobPayloads } from '#app/queue/registry';
+import type { Claimed, JobStore, Woken } from '#app/queue/store';
+import { publishGrouped, sweep } from '#app/queue/sweep';
+import type { Consumer, Message, Transport } from '#app/queue/transport';
+
+export interface JobContext {
+  id: number;
+  kind: string;
+  attempt: number;
+  maxAttempts: number;
+  requestId: string | null;
+  log: Logger;
+  /** Records progress (shown live on /admin/jobs); also a heartbeat. */
+  progress(current: number, total?: number): Promise<void>;
+}
+
+export type Handler<K extends JobKind = JobKind> = (payload: JobPayloads[K], job: JobContext) => Promise<unknown>;
+export type Handlers = { [K in JobKind]?: Handler<K> };
+
+/** Thrown by a handler when retrying cannot help (a corrupt file, a missing row). */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+export interface WorkerOptions {
+  queues: readonly string[];
+  concurrency: number;
+  handlers: Handlers;
+  /** Publishes unconfirmed jobs (the relay) from this worker. Default true. */
+  relay?: boolean;
+  id?: string;
+}
+
+interface Pending {
+  id: number;
+  message: Message;
+}
+
+export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // jitter: half to full
+}
+
+export class Worker {
+  readonly id: string;
+  private readonly consumers: Consumer[] = [];
+  private claimBuffer: Pending[] = [];
+  private doneBuffer: Array<Pending & { result: unknown }> = [];
+  private claimScheduled = false;
+  private doneScheduled = false;
+  private readonly running = new Map<number, Promise<void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Jobs finished by this worker (for logs and tests). */
+  processed = 0;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly transport: Transport,
+    private readonly publisher: Publisher,
+    private readonly settings: Settings['jobs'],
+    private readonly log: Logger,
+    private readonly options: WorkerOptions,
+  ) {
+    this.id = options.id ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  }
+
+  async start(): Promise<void> {
+    await this.transport.assertQueues(this.options.queues);
+    // Start-up recovery: work left by a killed worker, jobs never confirmed.
+    await this.recover().catch((err: Error) => this.log.warn({ error: err.message }, 'start-up recovery failed; the sweeper will retry'));
+    for (const queue of this.options.queues) {
+      this.consumers.push(await this.transport.consume(queue, { prefetch: this.options.concurrency }, (m) => this.onMessage(m)));
+    }
+    this.every(this.settings.heartbeatSeconds * 1000, () => this.store.heartbeat(this.id));
+    if (this.options.relay !== false) this.every(this.settings.relaySeconds * 1000, () => this.relay());
+    this.log.info({ worker: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
+  }
+
+  private every(ms: number, fn: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err: Error) => this.log.warn({ error: err.message }, 'worker housekeeping failed'))
+        .finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Re-queues jobs of dead workers and publishes what was never confirmed. */
+  async recover(): Promise<void> {
+    await sweep(this.store, this.publisher, this.settings);
+  }
+
+  /** Publishes due jobs the broker never confirmed. */
+  async relay(graceSeconds = this.settings.relayGraceSeconds): Promise<number> {
+    const rows = await this.store.unpublished(5000, graceSeconds);
+    await this.publishAll(rows);
+    return rows.length;
+  }
+
+  private publishAll(rows: readonly Woken[]): Promise<void> {
+    return publishGrouped(this.publisher, rows);
+  }
+
+  private onMessage(message: Message): void {
+    if (this.stopping) return message.nack(true);
+    const text = message.body.toString();
+    if (!/^\d{1,18}$/.test(text)) {
+      // A poison message: nothing to claim, never retried.
+      this.log.error({ body: text.slice(0, 200) }, 'a message that is not a job id: dead-lettered');
+      return message.nack(false);
+    }
+    this.claimBuffer.push({ id: Number(text), message });
+    if (!this.claimScheduled) {
+      this.claimScheduled = true;
+      setImmediate(() => {
+        this.claimScheduled = false;
+        void this.flushClaims();
+      });
+    }
+  }
+
+  private async flushClaims(): Promise<void> {
+    const batch = this.claimBuffer;
+    this.claimBuffer = [];
+    if (!batch.length) return;
+    let claimed: Claimed[];
+    try {
+      claimed = await this.store.claim([...new Set(batch.map((p) => p.id))], this.id);
+    } catch (err) {
+      this.log.warn({ error: (err as Error).message }, 'claiming jobs failed; their messages go back to the queue');
+      for (const p of batch) p.message.nack(true);
+      return;
+    }
+    const byId = new Map(claimed.map((c) => [c.id, c]));
+    for (const p of batch) {
+      const job = byId.get(p.id);
+      byId.delete(p.id); // a duplicate in the same batch runs once
+      if (!job) p.message.ack(); // already claimed, finished, waiting or not yet due
+      else this.running.set(job.id, this.run(job, p.message));
+    }
+  }
+
+  private async run(job: Claimed, message: Message): Promise<void> {
+    const handler = this.options.handlers[job.kind as JobKind] as Handler | undefined;
+    const log = this.log.child({ jobId: job.id, kind: job.kind });
+    const ctx: JobContext = {
+      id: job.id,
+      kind: job.kind,
+      attempt: job.attempts,
+      maxAttempts: job.max_attempts,
+      requestId: job.request_id,
+      log,
+      progress: (current, total) => this.store.progress(job.id, this.id, current, total ?? null),
+    };
+    const store = { reqId: job.request_id ?? undefined, jobId: String(job.id) };
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for the job kind ${job.kind} in this worker`);
+      const result = await logContext.run(store, () => handler(job.payload as never, ctx));
+      this.doneBuffer.push({ id: job.id, message, result: result ?? null });
+      this.scheduleDone();
+    } catch (err) {
+      await logContext.run(store, () => this.failed(job, message, err as Error, log));
+      this.running.delete(job.id);
+    }
+  }
+
+  private scheduleDone(): void {
+    if (this.doneScheduled) return;
+    this.doneScheduled = true;
+    setImmediate(() => {
+      this.doneScheduled = false;
+      this.flushing = this.flushing.then(() => this.flushDone());
+    });
+  }
+
+  private async flushDone(): Promise<void> {
+    const batch = this.doneBuffer;
+    this.doneBuffer = [];
+    if (!batch.length) return;
+    try {
+      const { woken } = await this.store.complete(batch, this.id);
+      for (const p of batch) {
+        p.message.ack();
+        this.running.delete(p.id);
+      }
+      this.processed += batch.length;
+      await this.publishAll(woken).catch((err: Error) => this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'));
+    } catch (err) {
+      // The database is away: keep the outcomes and try again shortly.
+      this.log.warn({ error: (err as Error).message, jobs: batch.length }, 'recording finished jobs failed; retrying');
+      this.doneBuffer.unshift(...batch);
+      await new Promise((r) => setTimeout(r, 1000));
+      this.scheduleDone();
+    }
+  }
+
+  private async failed(job: Claimed, message: Message, err: Error, log: Logger): Promise<void> {
+    const permanent = err instanceof PermanentJobError;
+    const delay = backoffMs(job.attempts, this.settings.backoffBaseMs, this.settings.backoffCapMs);
+    const retryAt = new Date(Date.now() + delay);
+    let state: 'queued' | 'failed' | null;
+    try {
+      state = await this.store.fail(job.id, this.id, err.message || String(err), retryAt, permanent);
+    } catch (dbErr) {
+      log.warn({ error: (dbErr as Error).message }, 'recording a failed attempt failed; the message goes back');
+      return message.nack(true);
+    }
+    if (state === 'failed') {
+      log.error({ error: err.message, attempts: job.attempts }, permanent ? 'job failed (not retryable)' : 'job failed after its last attempt');
+      message.nack(false); // to the dead-letter queue
+    } else {
+      if (state === 'queued') {
+        log.warn({ error: err.message, attempt: job.attempts, retryInMs: delay }, 'job attempt failed; retrying');
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          this.publisher.add(job.queue, job.id);
+        }, delay);
+        timer.unref();
+        this.retryTimers.add(timer);
+      }
+      message.ack();
+    }
+  }
+
+  /**
+   * Graceful stop: take no new messages, let running jobs finish for up to
+   * `timeoutMs`, then put the rest back in the queue and return.
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.retryTimers) clearTimeout(t); // the relay publishes those
+    const deadline = new Promise((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([Promise.allSettled([...this.running.values()]), deadline]);
+    await this.flushing;
+    await this.flushDone();
+    const left = [...this.running.keys()];
+    if (left.length) {
+      const back = await this.store.release(left, this.id).catch(() => []);
+      await this.publishAll(back).catch(() => undefined);
+      this.log.warn({ jobs: left.length }, 'stopped with jobs still running: they were put back in the queue');
+    }
+    for (const c of this.consumers) await c.cancel();
+    this.consumers.length = 0;
+    await this.publisher.drain();
+    this.log.info({ worker: this.id, processed: this.processed }, 'worker stopped');
+  }
+}

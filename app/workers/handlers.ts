@@ -1,0 +1,11 @@
+// Every job kind's handler, bound to one context. One file per kind in this
+// folder; this table is their index.
+import type { AppContext } from '#app/context';
+import type { Handlers } from '#app/queue/worker';
+import { jobsSweep } from '#app/workers/jobs-sweep';
+
+export function createHandlers(ctx: AppContext): Handlers {
+  return {
+    'jobs.sweep': jobsSweep(ctx),
+  };
+}

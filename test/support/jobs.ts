@@ -1,0 +1,69 @@
+// A test context with a transport of the test's choosing, test job kinds
+// with observable effects (rows in `test_effects`), and workers started on it.
+import type { AppContext } from '#app/context';
+import { defineKind } from '#app/queue/registry';
+import { startWorkers, type Runner, type RunnerOptions } from '#app/queue/runner';
+import { PermanentJobError, type Handlers } from '#app/queue/worker';
+import { testContext } from '#test/support/app';
+import { onCleanup } from '#test/support/cleanup';
+import type { TestDatabase } from '#test/support/db';
+import { testTransport, type TransportKind } from '#test/support/queue';
+
+declare module '#app/queue/registry' {
+  interface JobPayloads {
+    /** Inserts (n) into test_effects, once per n (idempotent). */
+    'test.effect': { n: number; sleepMs?: number };
+    /** Fails until attempt `succeedOn` (never when 0). */
+    'test.flaky': { n: number; succeedOn: number };
+    /** Fails without retry. */
+    'test.permanent': { n: number };
+  }
+}
+
+defineKind('test.effect', { queue: 'default', maxAttempts: 5 });
+defineKind('test.flaky', { queue: 'default', maxAttempts: 3 });
+defineKind('test.permanent', { queue: 'default', maxAttempts: 5 });
+
+export const FAST_JOBS = { backoffBaseMs: 20, backoffCapMs: 200, heartbeatSeconds: 1, staleSeconds: 3, relaySeconds: 1, relayGraceSeconds: 1 };
+
+export function testHandlers(ctx: AppContext): Handlers {
+  return {
+    'test.effect': async ({ n, sleepMs }) => {
+      if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+      await ctx.db.exec('insert into test_effects (n) values ($1) on conflict (n) do update set runs = test_effects.runs + 1', [n]);
+      return { n };
+    },
+    'test.flaky': async ({ n, succeedOn }, job) => {
+      await ctx.db.exec('insert into test_attempts (n, attempt) values ($1, $2)', [n, job.attempt]);
+      if (!succeedOn || job.attempt < succeedOn) throw new Error(`flaky failure on attempt ${job.attempt}`);
+      return { attempt: job.attempt };
+    },
+    'test.permanent': async ({ n }) => {
+      throw new PermanentJobError(`job ${n} cannot succeed`);
+    },
+  };
+}
+
+export interface JobsHarness {
+  ctx: AppContext;
+  db: TestDatabase;
+  start(options?: RunnerOptions): Promise<Runner>;
+  effects(): Promise<{ n: number; runs: number }[]>;
+}
+
+export async function jobsHarness(kind: TransportKind, options: { existing?: TestDatabase; prefix?: string; jobs?: Record<string, number> } = {}): Promise<JobsHarness> {
+  const transport = await testTransport(kind, { prefix: options.prefix });
+  const { ctx, db } = await testContext({}, { jobs: { ...FAST_JOBS, ...options.jobs } }, options.existing, { transport });
+  await ctx.db.exec('create table if not exists test_effects (n integer primary key, runs integer not null default 1)');
+  await ctx.db.exec('create table if not exists test_attempts (n integer not null, attempt integer not null)');
+  return {
+    ctx,
+    db,
+    async start(opts = {}) {
+      const runner = await startWorkers(ctx, { ...opts, handlers: { ...testHandlers(ctx), ...opts.handlers } });
+      onCleanup(() => runner.stop(2000));
+      return runner;
+    },
+    effects: () => ctx.db.rows('select n, runs from test_effects order by n'),
+  };
+}
