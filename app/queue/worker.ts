@@ -97,7 +97,9 @@ export class Worker {
       this.consumers.push(await this.transport.consume(queue, { prefetch: this.options.concurrency }, (m) => this.onMessage(m)));
     }
     this.every(this.settings.heartbeatSeconds * 1000, () => this.store.heartbeat(this.id));
-    if (this.options.relay !== false) this.every(this.settings.relaySeconds * 1000, () => this.relay());
+    // Recovery does not wait for the beat: the relay loop also re-queues
+    // jobs of workers that stopped heart-beating (a `kill -9`).
+    if (this.options.relay !== false) this.every(this.settings.relaySeconds * 1000, () => this.recover());
     this.log.info({ worker: this.id, queues: this.options.queues, concurrency: this.options.concurrency }, 'worker started');
   }
 

@@ -67,3 +67,36 @@ export async function jobsHarness(kind: TransportKind, options: { existing?: Tes
     effects: () => ctx.db.rows('select n, runs from test_effects order by n'),
   };
 }
+
+declare module '#app/queue/registry' {
+  interface JobPayloads {
+    /**
+     * Credits account `account` by one, guarded by the job's key in
+     * test_applied: the idempotent-handler pattern (a re-run after a crash
+     * finds its key and does nothing). sleepMs widens the window for kills.
+     */
+    'test.credit': { account: number; key: string; sleepMs?: number };
+  }
+}
+
+defineKind('test.credit', { queue: 'default', maxAttempts: 10 });
+
+export async function createCreditTables(ctx: AppContext): Promise<void> {
+  await ctx.db.exec('create table if not exists test_accounts (id integer primary key, balance integer not null default 0)');
+  await ctx.db.exec('create table if not exists test_applied (key text primary key)');
+  await ctx.db.exec('create table if not exists test_runs (key text not null, at timestamptz not null default now())');
+}
+
+export function creditHandler(ctx: AppContext): Handlers['test.credit'] {
+  return async ({ account, key, sleepMs }) => {
+    // Every execution is logged (outside the effect's transaction), so the
+    // test can see re-runs happened and still find the effect applied once.
+    await ctx.db.exec('insert into test_runs (key) values ($1)', [key]);
+    if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+    await ctx.db.transaction(async (t) => {
+      const applied = await ctx.db.rows('insert into test_applied (key) values ($1) on conflict do nothing returning key', [key], t);
+      if (applied.length) await ctx.db.exec('update test_accounts set balance = balance + 1 where id = $1', [account], t);
+    });
+    return null;
+  };
+}
