@@ -1,0 +1,194 @@
+// Trivial jobs end to end, side by side in one run:
+//   Orbis      enqueue in a transaction → RabbitMQ → claim → done (batched)
+//   graphile-worker with its local queue and batched completion (tuned)
+//   graphile-worker with its defaults
+//   BullMQ on the local Redis, addBulk, concurrency 50
+// Each system gets the same N no-op jobs, enqueued in batches of 500, and
+// the clock runs from the first enqueue to the last completion.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres AMQP_URL=amqp://guest:guest@127.0.0.1:5672 \
+//     npx tsx test/bench/jobs-throughput.bench.ts [N=20000] [runs=3]
+import os from 'node:os';
+import pg from 'pg';
+import { loadSettings } from '#app/config';
+import { createContext } from '#app/context';
+import { createMigrator } from '#app/db/migrate';
+import { createLogger } from '#app/log';
+import { defineKind } from '#app/queue/registry';
+import { startWorkers } from '#app/queue/runner';
+import { AmqpTransport } from '#app/queue/transports/amqp';
+
+declare module '#app/queue/registry' {
+  interface JobPayloads {
+    'bench.noop': { i: number };
+  }
+}
+defineKind('bench.noop', { queue: 'default', maxAttempts: 3 });
+
+const N = Number(process.argv[2] ?? 20_000);
+const RUNS = Number(process.argv[3] ?? 3);
+const BATCH = 500;
+const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const redis = { host: '127.0.0.1', port: 6379 };
+
+function dbUrl(name: string): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: dbUrl('postgres') });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freshDb(name: string): Promise<string> {
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  return dbUrl(name);
+}
+
+async function until(check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
+  const url = await freshDb('orbis_bench_jobs');
+  const migrator = await createMigrator({ url, schema: 'public' });
+  await migrator.upgrade();
+  await migrator.close();
+  const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32), DATABASE_URL: url, LOG_LEVEL: 'warn' } });
+  const prefix = `orbis-bench.${process.pid}.${Date.now()}`;
+  const transport = new AmqpTransport({ url: amqpUrl, prefix, queueType });
+  const ctx = await createContext(settings, { log: createLogger(settings), transport });
+  const stats = { claims: 0, claimed: 0, completes: 0, completed: 0 };
+  const store = ctx.jobStore;
+  const claim = store.claim.bind(store);
+  const complete = store.complete.bind(store);
+  store.claim = async (ids, w) => (stats.claims++, (stats.claimed += ids.length), claim(ids, w));
+  store.complete = async (done, w) => (stats.completes++, (stats.completed += done.length), complete(done, w));
+  const runner = await startWorkers(ctx, { queues: ['default'], concurrency: 500, handlers: { 'bench.noop': async () => null } });
+  const counter = new pg.Client({ connectionString: url });
+  await counter.connect();
+  const started = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    const payloads = Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ i: i + k }));
+    await ctx.db.transaction((t) => ctx.services.jobs.enqueueMany('bench.noop', payloads, { transaction: t }));
+  }
+  await until(async () => runner.workers.reduce((s, w) => s + w.processed, 0) >= N);
+  const seconds = (performance.now() - started) / 1000;
+  const [{ done }] = (await counter.query<{ done: number }>(`select count(*)::int as done from jobs where state = 'done'`)).rows;
+  if (done !== N) throw new Error(`Orbis finished ${done} of ${N}`);
+  console.log(`    claims: ${stats.claims} (avg ${(stats.claimed / stats.claims).toFixed(1)} ids), completions: ${stats.completes} (avg ${(stats.completed / stats.completes).toFixed(1)})`);
+  await counter.end();
+  await runner.stop(5000);
+  await transport.deleteQueues(['default']);
+  await ctx.close();
+  await transport.close();
+  return N / seconds;
+}
+
+async function graphile(tuned: boolean): Promise<number> {
+  const { run, makeWorkerUtils } = await import('graphile-worker');
+  const url = await freshDb('orbis_bench_graphile');
+  const utils = await makeWorkerUtils({ connectionString: url });
+  await utils.migrate();
+  let completed = 0;
+  const runner = await run({
+    connectionString: url,
+    concurrency: tuned ? 24 : 10,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    taskList: {
+      noop: async () => {
+        completed++;
+      },
+    },
+    logger: new (await import('graphile-worker')).Logger(() => () => undefined),
+    preset: tuned ? { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } : undefined,
+  });
+  const started = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    await utils.addJobs(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ identifier: 'noop', payload: { i: i + k } })));
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await until(async () => completed >= N && Number((await c.query('select count(*) as n from graphile_worker._private_jobs')).rows[0].n) === 0);
+  const seconds = (performance.now() - started) / 1000;
+  await c.end();
+  await runner.stop();
+  await utils.release();
+  return N / seconds;
+}
+
+async function bullmq(): Promise<number> {
+  const { Queue, Worker } = await import('bullmq');
+  const name = `bench-${process.pid}-${Date.now()}`;
+  const queue = new Queue(name, { connection: redis });
+  let completed = 0;
+  const worker = new Worker(name, async () => null, { connection: redis, concurrency: 50 });
+  worker.on('completed', () => completed++);
+  await worker.waitUntilReady();
+  const started = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    await queue.addBulk(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ name: 'noop', data: { i: i + k } })));
+  }
+  await until(async () => completed >= N);
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return N / seconds;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  console.log(`# ${N} trivial jobs, ${RUNS} run(s) each; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const only = process.env.BENCH_ONLY;
+  const all: Array<[string, () => Promise<number>]> = [
+    ['Orbis (RabbitMQ quorum queue)', () => orbis('quorum')],
+    ['Orbis (RabbitMQ classic queue)', () => orbis('classic')],
+    ['graphile-worker tuned (local queue, batched completion)', () => graphile(true)],
+    ['graphile-worker defaults', () => graphile(false)],
+    ['BullMQ (local Redis, concurrency 50)', () => bullmq()],
+  ];
+  const systems = only ? all.filter(([name]) => name.toLowerCase().includes(only.toLowerCase())) : all;
+  const results: Record<string, number[]> = {};
+  for (let r = 0; r < RUNS; r++) {
+    for (const [name, fn] of systems) {
+      const rate = await fn();
+      (results[name] ??= []).push(rate);
+      console.log(`  run ${r + 1}: ${name}: ${Math.round(rate)} jobs/s`);
+    }
+  }
+  const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+  if (only) return;
+  const orbisBest = Math.max(med['Orbis (RabbitMQ quorum queue)'], med['Orbis (RabbitMQ classic queue)']);
+  console.log('\n| system | jobs/s (median) | Orbis (quorum) ÷ this |\n|---|---|---|');
+  for (const [name, rate] of Object.entries(med)) console.log(`| ${name} | ${Math.round(rate)} | ${(med['Orbis (RabbitMQ quorum queue)'] / rate).toFixed(2)} |`);
+  console.log(`\nbest Orbis ÷ BullMQ: ${(orbisBest / med['BullMQ (local Redis, concurrency 50)']).toFixed(2)}; ÷ tuned graphile-worker: ${(orbisBest / med['graphile-worker tuned (local queue, batched completion)']).toFixed(2)}`);
+  await admin('drop database if exists orbis_bench_jobs with (force)');
+  await admin('drop database if exists orbis_bench_graphile with (force)');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
