@@ -11,6 +11,7 @@ import { JobStore } from '#app/queue/store';
 import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
+import { AuditService, recordCardChanges } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { LoginThrottle } from '#app/services/throttle';
@@ -21,6 +22,8 @@ export interface Services {
   cards: CardService;
   throttle: LoginThrottle;
   jobs: JobQueue;
+  /** Card history (the audit log) read back for the card page. */
+  audit: AuditService;
 }
 
 export interface AppContext {
@@ -67,7 +70,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
     users: new UserService(db, models, settings, throttle),
     cards: new CardService(db, cardTypes),
     jobs: new JobQueue(db, publisher),
+    audit: new AuditService(db),
   };
+  // Every card change enqueues its history job in its own transaction.
+  recordCardChanges(services.cards, services.jobs);
   const closers: Array<() => Promise<void>> = [];
   let closing: Promise<void> | null = null;
   return {

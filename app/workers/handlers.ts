@@ -2,10 +2,12 @@
 // folder; this table is their index.
 import type { AppContext } from '#app/context';
 import type { Handlers } from '#app/queue/worker';
+import { auditCardChanged } from '#app/workers/audit-card-changed';
 import { jobsSweep } from '#app/workers/jobs-sweep';
 
 export function createHandlers(ctx: AppContext): Handlers {
   return {
+    'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
   };
 }

@@ -9,6 +9,7 @@ import type { CardType } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
 import { columnLabel, columnText, csvCell, displayMaps, fieldText } from '#app/web/card-display';
+import { historyTimeline } from '#app/web/card-history';
 
 function cardId(req: Request): number {
   const id = String(req.params.id);
@@ -138,6 +139,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
         canUpdate: !card.deleted_at && can(user, type, 'update', card),
         canDelete: !card.deleted_at && can(user, type, 'delete', card),
         canRestore: Boolean(card.deleted_at) && user.isSuperuser,
+        history: historyTimeline(type, await ctx.services.audit.history(card, type), user.timeZone),
         ...extra,
       });
     },
