@@ -34,6 +34,14 @@ export interface Settings {
     readonly imagesConcurrency: number;
   };
   readonly cache: { readonly servers: readonly string[] };
+  readonly requestLog: {
+    /** Record every request (off: the benchmark's baseline). */
+    readonly enabled: boolean;
+    /** Entries held while the broker is unreachable; beyond it they are counted, not kept. */
+    readonly bufferLimit: number;
+    readonly batchSize: number;
+    readonly flushMs: number;
+  };
   readonly mail: { readonly url: string | null; readonly from: string };
   readonly secretKey: string;
   readonly mediaRoot: string;
@@ -159,6 +167,13 @@ function int(tree: Tree, key: string, min: number, max: number, label = key): nu
     throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+function bool(tree: Tree, key: string): boolean {
+  const v = get(tree, key);
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not true or false`);
 }
 
 function url(tree: Tree, key: string, label: string, protocols: string[]): string | null {
@@ -305,6 +320,12 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       imagesConcurrency: int(tree, 'jobs.imagesConcurrency', 1, 64),
     },
     cache: { servers: servers as string[] },
+    requestLog: {
+      enabled: bool(tree, 'requestLog.enabled'),
+      bufferLimit: int(tree, 'requestLog.bufferLimit', 1, 10_000_000),
+      batchSize: int(tree, 'requestLog.batchSize', 1, 10_000),
+      flushMs: int(tree, 'requestLog.flushMs', 10, 60_000),
+    },
     mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
     secretKey,
     mediaRoot,

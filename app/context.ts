@@ -14,6 +14,7 @@ import { LocalTransport } from '#app/queue/transports/local';
 import { AuditService, recordCardChanges } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
+import { RequestLogBuffer } from '#app/services/request-log';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
 
@@ -24,6 +25,8 @@ export interface Services {
   jobs: JobQueue;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
+  /** Batches request log entries to the `requestlog` queue (bounded while the broker is away). */
+  requestLog: RequestLogBuffer;
 }
 
 export interface AppContext {
@@ -71,10 +74,13 @@ export async function createContext(settings: Settings, options: ContextOptions 
     cards: new CardService(db, cardTypes),
     jobs: new JobQueue(db, publisher),
     audit: new AuditService(db),
+    requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),
   };
   // Every card change enqueues its history job in its own transaction.
   recordCardChanges(services.cards, services.jobs);
-  const closers: Array<() => Promise<void>> = [];
+  // Registered first, so it runs last of the closers: after the web server
+  // stopped taking requests, before the transport closes.
+  const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,

@@ -5,6 +5,7 @@ import type { AppContext } from '#app/context';
 import { QUEUES } from '#app/queue/registry';
 import { Worker, type Handlers } from '#app/queue/worker';
 import { createHandlers } from '#app/workers/handlers';
+import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
 
 export interface RunnerOptions {
   queues?: readonly string[];
@@ -46,6 +47,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
   }
   // Queues that carry something other than job ids.
   const extra: Array<{ stop(): Promise<void> }> = [];
+  if (queues.includes('requestlog')) extra.push(await startRequestLogConsumer(ctx));
   return {
     workers,
     async stop(timeoutMs) {

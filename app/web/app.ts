@@ -11,6 +11,7 @@ import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
+import { requestLog } from '#app/web/middleware/request-log';
 import { PostgresSessionStore } from '#app/web/middleware/session-store';
 import { createTemplates } from '#app/web/render';
 import { mountRoutes } from '#app/web/routes';
@@ -38,6 +39,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   templates.express(app);
 
   app.use(requestContext(ctx.log));
+  app.use(requestLog(ctx.services.requestLog));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -3,6 +3,7 @@
 import type { Express } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '#app/context';
+import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { authController } from '#app/web/controllers/auth';
 import { cardsController } from '#app/web/controllers/cards';
@@ -13,8 +14,15 @@ import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
 export function mountRoutes(app: Express, ctx: AppContext, pp: passport.PassportStatic): void {
   const auth = authController(ctx, pp);
   const dashboard = dashboardController(ctx);
-  const health = healthController(ctx);
+  // The request log's counters; never "down": a full buffer must not take the web out of a load balancer.
+  const health = healthController(ctx, {
+    requestLog: async () => {
+      const { error, ...counters } = ctx.services.requestLog.stats();
+      return { ok: true, ...counters, publishError: error };
+    },
+  });
   const users = adminUsersController(ctx);
+  const requests = adminRequestsController(ctx);
   const cards = cardsController(ctx);
 
   // Every signed-in page shows the card types its user may read.
@@ -48,4 +56,6 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/admin/users/:id/active', requireSuperuser, users.setActive);
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
+
+  app.get('/admin/requests', requireSuperuser, requests.list);
 }

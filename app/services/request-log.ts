@@ -1,0 +1,274 @@
+// The request log's sending side: entries are batched in memory and each
+// batch is published as ONE message (a JSON array) straight to the
+// `requestlog` queue — no job rows, too many requests for a row each in the
+// request path (DESIGN.md). The `requestlog` consumer bulk-inserts them.
+//
+// What MUST hold:
+// - add() never waits and never throws: the web answers whatever the broker does.
+// - Memory is bounded: at most `bufferLimit` entries are held (collecting,
+//   publishing, or waiting for the broker). An entry beyond that is counted
+//   in `overflowed` and reported in a rate-limited warning — never dropped
+//   silently.
+// - A batch the broker did not confirm is kept and published again, in
+//   order, with capped backoff, and at once when the transport says it is
+//   back. One publish is in flight at a time, so batches stay in order.
+// - close() publishes what is held; what still cannot go is logged with
+//   its count (and counted in `lostOnClose`).
+import net from 'node:net';
+import type { Logger } from '#app/log';
+import type { Transport } from '#app/queue/transport';
+
+export const REQUEST_LOG_QUEUE = 'requestlog';
+
+/** One request, as published and stored (request_logs). */
+export interface RequestLogEntry {
+  /** ISO time the request arrived. */
+  at: string;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  status: number;
+  durationMs: number;
+  userId: number | null;
+  ip: string | null;
+  requestId: string | null;
+  userAgent: string | null;
+}
+
+export interface RequestLogStats {
+  enabled: boolean;
+  /** Entries held in memory (collecting, publishing or waiting for the broker). */
+  buffered: number;
+  /** Batches the broker did not take yet (one of them may be in flight). */
+  waitingBatches: number;
+  /** Entries the broker confirmed since start. */
+  published: number;
+  /** Entries not kept because the buffer was full. */
+  overflowed: number;
+  /** Entries still held when the process stopped and the broker was away. */
+  lostOnClose: number;
+  /** The last publish error while batches are waiting, else null. */
+  error: string | null;
+}
+
+export interface RequestLogOptions {
+  transport: Transport;
+  log: Logger;
+  enabled: boolean;
+  bufferLimit: number;
+  batchSize: number;
+  flushMs: number;
+  /** Retry backoff while the broker is away (ms). */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** At most one overflow / broker-down warning per this many ms. */
+  warnEveryMs?: number;
+  /** How long close() keeps trying to publish what is held. */
+  closeTimeoutMs?: number;
+}
+
+export const MAX_PATH = 2000;
+export const MAX_USER_AGENT = 256;
+export const MAX_METHOD = 16;
+export const MAX_REQUEST_ID = 64;
+
+/** Clamps an entry's fields to what the table takes: the consumer rejects nothing we send. */
+export function normalizeEntry(e: RequestLogEntry): RequestLogEntry {
+  return {
+    at: e.at,
+    method: e.method.slice(0, MAX_METHOD),
+    path: e.path.slice(0, MAX_PATH),
+    status: Number.isInteger(e.status) && e.status >= 0 && e.status <= 999 ? e.status : 0,
+    durationMs: Number.isFinite(e.durationMs) && e.durationMs >= 0 ? Math.round(e.durationMs * 100) / 100 : 0,
+    userId: Number.isSafeInteger(e.userId) && e.userId! > 0 ? e.userId : null,
+    // Behind a proxy the address comes from X-Forwarded-For: keep only real addresses (inet column).
+    ip: e.ip && net.isIP(e.ip) ? e.ip : null,
+    requestId: e.requestId ? e.requestId.slice(0, MAX_REQUEST_ID) : null,
+    userAgent: e.userAgent ? e.userAgent.slice(0, MAX_USER_AGENT) : null,
+  };
+}
+
+export class RequestLogBuffer {
+  private collecting: RequestLogEntry[] = [];
+  /** Batches to publish, oldest first; the first one may be in flight. */
+  private readonly batches: RequestLogEntry[][] = [];
+  private held = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private publishing: Promise<void> | null = null;
+  private failures = 0;
+  private lastError: string | null = null;
+  private closed = false;
+  private published = 0;
+  private overflowed = 0;
+  private lostOnClose = 0;
+  /** Overflowed entries not yet mentioned in a warning. */
+  private unreported = 0;
+  private lastWarnAt = 0;
+  private warnTimer: NodeJS.Timeout | null = null;
+  private readonly retryBaseMs: number;
+  private readonly retryCapMs: number;
+  private readonly warnEveryMs: number;
+
+  constructor(private readonly options: RequestLogOptions) {
+    this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.retryCapMs = options.retryCapMs ?? 10_000;
+    this.warnEveryMs = options.warnEveryMs ?? 10_000;
+    // The broker is back: publish what waits now rather than at the next backoff.
+    options.transport.onStatus((s) => {
+      if (s.ok && this.batches.length && !this.closed) this.retryNow();
+    });
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  add(entry: RequestLogEntry): void {
+    if (!this.options.enabled) return;
+    if (this.closed || this.held >= this.options.bufferLimit) {
+      this.overflowed++;
+      this.unreported++;
+      this.warnOverflow();
+      return;
+    }
+    this.collecting.push(normalizeEntry(entry));
+    this.held++;
+    if (this.collecting.length >= this.options.batchSize) this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), this.options.flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Closes the batch being collected and publishes (what the broker takes). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.collecting.length) {
+      this.batches.push(this.collecting);
+      this.collecting = [];
+    }
+    this.pump();
+  }
+
+  stats(): RequestLogStats {
+    return {
+      enabled: this.options.enabled,
+      buffered: this.held,
+      waitingBatches: this.batches.length,
+      published: this.published,
+      overflowed: this.overflowed,
+      lostOnClose: this.lostOnClose,
+      error: this.batches.length ? this.lastError : null,
+    };
+  }
+
+  /** Resolves when nothing is held (tests, close). */
+  async drained(): Promise<void> {
+    while (this.collecting.length || this.batches.length) {
+      this.flush();
+      if (this.publishing) await this.publishing;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private retryNow(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.pump();
+  }
+
+  // One publish loop at a time; it stops at the first failure and comes back
+  // after a backoff (or when the transport reports the broker back).
+  private pump(): void {
+    if (this.publishing || this.retryTimer || !this.batches.length) return;
+    this.publishing = this.publishAll().finally(() => (this.publishing = null));
+  }
+
+  private async publishAll(): Promise<void> {
+    while (this.batches.length) {
+      const batch = this.batches[0];
+      try {
+        await this.options.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from(JSON.stringify(batch))]);
+      } catch (err) {
+        this.lastError = (err as Error).message || String(err);
+        if (this.closed) return;
+        const ceiling = Math.min(this.retryCapMs, this.retryBaseMs * 2 ** this.failures++);
+        const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+        this.warnWaiting();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.pump();
+        }, delay);
+        this.retryTimer.unref();
+        return;
+      }
+      // close() gave up on (and counted) what was held while this one was in flight.
+      if (this.closed) return;
+      this.batches.shift();
+      this.held -= batch.length;
+      this.published += batch.length;
+      if (this.failures) {
+        this.options.log.info({ waiting: this.held, published: this.published }, 'request log: the broker takes batches again');
+      }
+      this.failures = 0;
+      this.lastError = null;
+    }
+  }
+
+  private warnWaiting(): void {
+    if (this.failures !== 1) return; // once per outage; overflow has its own line
+    this.options.log.warn(
+      { error: this.lastError, buffered: this.held, bufferLimit: this.options.bufferLimit },
+      'request log: the broker is unreachable; batches wait in memory',
+    );
+  }
+
+  // The first overflow is reported at once; later ones at most every
+  // warnEveryMs, and a timer makes sure the last of a burst is reported too.
+  private warnOverflow(): void {
+    const now = Date.now();
+    if (now - this.lastWarnAt >= this.warnEveryMs) return this.reportOverflow(now);
+    if (!this.warnTimer) {
+      this.warnTimer = setTimeout(() => {
+        this.warnTimer = null;
+        this.reportOverflow(Date.now());
+      }, this.warnEveryMs - (now - this.lastWarnAt));
+      this.warnTimer.unref();
+    }
+  }
+
+  private reportOverflow(now: number): void {
+    if (!this.unreported) return;
+    this.lastWarnAt = now;
+    this.options.log.warn(
+      { overflowed: this.unreported, overflowedTotal: this.overflowed, bufferLimit: this.options.bufferLimit, error: this.lastError },
+      `request log: buffer full; ${this.unreported} request(s) not logged`,
+    );
+    this.unreported = 0;
+  }
+
+  /** Publishes what is held (for up to closeTimeoutMs); reports what could not go. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    const deadline = Date.now() + (this.options.closeTimeoutMs ?? 5000);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
+    while (this.batches.length && Date.now() < deadline) {
+      this.retryNow();
+      if (this.publishing) await Promise.race([this.publishing, sleep(deadline - Date.now())]);
+      if (this.batches.length) await sleep(Math.min(100, deadline - Date.now()));
+    }
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.warnTimer) clearTimeout(this.warnTimer);
+    this.reportOverflow(Date.now());
+    if (this.held) {
+      this.lostOnClose += this.held;
+      this.options.log.error({ lost: this.held, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took`);
+      this.batches.length = 0;
+      this.held = 0;
+    }
+  }
+}
