@@ -47,6 +47,8 @@ export interface Settings {
   readonly mediaRoot: string;
   readonly timeZone: string;
   readonly serve: { readonly workers: number; readonly maxRequests: number };
+  /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
+  readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
   readonly auth: {
     readonly sessionHours: number;
     readonly throttle: {
@@ -201,6 +203,12 @@ function timeZone(tree: Tree, key: string): string {
   return tz;
 }
 
+/** A whole number, or null when the setting is null or empty (meaning "off"/"forever"). */
+function optInt(tree: Tree, key: string, min: number, max: number): number | null {
+  const v = get(tree, key);
+  return v == null || v === '' ? null : int(tree, key, min, max);
+}
+
 function oneOf<T extends string>(tree: Tree, key: string, values: readonly T[]): T {
   const v = get(tree, key);
   if (typeof v !== 'string' || !values.includes(v as T)) {
@@ -333,6 +341,11 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),
       maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),
+    },
+    retention: {
+      requestLogDays: int(tree, 'retention.requestLogDays', 1, 36_500),
+      jobDays: int(tree, 'retention.jobDays', 1, 36_500),
+      historyDays: optInt(tree, 'retention.historyDays', 1, 36_500),
     },
     auth: {
       sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),

@@ -3,11 +3,13 @@
 import type { AppContext } from '#app/context';
 import type { Handlers } from '#app/queue/worker';
 import { auditCardChanged } from '#app/workers/audit-card-changed';
+import { housekeepingRetention } from '#app/workers/housekeeping-retention';
 import { jobsSweep } from '#app/workers/jobs-sweep';
 
 export function createHandlers(ctx: AppContext): Handlers {
   return {
     'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
+    'housekeeping.retention': housekeepingRetention(ctx),
   };
 }

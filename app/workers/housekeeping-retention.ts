@@ -1,0 +1,119 @@
+// housekeeping.retention (scheduled by the beat daily at 03:15 UTC): purges
+// request logs, finished jobs, old beat runs and — only when
+// retention.historyDays is set — card history, by age.
+//
+// What MUST hold: no table is locked for long. Rows go in small batches
+// (DELETE … WHERE id IN (SELECT id … LIMIT n)), each its own statement and
+// transaction, with a pause between them so the web and the workers get the
+// table in between. Every batch reports progress, which is also the job's
+// heartbeat. A table that does not exist (yet) is skipped, not an error.
+import type { AppContext } from '#app/context';
+import type { Handler, JobContext } from '#app/queue/worker';
+
+export interface RetentionOptions {
+  /** Rows per DELETE. */
+  batchSize?: number;
+  /** Pause between two batches. */
+  pauseMs?: number;
+}
+
+export interface RetentionResult {
+  requestLogs: number;
+  jobs: number;
+  history: number;
+  beatRuns: number;
+  batches: number;
+  /** Why a part was not purged (kept forever, or its table is missing). */
+  skipped: Record<string, string>;
+}
+
+interface Part {
+  key: 'requestLogs' | 'jobs' | 'history' | 'beatRuns';
+  table: string;
+  days: number | null;
+  setting: string;
+  /** One batch: $1 the cutoff, $2 the batch size; returns the rows deleted. */
+  sql: string;
+}
+
+function parts(ctx: AppContext): Part[] {
+  const r = ctx.settings.retention;
+  return [
+    {
+      key: 'requestLogs',
+      table: 'request_logs',
+      days: r.requestLogDays,
+      setting: 'retention.requestLogDays',
+      sql: 'delete from request_logs where id in (select id from request_logs where at < $1 limit $2)',
+    },
+    {
+      key: 'jobs',
+      table: 'jobs',
+      days: r.jobDays,
+      setting: 'retention.jobDays',
+      // Finished jobs only; never one a waiting job still depends on (its
+      // state decides whether the dependant may run).
+      sql: `delete from jobs where id in (
+              select j.id from jobs j
+               where j.state in ('done', 'failed', 'cancelled') and j.finished_at < $1
+                 and not exists (select 1 from jobs w where cardinality(w.depends_on) > 0 and w.depends_on @> array[j.id] and w.state = 'waiting')
+               limit $2)`,
+    },
+    {
+      key: 'beatRuns',
+      table: 'beat_runs',
+      days: r.jobDays,
+      setting: 'retention.jobDays',
+      // Each entry's latest run stays: it marks how far the beat got.
+      sql: `delete from beat_runs where (name, slot) in (
+              select r.name, r.slot from beat_runs r
+               where r.slot < $1 and exists (select 1 from beat_runs n where n.name = r.name and n.slot > r.slot)
+               limit $2)`,
+    },
+    {
+      key: 'history',
+      table: 'card_history',
+      days: r.historyDays,
+      setting: 'retention.historyDays',
+      sql: 'delete from card_history where id in (select id from card_history where at < $1 limit $2)',
+    },
+  ];
+}
+
+export async function purgeOldRows(ctx: AppContext, job: Pick<JobContext, 'progress'> | null, options: RetentionOptions = {}): Promise<RetentionResult> {
+  const batchSize = options.batchSize ?? 5000;
+  const pauseMs = options.pauseMs ?? 200;
+  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, batches: 0, skipped: {} };
+  let deleted = 0;
+  for (const part of parts(ctx)) {
+    if (part.days === null) {
+      result.skipped[part.key] = `kept forever (${part.setting} is not set)`;
+      continue;
+    }
+    const [{ exists }] = await ctx.db.rows<{ exists: boolean }>('select to_regclass($1) is not null as exists', [part.table]);
+    if (!exists) {
+      result.skipped[part.key] = `no table ${part.table}`;
+      continue;
+    }
+    // One cutoff for the whole part: rows that age past it meanwhile wait for tomorrow.
+    const [{ cutoff }] = await ctx.db.rows<{ cutoff: Date }>('select now() - make_interval(days => $1) as cutoff', [part.days]);
+    for (;;) {
+      const n = await ctx.db.exec(part.sql, [cutoff, batchSize]);
+      result[part.key] += n;
+      deleted += n;
+      result.batches++;
+      await job?.progress(deleted);
+      if (n < batchSize) break;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+  return result;
+}
+
+export function housekeepingRetention(ctx: AppContext, options: RetentionOptions = {}): Handler<'housekeeping.retention'> {
+  return async (_payload, job) => {
+    const result = await purgeOldRows(ctx, job, options);
+    job.log.info(result, 'retention: purged old rows');
+    return result;
+  };
+}
