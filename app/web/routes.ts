@@ -4,6 +4,8 @@ import type { Express } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '#app/context';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
+import { adminJobsController } from '#app/web/controllers/admin-jobs';
+import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { authController } from '#app/web/controllers/auth';
 import { cardsController } from '#app/web/controllers/cards';
@@ -13,7 +15,7 @@ import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
 
 export function mountRoutes(app: Express, ctx: AppContext, pp: passport.PassportStatic): void {
   const auth = authController(ctx, pp);
-  const dashboard = dashboardController(ctx);
+  const dashboard = dashboardController(ctx, [engineAlertsPanel(ctx)]);
   // The request log's counters; never "down": a full buffer must not take the web out of a load balancer.
   const health = healthController(ctx, {
     requestLog: async () => {
@@ -22,6 +24,8 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
     },
   });
   const users = adminUsersController(ctx);
+  const jobs = adminJobsController(ctx);
+  const system = adminSystemController(ctx);
   const requests = adminRequestsController(ctx);
   const cards = cardsController(ctx);
 
@@ -56,6 +60,13 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/admin/users/:id/active', requireSuperuser, users.setActive);
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
+
+  app.get('/admin/jobs', requireSuperuser, jobs.list);
+  app.get('/admin/jobs.json', requireSuperuser, jobs.poll);
+  app.get('/admin/jobs/:id', requireSuperuser, jobs.view);
+  app.post('/admin/jobs/:id/retry', requireSuperuser, jobs.retry);
+  app.post('/admin/jobs/:id/cancel', requireSuperuser, jobs.cancel);
+  app.get('/admin/system', requireSuperuser, system.show);
 
   app.get('/admin/requests', requireSuperuser, requests.list);
 }

@@ -17,12 +17,15 @@ declare module '#app/queue/registry' {
     'test.flaky': { n: number; succeedOn: number };
     /** Fails without retry. */
     'test.permanent': { n: number };
+    /** Reports progress 1..steps, one step every stepMs (the live admin page). */
+    'test.progress': { steps: number; stepMs: number };
   }
 }
 
 defineKind('test.effect', { queue: 'default', maxAttempts: 5 });
 defineKind('test.flaky', { queue: 'default', maxAttempts: 3 });
 defineKind('test.permanent', { queue: 'default', maxAttempts: 5 });
+defineKind('test.progress', { queue: 'default', maxAttempts: 1 });
 
 export const FAST_JOBS = { backoffBaseMs: 20, backoffCapMs: 200, heartbeatSeconds: 1, staleSeconds: 3, relaySeconds: 1, relayGraceSeconds: 1 };
 
@@ -40,6 +43,13 @@ export function testHandlers(ctx: AppContext): Handlers {
     },
     'test.permanent': async ({ n }) => {
       throw new PermanentJobError(`job ${n} cannot succeed`);
+    },
+    'test.progress': async ({ steps, stepMs }, job) => {
+      for (let i = 1; i <= steps; i++) {
+        await new Promise((r) => setTimeout(r, stepMs));
+        await job.progress(i, steps);
+      }
+      return { steps };
     },
   };
 }

@@ -1,6 +1,17 @@
-// GET /healthz: JSON for load balancers and monitors; 503 when a part is down.
+// GET /healthz: JSON for load balancers and monitors.
+//
+// The status code answers one question, "can this web process serve
+// pages?": 503 (status "degraded", as before) only when a part it cannot
+// serve without is down — the database, and parts added by others unless
+// listed below. The broker and the beat are reported (ok: false, and named
+// in `warnings`) but keep the answer 200: pages work without them — jobs
+// wait in the jobs table (the outbox) until the broker is back, and a silent
+// beat only delays scheduled work. A 503 for them would make a load balancer
+// take every web process out of rotation at once, turning a background
+// problem into a full outage. Monitors alert on `warnings`.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { EngineStatusService } from '#app/services/engine-status';
 
 export interface HealthPart {
   ok: boolean;
@@ -11,16 +22,17 @@ export interface HealthPart {
 
 export type HealthProbe = () => Promise<HealthPart>;
 
+/** Parts reported, but not worth taking a web process out of rotation for. */
+const NOT_CRITICAL = new Set(['broker', 'beat']);
+
 export function healthController(ctx: AppContext, extraProbes: Record<string, HealthProbe> = {}) {
+  const engine = new EngineStatusService(ctx.db, ctx.transport);
   const probes: Record<string, HealthProbe> = {
-    async database() {
-      const started = Date.now();
-      try {
-        await ctx.db.rows('select 1');
-        return { ok: true, ms: Date.now() - started };
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
-      }
+    database: async () => ({ ...(await engine.database()) }),
+    broker: async () => ({ ...(await engine.broker()) }),
+    async beat() {
+      const b = await engine.beat();
+      return { ok: b.ok, lastHeartbeat: b.heartbeatAt?.toISOString() ?? null, ageSeconds: b.ageSeconds, holder: b.holder, ...(b.error ? { error: b.error } : {}) };
     },
     ...extraProbes,
   };
@@ -28,8 +40,12 @@ export function healthController(ctx: AppContext, extraProbes: Record<string, He
     async check(_req: Request, res: Response) {
       const entries = await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe()] as const));
       const parts = Object.fromEntries(entries);
-      const ok = entries.every(([, p]) => p.ok);
-      res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ok ? 'ok' : 'degraded', ...parts });
+      const serving = entries.every(([name, p]) => p.ok || NOT_CRITICAL.has(name));
+      const warnings = entries.filter(([, p]) => !p.ok).map(([name]) => name);
+      res
+        .status(serving ? 200 : 503)
+        .set('Cache-Control', 'no-store')
+        .json({ status: serving ? 'ok' : 'degraded', warnings, ...parts });
     },
   };
 }

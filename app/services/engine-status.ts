@@ -1,0 +1,186 @@
+// The engine's state as an administrator (and /healthz) sees it: database,
+// broker, queue depths, job counts, failed jobs waiting for a decision, and
+// whether the beat is alive. No Express here.
+//
+// What MUST hold: every probe is bounded in time and never throws — a page
+// that reports an outage must not itself hang or fail because of it.
+import type { Database } from '#app/db/connection';
+import type { JobState } from '#app/queue/jobs';
+import { QUEUES } from '#app/queue/registry';
+import { DEAD_LETTERS, type Transport } from '#app/queue/transport';
+import { JOB_STATES } from '#app/services/jobs-admin';
+
+/** The beat heart-beats on every tick; silent longer than this, it is down. */
+export const BEAT_SILENT_SECONDS = 120;
+/** How long a probe of the broker may take before it counts as down. */
+export const PROBE_TIMEOUT_MS = 2000;
+
+export interface Probe {
+  ok: boolean;
+  ms?: number;
+  error?: string;
+}
+
+export interface BrokerProbe extends Probe {
+  transport: 'amqp' | 'local';
+}
+
+export interface BeatProbe extends Probe {
+  holder: string | null;
+  heartbeatAt: Date | null;
+  /** Seconds since the last heartbeat, by the database's clock. */
+  ageSeconds: number | null;
+}
+
+export interface QueueDepth {
+  queue: string;
+  depth: number | null;
+  error?: string;
+}
+
+export interface EngineStatus {
+  database: Probe;
+  broker: BrokerProbe;
+  beat: BeatProbe;
+  queues: QueueDepth[];
+  counts: Record<JobState, number> | null;
+  /** What needs an administrator, one sentence each; empty when all is well. */
+  problems: string[];
+}
+
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function message(err: unknown): string {
+  return (err as Error)?.message || String(err);
+}
+
+export class EngineStatusService {
+  constructor(
+    private readonly db: Database,
+    private readonly transport: Transport,
+  ) {}
+
+  async database(): Promise<Probe> {
+    const started = Date.now();
+    try {
+      await withTimeout(this.db.rows('select 1'), PROBE_TIMEOUT_MS, 'the database');
+      return { ok: true, ms: Date.now() - started };
+    } catch (err) {
+      return { ok: false, error: message(err) };
+    }
+  }
+
+  /**
+   * The transport's own view; when it is not connected (a web process that
+   * has not published yet, or one that lost the broker) one connection
+   * attempt, bounded, decides. Concurrent probes share the transport's one
+   * attempt, so a load balancer polling /healthz cannot pile them up.
+   */
+  async broker(): Promise<BrokerProbe> {
+    const started = Date.now();
+    let status = this.transport.status();
+    if (!status.ok) {
+      try {
+        await withTimeout(this.transport.assertQueues([]), PROBE_TIMEOUT_MS, 'the broker');
+      } catch (err) {
+        return { ok: false, transport: status.transport, error: message(err) };
+      }
+      status = this.transport.status();
+    }
+    return status.ok ? { ok: true, transport: status.transport, ms: Date.now() - started } : { ok: false, transport: status.transport, error: status.error ?? 'not connected' };
+  }
+
+  async beat(): Promise<BeatProbe> {
+    try {
+      const [row] = await withTimeout(
+        this.db.rows<{ holder: string; heartbeat_at: Date; age: number }>(
+          `select holder, heartbeat_at, extract(epoch from now() - heartbeat_at)::float8 as age from beat_status where name = 'leader'`,
+        ),
+        PROBE_TIMEOUT_MS,
+        'the database',
+      );
+      if (!row) return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, error: 'no beat has ever run here (no heartbeat recorded)' };
+      const age = Math.max(0, Math.round(row.age));
+      const ok = age < BEAT_SILENT_SECONDS;
+      return { ok, holder: row.holder, heartbeatAt: row.heartbeat_at, ageSeconds: age, ...(ok ? {} : { error: `the beat has been silent for ${describeAge(age)}` }) };
+    } catch (err) {
+      return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, error: message(err) };
+    }
+  }
+
+  /** Messages waiting per queue (and in the dead-letter queue); null where it could not be read. */
+  async queues(brokerOk: boolean): Promise<QueueDepth[]> {
+    const names = [...QUEUES, DEAD_LETTERS];
+    if (!brokerOk) return names.map((queue) => ({ queue, depth: null, error: 'broker unreachable' }));
+    return Promise.all(
+      names.map(async (queue) => {
+        try {
+          return { queue, depth: await withTimeout(this.transport.depth(queue), PROBE_TIMEOUT_MS, 'the broker') };
+        } catch (err) {
+          return { queue, depth: null, error: message(err) };
+        }
+      }),
+    );
+  }
+
+  async counts(): Promise<Record<JobState, number> | null> {
+    try {
+      const rows = await withTimeout(this.db.rows<{ state: JobState; n: number }>('select state, count(*)::int as n from jobs group by state'), PROBE_TIMEOUT_MS, 'the database');
+      const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      for (const r of rows) counts[r.state] = r.n;
+      return counts;
+    } catch {
+      return null;
+    }
+  }
+
+  async failedCount(): Promise<number | null> {
+    try {
+      const [row] = await withTimeout(this.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'failed'`), PROBE_TIMEOUT_MS, 'the database');
+      return row.n;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Everything, for /admin/system. */
+  async full(): Promise<EngineStatus> {
+    const [database, broker, beat, counts] = await Promise.all([this.database(), this.broker(), this.beat(), this.counts()]);
+    const queues = await this.queues(broker.ok);
+    return { database, broker, beat, queues, counts, problems: problemsOf({ database, broker, beat, failed: counts?.failed ?? null }) };
+  }
+
+  /** Only what the dashboard alert needs: cheap enough for every admin page view. */
+  async problems(): Promise<string[]> {
+    const [database, broker, beat, failed] = await Promise.all([this.database(), this.broker(), this.beat(), this.failedCount()]);
+    return problemsOf({ database, broker, beat, failed });
+  }
+}
+
+export function problemsOf(s: { database: Probe; broker: BrokerProbe; beat: BeatProbe; failed: number | null }): string[] {
+  const out: string[] = [];
+  if (!s.database.ok) out.push(`The database is unreachable: ${s.database.error}.`);
+  if (!s.broker.ok) out.push(`The broker is unreachable (${s.broker.error}): jobs wait in the database until it is back.`);
+  if (!s.beat.ok) {
+    out.push(s.beat.heartbeatAt ? `The beat has been silent for ${describeAge(s.beat.ageSeconds ?? 0)}: scheduled jobs are not being enqueued.` : 'The beat is not running: scheduled jobs are not being enqueued.');
+  }
+  if (s.failed) out.push(`${s.failed} failed job${s.failed === 1 ? ' is' : 's are'} waiting for a decision (retry or leave).`);
+  return out;
+}
+
+export function describeAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} days`;
+}

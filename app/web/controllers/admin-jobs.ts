@@ -1,0 +1,97 @@
+// /admin/jobs: the job list (filters and page in the URL), one job in full,
+// retry and cancel, and the JSON that lib/static/js/admin-jobs.js polls to
+// move state badges and progress bars without a reload.
+import type { Request, Response } from 'express';
+import type { AppContext } from '#app/context';
+import { ValidationError } from '#app/services/errors';
+import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
+import { formatDateTime } from '#app/web/render';
+
+function jobId(req: Request): number {
+  const raw = String(req.params.id ?? '');
+  if (!/^[1-9]\d{0,17}$/.test(raw)) throw new ValidationError(`not a job id: ${JSON.stringify(raw.slice(0, 40))}`, { id: 'a positive whole number' });
+  return Number(raw);
+}
+
+function flash(req: Request, text: string, kind: 'success' | 'danger' = 'success') {
+  (req.session.flash ??= []).push({ kind, text });
+}
+
+/** Where to go back to after an action: the list as it was, or the job. */
+function back(req: Request, id: number): string {
+  const to = typeof req.body?.back === 'string' ? req.body.back : '';
+  return /^\/admin\/jobs(\?[\w=&%.-]*)?$/.test(to) ? to : `/admin/jobs/${id}`;
+}
+
+export function adminJobsController(ctx: AppContext) {
+  const jobs = new JobAdmin(ctx.db, ctx.jobStore, ctx.publisher, ctx.log);
+
+  function live(p: JobProgress, timeZone: string) {
+    return {
+      id: p.id,
+      state: p.state,
+      attempts: p.attempts,
+      maxAttempts: p.max_attempts,
+      current: p.progress_current,
+      total: p.progress_total,
+      percent: p.percent,
+      started: formatDateTime(p.started_at, timeZone),
+      finished: formatDateTime(p.finished_at, timeZone),
+      error: p.error,
+      final: p.final,
+    };
+  }
+
+  return {
+    async list(req: Request, res: Response) {
+      const q = parseJobListQuery(req.query as Record<string, unknown>);
+      const result = await jobs.list(q);
+      res.render('admin/jobs.njk', {
+        q,
+        result,
+        rows: result.jobs.map((j) => ({ ...j, percent: percentOf(j.state, j.progress_current, j.progress_total) })),
+        url: (change: Record<string, unknown>) => `/admin/jobs${jobListUrl(q, { page: 1, ...change })}`,
+        here: `/admin/jobs${jobListUrl({ ...q, page: result.page })}`,
+        retryable: RETRYABLE,
+        cancellable: CANCELLABLE,
+      });
+    },
+
+    async view(req: Request, res: Response) {
+      const detail = await jobs.get(jobId(req));
+      const j = detail.job;
+      res.render('admin/job.njk', {
+        ...detail,
+        percent: percentOf(j.state, j.progress_current, j.progress_total),
+        payloadJson: JSON.stringify(j.payload ?? null, null, 2),
+        resultJson: j.result == null ? null : JSON.stringify(j.result, null, 2),
+        retryable: RETRYABLE,
+        cancellable: CANCELLABLE,
+      });
+    },
+
+    /** GET /admin/jobs.json?ids=1,2,3 — the live part of the jobs shown, and the counts. */
+    async poll(req: Request, res: Response) {
+      const raw = typeof req.query.ids === 'string' ? req.query.ids : '';
+      const parts = raw.split(',').filter(Boolean);
+      if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) throw new ValidationError('ids must be job ids separated by commas', { ids: 'e.g. 12,13,14' });
+      const [progress, counts] = await Promise.all([jobs.progress([...new Set(parts.map(Number))]), jobs.counts()]);
+      const tz = req.user!.timeZone;
+      res.set('Cache-Control', 'no-store').json({ jobs: progress.map((p) => live(p, tz)), counts });
+    },
+
+    async retry(req: Request, res: Response) {
+      const id = jobId(req);
+      const state = await jobs.retry(id, { userId: req.user!.id });
+      flash(req, state === 'queued' ? `Job #${id} is queued again.` : `Job #${id} waits again for the jobs it depends on.`);
+      res.redirect(303, back(req, id));
+    },
+
+    async cancel(req: Request, res: Response) {
+      const id = jobId(req);
+      const failed = await jobs.cancel(id, { userId: req.user!.id });
+      flash(req, `Job #${id} is cancelled.${failed ? ` ${failed} job${failed === 1 ? '' : 's'} depending on it failed.` : ''}`);
+      res.redirect(303, back(req, id));
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// /admin/system: the engine's state at a glance (database, broker, queue
+// depths, job counts, failed jobs waiting, beat), and the same problems as
+// an alert on administrators' dashboards.
+import type { Request, Response } from 'express';
+import type { AppContext } from '#app/context';
+import { BEAT_SILENT_SECONDS, describeAge, EngineStatusService } from '#app/services/engine-status';
+import type { DashboardPanel } from '#app/web/controllers/dashboard';
+
+export function adminSystemController(ctx: AppContext) {
+  const engine = new EngineStatusService(ctx.db, ctx.transport);
+  return {
+    async show(_req: Request, res: Response) {
+      const status = await engine.full();
+      res.set('Cache-Control', 'no-store').render('admin/system.njk', {
+        status,
+        beatSilentMinutes: BEAT_SILENT_SECONDS / 60,
+        beatAge: status.beat.ageSeconds == null ? null : describeAge(status.beat.ageSeconds),
+      });
+    },
+  };
+}
+
+/** The dashboard's alert box: only for administrators, only when something is wrong. */
+export function engineAlertsPanel(ctx: AppContext): DashboardPanel {
+  const engine = new EngineStatusService(ctx.db, ctx.transport);
+  return async (_ctx, req) => (req.user?.isSuperuser ? { engineProblems: await engine.problems() } : {});
+}
