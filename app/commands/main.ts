@@ -8,6 +8,7 @@ import { DatabaseUnreachableError } from '#app/db/connection';
 import { EmbeddedDatabaseError } from '#app/db/embedded';
 import { CardTypeError } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
+import { command as beat } from '#app/commands/beat';
 import { command as createSuperuser } from '#app/commands/create-superuser';
 import { command as db } from '#app/commands/db';
 import { command as importDemo } from '#app/commands/import-demo';
@@ -16,7 +17,7 @@ import { command as serve } from '#app/commands/serve';
 import { command as start } from '#app/commands/start';
 import { command as worker } from '#app/commands/worker';
 
-export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, start, importDemo];
+export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, beat, start, importDemo];
 
 const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
 

@@ -1,7 +1,9 @@
 import type { Command, CommandIO } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
 import { ensureFirstSuperuser, openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { createBeat } from '#app/beat/beat';
 import type { AppContext } from '#app/context';
+import { startWorkers } from '#app/queue/runner';
 import { createApp } from '#app/web/app';
 import { listen, type RunningServer } from '#app/web/server';
 
@@ -12,17 +14,68 @@ export function parsePort(value: unknown, fallback: number): number {
   return port;
 }
 
+export interface ServeOptions {
+  /** Without AMQP_URL, also run the workers and the beat here (default true; off while migrations are pending). */
+  inProcess?: boolean;
+}
+
+interface Background {
+  /** One line for the operator: what runs in this process. */
+  mode: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * DESIGN.md: with no AMQP_URL, runserver also runs the workers and the beat
+ * in-process (on ctx.transport, the local one). With AMQP_URL they run as
+ * their own processes (`worker`, `beat`) and this one only serves.
+ */
+async function startBackground(ctx: AppContext, wanted: boolean): Promise<Background> {
+  if (ctx.settings.broker.url) return { mode: 'mode: web only (AMQP_URL is set: run ./manage.ts worker and ./manage.ts beat)', stop: async () => undefined };
+  if (!wanted) return { mode: 'mode: web only until migrations are applied (no workers, no beat)', stop: async () => undefined };
+  const runner = await startWorkers(ctx);
+  const beat = createBeat(ctx);
+  try {
+    await beat.start();
+  } catch (err) {
+    await runner.stop();
+    throw err;
+  }
+  return {
+    mode: 'mode: in-process (no AMQP_URL): web, workers and beat in this one process',
+    async stop() {
+      // The beat first (nothing new is enqueued), then the workers finish what runs.
+      await beat.stop();
+      await runner.stop();
+    },
+  };
+}
+
 /** Serves until SIGINT/SIGTERM, then stops gracefully and closes the context. */
-export async function serveUntilSignal(ctx: AppContext, host: string, port: number, onReady: (server: RunningServer) => void): Promise<void> {
+export async function serveUntilSignal(
+  ctx: AppContext,
+  host: string,
+  port: number,
+  onReady: (server: RunningServer, mode: string) => void,
+  options: ServeOptions = {},
+): Promise<void> {
   const app = createApp(ctx);
+  let background: Background;
+  try {
+    background = await startBackground(ctx, options.inProcess ?? true);
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
   let server: RunningServer;
   try {
     server = await listen(app, host, port);
   } catch (err) {
+    await background.stop();
     await ctx.close();
     throw new CommandError((err as Error).message);
   }
-  onReady(server);
+  onReady(server, background.mode);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       ctx.log.info(`${signal}: stopping`);
@@ -33,6 +86,7 @@ export async function serveUntilSignal(ctx: AppContext, host: string, port: numb
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await background.stop().catch((err: Error) => ctx.log.error({ error: err.message }, 'stopping the workers and the beat failed'));
   await ctx.close();
 }
 
@@ -41,7 +95,12 @@ export const command: Command = {
   summary: 'run the development web server (one process)',
   usage: '[-h HOST] [-p PORT]',
   options: { host: { type: 'string', short: 'h' }, port: { type: 'string', short: 'p' } },
-  help: ['-h, --host HOST   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)', '-p, --port PORT   port (default 5000, or PORT)'],
+  help: [
+    '-h, --host HOST   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)',
+    '-p, --port PORT   port (default 5000, or PORT)',
+    'Without AMQP_URL the workers and the beat run in this process too; with it,',
+    'run them as their own processes (./manage.ts worker, ./manage.ts beat).',
+  ],
   positionals: { min: 0, max: 0 },
   async run({ values }, io: CommandIO) {
     const settings = settingsOrExit();
@@ -51,6 +110,10 @@ export const command: Command = {
     const pending = await pendingMigrations(ctx).catch(() => []);
     if (pending.length) io.err(`warning: ${pending.length} migration(s) pending: run ./manage.ts db upgrade`);
     else await ensureFirstSuperuser(ctx, false);
-    await serveUntilSignal(ctx, host, port, (server) => io.out(`Orbis is running at ${server.url}/ (listening on ${host}:${server.port}; Ctrl-C to stop)`));
+    const ready = (server: RunningServer, mode: string) => {
+      io.out(`Orbis is running at ${server.url}/ (listening on ${host}:${server.port}; Ctrl-C to stop)`);
+      io.out(mode);
+    };
+    await serveUntilSignal(ctx, host, port, ready, { inProcess: !pending.length });
   },
 };

@@ -26,9 +26,10 @@ export const command: Command = {
       const first = await ensureFirstSuperuser(ctx, true);
       const demo = await importDemo(ctx);
       if (demo.created) io.out(`Loaded demo data: ${demo.summary}.`);
-      await serveUntilSignal(ctx, host, port, (server) => {
+      await serveUntilSignal(ctx, host, port, (server, mode) => {
         io.out('');
         io.out(`  Orbis is running at ${server.url}/`);
+        io.out(`  ${mode}`);
         if (first?.generatedPassword) {
           io.out(`  Sign in as ${first.email} with password ${first.generatedPassword}`);
           io.out('  (shown once; change it under Admin → Users, or run ./manage.ts create-superuser)');

@@ -1,0 +1,47 @@
+import type { Command } from '#app/commands/command';
+import { CommandError } from '#app/commands/command';
+import { openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { createBeat } from '#app/beat/beat';
+import { SCHEDULE } from '#app/beat/schedule';
+
+export const command: Command = {
+  name: 'beat',
+  summary: 'put scheduled jobs on the queue (RabbitMQ); safe to run twice',
+  usage: '',
+  options: {},
+  help: [
+    'Wakes just after every minute and enqueues the jobs of app/beat/schedule.ts',
+    'that are due (cron in UTC). One beat per installation leads (a PostgreSQL',
+    'advisory lock); another waits as a hot standby and takes over when the',
+    'leader stops or its connection dies. Every slot is enqueued once, ever.',
+    'SIGTERM/SIGINT stop gracefully: the lock is released for the standby.',
+    '',
+    'schedule:',
+    ...SCHEDULE.map((e) => `  ${e.name.padEnd(24)} ${e.cron.padEnd(12)} catch-up ${e.catchUp}`),
+  ],
+  positionals: { min: 0, max: 0 },
+  async run(_args, io) {
+    const settings = settingsOrExit();
+    if (!settings.broker.url) throw new CommandError('the beat needs RabbitMQ: set AMQP_URL (runserver runs the beat in-process without it)');
+    const ctx = await openContext(settings);
+    try {
+      const pending = await pendingMigrations(ctx);
+      if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);
+      const beat = createBeat(ctx);
+      const first = await beat.start();
+      io.out(`beat: ${first.leader ? 'leading' : 'standing by (another beat leads)'}; ${SCHEDULE.length} scheduled jobs (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          ctx.log.info(`${signal}: stopping the beat`);
+          beat.stop().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    } finally {
+      await ctx.close();
+    }
+  },
+};
