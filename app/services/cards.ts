@@ -55,8 +55,14 @@ const COLUMNS = `c.id, c.type, c.number, c.title, c.stage, c.assignee_id, c.owne
   c.created_at, c.updated_at, c.deleted_at, ua.display_name as assignee_name, uo.display_name as owner_name`;
 const FROM = 'cards c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id';
 
+// Totals of list views (see CardService.total).
+const EXACT_COUNT_UP_TO = 1000;
+const LARGE_COUNT_TTL_MS = 30_000;
+const LARGE_COUNT_ENTRIES = 500;
+
 export class CardService {
   private readonly hooks: ChangeHook[] = [];
+  private readonly largeCounts = new Map<string, { total: number; at: number }>();
 
   constructor(
     private readonly db: Database,
@@ -100,11 +106,36 @@ export class CardService {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, timeZone);
     const offset = (q.page - 1) * PAGE_SIZE;
-    const [rows, [{ total }]] = await Promise.all([
+    const [rows, total] = await Promise.all([
       this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
-      this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${built.where}`, built.whereParams),
+      this.total(built.where, built.whereParams),
     ]);
     return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), problems: built.problems };
+  }
+
+  /**
+   * The number of cards a list view matches. count(*) visits every match:
+   * ~4 ms for a 16k-card stage of 100k, on every page view, which capped the
+   * list page near 100 views/s on 2 cores (docs/benchmarks.md). So: a view of
+   * up to EXACT_COUNT_UP_TO cards is counted exactly (cheap: the count stops
+   * there); a larger one is counted in full once and that total is reused for
+   * LARGE_COUNT_TTL_MS — "16,667 cards" may lag a few cards behind, never
+   * a small list, which is always exact.
+   */
+  private async total(where: string, params: unknown[]): Promise<number> {
+    const key = `${where}\u0000${JSON.stringify(params)}`;
+    const cached = this.largeCounts.get(key);
+    if (cached && Date.now() - cached.at < LARGE_COUNT_TTL_MS) return cached.total;
+    const [{ n }] = await this.db.rows<{ n: number }>(`select count(*)::int as n from (select 1 from cards c where ${where} limit ${EXACT_COUNT_UP_TO + 1}) x`, params);
+    if (n <= EXACT_COUNT_UP_TO) {
+      this.largeCounts.delete(key);
+      return n;
+    }
+    const [{ total }] = await this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${where}`, params);
+    if (this.largeCounts.size >= LARGE_COUNT_ENTRIES) this.largeCounts.delete(this.largeCounts.keys().next().value!);
+    this.largeCounts.delete(key); // re-insert: the oldest entry is evicted first
+    this.largeCounts.set(key, { total, at: Date.now() });
+    return total;
   }
 
   /** Every row of the list view, in batches, through a server-side cursor. */

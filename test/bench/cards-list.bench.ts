@@ -1,0 +1,313 @@
+// Card list page and card saves at 100,000 cards, side by side with the bare
+// stack (Express + nunjucks rendering the same 50 rows from memory).
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/cards-list.bench.ts
+//
+// Order: create the database orbis_bench_cards and migrate it, load 100k
+// cards with one INSERT … generate_series (rows shaped as the card service
+// writes them: data jsonb, search vector, counters), then start each server
+// in its own child process (so both get one core and the same Node flags,
+// and autocannon here does not share their event loop), warm up, measure one
+// after another, print the table, drop the database.
+// Env: BENCH_SECONDS (10), BENCH_LIST_QUERY (stage=approval&sort=-updated_at).
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import express from 'express';
+import nunjucks from 'nunjucks';
+import pg from 'pg';
+import { loadSettings } from '#app/config';
+import { createContext } from '#app/context';
+import { createMigrator } from '#app/db/migrate';
+import { createLogger } from '#app/log';
+import { parseListQuery } from '#app/services/card-list';
+import { columnLabel, columnText, displayMaps } from '#app/web/card-display';
+import { createApp } from '#app/web/app';
+import { listen } from '#app/web/server';
+
+// autocannon ships no types; the few parts used here.
+interface CannonRequest {
+  method?: string;
+  path?: string;
+  body?: string;
+  setupRequest?(req: CannonRequest, context: Record<string, unknown>): CannonRequest;
+  onResponse?(status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>): void;
+}
+interface CannonOptions {
+  url: string;
+  connections: number;
+  duration?: number;
+  headers?: Record<string, string>;
+  requests?: CannonRequest[];
+}
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: CannonOptions) => Promise<CannonResult>;
+
+const DB_NAME = 'orbis_bench_cards';
+const CARDS = 100_000;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated_at';
+const PASSWORD = 'correct horse battery';
+
+function dbUrl(name: string): string {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+// Production settings: templates cached, no pretty logging, as served for real.
+function benchSettings() {
+  return loadSettings({
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: dbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
+  });
+}
+
+// ---------------------------------------------------------------- children
+
+/** Child: the Orbis app on the bench database. */
+async function serveOrbis() {
+  const settings = benchSettings();
+  const ctx = await createContext(settings, { log: createLogger(settings) });
+  const server = await listen(createApp(ctx), '127.0.0.1', 0);
+  process.send!({ url: server.url });
+}
+
+interface BareRows {
+  columns: string[];
+  rows: { id: number; cells: string[]; stage: string }[];
+}
+
+// The ceiling: the list page's table, same rows, columns, links and stage
+// badges, rendered by nunjucks (autoescape on) from memory.
+const BARE_TEMPLATE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Purchase requests</title>
+<link rel="stylesheet" href="/lib/static/vendor/bootstrap/css/bootstrap.min.css"></head><body><main class="container-xxl">
+<h1 class="h3">Purchase requests</h1><span>{{ total }} cards</span>
+<table class="table table-hover align-middle mb-0"><thead><tr>{% for c in columns %}<th scope="col"><a href="?sort={{ c }}">{{ c }}</a></th>{% endfor %}</tr></thead><tbody>
+{% for row in rows %}<tr>{% for cell in row.cells %}{% set col = loop.index0 %}<td>{% if col < 2 %}<a href="/cards/purchase_request/{{ row.id }}">{{ cell }}</a>{% elif col == 2 %}<span class="badge rounded-pill text-bg-primary">{{ cell }}</span>{% else %}{{ cell }}{% endif %}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></main></body></html>`;
+
+/** Child: bare Express + nunjucks; the rows arrive from the parent. */
+async function serveBare() {
+  const data = await new Promise<BareRows>((resolve) => process.once('message', (m) => resolve(m as BareRows)));
+  const env = new nunjucks.Environment(null, { autoescape: true });
+  const template = nunjucks.compile(BARE_TEMPLATE, env);
+  const app = express();
+  app.get('/list', (_req, res) => {
+    res.type('html').send(template.render({ total: CARDS, ...data }));
+  });
+  const server = await listen(app, '127.0.0.1', 0);
+  process.send!({ url: server.url });
+}
+
+/** Starts `role` in a child process (same tsx loader) and returns its URL. */
+async function startChild(role: 'orbis' | 'bare', message?: unknown): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(import.meta.filename, ['--serve', role], { stdio: 'inherit' });
+  if (message) child.send(message);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`${role} server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+// ---------------------------------------------------------------- parent
+
+async function createDatabase() {
+  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
+  await admin.connect();
+  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
+  await admin.query(`create database ${DB_NAME}`);
+  await admin.end();
+  const migrator = await createMigrator({ url: dbUrl(DB_NAME), schema: 'public' });
+  await migrator.upgrade();
+  await migrator.close();
+}
+
+async function dropDatabase() {
+  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
+  await admin.connect();
+  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
+  await admin.end();
+}
+
+/**
+ * 100k purchase requests as the service writes them: every declared field in
+ * `data` (nulls included), the search vector over number, title and the
+ * type's search fields, SLA due dates, numbers PR-000001…, and the counter.
+ */
+const LOAD_CARDS = `
+with s as (
+  select g,
+    (array['Laptops','Desk chairs','Printer toner','Conference travel','Cloud hosting','Monitors','Coffee machine','Training course','Standing desks','Phones'])[1 + g % 10] || ' for team ' || (g % 97) as title,
+    (array['draft','approval','ordering','ordered','received','rejected'])[1 + (g * 7) % 6] as stage,
+    (array['Bytecraft Ltd','Ergonomica Oy','Inkwise','Fly Fast','Sitwell GmbH','Northwind Traders','Acme Corp','Globex'])[1 + (g * 13) % 8] as supplier,
+    round((random() * 20000)::numeric, 2) as amount,
+    (array['it','office','services','travel'])[1 + (g * 3) % 4] as category,
+    now() - random() * interval '365 days' as updated_at,
+    'PR-' || lpad(g::text, 6, '0') as number,
+    (array['IT','HR','OP','SA'])[1 + g % 4] || '-' || lpad((g % 1000)::text, 3, '0') as cost_center,
+    'Requested by the ' || (array['support','sales','finance','research'])[1 + g % 4] || ' team; delivery to building ' || (g % 12) as description
+  from generate_series(1, $1::int) g
+)
+insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, version, data, search, created_at, updated_at)
+select 'purchase_request', number, title, stage,
+  case when g % 5 = 0 then null else ($2::bigint[])[1 + g % cardinality($2::bigint[])] end,
+  ($3::bigint[])[1 + g % cardinality($3::bigint[])],
+  updated_at + case stage when 'approval' then interval '2 days' when 'ordering' then interval '5 days' when 'ordered' then interval '14 days' end,
+  1,
+  jsonb_build_object('supplier', supplier, 'amount', amount, 'category', category, 'quantity', 1 + g % 20,
+    'needed_by', case when g % 3 = 0 then to_char(updated_at + interval '30 days', 'YYYY-MM-DD') end,
+    'urgent', g % 9 = 0,
+    'approver', case when stage <> 'draft' then ($4::bigint[])[1 + g % cardinality($4::bigint[])] end,
+    'cost_center', cost_center, 'description', description),
+  to_tsvector('simple', number || ' ' || title || ' ' || supplier || ' ' || description || ' ' || cost_center),
+  updated_at - interval '3 days', updated_at
+from s`;
+
+async function loadData() {
+  const settings = benchSettings();
+  const ctx = await createContext(settings, { log: createLogger(settings) });
+  const make = async (email: string, roles: string[], name: string) => {
+    for (const r of roles) await ctx.services.users.ensureRole(r);
+    return ctx.services.users.create({ email, password: PASSWORD, roles, displayName: name });
+  };
+  const manager = await make('manager@example.com', ['manager'], 'Maria Manager');
+  const operators = [];
+  for (let i = 1; i <= 20; i++) operators.push((await make(`operator${i}@example.com`, ['operator'], `Operator ${i}`)).id);
+  const approvers = [];
+  for (let i = 1; i <= 5; i++) approvers.push((await make(`approver${i}@example.com`, ['approver'], `Approver ${i}`)).id);
+  const started = Date.now();
+  await ctx.db.exec(LOAD_CARDS, [CARDS, [...operators, manager.id], operators, approvers]);
+  await ctx.db.exec(`insert into card_counters (type, last_number) values ('purchase_request', $1)`, [CARDS]);
+  // A live table is vacuumed and analysed by autovacuum; do it now rather than mid-run.
+  await ctx.db.exec('vacuum analyze cards');
+  console.log(`# loaded ${CARDS} cards in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // The same 50 rows the Orbis page shows, as the page formats them, for the bare server.
+  const user = (await ctx.services.users.sessionUser(manager.id))!;
+  const type = ctx.services.cards.types.get('purchase_request')!;
+  const q = parseListQuery(type, Object.fromEntries(new URLSearchParams(LIST_QUERY)));
+  const result = await ctx.services.cards.list(user, type.name, q);
+  const maps = await displayMaps(ctx.db, type, result.rows);
+  const bare: BareRows = {
+    columns: type.columns.map((c) => columnLabel(type, c)),
+    rows: result.rows.map((card) => ({ id: card.id, stage: card.stage, cells: type.columns.map((c) => columnText(type, c, card, maps, user.timeZone)) })),
+  };
+  const ids = (await ctx.db.rows<{ id: number }>(`select id from cards where type = 'purchase_request' order by id`)).map((r) => r.id);
+  await ctx.close();
+  return { bare, ids, total: result.total };
+}
+
+/** Signs in through the form like a browser; returns the cookie and the session's CSRF token. */
+async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
+  const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
+  const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const form = await fetch(`${base}/login`);
+  const loginCookie = cookieOf(form);
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+    body: new URLSearchParams({ email, password: PASSWORD, _csrf: token(await form.text()) }),
+  });
+  if (res.status !== 303 && res.status !== 302) throw new Error(`sign-in failed: ${res.status}`);
+  const cookie = cookieOf(res) || loginCookie;
+  const page = await fetch(`${base}/cards/purchase_request/new`, { headers: { cookie } });
+  return { cookie, csrf: token(await page.text()) };
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  bad: number;
+}
+
+async function measure(opts: CannonOptions, expectStatus: number, seconds = SECONDS): Promise<Measured> {
+  let bad = 0;
+  const requests = (opts.requests ?? [{}]).map((r: CannonRequest) => ({
+    ...r,
+    onResponse(status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) {
+      if (status !== expectStatus) bad++;
+      r.onResponse?.(status, body, context, headers);
+    },
+  }));
+  const result = await autocannon({ ...opts, requests, duration: seconds });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad: bad + result.errors + result.timeouts };
+}
+
+async function main() {
+  const serveIndex = process.argv.indexOf('--serve');
+  if (serveIndex >= 0) return process.argv[serveIndex + 1] === 'orbis' ? serveOrbis() : serveBare();
+
+  console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await createDatabase();
+  const children: ChildProcess[] = [];
+  try {
+    const { bare: bareRows, ids, total } = await loadData();
+    console.log(`# list view ?${LIST_QUERY}: ${total} matching cards, ${bareRows.rows.length} shown`);
+
+    const orbis = await startChild('orbis');
+    children.push(orbis.child);
+    const { cookie, csrf } = await signIn(orbis.url, 'manager@example.com');
+    const listOpts = { url: `${orbis.url}/cards/purchase_request?${LIST_QUERY}`, connections: 50, headers: { cookie } };
+    await measure(listOpts, 200, 2); // warm-up: JIT, template cache, pool, buffer cache
+    const orbisList = await measure(listOpts, 200);
+
+    const bare = await startChild('bare', bareRows);
+    children.push(bare.child);
+    const bareOpts = { url: `${bare.url}/list`, connections: 50 };
+    await measure(bareOpts, 200, 2);
+    const bareList = await measure(bareOpts, 200);
+
+    // Saves through the edit form, each request on the next card (a card is
+    // saved at most once per 100k requests; its version is tracked anyway).
+    const versions = new Map<number, number>();
+    let next = 0;
+    const saveOpts: CannonOptions = {
+      url: orbis.url,
+      connections: 20,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest(req: CannonRequest, context: Record<string, unknown>) {
+            const id = ids[next++ % ids.length];
+            context.id = id;
+            const body = new URLSearchParams({ _csrf: csrf, version: String(versions.get(id) ?? 1), title: `Saved card ${id}`, supplier: 'Bench Supplies', amount: '99.90', category: 'office', quantity: '3', cost_center: 'OP-123' });
+            return { ...req, path: `/cards/purchase_request/${id}/edit`, body: body.toString() };
+          },
+          onResponse(status: number, _body: string, context: Record<string, unknown>) {
+            if (status === 303) versions.set(context.id as number, (versions.get(context.id as number) ?? 1) + 1);
+          },
+        },
+      ],
+    };
+    const saves = await measure(saveOpts, 303);
+
+    const ms = (n: number) => `${n.toFixed(0)} ms`;
+    console.log(`\n| page | requests/s | p50 | p99 | requests | failed |\n|---|---|---|---|---|---|`);
+    console.log(`| bare Express + nunjucks, 50 rows from memory | ${bareList.rps.toFixed(0)} | ${ms(bareList.p50)} | ${ms(bareList.p99)} | ${bareList.total} | ${bareList.bad} |`);
+    console.log(`| Orbis /cards/purchase_request?${LIST_QUERY} | ${orbisList.rps.toFixed(0)} | ${ms(orbisList.p50)} | ${ms(orbisList.p99)} | ${orbisList.total} | ${orbisList.bad} |`);
+    console.log(`| Orbis card saves (POST …/edit, 20 connections) | ${saves.rps.toFixed(0)} | ${ms(saves.p50)} | ${ms(saves.p99)} | ${saves.total} | ${saves.bad} |`);
+    const ratio = orbisList.rps / bareList.rps;
+    console.log(`\nOrbis / bare throughput: ${(ratio * 100).toFixed(0)}% (target ≥ 60%); Orbis p99 ${ms(orbisList.p99)} (target ≤ 50 ms); saves ${saves.rps.toFixed(0)}/s (target ≥ 500/s)`);
+    if (orbisList.bad || bareList.bad || saves.bad) console.log('WARNING: some requests failed or had an unexpected status; the numbers above are not valid');
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    if (!process.env.BENCH_KEEP_DB) await dropDatabase();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
