@@ -2,14 +2,14 @@
 // response is done. Mounted right after requestContext, so the duration
 // covers the whole app and the request id is known.
 //
-// Not recorded: static files (/lib/static/…) and /healthz — a page view
-// brings several static requests and monitors poll /healthz every few
-// seconds; both would drown the requests people look for, and nginx serves
-// static files in production anyway.
+// Not recorded: static files (/lib/static/…), /favicon.ico and /healthz — a
+// page view brings several static requests, browsers ask for the icon on
+// their own, and monitors poll /healthz every few seconds; they would drown
+// the requests people look for (nginx serves static files in production).
 import type { NextFunction, Request, Response } from 'express';
 import type { RequestLogBuffer } from '#app/services/request-log';
 
-const SKIP = /^\/(?:lib\/static\/|healthz(?:$|\/))/;
+const SKIP = /^\/(?:lib\/static\/|healthz(?:$|\/)|favicon\.ico$)/;
 
 /** 499 (nginx's "client closed request"): the client went away before the response was done. */
 export const CLIENT_CLOSED = 499;
