@@ -11,7 +11,8 @@
 // (deleted at the end; the shared broker is not otherwise touched). Warm up
 // both apps, then measure them alternately (off, on, on, off) so a drift of
 // the machine's load hits both alike, and print req/s, p99 and the ratio.
-// Finally check every logged request reached the table, and drop the database.
+// Then check every logged request reached the table, measure the buffer
+// alone (CPU per entry, publishing to RabbitMQ) and drop the database.
 // Env: BENCH_SECONDS (10 per measurement), BENCH_CONNECTIONS (50).
 import crypto from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ import { createContext } from '#app/context';
 import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { AmqpTransport } from '#app/queue/transports/amqp';
-import { REQUEST_LOG_QUEUE } from '#app/services/request-log';
+import { REQUEST_LOG_QUEUE, RequestLogBuffer } from '#app/services/request-log';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
 import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
@@ -148,6 +149,33 @@ function cpuMs(a: ChildStats, b: ChildStats): number {
   return (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000;
 }
 
+/**
+ * The web process's share in isolation, less sensitive to the machine's
+ * load than throughput: CPU per entry for add() plus its part of batching,
+ * JSON and publishing with confirms to RabbitMQ (the consumer child takes them).
+ */
+async function bufferCost(prefix: string) {
+  const settings = benchSettings(true);
+  const transport = new AmqpTransport({ url: process.env.AMQP_URL!, prefix, queueType: 'quorum' });
+  const buffer = new RequestLogBuffer({ transport, log: createLogger(settings), ...settings.requestLog });
+  const N = 200_000;
+  const started = process.cpuUsage();
+  const wall = performance.now();
+  for (let i = 0; i < N; i++) {
+    buffer.add({ at: new Date().toISOString(), method: 'GET', path: '/cards/purchase_request/12345', status: 200, durationMs: 3.217, userId: 42, ip: '127.0.0.1', requestId: 'bench-0000' + i, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' });
+    if (i % 10_000 === 9_999) await buffer.drained();
+  }
+  await buffer.drained();
+  const used = process.cpuUsage(started);
+  const s = buffer.stats();
+  console.log(
+    `buffer alone: ${N} entries in ${((performance.now() - wall) / 1000).toFixed(1)} s, ${(((used.user + used.system) / N)).toFixed(1)} µs CPU per entry ` +
+      `(published ${s.published}, overflowed ${s.overflowed})`,
+  );
+  await buffer.close();
+  await transport.close();
+}
+
 async function main() {
   const prefix = `orbis-bench.${process.pid}.${crypto.randomBytes(3).toString('hex')}`;
   await admin(`drop database if exists ${DB_NAME} with (force)`);
@@ -214,6 +242,7 @@ async function main() {
     }
     await client.end();
     console.log(`request log: ${rows} rows; the "on" app published ${s.published}, holds ${s.buffered}, overflowed ${s.overflowed}`);
+    await bufferCost(prefix);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     const t = new AmqpTransport({ url: process.env.AMQP_URL!, prefix, queueType: 'quorum' });
