@@ -45,6 +45,16 @@ export interface Settings {
   readonly mail: { readonly url: string | null; readonly from: string };
   readonly secretKey: string;
   readonly mediaRoot: string;
+  /** Uploads and image processing (app/services/media.ts). */
+  readonly media: {
+    /** Largest upload file, in MB: the same as nginx's client_max_body_size. */
+    readonly maxUploadMB: number;
+    /** Largest image by pixel count (width × height, read from the header before any decode). */
+    readonly maxPixels: number;
+    /** A folder scanned hourly by the beat into cards of importType (null: no scan). */
+    readonly importFolder: string | null;
+    readonly importType: string | null;
+  };
   readonly timeZone: string;
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
@@ -337,6 +347,12 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
     secretKey,
     mediaRoot,
+    media: {
+      maxUploadMB: int(tree, 'media.maxUploadMB', 1, 10_000),
+      maxPixels: int(tree, 'media.maxPixels', 1, 1_000_000_000),
+      importFolder: optStr(tree, 'media.importFolder'),
+      importType: optStr(tree, 'media.importType'),
+    },
     timeZone: timeZone(tree, 'timeZone'),
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),

@@ -15,6 +15,7 @@ import { AuditService, recordCardChanges } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { RequestLogBuffer } from '#app/services/request-log';
+import { MediaService } from '#app/services/media';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
 
@@ -27,6 +28,8 @@ export interface Services {
   audit: AuditService;
   /** Batches request log entries to the `requestlog` queue (bounded while the broker is away). */
   requestLog: RequestLogBuffer;
+  /** Files attached to cards (uploads, thumbnails, serving). */
+  media: MediaService;
 }
 
 export interface AppContext {
@@ -75,7 +78,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobs: new JobQueue(db, publisher),
     audit: new AuditService(db),
     requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),
+    media: null as unknown as MediaService,
   };
+  services.media = new MediaService(db, services.jobs, services.cards, settings);
   // Every card change enqueues its history job in its own transaction.
   recordCardChanges(services.cards, services.jobs);
   // Registered first, so it runs last of the closers: after the web server

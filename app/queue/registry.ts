@@ -28,6 +28,12 @@ export interface JobPayloads {
   'jobs.sweep': Record<string, never>;
   /** Purge old request logs, finished jobs and (optionally) history. */
   'housekeeping.retention': Record<string, never>;
+  /** Thumbnails, metadata and dominant colour of one media row (queue `images`). */
+  'images.process': { mediaId: number; thumbsVersion: number };
+  /** Media housekeeping: regenerate old thumbnails, delete unreferenced files. */
+  'housekeeping.media': Record<string, never>;
+  /** Import the configured scanner folder (settings.media.importFolder). */
+  'media.import_folder': Record<string, never>;
 }
 
 export type JobKind = keyof JobPayloads;
@@ -41,6 +47,9 @@ const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
   'audit.card_changed': { queue: 'audit', maxAttempts: 10 },
   'jobs.sweep': { queue: 'default', maxAttempts: 1 },
   'housekeeping.retention': { queue: 'default', maxAttempts: 3 },
+  'images.process': { queue: 'images', maxAttempts: 4 },
+  'housekeeping.media': { queue: 'default', maxAttempts: 3 },
+  'media.import_folder': { queue: 'default', maxAttempts: 1 },
 };
 
 export function kindDefaults(kind: string): KindDefaults {

@@ -7,6 +7,7 @@ import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
 import { adminUsersController } from '#app/web/controllers/admin-users';
+import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
 import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -27,7 +28,8 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   const jobs = adminJobsController(ctx);
   const system = adminSystemController(ctx);
   const requests = adminRequestsController(ctx);
-  const cards = cardsController(ctx);
+  const attachments = attachmentsController(ctx);
+  const cards = cardsController(ctx, [attachments.panel]);
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
@@ -52,6 +54,9 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/cards/:type/:id/transition', requireLogin, cards.transition);
   app.post('/cards/:type/:id/delete', requireLogin, cards.remove);
   app.post('/cards/:type/:id/restore', requireLogin, cards.restore);
+  app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
+  app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
+  app.get('/media/:id/:variant', requireLogin, attachments.serve);
 
   app.get('/admin/users', requireSuperuser, users.list);
   app.get('/admin/users/new', requireSuperuser, users.newForm);

@@ -4,6 +4,7 @@ import type { AppContext } from '#app/context';
 import type { Handlers } from '#app/queue/worker';
 import { auditCardChanged } from '#app/workers/audit-card-changed';
 import { housekeepingRetention } from '#app/workers/housekeeping-retention';
+import { imagesProcess } from '#app/workers/images-process';
 import { jobsSweep } from '#app/workers/jobs-sweep';
 
 export function createHandlers(ctx: AppContext): Handlers {
@@ -11,5 +12,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
     'housekeeping.retention': housekeepingRetention(ctx),
+    'images.process': imagesProcess(ctx),
   };
 }

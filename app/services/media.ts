@@ -1,0 +1,175 @@
+// Media: files attached to cards. Receiving the bytes (multipart) is the
+// web layer's job; this service decides, for files already received into
+// MEDIA_ROOT/tmp with their hash: accepted or refused (with the reason),
+// and stores the accepted ones — media rows and their `images.process` jobs
+// in one transaction, the bytes moved to their content address.
+//
+// What MUST hold: a refused upload leaves nothing behind (every temp file
+// removed, no row); a request with one refused file stores none of its files,
+// so the user retries knowing exactly what happened.
+import fs from 'node:fs';
+import type { Settings } from '#app/config';
+import type { Database } from '#app/db/connection';
+import type { JobQueue } from '#app/queue/jobs';
+import type { Card, CardService } from '#app/services/cards';
+import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
+import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
+import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-files';
+import type { PhotoMetadata } from '#app/services/exif';
+import { can } from '#app/services/permissions';
+import type { SessionUser } from '#app/services/users';
+
+export type MediaState = 'queued' | 'processing' | 'ready' | 'failed';
+
+export interface Media {
+  id: number;
+  card_id: number;
+  field: string | null;
+  original_name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  state: MediaState;
+  error: string | null;
+  metadata: PhotoMetadata;
+  dominant_color: string | null;
+  thumbs_version: number;
+  created_by: number | null;
+  created_at: Date;
+}
+
+/** A file the web layer received into MEDIA_ROOT/tmp. */
+export interface ReceivedFile {
+  tempFile: string;
+  name: string;
+  size: number;
+  sha256: string;
+  /** Cut at the size limit while receiving. */
+  truncated: boolean;
+}
+
+/** A file name fit to show and to put in a Content-Disposition: no paths, no control characters. */
+export function cleanName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  return clean || 'file';
+}
+
+export function processJobKey(mediaId: number, version: number): string {
+  return `images.process:${mediaId}:v${version}`;
+}
+
+export class MediaService {
+  readonly files: MediaFiles;
+
+  constructor(
+    private readonly db: Database,
+    private readonly jobs: JobQueue,
+    private readonly cards: CardService,
+    readonly settings: Settings,
+  ) {
+    this.files = new MediaFiles(settings.mediaRoot);
+  }
+
+  get maxBytes(): number {
+    return this.settings.media.maxUploadMB * 1024 * 1024;
+  }
+
+  /** The card files may be attached to (called before any byte is received): 404 unreadable, 403 not editable, 400 unknown field. */
+  async uploadTarget(user: SessionUser, typeName: string, cardId: number, field: string | null): Promise<Card> {
+    const card = await this.cards.getForUser(user, typeName, cardId);
+    const type = this.cards.typeFor(user, card.type);
+    if (!can(user, type, 'update', card)) throw new ForbiddenError('You may not add files to this card.');
+    if (field !== null && type.fieldMap.get(field)?.type !== 'images') throw new ValidationError('There is no such images field.', { field: `${type.label} has no images field "${field}"` });
+    return card;
+  }
+
+  /** Removes temp files (a refused or aborted upload). */
+  async discard(received: readonly ReceivedFile[]): Promise<void> {
+    await Promise.all(received.map((f) => fs.promises.rm(f.tempFile, { force: true })));
+  }
+
+  /**
+   * Accepts every received file or none: a refused file throws a
+   * ValidationError naming each refused file with its reason, after every
+   * temp file was removed.
+   */
+  async attach(user: SessionUser, card: Card, field: string | null, received: readonly ReceivedFile[]): Promise<Media[]> {
+    try {
+      if (!received.length) throw new ValidationError('Choose at least one file.', { files: 'no file was sent' });
+      const errors: Record<string, string> = {};
+      const detected: { f: ReceivedFile; name: string; d: Detected }[] = [];
+      for (const f of received) {
+        const name = cleanName(f.name);
+        try {
+          if (f.truncated) throw new RefusedFileError(`the file is larger than ${this.settings.media.maxUploadMB} MB`);
+          detected.push({ f, name, d: await detectFile(f.tempFile, f.size, this.settings.media.maxPixels) });
+        } catch (err) {
+          if (!(err instanceof RefusedFileError)) throw err;
+          errors[name] = `${name}: ${err.message}`;
+        }
+      }
+      if (Object.keys(errors).length) {
+        const n = Object.keys(errors).length;
+        throw new ValidationError(`${n === 1 ? 'A file was' : `${n} files were`} refused; nothing was attached. ${Object.values(errors).join('; ')}.`, errors);
+      }
+      const stored: string[] = [];
+      try {
+        return await this.db.transaction(async (t) => {
+          const out: Media[] = [];
+          for (const { f, name, d } of detected) {
+            const images = d.decoder !== 'none';
+            const [row] = await this.db.rows<Media>(
+              `insert into media (card_id, field, original_name, type, size, sha256, width, height, state, created_by)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
+              [card.id, field, name, d.mime, f.size, f.sha256, d.width, d.height, images ? 'queued' : 'ready', user.id],
+              t,
+            );
+            if (images) await this.jobs.enqueue('images.process', { mediaId: row.id, thumbsVersion: THUMBS_VERSION }, { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) });
+            if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
+            out.push(row);
+          }
+          return out;
+        });
+      } catch (err) {
+        // Rolled back: originals this request stored and nobody else names go too.
+        for (const sha of stored) {
+          const [{ n }] = await this.db.rows<{ n: number }>('select count(*)::int as n from media where sha256 = $1', [sha]);
+          if (!n) await fs.promises.rm(this.files.abs(originalRel(sha)), { force: true });
+        }
+        throw err;
+      }
+    } finally {
+      await this.discard(received);
+    }
+  }
+
+  /** A card's media, oldest first (the gallery and its live state). */
+  forCard(cardId: number): Promise<Media[]> {
+    return this.db.rows<Media>('select * from media where card_id = $1 order by id', [cardId]);
+  }
+
+  /** A media row the user may read (through its card), else 404. */
+  async getForUser(user: SessionUser, id: number): Promise<Media> {
+    const [row] = await this.db.rows<Media & { card_type: string }>('select m.*, c.type as card_type from media m join cards c on c.id = m.card_id where m.id = $1', [id]);
+    if (!row) throw new NotFoundError('There is no such file, or you may not see it.');
+    try {
+      await this.cards.getForUser(user, row.card_type, row.card_id);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new NotFoundError('There is no such file, or you may not see it.');
+      throw err;
+    }
+    return row;
+  }
+
+  get(id: number): Promise<Media | null> {
+    return this.db.rows<Media>('select * from media where id = $1', [id]).then((r) => r[0] ?? null);
+  }
+
+  /** Whether a type gets thumbnails. */
+  static isImage(mime: string): boolean {
+    return (ACCEPTED[mime]?.decoder ?? 'none') !== 'none';
+  }
+}

@@ -1,0 +1,135 @@
+// Attachments: the upload (multipart field `files`), the card's media as
+// JSON (the page polls it while images are processed), the card page's
+// gallery panel, and GET /media/:id/:variant.
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from '#app/context';
+import type { Card } from '#app/services/cards';
+import type { CardType } from '#app/services/card-types';
+import { NotFoundError } from '#app/services/errors';
+import { MediaService, type Media } from '#app/services/media';
+import { originalRel, thumbRel, type ThumbFormat, type ThumbWidth } from '#app/services/media-files';
+import { can } from '#app/services/permissions';
+import type { SessionUser } from '#app/services/users';
+import { receiveFiles } from '#app/web/upload';
+
+// Strict shapes: anything else (../, %2e%2e, absolute paths, odd widths) is a 404 before any lookup.
+const ID = /^[1-9]\d{0,14}$/;
+const VARIANT = /^(?:original|(160|640|1600)\.(webp|jpg))$/;
+const FIELD = /^[a-z][a-z0-9_]{0,62}$/;
+const TYPES: Record<ThumbFormat, string> = { webp: 'image/webp', jpg: 'image/jpeg' };
+
+function cardId(req: Request): number {
+  const id = String(req.params.id);
+  if (!ID.test(id)) throw new NotFoundError('There is no such card, or you may not see it.');
+  return Number(id);
+}
+
+/** The JSON shape of one media row (the gallery script renders from it). */
+export function mediaView(m: Media, timeZone: string) {
+  const image = MediaService.isImage(m.type);
+  const ready = m.state === 'ready' && image;
+  const v = `?v=${m.thumbs_version}`;
+  const taken = m.metadata?.takenAt ? m.metadata.takenAt.replace('T', ' ') : null;
+  return {
+    id: m.id,
+    field: m.field,
+    name: m.original_name,
+    type: m.type,
+    size: Number(m.size),
+    state: m.state,
+    error: m.error,
+    width: m.width,
+    height: m.height,
+    color: m.dominant_color,
+    image,
+    thumb: ready ? `/media/${m.id}/640.webp${v}` : null,
+    full: ready ? `/media/${m.id}/1600.webp${v}` : null,
+    original: `/media/${m.id}/original`,
+    takenAt: taken,
+    camera: m.metadata?.camera ?? null,
+    gps: m.metadata?.gps ?? null,
+    timeZone,
+  };
+}
+
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/[\\"]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function attachmentsController(ctx: AppContext) {
+  const media = ctx.services.media;
+  const cards = ctx.services.cards;
+
+  async function panelData(user: SessionUser, type: CardType, card: Card) {
+    const rows = await media.forCard(card.id);
+    const fields = type.fields.filter((f) => f.type === 'images').map((f) => ({ name: f.name, label: f.label }));
+    return {
+      attachments: {
+        items: rows.map((m) => mediaView(m, user.timeZone)),
+        fields,
+        canUpload: !card.deleted_at && can(user, type, 'update', card),
+        uploadUrl: `/cards/${type.name}/${card.id}/attachments`,
+        pollUrl: `/cards/${type.name}/${card.id}/attachments.json`,
+        maxMB: ctx.settings.media.maxUploadMB,
+      },
+    };
+  }
+
+  return {
+    /** The card page's panel (a CardPanelLoader). */
+    panel: (_ctx: AppContext, req: Request, type: CardType, card: Card) => panelData(req.user!, type, card),
+
+    async upload(req: Request, res: Response) {
+      const field = typeof req.query.field === 'string' && req.query.field !== '' ? req.query.field : null;
+      if (field !== null && !FIELD.test(field)) throw new NotFoundError('There is no such images field.');
+      // Permission first: nobody without the right to edit the card gets a byte onto the disk.
+      const card = await media.uploadTarget(req.user!, String(req.params.type), cardId(req), field);
+      const received = await receiveFiles(req, media.files, media.maxBytes);
+      const rows = await media.attach(req.user!, card, field, received);
+      if (req.accepts(['html', 'json']) === 'json' || req.xhr) {
+        return res.status(201).json({ media: rows.map((m) => mediaView(m, req.user!.timeZone)) });
+      }
+      (req.session.flash ??= []).push({ kind: 'success', text: `${rows.length} file(s) attached.` });
+      res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
+    },
+
+    async poll(req: Request, res: Response) {
+      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req), { includeDeleted: true });
+      const type = cards.typeFor(req.user!, card.type);
+      const data = await panelData(req.user!, type, card);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ media: data.attachments.items });
+    },
+
+    async serve(req: Request, res: Response, next: NextFunction) {
+      const id = String(req.params.id);
+      const variant = VARIANT.exec(String(req.params.variant));
+      if (!ID.test(id) || !variant) throw new NotFoundError('There is no such file.');
+      const m = await media.getForUser(req.user!, Number(id));
+      let rel: string;
+      if (variant[1]) {
+        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version) throw new NotFoundError('This file has no thumbnails (yet).');
+        const format = variant[2] as ThumbFormat;
+        rel = thumbRel(m.sha256, m.thumbs_version, Number(variant[1]) as ThumbWidth, format);
+        res.setHeader('Content-Type', TYPES[format]);
+        res.setHeader('Content-Disposition', contentDisposition('inline', `${m.original_name.replace(/\.[^.]*$/, '')}-${variant[1]}.${format}`));
+      } else {
+        // An original is never shown inline: it was not re-encoded by us (EXIF, GPS, hostile bytes), so it is downloaded.
+        rel = originalRel(m.sha256);
+        res.setHeader('Content-Type', m.type);
+        res.setHeader('Content-Disposition', contentDisposition('attachment', m.original_name));
+      }
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      // Content-addressed: a URL's bytes never change (thumbnail URLs carry ?v=<recipe version>).
+      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+      if (ctx.settings.env === 'production') {
+        res.setHeader('X-Accel-Redirect', `/lib/media/${rel}`);
+        return res.end();
+      }
+      res.sendFile(media.files.abs(rel), { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
+        if (err && !res.headersSent) next(new NotFoundError('The file is missing from the media store.'));
+      });
+    },
+  };
+}

@@ -1,0 +1,198 @@
+// The card's attachments panel: upload (several files, drag and drop, a
+// progress bar from XMLHttpRequest's upload events), the gallery rendered
+// from JSON, live state while images are processed (polls attachments.json
+// every 1.5 s while one is queued or processing), and a full-size viewer.
+// Everything user-supplied goes through textContent / attributes, never
+// innerHTML. CSP allows only scripts from 'self': no inline script anywhere.
+(function () {
+  'use strict';
+  var root = document.querySelector('.orbis-attachments');
+  if (!root) return;
+  var POLL_MS = 1500;
+  var gallery = root.querySelector('.att-gallery');
+  var empty = root.querySelector('.att-empty');
+  var form = root.querySelector('.att-upload');
+  var viewer = document.querySelector('.att-viewer');
+  var items = JSON.parse(root.dataset.items || '[]');
+  var fieldLabels = {};
+  JSON.parse(root.dataset.fields || '[]').forEach(function (f) { fieldLabels[f.name] = f.label; });
+  var timer = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function sizeText(n) {
+    if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+    return Math.max(1, Math.round(n / 1024)) + ' kB';
+  }
+
+  function renderItem(m) {
+    var fig = el('figure', 'att-item');
+    fig.dataset.mediaId = String(m.id);
+    fig.dataset.state = m.state;
+    var box;
+    if (m.thumb) {
+      box = el('button', 'att-thumb');
+      box.type = 'button';
+      box.title = 'Open ' + m.name;
+      if (m.color) box.style.backgroundColor = m.color; // placeholder while the thumbnail loads
+      var img = el('img');
+      img.src = m.thumb;
+      img.alt = m.name;
+      img.loading = 'lazy';
+      box.appendChild(img);
+      box.addEventListener('click', function () { openViewer(m); });
+    } else if (m.state === 'queued' || m.state === 'processing') {
+      box = el('div', 'att-thumb att-pending');
+      var spin = el('div', 'spinner-border spinner-border-sm text-secondary');
+      spin.setAttribute('role', 'status');
+      box.appendChild(spin);
+    } else {
+      box = el('a', 'att-thumb att-file', m.state === 'failed' ? 'Failed' : (m.name.split('.').pop() || 'file').toUpperCase());
+      box.href = m.original;
+    }
+    fig.appendChild(box);
+    var cap = el('figcaption', 'small');
+    var name = el('a', 'd-block text-truncate', m.name);
+    name.href = m.original;
+    name.title = 'Download the original (' + sizeText(m.size) + ')';
+    cap.appendChild(name);
+    var meta = [];
+    if (m.field && fieldLabels[m.field]) meta.push(fieldLabels[m.field]);
+    if (m.width && m.height) meta.push(m.width + '×' + m.height);
+    if (m.takenAt) meta.push('taken ' + m.takenAt);
+    if (m.camera) meta.push(m.camera);
+    if (m.gps) meta.push('GPS ' + m.gps.lat.toFixed(5) + ', ' + m.gps.lon.toFixed(5));
+    if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
+    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? 'Waiting to be processed…' : 'Processing…'));
+    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', 'Could not be processed: ' + (m.error || 'unknown reason')));
+    return fig;
+  }
+
+  function render() {
+    gallery.replaceChildren.apply(gallery, items.map(renderItem));
+    empty.classList.toggle('d-none', items.length > 0);
+    schedule();
+  }
+
+  function pending() {
+    return items.some(function (m) { return m.state === 'queued' || m.state === 'processing'; });
+  }
+
+  function schedule() {
+    if (timer || !pending()) return;
+    timer = setTimeout(poll, POLL_MS);
+  }
+
+  function poll() {
+    timer = null;
+    fetch(root.dataset.pollUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+      .then(function (data) {
+        var before = JSON.stringify(items);
+        items = data.media;
+        if (JSON.stringify(items) !== before) render();
+        else schedule();
+      })
+      .catch(function () { timer = setTimeout(poll, POLL_MS * 4); });
+  }
+
+  // --- viewer -------------------------------------------------------------
+  var viewerImg = viewer && viewer.querySelector('.att-viewer-img');
+  var viewerCaption = viewer && viewer.querySelector('.att-viewer-caption');
+  var lastFocus = null;
+  function openViewer(m) {
+    if (!viewer) return;
+    lastFocus = document.activeElement;
+    if (m.color) viewer.style.setProperty('--att-color', m.color);
+    viewerImg.src = m.full;
+    viewerImg.alt = m.name;
+    viewerCaption.textContent = m.name + (m.width ? ' · ' + m.width + '×' + m.height : '');
+    viewer.hidden = false;
+    viewer.querySelector('.att-viewer-close').focus();
+  }
+  function closeViewer() {
+    if (!viewer || viewer.hidden) return;
+    viewer.hidden = true;
+    viewerImg.removeAttribute('src');
+    if (lastFocus) lastFocus.focus();
+  }
+  if (viewer) {
+    viewer.addEventListener('click', function (e) { if (e.target !== viewerImg) closeViewer(); });
+    document.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeViewer(); });
+  }
+
+  // --- upload -------------------------------------------------------------
+  if (form) {
+    var input = form.querySelector('.att-input');
+    var drop = form.querySelector('.att-drop');
+    var bar = form.querySelector('.att-progress');
+    var barInner = bar.querySelector('.progress-bar');
+    var errorBox = form.querySelector('.att-error');
+    var target = form.querySelector('.att-target');
+    var maxBytes = Number(form.dataset.maxMb) * 1048576;
+
+    function showError(text) {
+      errorBox.textContent = text;
+      errorBox.classList.toggle('d-none', !text);
+    }
+
+    function upload(files) {
+      if (!files.length) return;
+      var big = Array.prototype.filter.call(files, function (f) { return f.size > maxBytes; });
+      if (big.length) return showError(big.map(function (f) { return f.name; }).join(', ') + ': larger than ' + form.dataset.maxMb + ' MB; nothing was uploaded.');
+      showError('');
+      var data = new FormData();
+      Array.prototype.forEach.call(files, function (f) { data.append('files', f, f.name); });
+      var url = form.dataset.uploadUrl + (target && target.value ? '?field=' + encodeURIComponent(target.value) : '');
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', url);
+      xhr.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.responseType = 'json';
+      bar.classList.remove('d-none');
+      barInner.style.width = '0%';
+      barInner.textContent = '';
+      xhr.upload.addEventListener('progress', function (e) {
+        if (!e.lengthComputable) return;
+        var pct = Math.round((e.loaded / e.total) * 100);
+        barInner.style.width = pct + '%';
+        barInner.textContent = pct + '%';
+      });
+      xhr.addEventListener('load', function () {
+        bar.classList.add('d-none');
+        input.value = '';
+        if (xhr.status === 201 && xhr.response) {
+          items = items.concat(xhr.response.media);
+          render();
+        } else {
+          showError((xhr.response && xhr.response.error) || 'The upload failed (' + xhr.status + ').');
+        }
+      });
+      xhr.addEventListener('error', function () {
+        bar.classList.add('d-none');
+        showError('The upload was interrupted. Check the connection and try again.');
+      });
+      xhr.send(data);
+    }
+
+    input.addEventListener('change', function () { upload(input.files); });
+    ['dragenter', 'dragover'].forEach(function (t) {
+      drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('att-over'); });
+    });
+    ['dragleave', 'drop'].forEach(function (t) {
+      drop.addEventListener(t, function () { drop.classList.remove('att-over'); });
+    });
+    drop.addEventListener('drop', function (e) {
+      e.preventDefault();
+      upload(e.dataTransfer.files);
+    });
+    form.addEventListener('submit', function (e) { e.preventDefault(); upload(input.files); });
+  }
+
+  render();
+})();
