@@ -43,6 +43,10 @@ export interface Settings {
     readonly flushMs: number;
   };
   readonly mail: { readonly url: string | null; readonly from: string };
+  /** The deadline sweep (tasks.deadlines): due-soon lead time, escalation after overdue. */
+  readonly tasks: { readonly dueSoonMinutes: number; readonly escalateAfterHours: number };
+  /** Notices by mail: gathered for gatherSeconds; more than digestAfter within burstMinutes → one digest mail. */
+  readonly notifications: { readonly gatherSeconds: number; readonly digestAfter: number; readonly burstMinutes: number };
   readonly secretKey: string;
   readonly mediaRoot: string;
   /** Uploads and image processing (app/services/media.ts). */
@@ -345,6 +349,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       flushMs: int(tree, 'requestLog.flushMs', 10, 60_000),
     },
     mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
+    tasks: {
+      dueSoonMinutes: int(tree, 'tasks.dueSoonMinutes', 1, 7 * 24 * 60),
+      escalateAfterHours: int(tree, 'tasks.escalateAfterHours', 1, 24 * 365),
+    },
+    notifications: {
+      gatherSeconds: int(tree, 'notifications.gatherSeconds', 1, 3600),
+      digestAfter: int(tree, 'notifications.digestAfter', 1, 10_000),
+      burstMinutes: int(tree, 'notifications.burstMinutes', 1, 24 * 60),
+    },
     secretKey,
     mediaRoot,
     media: {

@@ -16,6 +16,10 @@ import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { RequestLogBuffer } from '#app/services/request-log';
 import { MediaService } from '#app/services/media';
+import { NoticeMail } from '#app/services/notice-mail';
+import { NotificationService } from '#app/services/notifications';
+import { ReminderService } from '#app/services/reminders';
+import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
 
@@ -28,6 +32,11 @@ export interface Services {
   audit: AuditService;
   /** Batches request log entries to the `requestlog` queue (bounded while the broker is away). */
   requestLog: RequestLogBuffer;
+  tasks: TaskService;
+  notifications: NotificationService;
+  reminders: ReminderService;
+  /** Mail of notifications: per-user dispatch (bursts → digest) and the daily digest. */
+  noticeMail: NoticeMail;
   /** Files attached to cards (uploads, thumbnails, serving). */
   media: MediaService;
 }
@@ -78,11 +87,20 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobs: new JobQueue(db, publisher),
     audit: new AuditService(db),
     requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),
+    notifications: new NotificationService(db, cardTypes, settings.notifications),
+    tasks: null as unknown as TaskService,
+    reminders: null as unknown as ReminderService,
+    noticeMail: null as unknown as NoticeMail,
     media: null as unknown as MediaService,
   };
   services.media = new MediaService(db, services.jobs, services.cards, settings);
   // Every card change enqueues its history job in its own transaction.
   recordCardChanges(services.cards, services.jobs);
+  services.tasks = new TaskService(db, services.cards, services.notifications, settings.tasks);
+  services.reminders = new ReminderService(db, services.cards, services.tasks, services.notifications);
+  services.noticeMail = new NoticeMail(db, services.jobs, settings);
+  // A card entering a stage with an SLA gets its task, in the change's transaction.
+  services.tasks.registerCardHook();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
   const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];

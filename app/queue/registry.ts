@@ -28,6 +28,16 @@ export interface JobPayloads {
   'jobs.sweep': Record<string, never>;
   /** Purge old request logs, finished jobs and (optionally) history. */
   'housekeeping.retention': Record<string, never>;
+  /** The deadline sweep: newly overdue, due soon and escalated tasks, each noticed once. */
+  'tasks.deadlines': Record<string, never>;
+  /** Delivers reminders whose time came, each once. */
+  'reminders.deliver': Record<string, never>;
+  /** Mails one user's pending notices (alone, or as one digest in a burst). */
+  'notifications.mail': { userId: number };
+  /** Mails the daily digest to users who chose it for some kinds. */
+  'notifications.daily_digest': Record<string, never>;
+  /** One mail through SMTP (or to the log without SMTP); retried by the engine. */
+  'mail.send': { to: string; subject: string; text: string };
   /** Thumbnails, metadata and dominant colour of one media row (queue `images`). */
   'images.process': { mediaId: number; thumbsVersion: number };
   /** Media housekeeping: regenerate old thumbnails, delete unreferenced files. */
@@ -47,6 +57,11 @@ const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
   'audit.card_changed': { queue: 'audit', maxAttempts: 10 },
   'jobs.sweep': { queue: 'default', maxAttempts: 1 },
   'housekeeping.retention': { queue: 'default', maxAttempts: 3 },
+  'tasks.deadlines': { queue: 'default', maxAttempts: 3 },
+  'reminders.deliver': { queue: 'default', maxAttempts: 3 },
+  'notifications.mail': { queue: 'default', maxAttempts: 5 },
+  'notifications.daily_digest': { queue: 'default', maxAttempts: 3 },
+  'mail.send': { queue: 'default', maxAttempts: 8 },
   'images.process': { queue: 'images', maxAttempts: 4 },
   'housekeeping.media': { queue: 'default', maxAttempts: 3 },
   'media.import_folder': { queue: 'default', maxAttempts: 1 },

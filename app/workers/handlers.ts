@@ -6,12 +6,20 @@ import { auditCardChanged } from '#app/workers/audit-card-changed';
 import { housekeepingRetention } from '#app/workers/housekeeping-retention';
 import { imagesProcess } from '#app/workers/images-process';
 import { jobsSweep } from '#app/workers/jobs-sweep';
+import { mailSend, notificationsDailyDigest, notificationsMail } from '#app/workers/notifications-mail';
+import { remindersDeliver } from '#app/workers/reminders-deliver';
+import { tasksDeadlines } from '#app/workers/tasks-deadlines';
 
 export function createHandlers(ctx: AppContext): Handlers {
   return {
     'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
     'housekeeping.retention': housekeepingRetention(ctx),
+    'tasks.deadlines': tasksDeadlines(ctx),
+    'reminders.deliver': remindersDeliver(ctx),
+    'notifications.mail': notificationsMail(ctx),
+    'notifications.daily_digest': notificationsDailyDigest(ctx),
+    'mail.send': mailSend(ctx),
     'images.process': imagesProcess(ctx),
   };
 }

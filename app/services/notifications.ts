@@ -1,0 +1,190 @@
+// Notifications: per user, in-app (bell, /notifications) and by mail.
+//
+// What MUST hold, and why:
+// - A notice is written by ONE statement that also checks its recipient:
+//   active (never a disabled user) and, for a notice about a card, allowed to
+//   read that card (the card types' read permissions, passed in as data), so
+//   a sweep of 100,000 overdue tasks checks them all in the database.
+// - `key` is unique: writing the same notice twice writes it once.
+// - Mail is never sent from here. A notice the user wants by mail is marked
+//   `pending` and, in the same statement, a `notifications.mail` job keyed by
+//   user and gather window is inserted (the outbox: it commits with the
+//   notice). That job sends each notice alone, or all of them as one digest
+//   when the user got more than `digestAfter` within `burstMinutes`.
+import type { Transaction } from 'sequelize';
+import type { Settings } from '#app/config';
+import type { Database } from '#app/db/connection';
+import type { CardTypes } from '#app/services/card-types';
+import { NotFoundError, ValidationError } from '#app/services/errors';
+
+export const NOTICE_KINDS = {
+  'task.due_soon': 'A task is due soon',
+  'task.overdue': 'A task of mine is overdue',
+  'task.escalated': 'A task on my card is overdue for long',
+  'task.assigned': 'A task was assigned to me',
+  reminder: 'A reminder I set',
+} as const;
+export type NoticeKind = keyof typeof NOTICE_KINDS;
+export const CHANNELS = { app: 'In the app only', mail: 'In the app and by mail', digest: 'In the app and in a daily digest mail' } as const;
+export type Channel = keyof typeof CHANNELS;
+/** Without a saved preference a kind goes by mail. */
+export const DEFAULT_CHANNEL: Channel = 'mail';
+
+export interface Notification {
+  id: number;
+  user_id: number;
+  kind: string;
+  title: string;
+  body: string;
+  url: string | null;
+  card_id: number | null;
+  task_id: number | null;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+/**
+ * The SQL condition "user `u` may read card `c`" (aliases u: users, c:
+ * cards), from the card types' permissions passed as the jsonb parameter
+ * `$perm`: {type: {all: [roles], own: [roles]}}. Mirrors permissions.ts.
+ */
+export function canReadCardSql(perm: string): string {
+  return `(c.deleted_at is null and (u.is_superuser or exists (
+    select 1 from user_roles ur join roles r on r.id = ur.role_id
+     where ur.user_id = u.id and (jsonb_exists(${perm}::jsonb -> c.type -> 'all', r.name)
+       or (jsonb_exists(${perm}::jsonb -> c.type -> 'own', r.name) and (c.owner_id = u.id or c.assignee_id = u.id))))))`;
+}
+
+export function readPermissions(types: CardTypes): Record<string, { all: string[]; own: string[] }> {
+  const out: Record<string, { all: string[]; own: string[] }> = {};
+  for (const t of types.all) {
+    const all: string[] = [];
+    const own: string[] = [];
+    for (const [role, p] of Object.entries(t.permissions)) {
+      if (p.read === 'all') all.push(role);
+      else if (p.read === 'own') own.push(role);
+    }
+    out[t.name] = { all, own };
+  }
+  return out;
+}
+
+export class NotificationService {
+  private readonly perms: string;
+
+  constructor(
+    private readonly db: Database,
+    types: CardTypes,
+    private readonly settings: Settings['notifications'],
+  ) {
+    this.perms = JSON.stringify(readPermissions(types));
+  }
+
+  /**
+   * Writes notices from `candidates`, a SELECT yielding (user_id, kind, key,
+   * title, body, url, card_id, task_id), after the data-modifying CTEs
+   * `ctes` (e.g. the sweep's UPDATE … RETURNING), all in one statement.
+   * `params` are the candidates' parameters ($1…); this adds its own after.
+   * `countCte` names a CTE whose rows are counted too (the sweep's marked tasks).
+   */
+  async write(ctes: string, candidates: string, params: unknown[], t?: Transaction | null, countCte?: string): Promise<{ notices: number; mailJobs: number; counted: number }> {
+    const n = params.length;
+    const gather = this.settings.gatherSeconds;
+    const sql = `with ${ctes ? `${ctes},` : ''}
+      cand as (${candidates}),
+      ins as (
+        insert into notifications (user_id, kind, key, title, body, url, card_id, task_id, mail_state)
+        select cand.user_id, cand.kind, cand.key, cand.title, cand.body, cand.url, cand.card_id, cand.task_id,
+               case coalesce(p.channel, '${DEFAULT_CHANNEL}') when 'mail' then 'pending' when 'digest' then 'daily' else 'none' end
+          from cand
+          join users u on u.id = cand.user_id and u.is_active
+          left join cards c on c.id = cand.card_id
+          left join notification_preferences p on p.user_id = cand.user_id and p.kind = cand.kind
+         where cand.card_id is null or ${canReadCardSql(`$${n + 1}`)}
+        on conflict (key) do nothing
+        returning user_id, mail_state),
+      mail_users as (select distinct user_id from ins where mail_state = 'pending'),
+      window_end as (select to_timestamp((floor(extract(epoch from now()) / ${gather}) + 1) * ${gather}) as at),
+      mail_jobs as (
+        insert into jobs (kind, queue, payload, key, max_attempts, run_after)
+        select 'notifications.mail', 'default', jsonb_build_object('userId', m.user_id),
+               'notify-mail:' || m.user_id || ':' || extract(epoch from w.at)::bigint, 5, w.at
+          from mail_users m cross join window_end w
+        on conflict (key) where key is not null do nothing
+        returning id)
+      select (select count(*) from ins)::int as notices, (select count(*) from mail_jobs)::int as "mailJobs",
+             ${countCte ? `(select count(*) from ${countCte})::int` : '0'} as counted`;
+    const [row] = await this.db.rows<{ notices: number; mailJobs: number; counted: number }>(sql, [...params, this.perms], t);
+    return row;
+  }
+
+  /** One notice to one user (a reminder, an assignment). */
+  async notify(
+    n: { userId: number; kind: NoticeKind; key: string; title: string; body?: string; url?: string | null; cardId?: number | null; taskId?: number | null },
+    t?: Transaction | null,
+  ): Promise<boolean> {
+    const r = await this.write(
+      '',
+      'select $1::bigint as user_id, $2::text as kind, $3::text as key, $4::text as title, $5::text as body, $6::text as url, $7::bigint as card_id, $8::bigint as task_id',
+      [n.userId, n.kind, n.key, n.title, n.body ?? '', n.url ?? null, n.cardId ?? null, n.taskId ?? null],
+      t,
+    );
+    return r.notices === 1;
+  }
+
+  /** The bell: one index-only count on the unread notices' partial index. */
+  async unreadCount(userId: number): Promise<number> {
+    const [{ n }] = await this.db.rows<{ n: number }>('select count(*)::int as n from notifications where user_id = $1 and read_at is null', [userId]);
+    return n;
+  }
+
+  async list(userId: number, options: { unread?: boolean; page?: number; pageSize?: number } = {}): Promise<{ rows: Notification[]; page: number; more: boolean }> {
+    const size = options.pageSize ?? 50;
+    const page = Math.max(1, Math.min(1000, options.page ?? 1));
+    const rows = await this.db.rows<Notification>(
+      `select id, user_id, kind, title, body, url, card_id, task_id, created_at, read_at from notifications
+        where user_id = $1 ${options.unread ? 'and read_at is null' : ''} order by created_at desc, id desc limit $2 offset $3`,
+      [userId, size + 1, (page - 1) * size],
+    );
+    return { rows: rows.slice(0, size), page, more: rows.length > size };
+  }
+
+  /** Marks one of the user's notices read; returns it (its link). Someone else's is not found. */
+  async markRead(userId: number, id: number): Promise<Notification> {
+    const [row] = await this.db.rows<Notification>(
+      `update notifications set read_at = coalesce(read_at, now()) where id = $1 and user_id = $2
+       returning id, user_id, kind, title, body, url, card_id, task_id, created_at, read_at`,
+      [id, userId],
+    );
+    if (!row) throw new NotFoundError('There is no such notification.');
+    return row;
+  }
+
+  async markAllRead(userId: number): Promise<number> {
+    return this.db.exec('update notifications set read_at = now() where user_id = $1 and read_at is null', [userId]);
+  }
+
+  async preferences(userId: number): Promise<Record<NoticeKind, Channel>> {
+    const rows = await this.db.rows<{ kind: string; channel: Channel }>('select kind, channel from notification_preferences where user_id = $1', [userId]);
+    const out = {} as Record<NoticeKind, Channel>;
+    for (const k of Object.keys(NOTICE_KINDS) as NoticeKind[]) out[k] = rows.find((r) => r.kind === k)?.channel ?? DEFAULT_CHANNEL;
+    return out;
+  }
+
+  /** Saves a channel per kind; an unknown channel is a field error, nothing is saved. */
+  async setPreferences(userId: number, input: Record<string, unknown>): Promise<void> {
+    const errors: Record<string, string> = {};
+    const chosen: Array<[string, string]> = [];
+    for (const k of Object.keys(NOTICE_KINDS)) {
+      const v = typeof input[k] === 'string' ? (input[k] as string) : DEFAULT_CHANNEL;
+      if (!(v in CHANNELS)) errors[k] = `choose one of ${Object.keys(CHANNELS).join(', ')}`;
+      else chosen.push([k, v]);
+    }
+    if (Object.keys(errors).length) throw new ValidationError('Some preferences need attention.', errors);
+    await this.db.exec(
+      `insert into notification_preferences (user_id, kind, channel) select $1, k, c from unnest($2::text[], $3::text[]) as x(k, c)
+       on conflict (user_id, kind) do update set channel = excluded.channel`,
+      [userId, chosen.map((c) => c[0]), chosen.map((c) => c[1])],
+    );
+  }
+}

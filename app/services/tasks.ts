@@ -1,0 +1,357 @@
+// Tasks: create (by hand, or automatically when a card enters a stage with an
+// SLA), "my tasks" in groups, complete / reopen / reassign, and the deadline
+// sweep. No Express here.
+//
+// What MUST hold, and why:
+// - A task on a card is visible to whoever may read the card (and to nobody
+//   else); a task without a card to its assignee, its creator and admins.
+// - The sweep is state-based and notices exactly once: ONE statement marks a
+//   batch of tasks (UPDATE … WHERE <not yet noticed> … RETURNING, rows taken
+//   with FOR UPDATE SKIP LOCKED so concurrent sweeps split the work) and
+//   writes their notices. The marker and the notices commit together; a
+//   second sweep, concurrent or later, finds the tasks already marked.
+// - Each part of the sweep is driven by a partial index (migration 0300), so
+//   a million open tasks cost what the few due ones cost.
+import type { Transaction } from 'sequelize';
+import type { Settings } from '#app/config';
+import type { Database } from '#app/db/connection';
+import type { CardChange, CardService } from '#app/services/cards';
+import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
+import type { NotificationService } from '#app/services/notifications';
+import { can, canRead } from '#app/services/permissions';
+import { zonedToUtc } from '#app/services/time';
+import type { SessionUser } from '#app/services/users';
+
+export type TaskStatus = 'open' | 'done' | 'cancelled';
+
+export interface Task {
+  id: number;
+  title: string;
+  description: string;
+  card_id: number | null;
+  assignee_id: number;
+  created_by: number | null;
+  due_at: Date;
+  status: TaskStatus;
+  overdue_at: Date | null;
+  closed_at: Date | null;
+  created_at: Date;
+  assignee_name?: string;
+  creator_name?: string | null;
+  card_type?: string | null;
+  card_number?: string | null;
+  card_title?: string | null;
+}
+
+export interface TaskInput {
+  title?: unknown;
+  description?: unknown;
+  assignee?: unknown;
+  due_at?: unknown;
+  card?: unknown;
+}
+
+export interface TaskFilters {
+  status: 'open' | 'done' | 'cancelled' | 'all';
+  /** mine: assigned to me; created: created by me. */
+  scope: 'mine' | 'created';
+  q: string;
+}
+
+export interface SweepResult {
+  overdue: number;
+  dueSoon: number;
+  escalated: number;
+  notices: number;
+}
+
+const COLUMNS = `t.id, t.title, t.description, t.card_id, t.assignee_id, t.created_by, t.due_at, t.status, t.overdue_at, t.closed_at, t.created_at,
+  ua.display_name as assignee_name, uc.display_name as creator_name, c.type as card_type, c.number as card_number, c.title as card_title`;
+const FROM = 'tasks t join users ua on ua.id = t.assignee_id left join users uc on uc.id = t.created_by left join cards c on c.id = t.card_id';
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+function idOf(v: unknown): number | null | 'bad' {
+  const s = text(v);
+  if (!s) return null;
+  return /^\d{1,15}$/.test(s) ? Number(s) : 'bad';
+}
+
+export class TaskService {
+  /** The sweep's "now" (tests inject the beat's simulated clock). */
+  clock: () => Date = () => new Date();
+
+  constructor(
+    private readonly db: Database,
+    private readonly cards: CardService,
+    private readonly notifications: NotificationService,
+    private readonly settings: Settings['tasks'],
+  ) {}
+
+  /** The hook on every card change: a stage with an SLA gets its task, in the change's transaction. */
+  registerCardHook(): void {
+    this.cards.onChange((change, t) => this.onCardChange(change, t));
+  }
+
+  private async onCardChange(change: CardChange, t: Transaction): Promise<void> {
+    if (change.kind !== 'created' && change.kind !== 'transitioned') return;
+    const card = change.after;
+    // Leaving a stage ends its automatic task: the SLA it tracked no longer applies.
+    if (change.kind === 'transitioned') {
+      await this.db.exec(`update tasks set status = 'cancelled', closed_at = now(), updated_at = now() where card_id = $1 and auto_key is not null and status = 'open'`, [card.id], t);
+    }
+    const stage = change.type.stageMap.get(card.stage);
+    if (!stage?.slaMs || !card.due_at) return;
+    // The card's assignee; a card without one: its owner (someone must own the deadline).
+    const assignee = card.assignee_id ?? card.owner_id;
+    await this.db.exec(
+      `insert into tasks (title, card_id, assignee_id, created_by, due_at, auto_key)
+       values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing`,
+      [`${stage.label}: ${card.number} ${card.title}`.slice(0, 300), card.id, assignee, change.user.id, card.due_at, `auto:card:${card.id}:v${card.version}`],
+      t,
+    );
+  }
+
+  private async load(id: number): Promise<Task | null> {
+    if (!Number.isSafeInteger(id) || id < 1) return null;
+    const [row] = await this.db.rows<Task>(`select ${COLUMNS} from ${FROM} where t.id = $1`, [id]);
+    return row ?? null;
+  }
+
+  /** May `user` see this task? On a card: the card's read permission. */
+  private visible(user: SessionUser, task: Task, card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null } | null): boolean {
+    if (task.card_id === null) return user.isSuperuser || task.assignee_id === user.id || task.created_by === user.id;
+    if (!card) return false;
+    const type = this.cards.types.get(card.type);
+    return Boolean(type && (!card.deleted_at || user.isSuperuser) && canRead(user, type, card));
+  }
+
+  private async cardOf(id: number | null) {
+    if (id === null) return null;
+    const [c] = await this.db.rows<{ id: number; type: string; number: string; title: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null }>(
+      'select id, type, number, title, owner_id, assignee_id, deleted_at from cards where id = $1',
+      [id],
+    );
+    return c ?? null;
+  }
+
+  /** A task the user may see, else 404 (its existence is not revealed). */
+  async getForUser(user: SessionUser, id: number): Promise<Task> {
+    const task = await this.load(id);
+    if (!task || !this.visible(user, task, await this.cardOf(task.card_id))) throw new NotFoundError('There is no such task, or you may not see it.');
+    return task;
+  }
+
+  /** May the user change the task (complete, reopen, reassign)? */
+  async canChange(user: SessionUser, task: Task): Promise<boolean> {
+    if (user.isSuperuser || task.assignee_id === user.id || task.created_by === user.id) return true;
+    const card = await this.cardOf(task.card_id);
+    const type = card && this.cards.types.get(card.type);
+    return Boolean(card && type && can(user, type, 'update', card));
+  }
+
+  /** Validates a task form; field errors name the field, nothing is written on error. */
+  async create(user: SessionUser, input: TaskInput): Promise<Task> {
+    const errors: Record<string, string> = {};
+    const title = text(input.title);
+    if (!title) errors.title = 'enter a title';
+    else if (title.length > 300) errors.title = 'at most 300 characters';
+    const description = text(input.description).slice(0, 20_000);
+    const dueRaw = text(input.due_at);
+    let due: Date | null = null;
+    if (!dueRaw) errors.due_at = 'enter a due date and time';
+    else if (!(due = zonedToUtc(dueRaw, user.timeZone))) errors.due_at = `${JSON.stringify(dueRaw)} is not a real date and time`;
+    const assigneeId = idOf(input.assignee);
+    const cardId = idOf(input.card);
+    let card: Awaited<ReturnType<TaskService['cardOf']>> = null;
+    if (cardId === 'bad') errors.card = 'choose a card you can see';
+    else if (cardId !== null) {
+      card = await this.cardOf(cardId);
+      const type = card && this.cards.types.get(card.type);
+      if (!card || !type || card.deleted_at || !canRead(user, type, card)) {
+        errors.card = 'no card you can see has this id';
+        card = null;
+      }
+    }
+    if (assigneeId === null) errors.assignee = 'choose who does the task';
+    else if (assigneeId === 'bad') errors.assignee = 'choose a user from the list';
+    else {
+      const assignee = await this.db.rows<{ id: number }>('select id from users where id = $1 and is_active', [assigneeId]);
+      if (!assignee.length) errors.assignee = 'no active user with this id';
+      else if (card) {
+        const who = await this.sessionUser(assigneeId);
+        const type = this.cards.types.get(card.type)!;
+        if (!who || !canRead(who, type, card)) errors.assignee = `this user may not see ${card.number}`;
+      }
+    }
+    if (Object.keys(errors).length) throw new ValidationError('Some fields need attention.', errors);
+    const [{ id }] = await this.db.rows<{ id: number }>(
+      'insert into tasks (title, description, card_id, assignee_id, created_by, due_at) values ($1, $2, $3, $4, $5, $6) returning id',
+      [title, description, card?.id ?? null, assigneeId, user.id, due],
+    );
+    return (await this.load(id))!;
+  }
+
+  private async sessionUser(id: number): Promise<SessionUser | null> {
+    const [u] = await this.db.rows<{ id: number; is_superuser: boolean; roles: string[] }>(
+      `select u.id, u.is_superuser, coalesce(array_agg(r.name) filter (where r.name is not null), '{}') as roles
+         from users u left join user_roles ur on ur.user_id = u.id left join roles r on r.id = ur.role_id
+        where u.id = $1 and u.is_active group by u.id`,
+      [id],
+    );
+    return u ? { id: u.id, email: '', displayName: '', isSuperuser: u.is_superuser, timeZone: 'UTC', roles: u.roles } : null;
+  }
+
+  /** The user's tasks with filters, each visible to them (a task on a card they lost access to is left out). */
+  async list(user: SessionUser, f: TaskFilters, limit = 500): Promise<Task[]> {
+    const params: unknown[] = [user.id];
+    const where = [f.scope === 'created' ? 't.created_by = $1' : 't.assignee_id = $1'];
+    if (f.status !== 'all') {
+      params.push(f.status);
+      where.push(`t.status = $${params.length}`);
+    }
+    if (f.q) {
+      params.push(`%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+      where.push(`(t.title ilike $${params.length} or c.number ilike $${params.length})`);
+    }
+    const rows = await this.db.rows<Task & { c_owner: number | null; c_assignee: number | null; c_deleted: Date | null }>(
+      `select ${COLUMNS}, c.owner_id as c_owner, c.assignee_id as c_assignee, c.deleted_at as c_deleted from ${FROM}
+        where ${where.join(' and ')} order by t.due_at, t.id limit ${limit}`,
+      params,
+    );
+    return rows.filter((t) => this.visible(user, t, t.card_id ? { type: t.card_type!, owner_id: t.c_owner!, assignee_id: t.c_assignee, deleted_at: t.c_deleted } : null));
+  }
+
+  /** A card's tasks (the caller already checked the card is readable). */
+  async forCard(cardId: number): Promise<Task[]> {
+    return this.db.rows<Task>(`select ${COLUMNS} from ${FROM} where t.card_id = $1 order by t.status = 'open' desc, t.due_at, t.id`, [cardId]);
+  }
+
+  private async change(user: SessionUser, id: number, sql: string, params: unknown[]): Promise<Task> {
+    const task = await this.getForUser(user, id);
+    if (!(await this.canChange(user, task))) throw new ForbiddenError('You may not change this task.');
+    await this.db.exec(sql, [id, ...params]);
+    return (await this.load(id))!;
+  }
+
+  complete(user: SessionUser, id: number): Promise<Task> {
+    return this.change(user, id, `update tasks set status = 'done', closed_at = now(), updated_at = now() where id = $1 and status = 'open'`, []);
+  }
+
+  reopen(user: SessionUser, id: number): Promise<Task> {
+    return this.change(user, id, `update tasks set status = 'open', closed_at = null, updated_at = now() where id = $1 and status <> 'open'`, []);
+  }
+
+  /** A new assignee starts with a clean slate: the sweep notices them afresh (due soon / overdue). */
+  async reassign(user: SessionUser, id: number, assignee: unknown): Promise<Task> {
+    const task = await this.getForUser(user, id);
+    if (!(await this.canChange(user, task))) throw new ForbiddenError('You may not change this task.');
+    const assigneeId = idOf(assignee);
+    if (assigneeId === null || assigneeId === 'bad') throw new ValidationError('Choose who does the task.', { assignee: 'choose a user from the list' });
+    const who = await this.sessionUser(assigneeId);
+    if (!who) throw new ValidationError('No active user with this id.', { assignee: 'no active user with this id' });
+    const card = await this.cardOf(task.card_id);
+    if (card) {
+      const type = this.cards.types.get(card.type);
+      if (!type || !canRead(who, type, card)) throw new ValidationError(`This user may not see ${card.number}.`, { assignee: `this user may not see ${card.number}` });
+    }
+    await this.db.exec(
+      `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1`,
+      [id, assigneeId],
+    );
+    return (await this.load(id))!;
+  }
+
+  /**
+   * The deadline sweep at `now`: newly overdue tasks → their assignee; due
+   * within the lead time → their assignee; overdue past the escalation time
+   * → the card's owner (or, without a card, the task's creator), unless that
+   * is the assignee. Batches of `batch` tasks, each batch one transaction.
+   */
+  async sweep(now: Date, batch = 20_000): Promise<SweepResult> {
+    const result: SweepResult = { overdue: 0, dueSoon: 0, escalated: 0, notices: 0 };
+    const at = now.toISOString();
+    const lead = this.settings.dueSoonMinutes;
+    const escalate = this.settings.escalateAfterHours;
+    const parts: Array<{ key: 'overdue' | 'dueSoon' | 'escalated'; ctes: string; cand: string; params: unknown[] }> = [
+      {
+        key: 'overdue',
+        ctes: `marked as (
+          update tasks t set overdue_notified_at = $1::timestamptz, overdue_at = coalesce(t.overdue_at, t.due_at), updated_at = now()
+           where t.id in (select id from tasks where status = 'open' and overdue_notified_at is null and due_at <= $1::timestamptz
+                           order by due_at limit $2 for update skip locked)
+             and t.status = 'open' and t.overdue_notified_at is null
+          returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
+        cand: `select m.user_id, 'task.overdue'::text as kind, 'task.overdue:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
+                 'Overdue: ' || m.title as title, 'It was due ' || to_char(m.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 '/tasks/' || m.id as url, m.card_id, m.id as task_id
+            from marked m join users u on u.id = m.user_id`,
+        params: [at, batch],
+      },
+      {
+        key: 'dueSoon',
+        ctes: `marked as (
+          update tasks t set due_soon_notified_at = $1::timestamptz, updated_at = now()
+           where t.id in (select id from tasks where status = 'open' and due_soon_notified_at is null and overdue_notified_at is null
+                             and due_at > $1::timestamptz and due_at <= $1::timestamptz + make_interval(mins => $3)
+                           order by due_at limit $2 for update skip locked)
+             and t.status = 'open' and t.due_soon_notified_at is null
+          returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
+        cand: `select m.user_id, 'task.due_soon'::text as kind, 'task.due_soon:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
+                 'Due soon: ' || m.title as title, 'Due ' || to_char(m.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 '/tasks/' || m.id as url, m.card_id, m.id as task_id
+            from marked m join users u on u.id = m.user_id`,
+        params: [at, batch, lead],
+      },
+      {
+        key: 'escalated',
+        ctes: `marked as (
+          update tasks t set escalated_at = $1::timestamptz, updated_at = now()
+           where t.id in (select id from tasks where status = 'open' and overdue_notified_at is not null and escalated_at is null
+                             and due_at <= $1::timestamptz - make_interval(hours => $3)
+                           order by due_at limit $2 for update skip locked)
+             and t.status = 'open' and t.escalated_at is null
+          returning t.id, t.title, t.card_id, t.assignee_id, t.created_by, t.due_at),
+        target as (
+          select m.*, coalesce(c.owner_id, m.created_by) as user_id from marked m left join cards c on c.id = m.card_id)`,
+        cand: `select g.user_id, 'task.escalated'::text as kind, 'task.escalated:' || g.id || ':' || g.user_id || ':' || extract(epoch from g.due_at)::bigint as key,
+                 'Still overdue: ' || g.title as title, 'Assigned to ' || ua.display_name || ', due ' || to_char(g.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 '/tasks/' || g.id as url, g.card_id, g.id as task_id
+            from target g join users u on u.id = g.user_id join users ua on ua.id = g.assignee_id
+           where g.user_id is not null and g.user_id <> g.assignee_id`,
+        params: [at, batch, escalate],
+      },
+    ];
+    for (const part of parts) {
+      for (;;) {
+        const marked = await this.sweepBatch(part.ctes, part.cand, part.params);
+        result[part.key] += marked.tasks;
+        result.notices += marked.notices;
+        if (marked.tasks < batch) break;
+      }
+    }
+    return result;
+  }
+
+  /** One batch: mark, write the notices — one statement, one transaction. */
+  private async sweepBatch(ctes: string, cand: string, params: unknown[]): Promise<{ tasks: number; notices: number }> {
+    const r = await this.notifications.write(ctes, cand, params, null, 'marked');
+    return { tasks: r.counted, notices: r.notices };
+  }
+
+  /** Overdue tasks of the user per day over the last `days` days (the dashboard chart), in the user's zone. */
+  async overduePerDay(user: SessionUser, days = 30): Promise<Array<{ day: string; n: number }>> {
+    return this.db.rows(
+      `with d as (
+         select (gs::date)::text as day, ((gs + interval '1 day') at time zone $2) as day_end
+           from generate_series((now() at time zone $2)::date - ($3::int - 1), (now() at time zone $2)::date, interval '1 day') gs)
+       select d.day, (select count(*)::int from tasks t
+                       where t.assignee_id = $1 and t.overdue_at is not null and t.due_at < least(d.day_end, now())
+                         and (t.closed_at is null or t.closed_at > least(d.day_end, now()))) as n
+         from d order by d.day`,
+      [user.id, user.timeZone, days],
+    );
+  }
+}
