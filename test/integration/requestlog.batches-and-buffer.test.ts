@@ -10,7 +10,7 @@
 // through a TCP proxy of this test, so cutting it leaves the shared broker
 // alone; for the local transport a wrapper refuses publishes while "down".
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { AppContext } from '#app/context';
 import { DEAD_LETTERS, TransportError, type Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
@@ -66,7 +66,7 @@ interface Harness {
   rows(): Promise<Array<Record<string, unknown>>>;
 }
 
-async function harness(kind: TransportKind, requestLog: Record<string, unknown>): Promise<Harness> {
+async function harness(t: TestContext, kind: TransportKind, requestLog: Record<string, unknown>): Promise<Harness> {
   let webTransport: Transport;
   let workerTransport: Transport;
   let cut: () => Promise<void>;
@@ -101,6 +101,12 @@ async function harness(kind: TransportKind, requestLog: Record<string, unknown>)
     await web.close();
   };
   onCleanup(closeWeb);
+  // Give the database connections back after each test, not at the file's end.
+  t.after(async () => {
+    await closeWeb();
+    await consumer.stop();
+    await worker.close();
+  });
   return {
     web,
     url: server.url,
@@ -118,7 +124,7 @@ for (const kind of TRANSPORTS) {
   describe(`request log on ${kind}`, () => {
     it('records each request with its fields, one INSERT per batch, skipping static files, the icon and /healthz', async (t) => {
       if (!transportAvailable(t, kind)) return;
-      const h = await harness(kind, { batchSize: 5, flushMs: 50 });
+      const h = await harness(t, kind, { batchSize: 5, flushMs: 50 });
       const user = await makeUser(h.web, 'logged@example.com');
       const client = h.client();
       assert.equal((await client.login('logged@example.com', 'correct horse battery')).status, 303);
@@ -172,7 +178,7 @@ for (const kind of TRANSPORTS) {
 
     it('keeps answering while the broker is away, holds a bounded buffer, counts the overflow exactly, then drains', async (t) => {
       if (!transportAvailable(t, kind)) return;
-      const h = await harness(kind, { batchSize: 5, flushMs: 30, bufferLimit: 30 });
+      const h = await harness(t, kind, { batchSize: 5, flushMs: 30, bufferLimit: 30 });
       const log = h.web.services.requestLog;
       await h.cut();
       const client = h.client();
@@ -219,7 +225,7 @@ for (const kind of TRANSPORTS) {
 
     it('publishes what it holds when the context closes', async (t) => {
       if (!transportAvailable(t, kind)) return;
-      const h = await harness(kind, { batchSize: 500, flushMs: 60_000 });
+      const h = await harness(t, kind, { batchSize: 500, flushMs: 60_000 });
       const client = h.client();
       for (let i = 0; i < 3; i++) await client.get('/login', { 'x-request-id': `closing-${i}-0000` });
       await eventually(() => h.web.services.requestLog.stats().buffered === 3, 5000, 'three entries held');
@@ -230,7 +236,7 @@ for (const kind of TRANSPORTS) {
 
     it('dead-letters a malformed batch and keeps inserting the next ones', async (t) => {
       if (!transportAvailable(t, kind)) return;
-      const h = await harness(kind, {});
+      const h = await harness(t, kind, {});
       const good = [{ at: new Date().toISOString(), method: 'GET', path: '/x', status: 200, durationMs: 1.5, userId: null, ip: '::1', requestId: 'r1', userAgent: null }];
       const bad = [{ ...good[0], status: 'oops' }];
       await h.worker.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from('not json'), Buffer.from(JSON.stringify(bad)), Buffer.from(JSON.stringify(good))]);
