@@ -11,6 +11,14 @@ import type { Transport } from '#app/queue/transport';
 
 const MAX_BATCH = 1000;
 
+/**
+ * Job ids packed into one message. Image jobs are slow and spread across
+ * machines: one per message, so one worker never holds another's share.
+ */
+export function idsPerMessage(queue: string): number {
+  return queue === 'images' ? 1 : 100;
+}
+
 export class Publisher {
   private readonly pending = new Map<string, number[]>();
   private scheduled = false;
@@ -52,7 +60,11 @@ export class Publisher {
   /** Publishes now and records the confirm; rejects when the broker did not confirm. */
   async publishNow(queue: string, ids: readonly number[]): Promise<void> {
     if (!this.transport || !ids.length) return;
-    await this.transport.publish(queue, ids.map((id) => Buffer.from(String(id))));
+    // Several ids per message: the broker's cost is per message (STACK.md).
+    const per = idsPerMessage(queue);
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < ids.length; i += per) bodies.push(Buffer.from(ids.slice(i, i + per).join(',')));
+    await this.transport.publish(queue, bodies);
     await this.db.exec('update jobs set published_at = now() where id = any($1::bigint[]) and published_at is null', [ids]);
   }
 

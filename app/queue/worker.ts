@@ -1,20 +1,23 @@
 // The consumer wrapper. It alone owns acks, claims, retries, completion,
 // heartbeats and logging; handlers (app/workers/) just do their work and
-// throw. Claims and completions are batched: one UPDATE for every message
-// that arrived in the same tick, one for every job that finished in it.
+// throw. A message carries one or more job ids (the publisher packs the ids
+// of one batch together); claims and completions are batched: one UPDATE for
+// the ids that can start now, one for every job that finished in a tick.
 //
 // What MUST hold, and why:
-// - A message is acked only after its job's outcome is committed (done,
-//   retry scheduled, or failed). A worker killed before that leaves the
-//   message unacked (the broker redelivers it) and the row `running` (the
-//   sweeper re-queues it when the heartbeat stops). Nothing is lost.
-// - A job runs only if this worker's claim moved it to `running`. A second
-//   delivery of the same id (redelivery, relay, duplicate publish) finds
-//   nothing to claim and is acked: at-least-once delivery, one run per claim.
-//   Handlers are idempotent (keys, upserts), so a re-run after a crash never
-//   doubles an effect.
-// - A job that used up its attempts is `failed` and its last message goes to
-//   the dead-letter queue (nack without requeue); others keep flowing.
+// - A message is acked only after every job it names has its outcome
+//   committed (done, retry scheduled, failed) or was found not claimable. A
+//   worker killed before that leaves the message unacked (the broker
+//   redelivers it) and its claimed rows `running` (the sweeper re-queues
+//   them when the heartbeat stops). Nothing is lost.
+// - A job runs only if this worker's claim moved it to `running`, and it is
+//   claimed only when a run slot is free, so `running` means running (or
+//   just finished, for the milliseconds until its completion batch commits),
+//   never "held in a local buffer". A second delivery of an id (redelivery, relay, duplicate publish) finds
+//   nothing to claim. Handlers are idempotent (keys, upserts), so a re-run
+//   after a crash never doubles an effect.
+// - A job that used up its attempts is `failed` and its id is put on the
+//   dead-letter queue; the other jobs keep flowing.
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Settings } from '#app/config';
@@ -23,7 +26,7 @@ import type { Publisher } from '#app/queue/publisher';
 import type { JobKind, JobPayloads } from '#app/queue/registry';
 import type { Claimed, JobStore, Woken } from '#app/queue/store';
 import { publishGrouped, sweep } from '#app/queue/sweep';
-import type { Consumer, Message, Transport } from '#app/queue/transport';
+import { DEAD_LETTERS, type Consumer, type Message, type Transport } from '#app/queue/transport';
 
 export interface JobContext {
   id: number;
@@ -46,6 +49,7 @@ export class PermanentJobError extends Error {
 
 export interface WorkerOptions {
   queues: readonly string[];
+  /** Jobs run at once; also the prefetch (messages) per queue. */
   concurrency: number;
   handlers: Handlers;
   /** Publishes unconfirmed jobs (the relay) from this worker. Default true. */
@@ -53,9 +57,28 @@ export interface WorkerOptions {
   id?: string;
 }
 
+/** A delivered message: acked when none of its ids is outstanding. */
+class Delivery {
+  constructor(
+    readonly message: Message,
+    public outstanding: number,
+  ) {}
+
+  settle(): void {
+    if (--this.outstanding === 0) this.message.ack();
+  }
+}
+
 interface Pending {
   id: number;
-  message: Message;
+  delivery: Delivery;
+}
+
+/** Parses a message body: job ids separated by commas. */
+export function parseJobIds(body: Buffer): number[] | null {
+  const text = body.toString();
+  if (!/^\d{1,18}(,\d{1,18}){0,9999}$/.test(text)) return null;
+  return text.split(',').map(Number);
 }
 
 export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
@@ -66,10 +89,13 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number): numbe
 export class Worker {
   readonly id: string;
   private readonly consumers: Consumer[] = [];
-  private claimBuffer: Pending[] = [];
-  private doneBuffer: Array<Pending & { result: unknown }> = [];
+  /** Ids delivered but not yet claimed (their messages are unacked). */
+  private waiting: Pending[] = [];
+  private claiming = 0;
   private claimScheduled = false;
+  private doneBuffer: Array<Pending & { result: unknown }> = [];
   private doneScheduled = false;
+  /** Claimed jobs whose handler is running. */
   private readonly running = new Map<number, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -134,44 +160,59 @@ export class Worker {
 
   private onMessage(message: Message): void {
     if (this.stopping) return message.nack(true);
-    const text = message.body.toString();
-    if (!/^\d{1,18}$/.test(text)) {
+    const ids = parseJobIds(message.body);
+    if (!ids) {
       // A poison message: nothing to claim, never retried.
-      this.log.error({ body: text.slice(0, 200) }, 'a message that is not a job id: dead-lettered');
+      this.log.error({ body: message.body.toString().slice(0, 200) }, 'a message that is not a list of job ids: dead-lettered');
       return message.nack(false);
     }
-    this.claimBuffer.push({ id: Number(text), message });
-    if (!this.claimScheduled) {
-      this.claimScheduled = true;
-      setImmediate(() => {
-        this.claimScheduled = false;
-        void this.flushClaims();
-      });
-    }
+    const delivery = new Delivery(message, ids.length);
+    for (const id of ids) this.waiting.push({ id, delivery });
+    this.scheduleClaims();
   }
 
+  private freeSlots(): number {
+    return this.options.concurrency - this.running.size - this.claiming;
+  }
+
+  private scheduleClaims(): void {
+    if (this.claimScheduled || this.stopping || !this.waiting.length || this.freeSlots() <= 0) return;
+    this.claimScheduled = true;
+    setImmediate(() => {
+      this.claimScheduled = false;
+      void this.flushClaims();
+    });
+  }
+
+  /** Claims as many waiting ids as there are free run slots, in one UPDATE. */
   private async flushClaims(): Promise<void> {
-    const batch = this.claimBuffer;
-    this.claimBuffer = [];
-    if (!batch.length) return;
+    const n = Math.min(this.freeSlots(), this.waiting.length);
+    if (n <= 0 || this.stopping) return;
+    const batch = this.waiting.splice(0, n);
+    this.claiming += batch.length;
     let claimed: Claimed[];
     try {
       claimed = await this.store.claim([...new Set(batch.map((p) => p.id))], this.id);
     } catch (err) {
-      this.log.warn({ error: (err as Error).message }, 'claiming jobs failed; their messages go back to the queue');
-      for (const p of batch) p.message.nack(true);
+      this.claiming -= batch.length;
+      // The database is away: put the ids back and try again shortly.
+      this.log.warn({ error: (err as Error).message }, 'claiming jobs failed; retrying');
+      this.waiting.unshift(...batch);
+      setTimeout(() => this.scheduleClaims(), 1000).unref();
       return;
     }
+    this.claiming -= batch.length;
     const byId = new Map(claimed.map((c) => [c.id, c]));
     for (const p of batch) {
       const job = byId.get(p.id);
       byId.delete(p.id); // a duplicate in the same batch runs once
-      if (!job) p.message.ack(); // already claimed, finished, waiting or not yet due
-      else this.running.set(job.id, this.run(job, p.message));
+      if (!job) p.delivery.settle(); // already claimed, finished, waiting or not yet due
+      else this.running.set(job.id, this.run(job, p));
     }
+    this.scheduleClaims();
   }
 
-  private async run(job: Claimed, message: Message): Promise<void> {
+  private async run(job: Claimed, pending: Pending): Promise<void> {
     const handler = this.options.handlers[job.kind as JobKind] as Handler | undefined;
     const log = this.log.child({ jobId: job.id, kind: job.kind });
     const ctx: JobContext = {
@@ -187,11 +228,16 @@ export class Worker {
     try {
       if (!handler) throw new PermanentJobError(`no handler for the job kind ${job.kind} in this worker`);
       const result = await logContext.run(store, () => handler(job.payload as never, ctx));
-      this.doneBuffer.push({ id: job.id, message, result: result ?? null });
+      this.doneBuffer.push({ ...pending, result: result ?? null });
       this.scheduleDone();
     } catch (err) {
-      await logContext.run(store, () => this.failed(job, message, err as Error, log));
+      await logContext.run(store, () => this.failed(job, pending, err as Error, log));
+    } finally {
+      // The slot is free as soon as the handler returns; the outcome is
+      // committed (and the message acked) by the completion batch.
+      await Promise.resolve();
       this.running.delete(job.id);
+      this.scheduleClaims();
     }
   }
 
@@ -210,10 +256,7 @@ export class Worker {
     if (!batch.length) return;
     try {
       const { woken } = await this.store.complete(batch, this.id);
-      for (const p of batch) {
-        p.message.ack();
-        this.running.delete(p.id);
-      }
+      for (const p of batch) p.delivery.settle();
       this.processed += batch.length;
       await this.publishAll(woken).catch((err: Error) => this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'));
     } catch (err) {
@@ -225,32 +268,35 @@ export class Worker {
     }
   }
 
-  private async failed(job: Claimed, message: Message, err: Error, log: Logger): Promise<void> {
+  private async failed(job: Claimed, pending: Pending, err: Error, log: Logger): Promise<void> {
     const permanent = err instanceof PermanentJobError;
     const delay = backoffMs(job.attempts, this.settings.backoffBaseMs, this.settings.backoffCapMs);
-    const retryAt = new Date(Date.now() + delay);
     let state: 'queued' | 'failed' | null;
-    try {
-      state = await this.store.fail(job.id, this.id, err.message || String(err), retryAt, permanent);
-    } catch (dbErr) {
-      log.warn({ error: (dbErr as Error).message }, 'recording a failed attempt failed; the message goes back');
-      return message.nack(true);
+    for (;;) {
+      try {
+        state = await this.store.fail(job.id, this.id, err.message || String(err), new Date(Date.now() + delay), permanent);
+        break;
+      } catch (dbErr) {
+        // Until the outcome is recorded the message stays unacked.
+        log.warn({ error: (dbErr as Error).message }, 'recording a failed attempt failed; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
     if (state === 'failed') {
       log.error({ error: err.message, attempts: job.attempts }, permanent ? 'job failed (not retryable)' : 'job failed after its last attempt');
-      message.nack(false); // to the dead-letter queue
-    } else {
-      if (state === 'queued') {
-        log.warn({ error: err.message, attempt: job.attempts, retryInMs: delay }, 'job attempt failed; retrying');
-        const timer = setTimeout(() => {
-          this.retryTimers.delete(timer);
-          this.publisher.add(job.queue, job.id);
-        }, delay);
-        timer.unref();
-        this.retryTimers.add(timer);
-      }
-      message.ack();
+      await this.transport
+        .publish(DEAD_LETTERS, [Buffer.from(String(job.id))])
+        .catch((e: Error) => log.warn({ error: e.message }, 'could not put the failed job on the dead-letter queue (it is failed in the database)'));
+    } else if (state === 'queued') {
+      log.warn({ error: err.message, attempt: job.attempts, retryInMs: delay }, 'job attempt failed; retrying');
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        this.publisher.add(job.queue, job.id);
+      }, delay);
+      timer.unref();
+      this.retryTimers.add(timer);
     }
+    pending.delivery.settle();
   }
 
   /**
@@ -272,6 +318,8 @@ export class Worker {
       await this.publishAll(back).catch(() => undefined);
       this.log.warn({ jobs: left.length }, 'stopped with jobs still running: they were put back in the queue');
     }
+    // Unclaimed ids go back with their unacked messages when the consumers close.
+    this.waiting = [];
     for (const c of this.consumers) await c.cancel();
     this.consumers.length = 0;
     await this.publisher.drain();

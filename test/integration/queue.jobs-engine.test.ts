@@ -111,6 +111,36 @@ for (const kind of TRANSPORTS) {
       assert.equal(late.state, 'failed', 'a job enqueued after its dependency failed fails at once');
     });
 
+    it('runs no more handlers at once than its concurrency, even when one message names many', async (t) => {
+      if (!transportAvailable(t, kind)) return;
+      const h = await jobsHarness(kind);
+      // 30 ids in one batch: the publisher packs them into one message.
+      const ids = await h.ctx.services.jobs.enqueueMany('test.effect', Array.from({ length: 30 }, (_, n) => ({ n })));
+      await h.ctx.publisher.drain();
+      let now = 0;
+      let max = 0;
+      await h.start({
+        queues: ['default'],
+        concurrency: 3,
+        handlers: {
+          'test.effect': async ({ n }) => {
+            max = Math.max(max, ++now);
+            await new Promise((r) => setTimeout(r, 40));
+            await h.ctx.db.exec('insert into test_effects (n) values ($1)', [n]);
+            now--;
+          },
+        },
+      });
+      await eventually(async () => (await h.ctx.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'done' and id = any($1::bigint[])`, [ids]))[0].n === 30, 20_000, 'all 30 done');
+      assert.equal(max, 3, 'three at a time, never more');
+      const [{ claimedEarly }] = await h.ctx.db.rows<{ claimedEarly: number }>(
+        // Claimed only when a slot was free: no job started long before it ran.
+        `select count(*)::int as "claimedEarly" from jobs where id = any($1::bigint[]) and finished_at - started_at > interval '1 second'`,
+        [ids],
+      );
+      assert.equal(claimedEarly, 0);
+    });
+
     it('publishes jobs the broker never confirmed through the relay', async (t) => {
       if (!transportAvailable(t, kind)) return;
       const h = await jobsHarness(kind);
