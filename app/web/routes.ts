@@ -11,12 +11,14 @@ import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
 import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
+import { notificationsController } from '#app/web/controllers/notifications';
+import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
 
 export function mountRoutes(app: Express, ctx: AppContext, pp: passport.PassportStatic): void {
   const auth = authController(ctx, pp);
-  const dashboard = dashboardController(ctx, [engineAlertsPanel(ctx)]);
+  const dashboard = dashboardController(ctx, [engineAlertsPanel(ctx), dashboardTasksPanel]);
   // The request log's counters; never "down": a full buffer must not take the web out of a load balancer.
   const health = healthController(ctx, {
     requestLog: async () => {
@@ -29,13 +31,18 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   const system = adminSystemController(ctx);
   const requests = adminRequestsController(ctx);
   const attachments = attachmentsController(ctx);
-  const cards = cardsController(ctx, [attachments.panel]);
+  const cards = cardsController(ctx, [attachments.panel, cardTasksPanel]);
+  const tasks = tasksController(ctx);
+  const notifications = notificationsController(ctx);
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
     if (req.user) res.locals.navCardTypes = ctx.services.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: t.plural }));
     next();
   });
+
+  // The bell's unread count on every signed-in page.
+  app.use(notifications.bell);
 
   app.get('/healthz', health.check);
   app.get('/login', auth.form);
@@ -57,6 +64,23 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
+
+  app.get('/tasks', requireLogin, tasks.list);
+  app.post('/tasks', requireLogin, tasks.create);
+  app.get('/tasks/new', requireLogin, tasks.newForm);
+  app.get('/tasks/:id', requireLogin, tasks.view);
+  app.post('/tasks/:id/complete', requireLogin, tasks.complete);
+  app.post('/tasks/:id/reopen', requireLogin, tasks.reopen);
+  app.post('/tasks/:id/reassign', requireLogin, tasks.reassign);
+  app.get('/reminders', requireLogin, tasks.reminderList);
+  app.post('/reminders', requireLogin, tasks.reminderCreate);
+  app.post('/reminders/:id/cancel', requireLogin, tasks.reminderCancel);
+  app.post('/reminders/:id/snooze', requireLogin, tasks.reminderSnooze);
+  app.get('/notifications', requireLogin, notifications.list);
+  app.post('/notifications/read-all', requireLogin, notifications.markAllRead);
+  app.get('/notifications/preferences', requireLogin, notifications.preferences);
+  app.post('/notifications/preferences', requireLogin, notifications.savePreferences);
+  app.post('/notifications/:id/open', requireLogin, notifications.open);
 
   app.get('/admin/users', requireSuperuser, users.list);
   app.get('/admin/users/new', requireSuperuser, users.newForm);

@@ -1,0 +1,56 @@
+// Notification pages: the list (read / unread), open one (marks it read and
+// follows its link), mark all read, and the per-kind mail preferences; plus
+// the bell's count for the layout.
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from '#app/context';
+import { NotFoundError, ValidationError } from '#app/services/errors';
+import { CHANNELS, NOTICE_KINDS } from '#app/services/notifications';
+
+function idParam(req: Request): number {
+  const id = String(req.params.id);
+  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError('There is no such notification.');
+  return Number(id);
+}
+
+export function notificationsController(ctx: AppContext) {
+  const notifications = ctx.services.notifications;
+  return {
+    /** The bell: one indexed count per signed-in page (GET pages only). */
+    async bell(req: Request, res: Response, next: NextFunction) {
+      if (req.user && req.method === 'GET') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
+      next();
+    },
+
+    async list(req: Request, res: Response) {
+      const unread = req.query.filter === 'unread';
+      const page = /^\d{1,4}$/.test(String(req.query.page ?? '')) ? Number(req.query.page) : 1;
+      res.render('notifications/list.njk', { ...(await notifications.list(req.user!.id, { unread, page })), unread });
+    },
+
+    async open(req: Request, res: Response) {
+      const n = await notifications.markRead(req.user!.id, idParam(req));
+      res.redirect(303, n.url && /^\/(?!\/)/.test(n.url) ? n.url : '/notifications');
+    },
+
+    async markAllRead(req: Request, res: Response) {
+      const n = await notifications.markAllRead(req.user!.id);
+      (req.session.flash ??= []).push({ kind: 'success', text: `${n} marked read.` });
+      res.redirect(303, '/notifications');
+    },
+
+    async preferences(req: Request, res: Response) {
+      res.render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: await notifications.preferences(req.user!.id), errors: {} });
+    },
+
+    async savePreferences(req: Request, res: Response) {
+      try {
+        await notifications.setPreferences(req.user!.id, (req.body ?? {}) as Record<string, unknown>);
+        (req.session.flash ??= []).push({ kind: 'success', text: 'Preferences saved.' });
+        res.redirect(303, '/notifications/preferences');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400).render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: req.body, errors: err.fields });
+      }
+    },
+  };
+}
