@@ -91,7 +91,7 @@ describe('engine state when things are wrong', () => {
     assert.equal(h.status, 200);
     assert.deepEqual(h.body.warnings, ['beat']);
     assert.deepEqual(h.body.beat, { ok: false, lastHeartbeat: null, ageSeconds: null, holder: null, error: 'no beat has ever run here (no heartbeat recorded)' });
-    await ctx.db.close();
+    await ctx.close(); // closes the database (idempotent: the cleanup's second close is a no-op)
     const down = await health(site.url);
     assert.equal(down.status, 503);
     assert.equal(down.body.status, 'degraded');
