@@ -3,6 +3,7 @@
 import type { AppContext } from '#app/context';
 import type { Handlers } from '#app/queue/worker';
 import { auditCardChanged } from '#app/workers/audit-card-changed';
+import { housekeepingMedia } from '#app/workers/housekeeping-media';
 import { housekeepingRetention } from '#app/workers/housekeeping-retention';
 import { imagesProcess } from '#app/workers/images-process';
 import { jobsSweep } from '#app/workers/jobs-sweep';
@@ -15,6 +16,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
     'housekeeping.retention': housekeepingRetention(ctx),
+    'housekeeping.media': housekeepingMedia(ctx),
     'tasks.deadlines': tasksDeadlines(ctx),
     'reminders.deliver': remindersDeliver(ctx),
     'notifications.mail': notificationsMail(ctx),

@@ -19,6 +19,7 @@ import { ACCEPTED, magickToPng, renderThumbnails, UnreadableImageError, type Ren
 import { originalRel, thumbRel } from '#app/services/media-files';
 import type { Media } from '#app/services/media';
 
+/** The handler's work, also run inline by `./manage.ts housekeeping`. */
 export function imagesProcess(ctx: AppContext): Handler<'images.process'> {
   const media = ctx.services.media;
   const maxPixels = ctx.settings.media.maxPixels;
