@@ -128,4 +128,22 @@ describe('task notices: recipients and mail', () => {
     assert.equal((await c2.post(`/notifications/${id}/open`, {}, { from: '/notifications' })).status, 404);
     void bob;
   });
+
+  it('renders every task, reminder and notification page (templates render: errors are hidden in production)', async () => {
+    const app = await startTestApp();
+    const ann = await sessionUserFor(app.ctx, 'ann@example.com', { roles: ['manager'] });
+    const card = await makePurchase(app.ctx, ann);
+    const task = await insertTask(app.ctx, { title: 'on the card', assigneeId: ann.id, dueAt: new Date(Date.now() - MINUTE), cardId: card.id, createdBy: ann.id });
+    await app.ctx.services.tasks.sweep(new Date());
+    await app.ctx.services.reminders.create(ann, { card: String(card.id), quick: 'tomorrow' });
+    const c = app.client();
+    await c.login('ann@example.com', 'correct horse battery');
+    for (const path of ['/', '/tasks', '/tasks?status=all&scope=created&q=card', `/tasks/new?card=${card.id}`, `/tasks/${task}`, '/reminders', '/notifications', '/notifications?filter=unread', '/notifications/preferences', `/cards/purchase_request/${card.id}`]) {
+      const page = await c.get(path);
+      assert.equal(page.status, 200, path);
+    }
+    assert.match((await c.get('/')).text, /data-testid="overdue-chart"/);
+    assert.match((await c.get(`/cards/purchase_request/${card.id}`)).text, /on the card/);
+  });
 });
+
