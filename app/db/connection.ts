@@ -57,10 +57,24 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     dialectOptions: { options: connectionOptions(schema), application_name: 'orbis', clientMinMessages: 'ignore' },
     define: { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' },
   });
+  // Statements outside a transaction go straight to a pg pool: Sequelize
+  // costs ≈ 0.2 ms of CPU per query even for `select 1`, which is most of a
+  // list page's database time (docs/benchmarks.md). Transactions (and the
+  // models) stay on Sequelize, so a service passes one `t` either way.
+  const pool = new pg.Pool({
+    connectionString: resolved.url,
+    options: connectionOptions(schema),
+    application_name: 'orbis',
+    max: settings.database.poolMax,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: 30_000,
+  });
+  pool.on('error', () => undefined); // an idle client's error: the pool replaces it
   try {
     await sequelize.authenticate();
   } catch (err) {
     await sequelize.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
     await resolved.embedded?.stop();
     throw new DatabaseUnreachableError(`cannot connect to the database at ${redact(resolved.url)}: ${(err as Error).message}`);
   }
@@ -69,10 +83,12 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     url: resolved.url,
     schema,
     async rows(sql, bind, transaction) {
-      return (await sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction: transaction ?? undefined, raw: true })) as never;
+      if (!transaction) return (await pool.query(sql, bind as unknown[] | undefined)).rows as never;
+      return (await sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction, raw: true })) as never;
     },
     async exec(sql, bind, transaction) {
-      const [, meta] = (await sequelize.query(sql, { bind, transaction: transaction ?? undefined, raw: true })) as [unknown, { rowCount?: number } | number];
+      if (!transaction) return (await pool.query(sql, bind as unknown[] | undefined)).rowCount ?? 0;
+      const [, meta] = (await sequelize.query(sql, { bind, transaction, raw: true })) as [unknown, { rowCount?: number } | number];
       return typeof meta === 'number' ? meta : (meta?.rowCount ?? 0);
     },
     transaction(fn) {
@@ -80,6 +96,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     },
     async close() {
       await sequelize.close();
+      await pool.end();
       await resolved.embedded?.stop();
     },
   };
