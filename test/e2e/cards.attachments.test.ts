@@ -20,7 +20,7 @@ describe('card attachments in a real browser', () => {
     const page = await newPage(browser, app.url);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${new URL(r.url()).pathname}`));
     await signIn(page, 'olga@example.com', PASSWORD);
     await page.goto(`/cards/purchase_request/${card.id}`);
     await page.locator('.orbis-attachments').waitFor().catch(async (e) => { throw new Error(String(e) + (await page.content()).slice(0, 3000)); });

@@ -70,6 +70,7 @@
     if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
     if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? 'Waiting to be processed…' : 'Processing…'));
     if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', 'Could not be processed: ' + (m.error || 'unknown reason')));
+    fig.appendChild(cap);
     return fig;
   }
 
