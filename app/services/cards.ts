@@ -233,14 +233,19 @@ export class CardService {
     return ms ? new Date(from + ms) : null;
   }
 
-  async create(user: SessionUser, typeName: string, input: FormInput): Promise<Card> {
+  /**
+   * Creates a card. With `options.transaction` it runs inside the caller's
+   * transaction (a folder import makes the card and its attachment together).
+   */
+  async create(user: SessionUser, typeName: string, input: FormInput, options: { transaction?: Transaction } = {}): Promise<Card> {
     const type = this.typeFor(user, typeName);
     if (!can(user, type, 'create')) throw new ForbiddenError(`You may not create ${type.plural.toLowerCase()}.`);
     const parsed = parseCardForm(type, input, user.timeZone);
     const assigneeId = this.assigneeOf(input, parsed.errors);
     await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
     if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
-    return this.db.transaction(async (t) => {
+    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) => (options.transaction ? fn(options.transaction) : this.db.transaction(fn));
+    return inTransaction(async (t) => {
       const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
         `insert into card_counters (type, last_number) values ($1, 1)
          on conflict (type) do update set last_number = card_counters.last_number + 1 returning last_number`,

@@ -8,6 +8,7 @@
 // removed, no row); a request with one refused file stores none of its files,
 // so the user retries knowing exactly what happened.
 import fs from 'node:fs';
+import type { Transaction } from 'sequelize';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';
@@ -119,30 +120,42 @@ export class MediaService {
       try {
         return await this.db.transaction(async (t) => {
           const out: Media[] = [];
-          for (const { f, name, d } of detected) {
-            const images = d.decoder !== 'none';
-            const [row] = await this.db.rows<Media>(
-              `insert into media (card_id, field, original_name, type, size, sha256, width, height, state, created_by)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
-              [card.id, field, name, d.mime, f.size, f.sha256, d.width, d.height, images ? 'queued' : 'ready', user.id],
-              t,
-            );
-            if (images) await this.jobs.enqueue('images.process', { mediaId: row.id, thumbsVersion: THUMBS_VERSION }, { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) });
-            if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
-            out.push(row);
-          }
+          for (const { f, name, d } of detected) out.push(await this.store(t, card, field, user.id, { ...f, name }, d, stored));
           return out;
         });
       } catch (err) {
-        // Rolled back: originals this request stored and nobody else names go too.
-        for (const sha of stored) {
-          const [{ n }] = await this.db.rows<{ n: number }>('select count(*)::int as n from media where sha256 = $1', [sha]);
-          if (!n) await fs.promises.rm(this.files.abs(originalRel(sha)), { force: true });
-        }
+        await this.forgetStored(stored);
         throw err;
       }
     } finally {
       await this.discard(received);
+    }
+  }
+
+  /**
+   * Inside the caller's transaction: the media row, its `images.process` job
+   * (when it is an image) and the bytes moved from the temp file to their
+   * content address. A hash this call stored is pushed on `stored`: when the
+   * transaction rolls back, pass it to forgetStored().
+   */
+  async store(t: Transaction, card: Card, field: string | null, userId: number, f: ReceivedFile, d: Detected, stored: string[]): Promise<Media> {
+    const images = d.decoder !== 'none';
+    const [row] = await this.db.rows<Media>(
+      `insert into media (card_id, field, original_name, type, size, sha256, width, height, state, created_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning *`,
+      [card.id, field, cleanName(f.name), d.mime, f.size, f.sha256, d.width, d.height, images ? 'queued' : 'ready', userId],
+      t,
+    );
+    if (images) await this.jobs.enqueue('images.process', { mediaId: row.id, thumbsVersion: THUMBS_VERSION }, { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) });
+    if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
+    return row;
+  }
+
+  /** After a rollback: originals stored by it that no row names are deleted. */
+  async forgetStored(stored: readonly string[]): Promise<void> {
+    for (const sha of stored) {
+      const [{ n }] = await this.db.rows<{ n: number }>('select count(*)::int as n from media where sha256 = $1', [sha]);
+      if (!n) await fs.promises.rm(this.files.abs(originalRel(sha)), { force: true });
     }
   }
 
