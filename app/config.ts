@@ -55,9 +55,6 @@ export interface Settings {
     readonly maxUploadMB: number;
     /** Largest image by pixel count (width × height, read from the header before any decode). */
     readonly maxPixels: number;
-    /** A folder scanned hourly by the beat into cards of importType (null: no scan). */
-    readonly importFolder: string | null;
-    readonly importType: string | null;
   };
   readonly timeZone: string;
   readonly serve: { readonly workers: number; readonly maxRequests: number };
@@ -363,8 +360,6 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     media: {
       maxUploadMB: int(tree, 'media.maxUploadMB', 1, 10_000),
       maxPixels: int(tree, 'media.maxPixels', 1, 1_000_000_000),
-      importFolder: optStr(tree, 'media.importFolder'),
-      importType: optStr(tree, 'media.importType'),
     },
     timeZone: timeZone(tree, 'timeZone'),
     serve: {

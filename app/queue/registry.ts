@@ -42,8 +42,6 @@ export interface JobPayloads {
   'images.process': { mediaId: number; thumbsVersion: number };
   /** Media housekeeping: regenerate old thumbnails, delete unreferenced files. */
   'housekeeping.media': Record<string, never>;
-  /** Import the configured scanner folder (settings.media.importFolder). */
-  'media.import_folder': Record<string, never>;
 }
 
 export type JobKind = keyof JobPayloads;
@@ -64,7 +62,6 @@ const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
   'mail.send': { queue: 'default', maxAttempts: 8 },
   'images.process': { queue: 'images', maxAttempts: 4 },
   'housekeeping.media': { queue: 'default', maxAttempts: 3 },
-  'media.import_folder': { queue: 'default', maxAttempts: 1 },
 };
 
 export function kindDefaults(kind: string): KindDefaults {
