@@ -3,6 +3,7 @@
 // runserver's two modes: without AMQP_URL it runs the workers and the beat
 // in-process (a scheduled job is enqueued and done), with it it only serves.
 import assert from 'node:assert/strict';
+import { SCHEDULE } from '#app/beat/schedule';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -77,7 +78,7 @@ describe('manage.ts beat', () => {
     await testTransport('amqp', { prefix }); // deletes the prefix's queues at the end
     const env = { DATABASE_URL: db.url, AMQP_URL: AMQP_URL!, ORBIS_QUEUE_PREFIX: prefix };
     const leader = run(['beat'], env);
-    await leader.waitFor(/^beat: leading; 2 scheduled jobs/m);
+    await leader.waitFor(new RegExp(`^beat: leading; ${SCHEDULE.length} scheduled jobs`, 'm'));
     const standby = run(['beat'], env);
     await standby.waitFor(/^beat: standing by \(another beat leads\)/m);
     const { ctx } = await testContext({}, undefined, db);
