@@ -14,7 +14,7 @@ import { originalRel } from '#app/services/media-files';
 import type { TestClient } from '#test/support/app';
 import { makePurchase } from '#test/support/cards';
 import { fixture, makeSessionUser, mediaApp, settled, signedIn, upload, type MediaApp } from '#test/support/media';
-import { AMQP_URL, transportAvailable, TRANSPORTS } from '#test/support/queue';
+import { AMQP_URL, eventually, transportAvailable, TRANSPORTS } from '#test/support/queue';
 
 const MB = 1024 * 1024;
 
@@ -109,7 +109,12 @@ for (const kind of TRANSPORTS) {
       assert.ok(Date.now() - started < 10_000);
       assert.equal(row.state, 'failed');
       assert.match(row.error ?? '', /cannot be read/);
-      const [job] = await app.ctx.db.rows<{ state: string; attempts: number }>("select state, attempts from jobs where kind = 'images.process' and payload->>'mediaId' = $1", [String(row.id)]);
+      // The handler marks the media failed before the worker records the
+      // job's outcome: wait for the job row too, then check it ran once.
+      const job = await eventually(async () => {
+        const [j] = await app.ctx.db.rows<{ state: string; attempts: number }>("select state, attempts from jobs where kind = 'images.process' and payload->>'mediaId' = $1", [String(row.id)]);
+        return j && j.state !== 'running' && j.state !== 'queued' ? j : null;
+      }, 10_000, 'the job to finish');
       assert.deepEqual([job.state, job.attempts], ['failed', 1]);
       assert.ok(process.memoryUsage().rss < 512 * MB, `rss ${Math.round(process.memoryUsage().rss / MB)} MB`);
       const page = await olga.get(cardPath);
