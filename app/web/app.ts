@@ -83,8 +83,21 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     res.locals.user = req.user ?? null;
     res.locals.path = req.path;
     res.locals.requestId = req.id;
-    res.locals.flash = req.session.flash ?? [];
-    if (req.session.flash) delete req.session.flash;
+    // The flash is taken from the session only when a page is rendered:
+    // a JSON poll (attachments, jobs) between a POST and its redirect must
+    // not eat the message meant for the next page.
+    let flash: typeof req.session.flash | undefined;
+    Object.defineProperty(res.locals, 'flash', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (flash === undefined) {
+          flash = req.session.flash ?? [];
+          if (req.session.flash) delete req.session.flash;
+        }
+        return flash;
+      },
+    });
     next();
   });
   app.use(csrfProtection);

@@ -1,0 +1,24 @@
+// A flash message waits for the next rendered page: a JSON poll made by a
+// page's script between a POST and its redirect must not consume it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startTestApp } from '#test/support/app';
+import { purchaseInput, sessionUserFor } from '#test/support/cards';
+
+describe('flash messages', () => {
+  it('survive a JSON poll and are shown once, on the next page', async () => {
+    const app = await startTestApp();
+    await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    const c = app.client();
+    await c.login('maria@example.com', 'correct horse battery');
+    const created = await c.post('/cards/purchase_request', purchaseInput({ title: 'Chairs' }), { from: '/cards/purchase_request/new' });
+    assert.equal(created.status, 303, created.text.slice(0, 300));
+    const cardPath = created.location!;
+    const poll = await c.get(`${cardPath}/attachments.json`, { accept: 'application/json' });
+    assert.equal(poll.status, 200);
+    const page = await c.get(cardPath);
+    assert.match(page.text, /PR-\d{6} created\./, 'the flash is on the page after the poll');
+    const again = await c.get(cardPath);
+    assert.doesNotMatch(again.text, /PR-\d{6} created\./, 'and only once');
+  });
+});
