@@ -4,11 +4,13 @@
 //      and the plan of the overdue UPDATE must be index-driven (printed with
 //      EXPLAIN (ANALYZE, BUFFERS); run inside a rolled-back transaction).
 //   2. 100,000 newly overdue: notices written per second — target ≥ 20,000/s.
+//   3. The same on cards, so the per-notice card read permission check runs.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/deadline-sweep.bench.ts
 //
 // Own database orbis_bench_tasks (dropped at the end), bulk-loaded with
-// generate_series; 1,000 users (no card), no SMTP (mail jobs are only rows).
+// generate_series; 1,000 users (no card in parts 1–2; part 3 puts the 100,000
+// on 1,000 cards), no SMTP (mail jobs are only rows).
 import { execSync } from 'node:child_process';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
@@ -60,8 +62,8 @@ async function main() {
     const plan = await c.query(
       `explain (analyze, buffers, costs off)
        update tasks t set overdue_notified_at = now(), overdue_at = coalesce(t.overdue_at, t.due_at), updated_at = now()
-        where t.id in (select id from tasks where status = 'open' and overdue_notified_at is null and due_at <= now()
-                        order by due_at limit 20000 for update skip locked)
+        where t.id = any (array(select id from tasks where status = 'open' and overdue_notified_at is null and due_at <= now()
+                        order by due_at limit 20000 for update skip locked))
           and t.status = 'open' and t.overdue_notified_at is null
        returning t.id`,
     );
@@ -93,6 +95,26 @@ async function main() {
     const [{ n }] = await db.rows<{ n: number }>(`select count(*)::int as n from notifications`);
     const [{ j }] = await db.rows<{ j: number }>(`select count(*)::int as j from jobs where kind = 'notifications.mail'`);
     console.log(`notifications rows: ${n}; mail dispatcher jobs: ${j}`);
+
+    // 3. 100,000 newly overdue tasks on cards: the recipient's card read
+    //    permission is checked per notice (the assignee owns the card and has
+    //    the role "operator", which reads its own purchase requests).
+    await db.exec(`insert into roles (name, label) values ('operator', 'Operator') on conflict do nothing`);
+    await db.exec(`insert into user_roles (user_id, role_id) select u.id, r.id from users u, roles r where r.name = 'operator' on conflict do nothing`);
+    await db.exec(`insert into cards (type, number, title, stage, owner_id) select 'purchase_request', 'PR-' || lpad(i::text, 6, '0'), 'card ' || i, 'draft', i from generate_series(1, 1000) i`);
+    await db.exec(
+      `update tasks t set due_at = now() - interval '1 minute', card_id = (select id from cards c where c.owner_id = t.assignee_id)
+        where id in (select id from tasks where overdue_notified_at is null order by id limit 100000)`,
+    );
+    await db.exec('vacuum analyze tasks');
+    await db.exec('analyze cards');
+    t = performance.now();
+    const r3 = await ctx.services.tasks.sweep(new Date());
+    const ms3 = performance.now() - t;
+    console.log(`sweep 3 (100,000 newly overdue on cards): ${ms3.toFixed(0)} ms, ${r3.notices} notices, ${Math.round(r3.notices / (ms3 / 1000))} notices/s`, r3);
+    const [hot] = await db.rows<{ upd: number; hot: number }>(`select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'tasks'`);
+    const idx = await db.rows<{ t: string; n: number }>(`select tablename as t, count(*)::int as n from pg_indexes where tablename in ('tasks', 'notifications') group by 1 order by 1`);
+    console.log(`tasks updates: ${hot.upd}, of them HOT: ${hot.hot}; indexes: ${idx.map((x) => `${x.t} ${x.n}`).join(', ')}`);
     console.log(`uptime: ${execSync('uptime').toString().trim()}`);
   } finally {
     await ctx.close();
