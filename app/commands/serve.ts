@@ -132,6 +132,11 @@ export const command: Command = {
   positionals: { min: 0, max: 0 },
   async run({ values }, io) {
     const settings = settingsOrExit();
+    // N processes cannot share the in-process queue: each would keep its
+    // jobs in memory no worker reads. Production web needs RabbitMQ.
+    if (!settings.broker.url) {
+      throw new CommandError('serve runs several web processes and needs RabbitMQ for background work: set AMQP_URL (runserver runs one process with the workers in it)');
+    }
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);
     const maxRequests = values['max-requests'] === undefined ? settings.serve.maxRequests : Number(values['max-requests']);

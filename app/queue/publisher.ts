@@ -65,7 +65,8 @@ export class Publisher {
     const bodies: Buffer[] = [];
     for (let i = 0; i < ids.length; i += per) bodies.push(Buffer.from(ids.slice(i, i + per).join(',')));
     await this.transport.publish(queue, bodies);
-    await this.db.exec('update jobs set published_at = now() where id = any($1::bigint[]) and published_at is null', [ids]);
+    // A job not yet due stays eligible for the relay (published_at < run_after).
+    await this.db.exec('update jobs set published_at = now() where id = any($1::bigint[]) and (published_at is null or published_at < run_after)', [ids]);
   }
 
   /** Waits for every publish started so far (shutdown, tests). */

@@ -151,12 +151,32 @@ export class JobStore {
    * jobs to the publisher of the process that committed them.
    */
   async unpublished(limit: number, graceSeconds: number): Promise<Woken[]> {
+    // `published_at < run_after` too: a job published before it was due (a
+    // retry timer on a clock ahead of the database's, or a confirm recorded
+    // after the retry reset the column) was acked unclaimed and needs
+    // publishing again once due.
     return this.db.rows<Woken>(
       `select id, queue from jobs
-        where state = 'queued' and published_at is null and run_after <= now() - make_interval(secs => $2)
+        where state = 'queued' and (published_at is null or published_at < run_after)
+          and run_after <= now() - make_interval(secs => $2)
           and updated_at <= now() - make_interval(secs => $2)
         order by run_after limit $1`,
       [limit, graceSeconds],
+    );
+  }
+
+  /**
+   * Waiting jobs whose dependencies are all done: completion wakes them, but
+   * two dependencies finishing in concurrent transactions each see the other
+   * unfinished, and an enqueue racing a completion sees it running. The sweep
+   * catches those here.
+   */
+  async wakeReady(): Promise<Woken[]> {
+    return this.db.rows<Woken>(
+      `update jobs w set state = 'queued', updated_at = now()
+        where w.state = 'waiting'
+          and not exists (select 1 from jobs d where d.id = any(w.depends_on) and d.state <> 'done')
+        returning w.id, w.queue`,
     );
   }
 

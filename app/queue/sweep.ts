@@ -20,6 +20,7 @@ export async function publishGrouped(publisher: Publisher, rows: readonly Woken[
 export async function sweep(store: JobStore, publisher: Publisher, settings: Settings['jobs'], options: { graceSeconds?: number } = {}): Promise<SweepResult> {
   const stale = await store.requeueStale(settings.staleSeconds);
   await publishGrouped(publisher, stale);
+  await publishGrouped(publisher, await store.wakeReady());
   const due = await store.unpublished(5000, options.graceSeconds ?? settings.relayGraceSeconds);
   await publishGrouped(publisher, due);
   return { requeued: stale.length, published: due.length };

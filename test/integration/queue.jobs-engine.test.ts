@@ -152,3 +152,31 @@ for (const kind of TRANSPORTS) {
     });
   });
 }
+
+describe('job engine recovery by the sweep', () => {
+  it('republishes a job that was published before it was due and acked unclaimed', async () => {
+    const h = await jobsHarness('local');
+    await h.start();
+    // A retry whose message arrived early: published, not claimed (not due),
+    // its message acked. Nothing but the sweep/relay can bring it back.
+    const [{ id }] = await h.ctx.db.rows<{ id: number }>(
+      `insert into jobs (kind, queue, payload, state, run_after, published_at, updated_at)
+       values ('test.effect', 'default', '{"n": 77}', 'queued', now() - interval '10 seconds', now() - interval '20 seconds', now() - interval '10 seconds')
+       returning id`,
+    );
+    await eventually(async () => (await h.ctx.jobStore.get(id))?.state === 'done', 10_000, 'the early-published job done');
+    assert.deepEqual(await h.effects(), [{ n: 77, runs: 1 }]);
+  });
+
+  it('wakes a waiting job whose dependencies all finished while nobody woke it', async () => {
+    const h = await jobsHarness('local');
+    const [{ dep }] = await h.ctx.db.rows<{ dep: number }>(`insert into jobs (kind, state, finished_at) values ('test.effect', 'done', now()) returning id as dep`);
+    // Inserted directly as `waiting`: the race where completion and enqueue crossed.
+    const [{ id }] = await h.ctx.db.rows<{ id: number }>(
+      `insert into jobs (kind, queue, payload, state, depends_on) values ('test.effect', 'default', '{"n": 78}', 'waiting', $1::bigint[]) returning id`,
+      [[dep]],
+    );
+    await h.start();
+    await eventually(async () => (await h.ctx.jobStore.get(id))?.state === 'done', 10_000, 'the stranded dependant done');
+  });
+});

@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT } from '#test/support/cli';
+import { lines, manage, ROOT } from '#test/support/cli';
 import { testDatabase } from '#test/support/db';
+import { AMQP_URL, testTransport, transportAvailable, uniquePrefix } from '#test/support/queue';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -19,12 +20,24 @@ function freePort(): Promise<number> {
 }
 
 describe('manage.ts serve', () => {
-  it('recycles processes, reloads on SIGHUP and stops on SIGTERM without failing a request', async () => {
+  it('refuses to start without RabbitMQ, in one line', async () => {
+    const db = await testDatabase();
+    const res = await manage(['serve', '-p', '0'], { DATABASE_URL: db.url, AMQP_URL: '' });
+    assert.equal(res.code, 1);
+    assert.deepEqual(lines(res.stderr), [
+      'error: serve runs several web processes and needs RabbitMQ for background work: set AMQP_URL (runserver runs one process with the workers in it)',
+    ]);
+  });
+
+  it('recycles processes, reloads on SIGHUP and stops on SIGTERM without failing a request', async (t) => {
+    if (!transportAvailable(t, 'amqp')) return;
     const db = await testDatabase();
     const port = await freePort();
+    const prefix = uniquePrefix();
+    await testTransport('amqp', { prefix }); // deletes the prefix's queues at the end
     const child = spawn(path.join(ROOT, 'manage.ts'), ['serve', '-p', String(port), '-w', '2', '--max-requests', '10'], {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url },
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, AMQP_URL: AMQP_URL!, ORBIS_QUEUE_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
