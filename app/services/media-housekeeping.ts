@@ -26,6 +26,8 @@ export interface HousekeepingResult {
 }
 
 const TEMP_MAX_AGE_MS = 24 * 3600 * 1000;
+/** Files younger than this are never deleted as unreferenced (see below). */
+export const FRESH_FILE_MS = 3600 * 1000;
 const THUMB = /^thumbs\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})-v(\d+)-\d+\.(?:webp|jpg)$/;
 const ORIGINAL = /^originals\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
@@ -54,7 +56,12 @@ export async function mediaHousekeeping(ctx: AppContext, regenerate: (mediaId: n
     else keep = !rel.endsWith('.part'); // a stray half-written thumbnail goes; anything unknown is left alone
     if (keep) continue;
     const abs = files.abs(rel);
-    const { size } = await fs.promises.stat(abs).catch(() => ({ size: 0 }));
+    // A file written in the last hour may belong to work not yet committed:
+    // an upload's transaction, or a worker that writes new thumbnails before
+    // it records their version. Leave it to the next run.
+    const st = await fs.promises.stat(abs).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < FRESH_FILE_MS) continue;
+    const size = st.size;
     await fs.promises.rm(abs, { force: true });
     result.deletedFiles++;
     result.freedBytes += size;

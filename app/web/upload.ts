@@ -53,10 +53,17 @@ export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: nu
           }),
         );
       });
-      bb.on('filesLimit', () => reject(new ValidationError(`At most ${MAX_FILES} files per upload.`, { files: 'too many files' })));
+      // On abort or a refused upload, stop busboy too: the part being
+      // streamed would otherwise never end, and its write never settle.
+      const fail = (err: Error) => {
+        req.unpipe(bb);
+        bb.destroy(err);
+        reject(err);
+      };
+      bb.on('filesLimit', () => fail(new ValidationError(`At most ${MAX_FILES} files per upload.`, { files: 'too many files' })));
       bb.on('error', (err) => reject(new ValidationError(`The upload was interrupted or malformed: ${(err as Error).message}.`, { files: 'malformed multipart body' })));
       bb.on('close', () => resolve());
-      req.on('aborted', () => reject(new ValidationError('The upload was interrupted.', { files: 'interrupted' })));
+      req.on('aborted', () => fail(new ValidationError('The upload was interrupted.', { files: 'interrupted' })));
       req.pipe(bb);
     });
     await Promise.all(writes);

@@ -64,6 +64,15 @@ export function imagesProcess(ctx: AppContext): Handler<'images.process'> {
       return { reused: twin.id };
     }
 
+    // `processing` at the start means an earlier attempt died mid-render (a
+    // transient error sets the row back to `queued`). A file that took the
+    // worker down again is refused, so the card shows why instead of
+    // "processing" forever once the sweeper gives up on the job.
+    if (row.state === 'processing' && job.attempt >= 3) {
+      const reason = 'the worker stopped while processing this file, more than once: it is refused';
+      await ctx.db.exec("update media set state = 'failed', error = $2 where id = $1 and state = 'processing'", [row.id, reason]);
+      throw new PermanentJobError(reason);
+    }
     await ctx.db.exec("update media set state = 'processing' where id = $1 and state <> 'ready'", [row.id]);
     const started = Date.now();
     let rendered: Rendered;

@@ -67,10 +67,18 @@ describe('manage.ts housekeeping', () => {
   it('remakes old-version thumbnails and deletes only files no media row names', async () => {
     const orphanSha = 'ab'.repeat(32);
     const orphans = [originalRel(orphanSha), thumbRel(orphanSha, THUMBS_VERSION, 160, 'webp'), thumbRel(current.sha256, THUMBS_VERSION + 5, 640, 'jpg')];
+    // Files no row names are deleted only once they are an hour old: a fresh
+    // one may belong to an upload or a thumbnail run not yet committed.
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
     for (const rel of orphans) {
       fs.mkdirSync(path.dirname(at(rel)), { recursive: true });
       fs.writeFileSync(at(rel), 'nobody names me');
+      fs.utimesSync(at(rel), hoursAgo, hoursAgo);
     }
+    for (const rel of thumbs(stale.sha256, OLD)) fs.utimesSync(at(rel), hoursAgo, hoursAgo);
+    const freshOrphan = thumbRel('cd'.repeat(32), THUMBS_VERSION, 160, 'jpg');
+    fs.mkdirSync(path.dirname(at(freshOrphan)), { recursive: true });
+    fs.writeFileSync(at(freshOrphan), 'written a moment ago');
     // An upload that died a day ago, and one in progress now.
     const deadTemp = await ctx.services.media.files.tempPath();
     fs.writeFileSync(deadTemp, 'half an upload');
@@ -94,6 +102,7 @@ describe('manage.ts housekeeping', () => {
     for (const rel of orphans) assert.ok(!fs.existsSync(at(rel)), `orphan ${rel} deleted`);
     assert.ok(!fs.existsSync(deadTemp), 'a day-old temp file is deleted');
     assert.ok(fs.existsSync(liveTemp), 'a fresh temp file (an upload in progress) stays');
+    assert.ok(fs.existsSync(at(freshOrphan)), 'a fresh unreferenced file stays until it is an hour old');
 
     // Everything a row names stays, and `current` was left alone.
     assert.ok(fs.existsSync(at(originalRel(stale.sha256))));
