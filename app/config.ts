@@ -305,6 +305,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     throw new SettingsError('invalid setting ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD: set both or neither');
   }
 
+  // A job is re-queued when its heartbeat is older than staleSeconds: with
+  // less than three heartbeats in that window, a running job would be taken
+  // from a live worker.
+  const heartbeatSeconds = int(tree, 'jobs.heartbeatSeconds', 1, 3600);
+  const staleSeconds = int(tree, 'jobs.staleSeconds', 2, 86_400);
+  if (staleSeconds < 3 * heartbeatSeconds) {
+    throw new SettingsError(`invalid setting jobs.staleSeconds: ${staleSeconds} must be at least 3 × jobs.heartbeatSeconds (${3 * heartbeatSeconds})`);
+  }
+
   const settings: Settings = {
     env: env_,
     root,
@@ -329,8 +338,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       queueType: oneOf(tree, 'broker.queueType', ['quorum', 'classic'] as const),
     },
     jobs: {
-      heartbeatSeconds: int(tree, 'jobs.heartbeatSeconds', 1, 3600),
-      staleSeconds: int(tree, 'jobs.staleSeconds', 2, 86_400),
+      heartbeatSeconds,
+      staleSeconds,
       relaySeconds: int(tree, 'jobs.relaySeconds', 1, 3600),
       relayGraceSeconds: int(tree, 'jobs.relayGraceSeconds', 0, 3600),
       backoffBaseMs: int(tree, 'jobs.backoffBaseMs', 1, 3_600_000),

@@ -52,4 +52,12 @@ describe('settings', () => {
     assert.throws(() => loadSettings({ root: root('sever:\n  port: 1\n'), env: {} }), /unknown setting sever/);
     assert.throws(() => loadSettings({ root: root('timeZone: Mars/Olympus\n'), env: {} }), /invalid setting timeZone: unknown time zone "Mars\/Olympus"/);
   });
+
+  it('refuses a stale-job limit shorter than three heartbeats (running jobs would be taken from live workers)', () => {
+    assert.throws(
+      () => loadSettings({ root: root('jobs:\n  heartbeatSeconds: 10\n  staleSeconds: 20\n'), env: {} }),
+      (err: Error) => err instanceof SettingsError && err.message === 'invalid setting jobs.staleSeconds: 20 must be at least 3 × jobs.heartbeatSeconds (30)',
+    );
+    assert.equal(loadSettings({ root: root('jobs:\n  heartbeatSeconds: 10\n  staleSeconds: 30\n'), env: {} }).jobs.staleSeconds, 30);
+  });
 });
