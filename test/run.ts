@@ -81,28 +81,46 @@ async function main() {
     // a handle is left open, and the whole run has a watchdog.
     const testTimeout = Number(process.env.TEST_TIMEOUT_MS ?? 180_000);
     const runLimit = Number(process.env.TEST_RUN_LIMIT_MS ?? 25 * 60_000);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit', '--test-reporter=spec', ...files],
-      {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          NODE_ENV: 'test',
-          ORBIS_TEST_ADMIN_URL: adminUrl,
-          ORBIS_TEST_TEMPLATE: template,
-          ORBIS_TEST_RUNNER_PID: String(process.pid),
-        },
-      },
-    );
-    const stop = () => child.kill('SIGINT');
-    process.on('SIGINT', stop);
-    const watchdog = setTimeout(() => {
-      console.error(`# the test run exceeded ${runLimit / 60_000} minutes: stopping it (TEST_RUN_LIMIT_MS)`);
-      child.kill('SIGKILL');
-    }, runLimit);
-    code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-    clearTimeout(watchdog);
+    // Files named *.serial.test.ts disturb shared servers (they restart
+    // RabbitMQ): they run after the others, one at a time.
+    const serial = files.filter((f) => f.endsWith('.serial.test.ts'));
+    const parallel = files.filter((f) => !serial.includes(f));
+    const phase = (phaseFiles: string[], phaseConcurrency: number) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--test', `--test-concurrency=${phaseConcurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit', '--test-reporter=spec', ...phaseFiles],
+          {
+            stdio: 'inherit',
+            env: {
+              ...process.env,
+              NODE_ENV: 'test',
+              ORBIS_TEST_ADMIN_URL: adminUrl,
+              ORBIS_TEST_TEMPLATE: template,
+              ORBIS_TEST_RUNNER_PID: String(process.pid),
+            },
+          },
+        );
+        const stop = () => child.kill('SIGINT');
+        process.on('SIGINT', stop);
+        const watchdog = setTimeout(() => {
+          console.error(`# the test run exceeded ${runLimit / 60_000} minutes: stopping it (TEST_RUN_LIMIT_MS)`);
+          child.kill('SIGKILL');
+        }, runLimit);
+        child.on('close', (c) => {
+          clearTimeout(watchdog);
+          process.off('SIGINT', stop);
+          resolve(c ?? 1);
+        });
+      });
+    const codes: number[] = [];
+    if (parallel.length) codes.push(await phase(parallel, concurrency));
+    if (serial.length) {
+      console.log(`# serial phase: ${serial.map((f) => path.relative(root, f)).join(', ')}`);
+      codes.push(await phase(serial, 1));
+    }
+    code = codes.some((c) => c !== 0) ? 1 : 0;
+    if (serial.length && parallel.length) console.log(`# both phases ${code === 0 ? 'passed' : 'had failures'} (exit ${code})`);
   } finally {
     await admin.query(`drop database if exists "${template}" with (force)`).catch(() => undefined);
     await admin.end();
