@@ -1,6 +1,8 @@
 // The application context: settings, logger, database, models and services
 // of one installation, built by a factory so that tests can build several.
 import path from 'node:path';
+import type { Cache } from '#app/cache/cache';
+import { createCache } from '#app/cache/index';
 import type { Settings } from '#app/config';
 import { openDatabase, type Database } from '#app/db/connection';
 import { createLogger, type Logger } from '#app/log';
@@ -51,6 +53,8 @@ export interface AppContext {
   transport: Transport;
   publisher: Publisher;
   jobStore: JobStore;
+  /** memcached (cache.servers) or the in-process LRU; never the truth, every call degrades to a miss. */
+  cache: Cache;
   /** Runs `fn` when the context closes (before the database closes), last registered first. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -64,6 +68,8 @@ export interface ContextOptions {
   cardTypesDir?: string;
   /** Use this transport instead of the configured one (tests). */
   transport?: Transport;
+  /** Use this cache instead of the configured one (tests). */
+  cache?: Cache;
 }
 
 export function createTransport(settings: Settings, log?: Logger): Transport {
@@ -80,9 +86,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const throttle = new LoginThrottle(db, settings);
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log);
+  const cache = options.cache ?? createCache(settings, log);
   const services: Services = {
     throttle,
-    users: new UserService(db, models, settings, throttle),
+    users: new UserService(db, models, settings, throttle, cache),
     cards: new CardService(db, cardTypes),
     jobs: new JobQueue(db, publisher),
     audit: new AuditService(db),
@@ -114,6 +121,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     transport,
     publisher,
     jobStore: new JobStore(db),
+    cache,
     onClose(fn) {
       closers.push(fn);
     },
@@ -122,6 +130,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
         for (const close of closers.reverse()) await close();
         await publisher.drain().catch(() => undefined);
         if (!options.transport) await transport.close();
+        if (!options.cache) await cache.close();
         await db.close();
       })();
       return closing;

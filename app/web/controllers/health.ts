@@ -23,7 +23,8 @@ export interface HealthPart {
 export type HealthProbe = () => Promise<HealthPart>;
 
 /** Parts reported, but not worth taking a web process out of rotation for. */
-const NOT_CRITICAL = new Set(['broker', 'beat']);
+// The cache too: without it pages read the database (slower, still correct).
+const NOT_CRITICAL = new Set(['broker', 'beat', 'cache']);
 
 export function healthController(ctx: AppContext, extraProbes: Record<string, HealthProbe> = {}) {
   const engine = new EngineStatusService(ctx.db, ctx.transport);
@@ -34,6 +35,7 @@ export function healthController(ctx: AppContext, extraProbes: Record<string, He
       const b = await engine.beat();
       return { ok: b.ok, lastHeartbeat: b.heartbeatAt?.toISOString() ?? null, ageSeconds: b.ageSeconds, holder: b.holder, ...(b.error ? { error: b.error } : {}) };
     },
+    cache: async () => ({ ...(await ctx.cache.ping()) }),
     ...extraProbes,
   };
   return {
