@@ -4,9 +4,54 @@
 //
 // What MUST hold (app/cache/cache.ts): no call throws and none waits longer
 // than CALL_TIMEOUT_MS — a down or partitioned memcached is a miss.
+import { createRequire } from 'node:module';
+import net from 'node:net';
 import Memcached from 'memcached';
 import { quietWarn, safeKey, type Cache, type CacheProbe, type CacheValue } from '#app/cache/cache';
 import type { Logger } from '#app/log';
+
+// The package decides that a failed server is back by running the `ping`
+// program (ICMP) against its host: absent on slim systems, the spawn error is
+// uncaught and kills the process; present, it says nothing about memcached's
+// port. Replaced, once for the package, by a TCP connect to host:port; a
+// closed client (see close()) stops trying.
+interface Issue {
+  server: string;
+  reconnect: number;
+  closed?: boolean;
+  config: Record<string, unknown>;
+  messages: string[];
+  failed: boolean;
+  isScheduledToReconnect: boolean;
+  totalReconnectsAttempted: number;
+  totalReconnectsSuccess: number;
+  emit(event: string, details: unknown): void;
+  details: unknown;
+  attemptReconnect(): void;
+}
+const { IssueLog } = createRequire(import.meta.url)('memcached/lib/connection.js') as { IssueLog: { prototype: Issue } };
+IssueLog.prototype.attemptReconnect = function attemptReconnect(this: Issue) {
+  if (this.closed) return;
+  this.totalReconnectsAttempted++;
+  const [host, port] = this.server.split(':');
+  const socket = net.connect(Number(port), host);
+  const again = (err: Error) => {
+    socket.destroy();
+    this.messages.push(err.message);
+    if (!this.closed) setTimeout(() => this.attemptReconnect(), this.reconnect).unref();
+  };
+  socket.setTimeout(1000, () => again(new Error('connect timeout')));
+  socket.once('error', again);
+  socket.once('connect', () => {
+    socket.destroy();
+    this.totalReconnectsSuccess++;
+    this.messages.length = 0;
+    this.failed = false;
+    this.isScheduledToReconnect = false;
+    Object.assign(this, JSON.parse(JSON.stringify(this.config)));
+    this.emit('reconnected', this.details);
+  });
+};
 
 /** A cache answer later than this is treated as a miss: the database is faster than waiting. */
 export const CALL_TIMEOUT_MS = 300;
@@ -107,5 +152,13 @@ export class MemcachedCache implements Cache {
 
   async close(): Promise<void> {
     this.client.end();
+    // The package's outage bookkeeping (IssueLog) keeps timers — a 5-minute
+    // failures reset and retry/reconnect attempts that schedule the next —
+    // and end() leaves them: a command that met a down server would not exit.
+    const issues = (this.client as unknown as { issues?: Record<string, { failuresResetId?: NodeJS.Timeout; closed?: boolean }> }).issues ?? {};
+    for (const issue of Object.values(issues)) {
+      clearTimeout(issue.failuresResetId);
+      issue.closed = true;
+    }
   }
 }

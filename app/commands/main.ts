@@ -9,6 +9,7 @@ import { EmbeddedDatabaseError } from '#app/db/embedded';
 import { CardTypeError } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { command as beat } from '#app/commands/beat';
+import { command as check } from '#app/commands/check';
 import { command as createSuperuser } from '#app/commands/create-superuser';
 import { command as db } from '#app/commands/db';
 import { command as housekeeping } from '#app/commands/housekeeping';
@@ -19,7 +20,7 @@ import { command as serve } from '#app/commands/serve';
 import { command as start } from '#app/commands/start';
 import { command as worker } from '#app/commands/worker';
 
-export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, beat, start, importDemo, importFolder, housekeeping];
+export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, beat, start, importDemo, importFolder, housekeeping, check];
 
 const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
 

@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
 import { getJson, setJson } from '#app/cache/cache';
 import { MemcachedCache } from '#app/cache/memcached';
-import { CACHES, cacheAvailable, closedPort, testCache } from '#test/support/cache';
+import { CACHES, cacheAvailable, closedPort, MEMCACHED_SERVERS, testCache } from '#test/support/cache';
+import { eventually } from '#test/support/queue';
+import { tcpProxy } from '#test/support/tcp-proxy';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,4 +110,24 @@ describe('memcached outage: misses and no-ops, quickly, never an error', () => {
       await c.close();
     }
   });
+});
+
+test('memcached cut and back (TCP proxy): misses while cut, served again once it is back, no crash', async (t) => {
+  if (!(await cacheAvailable(t, 'memcached'))) return;
+  const [host, port] = MEMCACHED_SERVERS[0].split(':');
+  const proxy = await tcpProxy(host, Number(port));
+  const c = new MemcachedCache([`127.0.0.1:${proxy.port}`], `orbis-test.cut.${crypto.randomBytes(4).toString('hex')}`);
+  try {
+    await c.set('k', 'before', 60);
+    assert.equal((await c.get('k'))?.toString(), 'before');
+    proxy.cut();
+    for (let i = 0; i < 5; i++) assert.equal(await c.get('k'), null);
+    assert.equal((await c.ping()).ok, false);
+    proxy.restore();
+    // Failed servers are retried after `retry`/`reconnect` (2 s): the entry is still there.
+    const back = await eventually(async () => (await c.get('k'))?.toString(), 10_000, 'memcached answering again');
+    assert.equal(back, 'before');
+  } finally {
+    await c.close();
+  }
 });

@@ -1,0 +1,149 @@
+// ./manage.ts check: one report of what an administrator must know, each line
+// "OK …" or "FAIL … — fix: …"; exit 1 when anything failed.
+//
+// What MUST hold: every probe is bounded in time and independent — with the
+// database down, the broker, cache and media lines are still reported.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCache } from '#app/cache/index';
+import type { Command } from '#app/commands/command';
+import { loadSettings, type Settings } from '#app/config';
+import { createContext, createTransport, type AppContext } from '#app/context';
+import { createMigrator } from '#app/db/migrate';
+import { createLogger } from '#app/log';
+import { QUEUES } from '#app/queue/registry';
+import { DEAD_LETTERS } from '#app/queue/transport';
+import { EngineStatusService, PROBE_TIMEOUT_MS, withTimeout } from '#app/services/engine-status';
+
+export interface CheckLine {
+  ok: boolean;
+  /** Informational: reported, never a failure. */
+  note?: boolean;
+  what: string;
+  fix?: string;
+}
+
+const first = (err: unknown) => ((err as Error)?.message || String(err)).split('\n')[0];
+
+export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
+  const out: CheckLine[] = [];
+  let settings: Settings;
+  try {
+    settings = (loadEnv ?? loadSettings)();
+    out.push({ ok: true, what: `settings valid (${settings.env}; conf/local.yaml and environment)` });
+  } catch (err) {
+    out.push({ ok: false, what: `settings: ${first(err)}`, fix: 'correct the setting named above in conf/local.yaml or the environment' });
+    return out;
+  }
+  const log = createLogger({ log: { ...settings.log, level: 'silent' } });
+
+  // Broker: connect, then each queue's depth (a queue never declared fails here).
+  if (!settings.broker.url) {
+    out.push({ ok: settings.env !== 'production', what: 'broker: none (AMQP_URL not set: jobs run in-process under runserver only)', fix: 'set AMQP_URL to a RabbitMQ vhost of this installation (docs/install.md)' });
+  } else {
+    const transport = createTransport(settings, log);
+    try {
+      await withTimeout(transport.assertQueues([]), PROBE_TIMEOUT_MS * 2, 'the broker');
+      const missing: string[] = [];
+      for (const q of [...QUEUES, DEAD_LETTERS]) {
+        try {
+          await withTimeout(transport.depth(q), PROBE_TIMEOUT_MS, 'the broker');
+        } catch {
+          missing.push(q);
+        }
+      }
+      out.push(
+        missing.length
+          ? { ok: false, what: `broker reachable, but queue(s) not declared: ${missing.map((q) => `${settings.broker.prefix}.${q}`).join(', ')}`, fix: 'start a worker once (./manage.ts worker): it declares the queues' }
+          : { ok: true, what: `broker reachable; queues ${settings.broker.prefix}.{${QUEUES.join(',')}} declared` },
+      );
+    } catch (err) {
+      out.push({ ok: false, what: `broker unreachable: ${first(err)}`, fix: 'start RabbitMQ (systemctl start rabbitmq-server) or correct AMQP_URL (vhost, user, password)' });
+    } finally {
+      await transport.close().catch(() => undefined);
+    }
+  }
+
+  // Cache.
+  const cache = createCache(settings, log);
+  const probe = await cache.ping();
+  await cache.close();
+  out.push(
+    probe.ok
+      ? { ok: true, what: probe.kind === 'memcached' ? `cache reachable (memcached ${settings.cache.servers.join(', ')})` : 'cache: in-process (MEMCACHED_SERVERS not set; fine for one web process)' }
+      : { ok: false, what: `cache unreachable: ${probe.error}`, fix: 'start memcached (systemctl start memcached) or correct MEMCACHED_SERVERS; pages still work meanwhile, slower' },
+  );
+
+  // Media folder: really write and remove a file.
+  const media = path.resolve(settings.root, settings.mediaRoot);
+  try {
+    const probeFile = path.join(media, `.check-${crypto.randomBytes(6).toString('hex')}`);
+    fs.writeFileSync(probeFile, 'ok');
+    fs.rmSync(probeFile);
+    out.push({ ok: true, what: `media folder writable (${media})` });
+  } catch (err) {
+    out.push({ ok: false, what: `media folder not writable: ${first(err)}`, fix: `create ${media} and give it to the account running Orbis (chown), or set MEDIA_ROOT` });
+  }
+
+  // ImageMagick (or GraphicsMagick): needed for BMP, PSD and odd TIFFs.
+  const tool = [['convert', '-version'], ['gm', 'version']].map(([cmd, arg]) => ({ cmd, r: spawnSync(cmd, [arg], { encoding: 'utf8', timeout: 5000 }) })).find((x) => x.r.status === 0);
+  out.push(
+    tool
+      ? { ok: true, what: `image tools present (${tool.r.stdout.split('\n')[0].replace(/^Version:\s*/, '').trim()})` }
+      : { ok: false, what: 'ImageMagick not found (neither convert nor gm runs)', fix: 'apt-get install imagemagick' },
+  );
+
+  // Database: reachable, migrated; then the beat's heartbeat.
+  let ctx: AppContext | null = null;
+  try {
+    ctx = await withTimeout(createContext(settings, { log, transport: createTransport({ ...settings, broker: { ...settings.broker, url: null } }), cache: createCache({ ...settings, cache: { servers: [] } }) }), PROBE_TIMEOUT_MS * 3, 'the database');
+    const migrator = await createMigrator(ctx.db);
+    let pending: string[];
+    try {
+      pending = (await migrator.status()).pending;
+    } finally {
+      await migrator.close();
+    }
+    out.push(
+      pending.length
+        ? { ok: false, what: `database reachable, ${pending.length} migration(s) pending (${pending[0]}…)`, fix: './manage.ts db upgrade' }
+        : { ok: true, what: `database reachable and migrated (schema ${settings.database.schema})` },
+    );
+    const beat = await new EngineStatusService(ctx.db, ctx.transport).beat();
+    out.push(
+      beat.ok
+        ? { ok: true, what: `beat alive (heartbeat ${beat.ageSeconds} s ago, ${beat.holder})` }
+        : { ok: false, what: `beat: ${beat.error}`, fix: 'start the beat (./manage.ts beat; supervisorctl start orbis:orbis-beat)' },
+    );
+  } catch (err) {
+    out.push({ ok: false, what: `database unreachable: ${first(err)}`, fix: 'start PostgreSQL or correct DATABASE_URL (host, port, user, database)' });
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+
+  // nginx: informational only (Orbis runs without it in development).
+  const site = ['/etc/nginx/sites-enabled/orbis', '/etc/nginx/conf.d/orbis.conf'].find((f) => fs.existsSync(f));
+  out.push({ ok: true, note: true, what: site ? `nginx site present (${site})` : 'nginx site not found in /etc/nginx (optional; deploy/nginx/orbis.conf)' });
+  return out;
+}
+
+export function formatLine(l: CheckLine): string {
+  return l.ok ? `${l.note ? 'NOTE' : 'OK  '} ${l.what}` : `FAIL ${l.what}${l.fix ? ` — fix: ${l.fix}` : ''}`;
+}
+
+export const command: Command = {
+  name: 'check',
+  summary: 'check settings, database, broker, cache, media folder, ImageMagick and beat',
+  usage: '',
+  options: {},
+  positionals: { min: 0, max: 0 },
+  async run(_args, io) {
+    const lines = await runChecks();
+    for (const l of lines) io.out(formatLine(l));
+    const failed = lines.filter((l) => !l.ok).length;
+    io.out(failed ? `${failed} problem(s) found.` : 'All checks passed.');
+    return failed ? 1 : 0;
+  },
+};
