@@ -18,7 +18,10 @@ export interface Settings {
   readonly database: {
     readonly url: string | null;
     readonly schema: string;
+    /** Connections of the query pool; transactions get half as many more. */
     readonly poolMax: number;
+    /** An idle connection is closed after this long. */
+    readonly idleSeconds: number;
     readonly embedded: { readonly dir: string; readonly port: number };
   };
   readonly broker: { readonly url: string | null; readonly prefix: string; readonly queueType: 'quorum' | 'classic' };
@@ -327,6 +330,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       url: url(tree, 'database.url', label('database.url'), ['postgres:', 'postgresql:']),
       schema,
       poolMax: int(tree, 'database.poolMax', 1, 1000),
+      idleSeconds: int(tree, 'database.idleSeconds', 1, 3600),
       embedded: {
         dir: path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg'),
         port: int(tree, 'database.embedded.port', 1024, 65535),

@@ -53,7 +53,8 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     dialect: 'postgres',
     logging: false,
     timezone: '+00:00',
-    pool: { max: settings.database.poolMax, min: 0, idle: 10_000, acquire: 30_000 },
+    // Transactions only (statements outside one use the pg pool below).
+    pool: { max: Math.max(2, Math.ceil(settings.database.poolMax / 2)), min: 0, idle: settings.database.idleSeconds * 1000, acquire: 30_000 },
     dialectOptions: { options: connectionOptions(schema), application_name: 'orbis', clientMinMessages: 'ignore' },
     define: { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' },
   });
@@ -66,7 +67,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     options: connectionOptions(schema),
     application_name: 'orbis',
     max: settings.database.poolMax,
-    idleTimeoutMillis: 10_000,
+    idleTimeoutMillis: settings.database.idleSeconds * 1000,
     connectionTimeoutMillis: 30_000,
   });
   pool.on('error', () => undefined); // an idle client's error: the pool replaces it

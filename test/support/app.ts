@@ -12,7 +12,7 @@ import { testDatabase, type TestDatabase } from '#test/support/db';
 export function testSettings(env: Record<string, string | undefined> = {}, overrides?: Record<string, unknown>): Settings {
   // Small pools: a test file may hold several contexts until it ends, and two
   // files run at once against a server with max_connections = 100.
-  const database = { poolMax: 4, ...(overrides?.database as Record<string, unknown> | undefined) };
+  const database = { poolMax: 4, idleSeconds: 2, ...(overrides?.database as Record<string, unknown> | undefined) };
   return loadSettings({
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
     overrides: { ...overrides, database },
