@@ -166,6 +166,25 @@ export class JobStore {
   }
 
   /**
+   * Queued jobs published long ago and still not claimed: a broker that came
+   * back without its messages (a new node, a deleted queue, a restored
+   * backup) would otherwise leave them queued forever. Published again, and
+   * `published_at` moved, so a long backlog is re-sent at most once per
+   * `olderThanSeconds`; a duplicate delivery finds nothing to claim.
+   */
+  async republishForgotten(olderThanSeconds: number, limit = 5000): Promise<Woken[]> {
+    return this.db.rows<Woken>(
+      `update jobs set published_at = null, updated_at = now()
+        where id in (select id from jobs
+                      where state = 'queued' and published_at < now() - make_interval(secs => $1)
+                        and run_after < now() - make_interval(secs => $1)
+                      order by id limit $2 for update skip locked)
+        returning id, queue`,
+      [olderThanSeconds, limit],
+    );
+  }
+
+  /**
    * Waiting jobs whose dependencies are all done: completion wakes them, but
    * two dependencies finishing in concurrent transactions each see the other
    * unfinished, and an enqueue racing a completion sees it running. The sweep

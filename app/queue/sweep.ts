@@ -6,6 +6,9 @@ import type { Settings } from '#app/config';
 import type { Publisher } from '#app/queue/publisher';
 import type { JobStore, Woken } from '#app/queue/store';
 
+/** A queued job published this long ago and never claimed is published again. */
+export const FORGOTTEN_SECONDS = 15 * 60;
+
 export interface SweepResult {
   requeued: number;
   published: number;
@@ -21,6 +24,7 @@ export async function sweep(store: JobStore, publisher: Publisher, settings: Set
   const stale = await store.requeueStale(settings.staleSeconds);
   await publishGrouped(publisher, stale);
   await publishGrouped(publisher, await store.wakeReady());
+  await publishGrouped(publisher, await store.republishForgotten(FORGOTTEN_SECONDS));
   const due = await store.unpublished(5000, options.graceSeconds ?? settings.relayGraceSeconds);
   await publishGrouped(publisher, due);
   return { requeued: stale.length, published: due.length };

@@ -168,6 +168,19 @@ describe('job engine recovery by the sweep', () => {
     assert.deepEqual(await h.effects(), [{ n: 77, runs: 1 }]);
   });
 
+  it('publishes again a job whose message the broker lost (queued long after its publish)', async () => {
+    const h = await jobsHarness('local');
+    await h.start();
+    // Confirmed an hour ago, never delivered: the broker came back without it.
+    const [{ id }] = await h.ctx.db.rows<{ id: number }>(
+      `insert into jobs (kind, queue, payload, state, run_after, published_at, updated_at)
+       values ('test.effect', 'default', '{"n": 79}', 'queued', now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour')
+       returning id`,
+    );
+    await eventually(async () => (await h.ctx.jobStore.get(id))?.state === 'done', 10_000, 'the forgotten job done');
+    assert.deepEqual(await h.effects(), [{ n: 79, runs: 1 }]);
+  });
+
   it('wakes a waiting job whose dependencies all finished while nobody woke it', async () => {
     const h = await jobsHarness('local');
     const [{ dep }] = await h.ctx.db.rows<{ dep: number }>(`insert into jobs (kind, state, finished_at) values ('test.effect', 'done', now()) returning id as dep`);
