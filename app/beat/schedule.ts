@@ -22,10 +22,6 @@ export const MAX_CATCH_UP = 1000;
 export const SCHEDULE: readonly ScheduleEntry[] = [
   { name: 'jobs.sweep', kind: 'jobs.sweep', cron: '* * * * *', catchUp: 'once', payload: {} },
   { name: 'housekeeping.retention', kind: 'housekeeping.retention', cron: '15 3 * * *', catchUp: 'once', payload: {} },
-  // State-based: each run handles everything due by now, so one run after downtime catches up.
-  { name: 'tasks.deadlines', kind: 'tasks.deadlines', cron: '* * * * *', catchUp: 'once', payload: {} },
-  { name: 'reminders.deliver', kind: 'reminders.deliver', cron: '* * * * *', catchUp: 'once', payload: {} },
-  { name: 'notifications.daily_digest', kind: 'notifications.daily_digest', cron: '0 7 * * *', catchUp: 'once', payload: {} },
   { name: 'housekeeping.media', kind: 'housekeeping.media', cron: '45 3 * * *', catchUp: 'once', payload: {} },
   // State-based: each run handles everything due by now, so one run after downtime catches up.
   { name: 'tasks.deadlines', kind: 'tasks.deadlines', cron: '* * * * *', catchUp: 'once', payload: {} },

@@ -16,17 +16,12 @@ export function createHandlers(ctx: AppContext): Handlers {
     'audit.card_changed': auditCardChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
     'housekeeping.retention': housekeepingRetention(ctx),
-    'tasks.deadlines': tasksDeadlines(ctx),
-    'reminders.deliver': remindersDeliver(ctx),
-    'notifications.mail': notificationsMail(ctx),
-    'notifications.daily_digest': notificationsDailyDigest(ctx),
-    'mail.send': mailSend(ctx),
     'housekeeping.media': housekeepingMedia(ctx),
+    'images.process': imagesProcess(ctx),
     'tasks.deadlines': tasksDeadlines(ctx),
     'reminders.deliver': remindersDeliver(ctx),
     'notifications.mail': notificationsMail(ctx),
     'notifications.daily_digest': notificationsDailyDigest(ctx),
     'mail.send': mailSend(ctx),
-    'images.process': imagesProcess(ctx),
   };
 }
