@@ -92,7 +92,7 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   const nginx = await startNginx(nginxConfig({ dir, listenPort: nginxPort, upstreamPort: webPort, mediaRoot: media }));
   const supervisord = spawn(SUPERVISORD, ['-n', '-c', conf], { stdio: 'ignore' });
   onCleanup(() => stopChild(supervisord, 'SIGTERM', 60_000));
-  const log = () => ['supervisord.log', 'web.log', 'worker-images.log'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000)).join('\n---\n');
+  const log = () => ['supervisord.log', 'web.log', 'worker-images.log'].map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000) : `${f}: none`)).join('\n---\n');
 
   // Healthy through nginx: supervisord started serve, nginx proxies to it.
   await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 40_000, 'GET /healthz through nginx').catch((err) => {
