@@ -98,8 +98,13 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 40_000, 'GET /healthz through nginx').catch((err) => {
     throw new Error(`${(err as Error).message}\n${log()}`);
   });
-  const status = ctl(conf, 'status');
-  for (const p of PROGRAMS) assert.match(status.stdout, new RegExp(`orbis:${p}\\s+RUNNING`), status.stdout);
+  // RUNNING once each program stayed up startsecs (5 s): serve may answer before that.
+  await waitFor(async () => {
+    const out = ctl(conf, 'status').stdout;
+    return PROGRAMS.every((p) => new RegExp(`orbis:${p}\\s+RUNNING`).test(out));
+  }, 20_000, 'every program RUNNING').catch((err) => {
+    throw new Error(`${(err as Error).message}\n${ctl(conf, 'status').stdout}\n${log()}`);
+  });
 
   const c = new TestClient(base);
   const login = await c.login('root@example.com', 'correct horse battery');
