@@ -84,13 +84,16 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     res.locals.path = req.path;
     res.locals.requestId = req.id;
     // The flash is taken from the session only when a page is rendered:
-    // a JSON poll (attachments, jobs) between a POST and its redirect must
-    // not eat the message meant for the next page.
+    // a JSON poll (attachments, jobs) or a favicon 404 between a POST and its
+    // redirect must not eat the message meant for the next page.
     let flash: typeof req.session.flash | undefined;
     Object.defineProperty(res.locals, 'flash', {
       enumerable: true,
       configurable: true,
       get() {
+        // An error page (a 404 for the browser's favicon request, say) leaves
+        // the message for the page the user is being sent to.
+        if (res.statusCode >= 400) return flash ?? [];
         if (flash === undefined) {
           flash = req.session.flash ?? [];
           if (req.session.flash) delete req.session.flash;

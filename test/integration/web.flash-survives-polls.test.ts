@@ -6,7 +6,7 @@ import { startTestApp } from '#test/support/app';
 import { purchaseInput, sessionUserFor } from '#test/support/cards';
 
 describe('flash messages', () => {
-  it('survive a JSON poll and are shown once, on the next page', async () => {
+  it('survive a JSON poll and a 404 page, and are shown once, on the next page', async () => {
     const app = await startTestApp();
     await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
     const c = app.client();
@@ -16,6 +16,8 @@ describe('flash messages', () => {
     const cardPath = created.location!;
     const poll = await c.get(`${cardPath}/attachments.json`, { accept: 'application/json' });
     assert.equal(poll.status, 200);
+    // The browser's favicon request: a 404 page, rendered with the layout.
+    assert.equal((await c.get('/favicon.ico')).status, 404);
     const page = await c.get(cardPath);
     assert.match(page.text, /PR-\d{6} created\./, 'the flash is on the page after the poll');
     const again = await c.get(cardPath);
