@@ -1,6 +1,6 @@
 import type { Command } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
-import { openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
 import { createBeat } from '#app/beat/beat';
 import { SCHEDULE } from '#app/beat/schedule';
 
@@ -30,16 +30,7 @@ export const command: Command = {
       const beat = createBeat(ctx);
       const first = await beat.start();
       io.out(`beat: ${first.leader ? 'leading' : 'standing by (another beat leads)'}; ${SCHEDULE.length} scheduled jobs (Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          ctx.log.info(`${signal}: stopping the beat`);
-          beat.stop().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal(ctx, 'stopping the beat', () => beat.stop());
     } finally {
       await ctx.close();
     }

@@ -68,3 +68,20 @@ export async function ensureFirstSuperuser(ctx: AppContext, generate: boolean): 
   await ctx.services.users.create({ email: adminEmail, password: generated, isSuperuser: true, displayName: 'Administrator' });
   return { email: adminEmail, generatedPassword: generated };
 }
+
+/**
+ * Waits for SIGINT or SIGTERM, logs `what` and runs `stop` (the graceful
+ * part: finish running jobs, release the beat's lock, close the server).
+ */
+export function untilSignal(ctx: AppContext, what: string, stop: () => Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      ctx.log.info(`${signal}: ${what}`);
+      stop().then(() => resolve(), () => resolve());
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,6 +1,6 @@
 import type { Command } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
-import { openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
 import { QUEUES } from '#app/queue/registry';
 import { parseQueues, startWorkers } from '#app/queue/runner';
 
@@ -36,16 +36,7 @@ export const command: Command = {
       if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);
       const runner = await startWorkers(ctx, { queues, concurrency });
       io.out(`worker: consuming ${queues.join(', ')} (Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          ctx.log.info(`${signal}: finishing running jobs`);
-          runner.stop().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal(ctx, 'finishing running jobs', () => runner.stop());
     } finally {
       await ctx.close();
     }

@@ -11,6 +11,7 @@
 //   on the lost channel cannot be acked any more: ack()/nack() on them do
 //   nothing and the broker redelivers them (a claim makes that harmless).
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { redact } from '#app/db/connection';
 import type { Logger } from '#app/log';
 import { DEAD_LETTERS, TransportError, type Consumer, type Message, type Transport, type TransportStatus } from '#app/queue/transport';
 
@@ -72,7 +73,7 @@ export class AmqpTransport implements Transport {
       conn = await amqp.connect(this.options.url, { timeout: 5000 });
     } catch (err) {
       this.lastError = (err as Error).message || String(err);
-      throw new TransportError(`cannot reach RabbitMQ at ${redactAmqp(this.options.url)}: ${this.lastError}`);
+      throw new TransportError(`cannot reach RabbitMQ at ${redact(this.options.url)}: ${this.lastError}`);
     }
     conn.on('error', (err: Error) => (this.lastError = err.message));
     conn.on('close', () => this.lost(conn));
@@ -272,15 +273,5 @@ export class AmqpTransport implements Transport {
     this.conn = null;
     this.pub = null;
     await conn?.close().catch(() => undefined);
-  }
-}
-
-export function redactAmqp(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }
