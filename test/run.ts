@@ -82,8 +82,11 @@ async function main() {
     const testTimeout = Number(process.env.TEST_TIMEOUT_MS ?? 180_000);
     const runLimit = Number(process.env.TEST_RUN_LIMIT_MS ?? 25 * 60_000);
     // Files named *.serial.test.ts disturb shared servers (they restart
-    // RabbitMQ): they run after the others, one at a time.
-    const serial = files.filter((f) => f.endsWith('.serial.test.ts'));
+    // RabbitMQ): they run after the others, one at a time. So do the browser
+    // tests: each drives its own chromium, and two at once beside the rest
+    // starved the machine (an intermittent lost flash message under that
+    // load is still being looked into — see the closing note of 2026-11-24).
+    const serial = files.filter((f) => f.endsWith('.serial.test.ts') || f.includes(`${path.sep}e2e${path.sep}`));
     const parallel = files.filter((f) => !serial.includes(f));
     const phase = (phaseFiles: string[], phaseConcurrency: number) =>
       new Promise<number>((resolve) => {
@@ -116,7 +119,7 @@ async function main() {
     const codes: number[] = [];
     if (parallel.length) codes.push(await phase(parallel, concurrency));
     if (serial.length) {
-      console.log(`# serial phase: ${serial.map((f) => path.relative(root, f)).join(', ')}`);
+      console.log(`# serial phase (one file at a time): ${serial.map((f) => path.relative(root, f)).join(', ')}`);
       codes.push(await phase(serial, 1));
     }
     code = codes.some((c) => c !== 0) ? 1 : 0;
