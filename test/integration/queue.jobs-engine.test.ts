@@ -25,8 +25,8 @@ for (const kind of TRANSPORTS) {
         }),
         /the change failed/,
       );
-      await eventually(async () => (await h.effects()).length === 1, 10_000, 'job 1 done');
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(async () => (await h.ctx.db.rows(`select 1 from jobs where kind = 'test.effect' and state = 'done'`)).length === 1, 10_000, 'job 1 done');
+      await new Promise((r) => setTimeout(r, 300)); // time for job 2, had it been published
       assert.deepEqual(await h.effects(), [{ n: 1, runs: 1 }]);
       const [row] = await h.ctx.db.rows<{ state: string; published_at: Date | null; attempts: number; result: unknown }>(
         `select state, published_at, attempts, result from jobs where kind = 'test.effect'`,
