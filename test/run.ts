@@ -94,7 +94,8 @@ async function main() {
           process.execPath,
           ['--import', 'tsx', '--test', `--test-concurrency=${phaseConcurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit', '--test-reporter=spec', ...phaseFiles],
           {
-            stdio: 'inherit',
+            // stdout passes through, and its summary lines are counted.
+            stdio: ['inherit', 'pipe', 'inherit'],
             env: {
               ...process.env,
               NODE_ENV: 'test',
@@ -104,6 +105,16 @@ async function main() {
             },
           },
         );
+        let tail = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          process.stdout.write(chunk);
+          const lines = (tail + chunk.toString()).split('\n');
+          tail = lines.pop() ?? '';
+          for (const line of lines) {
+            const m = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line.trim());
+            if (m) totals[m[1] as keyof typeof totals] += Number(m[2]);
+          }
+        });
         const stop = () => child.kill('SIGINT');
         process.on('SIGINT', stop);
         const watchdog = setTimeout(() => {
@@ -116,6 +127,7 @@ async function main() {
           resolve(c ?? 1);
         });
       });
+    const totals = { pass: 0, fail: 0, skipped: 0 };
     const codes: number[] = [];
     if (parallel.length) codes.push(await phase(parallel, concurrency));
     if (serial.length) {
@@ -124,6 +136,8 @@ async function main() {
     }
     code = codes.some((c) => c !== 0) ? 1 : 0;
     if (serial.length && parallel.length) console.log(`# both phases ${code === 0 ? 'passed' : 'had failures'} (exit ${code})`);
+    // One closing line for the whole run, both phases.
+    console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
   } finally {
     await admin.query(`drop database if exists "${template}" with (force)`).catch(() => undefined);
     await admin.end();
