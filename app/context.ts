@@ -89,8 +89,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const cache = options.cache ?? createCache(settings, log);
   const services: Services = {
     throttle,
-    users: new UserService(db, models, settings, throttle, cache),
-    cards: new CardService(db, cardTypes),
+    users: new UserService(db, models, settings, throttle),
+    cards: new CardService(db, cardTypes, cache),
     jobs: new JobQueue(db, publisher),
     audit: new AuditService(db),
     requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),

@@ -2,7 +2,9 @@
 // delete and restore. No Express here. Every change runs in one transaction
 // and calls the change hooks inside it, so whatever they enqueue (the audit
 // job, an automatic task) commits or rolls back with the change itself.
+import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
+import type { Cache } from '#app/cache/cache';
 import type { Database } from '#app/db/connection';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
@@ -57,16 +59,16 @@ const FROM = 'cards c left join users ua on ua.id = c.assignee_id left join user
 
 // Totals of list views (see CardService.total).
 const EXACT_COUNT_UP_TO = 1000;
-const LARGE_COUNT_TTL_MS = 30_000;
-const LARGE_COUNT_ENTRIES = 500;
+const LARGE_COUNT_TTL_SECONDS = 30;
 
 export class CardService {
   private readonly hooks: ChangeHook[] = [];
-  private readonly largeCounts = new Map<string, { total: number; at: number }>();
 
   constructor(
     private readonly db: Database,
     readonly types: CardTypes,
+    /** Large list totals, shared by every process of the installation (memcached) or kept per process. */
+    private readonly cache: Cache | null = null,
   ) {}
 
   /** Runs `hook` inside the transaction of every card change. */
@@ -118,23 +120,19 @@ export class CardService {
    * ~4 ms for a 16k-card stage of 100k, on every page view, which capped the
    * list page near 100 views/s on 2 cores (docs/benchmarks.md). So: a view of
    * up to EXACT_COUNT_UP_TO cards is counted exactly (cheap: the count stops
-   * there); a larger one is counted in full once and that total is reused for
-   * LARGE_COUNT_TTL_MS — "16,667 cards" may lag a few cards behind, never
-   * a small list, which is always exact.
+   * there, and small views never touch the cache); a larger one is counted in
+   * full once and that total is reused for LARGE_COUNT_TTL_SECONDS from the
+   * installation's cache (memcached: once for every web process) — "16,667
+   * cards" may lag a few cards behind, a small list never does.
    */
   private async total(where: string, params: unknown[]): Promise<number> {
-    const key = `${where}\u0000${JSON.stringify(params)}`;
-    const cached = this.largeCounts.get(key);
-    if (cached && Date.now() - cached.at < LARGE_COUNT_TTL_MS) return cached.total;
     const [{ n }] = await this.db.rows<{ n: number }>(`select count(*)::int as n from (select 1 from cards c where ${where} limit ${EXACT_COUNT_UP_TO + 1}) x`, params);
-    if (n <= EXACT_COUNT_UP_TO) {
-      this.largeCounts.delete(key);
-      return n;
-    }
+    if (n <= EXACT_COUNT_UP_TO) return n;
+    const key = `cards:total:${crypto.createHash('sha256').update(`${where}\u0000${JSON.stringify(params)}`).digest('base64url')}`;
+    const cached = this.cache ? await this.cache.get(key) : null;
+    if (cached != null && /^\d+$/.test(cached.toString())) return Number(cached.toString());
     const [{ total }] = await this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${where}`, params);
-    if (this.largeCounts.size >= LARGE_COUNT_ENTRIES) this.largeCounts.delete(this.largeCounts.keys().next().value!);
-    this.largeCounts.delete(key); // re-insert: the oldest entry is evicted first
-    this.largeCounts.set(key, { total, at: Date.now() });
+    await this.cache?.set(key, String(total), LARGE_COUNT_TTL_SECONDS);
     return total;
   }
 

@@ -1,6 +1,5 @@
 // Accounts: creating users, signing in, roles, disabling.
 import { Op, UniqueConstraintError } from 'sequelize';
-import { getJson, setJson, type Cache } from '#app/cache/cache';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
@@ -41,30 +40,13 @@ export function emailProblem(email: string): string | null {
   return null;
 }
 
-/**
- * How long a session user's roles and profile stay cached. Every request loads
- * its user; the cache spares it the roles join. memcached is shared by all
- * processes and invalidated on every change below; the local LRU is per
- * process (a change made in one web process cannot delete another's copy), so
- * there the entry lives 5 s: a role change reaches the other processes within
- * 5 s. Being active and being a superuser are never taken from the cache (see
- * sessionUser), so a disabled user is locked out at once, everywhere.
- */
-export const SESSION_USER_TTL = { memcached: 60, local: 5 } as const;
-
 export class UserService {
   constructor(
     private readonly db: Database,
     private readonly models: Models,
     private readonly settings: Settings,
     private readonly throttle: LoginThrottle,
-    private readonly cache: Cache | null = null,
   ) {}
-
-  /** Drops the cached session user; called after each change to a user, roles or activity commits. */
-  async forget(id: number): Promise<void> {
-    await this.cache?.delete(`user:${id}`);
-  }
 
   count(): Promise<number> {
     return this.models.User.count();
@@ -133,17 +115,6 @@ export class UserService {
 
   /** The signed-in user for a session, or null when gone or disabled. */
   async sessionUser(id: number): Promise<SessionUser | null> {
-    const key = `user:${id}`;
-    if (this.cache) {
-      const hit = await getJson<SessionUser>(this.cache, key);
-      if (hit && hit.id === id) {
-        // Active and superuser are read fresh on every request (one primary-key
-        // lookup instead of the roles join): an account disabled or demoted by
-        // any means, even plain SQL, is out on its next request.
-        const [fresh] = await this.db.rows<{ is_superuser: boolean }>('select is_superuser from users where id = $1 and is_active', [id]);
-        return fresh ? { ...hit, isSuperuser: fresh.is_superuser } : null;
-      }
-    }
     const rows = await this.db.rows<{ id: number; email: string; display_name: string; is_superuser: boolean; time_zone: string; roles: string[] }>(
       `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone,
               coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
@@ -155,10 +126,7 @@ export class UserService {
       [id],
     );
     const u = rows[0];
-    if (!u) return null; // not cached: a re-enabled user gets in at once
-    const user = { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles };
-    if (this.cache) await setJson(this.cache, key, user, SESSION_USER_TTL[this.cache.kind]);
-    return user;
+    return u ? { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles } : null;
   }
 
   async list(): Promise<Array<User & { roles?: { name: string }[] }>> {
@@ -183,19 +151,16 @@ export class UserService {
       await this.db.exec('update users set is_active = $2, updated_at = now() where id = $1', [id, active], t);
       if (!active) await this.db.exec('delete from sessions where user_id = $1', [id], t);
     });
-    await this.forget(id);
   }
 
   async setSuperuser(id: number, superuser: boolean): Promise<void> {
     await this.get(id);
     await this.db.exec('update users set is_superuser = $2, updated_at = now() where id = $1', [id, superuser]);
-    await this.forget(id);
   }
 
   async setRoles(id: number, names: string[]): Promise<void> {
     await this.get(id);
     await this.db.transaction((t) => this.replaceRoles(id, names, t));
-    await this.forget(id);
   }
 
   private async replaceRoles(id: number, names: string[], transaction: Parameters<Database['exec']>[2]): Promise<void> {
@@ -219,7 +184,6 @@ export class UserService {
       await this.db.exec('update users set password_hash = $2, updated_at = now() where id = $1', [id, hash], t);
       await this.db.exec('delete from sessions where user_id = $1', [id], t);
     });
-    await this.forget(id);
   }
 }
 

@@ -37,7 +37,6 @@ describe('card history in a real browser', () => {
     operator = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'], name: 'Olga Operator' });
     approver = await sessionUserFor(app.ctx, 'anton@example.com', { roles: ['approver'], name: 'Anton Approver' });
     await app.ctx.db.exec(`update users set time_zone = 'Asia/Tokyo' where id = $1`, [operator.id]);
-    await app.ctx.services.users.forget(operator.id); // changed behind the service's back: drop the cached session user
     const runner = await startWorkers(app.ctx, { queues: ['audit', 'default'] });
     onCleanup(() => runner.stop(2000));
   });

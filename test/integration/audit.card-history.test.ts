@@ -182,7 +182,6 @@ for (const kind of TRANSPORTS) {
     it('shows the timeline on the card page: labels and names, not ids, escaped, pending until recorded', async (t) => {
       if (!transportAvailable(t, kind)) return;
       await h.ctx.db.exec(`update users set time_zone = 'America/New_York' where id = $1`, [operator.id]);
-      await h.ctx.services.users.forget(operator.id); // changed behind the service's back: drop the cached session user
       const server = await listen(createApp(h.ctx), '127.0.0.1', 0);
       onCleanup(() => server.close(1000));
       const client = new TestClient(server.url);
