@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import type { AppContext } from '#app/context';
 import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
+import { flashLocals } from '#app/web/flash';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
@@ -83,26 +84,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     res.locals.user = req.user ?? null;
     res.locals.path = req.path;
     res.locals.requestId = req.id;
-    // The flash is taken from the session only when a page is rendered:
-    // a JSON poll (attachments, jobs) or a favicon 404 between a POST and its
-    // redirect must not eat the message meant for the next page.
-    let flash: typeof req.session.flash | undefined;
-    Object.defineProperty(res.locals, 'flash', {
-      enumerable: true,
-      configurable: true,
-      get() {
-        // An error page (a 404 for the browser's favicon request, say) leaves
-        // the message for the page the user is being sent to.
-        if (res.statusCode >= 400) return flash ?? [];
-        if (flash === undefined) {
-          flash = req.session.flash ?? [];
-          if (req.session.flash) delete req.session.flash;
-        }
-        return flash;
-      },
-    });
     next();
   });
+  app.use(flashLocals);
   app.use(csrfProtection);
 
   mountRoutes(app, ctx, passport);

@@ -6,6 +6,7 @@ import type { AppContext } from '#app/context';
 import { ValidationError } from '#app/services/errors';
 import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
 import { formatDateTime } from '#app/web/render';
+import { flash } from '#app/web/flash';
 
 function jobId(req: Request): number {
   const raw = String(req.params.id ?? '');
@@ -13,9 +14,6 @@ function jobId(req: Request): number {
   return Number(raw);
 }
 
-function flash(req: Request, text: string, kind: 'success' | 'danger' = 'success') {
-  (req.session.flash ??= []).push({ kind, text });
-}
 
 /** Where to go back to after an action: the list as it was, or the job. */
 function back(req: Request, id: number): string {

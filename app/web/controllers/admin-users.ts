@@ -2,15 +2,13 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import { ValidationError } from '#app/services/errors';
+import { flash } from '#app/web/flash';
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' && value ? [value] : [];
 }
 
-function flash(req: Request, text: string, kind: 'success' | 'danger' = 'success') {
-  (req.session.flash ??= []).push({ kind, text });
-}
 
 export function adminUsersController(ctx: AppContext) {
   const users = ctx.services.users;

@@ -11,6 +11,7 @@ import { originalRel, thumbRel, type ThumbFormat, type ThumbWidth } from '#app/s
 import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
 import { receiveFiles } from '#app/web/upload';
+import { flash } from '#app/web/flash';
 
 // Strict shapes: anything else (../, %2e%2e, absolute paths, odd widths) is a 404 before any lookup.
 const ID = /^[1-9]\d{0,14}$/;
@@ -90,7 +91,7 @@ export function attachmentsController(ctx: AppContext) {
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) {
         return res.status(201).json({ media: rows.map((m) => mediaView(m, req.user!.timeZone)) });
       }
-      (req.session.flash ??= []).push({ kind: 'success', text: `${rows.length} file(s) attached.` });
+      flash(req, `${rows.length} file(s) attached.`);
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
     },
 

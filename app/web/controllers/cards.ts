@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#
 import { allowedTransitions, can } from '#app/services/permissions';
 import { columnLabel, columnText, csvCell, displayMaps, fieldText } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
+import { flash } from '#app/web/flash';
 
 function cardId(req: Request): number {
   const id = String(req.params.id);
@@ -17,9 +18,6 @@ function cardId(req: Request): number {
   return Number(id);
 }
 
-function flash(req: Request, text: string, kind: 'success' | 'danger' | 'info' = 'success') {
-  (req.session.flash ??= []).push({ kind, text });
-}
 
 /** Extra panels other features put on the card page (tasks, attachments, history). */
 export type CardPanelLoader = (ctx: AppContext, req: Request, type: CardType, card: Card) => Promise<Record<string, unknown>>;

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import { CHANNELS, NOTICE_KINDS } from '#app/services/notifications';
+import { flash } from '#app/web/flash';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
@@ -34,7 +35,7 @@ export function notificationsController(ctx: AppContext) {
 
     async markAllRead(req: Request, res: Response) {
       const n = await notifications.markAllRead(req.user!.id);
-      (req.session.flash ??= []).push({ kind: 'success', text: `${n} marked read.` });
+      flash(req, `${n} marked read.`);
       res.redirect(303, '/notifications');
     },
 
@@ -45,7 +46,7 @@ export function notificationsController(ctx: AppContext) {
     async savePreferences(req: Request, res: Response) {
       try {
         await notifications.setPreferences(req.user!.id, (req.body ?? {}) as Record<string, unknown>);
-        (req.session.flash ??= []).push({ kind: 'success', text: 'Preferences saved.' });
+        flash(req, 'Preferences saved.');
         res.redirect(303, '/notifications/preferences');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

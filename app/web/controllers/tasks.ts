@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from '#app/services/errors';
 import { QUICK_CHOICES } from '#app/services/reminders';
 import type { Task, TaskFilters } from '#app/services/tasks';
 import { utcToZonedInput } from '#app/services/time';
+import { flash } from '#app/web/flash';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
@@ -17,9 +18,6 @@ function idParam(req: Request): number {
   return Number(id);
 }
 
-function flash(req: Request, text: string, kind: 'success' | 'danger' | 'info' = 'success') {
-  (req.session.flash ??= []).push({ kind, text });
-}
 
 function body(req: Request): Record<string, unknown> {
   return (req.body ?? {}) as Record<string, unknown>;
