@@ -16,9 +16,13 @@ function idParam(req: Request): number {
 export function notificationsController(ctx: AppContext) {
   const notifications = ctx.services.notifications;
   return {
-    /** The bell: one indexed count per signed-in page (GET pages only). */
+    /**
+     * The bell: one indexed count per signed-in page — GETs that want HTML, not
+     * the JSON polls of the attachments and jobs pages (every 1.5 s), which
+     * render no layout.
+     */
     async bell(req: Request, res: Response, next: NextFunction) {
-      if (req.user && req.method === 'GET') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
+      if (req.user && req.method === 'GET' && req.accepts('html', 'json') === 'html') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
       next();
     },
 
