@@ -87,27 +87,27 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log);
   const cache = options.cache ?? createCache(settings, log);
+  const cards = new CardService(db, cardTypes, cache);
+  const jobs = new JobQueue(db, publisher);
+  const notifications = new NotificationService(db, cardTypes, settings.notifications);
+  const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const services: Services = {
     throttle,
     users: new UserService(db, models, settings, throttle),
-    cards: new CardService(db, cardTypes, cache),
-    jobs: new JobQueue(db, publisher),
+    cards,
+    jobs,
     audit: new AuditService(db),
     requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),
-    notifications: new NotificationService(db, cardTypes, settings.notifications),
-    tasks: null as unknown as TaskService,
-    reminders: null as unknown as ReminderService,
-    noticeMail: null as unknown as NoticeMail,
-    media: null as unknown as MediaService,
+    notifications,
+    tasks,
+    reminders: new ReminderService(db, cards, tasks, notifications),
+    noticeMail: new NoticeMail(db, jobs, settings),
+    media: new MediaService(db, jobs, cards, settings),
   };
-  services.media = new MediaService(db, services.jobs, services.cards, settings);
   // Every card change enqueues its history job in its own transaction.
-  recordCardChanges(services.cards, services.jobs);
-  services.tasks = new TaskService(db, services.cards, services.notifications, settings.tasks);
-  services.reminders = new ReminderService(db, services.cards, services.tasks, services.notifications);
-  services.noticeMail = new NoticeMail(db, services.jobs, settings);
+  recordCardChanges(cards, jobs);
   // A card entering a stage with an SLA gets its task, in the change's transaction.
-  services.tasks.registerCardHook();
+  tasks.registerCardHook();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
   const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];
