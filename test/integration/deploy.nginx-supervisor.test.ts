@@ -16,9 +16,9 @@ import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
 import { testDatabase } from '#test/support/db';
-import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, SUPERVISORCTL, SUPERVISORD, tempDir, waitFor } from '#test/support/deploy';
+import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, SUPERVISORCTL, SUPERVISORD, tempDir, uploadAndAwait, waitFor } from '#test/support/deploy';
 import { descendants, orbisEnvFile } from '#test/support/deploy-run';
-import { mediaRow, upload } from '#test/support/media';
+import { mediaRow } from '#test/support/media';
 import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
@@ -113,19 +113,9 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   assert.equal(page.status, 200);
 
   const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366cc' } }).png().toBuffer();
-  const up = await upload(c, cardPath, [{ name: 'photo.png', data: png, type: 'image/png' }]);
-  assert.equal(up.status, 201, JSON.stringify(up.body));
-  const id = up.body.media![0].id;
   // The page's poll, through nginx, until the images worker under supervisord is done.
-  const item = await waitFor(
-    async () => {
-      const r = await c.get(`${cardPath}/attachments.json`, { accept: 'application/json' });
-      const m = (JSON.parse(r.text) as { media: Array<{ id: number; state: string; thumb: string | null; error: string | null }> }).media.find((x) => x.id === id);
-      return m && m.state !== 'queued' && m.state !== 'processing' ? m : null;
-    },
-    40_000,
-    'the thumbnails',
-  );
+  const item = await uploadAndAwait(c, cardPath, png, log);
+  const id = item.id;
   assert.equal(item.state, 'ready', item.error ?? log());
   assert.ok(item.thumb?.startsWith(`/media/${id}/640.webp`), item.thumb ?? '');
 

@@ -14,9 +14,8 @@ import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
 import { testDatabase } from '#test/support/db';
-import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, tempDir, waitFor } from '#test/support/deploy';
+import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, tempDir, uploadAndAwait, waitFor } from '#test/support/deploy';
 import { descendants, orbisEnvFile } from '#test/support/deploy-run';
-import { upload } from '#test/support/media';
 import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
@@ -67,20 +66,7 @@ test('pm2: the web in cluster mode behind nginx — sign in, upload, thumbnail, 
   assert.equal(login.status, 303, login.text);
   assert.equal((await c.get(cardPath)).status, 200);
   const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#cc6633' } }).png().toBuffer();
-  const up = await upload(c, cardPath, [{ name: 'photo.png', data: png, type: 'image/png' }]);
-  assert.equal(up.status, 201, JSON.stringify(up.body));
-  const id = up.body.media![0].id;
-  const item = await waitFor(
-    async () => {
-      const r = await c.get(`${cardPath}/attachments.json`, { accept: 'application/json' });
-      const m = (JSON.parse(r.text) as { media: Array<{ id: number; state: string; thumb: string | null; error: string | null }> }).media.find((x) => x.id === id);
-      return m && m.state !== 'queued' && m.state !== 'processing' ? m : null;
-    },
-    40_000,
-    'the thumbnails',
-  ).catch((err) => {
-    throw new Error(`${(err as Error).message}\n${log()}`);
-  });
+  const item = await uploadAndAwait(c, cardPath, png, log);
   assert.equal(item.state, 'ready', item.error ?? '');
   const thumb = await fetch(base + item.thumb!, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   assert.equal(thumb.status, 200);

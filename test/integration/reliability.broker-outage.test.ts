@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmqpTransport } from '#app/queue/transports/amqp';
-import { createApp } from '#app/web/app';
-import { listen } from '#app/web/server';
+import { createContext } from '#app/context';
+import { startWorkers } from '#app/queue/runner';
 import { onCleanup } from '#test/support/cleanup';
-import { jobsHarness } from '#test/support/jobs';
+import { enqueueServer, jobsHarness, testHandlers } from '#test/support/jobs';
 import { AMQP_URL, eventually, transportAvailable, uniquePrefix } from '#test/support/queue';
 import { tcpProxy } from '#test/support/tcp-proxy';
 
@@ -22,22 +22,9 @@ describe('a broker outage while jobs and requests flow', () => {
     // The web and the workers reach RabbitMQ through the proxy.
     const transport = new AmqpTransport({ url: proxy.url(AMQP_URL!), prefix, queueType: 'quorum', confirmTimeoutMs: 2000 });
     onCleanup(() => transport.close());
-    const { createContext } = await import('#app/context');
     const ctx = await createContext(h.ctx.settings, { log: h.ctx.log, databaseUrl: h.db.url, transport });
     onCleanup(() => ctx.close());
-    let n = 0;
-    const app = createApp(ctx, {
-      extend: (a) =>
-        a.get('/test/enqueue', async (_req, res) => {
-          const mine = ++n;
-          await ctx.db.transaction((tx) => ctx.services.jobs.enqueue('test.effect', { n: mine }, { transaction: tx }));
-          res.json({ n: mine });
-        }),
-    });
-    const server = await listen(app, '127.0.0.1', 0);
-    onCleanup(() => server.close(1000));
-    const { startWorkers } = await import('#app/queue/runner');
-    const { testHandlers } = await import('#test/support/jobs');
+    const server = await enqueueServer(ctx);
     const runner = await startWorkers(ctx, { queues: ['default'], handlers: testHandlers(ctx) });
     onCleanup(() => runner.stop(2000));
 

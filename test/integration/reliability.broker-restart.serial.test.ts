@@ -8,10 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createApp } from '#app/web/app';
-import { listen } from '#app/web/server';
-import { onCleanup } from '#test/support/cleanup';
-import { jobsHarness } from '#test/support/jobs';
+import { enqueueServer, jobsHarness } from '#test/support/jobs';
 import { eventually, transportAvailable, uniquePrefix } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
@@ -24,17 +21,7 @@ describe('a RabbitMQ restart while jobs and requests flow', () => {
     if (!needs(t, fs.existsSync(RABBITMQCTL), `rabbitmqctl (${RABBITMQCTL}) to restart the local RabbitMQ`)) return;
     const h = await jobsHarness('amqp', { prefix: uniquePrefix() });
     const ctx = h.ctx;
-    let n = 0;
-    const app = createApp(ctx, {
-      extend: (a) =>
-        a.get('/test/enqueue', async (_req, res) => {
-          const mine = ++n;
-          await ctx.db.transaction((tx) => ctx.services.jobs.enqueue('test.effect', { n: mine }, { transaction: tx }));
-          res.json({ n: mine });
-        }),
-    });
-    const server = await listen(app, '127.0.0.1', 0);
-    onCleanup(() => server.close(1000));
+    const server = await enqueueServer(ctx);
     await h.start({ queues: ['default', 'requestlog'] });
 
     const statuses: number[] = [];

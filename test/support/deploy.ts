@@ -6,7 +6,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
+import { upload } from '#test/support/media';
+import { eventually } from '#test/support/queue';
 import { ROOT } from '#test/support/cli';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -145,17 +149,35 @@ export function pidsMatching(needle: string): number[] {
   return out;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** `eventually` at a pace for real servers behind nginx (a poll every 200 ms). */
+export function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
+  return eventually(fn, ms, what, 200);
+}
+
+export interface UploadedThumbnail {
+  id: number;
+  state: string;
+  thumb: string | null;
+  error: string | null;
+}
+
+/**
+ * Uploads one PNG to a card through the client (nginx in front), then follows
+ * the page's own poll until the images worker is done with it.
+ */
+export async function uploadAndAwait(c: TestClient, cardPath: string, png: Buffer, context: () => string = () => ''): Promise<UploadedThumbnail> {
+  const up = await upload(c, cardPath, [{ name: 'photo.png', data: png, type: 'image/png' }]);
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  const id = up.body.media![0].id;
+  return waitFor(
+    async () => {
+      const r = await c.get(`${cardPath}/attachments.json`, { accept: 'application/json' });
+      const m = (JSON.parse(r.text) as { media: UploadedThumbnail[] }).media.find((x) => x.id === id);
+      return m && m.state !== 'queued' && m.state !== 'processing' ? m : null;
+    },
+    40_000,
+    'the thumbnails',
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${context()}`);
+  });
 }

@@ -3,6 +3,8 @@
 import type { AppContext } from '#app/context';
 import { defineKind } from '#app/queue/registry';
 import { startWorkers, type Runner, type RunnerOptions } from '#app/queue/runner';
+import { createApp } from '#app/web/app';
+import { listen } from '#app/web/server';
 import { PermanentJobError, type Handlers } from '#app/queue/worker';
 import { testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
@@ -109,4 +111,24 @@ export function creditHandler(ctx: AppContext): Handlers['test.credit'] {
     });
     return null;
   };
+}
+
+/**
+ * The app of `ctx`, served, with one test route: GET /test/enqueue enqueues a
+ * `test.effect` job (n = 1, 2, 3 … per request) in a transaction, as a page
+ * that changes data would.
+ */
+export async function enqueueServer(ctx: AppContext): Promise<{ url: string }> {
+  let n = 0;
+  const app = createApp(ctx, {
+    extend: (a) =>
+      a.get('/test/enqueue', async (_req, res) => {
+        const mine = ++n;
+        await ctx.db.transaction((tx) => ctx.services.jobs.enqueue('test.effect', { n: mine }, { transaction: tx }));
+        res.json({ n: mine });
+      }),
+  });
+  const server = await listen(app, '127.0.0.1', 0);
+  onCleanup(() => server.close(1000));
+  return { url: server.url };
 }

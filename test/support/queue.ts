@@ -47,7 +47,12 @@ export function transportAvailable(t: TestContext, kind: TransportKind): boolean
 }
 
 /** Polls `check` until it returns a truthy value, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 10_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 10_000,
+  what = 'the condition',
+  intervalMs = 25,
+): Promise<T> {
   const until = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -58,6 +63,6 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
       last = err;
     }
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
