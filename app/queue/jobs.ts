@@ -109,9 +109,4 @@ export class JobQueue {
     if (t) t.afterCommit(() => this.publisher.add(queue, id));
     else this.publisher.add(queue, id);
   }
-
-  async get(id: number): Promise<JobRow | null> {
-    const [row] = await this.db.rows<JobRow>('select * from jobs where id = $1', [id]);
-    return row ?? null;
-  }
 }

@@ -147,13 +147,6 @@ export class Worker {
     await sweep(this.store, this.publisher, this.settings);
   }
 
-  /** Publishes due jobs the broker never confirmed. */
-  async relay(graceSeconds = this.settings.relayGraceSeconds): Promise<number> {
-    const rows = await this.store.unpublished(5000, graceSeconds);
-    await this.publishAll(rows);
-    return rows.length;
-  }
-
   private publishAll(rows: readonly Woken[]): Promise<void> {
     return publishGrouped(this.publisher, rows);
   }
@@ -234,8 +227,8 @@ export class Worker {
       await logContext.run(store, () => this.failed(job, pending, err as Error, log));
     } finally {
       // The slot is free as soon as the handler returns; the outcome is
-      // committed (and the message acked) by the completion batch.
-      await Promise.resolve();
+      // committed (and the message acked) by the completion batch. (Always
+      // after an await, so after flushClaims stored this promise.)
       this.running.delete(job.id);
       this.scheduleClaims();
     }

@@ -15,7 +15,7 @@ import { eventually } from '#test/support/queue';
 async function runRetention(ctx: AppContext): Promise<RetentionResult> {
   const { id } = await ctx.services.jobs.enqueue('housekeeping.retention', {});
   const job = await eventually(async () => {
-    const j = await ctx.services.jobs.get(id);
+    const j = await ctx.jobStore.get(id);
     return j && ['done', 'failed'].includes(j.state) ? j : null;
   }, 20_000, 'the retention job finished');
   assert.equal(job.state, 'done', job.error ?? '');
