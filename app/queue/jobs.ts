@@ -1,7 +1,7 @@
 // Enqueueing: a job is a row inserted in the caller's transaction (the
 // outbox), published after commit. Keys make enqueueing idempotent;
 // dependencies hold a job back until every job it depends on is done.
-import type { Transaction } from 'sequelize';
+import type { Transaction } from '#app/db/connection';
 import type { Database } from '#app/db/connection';
 import { logContext } from '#app/log';
 import type { Publisher } from '#app/queue/publisher';

@@ -3,7 +3,7 @@
 // and calls the change hooks inside it, so whatever they enqueue (the audit
 // job, an automatic task) commits or rolls back with the change itself.
 import crypto from 'node:crypto';
-import type { Transaction } from 'sequelize';
+import type { Transaction } from '#app/db/connection';
 import type { Cache } from '#app/cache/cache';
 import type { Database } from '#app/db/connection';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
@@ -108,31 +108,40 @@ export class CardService {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, timeZone);
     const offset = (q.page - 1) * PAGE_SIZE;
-    const [rows, total] = await Promise.all([
+    const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
+    const [rows, cached] = await Promise.all([
       this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
-      this.total(built.where, built.whereParams),
+      countKey ? this.cache!.get(countKey) : null,
     ]);
+    const total = await this.total(built.where, built.whereParams, { offset, shown: rows.length, cached, countKey });
     return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), problems: built.problems };
   }
 
   /**
    * The number of cards a list view matches. count(*) visits every match:
    * ~4 ms for a 16k-card stage of 100k, on every page view, which capped the
-   * list page near 100 views/s on 2 cores (docs/benchmarks.md). So: a view of
-   * up to EXACT_COUNT_UP_TO cards is counted exactly (cheap: the count stops
-   * there, and small views never touch the cache); a larger one is counted in
-   * full once and that total is reused for LARGE_COUNT_TTL_SECONDS from the
-   * installation's cache (memcached: once for every web process) — "16,667
-   * cards" may lag a few cards behind, a small list never does.
+   * list page near 100 views/s on 2 cores (docs/benchmarks.md). So, cheapest
+   * first: a page that is not full ends the view, and its rows give the total
+   * (no count at all); a large total counted within the last
+   * LARGE_COUNT_TTL_SECONDS comes from the installation's cache (memcached:
+   * shared by every web process; looked up while the rows are read); else
+   * the view is counted up to EXACT_COUNT_UP_TO + 1 (a small view is exact and
+   * never cached), and only beyond that in full, once per TTL — "16,667 cards"
+   * may lag a few cards behind, a small list never does.
    */
-  private async total(where: string, params: unknown[]): Promise<number> {
+  private async total(
+    where: string,
+    params: unknown[],
+    page: { offset: number; shown: number; cached: Buffer | string | null; countKey: string | null },
+  ): Promise<number> {
+    if (page.shown > 0 && page.shown < PAGE_SIZE) return page.offset + page.shown;
+    if (page.offset === 0 && page.shown === 0) return 0;
+    const cached = page.cached?.toString();
+    if (cached && /^\d+$/.test(cached) && Number(cached) >= page.offset + page.shown) return Number(cached);
     const [{ n }] = await this.db.rows<{ n: number }>(`select count(*)::int as n from (select 1 from cards c where ${where} limit ${EXACT_COUNT_UP_TO + 1}) x`, params);
     if (n <= EXACT_COUNT_UP_TO) return n;
-    const key = `cards:total:${crypto.createHash('sha256').update(`${where}\u0000${JSON.stringify(params)}`).digest('base64url')}`;
-    const cached = this.cache ? await this.cache.get(key) : null;
-    if (cached != null && /^\d+$/.test(cached.toString())) return Number(cached.toString());
     const [{ total }] = await this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${where}`, params);
-    await this.cache?.set(key, String(total), LARGE_COUNT_TTL_SECONDS);
+    if (page.countKey) await this.cache?.set(page.countKey, String(total), LARGE_COUNT_TTL_SECONDS);
     return total;
   }
 
@@ -140,19 +149,7 @@ export class CardService {
   async *export(user: SessionUser, typeName: string, q: ListQuery, batch = 1000): AsyncGenerator<Card[]> {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, user.timeZone);
-    const t = await this.db.sequelize.transaction();
-    try {
-      await this.db.exec(`declare card_export no scroll cursor for select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy}`, built.params, t);
-      for (;;) {
-        const rows = await this.db.rows<Card>(`fetch ${batch} from card_export`, [], t);
-        if (!rows.length) break;
-        yield rows;
-      }
-      await t.commit();
-    } catch (err) {
-      await t.rollback();
-      throw err;
-    }
+    yield* this.db.cursor<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy}`, built.params, batch);
   }
 
   /** Users who may be picked for a user field (or as assignee). */

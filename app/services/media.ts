@@ -8,7 +8,7 @@
 // removed, no row); a request with one refused file stores none of its files,
 // so the user retries knowing exactly what happened.
 import fs from 'node:fs';
-import type { Transaction } from 'sequelize';
+import type { Transaction } from '#app/db/connection';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';

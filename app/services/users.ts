@@ -1,5 +1,5 @@
 // Accounts: creating users, signing in, roles, disabling.
-import { Op, UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError } from 'sequelize';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
@@ -25,6 +25,35 @@ export interface NewUser {
   isSuperuser?: boolean;
   roles?: string[];
   timeZone?: string;
+}
+
+/** One row of sessionUserSql. */
+export interface SessionUserRow {
+  id: number;
+  email: string;
+  display_name: string;
+  is_superuser: boolean;
+  time_zone: string;
+  roles: string[];
+}
+
+/**
+ * The statement that reads an active user with their roles, for the user id
+ * given as a SQL expression: `sessionUser` passes a parameter, the session
+ * store a column of the session row (one round trip for both, per request).
+ */
+export function sessionUserSql(idExpr: string): string {
+  return `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone,
+            coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
+       from users u
+       left join user_roles ur on ur.user_id = u.id
+       left join roles r on r.id = ur.role_id
+      where u.id = ${idExpr} and u.is_active
+      group by u.id`;
+}
+
+export function toSessionUser(u: SessionUserRow): SessionUser {
+  return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles };
 }
 
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
@@ -68,7 +97,8 @@ export class UserService {
 
     const passwordHash = await hashPassword(input.password);
     try {
-      return await this.db.transaction(async (transaction) => {
+      // Sequelize's transaction: the model call takes part in it.
+      return await this.db.sequelize.transaction(async (transaction) => {
         const user = await this.models.User.create(
           { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone },
           { transaction },
@@ -115,18 +145,8 @@ export class UserService {
 
   /** The signed-in user for a session, or null when gone or disabled. */
   async sessionUser(id: number): Promise<SessionUser | null> {
-    const rows = await this.db.rows<{ id: number; email: string; display_name: string; is_superuser: boolean; time_zone: string; roles: string[] }>(
-      `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone,
-              coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
-         from users u
-         left join user_roles ur on ur.user_id = u.id
-         left join roles r on r.id = ur.role_id
-        where u.id = $1 and u.is_active
-        group by u.id`,
-      [id],
-    );
-    const u = rows[0];
-    return u ? { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles } : null;
+    const rows = await this.db.rows<SessionUserRow>(sessionUserSql('$1'), [id]);
+    return rows[0] ? toSessionUser(rows[0]) : null;
   }
 
   async list(): Promise<Array<User & { roles?: { name: string }[] }>> {
@@ -165,7 +185,7 @@ export class UserService {
 
   private async replaceRoles(id: number, names: string[], transaction: Parameters<Database['exec']>[2]): Promise<void> {
     const wanted = [...new Set(names.filter(Boolean))];
-    const known = await this.models.Role.findAll({ where: { name: { [Op.in]: wanted } }, transaction: transaction ?? undefined });
+    const known = await this.db.rows<{ id: number; name: string }>('select id, name from roles where name = any($1)', [wanted], transaction);
     const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
     if (unknown.length) throw new ValidationError(`unknown role ${unknown[0]}`, { roles: `unknown role ${unknown[0]}` });
     await this.db.exec('delete from user_roles where user_id = $1', [id], transaction);

@@ -66,18 +66,19 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser(settings.secretKey));
   const maxAge = settings.auth.sessionHours * 3600 * 1000;
+  const store = new PostgresSessionStore(ctx.db, maxAge);
   app.use(
     session({
       name: SESSION_COOKIE,
       secret: settings.secretKey,
-      store: new PostgresSessionStore(ctx.db, maxAge),
+      store,
       resave: false,
       saveUninitialized: false,
       rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge },
     }),
   );
-  const passport = createPassport(ctx);
+  const passport = createPassport(ctx, store);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use((req, res, next) => {

@@ -6,6 +6,8 @@ declare global {
     interface User extends SessionUser {}
     interface Request {
       id: string;
+      /** Unread notices (capped), when read together with the session. */
+      unreadNotices?: number;
     }
   }
 }

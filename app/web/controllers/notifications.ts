@@ -17,12 +17,16 @@ export function notificationsController(ctx: AppContext) {
   const notifications = ctx.services.notifications;
   return {
     /**
-     * The bell: one indexed count per signed-in page — GETs that want HTML, not
-     * the JSON polls of the attachments and jobs pages (every 1.5 s), which
-     * render no layout.
+     * The bell: its count usually came with the session (see the session
+     * store); otherwise one indexed count for GETs that want HTML — not the
+     * JSON polls of the attachments and jobs pages (every 1.5 s), which render
+     * no layout.
      */
     async bell(req: Request, res: Response, next: NextFunction) {
-      if (req.user && req.method === 'GET' && req.accepts('html', 'json') === 'html') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
+      if (req.user) {
+        if (req.unreadNotices !== undefined) res.locals.unreadCount = req.unreadNotices;
+        else if (req.method === 'GET' && req.accepts('html', 'json') === 'html') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
+      }
       next();
     },
 

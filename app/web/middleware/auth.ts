@@ -5,10 +5,11 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { AppContext } from '#app/context';
 import { ForbiddenError } from '#app/services/errors';
+import type { PostgresSessionStore } from '#app/web/middleware/session-store';
 
 export const DEVICE_COOKIE = 'orbis_device';
 
-export function createPassport(ctx: AppContext): passport.PassportStatic {
+export function createPassport(ctx: AppContext, store?: PostgresSessionStore): passport.PassportStatic {
   // A private instance: two apps in one process never share strategies.
   const pp = new passport.Passport() as unknown as passport.PassportStatic;
   pp.use(
@@ -19,8 +20,15 @@ export function createPassport(ctx: AppContext): passport.PassportStatic {
     }),
   );
   pp.serializeUser((user, done) => done(null, (user as Express.User).id));
-  pp.deserializeUser((id: unknown, done) => {
+  // The store usually read the user with the session already (one query a
+  // request instead of three); otherwise the user is read here.
+  pp.deserializeUser((req: Request, id: unknown, done: (err: unknown, user?: Express.User | false) => void) => {
     if (typeof id !== 'number') return done(null, false);
+    const preloaded = store?.takeUser(req.sessionID, id);
+    if (preloaded) {
+      req.unreadNotices = preloaded.unread;
+      return done(null, preloaded.user);
+    }
     ctx.services.users.sessionUser(id).then((user) => done(null, user ?? false), done);
   });
   return pp;
