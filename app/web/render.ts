@@ -3,6 +3,7 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
+import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
 // Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
 // times per page, so one formatter per time zone is kept (a handful of zones;
@@ -22,6 +23,7 @@ export function formatDateTime(value: Date | string | null | undefined, timeZone
 }
 
 export function createTemplates(settings: Settings): nunjucks.Environment {
+  installFastFrameSet();
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(settings.root, 'app', 'web', 'templates'), { noCache: settings.env === 'development' }), {
     autoescape: true,
     throwOnUndefined: false,
