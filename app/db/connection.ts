@@ -1,6 +1,7 @@
 // One database handle per process: Sequelize over pg, every connection in UTC
 // with the installation's schema first on its search_path, so two
 // installations can share one database (DATABASE_SCHEMA).
+import crypto from 'node:crypto';
 import pg from 'pg';
 import { QueryTypes, Sequelize, type Transaction as SequelizeTransaction } from 'sequelize';
 import type { Settings } from '#app/config';
@@ -33,14 +34,39 @@ class PgTransaction implements Transaction {
   }
 }
 
+/**
+ * A statement run often with the same text (the session read, a card's
+ * load and save, a job's insert): prepared once per pooled connection, so
+ * PostgreSQL parses and plans it once instead of on every run (≈ 0.14 ms of
+ * its CPU for the session read). Only for fixed texts — a connection keeps
+ * every statement it prepared — and never with `*` in its result: a
+ * migration that adds a column would change the result under the plan.
+ */
+export class Prepared {
+  readonly name: string;
+  constructor(readonly text: string) {
+    this.name = `orbis_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  }
+}
+
+export function prepared(text: string): Prepared {
+  return new Prepared(text);
+}
+
+type Sql = string | Prepared;
+
+function pgQuery(sql: Sql, bind: unknown[] | undefined): pg.QueryConfig {
+  return typeof sql === 'string' ? { text: sql, values: bind } : { name: sql.name, text: sql.text, values: bind };
+}
+
 export interface Database {
   readonly sequelize: Sequelize;
   readonly url: string;
   readonly schema: string;
   /** Rows of a SELECT (or of a statement with RETURNING). */
-  rows<T = Record<string, unknown>>(sql: string, bind?: unknown[], transaction?: Transaction | null): Promise<T[]>;
+  rows<T = Record<string, unknown>>(sql: Sql, bind?: unknown[], transaction?: Transaction | null): Promise<T[]>;
   /** Runs a statement; returns the number of rows it touched. */
-  exec(sql: string, bind?: unknown[], transaction?: Transaction | null): Promise<number>;
+  exec(sql: Sql, bind?: unknown[], transaction?: Transaction | null): Promise<number>;
   /** BEGIN … COMMIT on one pooled connection (ROLLBACK when fn throws); afterCommit hooks run after the commit. */
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
   /** The rows of a SELECT in batches, through a server-side cursor in a read-only transaction. */
@@ -121,14 +147,16 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     url: resolved.url,
     schema,
     async rows(sql, bind, transaction) {
-      if (!transaction) return (await pool.query(sql, bind as unknown[] | undefined)).rows as never;
-      if (transaction instanceof PgTransaction) return (await transaction.client.query(sql, bind as unknown[] | undefined)).rows as never;
-      return (await sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction: transaction as SequelizeTransaction, raw: true })) as never;
+      if (!transaction) return (await pool.query(pgQuery(sql, bind))).rows as never;
+      if (transaction instanceof PgTransaction) return (await transaction.client.query(pgQuery(sql, bind))).rows as never;
+      const text = typeof sql === 'string' ? sql : sql.text;
+      return (await sequelize.query(text, { bind, type: QueryTypes.SELECT, transaction: transaction as SequelizeTransaction, raw: true })) as never;
     },
     async exec(sql, bind, transaction) {
-      if (!transaction) return (await pool.query(sql, bind as unknown[] | undefined)).rowCount ?? 0;
-      if (transaction instanceof PgTransaction) return (await transaction.client.query(sql, bind as unknown[] | undefined)).rowCount ?? 0;
-      const [, meta] = (await sequelize.query(sql, { bind, transaction: transaction as SequelizeTransaction, raw: true })) as [unknown, { rowCount?: number } | number];
+      if (!transaction) return (await pool.query(pgQuery(sql, bind))).rowCount ?? 0;
+      if (transaction instanceof PgTransaction) return (await transaction.client.query(pgQuery(sql, bind))).rowCount ?? 0;
+      const text = typeof sql === 'string' ? sql : sql.text;
+      const [, meta] = (await sequelize.query(text, { bind, transaction: transaction as SequelizeTransaction, raw: true })) as [unknown, { rowCount?: number } | number];
       return typeof meta === 'number' ? meta : (meta?.rowCount ?? 0);
     },
     // On the pg pool, not Sequelize's: a save's six statements cost ≈ 0.2 ms

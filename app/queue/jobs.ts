@@ -1,8 +1,7 @@
 // Enqueueing: a job is a row inserted in the caller's transaction (the
 // outbox), published after commit. Keys make enqueueing idempotent;
 // dependencies hold a job back until every job it depends on is done.
-import type { Transaction } from '#app/db/connection';
-import type { Database } from '#app/db/connection';
+import { prepared, type Database, type Transaction } from '#app/db/connection';
 import { logContext } from '#app/log';
 import type { Publisher } from '#app/queue/publisher';
 import { kindDefaults, type JobKind, type JobPayloads, type QueueName } from '#app/queue/registry';
@@ -51,6 +50,24 @@ export interface Enqueued {
   state: JobState;
 }
 
+// The initial state follows the dependencies: waiting while one is not
+// done, failed (with the cause) when one already failed.
+const ENQUEUE = prepared(
+  `with deps as (
+     select coalesce(bool_or(state in ('failed', 'cancelled')), false) as failed,
+            coalesce(bool_or(state <> 'done'), false) as pending,
+            min(id) filter (where state in ('failed', 'cancelled')) as failed_id
+       from jobs where id = any($7::bigint[]))
+   insert into jobs (kind, queue, payload, key, max_attempts, run_after, depends_on, request_id, state, error, finished_at)
+   select $1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7::bigint[], $8,
+          case when d.failed then 'failed' when d.pending then 'waiting' else 'queued' end,
+          case when d.failed then 'dependency #' || d.failed_id || ' failed' end,
+          case when d.failed then now() end
+     from deps d
+   on conflict (key) where key is not null do nothing
+   returning id, state, run_after`,
+);
+
 export class JobQueue {
   constructor(
     private readonly db: Database,
@@ -62,22 +79,8 @@ export class JobQueue {
     const queue = options.queue ?? defaults.queue;
     const deps = [...(options.dependsOn ?? [])];
     const t = options.transaction ?? null;
-    // The initial state follows the dependencies: waiting while one is not
-    // done, failed (with the cause) when one already failed.
     const [row] = await this.db.rows<{ id: number; state: JobState; run_after: Date }>(
-      `with deps as (
-         select coalesce(bool_or(state in ('failed', 'cancelled')), false) as failed,
-                coalesce(bool_or(state <> 'done'), false) as pending,
-                min(id) filter (where state in ('failed', 'cancelled')) as failed_id
-           from jobs where id = any($7::bigint[]))
-       insert into jobs (kind, queue, payload, key, max_attempts, run_after, depends_on, request_id, state, error, finished_at)
-       select $1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7::bigint[], $8,
-              case when d.failed then 'failed' when d.pending then 'waiting' else 'queued' end,
-              case when d.failed then 'dependency #' || d.failed_id || ' failed' end,
-              case when d.failed then now() end
-         from deps d
-       on conflict (key) where key is not null do nothing
-       returning id, state, run_after`,
+      ENQUEUE,
       [kind, queue, JSON.stringify(payload ?? {}), options.key ?? null, options.maxAttempts ?? defaults.maxAttempts, options.runAfter ?? null, deps, logContext.getStore()?.reqId ?? null],
       t,
     );

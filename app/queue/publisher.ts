@@ -5,7 +5,7 @@
 // What MUST hold: `published_at` is set only after the broker confirmed. A
 // failed publish is logged and left alone: the job row stays unpublished and
 // the relay (a worker loop, and the sweeper) publishes it later.
-import type { Database } from '#app/db/connection';
+import { prepared, type Database } from '#app/db/connection';
 import type { Logger } from '#app/log';
 import type { Transport } from '#app/queue/transport';
 
@@ -18,6 +18,8 @@ const MAX_BATCH = 1000;
 export function idsPerMessage(queue: string): number {
   return queue === 'images' ? 1 : 100;
 }
+
+const MARK_PUBLISHED = prepared('update jobs set published_at = now() where id = any($1::bigint[]) and (published_at is null or published_at < run_after)');
 
 export class Publisher {
   private readonly pending = new Map<string, number[]>();
@@ -66,7 +68,7 @@ export class Publisher {
     for (let i = 0; i < ids.length; i += per) bodies.push(Buffer.from(ids.slice(i, i + per).join(',')));
     await this.transport.publish(queue, bodies);
     // A job not yet due stays eligible for the relay (published_at < run_after).
-    await this.db.exec('update jobs set published_at = now() where id = any($1::bigint[]) and (published_at is null or published_at < run_after)', [ids]);
+    await this.db.exec(MARK_PUBLISHED, [ids]);
   }
 
   /** Waits for every publish started so far (shutdown, tests). */

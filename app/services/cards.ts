@@ -3,9 +3,8 @@
 // and calls the change hooks inside it, so whatever they enqueue (the audit
 // job, an automatic task) commits or rolls back with the change itself.
 import crypto from 'node:crypto';
-import type { Transaction } from '#app/db/connection';
 import type { Cache } from '#app/cache/cache';
-import type { Database } from '#app/db/connection';
+import { prepared, type Database, type Transaction } from '#app/db/connection';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
 import type { CardType, CardTypes } from '#app/services/card-types';
@@ -56,6 +55,16 @@ export interface ListResult {
 const COLUMNS = `c.id, c.type, c.number, c.title, c.stage, c.assignee_id, c.owner_id, c.due_at, c.version, c.data,
   c.created_at, c.updated_at, c.deleted_at, ua.display_name as assignee_name, uo.display_name as owner_name`;
 const FROM = 'cards c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id';
+const LOAD = prepared(`select ${COLUMNS} from ${FROM} where c.id = $1`);
+const LOAD_FOR_UPDATE = prepared(`select ${COLUMNS} from ${FROM} where c.id = $1 for update of c`);
+// The edit form's save, returning the saved card as `load` reads it (one round trip, not two).
+const SAVE_EDIT = prepared(
+  `with c as (
+     update cards set title = $2, assignee_id = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now()
+      where id = $1 returning *)
+   select ${COLUMNS} from c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id`,
+);
+const USER_CHOICES = prepared('select id, display_name as name from users where is_active order by lower(display_name)');
 
 // Totals of list views (see CardService.total).
 const EXACT_COUNT_UP_TO = 1000;
@@ -89,7 +98,7 @@ export class CardService {
 
   private async load(id: number, t?: Transaction | null, lock = false): Promise<Card | null> {
     if (!Number.isSafeInteger(id) || id < 1) return null;
-    const rows = await this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where c.id = $1${lock ? ' for update of c' : ''}`, [id], t);
+    const rows = await this.db.rows<Card>(lock ? LOAD_FOR_UPDATE : LOAD, [id], t);
     return rows[0] ?? null;
   }
 
@@ -158,7 +167,7 @@ export class CardService {
       role
         ? `select u.id, u.display_name as name from users u join user_roles ur on ur.user_id = u.id join roles r on r.id = ur.role_id
             where u.is_active and r.name = $1 order by lower(u.display_name)`
-        : 'select id, display_name as name from users where is_active order by lower(display_name)',
+        : USER_CHOICES,
       role ? [role] : [],
     );
   }
@@ -277,12 +286,7 @@ export class CardService {
       await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
       if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
       const data = { ...before.data, ...parsed.data };
-      await this.db.exec(
-        `update cards set title = $2, assignee_id = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now() where id = $1`,
-        [id, parsed.title, assigneeId, JSON.stringify(data), this.searchText(type, before.number, parsed.title, data)],
-        t,
-      );
-      const after = (await this.load(id, t))!;
+      const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), this.searchText(type, before.number, parsed.title, data)], t);
       await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
       return after;
     });

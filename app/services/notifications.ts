@@ -11,9 +11,8 @@
 //   user and gather window is inserted (the outbox: it commits with the
 //   notice). That job sends each notice alone, or all of them as one digest
 //   when the user got more than `digestAfter` within `burstMinutes`.
-import type { Transaction } from '#app/db/connection';
 import type { Settings } from '#app/config';
-import type { Database } from '#app/db/connection';
+import { prepared, type Database, type Transaction } from '#app/db/connection';
 import type { CardTypes } from '#app/services/card-types';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 
@@ -71,6 +70,8 @@ export function readPermissions(types: CardTypes): Record<string, { all: string[
 
 /** The bell's count stops here: the badge shows "99+", and a user with a huge backlog costs no more than that. */
 export const UNREAD_COUNT_CAP = 100;
+
+const UNREAD_COUNT = prepared('select count(*)::int as n from (select 1 from notifications where user_id = $1 and read_at is null limit $2) x');
 
 export class NotificationService {
   private readonly perms: string;
@@ -138,10 +139,7 @@ export class NotificationService {
   /** The bell: one index-only count on the unread notices' partial index. */
   /** Unread notices, counted up to UNREAD_COUNT_CAP. */
   async unreadCount(userId: number, cap = UNREAD_COUNT_CAP): Promise<number> {
-    const [{ n }] = await this.db.rows<{ n: number }>(
-      'select count(*)::int as n from (select 1 from notifications where user_id = $1 and read_at is null limit $2) x',
-      [userId, cap],
-    );
+    const [{ n }] = await this.db.rows<{ n: number }>(UNREAD_COUNT, [userId, cap]);
     return n;
   }
 

@@ -1,7 +1,7 @@
 // Accounts: creating users, signing in, roles, disabling.
 import { UniqueConstraintError } from 'sequelize';
 import type { Settings } from '#app/config';
-import type { Database } from '#app/db/connection';
+import { prepared, type Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import type { User } from '#app/models/user';
 import { NotFoundError, ValidationError } from '#app/services/errors';
@@ -51,6 +51,8 @@ export function sessionUserSql(idExpr: string): string {
       where u.id = ${idExpr} and u.is_active
       group by u.id`;
 }
+
+const SESSION_USER = prepared(sessionUserSql('$1'));
 
 export function toSessionUser(u: SessionUserRow): SessionUser {
   return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles };
@@ -145,7 +147,7 @@ export class UserService {
 
   /** The signed-in user for a session, or null when gone or disabled. */
   async sessionUser(id: number): Promise<SessionUser | null> {
-    const rows = await this.db.rows<SessionUserRow>(sessionUserSql('$1'), [id]);
+    const rows = await this.db.rows<SessionUserRow>(SESSION_USER, [id]);
     return rows[0] ? toSessionUser(rows[0]) : null;
   }
 

@@ -2,7 +2,7 @@
 // and are shared by every web process. The user id is kept in its own column
 // so disabling a user or resetting a password can end their sessions.
 import session from 'express-session';
-import type { Database } from '#app/db/connection';
+import { prepared, type Database } from '#app/db/connection';
 import { UNREAD_COUNT_CAP } from '#app/services/notifications';
 import { sessionUserSql, toSessionUser, type SessionUser, type SessionUserRow } from '#app/services/users';
 
@@ -24,6 +24,18 @@ export interface PreloadedUser {
 }
 
 const PRELOAD_MAX_AGE_MS = 5_000;
+
+const GET = prepared(
+  `select s.data, s.expires_at, su.id, su.email, su.display_name, su.is_superuser, su.time_zone, su.roles,
+          (select count(*)::int from (select 1 from notifications n where n.user_id = su.id and n.read_at is null limit ${UNREAD_COUNT_CAP}) x) as unread
+     from sessions s
+     left join lateral (${sessionUserSql('s.user_id')}) su on true
+    where s.sid = $1 and s.expires_at > now()`,
+);
+const SET = prepared(
+  `insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, $4)
+   on conflict (sid) do update set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
+);
 
 export class PostgresSessionStore extends session.Store {
   constructor(
@@ -61,14 +73,7 @@ export class PostgresSessionStore extends session.Store {
 
   override get(sid: string, cb: Callback<session.SessionData | null>): void {
     this.db
-      .rows<{ data: session.SessionData; expires_at: Date; unread: number | null } & Partial<SessionUserRow>>(
-        `select s.data, s.expires_at, su.*,
-                (select count(*)::int from (select 1 from notifications n where n.user_id = su.id and n.read_at is null limit ${UNREAD_COUNT_CAP}) x) as unread
-           from sessions s
-           left join lateral (${sessionUserSql('s.user_id')}) su on true
-          where s.sid = $1 and s.expires_at > now()`,
-        [sid],
-      )
+      .rows<{ data: session.SessionData; expires_at: Date; unread: number | null } & Partial<SessionUserRow>>(GET, [sid])
       .then((rows) => {
         const row = rows[0];
         if (row) {
@@ -100,11 +105,7 @@ export class PostgresSessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, cb?: Callback): void {
     this.remember(sid, this.expiry(data).getTime());
     this.db
-      .exec(
-        `insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, $4)
-         on conflict (sid) do update set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at`,
-        [sid, userIdOf(data), JSON.stringify(data), this.expiry(data)],
-      )
+      .exec(SET, [sid, userIdOf(data), JSON.stringify(data), this.expiry(data)])
       .then(() => cb?.(), (err) => cb?.(err));
   }
 
