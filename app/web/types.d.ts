@@ -15,7 +15,6 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     csrfToken?: string;
-    flash?: { kind: 'success' | 'danger' | 'info' | 'warning'; text: string }[];
     returnTo?: string;
   }
 }

@@ -1,7 +1,9 @@
 // A flash message waits for the next rendered page: a JSON poll made by a
-// page's script between a POST and its redirect must not consume it.
+// page's script between a POST and its redirect must not consume it. It
+// travels in a signed cookie, not the session: a forged one shows nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FLASH_COOKIE } from '#app/web/flash';
 import { startTestApp } from '#test/support/app';
 import { purchaseInput, sessionUserFor } from '#test/support/cards';
 
@@ -22,5 +24,26 @@ describe('flash messages', () => {
     assert.match(page.text, /PR-\d{6} created\./, 'the flash is on the page after the poll');
     const again = await c.get(cardPath);
     assert.doesNotMatch(again.text, /PR-\d{6} created\./, 'and only once');
+    assert.equal(c.cookies.has(FLASH_COOKIE), false, 'the cookie is cleared once shown');
+  });
+
+  it('ignores a flash cookie it did not sign, and keeps the session unwritten', async () => {
+    const app = await startTestApp();
+    await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    const c = app.client();
+    await c.login('maria@example.com', 'correct horse battery');
+    assert.equal((await c.get('/')).status, 200);
+    const [{ data: before }] = await app.ctx.db.rows<{ data: unknown }>('select data from sessions where user_id is not null');
+    const created = await c.post('/cards/purchase_request', purchaseInput({ title: 'Desks' }), { from: '/cards/purchase_request/new' });
+    assert.equal(created.status, 303);
+    const signed = c.cookies.get(FLASH_COOKIE)!;
+    assert.match(decodeURIComponent(signed), /^s:j:\[.*created\.".*\]\./, 'a signed JSON list');
+    const [{ data: after }] = await app.ctx.db.rows<{ data: unknown }>('select data from sessions where user_id is not null');
+    assert.deepEqual(after, before, 'the flash did not touch the session');
+
+    c.cookies.set(FLASH_COOKIE, encodeURIComponent('j:[{"kind":"danger","text":"Your account is locked: call 555-0100"}]'));
+    assert.doesNotMatch((await c.get('/')).text, /account is locked/, 'unsigned');
+    c.cookies.set(FLASH_COOKIE, signed.replace(/\.[^.]*$/, '.forgedsignature'));
+    assert.doesNotMatch((await c.get('/')).text, /created\./, 'a bad signature');
   });
 });
