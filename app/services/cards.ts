@@ -44,8 +44,11 @@ export interface CardChange {
 
 export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
 
+/** A card as a list page reads it: the columns it shows, not every column. */
+export type ListedCard = Omit<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'> & Partial<Pick<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'>>;
+
 export interface ListResult {
-  rows: Card[];
+  rows: ListedCard[];
   total: number;
   page: number;
   pages: number;
@@ -65,6 +68,23 @@ const SAVE_EDIT = prepared(
    select ${COLUMNS} from c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id`,
 );
 const USER_CHOICES = prepared('select id, display_name as name from users where is_active order by lower(display_name)');
+
+/**
+ * What a list page reads: the columns it can show, and the owner's name only
+ * when the type lists the owner — parsing the 15 columns of a full card
+ * (50 rows) cost a third more Node CPU than these (docs/benchmarks.md).
+ */
+function listSelect(type: CardType, q: ListQuery): string {
+  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', 'c.assignee_id', 'c.owner_id', 'c.due_at', 'c.version', 'c.data', 'c.updated_at', 'ua.display_name as assignee_name'];
+  let from = 'cards c left join users ua on ua.id = c.assignee_id';
+  if (type.columns.includes('created_at')) cols.push('c.created_at');
+  if (q.deleted) cols.push('c.deleted_at');
+  if (type.columns.includes('owner')) {
+    cols.push('uo.display_name as owner_name');
+    from += ' left join users uo on uo.id = c.owner_id';
+  }
+  return `${cols.join(', ')} from ${from}`;
+}
 
 // Totals of list views (see CardService.total).
 const EXACT_COUNT_UP_TO = 1000;
@@ -119,7 +139,7 @@ export class CardService {
     const offset = (q.page - 1) * PAGE_SIZE;
     const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
     const [rows, cached] = await Promise.all([
-      this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
+      this.db.rows<ListedCard>(`select ${listSelect(type, q)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
       countKey ? this.cache!.get(countKey) : null,
     ]);
     const total = await this.total(built.where, built.whereParams, { offset, shown: rows.length, cached, countKey });

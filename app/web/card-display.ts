@@ -2,7 +2,7 @@
 // users, numbers of referenced cards, times in the viewer's zone — never raw
 // ids. Shared by the pages and the CSV export.
 import type { Database } from '#app/db/connection';
-import type { Card } from '#app/services/cards';
+import type { ListedCard } from '#app/services/cards';
 import type { CardType, FieldDef } from '#app/services/card-types';
 import { COMMON_COLUMNS } from '#app/services/card-types';
 import { formatDateTime } from '#app/web/render';
@@ -13,7 +13,7 @@ export interface DisplayMaps {
 }
 
 /** Names of the users and cards that `cards` refer to in their fields. */
-export async function displayMaps(db: Database, type: CardType, cards: Card[]): Promise<DisplayMaps> {
+export async function displayMaps(db: Database, type: CardType, cards: ListedCard[]): Promise<DisplayMaps> {
   const userIds = new Set<number>();
   const cardIds = new Set<number>();
   for (const c of cards) {
@@ -59,7 +59,7 @@ export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, ti
 }
 
 /** A list/CSV cell for a column (a common column or a field). */
-export function columnText(type: CardType, column: string, card: Card, maps: DisplayMaps, timeZone: string): string {
+export function columnText(type: CardType, column: string, card: ListedCard, maps: DisplayMaps, timeZone: string): string {
   switch (column) {
     case 'number':
       return card.number;

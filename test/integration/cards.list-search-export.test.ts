@@ -87,4 +87,18 @@ describe('cards: list, search, filters, sort, pages, export', () => {
     assert.ok(lines.every((l, i) => i === 0 || l.includes(',Draft,')), 'stage labels, not names');
     assert.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""http://evil"")"`)), csv.text);
   });
+
+  it('shows the owner and creation columns when a type lists them (the list reads only what it shows)', async () => {
+    const type = app.ctx.services.cards.types.get('purchase_request')!;
+    const columns = [...type.columns];
+    (type as { columns: string[] }).columns = [...columns, 'owner', 'created_at'];
+    try {
+      const page = await c.get('/cards/purchase_request?sort=title');
+      assert.equal(page.status, 200);
+      const firstRow = /<tbody>([\s\S]*?)<\/tr>/.exec(page.text)![1];
+      assert.match(firstRow, /<td>\s*Maria Manager\s*<\/td>\s*<td>\s*\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\s*<\/td>\s*$/, 'the owner by name, then the creation time');
+    } finally {
+      (type as { columns: string[] }).columns = columns;
+    }
+  });
 });
