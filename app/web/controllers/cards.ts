@@ -85,6 +85,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
         })),
         rows: result.rows.map((card) => ({
           card,
+          href: `/cards/${type.name}/${card.id}`,
           final: Boolean(type.stageMap.get(card.stage)?.final),
           cells: type.columns.map((c, i) => ({ text: columnText(type, c, card, maps, tz), show: shows[i], wrap: c === 'title' })),
         })),
