@@ -6,7 +6,8 @@
 // page"). This puts the same logic over a cache of split names in place of
 // Frame.prototype.set, once per process, and only on the nunjucks versions it
 // was checked against (the unit test runs the original beside it on the
-// cases nunjucks generates: plain, dotted, resolveUp, isolated writes).
+// cases nunjucks generates: plain, dotted, loop variables, resolveUp,
+// isolated writes). The loop's own names skip even the cache lookup.
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 
@@ -32,8 +33,32 @@ function partsOf(name: string): string[] {
   return p;
 }
 
-/** Frame.prototype.set of nunjucks 3.2, with the split cached. */
+// The loop variables nunjucks sets on every iteration, by their key in `loop`.
+const LOOP_KEYS: Record<string, string> = Object.assign(Object.create(null), {
+  'loop.index': 'index',
+  'loop.index0': 'index0',
+  'loop.revindex': 'revindex',
+  'loop.revindex0': 'revindex0',
+  'loop.first': 'first',
+  'loop.last': 'last',
+  'loop.length': 'length',
+});
+
+/** Frame.prototype.set of nunjucks 3.2, with the split cached and the loop's own names first. */
 function set(this: Frame, name: string, value: unknown, resolveUp?: boolean): void {
+  if (!resolveUp) {
+    const key = LOOP_KEYS[name];
+    if (key !== undefined) {
+      let loop = this.variables.loop as Record<string, unknown> | undefined;
+      if (!loop) loop = this.variables.loop = {};
+      loop[key] = value;
+      return;
+    }
+    if (name.indexOf('.') === -1) {
+      this.variables[name] = value;
+      return;
+    }
+  }
   const p = partsOf(name);
   if (resolveUp) {
     const frame = this.resolve(p[0], true);

@@ -28,10 +28,14 @@ function scenario() {
   inner.set('x', 2, true); // resolves up: writes the top frame's x
   inner.set('y', 'local', true); // not found above: stays here
   inner.set('loop.first', true); // plain set: a new loop object here
+  const other = new Frame();
+  other.set('loop', 0); // a falsy "loop" is replaced by an object, as nunjucks does
+  other.set('loop.last', false);
+  other.set('loop.length', 3);
   const isolated = inner.push(true);
   isolated.set('x', 3, true); // isolated: never writes past this frame
   isolated.set('loop.index', 9, true); // "loop" not in this frame: stays here
-  return [top.variables, inner.variables, isolated.variables].map((v) => JSON.parse(JSON.stringify(v)));
+  return [top.variables, inner.variables, isolated.variables, other.variables].map((v) => JSON.parse(JSON.stringify(v)));
 }
 
 const TEMPLATE = `{% macro cell(v) %}<i>{{ v }}</i>{% endmacro %}{% set total = 0 %}
