@@ -57,7 +57,10 @@ function str(v: unknown): string {
 }
 
 const COLUMNS = `r.id, r.user_id, r.task_id, r.card_id, r.remind_at, r.note, r.delivered_at, r.cancelled_at,
-  t.title as task_title, c.type as card_type, c.number as card_number, c.title as card_title`;
+  t.title as task_title, c.type as card_type, c.number as card_number, c.title as card_title,
+  c.owner_id as card_owner_id, c.assignee_id as card_assignee_id, c.deleted_at as card_deleted_at`;
+
+type ReminderRow = Reminder & { card_owner_id: number | null; card_assignee_id: number | null; card_deleted_at: Date | null };
 const FROM = 'reminders r left join tasks t on t.id = r.task_id left join cards c on c.id = coalesce(r.card_id, t.card_id)';
 
 export class ReminderService {
@@ -114,8 +117,8 @@ export class ReminderService {
   }
 
   private async get(user: SessionUser, id: number): Promise<Reminder | null> {
-    const [r] = await this.db.rows<Reminder>(`select ${COLUMNS} from ${FROM} where r.id = $1 and r.user_id = $2`, [id, user.id]);
-    return r ?? null;
+    const [r] = await this.db.rows<ReminderRow>(`select ${COLUMNS} from ${FROM} where r.id = $1 and r.user_id = $2`, [id, user.id]);
+    return r ? this.visible(user, r) : null;
   }
 
   /** The user's reminders: pending first (soonest first), then the recently delivered. */
@@ -129,11 +132,26 @@ export class ReminderService {
       params.push(filter.card);
       extra = ` and r.card_id = $${params.length}`;
     }
-    return this.db.rows<Reminder>(
+    const rows = await this.db.rows<ReminderRow>(
       `select ${COLUMNS} from ${FROM} where r.user_id = $1 and r.cancelled_at is null${extra}
         order by r.delivered_at is not null, case when r.delivered_at is null then r.remind_at end, r.delivered_at desc limit 200`,
       params,
     );
+    return rows.map((r) => this.visible(user, r));
+  }
+
+  /**
+   * A reminder as its owner may see it now: the note is theirs, but the card
+   * (and its task) only while they may still read the card — access can be
+   * lost after the reminder was set (a role removed, the card reassigned or
+   * deleted), as the notices check at delivery.
+   */
+  private visible(user: SessionUser, r: ReminderRow): Reminder {
+    const { card_owner_id: ownerId, card_assignee_id: assigneeId, card_deleted_at: deletedAt, ...reminder } = r;
+    if (!r.card_type) return reminder;
+    const type = this.cards.types.get(r.card_type);
+    const readable = !deletedAt && type !== undefined && canRead(user, type, { owner_id: ownerId!, assignee_id: assigneeId });
+    return readable ? reminder : { ...reminder, task_title: null, card_type: null, card_number: null, card_title: null };
   }
 
   async cancel(user: SessionUser, id: number): Promise<void> {

@@ -66,6 +66,30 @@ describe('task notices: recipients and mail', () => {
     void outsiderTask;
   });
 
+  it('shows a reminder without its card once the user may no longer read the card', async () => {
+    const app = await startTestApp();
+    const olga = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'] }); // purchase requests: read own only
+    const other = await sessionUserFor(app.ctx, 'other@example.com', { roles: ['operator'] });
+    const card = await makePurchase(app.ctx, olga, { title: 'Secret chairs' });
+    const task = await insertTask(app.ctx, { title: 'Call the secret supplier', assigneeId: olga.id, dueAt: new Date(Date.now() + 86_400_000), cardId: card.id });
+    await app.ctx.services.reminders.create(olga, { card: String(card.id), remind_at: '2030-01-07T08:05', note: 'my own note' });
+    await app.ctx.services.reminders.create(olga, { task: String(task), remind_at: '2030-01-08T08:05' });
+    const c = app.client();
+    await c.login('olga@example.com', 'correct horse battery');
+    const mine = await c.get('/reminders');
+    assert.match(mine.text, /Secret chairs/);
+    assert.match(mine.text, /Call the secret supplier/);
+
+    // The card goes to someone else, and the task with it: Olga's own scope no longer covers it.
+    await app.ctx.db.exec('update cards set owner_id = $2, assignee_id = null where id = $1', [card.id, other.id]);
+    await app.ctx.db.exec('update tasks set assignee_id = $2 where id = $1', [task, other.id]);
+    const after = await c.get('/reminders');
+    assert.equal(after.status, 200);
+    assert.doesNotMatch(after.text, /Secret chairs|Call the secret supplier|PR-\d{6}/);
+    assert.match(after.text, /my own note/, 'her note is still hers');
+    assert.equal([...after.text.matchAll(/data-testid="reminder-hidden"/g)].length, 2);
+  });
+
   it('turns a burst of 50 notices into one digest mail; a lone notice is mailed alone', async () => {
     const sink = await startSmtpSink();
     const { ctx } = await testContext({ SMTP_URL: sink.url }, { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } });
