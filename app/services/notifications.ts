@@ -136,8 +136,7 @@ export class NotificationService {
     return r.notices === 1;
   }
 
-  /** The bell: one index-only count on the unread notices' partial index. */
-  /** Unread notices, counted up to UNREAD_COUNT_CAP. */
+  /** The bell: unread notices, counted up to UNREAD_COUNT_CAP on the unread partial index. */
   async unreadCount(userId: number, cap = UNREAD_COUNT_CAP): Promise<number> {
     const [{ n }] = await this.db.rows<{ n: number }>(UNREAD_COUNT, [userId, cap]);
     return n;

@@ -200,7 +200,24 @@ export class TaskService {
       'insert into tasks (title, description, card_id, assignee_id, created_by, due_at) values ($1, $2, $3, $4, $5, $6) returning id',
       [title, description, card?.id ?? null, assigneeId, user.id, due],
     );
-    return (await this.load(id))!;
+    const task = (await this.load(id))!;
+    await this.noticeAssigned(user, task, 'created');
+    return task;
+  }
+
+  /** "A task was assigned to me": to the assignee, unless they assigned it to themselves. */
+  private async noticeAssigned(by: SessionUser, task: Task, occasion: string): Promise<void> {
+    if (task.assignee_id === by.id) return;
+    await this.notifications.notify({
+      userId: task.assignee_id,
+      kind: 'task.assigned',
+      key: `task.assigned:${task.id}:${task.assignee_id}:${occasion}`,
+      title: `Task for you: ${task.title}`,
+      body: `${by.displayName || by.email} assigned it to you${task.card_number ? ` on ${task.card_number}` : ''}.`,
+      url: `/tasks/${task.id}`,
+      cardId: task.card_id,
+      taskId: task.id,
+    });
   }
 
   private async sessionUser(id: number): Promise<SessionUser | null> {
@@ -266,11 +283,13 @@ export class TaskService {
       const type = this.cards.types.get(card.type);
       if (!type || !canRead(who, type, card)) throw new ValidationError(`This user may not see ${card.number}.`, { assignee: `this user may not see ${card.number}` });
     }
-    await this.db.exec(
-      `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1`,
+    const [{ at }] = await this.db.rows<{ at: Date }>(
+      `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1 returning updated_at as at`,
       [id, assigneeId],
     );
-    return (await this.load(id))!;
+    const changed = (await this.load(id))!;
+    if (task.assignee_id !== assigneeId) await this.noticeAssigned(user, changed, `reassigned-${at.getTime()}`);
+    return changed;
   }
 
   /**

@@ -90,6 +90,28 @@ describe('task notices: recipients and mail', () => {
     assert.equal([...after.text.matchAll(/data-testid="reminder-hidden"/g)].length, 2);
   });
 
+  it('tells a user a task was assigned to them — by someone else, on creation and on reassignment', async () => {
+    const { ctx } = await testContext();
+    const maria = await sessionUserFor(ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    const olga = await sessionUserFor(ctx, 'olga@example.com', { roles: ['manager'] });
+    const card = await makePurchase(ctx, maria);
+    const assigned = (userId: number) =>
+      ctx.db.rows<{ title: string; body: string; url: string; task_id: number }>(`select title, body, url, task_id from notifications where user_id = $1 and kind = 'task.assigned' order by id`, [userId]);
+
+    await ctx.services.tasks.create(maria, { title: 'Mine', assignee: String(maria.id), due_at: '2030-01-07T08:00' });
+    assert.deepEqual(await assigned(maria.id), [], 'no notice for assigning oneself');
+    const task = await ctx.services.tasks.create(maria, { title: 'Check the quote', assignee: String(olga.id), due_at: '2030-01-07T08:00', card: String(card.id) });
+    assert.deepEqual(await assigned(olga.id), [{ title: 'Task for you: Check the quote', body: `Maria Manager assigned it to you on ${card.number}.`, url: `/tasks/${task.id}`, task_id: task.id }]);
+
+    await ctx.services.tasks.reassign(maria, task.id, String(maria.id));
+    assert.deepEqual(await assigned(maria.id), [], 'taking it herself: no notice');
+    await ctx.services.tasks.reassign(maria, task.id, String(olga.id));
+    const olgas = await assigned(olga.id);
+    assert.equal(olgas.length, 2, 'assigned to her again: a second notice');
+    await ctx.services.tasks.reassign(maria, task.id, String(olga.id));
+    assert.equal((await assigned(olga.id)).length, 2, 'the same assignee again: nothing new');
+  });
+
   it('turns a burst of 50 notices into one digest mail; a lone notice is mailed alone', async () => {
     const sink = await startSmtpSink();
     const { ctx } = await testContext({ SMTP_URL: sink.url }, { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } });
