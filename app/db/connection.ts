@@ -28,10 +28,21 @@ export interface Transaction {
 /** A transaction on one client of the pg pool. */
 class PgTransaction implements Transaction {
   readonly hooks: (() => unknown)[] = [];
-  constructor(readonly client: pg.PoolClient) {}
+  /** Set when the transaction ended: its client may already serve another. */
+  finished = false;
+  constructor(private readonly pgClient: pg.PoolClient) {}
+  get client(): pg.PoolClient {
+    if (this.finished) throw new Error('this transaction has ended: a statement ran after its callback returned');
+    return this.pgClient;
+  }
   afterCommit(fn: () => unknown): void {
     this.hooks.push(fn);
   }
+}
+
+/** PostgreSQL refuses a prepared statement whose result changed under it (a migration altered a column). */
+function isStalePlan(err: unknown): boolean {
+  return (err as { code?: string })?.code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
 }
 
 /**
@@ -39,8 +50,10 @@ class PgTransaction implements Transaction {
  * load and save, a job's insert): prepared once per pooled connection, so
  * PostgreSQL parses and plans it once instead of on every run (≈ 0.14 ms of
  * its CPU for the session read). Only for fixed texts — a connection keeps
- * every statement it prepared — and never with `*` in its result: a
- * migration that adds a column would change the result under the plan.
+ * every statement it prepared — and never with `*` in its result. A migration
+ * that changes a result column's type makes each connection fail the
+ * statement once ("cached plan must not change result type"); the pool
+ * drops a connection after an error, so the next one prepares it afresh.
  */
 export class Prepared {
   readonly name: string;
@@ -119,6 +132,28 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     connectionTimeoutMillis: 30_000,
     types: poolTypes,
   });
+  /**
+   * A client of the transaction pool, with an 'error' listener while it is
+   * checked out (pg-pool listens only while a client is idle: a connection
+   * lost mid-transaction would otherwise be an uncaught exception). An error
+   * marks the client broken, so release drops it.
+   */
+  const checkOut = async () => {
+    const client = await txPool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release(err?: Error) {
+        client.off('error', onError);
+        client.release(err ?? lost);
+      },
+    };
+  };
+
   // Transactions get their own pool: a transaction that runs a statement
   // outside itself (on `pool`) can then never wait for a client that only
   // another waiting transaction could give back.
@@ -162,7 +197,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     // On the pg pool, not Sequelize's: a save's six statements cost ≈ 0.2 ms
     // of CPU each through sequelize.query (docs/benchmarks.md, card saves).
     async transaction(fn) {
-      const client = await txPool.connect();
+      const { client, release } = await checkOut();
       const t = new PgTransaction(client);
       let result;
       try {
@@ -170,19 +205,22 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
         result = await fn(t);
         await client.query('commit');
       } catch (err) {
-        // A failed rollback means a broken connection: the pool drops it.
-        const broken = await client.query('rollback').then(() => undefined, (e: Error) => e);
-        client.release(broken);
+        t.finished = true;
+        // A failed rollback means a broken connection; a stale prepared plan
+        // stays broken on this connection: either way the pool drops it.
+        const rollback = await client.query('rollback').then(() => undefined, (e: Error) => e);
+        release(rollback ?? (isStalePlan(err) ? (err as Error) : undefined));
         throw err;
       }
-      client.release();
+      t.finished = true;
+      release();
       for (const hook of t.hooks) await hook();
       return result;
     },
     async *cursor(sql, bind, batch) {
-      const client = await txPool.connect();
+      const { client, release } = await checkOut();
       let open = false;
-      let broken: Error | undefined;
+      let failure: Error | undefined;
       try {
         await client.query('begin read only');
         open = true;
@@ -195,9 +233,9 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
         await client.query('commit');
         open = false;
       } finally {
-        // Also when the consumer stopped early (a closed download): end the transaction.
-        if (open) broken = await client.query('rollback').then(() => undefined, (e: Error) => e);
-        client.release(broken);
+        // Also when the consumer stopped early (the CSV download was closed).
+        if (open) failure = await client.query('rollback').then(() => undefined, (e: Error) => e);
+        release(failure);
       }
     },
     async close() {

@@ -156,7 +156,8 @@ export class CardService {
    * shared by every web process; looked up while the rows are read); else
    * the view is counted up to EXACT_COUNT_UP_TO + 1 (a small view is exact and
    * never cached), and only beyond that in full, once per TTL — "16,667 cards"
-   * may lag a few cards behind, a small list never does.
+   * may lag a few cards behind, and a large view that shrank (a mass move)
+   * keeps its old total, and its page count, for up to the TTL.
    */
   private async total(
     where: string,

@@ -82,7 +82,7 @@ export class TestClient {
   headers: Record<string, string> = {};
   constructor(readonly base: string) {}
 
-  private cookieHeader(): string {
+  cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 

@@ -106,12 +106,16 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
       res.setHeader('Cache-Control', 'no-store');
       res.write('\ufeff' + type.columns.map((c) => csvCell(columnLabel(type, c))).join(',') + '\r\n');
+      // A closed download ends the loop (and so the cursor's transaction):
+      // 'drain' never comes on a closed connection.
+      const closed = new Promise<'closed'>((resolve) => res.once('close', () => resolve('closed')));
       for await (const batch of rows) {
+        if (res.destroyed) break;
         const maps = await displayMaps(ctx.db, type, batch);
         const chunk = batch.map((card) => type.columns.map((c) => csvCell(columnText(type, c, card, maps, tz))).join(',')).join('\r\n') + '\r\n';
-        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed') break;
       }
-      res.end();
+      if (!res.destroyed) res.end();
     },
 
     async newForm(req: Request, res: Response) {
