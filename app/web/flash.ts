@@ -5,7 +5,10 @@
 // each save paid a session write (a statement and a JSON of the session) for
 // it; and a request of the same session running at the same time (a page's
 // poll) could write its older copy of the session over the one holding the
-// message. The cookie is signed, so no one can plant a message, and short-lived.
+// message. The cookie is signed, so no one can plant a message, short-lived,
+// small (nginx's 4 KB header buffer holds it with the rest of a redirect),
+// and bound to the user it was written for: a message never shown is not
+// shown to the next person who signs in on that browser.
 import type { NextFunction, Request, Response } from 'express';
 
 export type FlashKind = 'success' | 'danger' | 'info' | 'warning';
@@ -18,16 +21,24 @@ export const FLASH_COOKIE = 'orbis_flash';
 const KINDS = new Set<FlashKind>(['success', 'danger', 'info', 'warning']);
 const MAX_MESSAGES = 5;
 const MAX_TEXT = 300;
-const MAX_COOKIE_CHARS = 3000; // well inside the 4 KB a browser keeps per cookie
+const MAX_COOKIE_CHARS = 1500; // encoded; a redirect's headers stay well inside nginx's 4 KB buffer
 const LIFETIME_MS = 10 * 60_000;
 
 /** Messages this request has: those its cookie brought, plus those added here. */
 const pending = new WeakMap<Request, FlashMessage[]>();
 
+interface FlashCookie {
+  /** The user the messages are for (0: nobody signed in). */
+  u: number;
+  m: FlashMessage[];
+}
+
+const owner = (req: Request) => req.user?.id ?? 0;
+
 function incoming(req: Request): FlashMessage[] {
-  const raw: unknown = req.signedCookies?.[FLASH_COOKIE];
-  if (!Array.isArray(raw)) return [];
-  return raw
+  const cookie = req.signedCookies?.[FLASH_COOKIE] as Partial<FlashCookie> | undefined;
+  if (!cookie || cookie.u !== owner(req) || !Array.isArray(cookie.m)) return [];
+  return cookie.m
     .filter((m): m is FlashMessage => typeof m?.text === 'string' && KINDS.has(m?.kind))
     .slice(-MAX_MESSAGES)
     .map((m) => ({ kind: m.kind, text: m.text.slice(0, MAX_TEXT) }));
@@ -45,8 +56,12 @@ function messagesOf(req: Request): FlashMessage[] {
 export function flash(req: Request, text: string, kind: FlashKind = 'success'): void {
   const list = messagesOf(req);
   list.push({ kind, text: text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text });
-  while (list.length > MAX_MESSAGES || (list.length > 1 && encodeURIComponent(JSON.stringify(list)).length > MAX_COOKIE_CHARS)) list.shift();
-  req.res!.cookie(FLASH_COOKIE, list, { signed: true, httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: LIFETIME_MS });
+  const size = () => encodeURIComponent(JSON.stringify({ u: owner(req), m: list })).length;
+  while (list.length > MAX_MESSAGES || (list.length > 1 && size() > MAX_COOKIE_CHARS)) list.shift();
+  // One message too large on its own (a long title in a script that encodes to 9 bytes a character): shorten it.
+  while (size() > MAX_COOKIE_CHARS) list[0].text = `${list[0].text.slice(0, Math.floor(list[0].text.length * 0.8))}…`;
+  const value: FlashCookie = { u: owner(req), m: list };
+  req.res!.cookie(FLASH_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: LIFETIME_MS });
 }
 
 /**

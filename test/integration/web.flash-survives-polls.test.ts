@@ -37,13 +37,41 @@ describe('flash messages', () => {
     const created = await c.post('/cards/purchase_request', purchaseInput({ title: 'Desks' }), { from: '/cards/purchase_request/new' });
     assert.equal(created.status, 303);
     const signed = c.cookies.get(FLASH_COOKIE)!;
-    assert.match(decodeURIComponent(signed), /^s:j:\[.*created\.".*\]\./, 'a signed JSON list');
+    assert.match(decodeURIComponent(signed), /^s:j:\{"u":\d+,"m":\[.*created\.".*\]\}\./, 'a signed JSON list, with its user');
     const [{ data: after }] = await app.ctx.db.rows<{ data: unknown }>('select data from sessions where user_id is not null');
     assert.deepEqual(after, before, 'the flash did not touch the session');
 
-    c.cookies.set(FLASH_COOKIE, encodeURIComponent('j:[{"kind":"danger","text":"Your account is locked: call 555-0100"}]'));
+    const me = /"u":(\d+)/.exec(decodeURIComponent(signed))![1];
+    c.cookies.set(FLASH_COOKIE, encodeURIComponent(`j:{"u":${me},"m":[{"kind":"danger","text":"Your account is locked: call 555-0100"}]}`));
     assert.doesNotMatch((await c.get('/')).text, /account is locked/, 'unsigned');
     c.cookies.set(FLASH_COOKIE, signed.replace(/\.[^.]*$/, '.forgedsignature'));
     assert.doesNotMatch((await c.get('/')).text, /created\./, 'a bad signature');
+  });
+
+  it('keeps a long message small, and never shows one user\'s message to the next user of the browser', async () => {
+    const app = await startTestApp();
+    await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['manager'], name: 'Olga' });
+    const c = app.client();
+    await c.login('maria@example.com', 'correct horse battery');
+    const title = '検'.repeat(300); // 9 bytes a character once URL-encoded
+    const created = await c.post('/tasks', { title, assignee: '', due_at: '2030-01-07T08:00' }, { from: '/tasks/new' });
+    assert.equal(created.status, 400, 'the form error path: no flash');
+    const me = (await app.ctx.db.rows<{ id: number }>(`select id from users where email = 'maria@example.com'`))[0].id;
+    const ok = await c.post('/tasks', { title, assignee: String(me), due_at: '2030-01-07T08:00' }, { from: '/tasks/new' });
+    assert.equal(ok.status, 303);
+    const cookie = c.cookies.get(FLASH_COOKIE)!;
+    assert.ok(cookie.length <= 1600, `the flash cookie is ${cookie.length} characters`);
+    assert.match(decodeURIComponent(cookie), /Task “検+…/, 'the message, shortened');
+
+    // Maria signs out before any page showed it; Olga signs in on the same
+    // browser, which still holds Maria's cookie.
+    assert.equal((await c.post('/logout', {}, { from: '/' })).status, 303);
+    await c.login('olga@example.com', 'correct horse battery');
+    c.cookies.set(FLASH_COOKIE, cookie);
+    const olgas = await c.get('/');
+    assert.equal(olgas.status, 200);
+    assert.doesNotMatch(olgas.text, /検/, 'not Olga\'s message');
+    assert.equal(c.cookies.has(FLASH_COOKIE), false, 'and it is cleared');
   });
 });
