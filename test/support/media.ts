@@ -50,10 +50,23 @@ export async function signedIn(app: MediaApp, email: string): Promise<TestClient
 }
 
 /** Uploads like attachments.js does; returns status and parsed JSON. */
-export async function upload(c: TestClient, cardPath: string, files: { name: string; data: Buffer; type?: string }[], query = ''): Promise<{ status: number; body: { media?: Array<{ id: number; state: string }>; error?: string; fields?: Record<string, string> } }> {
+/** The upload form's CSRF token, as the card page gives it to its script. */
+export async function uploadToken(c: TestClient, cardPath: string): Promise<string> {
   const page = await c.get(cardPath);
   const token = /data-csrf="([^"]+)"/.exec(page.text)?.[1];
   if (!token) throw new Error(`no upload form on ${cardPath} (status ${page.status})`);
+  return token;
+}
+
+/** Uploads as the card page's script does; `token` when the page was already loaded (one view, many files). */
+export async function upload(
+  c: TestClient,
+  cardPath: string,
+  files: { name: string; data: Buffer; type?: string }[],
+  query = '',
+  token?: string,
+): Promise<{ status: number; body: { media?: Array<{ id: number; state: string }>; error?: string; fields?: Record<string, string> } }> {
+  token ??= await uploadToken(c, cardPath);
   const form = new FormData();
   for (const f of files) form.append('files', new Blob([new Uint8Array(f.data)], { type: f.type ?? 'image/jpeg' }), f.name);
   const r = await c.request('POST', `${cardPath}/attachments${query}`, form, { accept: 'application/json', 'x-csrf-token': token });
