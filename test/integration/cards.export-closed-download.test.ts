@@ -24,7 +24,12 @@ describe('CSV export', () => {
     const c = app.client();
     await c.login('maria@example.com', 'correct horse battery');
     const inTransaction = async () =>
-      (await app.ctx.db.rows<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`))[0].n;
+      // Other backends of this database inside a transaction (idle in it, or running a FETCH).
+      (
+        await app.ctx.db.rows<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null and backend_type = 'client backend'`,
+        )
+      )[0].n;
 
     const abort = new AbortController();
     const res = await fetch(`${app.url}/cards/purchase_request/export.csv`, { headers: { cookie: c.cookieHeader() }, signal: abort.signal });
