@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { testContext } from '#test/support/app';
+import { eventually } from '#test/support/queue';
 
 describe('a transaction whose connection is lost', () => {
   it('rejects, and the next transaction runs', async () => {
@@ -18,7 +19,7 @@ describe('a transaction whose connection is lost', () => {
         ctx.db.transaction(async (t) => {
           const [{ pid }] = await ctx.db.rows<{ pid: number }>('select pg_backend_pid() as pid', [], t);
           await ctx.db.exec('select pg_terminate_backend($1)', [pid]); // from another connection
-          await new Promise((r) => setTimeout(r, 200));
+          await eventually(async () => (await ctx.db.rows('select 1 from pg_stat_activity where pid = $1', [pid])).length === 0, 10_000, 'the backend gone');
           await ctx.db.rows('select 1', [], t);
         }),
       );
