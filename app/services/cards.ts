@@ -112,6 +112,16 @@ export class CardService {
     return type;
   }
 
+  /**
+   * Whether the user may read this card row (its type, their scope on it,
+   * not deleted unless `includeDeleted`) — for services that hold a card's
+   * row, not a type from the URL: tasks, reminders.
+   */
+  mayRead(user: SessionUser, card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null }, includeDeleted = false): boolean {
+    const type = this.types.get(card.type);
+    return Boolean(type && (!card.deleted_at || includeDeleted) && canRead(user, type, card));
+  }
+
   readableTypes(user: SessionUser): CardType[] {
     return this.types.all.filter((t) => canRead(user, t));
   }

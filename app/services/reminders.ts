@@ -11,7 +11,6 @@ import type { Database } from '#app/db/connection';
 import type { CardService } from '#app/services/cards';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
-import { canRead } from '#app/services/permissions';
 import type { TaskService } from '#app/services/tasks';
 import { utcToZonedInput, zonedToUtc } from '#app/services/time';
 import type { SessionUser } from '#app/services/users';
@@ -104,8 +103,7 @@ export class ReminderService {
         'select id, type, owner_id, assignee_id, deleted_at from cards where id = $1',
         [Number(cardRaw)],
       );
-      const type = c && this.cards.types.get(c.type);
-      if (!c || !type || c.deleted_at || !canRead(user, type, c)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!c || !this.cards.mayRead(user, c)) throw new NotFoundError('There is no such card, or you may not see it.');
       cardId = c.id;
     } else throw new ValidationError('A reminder needs a task or a card.', { task: 'missing' });
     const at = this.whenOf(user, input, now);
@@ -149,9 +147,8 @@ export class ReminderService {
   private visible(user: SessionUser, r: ReminderRow): Reminder {
     const { card_owner_id: ownerId, card_assignee_id: assigneeId, card_deleted_at: deletedAt, ...reminder } = r;
     if (!r.card_type) return reminder;
-    const type = this.cards.types.get(r.card_type);
-    const readable = !deletedAt && type !== undefined && canRead(user, type, { owner_id: ownerId!, assignee_id: assigneeId });
-    return readable ? reminder : { ...reminder, task_title: null, card_type: null, card_number: null, card_title: null };
+    const card = { type: r.card_type, owner_id: ownerId!, assignee_id: assigneeId, deleted_at: deletedAt };
+    return this.cards.mayRead(user, card, user.isSuperuser) ? reminder : { ...reminder, task_title: null, card_type: null, card_number: null, card_title: null };
   }
 
   async cancel(user: SessionUser, id: number): Promise<void> {

@@ -27,9 +27,9 @@ import type { Database } from '#app/db/connection';
 import type { CardChange, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
-import { can, canRead } from '#app/services/permissions';
+import { can } from '#app/services/permissions';
 import { zonedToUtc } from '#app/services/time';
-import type { SessionUser } from '#app/services/users';
+import { readSessionUser, type SessionUser } from '#app/services/users';
 
 export type TaskStatus = 'open' | 'done' | 'cancelled';
 
@@ -132,9 +132,7 @@ export class TaskService {
   /** May `user` see this task? On a card: the card's read permission. */
   private visible(user: SessionUser, task: Task, card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null } | null): boolean {
     if (task.card_id === null) return user.isSuperuser || task.assignee_id === user.id || task.created_by === user.id;
-    if (!card) return false;
-    const type = this.cards.types.get(card.type);
-    return Boolean(type && (!card.deleted_at || user.isSuperuser) && canRead(user, type, card));
+    return card !== null && this.cards.mayRead(user, card, user.isSuperuser);
   }
 
   private async cardOf(id: number | null) {
@@ -178,8 +176,7 @@ export class TaskService {
     if (cardId === 'bad') errors.card = 'choose a card you can see';
     else if (cardId !== null) {
       card = await this.cardOf(cardId);
-      const type = card && this.cards.types.get(card.type);
-      if (!card || !type || card.deleted_at || !canRead(user, type, card)) {
+      if (!card || !this.cards.mayRead(user, card)) {
         errors.card = 'no card you can see has this id';
         card = null;
       }
@@ -190,9 +187,8 @@ export class TaskService {
       const assignee = await this.db.rows<{ id: number }>('select id from users where id = $1 and is_active', [assigneeId]);
       if (!assignee.length) errors.assignee = 'no active user with this id';
       else if (card) {
-        const who = await this.sessionUser(assigneeId);
-        const type = this.cards.types.get(card.type)!;
-        if (!who || !canRead(who, type, card)) errors.assignee = `this user may not see ${card.number}`;
+        const who = await readSessionUser(this.db, assigneeId);
+        if (!who || !this.cards.mayRead(who, card)) errors.assignee = `this user may not see ${card.number}`;
       }
     }
     if (Object.keys(errors).length) throw new ValidationError('Some fields need attention.', errors);
@@ -218,16 +214,6 @@ export class TaskService {
       cardId: task.card_id,
       taskId: task.id,
     });
-  }
-
-  private async sessionUser(id: number): Promise<SessionUser | null> {
-    const [u] = await this.db.rows<{ id: number; is_superuser: boolean; roles: string[] }>(
-      `select u.id, u.is_superuser, coalesce(array_agg(r.name) filter (where r.name is not null), '{}') as roles
-         from users u left join user_roles ur on ur.user_id = u.id left join roles r on r.id = ur.role_id
-        where u.id = $1 and u.is_active group by u.id`,
-      [id],
-    );
-    return u ? { id: u.id, email: '', displayName: '', isSuperuser: u.is_superuser, timeZone: 'UTC', roles: u.roles } : null;
   }
 
   /** The user's tasks with filters, each visible to them (a task on a card they lost access to is left out). */
@@ -276,13 +262,10 @@ export class TaskService {
     if (!(await this.canChange(user, task))) throw new ForbiddenError('You may not change this task.');
     const assigneeId = idOf(assignee);
     if (assigneeId === null || assigneeId === 'bad') throw new ValidationError('Choose who does the task.', { assignee: 'choose a user from the list' });
-    const who = await this.sessionUser(assigneeId);
+    const who = await readSessionUser(this.db, assigneeId);
     if (!who) throw new ValidationError('No active user with this id.', { assignee: 'no active user with this id' });
     const card = await this.cardOf(task.card_id);
-    if (card) {
-      const type = this.cards.types.get(card.type);
-      if (!type || !canRead(who, type, card)) throw new ValidationError(`This user may not see ${card.number}.`, { assignee: `this user may not see ${card.number}` });
-    }
+    if (card && !this.cards.mayRead(who, card, true)) throw new ValidationError(`This user may not see ${card.number}.`, { assignee: `this user may not see ${card.number}` });
     const [{ at }] = await this.db.rows<{ at: Date }>(
       `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1 returning updated_at as at`,
       [id, assigneeId],

@@ -58,6 +58,12 @@ export function toSessionUser(u: SessionUserRow): SessionUser {
   return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles };
 }
 
+/** An active user with roles, as a request knows them (services without the UserService use it too). */
+export async function readSessionUser(db: Database, id: number): Promise<SessionUser | null> {
+  const rows = await db.rows<SessionUserRow>(SESSION_USER, [id]);
+  return rows[0] ? toSessionUser(rows[0]) : null;
+}
+
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 export const INVALID_LOGIN = 'Invalid email or password.';
 
@@ -146,9 +152,8 @@ export class UserService {
   }
 
   /** The signed-in user for a session, or null when gone or disabled. */
-  async sessionUser(id: number): Promise<SessionUser | null> {
-    const rows = await this.db.rows<SessionUserRow>(SESSION_USER, [id]);
-    return rows[0] ? toSessionUser(rows[0]) : null;
+  sessionUser(id: number): Promise<SessionUser | null> {
+    return readSessionUser(this.db, id);
   }
 
   async list(): Promise<Array<User & { roles?: { name: string }[] }>> {
