@@ -71,7 +71,12 @@ export function readPermissions(types: CardTypes): Record<string, { all: string[
 /** The bell's count stops here: the badge shows "99+", and a user with a huge backlog costs no more than that. */
 export const UNREAD_COUNT_CAP = 100;
 
-const UNREAD_COUNT = prepared('select count(*)::int as n from (select 1 from notifications where user_id = $1 and read_at is null limit $2) x');
+/** The bell's count for the user id given as a SQL expression (the session store reads it with the session). */
+export function unreadCountSql(userExpr: string): string {
+  return `(select count(*)::int from (select 1 from notifications where user_id = ${userExpr} and read_at is null limit ${UNREAD_COUNT_CAP}) x)`;
+}
+
+const UNREAD_COUNT = prepared(`select ${unreadCountSql('$1')} as n`);
 
 export class NotificationService {
   private readonly perms: string;
@@ -137,8 +142,8 @@ export class NotificationService {
   }
 
   /** The bell: unread notices, counted up to UNREAD_COUNT_CAP on the unread partial index. */
-  async unreadCount(userId: number, cap = UNREAD_COUNT_CAP): Promise<number> {
-    const [{ n }] = await this.db.rows<{ n: number }>(UNREAD_COUNT, [userId, cap]);
+  async unreadCount(userId: number): Promise<number> {
+    const [{ n }] = await this.db.rows<{ n: number }>(UNREAD_COUNT, [userId]);
     return n;
   }
 

@@ -34,6 +34,7 @@ interface FlashCookie {
 }
 
 const owner = (req: Request) => req.user?.id ?? 0;
+const cookieOptions = (req: Request) => ({ httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' });
 
 function incoming(req: Request): FlashMessage[] {
   const cookie = req.signedCookies?.[FLASH_COOKIE] as Partial<FlashCookie> | undefined;
@@ -61,7 +62,7 @@ export function flash(req: Request, text: string, kind: FlashKind = 'success'): 
   // One message too large on its own (a long title in a script that encodes to 9 bytes a character): shorten it.
   while (size() > MAX_COOKIE_CHARS) list[0].text = `${list[0].text.slice(0, Math.floor(list[0].text.length * 0.8))}…`;
   const value: FlashCookie = { u: owner(req), m: list };
-  req.res!.cookie(FLASH_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: LIFETIME_MS });
+  req.res!.cookie(FLASH_COOKIE, value, { ...cookieOptions(req), signed: true, maxAge: LIFETIME_MS });
 }
 
 /**
@@ -80,7 +81,7 @@ export function flashLocals(req: Request, res: Response, next: NextFunction): vo
       if (taken === undefined) {
         taken = messagesOf(req).splice(0);
         if (req.signedCookies?.[FLASH_COOKIE] !== undefined || taken.length) {
-          if (!res.headersSent) res.clearCookie(FLASH_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+          if (!res.headersSent) res.clearCookie(FLASH_COOKIE, cookieOptions(req));
         }
       }
       return taken;

@@ -3,7 +3,7 @@
 // so disabling a user or resetting a password can end their sessions.
 import session from 'express-session';
 import { prepared, type Database } from '#app/db/connection';
-import { UNREAD_COUNT_CAP } from '#app/services/notifications';
+import { unreadCountSql } from '#app/services/notifications';
 import { sessionUserSql, toSessionUser, type SessionUser, type SessionUserRow } from '#app/services/users';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
@@ -28,7 +28,7 @@ const PRELOAD_MAX_AGE_MS = 1_000;
 
 const GET = prepared(
   `select s.data, s.expires_at, su.id, su.email, su.display_name, su.is_superuser, su.time_zone, su.roles,
-          (select count(*)::int from (select 1 from notifications n where n.user_id = su.id and n.read_at is null limit ${UNREAD_COUNT_CAP}) x) as unread
+          ${unreadCountSql('su.id')} as unread
      from sessions s
      left join lateral (${sessionUserSql('s.user_id')}) su on true
     where s.sid = $1 and s.expires_at > now()`,
