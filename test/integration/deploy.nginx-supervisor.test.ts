@@ -11,15 +11,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { thumbRel } from '#app/services/media-files';
-import { makeUser, testContext, TestClient } from '#test/support/app';
-import { makePurchase } from '#test/support/cards';
+import { TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
-import { testDatabase } from '#test/support/db';
-import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, SUPERVISORCTL, SUPERVISORD, tempDir, uploadAndAwait, waitFor } from '#test/support/deploy';
-import { descendants, orbisEnvFile } from '#test/support/deploy-run';
+import { alive, has, NGINX, nginxConfig, startNginx, stopChild, SUPERVISORCTL, SUPERVISORD, uploadAndAwait, waitFor } from '#test/support/deploy';
+import { awaitHealthy, deployment, descendants } from '#test/support/deploy-run';
 import { mediaRow } from '#test/support/media';
-import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
+import { AMQP_URL } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
 const PROGRAMS = ['orbis-web', 'orbis-worker-images', 'orbis-beat'];
@@ -74,30 +72,16 @@ function ctl(conf: string, ...args: string[]) {
 
 test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib/media/ not public, clean stop', async (t) => {
   if (!needs(t, has(NGINX) && has(SUPERVISORD) && has(SUPERVISORCTL) && Boolean(AMQP_URL), 'nginx, supervisor (Debian packages) and RabbitMQ (AMQP_URL)')) return;
-  const db = await testDatabase();
-  const prefix = uniquePrefix();
-  const transport = await testTransport('amqp', { prefix });
-  const { ctx } = await testContext({}, undefined, db, { transport });
-  const admin = await makeUser(ctx, 'root@example.com', { superuser: true, password: 'correct horse battery' });
-  const card = await makePurchase(ctx, (await ctx.services.users.sessionUser(admin.id))!);
-  const cardPath = `/cards/purchase_request/${card.id}`;
-
-  const dir = tempDir('supervisor');
-  const media = tempDir('media');
-  const [webPort, nginxPort] = [await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${nginxPort}`;
-  const envFile = orbisEnvFile(dir, { DATABASE_URL: db.url, ORBIS_QUEUE_PREFIX: prefix, MEDIA_ROOT: media, PORT: String(webPort), ORBIS_PUBLIC_URL: base });
+  const { ctx, dir, media, webPort, nginxPort, base, cardPath, envFile, tail } = await deployment('supervisor');
   const conf = supervisorConfig(dir, envFile);
 
   const nginx = await startNginx(nginxConfig({ dir, listenPort: nginxPort, upstreamPort: webPort, mediaRoot: media }));
   const supervisord = spawn(SUPERVISORD, ['-n', '-c', conf], { stdio: 'ignore' });
   onCleanup(() => stopChild(supervisord, 'SIGTERM', 60_000));
-  const log = () => ['supervisord.log', 'web.log', 'worker-images.log'].map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000) : `${f}: none`)).join('\n---\n');
+  const log = () => tail('supervisord.log', 'web.log', 'worker-images.log');
 
   // Healthy through nginx: supervisord started serve, nginx proxies to it.
-  await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 40_000, 'GET /healthz through nginx').catch((err) => {
-    throw new Error(`${(err as Error).message}\n${log()}`);
-  });
+  await awaitHealthy(base, log);
   // RUNNING once each program stayed up startsecs (5 s): serve may answer before that.
   await waitFor(async () => {
     const out = ctl(conf, 'status').stdout;

@@ -9,14 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { makeUser, testContext, TestClient } from '#test/support/app';
-import { makePurchase } from '#test/support/cards';
+import { TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
-import { testDatabase } from '#test/support/db';
-import { alive, freePort, has, NGINX, nginxConfig, startNginx, stopChild, tempDir, uploadAndAwait, waitFor } from '#test/support/deploy';
-import { descendants, orbisEnvFile } from '#test/support/deploy-run';
-import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
+import { alive, has, NGINX, nginxConfig, startNginx, stopChild, uploadAndAwait, waitFor } from '#test/support/deploy';
+import { awaitHealthy, deployment, descendants } from '#test/support/deploy-run';
+import { AMQP_URL } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
 const PM2 = path.join(ROOT, 'node_modules', '.bin', 'pm2');
@@ -24,19 +22,7 @@ const ECOSYSTEM = path.join(ROOT, 'deploy', 'pm2', 'ecosystem.config.cjs');
 
 test('pm2: the web in cluster mode behind nginx — sign in, upload, thumbnail, pm2 kill leaves nothing', async (t) => {
   if (!needs(t, has(NGINX) && has(PM2) && Boolean(AMQP_URL), 'nginx (Debian package), pm2 (npm ci) and RabbitMQ (AMQP_URL)')) return;
-  const db = await testDatabase();
-  const prefix = uniquePrefix();
-  const transport = await testTransport('amqp', { prefix });
-  const { ctx } = await testContext({}, undefined, db, { transport });
-  const admin = await makeUser(ctx, 'root@example.com', { superuser: true, password: 'correct horse battery' });
-  const card = await makePurchase(ctx, (await ctx.services.users.sessionUser(admin.id))!);
-  const cardPath = `/cards/purchase_request/${card.id}`;
-
-  const dir = tempDir('pm2');
-  const media = tempDir('media');
-  const [webPort, nginxPort] = [await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${nginxPort}`;
-  const envFile = orbisEnvFile(dir, { DATABASE_URL: db.url, ORBIS_QUEUE_PREFIX: prefix, MEDIA_ROOT: media, PORT: String(webPort), ORBIS_PUBLIC_URL: base, ORBIS_WEB_INSTANCES: '1', ORBIS_LOG_DIR: dir });
+  const { dir, media, webPort, nginxPort, base, cardPath, envFile, tail } = await deployment('pm2', { ORBIS_WEB_INSTANCES: '1' });
   const pm2Env = { ...process.env, PM2_HOME: path.join(dir, 'home'), ORBIS_ENV_FILE: envFile };
   const pm2 = (...args: string[]) => spawnSync(PM2, args, { cwd: ROOT, env: pm2Env, encoding: 'utf8', timeout: 90_000 });
   const daemonPid = () => Number(fs.readFileSync(path.join(dir, 'home', 'pm2.pid'), 'utf8'));
@@ -50,11 +36,8 @@ test('pm2: the web in cluster mode behind nginx — sign in, upload, thumbnail, 
   const nginx = await startNginx(nginxConfig({ dir, listenPort: nginxPort, upstreamPort: webPort, mediaRoot: media }));
   const started = pm2('start', ECOSYSTEM, '--only', 'orbis-web,orbis-worker-images');
   assert.equal(started.status, 0, started.stdout + started.stderr);
-  const log = () => ['web.log', 'worker-images.log'].map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000) : `${f}: none`)).join('\n---\n');
-
-  await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 40_000, 'GET /healthz through nginx').catch((err) => {
-    throw new Error(`${(err as Error).message}\n${log()}`);
-  });
+  const log = () => tail('web.log', 'worker-images.log');
+  await awaitHealthy(base, log);
   const list = JSON.parse(pm2('jlist').stdout) as Array<{ name: string; pid: number; pm2_env: { status: string; exec_mode: string } }>;
   assert.deepEqual(
     list.map((a) => [a.name, a.pm2_env.exec_mode, a.pm2_env.status]).sort(),
