@@ -18,14 +18,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
-import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
-import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { startWorkers } from '#app/queue/runner';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { QUEUES } from '#app/queue/registry';
+import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_audit';
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -33,21 +32,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CARDS = Number(process.env.BENCH_CARDS ?? 400);
 const PASSWORD = 'correct horse battery';
 
-function dbUrl(name: string): string {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 function benchSettings(prefix: string) {
   if (!process.env.AMQP_URL) throw new Error('set AMQP_URL (e.g. amqp://guest:guest@127.0.0.1:5672): the audit job goes through RabbitMQ');
   return loadSettings({
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      DATABASE_URL: dbUrl(DB_NAME),
+      DATABASE_URL: benchDbUrl(DB_NAME),
       ORBIS_QUEUE_PREFIX: prefix,
       SECRET_KEY: 'bench-secret-key-0123456789',
       ORBIS_PUBLIC_URL: 'http://127.0.0.1',
@@ -81,13 +72,7 @@ function summary(values: number[]): string {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.query(`create database ${DB_NAME}`);
-  const migrator = await createMigrator({ url: dbUrl(DB_NAME), schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
+  await createBenchDatabase(DB_NAME);
 
   const prefix = `orbis-bench-audit.${process.pid}.${crypto.randomBytes(3).toString('hex')}`;
   const settings = benchSettings(prefix);
@@ -190,8 +175,7 @@ async function main() {
     const t = new AmqpTransport({ url: process.env.AMQP_URL!, prefix, queueType: 'quorum' });
     await t.deleteQueues(QUEUES).catch(() => undefined);
     await t.close();
-    await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-    await admin.end();
+    await dropBenchDatabase(DB_NAME);
   }
 }
 

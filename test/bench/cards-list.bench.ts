@@ -20,12 +20,12 @@ import nunjucks from 'nunjucks';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
-import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { parseListQuery } from '#app/services/card-list';
 import { columnLabel, columnText, displayMaps } from '#app/web/card-display';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
+import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_cards';
 const CARDS = 100_000;
@@ -33,18 +33,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated_at';
 const PASSWORD = 'correct horse battery';
 
-function dbUrl(name: string): string {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 // Production settings: templates cached, no pretty logging, as served for real.
 function benchSettings() {
   return loadSettings({
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: dbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
   });
 }
 
@@ -97,24 +89,6 @@ async function startChild(role: 'orbis' | 'bare', message?: unknown): Promise<{ 
 }
 
 // ---------------------------------------------------------------- parent
-
-async function createDatabase() {
-  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
-  await admin.connect();
-  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.query(`create database ${DB_NAME}`);
-  await admin.end();
-  const migrator = await createMigrator({ url: dbUrl(DB_NAME), schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
-}
-
-async function dropDatabase() {
-  const admin = new pg.Client({ connectionString: dbUrl('postgres') });
-  await admin.connect();
-  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.end();
-}
 
 /**
  * 100k purchase requests as the service writes them: every declared field in
@@ -286,7 +260,7 @@ async function main() {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('this benchmark needs wrk: apt-get install wrk');
   }
   console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  await createDatabase();
+  await createBenchDatabase(DB_NAME);
   const children: ChildProcess[] = [];
   try {
     const { bare: bareRows, ids, total } = await loadData();
@@ -321,7 +295,7 @@ function request()
 end`,
     };
     const saves = await measure(saveLoad, orbis.child);
-    const db = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+    const db = new pg.Client({ connectionString: benchDbUrl(DB_NAME) });
     await db.connect();
     const saved = Number((await db.query<{ n: string }>('select count(*) as n from cards where version > 1')).rows[0].n);
     await db.end();
@@ -338,7 +312,7 @@ end`,
     if (orbisList.bad || bareList.bad || saves.bad || saved < saves.total - saves.bad) console.log('WARNING: some requests failed or had an unexpected status; the numbers above are not valid');
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    if (!process.env.BENCH_KEEP_DB) await dropDatabase();
+    if (!process.env.BENCH_KEEP_DB) await dropBenchDatabase(DB_NAME);
   }
 }
 

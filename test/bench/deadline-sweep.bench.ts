@@ -15,30 +15,16 @@ import { execSync } from 'node:child_process';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
-import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { LocalTransport } from '#app/queue/transports/local';
+import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_tasks';
 const TOTAL = Number(process.env.BENCH_TASKS ?? 1_000_000);
 
-function dbUrl(name: string): string {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 async function main() {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.query(`create database ${DB_NAME}`);
-  const migrator = await createMigrator({ url: dbUrl(DB_NAME), schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
-  const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl(DB_NAME), LOG_LEVEL: 'warn' } });
+  await createBenchDatabase(DB_NAME);
+  const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'warn' } });
   const ctx = await createContext(settings, { log: createLogger(settings), transport: new LocalTransport() });
   const db = ctx.db;
   try {
@@ -56,7 +42,7 @@ async function main() {
     console.log(`loaded ${TOTAL} open tasks in ${Date.now() - t} ms`);
 
     // The plan of the overdue part (rolled back: it must not consume the 1,000).
-    const c = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+    const c = new pg.Client({ connectionString: benchDbUrl(DB_NAME) });
     await c.connect();
     await c.query('begin');
     const plan = await c.query(
@@ -118,8 +104,7 @@ async function main() {
     console.log(`uptime: ${execSync('uptime').toString().trim()}`);
   } finally {
     await ctx.close();
-    await admin.query(`drop database if exists ${DB_NAME} with (force)`);
-    await admin.end();
+    await dropBenchDatabase(DB_NAME);
   }
 }
 

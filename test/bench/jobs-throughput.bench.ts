@@ -12,11 +12,11 @@ import os from 'node:os';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
-import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { defineKind } from '#app/queue/registry';
 import { startWorkers } from '#app/queue/runner';
 import { AmqpTransport } from '#app/queue/transports/amqp';
+import { createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 declare module '#app/queue/registry' {
   interface JobPayloads {
@@ -28,31 +28,8 @@ defineKind('bench.noop', { queue: 'default', maxAttempts: 3 });
 const N = Number(process.argv[2] ?? 20_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const BATCH = 500;
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const redis = { host: '127.0.0.1', port: 6379 };
-
-function dbUrl(name: string): string {
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: dbUrl('postgres') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDb(name: string): Promise<string> {
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  return dbUrl(name);
-}
 
 async function until(check: () => Promise<boolean>, ms = 120_000): Promise<void> {
   const end = Date.now() + ms;
@@ -63,10 +40,7 @@ async function until(check: () => Promise<boolean>, ms = 120_000): Promise<void>
 }
 
 async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
-  const url = await freshDb('orbis_bench_jobs');
-  const migrator = await createMigrator({ url, schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
+  const url = await createBenchDatabase('orbis_bench_jobs');
   const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32), DATABASE_URL: url, LOG_LEVEL: 'warn' } });
   const prefix = `orbis-bench.${process.pid}.${Date.now()}`;
   const transport = new AmqpTransport({ url: amqpUrl, prefix, queueType });
@@ -100,7 +74,7 @@ async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
 
 async function graphile(tuned: boolean): Promise<number> {
   const { run, makeWorkerUtils } = await import('graphile-worker');
-  const url = await freshDb('orbis_bench_graphile');
+  const url = await createBenchDatabase('orbis_bench_graphile', { migrated: false });
   const utils = await makeWorkerUtils({ connectionString: url });
   await utils.migrate();
   let completed = 0;
@@ -181,8 +155,8 @@ async function main() {
   console.log('\n| system | jobs/s (median) | Orbis (quorum) ÷ this |\n|---|---|---|');
   for (const [name, rate] of Object.entries(med)) console.log(`| ${name} | ${Math.round(rate)} | ${(med['Orbis (RabbitMQ quorum queue)'] / rate).toFixed(2)} |`);
   console.log(`\nbest Orbis ÷ BullMQ: ${(orbisBest / med['BullMQ (local Redis, concurrency 50)']).toFixed(2)}; ÷ tuned graphile-worker: ${(orbisBest / med['graphile-worker tuned (local queue, batched completion)']).toFixed(2)}`);
-  await admin('drop database if exists orbis_bench_jobs with (force)');
-  await admin('drop database if exists orbis_bench_graphile with (force)');
+  await dropBenchDatabase('orbis_bench_jobs');
+  await dropBenchDatabase('orbis_bench_graphile');
 }
 
 main().then(

@@ -21,13 +21,13 @@ import os from 'node:os';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
-import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { REQUEST_LOG_QUEUE, RequestLogBuffer } from '#app/services/request-log';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
 import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 // autocannon ships no types; the few parts used here.
 interface CannonResult {
@@ -46,14 +46,6 @@ const EMAIL = 'bench@example.com';
 const PASSWORD = 'correct horse battery';
 type Role = 'on' | 'off' | 'consumer';
 
-function dbUrl(name: string): string {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 // Production settings (templates cached, no pretty logs), as served for real.
 function benchSettings(enabled: boolean) {
   const amqp = process.env.AMQP_URL;
@@ -62,7 +54,7 @@ function benchSettings(enabled: boolean) {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      DATABASE_URL: dbUrl(DB_NAME),
+      DATABASE_URL: benchDbUrl(DB_NAME),
       AMQP_URL: amqp,
       ORBIS_QUEUE_PREFIX: process.env.BENCH_PREFIX,
       SECRET_KEY: 'bench-secret-key-0123456789',
@@ -101,16 +93,6 @@ async function startChild(role: Role, prefix: string): Promise<{ child: ChildPro
 }
 
 // ---------------------------------------------------------------- parent
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: dbUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function signIn(base: string): Promise<string> {
   const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -178,11 +160,7 @@ async function bufferCost(prefix: string) {
 
 async function main() {
   const prefix = `orbis-bench.${process.pid}.${crypto.randomBytes(3).toString('hex')}`;
-  await admin(`drop database if exists ${DB_NAME} with (force)`);
-  await admin(`create database ${DB_NAME}`);
-  const migrator = await createMigrator({ url: dbUrl(DB_NAME), schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
+  await createBenchDatabase(DB_NAME);
   {
     const settings = benchSettings(true);
     const ctx = await createContext(settings, { log: createLogger(settings) });
@@ -232,7 +210,7 @@ async function main() {
 
     // Every request of the "on" app (warm-up and sign-in included) must reach the table.
     const { stats: s } = await stats(on.child);
-    const client = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+    const client = new pg.Client({ connectionString: benchDbUrl(DB_NAME) });
     await client.connect();
     let rows = 0;
     for (let i = 0; i < 100; i++) {
@@ -249,7 +227,7 @@ async function main() {
     await t.deleteQueues(['default', 'audit', 'images', REQUEST_LOG_QUEUE]).catch(() => undefined);
     await t.close();
     await new Promise((r) => setTimeout(r, 500));
-    await admin(`drop database if exists ${DB_NAME} with (force)`);
+    await dropBenchDatabase(DB_NAME);
   }
 }
 
