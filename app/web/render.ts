@@ -22,6 +22,15 @@ export function formatDateTime(value: Date | string | null | undefined, timeZone
   return format.format(d);
 }
 
+// The escaping of nunjucks' autoescape (its lib.escape: the same six
+// characters, the same entities), for markup built outside a template.
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '\\': '&#92;' };
+const HTML_SPECIAL = /[&"'<>\\]/g;
+
+export function escapeHtml(text: string): string {
+  return text.replace(HTML_SPECIAL, (ch) => HTML_ESCAPES[ch]);
+}
+
 export function createTemplates(settings: Settings): nunjucks.Environment {
   installFastFrameSet();
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(settings.root, 'app', 'web', 'templates'), { noCache: settings.env === 'development' }), {

@@ -8,7 +8,7 @@ import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
-import { columnLabel, columnText, csvCell, displayMaps, fieldText } from '#app/web/card-display';
+import { columnLabel, columnText, csvCell, displayMaps, fieldText, listRowsHtml } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
 import { flash } from '#app/web/flash';
 
@@ -68,11 +68,6 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       // Names only for the fields the list shows: no users query when, as
       // usual, no user field is a column (each query is ~0.3 ms of Node CPU).
       const maps = await displayMaps(ctx.db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
-      const tz = req.user!.timeZone;
-      // How each column's cell is shown is decided once per page, not by
-      // template logic in each of the 50 × columns cells (nunjucks `set` and
-      // lookups there were the top template cost in the CPU profile).
-      const shows = type.columns.map((c) => (c === 'number' || c === 'title' ? 'link' : c === 'stage' ? 'stage' : 'text'));
       res.render('cards/list.njk', {
         type,
         q,
@@ -83,12 +78,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
           sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
         })),
-        rows: result.rows.map((card) => ({
-          card,
-          href: `/cards/${type.name}/${card.id}`,
-          final: Boolean(type.stageMap.get(card.stage)?.final),
-          cells: type.columns.map((c, i) => ({ text: columnText(type, c, card, maps, tz), show: shows[i], wrap: c === 'title' })),
-        })),
+        rows: listRowsHtml(type, result.rows, maps, req.user!.timeZone),
         filterFields: type.filters.map((n) => type.fieldMap.get(n)!),
         assignees,
         canCreate: can(req.user!, type, 'create'),
