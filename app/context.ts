@@ -104,6 +104,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
     noticeMail: new NoticeMail(db, jobs, settings),
     media: new MediaService(db, jobs, cards, settings),
   };
+  // The assignee choices a card page keeps are dropped when a user changes here.
+  services.users.onChange(() => cards.forgetUserChoices());
   // Every card change enqueues its history job in its own transaction.
   recordCardChanges(cards, jobs);
   // A card entering a stage with an SLA gets its task, in the change's transaction.

@@ -4,7 +4,7 @@
 // job, an automatic task) commits or rolls back with the change itself.
 import crypto from 'node:crypto';
 import type { Cache } from '#app/cache/cache';
-import { prepared, type Database, type Transaction } from '#app/db/connection';
+import { prepared, type Database, type Prepared, type Transaction } from '#app/db/connection';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
 import type { CardType, CardTypes } from '#app/services/card-types';
@@ -47,6 +47,11 @@ export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
 /** A card as a list page reads it: the columns it shows, not every column. */
 export type ListedCard = Omit<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'> & Partial<Pick<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'>>;
 
+export interface UserChoice {
+  id: number;
+  name: string;
+}
+
 export interface ListResult {
   rows: ListedCard[];
   total: number;
@@ -67,15 +72,21 @@ const SAVE_EDIT = prepared(
       where id = $1 returning *)
    select ${COLUMNS} from c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id`,
 );
+const USER_CHOICES_TTL_MS = 10_000;
 const USER_CHOICES = prepared('select id, display_name as name from users where is_active order by lower(display_name)');
 
 /**
- * What a list page reads: the columns it can show, and the owner's name only
- * when the type lists the owner — parsing the 15 columns of a full card
- * (50 rows) cost a third more Node CPU than these (docs/benchmarks.md).
+ * What a list page reads: the columns it can show, and of `data` only the
+ * fields that are columns (a description of any length is not parsed 50
+ * times to show a supplier); the owner's name only when the type lists the
+ * owner. Parsing the 15 columns of a full card (50 rows) cost a third more
+ * Node CPU than these (docs/benchmarks.md).
  */
 function listSelect(type: CardType, q: ListQuery): string {
-  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', 'c.assignee_id', 'c.owner_id', 'c.due_at', 'c.version', 'c.data', 'c.updated_at', 'ua.display_name as assignee_name'];
+  const shown = type.fields.filter((f) => type.columns.includes(f.name));
+  // Names are checked identifiers (card-types.ts); jsonb_build_object takes at most 100 arguments.
+  const data = shown.length <= 50 ? `jsonb_build_object(${shown.map((f) => `'${f.name}', c.data->'${f.name}'`).join(', ')}) as data` : 'c.data';
+  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', 'c.assignee_id', 'c.owner_id', 'c.due_at', 'c.version', data, 'c.updated_at', 'ua.display_name as assignee_name'];
   let from = 'cards c left join users ua on ua.id = c.assignee_id';
   if (type.columns.includes('created_at')) cols.push('c.created_at');
   if (q.deleted) cols.push('c.deleted_at');
@@ -86,12 +97,40 @@ function listSelect(type: CardType, q: ListQuery): string {
   return `${cols.join(', ')} from ${from}`;
 }
 
+/**
+ * A list page's statement, prepared — PostgreSQL parses and plans it once per
+ * connection instead of on every page view (that was half of its CPU for a
+ * list page: docs/benchmarks.md) — when the view has neither full-text
+ * search nor field filters. Those stay one-off statements: how many cards a
+ * search term or a field value matches varies by orders of magnitude, and a
+ * plan kept for one value can be the wrong plan for the next. Stage,
+ * assignee, scope and sort have indexes that serve every value alike. Only
+ * first pages: with the offset a parameter PostgreSQL's cost estimate for a
+ * kept plan assumes a large offset, so it would plan every run anyway. At most
+ * MAX_LIST_STATEMENTS shapes (filter × sort combinations) are prepared per
+ * process, as each stays on every pooled connection.
+ */
+const MAX_LIST_STATEMENTS = 200;
+const listStatements = new Map<string, Prepared>();
+
+function listStatement(text: string, q: ListQuery): string | Prepared {
+  if (q.page !== 1 || q.q || Object.keys(q.filters).length) return text;
+  let statement = listStatements.get(text);
+  if (!statement) {
+    if (listStatements.size >= MAX_LIST_STATEMENTS) return text;
+    statement = prepared(text);
+    listStatements.set(text, statement);
+  }
+  return statement;
+}
+
 // Totals of list views (see CardService.total).
 const EXACT_COUNT_UP_TO = 1000;
 const LARGE_COUNT_TTL_SECONDS = 30;
 
 export class CardService {
   private readonly hooks: ChangeHook[] = [];
+  private activeUsers: { at: number; users: Promise<UserChoice[]> } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -149,7 +188,7 @@ export class CardService {
     const offset = (q.page - 1) * PAGE_SIZE;
     const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
     const [rows, cached] = await Promise.all([
-      this.db.rows<ListedCard>(`select ${listSelect(type, q)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, built.params),
+      this.db.rows<ListedCard>(listStatement(`select ${listSelect(type, q)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, q), built.params),
       countKey ? this.cache!.get(countKey) : null,
     ]);
     const total = await this.total(built.where, built.whereParams, { offset, shown: rows.length, cached, countKey });
@@ -192,15 +231,34 @@ export class CardService {
     yield* this.db.cursor<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy}`, built.params, batch);
   }
 
-  /** Users who may be picked for a user field (or as assignee). */
-  async userChoices(role?: string): Promise<{ id: number; name: string }[]> {
-    return this.db.rows(
-      role
-        ? `select u.id, u.display_name as name from users u join user_roles ur on ur.user_id = u.id join roles r on r.id = ur.role_id
-            where u.is_active and r.name = $1 order by lower(u.display_name)`
-        : USER_CHOICES,
-      role ? [role] : [],
-    );
+  /**
+   * Users who may be picked for a user field (or as assignee). Every active
+   * user — the list page's assignee filter, on every view — is kept for
+   * USER_CHOICES_TTL_MS per process (one query a view was ≈ 5% of the list
+   * page's throughput); this process's user changes drop it at once
+   * (`forgetUserChoices`), another process's show within the TTL.
+   */
+  async userChoices(role?: string): Promise<UserChoice[]> {
+    if (role) {
+      return this.db.rows(
+        `select u.id, u.display_name as name from users u join user_roles ur on ur.user_id = u.id join roles r on r.id = ur.role_id
+          where u.is_active and r.name = $1 order by lower(u.display_name)`,
+        [role],
+      );
+    }
+    const now = Date.now();
+    if (!this.activeUsers || now - this.activeUsers.at > USER_CHOICES_TTL_MS) {
+      const kept = { at: now, users: this.db.rows<UserChoice>(USER_CHOICES) };
+      this.activeUsers = kept;
+      kept.users.catch(() => {
+        if (this.activeUsers === kept) this.activeUsers = null;
+      });
+    }
+    return this.activeUsers.users;
+  }
+
+  forgetUserChoices(): void {
+    this.activeUsers = null;
   }
 
   /** Recent cards of `typeName` the user may read, for a reference field. */

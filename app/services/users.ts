@@ -85,6 +85,17 @@ export class UserService {
     private readonly throttle: LoginThrottle,
   ) {}
 
+  private readonly changeListeners: Array<() => void> = [];
+
+  /** Calls `listener` after a user was created, enabled or disabled (and committed). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
   count(): Promise<number> {
     return this.models.User.count();
   }
@@ -106,7 +117,7 @@ export class UserService {
     const passwordHash = await hashPassword(input.password);
     try {
       // Sequelize's transaction: the model call takes part in it.
-      return await this.db.sequelize.transaction(async (transaction) => {
+      const created = await this.db.sequelize.transaction(async (transaction) => {
         const user = await this.models.User.create(
           { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone },
           { transaction },
@@ -114,6 +125,8 @@ export class UserService {
         if (input.roles?.length) await this.replaceRoles(user.id, input.roles, transaction);
         return user;
       });
+      this.changed();
+      return created;
     } catch (err) {
       if (err instanceof UniqueConstraintError) {
         throw new ValidationError(`a user with the email ${email} already exists`, { email: `a user with the email ${email} already exists` });
@@ -178,6 +191,7 @@ export class UserService {
       await this.db.exec('update users set is_active = $2, updated_at = now() where id = $1', [id, active], t);
       if (!active) await this.db.exec('delete from sessions where user_id = $1', [id], t);
     });
+    this.changed();
   }
 
   async setSuperuser(id: number, superuser: boolean): Promise<void> {

@@ -48,6 +48,20 @@ describe('/admin/users', () => {
     assert.equal((await app.client().login('temp@example.com', 'correct horse battery')).status, 303);
   });
 
+  it('shows a new user in the assignee filter of a list at once, and a disabled one no more', async () => {
+    // The choices are kept per process for a few seconds (CardService.userChoices); changes made here drop them.
+    const admin = app.client();
+    await admin.login('admin@example.com', 'correct horse battery');
+    const option = /<option value="(\d+)">Newly Hired<\/option>/;
+    assert.doesNotMatch((await admin.get('/cards/purchase_request')).text, option);
+    const res = await admin.post('/admin/users', { email: 'hired@example.com', display_name: 'Newly Hired', password: 'a long enough pw' }, { from: '/admin/users/new' });
+    assert.equal(res.status, 303);
+    const hired = (await app.ctx.services.users.findByEmail('hired@example.com'))!;
+    assert.equal(option.exec((await admin.get('/cards/purchase_request')).text)?.[1], String(hired.id));
+    await admin.post(`/admin/users/${hired.id}/active`, { active: '0' }, { from: `/admin/users/${hired.id}` });
+    assert.doesNotMatch((await admin.get('/cards/purchase_request')).text, option);
+  });
+
   it('refuses to let an admin disable themself', async () => {
     const admin = app.client();
     await admin.login('admin@example.com', 'correct horse battery');
