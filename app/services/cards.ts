@@ -44,8 +44,9 @@ export interface CardChange {
 
 export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
 
-/** A card as a list page reads it: the columns it shows, not every column. */
-export type ListedCard = Omit<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'> & Partial<Pick<Card, 'type' | 'created_at' | 'deleted_at' | 'owner_name'>>;
+/** A card as a list page reads it: what identifies and links it, and the columns the type shows. */
+export type ListedCard = Pick<Card, 'id' | 'number' | 'title' | 'stage' | 'data'> &
+  Partial<Pick<Card, 'assignee_name' | 'owner_name' | 'due_at' | 'created_at' | 'updated_at' | 'deleted_at'>>;
 
 export interface UserChoice {
   id: number;
@@ -76,19 +77,20 @@ const USER_CHOICES_TTL_MS = 10_000;
 const USER_CHOICES = prepared('select id, display_name as name from users where is_active order by lower(display_name)');
 
 /**
- * What a list page reads: the columns it can show, and of `data` only the
- * fields that are columns (a description of any length is not parsed 50
- * times to show a supplier); the owner's name only when the type lists the
- * owner. Parsing the 15 columns of a full card (50 rows) cost a third more
- * Node CPU than these (docs/benchmarks.md).
+ * What a list page reads: id, number, title and stage, the common columns the
+ * type shows, and of `data` only the fields that are columns (a description
+ * of any length is not parsed 50 times to show a supplier). Parsing the 15
+ * columns of a full card (50 rows) cost a third more Node CPU than these
+ * (docs/benchmarks.md). The assignee stays joined: a list may sort by it.
  */
 function listSelect(type: CardType, q: ListQuery): string {
   const shown = type.fields.filter((f) => type.columns.includes(f.name));
   // Names are checked identifiers (card-types.ts); jsonb_build_object takes at most 100 arguments.
   const data = shown.length <= 50 ? `jsonb_build_object(${shown.map((f) => `'${f.name}', c.data->'${f.name}'`).join(', ')}) as data` : 'c.data';
-  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', 'c.assignee_id', 'c.owner_id', 'c.due_at', 'c.version', data, 'c.updated_at', 'ua.display_name as assignee_name'];
+  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', data];
   let from = 'cards c left join users ua on ua.id = c.assignee_id';
-  if (type.columns.includes('created_at')) cols.push('c.created_at');
+  if (type.columns.includes('assignee')) cols.push('ua.display_name as assignee_name');
+  for (const time of ['due_at', 'created_at', 'updated_at']) if (type.columns.includes(time)) cols.push(`c.${time}`);
   if (q.deleted) cols.push('c.deleted_at');
   if (type.columns.includes('owner')) {
     cols.push('uo.display_name as owner_name');
