@@ -30,7 +30,6 @@ import { listen } from '#app/web/server';
 import { testContext, TestClient } from '#test/support/app';
 import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
-import { FAST_JOBS } from '#test/support/jobs';
 import { makeSessionUser, settled, signedIn, uploadToken, type MediaApp } from '#test/support/media';
 import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
 
@@ -114,14 +113,17 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
   fs.mkdirSync(out);
 
   // 1. bare sharp, the same recipe as app/services/images.ts (written out here on purpose).
+  const bareImageMs: number[] = [];
   async function bareSharp(files: string[]) {
     await pool(files, PARALLEL, async (f) => {
+      const started = performance.now();
       const base = await sharp(f, { sequentialRead: true }).rotate().resize({ width: 1600, withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
       const raw = { width: base.info.width, height: base.info.height, channels: base.info.channels };
       for (const w of [1600, 640, 160]) {
         await sharp(base.data, { raw }).resize({ width: w }).webp({ quality: WEBP_QUALITY, effort: WEBP_EFFORT }).toFile(path.join(out, `${path.basename(f)}-${w}.webp`));
         await sharp(base.data, { raw }).resize({ width: w }).jpeg({ quality: JPEG_QUALITY }).toFile(path.join(out, `${path.basename(f)}-${w}.jpg`));
       }
+      bareImageMs.push(performance.now() - started);
     });
   }
 
@@ -154,7 +156,7 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
   onCleanup(() => fs.rmSync(mediaRoot, { recursive: true, force: true }));
   const prefix = uniquePrefix();
   const transport = await testTransport('amqp', { prefix });
-  const { ctx, db } = await testContext({ MEDIA_ROOT: mediaRoot }, { jobs: FAST_JOBS }, undefined, { transport });
+  const { ctx, db } = await testContext({ MEDIA_ROOT: mediaRoot }, {}, undefined, { transport });
   const server = await listen(createApp(ctx), '127.0.0.1', 0);
   onCleanup(() => server.close(1000));
   const app: MediaApp = { ctx, url: server.url, mediaRoot, client: () => new TestClient(server.url) };
@@ -178,7 +180,10 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
       '-s', '-H', `cookie: ${c.cookieHeader()}`, '-H', `x-csrf-token: ${token}`, '-H', 'accept: application/json',
       '-F', `files=@${f};type=image/jpeg`, '-w', '\n%{http_code}\n', `${app.url}${cardPath}/attachments`,
     ]);
+    const cpu = process.cpuUsage();
     const { stdout } = await run('curl', args, { maxBuffer: 16 * 1024 * 1024 });
+    const uploadCpu = process.cpuUsage(cpu);
+    const uploadedAt = Date.now();
     const lines = stdout.trim().split('\n');
     for (let i = 0; i < lines.length; i += 2) {
       const body = JSON.parse(lines[i]) as { media?: { id: number }[]; error?: string };
@@ -191,6 +196,21 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
       const m = await settled(app.ctx, id, 300_000);
       if (m.state !== 'ready') throw new Error(`media ${id}: ${m.error}`);
     }
+    // Where an Orbis round's time goes: each job's render + write time
+    // (its result), for jobs started while the uploads still ran (sharing
+    // the cores with the web side) and after; the web side's CPU for them.
+    const jobs = await app.ctx.db.rows<{ during: boolean; ms: number }>(
+      `select started_at < to_timestamp($2::float8 / 1000) as during, (result->>'ms')::int as ms
+         from jobs where kind = 'images.process' and (payload->>'mediaId')::bigint = any($1::bigint[])`,
+      [ids, uploadedAt],
+    );
+    const avg = (xs: number[]) => (xs.length ? Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) : 0);
+    const during = jobs.filter((j) => j.during).map((j) => j.ms);
+    const later = jobs.filter((j) => !j.during).map((j) => j.ms);
+    console.log(
+      `# Orbis: jobs started during the uploads ${avg(during)} ms each (${during.length}), after them ${avg(later)} ms (${later.length}); ` +
+        `the uploads took ${Math.round((uploadCpu.user + uploadCpu.system) / 1000)} ms of CPU in this process (the web side)`,
+    );
   }
 
   // Rounds, the order rotated each round, each round on fresh bytes: the box
@@ -228,5 +248,6 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
   console.log(`| bare sharp loop, same recipe, 2 at a time | ${b.toFixed(2)} | 100% |`);
   console.log(`| ImageMagick convert -define jpeg:size=1600x1200 -thumbnail, one decode, 2 at a time | ${m.toFixed(2)} | ${(median(rates.magick.map((x, i) => x / rates.bare[i])) * 100).toFixed(0)}% |`);
   console.log(`# Orbis / ImageMagick: ${vsMagick.toFixed(2)}× (median of per-round ratios); uploads took ${(median(uploads) / 1000).toFixed(2)} s of an Orbis round; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`# bare sharp: ${Math.round(bareImageMs.reduce((a, b) => a + b, 0) / bareImageMs.length)} ms per image (two at a time), all rounds`);
   console.log(`# images worker process: peak RSS (VmHWM) ${Math.round(workerMemory.peak)} MB (${workerMemory.peak < 512 ? 'under' : 'OVER'} the 512 MB budget); ${Math.round(idle.now)} MB when ready, ${Math.round(workerMemory.now)} MB at the end`);
 });
