@@ -9,7 +9,7 @@ import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
 import type { CardType, CardTypes } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
-import { allowedTransitions, can, canRead } from '#app/services/permissions';
+import { allowedTransitions, can, canRead, scopeFor } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
 
 export interface Card {
@@ -78,20 +78,22 @@ const USER_CHOICES = prepared('select id, display_name as name from users where 
 
 /**
  * What a list page reads: id, number, title and stage, the common columns the
- * type shows, and of `data` only the fields that are columns (a description
- * of any length is not parsed 50 times to show a supplier). Parsing the 15
- * columns of a full card (50 rows) cost a third more Node CPU than these
- * (docs/benchmarks.md). The assignee stays joined: a list may sort by it.
+ * type shows, and of `data` only the fields that are columns (the others
+ * removed in the database: a description of any length is not parsed 50
+ * times to show a supplier; `data - keys` reads the value once, where one
+ * `data->'field'` per column would decompress a large one each time).
+ * Parsing the 15 columns of a full card (50 rows) cost a third more Node CPU
+ * than these (docs/benchmarks.md). The assignee stays joined: a list may
+ * sort by it. `deletedAt` only on an admin's view of deleted cards.
  */
-function listSelect(type: CardType, q: ListQuery): string {
-  const shown = type.fields.filter((f) => type.columns.includes(f.name));
-  // Names are checked identifiers (card-types.ts); jsonb_build_object takes at most 100 arguments.
-  const data = shown.length <= 50 ? `jsonb_build_object(${shown.map((f) => `'${f.name}', c.data->'${f.name}'`).join(', ')}) as data` : 'c.data';
-  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', data];
+function listSelect(type: CardType, deletedAt: boolean): string {
+  // Names are checked identifiers (card-types.ts: [a-z][a-z0-9_]*), safe in an array literal.
+  const hidden = type.fields.filter((f) => !type.columns.includes(f.name)).map((f) => f.name);
+  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', hidden.length ? `c.data - '{${hidden.join(',')}}'::text[] as data` : 'c.data'];
   let from = 'cards c left join users ua on ua.id = c.assignee_id';
   if (type.columns.includes('assignee')) cols.push('ua.display_name as assignee_name');
   for (const time of ['due_at', 'created_at', 'updated_at']) if (type.columns.includes(time)) cols.push(`c.${time}`);
-  if (q.deleted) cols.push('c.deleted_at');
+  if (deletedAt) cols.push('c.deleted_at');
   if (type.columns.includes('owner')) {
     cols.push('uo.display_name as owner_name');
     from += ' left join users uo on uo.id = c.owner_id';
@@ -102,21 +104,27 @@ function listSelect(type: CardType, q: ListQuery): string {
 /**
  * A list page's statement, prepared — PostgreSQL parses and plans it once per
  * connection instead of on every page view (that was half of its CPU for a
- * list page: docs/benchmarks.md) — when the view has neither full-text
- * search nor field filters. Those stay one-off statements: how many cards a
- * search term or a field value matches varies by orders of magnitude, and a
- * plan kept for one value can be the wrong plan for the next. Stage,
- * assignee, scope and sort have indexes that serve every value alike. Only
- * first pages: with the offset a parameter PostgreSQL's cost estimate for a
- * kept plan assumes a large offset, so it would plan every run anyway. At most
- * MAX_LIST_STATEMENTS shapes (filter × sort combinations) are prepared per
+ * list page: docs/benchmarks.md) — for the views most page loads are: the
+ * first page of live cards in the default order (most recently changed
+ * first), for a user who may read every card of the type, with at most a
+ * stage and an assignee filter. Indexes serve those in the sort's order for
+ * every value alike ((type, stage, updated_at), (type, assignee_id,
+ * updated_at)), so one kept plan is right for all of them. Everything else is
+ * planned on each run: a full-text term or a field value matches anything
+ * from no card to all of them; an own-scope view's `owner = $u or assignee =
+ * $u` has no index in the sort's order, so a plan kept for the average user
+ * would walk the whole type for a user with few cards; another sort or page
+ * is a shape of its own (and with the offset a parameter, PostgreSQL prices a
+ * kept plan as if the offset were large and plans every run anyway). That
+ * leaves a handful of shapes per type; MAX_LIST_STATEMENTS bounds them per
  * process, as each stays on every pooled connection.
  */
 const MAX_LIST_STATEMENTS = 200;
+const DEFAULT_SORT = '-updated_at';
 const listStatements = new Map<string, Prepared>();
 
-function listStatement(text: string, q: ListQuery): string | Prepared {
-  if (q.page !== 1 || q.q || Object.keys(q.filters).length) return text;
+function listStatement(text: string, q: ListQuery, ownScope: boolean): string | Prepared {
+  if (ownScope || q.page !== 1 || q.deleted || q.sort !== DEFAULT_SORT || q.q || Object.keys(q.filters).length) return text;
   let statement = listStatements.get(text);
   if (!statement) {
     if (listStatements.size >= MAX_LIST_STATEMENTS) return text;
@@ -190,7 +198,14 @@ export class CardService {
     const offset = (q.page - 1) * PAGE_SIZE;
     const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
     const [rows, cached] = await Promise.all([
-      this.db.rows<ListedCard>(listStatement(`select ${listSelect(type, q)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`, q), built.params),
+      this.db.rows<ListedCard>(
+        listStatement(
+          `select ${listSelect(type, q.deleted && user.isSuperuser)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`,
+          q,
+          scopeFor(user, type, 'read') === 'own',
+        ),
+        built.params,
+      ),
       countKey ? this.cache!.get(countKey) : null,
     ]);
     const total = await this.total(built.where, built.whereParams, { offset, shown: rows.length, cached, countKey });
@@ -248,7 +263,7 @@ export class CardService {
         [role],
       );
     }
-    const now = Date.now();
+    const now = performance.now();
     if (!this.activeUsers || now - this.activeUsers.at > USER_CHOICES_TTL_MS) {
       const kept = { at: now, users: this.db.rows<UserChoice>(USER_CHOICES) };
       this.activeUsers = kept;

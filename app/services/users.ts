@@ -87,7 +87,10 @@ export class UserService {
 
   private readonly changeListeners: Array<() => void> = [];
 
-  /** Calls `listener` after a user was created, enabled or disabled (and committed). */
+  /**
+   * Calls `listener` after a user was created, enabled or disabled (and
+   * committed), synchronously: a listener must not throw (the change stands).
+   */
   onChange(listener: () => void): void {
     this.changeListeners.push(listener);
   }

@@ -101,4 +101,53 @@ describe('cards: list, search, filters, sort, pages, export', () => {
       (type as { columns: string[] }).columns = columns;
     }
   });
+
+  it('shows an operator (own scope) only their cards, also in the plain view without a search, user after user', async () => {
+    // The plain first page of a full-scope view is a prepared statement; an own-scope view is not — either
+    // way the scope is in the statement's text and each request brings its own user.
+    const oskar = await sessionUserFor(app.ctx, 'oskar@example.com', { roles: ['operator'], name: 'Oskar Operator' });
+    const hisCard = await makePurchase(app.ctx, oskar, { title: 'Oskar own card' });
+    const herCard = await makePurchase(app.ctx, olga, { title: 'Olga own card' });
+    const rows = (html: string) => [...html.matchAll(/<a href="\/cards\/purchase_request\/(\d+)">PR-/g)].map((m) => Number(m[1]));
+    const readable = async (u: SessionUser) =>
+      (await app.ctx.db.rows<{ id: number }>("select id from cards where type = 'purchase_request' and deleted_at is null and (owner_id = $1 or assignee_id = $1)", [u.id])).map((r) => r.id);
+    for (const [who, email, own] of [[olga, 'olga@example.com', herCard], [oskar, 'oskar@example.com', hisCard], [olga, 'olga@example.com', herCard]] as const) {
+      const op = app.client();
+      await op.login(email, 'correct horse battery');
+      for (const url of ['/cards/purchase_request', '/cards/purchase_request?stage=draft&sort=-updated_at']) {
+        const shown = rows((await op.get(url)).text);
+        assert.ok(shown.includes(own.id), `${email} sees their own card on ${url}`);
+        const allowed = new Set(await readable(who));
+        assert.deepEqual(shown.filter((id) => !allowed.has(id)), [], `${email} sees nothing beyond their own and assigned cards on ${url}`);
+        assert.equal(shown.length, Math.min(50, allowed.size), `${email} sees all of them`);
+      }
+    }
+    const oskarsView = app.client();
+    await oskarsView.login('oskar@example.com', 'correct horse battery');
+    assert.deepEqual(rows((await oskarsView.get('/cards/purchase_request')).text), [hisCard.id]);
+  });
+
+  it('says so when a view matches no card', async () => {
+    const page = await c.get('/cards/purchase_request?stage=rejected');
+    assert.match(page.text, /data-testid="total">0 cards</);
+    assert.match(page.text, /<td colspan="8" class="text-center text-body-secondary py-4">No cards match this view.<\/td>/);
+  });
+
+  it('lists complaints with their own columns read from the database: labels, assignee, due time', async () => {
+    const complaint = await app.ctx.services.cards.create(manager, 'complaint', {
+      title: 'Parcel arrived <crushed>',
+      customer: 'Ada & Co',
+      channel: 'store',
+      severity: 'high',
+      details: 'Box crushed in transit',
+      assignee: String(olga.id),
+    });
+    assert.ok(complaint.due_at, 'the initial stage has an SLA');
+    const page = await c.get('/cards/complaint');
+    const row = new RegExp(`<tr><td><a href="/cards/complaint/${complaint.id}">[^<]+</a></td>(.*?)</tr>`).exec(page.text)?.[1];
+    assert.ok(row, page.text);
+    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
+    assert.deepEqual(cells.slice(0, 6), ['Parcel arrived &lt;crushed&gt;', 'New', 'Ada &amp; Co', 'High', 'In store', 'Olga Operator']);
+    assert.match(cells[6], /^\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/, 'the due time, formatted');
+  });
 });
