@@ -37,7 +37,9 @@ describe('CSV export', () => {
     const reader = res.body!.getReader();
     const first = await reader.read();
     assert.ok(first.value && first.value.length > 0, 'the download started');
-    assert.equal(await inTransaction(), 1, 'the export holds its cursor transaction while it streams');
+    // The header line is written before the cursor's transaction begins: wait for it (we read no further,
+    // so the export stalls on full socket buffers inside its transaction).
+    await eventually(async () => ((await inTransaction()) === 1 ? true : null), 10_000, 'the export streaming inside its cursor transaction');
     abort.abort();
 
     await eventually(async () => ((await inTransaction()) === 0 ? true : null), 10_000, 'the export transaction ended');
