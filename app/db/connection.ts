@@ -123,15 +123,20 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
   // costs ≈ 0.2 ms of CPU per query even for `select 1`, which is most of a
   // list page's database time (docs/benchmarks.md). Transactions (and the
   // models) stay on Sequelize, so a service passes one `t` either way.
-  const pool = new pg.Pool({
-    connectionString: resolved.url,
-    options: connectionOptions(schema),
-    application_name: 'orbis',
-    max: settings.database.poolMax,
-    idleTimeoutMillis: settings.database.idleSeconds * 1000,
-    connectionTimeoutMillis: 30_000,
-    types: poolTypes,
-  });
+  const newPool = (max: number) => {
+    const p = new pg.Pool({
+      connectionString: resolved.url,
+      options: connectionOptions(schema),
+      application_name: 'orbis',
+      max,
+      idleTimeoutMillis: settings.database.idleSeconds * 1000,
+      connectionTimeoutMillis: 30_000,
+      types: poolTypes,
+    });
+    p.on('error', () => undefined); // an idle client's error: the pool replaces it
+    return p;
+  };
+  const pool = newPool(settings.database.poolMax);
   /**
    * A client of the transaction pool, with an 'error' listener while it is
    * checked out (pg-pool listens only while a client is idle: a connection
@@ -157,17 +162,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
   // Transactions get their own pool: a transaction that runs a statement
   // outside itself (on `pool`) can then never wait for a client that only
   // another waiting transaction could give back.
-  const txPool = new pg.Pool({
-    connectionString: resolved.url,
-    options: connectionOptions(schema),
-    application_name: 'orbis',
-    max: Math.max(2, Math.ceil(settings.database.poolMax / 2)),
-    idleTimeoutMillis: settings.database.idleSeconds * 1000,
-    connectionTimeoutMillis: 30_000,
-    types: poolTypes,
-  });
-  pool.on('error', () => undefined); // an idle client's error: the pool replaces it
-  txPool.on('error', () => undefined);
+  const txPool = newPool(Math.max(2, Math.ceil(settings.database.poolMax / 2)));
   try {
     await sequelize.authenticate();
   } catch (err) {
