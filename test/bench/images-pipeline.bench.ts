@@ -21,12 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, it } from 'node:test';
-import pg from 'pg';
 import sharp from 'sharp';
-import { createMigrator } from '#app/db/migrate';
 import { JPEG_QUALITY, WEBP_EFFORT, WEBP_QUALITY } from '#app/services/images';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
+import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 import { testContext, TestClient } from '#test/support/app';
 import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
@@ -35,22 +34,10 @@ import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
 
 /** What test/run.ts provides (a migrated template database), for a bench run by itself. */
 async function templateDatabase(): Promise<() => Promise<void>> {
-  const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  base.pathname = '/postgres';
   const template = `orbis_tpl_${process.pid}_bench`;
-  const admin = new pg.Client({ connectionString: base.toString() });
-  await admin.connect();
-  await admin.query(`create database "${template}"`);
-  const url = new URL(base);
-  url.pathname = `/${template}`;
-  const migrator = await createMigrator({ url: url.toString(), schema: 'public' });
-  await migrator.upgrade();
-  await migrator.close();
-  Object.assign(process.env, { ORBIS_TEST_ADMIN_URL: base.toString(), ORBIS_TEST_TEMPLATE: template, ORBIS_TEST_RUNNER_PID: String(process.pid) });
-  return async () => {
-    await admin.query(`drop database if exists "${template}" with (force)`);
-    await admin.end();
-  };
+  await createBenchDatabase(template);
+  Object.assign(process.env, { ORBIS_TEST_ADMIN_URL: benchDbUrl('postgres'), ORBIS_TEST_TEMPLATE: template, ORBIS_TEST_RUNNER_PID: String(process.pid) });
+  return () => dropBenchDatabase(template);
 }
 
 const N = Number(process.env.BENCH_IMAGES ?? 20);
