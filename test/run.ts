@@ -84,8 +84,7 @@ async function main() {
     // Files named *.serial.test.ts disturb shared servers (they restart
     // RabbitMQ): they run after the others, one at a time. So do the browser
     // tests: each drives its own chromium, and two at once beside the rest
-    // starved the machine (an intermittent lost flash message under that
-    // load is still being looked into — see the closing note of 2026-11-24).
+    // starved the machine.
     const serial = files.filter((f) => f.endsWith('.serial.test.ts') || f.includes(`${path.sep}e2e${path.sep}`));
     const parallel = files.filter((f) => !serial.includes(f));
     const phase = (phaseFiles: string[], phaseConcurrency: number) =>

@@ -8,9 +8,8 @@
 // removed, no row); a request with one refused file stores none of its files,
 // so the user retries knowing exactly what happened.
 import fs from 'node:fs';
-import type { Transaction } from '#app/db/connection';
 import type { Settings } from '#app/config';
-import type { Database } from '#app/db/connection';
+import type { Database, Transaction } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Card, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';

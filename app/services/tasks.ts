@@ -21,9 +21,8 @@
 //   those indexes holding only the pending tasks. Each marked task costs a
 //   new heap tuple plus entries in the indexes whose predicate it still
 //   meets (pkey, assignee/due, escalation pending, assignee/overdue).
-import type { Transaction } from '#app/db/connection';
 import type { Settings } from '#app/config';
-import type { Database } from '#app/db/connection';
+import type { Database, Transaction } from '#app/db/connection';
 import type { CardChange, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';

@@ -49,7 +49,6 @@ export async function signedIn(app: MediaApp, email: string): Promise<TestClient
   return c;
 }
 
-/** Uploads like attachments.js does; returns status and parsed JSON. */
 /** The upload form's CSRF token, as the card page gives it to its script. */
 export async function uploadToken(c: TestClient, cardPath: string): Promise<string> {
   const page = await c.get(cardPath);
@@ -58,7 +57,7 @@ export async function uploadToken(c: TestClient, cardPath: string): Promise<stri
   return token;
 }
 
-/** Uploads as the card page's script does; `token` when the page was already loaded (one view, many files). */
+/** Uploads as the card page's script does; returns status and parsed JSON. `token` when the page was already loaded (one view, many files). */
 export async function upload(
   c: TestClient,
   cardPath: string,

@@ -14,7 +14,6 @@ function jobId(req: Request): number {
   return Number(raw);
 }
 
-
 /** Where to go back to after an action: the list as it was, or the job. */
 function back(req: Request, id: number): string {
   const to = typeof req.body?.back === 'string' ? req.body.back : '';

@@ -9,7 +9,6 @@ function list(value: unknown): string[] {
   return typeof value === 'string' && value ? [value] : [];
 }
 
-
 export function adminUsersController(ctx: AppContext) {
   const users = ctx.services.users;
 

@@ -18,7 +18,6 @@ function cardId(req: Request): number {
   return Number(id);
 }
 
-
 /** Extra panels other features put on the card page (tasks, attachments, history). */
 export type CardPanelLoader = (ctx: AppContext, req: Request, type: CardType, card: Card) => Promise<Record<string, unknown>>;
 

@@ -18,7 +18,6 @@ function idParam(req: Request): number {
   return Number(id);
 }
 
-
 function body(req: Request): Record<string, unknown> {
   return (req.body ?? {}) as Record<string, unknown>;
 }
