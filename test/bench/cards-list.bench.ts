@@ -6,22 +6,24 @@
 // Order: create the database orbis_bench_cards and migrate it, load 100k
 // cards with one INSERT … generate_series (rows shaped as the card service
 // writes them: data jsonb, search vector, counters), then start each server
-// in its own child process (same Node flags), warm up, measure one after
-// another with wrk (Debian's `wrk`: a C load generator, so the two cores go
+// in its own child process (same Node flags), one at a time, warm up,
+// measure with wrk (Debian's `wrk`: a C load generator, so the two cores go
 // to the servers and PostgreSQL rather than to a JavaScript client), print
-// the table with each server's CPU time per request, drop the database.
+// the tables with each server's CPU time per request (summed over its
+// process tree, from /proc; PostgreSQL's, RabbitMQ's and memcached's not
+// counted), drop the database.
 //
-// Then, with AMQP_URL set, the same list page as production serves it:
-// `manage.ts serve -w 2` (node:cluster, DESIGN.md's web (prod)) beside the
-// bare page in two processes under node:cluster — one process per core for
-// both, CPU summed over each process tree.
+// With AMQP_URL set, the same list page is also measured as production
+// serves it: `manage.ts serve -w N` (node:cluster, DESIGN.md's web (prod)),
+// N = the cores, beside the bare page in N processes under node:cluster.
 //
-// Each measurement runs BENCH_SECONDS (30): wrk opens its 50 connections
-// when it starts, and a busy single-threaded server accepts them over about
-// a second, so their first requests wait up to ~1 s; in a 10-second run
-// those ~50 requests are most of the slowest 1% and p99 measured wrk's
-// start, not the page (docs/benchmarks.md, 2026-11-26).
-// Env: BENCH_SECONDS (30), BENCH_SAVE_SECONDS (10), BENCH_LIST_QUERY (stage=approval&sort=-updated_at).
+// Each list measurement runs BENCH_SECONDS (30): wrk opens its 50
+// connections when it starts, and a busy single-threaded server accepts them
+// over about a second, so their first requests wait up to ~1 s; in a
+// 10-second run those ~50 requests were up to half of the slowest 1% (docs/
+// benchmarks.md, "2026-11-25, second session").
+// Env: BENCH_SECONDS (30), BENCH_SAVE_SECONDS (10), BENCH_LIST_QUERY
+// (stage=approval&sort=-updated_at), BENCH_KEEP_DB (keep the database).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -50,10 +52,10 @@ const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated
 const PASSWORD = 'correct horse battery';
 
 // Production settings: templates cached, no pretty logging, as served for
-// real. The one-process rows run as `runserver` without servers does — the
-// in-process queue and cache, whatever AMQP_URL and MEMCACHED_SERVERS say —
-// so they compare with the earlier rows of docs/benchmarks.md; the
-// production layout below uses both servers.
+// real. The one-process rows use the in-process queue and cache whatever
+// AMQP_URL and MEMCACHED_SERVERS say, and start no workers (jobs wait in the
+// queue), as every earlier row of docs/benchmarks.md did; the production
+// layout uses both servers.
 function benchSettings() {
   const { AMQP_URL: _broker, MEMCACHED_SERVERS: _cache, ...env } = process.env;
   return loadSettings({
@@ -110,22 +112,23 @@ function bareRowsHtml(data: BareRows): nunjucks.runtime.SafeString {
 }
 
 /**
- * Child: bare Express + nunjucks; the rows arrive from the parent. With
- * `processes` > 1 it is a node:cluster primary handing the rows to that many
- * workers, which share one port, as `manage.ts serve` runs Orbis.
+ * Child: bare Express + nunjucks; the rows arrive in BENCH_BARE_ROWS (in the
+ * environment, not a message: one sent to a cluster worker before its module
+ * listened was lost). With `processes` > 1 it is a node:cluster primary
+ * starting that many workers, which share one port, as `manage.ts serve`
+ * runs Orbis.
  */
 async function serveBare(processes: number) {
-  // A cluster worker gets the rows in its environment: a message sent before
-  // its module has loaded and listens would be lost.
-  const data = cluster.isWorker
-    ? (JSON.parse(process.env.BENCH_BARE_ROWS!) as BareRows)
-    : await new Promise<BareRows>((resolve) => process.once('message', (m) => resolve(m as BareRows)));
+  const data = JSON.parse(process.env.BENCH_BARE_ROWS!) as BareRows;
   if (cluster.isPrimary && processes > 1) {
     cluster.setupPrimary({ args: ['--serve', 'bare', String(processes)] });
     const urls = await Promise.all(
       Array.from({ length: processes }, () => {
-        const worker = cluster.fork({ BENCH_BARE_ROWS: JSON.stringify(data) });
-        return new Promise<string>((resolve) => worker.once('message', (m) => resolve((m as { url: string }).url)));
+        const worker = cluster.fork();
+        return new Promise<string>((resolve, reject) => {
+          worker.once('message', (m) => resolve((m as { url: string }).url));
+          worker.once('exit', (code) => reject(new Error(`a bare cluster worker exited with ${code}`)));
+        });
       }),
     );
     process.send!({ url: urls[0] });
@@ -146,14 +149,38 @@ async function serveBare(processes: number) {
   process.send!({ url: server.url });
 }
 
-/** Starts `role` in a child process (same tsx loader) and returns its URL. */
-async function startChild(role: 'orbis' | 'bare', message?: unknown, processes = 1): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(import.meta.filename, ['--serve', role, String(processes)], { stdio: 'inherit' });
-  if (message) child.send(message);
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`${role} server exited with ${code}`)));
+// Every server process started, from the moment it is spawned, so that the
+// parent's `finally` stops it even if it never came up.
+const running = new Set<ChildProcess>();
+const START_TIMEOUT_MS = 120_000;
+
+/** Resolves when `ready` does; rejects if the child exits first or takes longer than START_TIMEOUT_MS. */
+function started<T>(child: ChildProcess, name: string, ready: (resolve: (value: T) => void) => void): Promise<T> {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    ready((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
   });
+}
+
+/** Stops a server (SIGTERM: Orbis finishes its requests; a cluster primary takes its workers with it) and waits for it to exit. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Starts `role` in a child process (same tsx loader) and returns its URL. */
+async function startChild(role: 'orbis' | 'bare', rows?: BareRows, processes = 1): Promise<{ child: ChildProcess; url: string }> {
+  const env = rows ? { ...process.env, BENCH_BARE_ROWS: JSON.stringify(rows) } : process.env;
+  const child = fork(import.meta.filename, ['--serve', role, String(processes)], { stdio: 'inherit', env });
+  const url = await started<string>(child, `the ${role} server`, (resolve) => child.once('message', (m) => resolve((m as { url: string }).url)));
   return { child, url };
 }
 
@@ -351,14 +378,13 @@ async function startServe(processes: number): Promise<{ child: ChildProcess; url
     env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: settings.secretKey, ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
+  let out = '';
+  await started<void>(child, 'manage.ts serve', (resolve) =>
     child.stdout!.on('data', (d) => {
       out += d;
       if (out.includes('Orbis is serving')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`manage.ts serve exited with ${code}: ${out}`)));
-  });
+    }),
+  );
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -374,26 +400,42 @@ async function main() {
   }
   console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await createBenchDatabase(DB_NAME);
-  const children: ChildProcess[] = [];
   try {
     const { bare: bareRows, ids, total } = await loadData();
     console.log(`# list view ?${LIST_QUERY}: ${total} matching cards, ${bareRows.rows.length} shown`);
-
-    const orbis = await startChild('orbis');
-    children.push(orbis.child);
-    const { cookie, csrf } = await signIn(orbis.url, 'manager@example.com');
-    const listLoad: Load = { url: `${orbis.url}/cards/purchase_request?${LIST_QUERY}`, connections: 50, headers: { cookie }, expectStatus: 200 };
-    await measure(listLoad, orbis.child, 2); // warm-up: JIT, template cache, pool, buffer cache
-    const orbisList = await measure(listLoad, orbis.child);
+    // One server at a time, stopped before the next starts; every list view
+    // before the saves, which change the rows the view shows.
 
     const bare = await startChild('bare', bareRows);
-    children.push(bare.child);
     const bareLoad: Load = { url: `${bare.url}/list`, connections: 50, expectStatus: 200 };
-    await measure(bareLoad, bare.child, 2);
+    await measure(bareLoad, bare.child, 2); // warm-up: JIT, template cache, pool, buffer cache
     const bareList = await measure(bareLoad, bare.child);
     const builtLoad: Load = { ...bareLoad, url: `${bare.url}/list-built` };
     await measure(builtLoad, bare.child, 2);
     const bareBuilt = await measure(builtLoad, bare.child);
+    await stop(bare.child);
+
+    // Production layout: one process per core for both servers.
+    const processes = os.cpus().length;
+    let production: { bare: Measured; orbis: Measured } | null = null;
+    if (process.env.AMQP_URL) {
+      const served = await startServe(processes);
+      const prodLoad: Load = { url: `${served.url}/cards/purchase_request?${LIST_QUERY}`, connections: 50, headers: { cookie: (await signIn(served.url, 'manager@example.com')).cookie }, expectStatus: 200 };
+      await measure(prodLoad, served.child, 2);
+      const orbisProd = await measure(prodLoad, served.child);
+      await stop(served.child);
+      const bareCluster = await startChild('bare', bareRows, processes);
+      const bareProdLoad: Load = { ...bareLoad, url: `${bareCluster.url}/list` };
+      await measure(bareProdLoad, bareCluster.child, 2);
+      production = { bare: await measure(bareProdLoad, bareCluster.child), orbis: orbisProd };
+      await stop(bareCluster.child);
+    }
+
+    const orbis = await startChild('orbis');
+    const { cookie, csrf } = await signIn(orbis.url, 'manager@example.com');
+    const listLoad: Load = { url: `${orbis.url}/cards/purchase_request?${LIST_QUERY}`, connections: 50, headers: { cookie }, expectStatus: 200 };
+    await measure(listLoad, orbis.child, 2);
+    const orbisList = await measure(listLoad, orbis.child);
 
     // Saves through the edit form, each request on the next card, so every
     // save is a card's first (version 1). The cards' ids are consecutive.
@@ -411,6 +453,7 @@ function request()
 end`,
     };
     const saves = await measure(saveLoad, orbis.child, SAVE_SECONDS);
+    await stop(orbis.child);
     const db = new pg.Client({ connectionString: benchDbUrl(DB_NAME) });
     await db.connect();
     const saved = Number((await db.query<{ n: string }>('select count(*) as n from cards where version > 1')).rows[0].n);
@@ -418,7 +461,7 @@ end`,
 
     const fmt = (n: number) => `${n.toFixed(0)} ms`;
     const row = (name: string, m: Measured) => `| ${name} | ${m.rps.toFixed(0)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${m.cpuMs.toFixed(2)} ms | ${m.total} | ${m.bad} |`;
-    console.log(`\n| page | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`);
+    console.log(`\n| one process each | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`);
     console.log(row('bare Express + nunjucks, 50 rows from memory', bareList));
     console.log(row('bare, the rows built in code as Orbis builds them (not the target)', bareBuilt));
     console.log(row(`Orbis /cards/purchase_request?${LIST_QUERY}`, orbisList));
@@ -428,33 +471,18 @@ end`,
     console.log(`\nOrbis / bare throughput: ${(ratio * 100).toFixed(0)}% (target ≥ 60%); Orbis p99 ${fmt(orbisList.p99)} (target ≤ 50 ms); saves ${saves.rps.toFixed(0)}/s (target ≥ 500/s)`);
     console.log(`Orbis / bare with its rows built the same way: ${((orbisList.rps / bareBuilt.rps) * 100).toFixed(0)}% (for comparison; the target is against the page above)`);
     let invalid = orbisList.bad || bareList.bad || bareBuilt.bad || saves.bad || saved < saves.total - saves.bad;
-
-    // Production layout: one process per core for both servers.
-    if (process.env.AMQP_URL) {
-      for (const c of children.splice(0)) c.kill('SIGTERM');
-      const processes = os.cpus().length;
-      const served = await startServe(processes);
-      children.push(served.child);
-      const prodCookie = (await signIn(served.url, 'manager@example.com')).cookie;
-      const prodLoad: Load = { ...listLoad, url: `${served.url}/cards/purchase_request?${LIST_QUERY}`, headers: { cookie: prodCookie } };
-      await measure(prodLoad, served.child, 2);
-      const orbisProd = await measure(prodLoad, served.child);
-      const bareCluster = await startChild('bare', bareRows, processes);
-      children.push(bareCluster.child);
-      const bareProdLoad: Load = { ...bareLoad, url: `${bareCluster.url}/list` };
-      await measure(bareProdLoad, bareCluster.child, 2);
-      const bareProd = await measure(bareProdLoad, bareCluster.child);
+    if (production) {
       console.log(`\n| ${processes} processes each (node:cluster) | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`);
-      console.log(row('bare Express + nunjucks, 50 rows from memory', bareProd));
-      console.log(row(`Orbis \`manage.ts serve -w ${processes}\``, orbisProd));
-      console.log(`\nProduction layout: Orbis / bare ${((orbisProd.rps / bareProd.rps) * 100).toFixed(0)}%; Orbis p99 ${fmt(orbisProd.p99)}`);
-      invalid ||= orbisProd.bad || bareProd.bad;
+      console.log(row('bare Express + nunjucks, 50 rows from memory', production.bare));
+      console.log(row(`Orbis \`manage.ts serve -w ${processes}\``, production.orbis));
+      console.log(`\nProduction layout: Orbis / bare ${((production.orbis.rps / production.bare.rps) * 100).toFixed(0)}%; Orbis p99 ${fmt(production.orbis.p99)}`);
+      invalid ||= production.orbis.bad > 0 || production.bare.bad > 0;
     } else {
       console.log('\n# production layout (manage.ts serve) not measured: it needs AMQP_URL');
     }
     if (invalid) console.log('WARNING: some requests failed or had an unexpected status; the numbers above are not valid');
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    await Promise.all([...running].map(stop));
     if (!process.env.BENCH_KEEP_DB) await dropBenchDatabase(DB_NAME);
   }
 }
