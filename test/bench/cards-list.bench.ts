@@ -160,7 +160,10 @@ function started<T>(child: ChildProcess, name: string, ready: (resolve: (value: 
   child.once('exit', () => running.delete(child));
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}`));
+    });
     ready((value) => {
       clearTimeout(timer);
       resolve(value);
