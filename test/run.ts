@@ -12,6 +12,7 @@ import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createMigrator } from '#app/db/migrate';
 import { startEmbedded } from '#app/db/embedded';
+import { withDatabase } from '#test/support/pg-admin';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -22,12 +23,6 @@ function findTests(dir: string): string[] {
     if (e.isDirectory()) return e.name === 'bench' || e.name === 'support' ? [] : findTests(p);
     return e.name.endsWith('.test.ts') ? [p] : [];
   });
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 function alive(pid: number): boolean {

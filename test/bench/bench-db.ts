@@ -1,27 +1,19 @@
 // Databases of their own for the benchmarks, next to the one DATABASE_URL
 // names: a fresh one per run (dropped first if a previous run left it),
 // migrated unless asked not to, dropped at the end.
-import pg from 'pg';
 import { createMigrator } from '#app/db/migrate';
+import { adminStatement, withDatabase } from '#test/support/pg-admin';
 
 /** DATABASE_URL with another database name. */
 export function benchDbUrl(name: string): string {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)');
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
+  return withDatabase(base, name);
 }
 
 /** One statement on the server's `postgres` database (create, drop). */
-export async function benchAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: benchDbUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function benchAdmin(sql: string): Promise<void> {
+  return adminStatement(benchDbUrl('postgres'), sql);
 }
 
 /** A fresh database `name`, migrated (unless `migrated: false`); returns its URL. */

@@ -51,16 +51,18 @@ const SAVE_SECONDS = Number(process.env.BENCH_SAVE_SECONDS ?? 10);
 const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated_at';
 const PASSWORD = 'correct horse battery';
 
-// Production settings: templates cached, no pretty logging, as served for
-// real. The one-process rows use the in-process queue and cache whatever
-// AMQP_URL and MEMCACHED_SERVERS say, and start no workers (jobs wait in the
-// queue), as every earlier row of docs/benchmarks.md did; the production
-// layout uses both servers.
+// Production settings: templates cached, no pretty logging, as served for real.
+function benchEnv(): NodeJS.ProcessEnv {
+  return { NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' };
+}
+
+// The one-process rows use the in-process queue and cache whatever AMQP_URL
+// and MEMCACHED_SERVERS say, and start no workers (jobs wait in the queue),
+// as every earlier row of docs/benchmarks.md did; the production layout
+// (startServe) uses both servers.
 function benchSettings() {
   const { AMQP_URL: _broker, MEMCACHED_SERVERS: _cache, ...env } = process.env;
-  return loadSettings({
-    env: { ...env, NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
-  });
+  return loadSettings({ env: { ...env, ...benchEnv() } });
 }
 
 // ---------------------------------------------------------------- children
@@ -376,9 +378,8 @@ async function startServe(processes: number): Promise<{ child: ChildProcess; url
     });
   });
   const manage = path.join(import.meta.dirname, '..', '..', 'manage.ts');
-  const settings = benchSettings();
   const child = spawn(process.execPath, [...process.execArgv, manage, 'serve', '-h', '127.0.0.1', '-p', String(port), '-w', String(processes), '--max-requests', '0'], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: settings.secretKey, ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...benchEnv() },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

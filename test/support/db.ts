@@ -2,7 +2,7 @@
 // that test/run.ts prepared (on the real server when DATABASE_URL is set).
 import crypto from 'node:crypto';
 import { onCleanup } from '#test/support/cleanup';
-import pg from 'pg';
+import { adminStatement, withDatabase } from '#test/support/pg-admin';
 
 export interface TestDatabase {
   url: string;
@@ -16,14 +16,8 @@ function env(name: string): string {
   return v;
 }
 
-export async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: env('ORBIS_TEST_ADMIN_URL') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function adminQuery(sql: string): Promise<void> {
+  return adminStatement(env('ORBIS_TEST_ADMIN_URL'), sql);
 }
 
 /** A fresh migrated database, dropped when the file's tests end. */
@@ -41,11 +35,9 @@ export async function testDatabase(options: { migrated?: boolean } = {}): Promis
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
-  const u = new URL(env('ORBIS_TEST_ADMIN_URL'));
-  u.pathname = `/${name}`;
   let dropped = false;
   const db: TestDatabase = {
-    url: u.toString(),
+    url: withDatabase(env('ORBIS_TEST_ADMIN_URL'), name),
     name,
     async drop() {
       if (dropped) return;
