@@ -35,12 +35,15 @@ function alive(pid: number): boolean {
 }
 
 async function main() {
-  const filters = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const filters = args.filter((a) => !a.startsWith('!'));
+  const excluded = args.filter((a) => a.startsWith('!')).map((a) => a.slice(1));
   const files = findTests(path.join(root, 'test'))
     .filter((f) => !filters.length || filters.some((s) => f.includes(s)))
+    .filter((f) => !excluded.some((s) => f.includes(s)))
     .sort();
   if (!files.length) {
-    console.error(`no test file matches ${filters.join(' ')}`);
+    console.error(`no test file matches ${args.join(' ')}`);
     process.exit(1);
   }
   const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'test' } });
