@@ -39,8 +39,8 @@ async function main() {
   const filters = args.filter((a) => !a.startsWith('!'));
   const excluded = args.filter((a) => a.startsWith('!')).map((a) => a.slice(1));
   const files = findTests(path.join(root, 'test'))
-    .filter((f) => !filters.length || filters.some((s) => f.includes(s)))
-    .filter((f) => !excluded.some((s) => f.includes(s)))
+    .filter((f) => !filters.length || filters.some((s) => path.relative(root, f).includes(s)))
+    .filter((f) => !excluded.some((s) => path.relative(root, f).includes(s)))
     .sort();
   if (!files.length) {
     console.error(`no test file matches ${args.join(' ')}`);
