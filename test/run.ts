@@ -108,8 +108,9 @@ async function main() {
           const lines = (tail + chunk.toString()).split('\n');
           tail = lines.pop() ?? '';
           for (const line of lines) {
-            const m = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line.trim());
-            if (m) totals[m[1] as keyof typeof totals] += Number(m[2]);
+            // A cancelled test (its suite's hook failed, or it timed out) is a failure.
+            const m = /^ℹ (pass|fail|cancelled|skipped) (\d+)$/.exec(line.trim());
+            if (m) totals[m[1] === 'cancelled' ? 'fail' : (m[1] as keyof typeof totals)] += Number(m[2]);
           }
         });
         const stop = () => child.kill('SIGINT');
