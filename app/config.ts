@@ -60,6 +60,8 @@ export interface Settings {
     readonly maxPixels: number;
   };
   readonly timeZone: string;
+  /** Languages: the installation's default (users without a choice, unknown Accept-Language). */
+  readonly i18n: { readonly defaultLocale: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
   readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
@@ -112,6 +114,7 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['LOG_LEVEL', 'log.level'],
   ['ORBIS_QUEUE_PREFIX', 'broker.prefix'],
   ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
+  ['ORBIS_DEFAULT_LOCALE', 'i18n.defaultLocale'],
 ];
 
 function readYaml(file: string): Tree {
@@ -215,6 +218,16 @@ function timeZone(tree: Tree, key: string): string {
     throw new SettingsError(`invalid setting ${key}: unknown time zone ${JSON.stringify(tz)}`);
   }
   return tz;
+}
+
+/** A language that ships a catalog under locales/ (e.g. en, ru). */
+function locale(tree: Tree, key: string, root: string): string {
+  const v = str(tree, key);
+  if (!/^[a-z]{2,3}$/.test(v) || !fs.existsSync(path.join(root, 'locales', `${v}.json`))) {
+    const shipped = fs.existsSync(path.join(root, 'locales')) ? fs.readdirSync(path.join(root, 'locales')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];
+    throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not a shipped language (${shipped.join(', ')})`);
+  }
+  return v;
 }
 
 /** A whole number, or null when the setting is null or empty (meaning "off"/"forever"). */
@@ -375,6 +388,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       maxPixels: int(tree, 'media.maxPixels', 1, 1_000_000_000),
     },
     timeZone: timeZone(tree, 'timeZone'),
+    i18n: { defaultLocale: locale(tree, 'i18n.defaultLocale', root) },
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),
       maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),

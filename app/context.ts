@@ -5,6 +5,7 @@ import type { Cache } from '#app/cache/cache';
 import { createCache } from '#app/cache/index';
 import type { Settings } from '#app/config';
 import { openDatabase, type Database } from '#app/db/connection';
+import { createI18n, type I18n } from '#app/i18n/i18n';
 import { createLogger, type Logger } from '#app/log';
 import { defineModels, type Models } from '#app/models/registry';
 import { JobQueue } from '#app/queue/jobs';
@@ -46,6 +47,8 @@ export interface Services {
 export interface AppContext {
   settings: Settings;
   log: Logger;
+  /** The shipped languages and their catalogs (locales/*.json). */
+  i18n: I18n;
   db: Database;
   models: Models;
   services: Services;
@@ -117,6 +120,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   return {
     settings,
     log,
+    i18n: createI18n(settings.root, settings.i18n.defaultLocale),
     db,
     models,
     services,

@@ -13,6 +13,7 @@ import { command as check } from '#app/commands/check';
 import { command as createSuperuser } from '#app/commands/create-superuser';
 import { command as db } from '#app/commands/db';
 import { command as housekeeping } from '#app/commands/housekeeping';
+import { command as i18n } from '#app/commands/i18n';
 import { command as importDemo } from '#app/commands/import-demo';
 import { command as importFolder } from '#app/commands/import-folder';
 import { command as runserver } from '#app/commands/runserver';
@@ -20,7 +21,7 @@ import { command as serve } from '#app/commands/serve';
 import { command as start } from '#app/commands/start';
 import { command as worker } from '#app/commands/worker';
 
-export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, beat, start, importDemo, importFolder, housekeeping, check];
+export const commands: Command[] = [db, createSuperuser, runserver, serve, worker, beat, start, importDemo, importFolder, housekeeping, check, i18n];
 
 const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
 

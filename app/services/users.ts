@@ -15,6 +15,8 @@ export interface SessionUser {
   displayName: string;
   isSuperuser: boolean;
   timeZone: string;
+  /** The language the user chose (null: the browser's, else the installation's default). */
+  locale: string | null;
   roles: string[];
 }
 
@@ -34,6 +36,7 @@ export interface SessionUserRow {
   display_name: string;
   is_superuser: boolean;
   time_zone: string;
+  locale: string | null;
   roles: string[];
 }
 
@@ -43,7 +46,7 @@ export interface SessionUserRow {
  * store a column of the session row (one round trip for both, per request).
  */
 export function sessionUserSql(idExpr: string): string {
-  return `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone,
+  return `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone, u.locale,
             coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
        from users u
        left join user_roles ur on ur.user_id = u.id
@@ -55,7 +58,7 @@ export function sessionUserSql(idExpr: string): string {
 const SESSION_USER = prepared(sessionUserSql('$1'));
 
 export function toSessionUser(u: SessionUserRow): SessionUser {
-  return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, roles: u.roles };
+  return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, locale: u.locale, roles: u.roles };
 }
 
 /** An active user with roles, as a request knows them (services without the UserService use it too). */

@@ -10,6 +10,7 @@ import type { AppContext } from '#app/context';
 import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
 import { flashLocals } from '#app/web/flash';
+import { localeMiddleware } from '#app/web/middleware/locale';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
@@ -41,6 +42,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
 
   app.use(requestContext(ctx.log));
   app.use(requestLog(ctx.services.requestLog));
+  const locale = localeMiddleware(ctx.i18n);
+  app.use(locale);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -81,6 +84,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const passport = createPassport(ctx, store);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(locale);
   app.use((req, res, next) => {
     res.locals.user = req.user ?? null;
     res.locals.path = req.path;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
+import { createI18n } from '#app/i18n/i18n';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
 // Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
@@ -42,5 +43,10 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
   env.addGlobal('assetVersion', process.pid.toString(36));
+  // A request's own `t` and `locale` (res.locals) take precedence; these serve
+  // what is rendered outside a request (mails, jobs) in the default language.
+  const i18n = createI18n(settings.root, settings.i18n.defaultLocale);
+  env.addGlobal('t', i18n.t(i18n.defaultLocale));
+  env.addGlobal('locale', i18n.defaultLocale);
   return env;
 }

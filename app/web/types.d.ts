@@ -6,6 +6,8 @@ declare global {
     interface User extends SessionUser {}
     interface Request {
       id: string;
+      /** The language of this answer (app/web/middleware/locale.ts). */
+      locale: string;
       /** Unread notices (capped), when read together with the session. */
       unreadNotices?: number;
     }

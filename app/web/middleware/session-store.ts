@@ -27,7 +27,7 @@ export interface PreloadedUser {
 const PRELOAD_MAX_AGE_MS = 1_000;
 
 const GET = prepared(
-  `select s.data, s.expires_at, su.id, su.email, su.display_name, su.is_superuser, su.time_zone, su.roles,
+  `select s.data, s.expires_at, su.id, su.email, su.display_name, su.is_superuser, su.time_zone, su.locale, su.roles,
           ${unreadCountSql('su.id')} as unread
      from sessions s
      left join lateral (${sessionUserSql('s.user_id')}) su on true

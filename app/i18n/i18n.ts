@@ -1,0 +1,91 @@
+// Languages. Every word a person reads comes from a catalog under locales/
+// (one JSON file per language, keys nested by area: "nav.tasks"); i18next
+// looks keys up and picks plural forms through Intl.PluralRules (Russian has
+// one/few/many: "1 карточка", "2 карточки", "5 карточек"). Catalogs are read
+// once per process; `./manage.ts i18n check` proves each language complete, so
+// a missing key is a CI failure, not a key shown on a page. Should one slip
+// through all the same, the default language answers, never the raw key.
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type i18n as I18nextInstance, type TFunction } from 'i18next';
+
+export type Translate = (key: string, params?: Record<string, unknown>) => string;
+export type Catalog = { [key: string]: string | Catalog };
+
+export interface I18n {
+  /** Shipped languages, the default first. */
+  readonly locales: readonly string[];
+  readonly defaultLocale: string;
+  /** The translation function of one language (an unshipped one gets the default). */
+  t(locale: string | null | undefined): Translate;
+  /** The best shipped language for an Accept-Language header, else the default. */
+  negotiate(acceptLanguage: string | undefined): string;
+  /** A signed-in user's language: their choice when still shipped, else the browser's, else the default. */
+  resolve(userLocale: string | null | undefined, acceptLanguage?: string): string;
+  /** A language's native name ("Русский"), for pickers. */
+  nativeName(locale: string): string;
+}
+
+/** Every catalog under `dir`, by language (file name without .json). */
+export function readCatalogs(dir: string): Record<string, Catalog> {
+  const out: Record<string, Catalog> = {};
+  for (const file of fs.readdirSync(dir).filter((f) => /^[a-z]{2,3}\.json$/.test(f)).sort()) {
+    out[file.slice(0, -5)] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Catalog;
+  }
+  return out;
+}
+
+const instances = new Map<string, I18n>();
+
+/** The languages of an installation rooted at `root` (built once per root and default). */
+export function createI18n(root: string, defaultLocale: string): I18n {
+  const cacheKey = `${root}\0${defaultLocale}`;
+  const cached = instances.get(cacheKey);
+  if (cached) return cached;
+  const catalogs = readCatalogs(path.join(root, 'locales'));
+  if (!catalogs[defaultLocale]) throw new Error(`no catalog locales/${defaultLocale}.json for the default language`);
+  const locales = [defaultLocale, ...Object.keys(catalogs).filter((l) => l !== defaultLocale)];
+  const engine: I18nextInstance = i18next.createInstance();
+  void engine.init({
+    initAsync: false,
+    lng: defaultLocale,
+    fallbackLng: defaultLocale,
+    supportedLngs: locales,
+    resources: Object.fromEntries(Object.entries(catalogs).map(([l, c]) => [l, { translation: c }])),
+    // nunjucks escapes what a template prints; escaping here would escape twice.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  const fixed = new Map<string, TFunction>(locales.map((l) => [l, engine.getFixedT(l)]));
+  const shipped = new Set(locales);
+
+  const negotiate = (header: string | undefined): string => {
+    if (!header) return defaultLocale;
+    // "ru-RU,ru;q=0.9,en;q=0.8": by quality, then order; a region falls back to its language.
+    const wanted = header
+      .split(',')
+      .map((part, i) => {
+        const [tag, ...params] = part.trim().split(';');
+        const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+        return { lang: tag.trim().toLowerCase().split('-')[0], q: q === undefined ? 1 : Number(q), i };
+      })
+      .filter((w) => w.lang && w.q > 0 && !Number.isNaN(w.q))
+      .sort((a, b) => b.q - a.q || a.i - b.i);
+    return wanted.find((w) => shipped.has(w.lang))?.lang ?? defaultLocale;
+  };
+
+  const names = new Map(locales.map((l) => [l, new Intl.DisplayNames([l], { type: 'language' }).of(l) ?? l]));
+  const i18n: I18n = {
+    locales,
+    defaultLocale,
+    t: (locale) => fixed.get(locale && shipped.has(locale) ? locale : defaultLocale) as unknown as Translate,
+    negotiate,
+    resolve: (userLocale, acceptLanguage) => (userLocale && shipped.has(userLocale) ? userLocale : negotiate(acceptLanguage)),
+    nativeName: (locale) => {
+      const n = names.get(locale) ?? locale;
+      return n.charAt(0).toLocaleUpperCase(locale) + n.slice(1);
+    },
+  };
+  instances.set(cacheKey, i18n);
+  return i18n;
+}
