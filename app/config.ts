@@ -10,6 +10,10 @@ import YAML from 'yaml';
 
 export type Environment = 'development' | 'production' | 'test';
 
+/** Text search configurations cards may be stemmed with (search.language). */
+export const SEARCH_LANGUAGES = ['simple', 'english', 'russian'] as const;
+export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
+
 export interface Settings {
   readonly env: Environment;
   readonly root: string;
@@ -62,6 +66,8 @@ export interface Settings {
   readonly timeZone: string;
   /** Languages: the installation's default (users without a choice, unknown Accept-Language). */
   readonly i18n: { readonly defaultLocale: string };
+  /** Full-text search: the text search configuration cards are stemmed with (app/services/search.ts). */
+  readonly search: { readonly language: SearchLanguage };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
   readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
@@ -115,6 +121,7 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_QUEUE_PREFIX', 'broker.prefix'],
   ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
   ['ORBIS_DEFAULT_LOCALE', 'i18n.defaultLocale'],
+  ['ORBIS_SEARCH_LANGUAGE', 'search.language'],
 ];
 
 function readYaml(file: string): Tree {
@@ -230,6 +237,13 @@ function locale(tree: Tree, key: string, root: string): string {
   return v;
 }
 
+/** search.language, or (null) the one of the default language: ru → russian, en → english, else simple. */
+function searchLanguage(tree: Tree, defaultLocale: string): SearchLanguage {
+  const v = get(tree, 'search.language');
+  if (v == null || v === '') return defaultLocale === 'ru' ? 'russian' : defaultLocale === 'en' ? 'english' : 'simple';
+  return oneOf(tree, 'search.language', SEARCH_LANGUAGES);
+}
+
 /** A whole number, or null when the setting is null or empty (meaning "off"/"forever"). */
 function optInt(tree: Tree, key: string, min: number, max: number): number | null {
   const v = get(tree, key);
@@ -330,6 +344,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     throw new SettingsError(`invalid setting jobs.staleSeconds: ${staleSeconds} must be at least 3 × jobs.heartbeatSeconds (${3 * heartbeatSeconds})`);
   }
 
+  const defaultLocale = locale(tree, 'i18n.defaultLocale', root);
   const settings: Settings = {
     env: env_,
     root,
@@ -388,7 +403,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       maxPixels: int(tree, 'media.maxPixels', 1, 1_000_000_000),
     },
     timeZone: timeZone(tree, 'timeZone'),
-    i18n: { defaultLocale: locale(tree, 'i18n.defaultLocale', root) },
+    i18n: { defaultLocale },
+    search: { language: searchLanguage(tree, defaultLocale) },
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),
       maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),

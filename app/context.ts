@@ -22,6 +22,7 @@ import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
 import { ReminderService } from '#app/services/reminders';
+import { SearchIndex } from '#app/services/search';
 import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
@@ -42,6 +43,8 @@ export interface Services {
   noticeMail: NoticeMail;
   /** Files attached to cards (uploads, thumbnails, serving). */
   media: MediaService;
+  /** The language of full-text search and its rebuild. */
+  search: SearchIndex;
 }
 
 export interface AppContext {
@@ -90,7 +93,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log);
   const cache = options.cache ?? createCache(settings, log);
-  const cards = new CardService(db, cardTypes, cache);
+  const cards = new CardService(db, cardTypes, cache, settings.search.language);
   const jobs = new JobQueue(db, publisher);
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
@@ -106,6 +109,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     reminders: new ReminderService(db, cards, tasks, notifications),
     noticeMail: new NoticeMail(db, jobs, settings),
     media: new MediaService(db, jobs, cards, settings),
+    search: new SearchIndex(db, cardTypes, settings.search.language),
   };
   // The assignee choices a card page keeps are dropped when a user changes here.
   services.users.onChange(() => cards.forgetUserChoices());

@@ -34,6 +34,8 @@ export const command: Command = {
     try {
       const pending = await pendingMigrations(ctx);
       if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);
+      // search.language changed since the vectors were built: one rebuild job, whoever starts first.
+      await ctx.services.search.ensureLanguage(ctx.services.jobs);
       const runner = await startWorkers(ctx, { queues, concurrency });
       io.out(`worker: consuming ${queues.join(', ')} (Ctrl-C to stop)`);
       await untilSignal(ctx, 'finishing running jobs', () => runner.stop());

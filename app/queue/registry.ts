@@ -42,6 +42,8 @@ export interface JobPayloads {
   'images.process': { mediaId: number; thumbsVersion: number };
   /** Media housekeeping: regenerate old thumbnails, delete unreferenced files. */
   'housekeeping.media': Record<string, never>;
+  /** Every card's search vector in another language (search.language changed). */
+  'search.rebuild': { language: 'simple' | 'english' | 'russian'; generation: number };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -62,6 +64,7 @@ const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
   'mail.send': { queue: 'default', maxAttempts: 8 },
   'images.process': { queue: 'images', maxAttempts: 4 },
   'housekeeping.media': { queue: 'default', maxAttempts: 3 },
+  'search.rebuild': { queue: 'default', maxAttempts: 5 },
 };
 
 export function kindDefaults(kind: string): KindDefaults {

@@ -1,7 +1,9 @@
 // The list of a card type: filters, full-text search, sort and pages, all
 // from the URL's query so a link reproduces the view. Scope rules apply here
 // exactly as on a single card (lists, search and export alike).
+import type { SearchLanguage } from '#app/config';
 import type { CardType } from '#app/services/card-types';
+import { searchCondition } from '#app/services/search';
 import { scopeFor } from '#app/services/permissions';
 import { parseDate, zonedToUtc } from '#app/services/time';
 import type { SessionUser } from '#app/services/users';
@@ -78,7 +80,7 @@ export interface BuiltQuery {
 }
 
 /** SQL pieces for the list; `c` is cards, `ua` the assignee. */
-export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, timeZone: string): BuiltQuery {
+export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, timeZone: string, searchLanguage: SearchLanguage = 'simple'): BuiltQuery {
   const params: unknown[] = [type.name];
   const add = (v: unknown) => {
     params.push(v);
@@ -97,10 +99,7 @@ export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, ti
   if (q.assignee === 'me') where.push(`c.assignee_id = ${add(user.id)}`);
   else if (q.assignee === 'none') where.push('c.assignee_id is null');
   else if (/^\d{1,15}$/.test(q.assignee)) where.push(`c.assignee_id = ${add(Number(q.assignee))}`);
-  if (q.q) {
-    const term = add(q.q);
-    where.push(`(c.search @@ websearch_to_tsquery('simple', ${term}) or c.number = upper(${term}))`);
-  }
+  if (q.q) where.push(searchCondition(q.q, searchLanguage, add));
   for (const [key, value] of Object.entries(q.filters)) {
     const name = key.replace(/_(from|to)$/, '');
     const f = type.fieldMap.get(type.fieldMap.has(key) ? key : name)!;

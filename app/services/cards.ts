@@ -7,6 +7,8 @@ import type { Cache } from '#app/cache/cache';
 import { prepared, type Database, type Prepared, type Transaction } from '#app/db/connection';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
+import { cardSearchText } from '#app/services/search';
+import type { SearchLanguage } from '#app/config';
 import type { CardType, CardTypes } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can, canRead, scopeFor } from '#app/services/permissions';
@@ -69,7 +71,7 @@ const LOAD_FOR_UPDATE = prepared(`select ${COLUMNS} from ${FROM} where c.id = $1
 // The edit form's save, returning the saved card as `load` reads it (one round trip, not two).
 const SAVE_EDIT = prepared(
   `with c as (
-     update cards set title = $2, assignee_id = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now()
+     update cards set title = $2, assignee_id = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now()
       where id = $1 returning *)
    select ${COLUMNS} from c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id`,
 );
@@ -147,6 +149,8 @@ export class CardService {
     readonly types: CardTypes,
     /** Large list totals, shared by every process of the installation (memcached) or kept per process. */
     private readonly cache: Cache | null = null,
+    /** The text search configuration of every card's vector and every list search (search.language). */
+    readonly searchLanguage: SearchLanguage = 'simple',
   ) {}
 
   /** Runs `hook` inside the transaction of every card change. */
@@ -194,7 +198,7 @@ export class CardService {
 
   async list(user: SessionUser, typeName: string, q: ListQuery, timeZone = user.timeZone): Promise<ListResult> {
     const type = this.typeFor(user, typeName);
-    const built = buildListSql(type, user, q, timeZone);
+    const built = buildListSql(type, user, q, timeZone, this.searchLanguage);
     const offset = (q.page - 1) * PAGE_SIZE;
     const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
     const [rows, cached] = await Promise.all([
@@ -244,7 +248,7 @@ export class CardService {
   /** Every row of the list view, in batches, through a server-side cursor. */
   async *export(user: SessionUser, typeName: string, q: ListQuery, batch = 1000): AsyncGenerator<Card[]> {
     const type = this.typeFor(user, typeName);
-    const built = buildListSql(type, user, q, user.timeZone);
+    const built = buildListSql(type, user, q, user.timeZone, this.searchLanguage);
     yield* this.db.cursor<Card>(`select ${COLUMNS} from ${FROM} where ${built.where} order by ${built.orderBy}`, built.params, batch);
   }
 
@@ -282,7 +286,7 @@ export class CardService {
   async referenceChoices(user: SessionUser, typeName: string, limit = 300): Promise<{ id: number; name: string }[]> {
     const type = this.types.get(typeName);
     if (!type || !canRead(user, type)) return [];
-    const built = buildListSql(type, user, { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false }, user.timeZone);
+    const built = buildListSql(type, user, { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false }, user.timeZone, this.searchLanguage);
     return this.db.rows(`select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`, built.whereParams);
   }
 
@@ -323,16 +327,6 @@ export class CardService {
     return Number(raw);
   }
 
-  private searchText(type: CardType, number: string, title: string, data: Record<string, FieldValue>): string {
-    const parts = [number, title];
-    for (const name of type.search) {
-      const f = type.fieldMap.get(name)!;
-      const v = data[name];
-      if (v == null) continue;
-      parts.push(f.type === 'select' ? `${v} ${f.options!.find((o) => o.value === v)?.label ?? ''}` : String(v));
-    }
-    return parts.join(' ').slice(0, 200_000);
-  }
 
   private async emit(change: CardChange, t: Transaction): Promise<void> {
     for (const hook of this.hooks) await hook(change, t);
@@ -365,8 +359,8 @@ export class CardService {
       const number = `${type.prefix}-${String(n).padStart(6, '0')}`;
       const [{ id }] = await this.db.rows<{ id: number }>(
         `insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, data, search)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector('simple', $9)) returning id`,
-        [type.name, number, parsed.title, type.initial, assigneeId, user.id, this.dueAt(type, type.initial), JSON.stringify(parsed.data), this.searchText(type, number, parsed.title, parsed.data)],
+         values ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector($10::regconfig, $9)) returning id`,
+        [type.name, number, parsed.title, type.initial, assigneeId, user.id, this.dueAt(type, type.initial), JSON.stringify(parsed.data), cardSearchText(type, number, parsed.title, parsed.data), this.searchLanguage],
         t,
       );
       const card = (await this.load(id, t))!;
@@ -392,7 +386,7 @@ export class CardService {
       await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
       if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
       const data = { ...before.data, ...parsed.data };
-      const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), this.searchText(type, before.number, parsed.title, data)], t);
+      const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), cardSearchText(type, before.number, parsed.title, data), this.searchLanguage], t);
       await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
       return after;
     });
@@ -428,8 +422,8 @@ export class CardService {
       await this.checkLinks(user, type, data, null, errors);
       if (Object.keys(errors).length) throw new ValidationError(`Fill in what “${tr.label}” needs.`, errors);
       await this.db.exec(
-        `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector('simple', $5), version = version + 1, updated_at = now() where id = $1`,
-        [id, tr.to, this.dueAt(type, tr.to), JSON.stringify(data), this.searchText(type, before.number, before.title, data)],
+        `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now() where id = $1`,
+        [id, tr.to, this.dueAt(type, tr.to), JSON.stringify(data), cardSearchText(type, before.number, before.title, data), this.searchLanguage],
         t,
       );
       const after = (await this.load(id, t))!;

@@ -9,6 +9,7 @@ import { imagesProcess } from '#app/workers/images-process';
 import { jobsSweep } from '#app/workers/jobs-sweep';
 import { mailSend, notificationsDailyDigest, notificationsMail } from '#app/workers/notifications-mail';
 import { remindersDeliver } from '#app/workers/reminders-deliver';
+import { searchRebuild } from '#app/workers/search-rebuild';
 import { tasksDeadlines } from '#app/workers/tasks-deadlines';
 
 export function createHandlers(ctx: AppContext): Handlers {
@@ -23,5 +24,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     'notifications.mail': notificationsMail(ctx),
     'notifications.daily_digest': notificationsDailyDigest(ctx),
     'mail.send': mailSend(ctx),
+    'search.rebuild': searchRebuild(ctx),
   };
 }
