@@ -85,7 +85,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
   const transport = options.transport ?? createTransport(settings, log);
-  const publisher = new Publisher(db, transport, log);
+  const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
   const cards = new CardService(db, cardTypes, cache);
   const jobs = new JobQueue(db, publisher);
