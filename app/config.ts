@@ -39,6 +39,8 @@ export interface Settings {
     readonly backoffCapMs: number;
     readonly concurrency: number;
     readonly imagesConcurrency: number;
+    /** While the broker is away, failed publishes are summed up in one log line this often. */
+    readonly outageSummarySeconds: number;
   };
   readonly cache: { readonly servers: readonly string[] };
   readonly requestLog: {
@@ -378,6 +380,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       backoffCapMs: int(tree, 'jobs.backoffCapMs', 1, 86_400_000),
       concurrency: int(tree, 'jobs.concurrency', 1, 10_000),
       imagesConcurrency: int(tree, 'jobs.imagesConcurrency', 1, 64),
+      outageSummarySeconds: int(tree, 'jobs.outageSummarySeconds', 1, 86_400),
     },
     cache: { servers: servers as string[] },
     requestLog: {

@@ -91,7 +91,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
   const transport = options.transport ?? createTransport(settings, log);
-  const publisher = new Publisher(db, transport, log);
+  const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
   const cards = new CardService(db, cardTypes, cache, settings.search.language);
   const jobs = new JobQueue(db, publisher);
@@ -103,7 +103,13 @@ export async function createContext(settings: Settings, options: ContextOptions 
     cards,
     jobs,
     audit: new AuditService(db),
-    requestLog: new RequestLogBuffer({ transport, log, ...settings.requestLog }),
+    // The spool is per broker prefix: a start sends only its own installation's entries.
+    requestLog: new RequestLogBuffer({
+      transport,
+      log,
+      ...settings.requestLog,
+      spoolDir: transport.kind === 'amqp' ? path.join(settings.varDir, 'requestlog', settings.broker.prefix) : null,
+    }),
     notifications,
     tasks,
     reminders: new ReminderService(db, cards, tasks, notifications),
@@ -117,6 +123,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   recordCardChanges(cards, jobs);
   // A card entering a stage with an SLA gets its task, in the change's transaction.
   tasks.registerCardHook();
+  // What a killed web process left in the spool goes out now (in the background).
+  void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
   const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];

@@ -1,13 +1,18 @@
 // Production web: N processes (node:cluster) sharing one port.
 //
 // What MUST hold:
-// - A web process is recycled after `serve.maxRequests` requests: it stops
-//   taking connections (disconnect), finishes what it has, exits, and the
-//   primary forks a replacement — the others keep serving meanwhile.
+// - A web process is recycled after `serve.maxRequests` requests, dropping
+//   no connection: from that request on its answers say `Connection: close`
+//   (clients move to the other processes); the primary forks a replacement
+//   and only once it listens tells the old one to retire; the old one stops
+//   accepting, lets its keep-alive connections end with their next answer
+//   (idle ones are closed after RETIRE_IDLE_GRACE_MS), finishes what it has,
+//   flushes its request log and exits.
 // - SIGHUP reloads gracefully: new processes start first; an old one is
 //   disconnected only when a new one is listening.
 // - SIGTERM/SIGINT stop gracefully: every process finishes its requests.
 import cluster, { type Worker } from 'node:cluster';
+import net from 'node:net';
 import { CommandError, type Command } from '#app/commands/command';
 import { openContext, settingsOrExit } from '#app/commands/runtime';
 import { parsePort } from '#app/commands/runserver';
@@ -17,6 +22,8 @@ import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
 
 const STOP_DEADLINE_MS = 30_000;
+/** A retiring process closes keep-alive connections still idle after this long. */
+const RETIRE_IDLE_GRACE_MS = 2000;
 
 async function runPrimary(host: string, port: number, workers: number, maxRequests: number, out: (l: string) => void): Promise<void> {
   const settings = settingsOrExit();
@@ -36,7 +43,7 @@ async function runPrimary(host: string, port: number, workers: number, maxReques
         // Replace first, then let the old one go once the new one listens.
         retiring.add(w);
         const replacement = fork();
-        replacement.once('listening', () => w.disconnect());
+        replacement.once('listening', () => w.isConnected() && w.send('retire'));
       }
     });
     return w;
@@ -96,14 +103,37 @@ async function runWorker(host: string, port: number, max: number): Promise<void>
   let recycling = false;
   const server = await listen(app, host, port);
   if (max > 0) {
-    server.server.on('request', () => {
+    // Before the app's handler: the header must be set before any answer starts.
+    server.server.prependListener('request', (_req, res) => {
       if (++served >= max && !recycling) {
         recycling = true;
         ctx.log.info({ served }, 'recycling this web process');
         process.send?.('recycle');
       }
+      if (recycling) res.setHeader('Connection', 'close');
     });
   }
+  let retiring = false;
+  // The replacement listens: stop accepting (net's close, not http's, which
+  // would cut idle keep-alive connections at once — a client may be sending
+  // on one), give the idle ones a moment to take their last request, then
+  // close what is idle; the request log is flushed after the last answer.
+  const retire = async () => {
+    if (retiring) return;
+    retiring = true;
+    const http = server.server;
+    const ended = new Promise<void>((resolve) => net.Server.prototype.close.call(http, () => resolve()));
+    const idle = setTimeout(() => http.closeIdleConnections(), RETIRE_IDLE_GRACE_MS);
+    const hard = setTimeout(() => http.closeAllConnections(), STOP_DEADLINE_MS - 1000);
+    await ended;
+    clearTimeout(idle);
+    clearTimeout(hard);
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('message', (m: unknown) => {
+    if (m === 'retire') void retire();
+  });
   const stop = async () => {
     await server.close(STOP_DEADLINE_MS - 1000);
     await ctx.close();

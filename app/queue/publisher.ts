@@ -3,10 +3,12 @@
 // (STACK.md: a confirm per message caps at ≈ 1.65k msg/s).
 //
 // What MUST hold: `published_at` is set only after the broker confirmed. A
-// failed publish is logged and left alone: the job row stays unpublished and
-// the relay (a worker loop, and the sweeper) publishes it later.
+// failed publish is left alone: the job row stays unpublished and the relay
+// (a worker loop, and the sweeper) publishes it later. An outage is logged
+// as one outage (OutageLog), not once per save.
 import { prepared, type Database } from '#app/db/connection';
 import type { Logger } from '#app/log';
+import { OutageLog } from '#app/queue/outage-log';
 import type { Transport } from '#app/queue/transport';
 
 const MAX_BATCH = 1000;
@@ -25,12 +27,16 @@ export class Publisher {
   private readonly pending = new Map<string, number[]>();
   private scheduled = false;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly db: Database,
     private readonly transport: Transport | null,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+    options: { outageSummaryMs?: number } = {},
+  ) {
+    this.outage = new OutageLog(log, options.outageSummaryMs ?? 30_000);
+  }
 
   /** Queues `id` for publishing on the next tick (with whatever else comes). */
   add(queue: string, id: number): void {
@@ -52,9 +58,10 @@ export class Publisher {
     const ids = this.pending.get(queue);
     if (!ids?.length) return;
     this.pending.delete(queue);
-    const p = this.publishNow(queue, ids).catch((err: Error) => {
-      this.log.warn({ queue, jobs: ids.length, error: err.message }, 'publishing jobs failed; the relay will publish them');
-    });
+    const p = this.publishNow(queue, ids).then(
+      () => this.outage.succeeded(),
+      (err: Error) => this.outage.failed(ids.length, err.message, { queue }),
+    );
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }

@@ -12,11 +12,18 @@
 // - A batch the broker did not confirm is kept and published again, in
 //   order, with capped backoff, and at once when the transport says it is
 //   back. One publish is in flight at a time, so batches stay in order.
-// - close() publishes what is held; what still cannot go is logged with
-//   its count (and counted in `lostOnClose`).
+// - close() is called after the web server stopped taking requests; entries
+//   of requests answered while it runs are still taken and published. What
+//   still cannot go stays in the spool for the next start (without a spool:
+//   logged with its count, `lostOnClose`). An entry after close() is counted
+//   and reported as such (`afterClose`), never as a full buffer.
+// - With a spool (RabbitMQ only: the in-process queue dies with the process
+//   anyway), every entry is on disk before add() returns, and a start sends
+//   what a killed process left (request-log-spool.ts).
 import net from 'node:net';
 import type { Logger } from '#app/log';
 import type { Transport } from '#app/queue/transport';
+import { RequestLogSpool } from '#app/services/request-log-spool';
 
 export const REQUEST_LOG_QUEUE = 'requestlog';
 
@@ -45,8 +52,12 @@ export interface RequestLogStats {
   published: number;
   /** Entries not kept because the buffer was full. */
   overflowed: number;
-  /** Entries still held when the process stopped and the broker was away. */
+  /** Entries still held when the process stopped and the broker was away (none with a spool: they wait there). */
   lostOnClose: number;
+  /** Entries of requests answered after the log closed (not logged). */
+  afterClose: number;
+  /** Entries that stopped processes left in the spool, sent by this one. */
+  recovered: number;
   /** The last publish error while batches are waiting, else null. */
   error: string | null;
 }
@@ -65,6 +76,8 @@ export interface RequestLogOptions {
   warnEveryMs?: number;
   /** How long close() keeps trying to publish what is held. */
   closeTimeoutMs?: number;
+  /** Folder of the spool (null: memory only). */
+  spoolDir?: string | null;
 }
 
 export const MAX_PATH = 2000;
@@ -102,6 +115,11 @@ export class RequestLogBuffer {
   private published = 0;
   private overflowed = 0;
   private lostOnClose = 0;
+  private afterClose = 0;
+  private recovered = 0;
+  private recovering: Promise<void> | null = null;
+  private recoverAgain = false;
+  private readonly spool: RequestLogSpool | null;
   /** Overflowed entries not yet mentioned in a warning. */
   private unreported = 0;
   private lastWarnAt = 0;
@@ -114,10 +132,29 @@ export class RequestLogBuffer {
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.retryCapMs = options.retryCapMs ?? 10_000;
     this.warnEveryMs = options.warnEveryMs ?? 10_000;
+    this.spool = options.enabled && options.spoolDir ? new RequestLogSpool(options.spoolDir, options.log) : null;
     // The broker is back: publish what waits now rather than at the next backoff.
     options.transport.onStatus((s) => {
       if (s.ok && this.batches.length && !this.closed) this.retryNow();
+      if (s.ok && this.recoverAgain && !this.closed) void this.recover();
     });
+  }
+
+  /** Sends what stopped processes left in the spool (at start; again when the broker comes back). */
+  recover(): Promise<void> {
+    const dir = this.options.spoolDir;
+    if (!this.spool || !dir) return Promise.resolve();
+    this.recovering ??= RequestLogSpool.recover(dir, this.options.batchSize, (batch) => this.options.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from(JSON.stringify(batch))]), this.options.log)
+      .then((n) => {
+        this.recovered += n;
+        this.recoverAgain = false;
+      })
+      .catch((err: Error) => {
+        this.recoverAgain = true;
+        this.options.log.warn({ error: err.message }, 'request log: sending what a stopped process left failed; trying again when the broker is back');
+      })
+      .finally(() => (this.recovering = null));
+    return this.recovering;
   }
 
   get enabled(): boolean {
@@ -126,13 +163,20 @@ export class RequestLogBuffer {
 
   add(entry: RequestLogEntry): void {
     if (!this.options.enabled) return;
-    if (this.closed || this.held >= this.options.bufferLimit) {
+    if (this.closed) {
+      this.afterClose++;
+      this.options.log.warn({ afterClose: this.afterClose, path: entry.path }, 'request log: a request answered after the request log closed was not logged');
+      return;
+    }
+    if (this.held >= this.options.bufferLimit) {
       this.overflowed++;
       this.unreported++;
       this.warnOverflow();
       return;
     }
-    this.collecting.push(normalizeEntry(entry));
+    const e = normalizeEntry(entry);
+    this.collecting.push(e);
+    this.spool?.append(e);
     this.held++;
     if (this.collecting.length >= this.options.batchSize) this.flush();
     else if (!this.flushTimer) {
@@ -160,6 +204,8 @@ export class RequestLogBuffer {
       published: this.published,
       overflowed: this.overflowed,
       lostOnClose: this.lostOnClose,
+      afterClose: this.afterClose,
+      recovered: this.recovered,
       error: this.batches.length ? this.lastError : null,
     };
   }
@@ -207,6 +253,7 @@ export class RequestLogBuffer {
       // close() gave up on (and counted) what was held while this one was in flight.
       if (this.closed) return;
       this.batches.shift();
+      this.spool?.confirmed(batch.length);
       this.held -= batch.length;
       this.published += batch.length;
       if (this.failures) {
@@ -255,7 +302,10 @@ export class RequestLogBuffer {
     this.flush();
     const deadline = Date.now() + (this.options.closeTimeoutMs ?? 5000);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
-    while (this.batches.length && Date.now() < deadline) {
+    if (this.recovering) await Promise.race([this.recovering, sleep(deadline - Date.now())]);
+    // Entries still arriving (the last answers) join the loop's batches.
+    while ((this.batches.length || this.collecting.length) && Date.now() < deadline) {
+      this.flush();
       this.retryNow();
       if (this.publishing) await Promise.race([this.publishing, sleep(deadline - Date.now())]);
       if (this.batches.length) await sleep(Math.min(100, deadline - Date.now()));
@@ -264,11 +314,15 @@ export class RequestLogBuffer {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.warnTimer) clearTimeout(this.warnTimer);
     this.reportOverflow(Date.now());
-    if (this.held) {
+    if (this.collecting.length) this.flush();
+    if (this.held && this.spool?.active) {
+      this.options.log.warn({ spooled: this.held, dir: this.spool.dir, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took; they stay in the spool and the next start sends them`);
+    } else if (this.held) {
       this.lostOnClose += this.held;
       this.options.log.error({ lost: this.held, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took`);
-      this.batches.length = 0;
-      this.held = 0;
     }
+    this.spool?.close();
+    this.batches.length = 0;
+    this.held = 0;
   }
 }

@@ -6,8 +6,9 @@
 // - A message is acked only after its INSERT committed (one statement, one
 //   transaction: all of the batch or none). A consumer killed before that
 //   leaves it unacked and the broker redelivers it. A redelivery after a
-//   commit whose ack was lost inserts the batch twice; for a log that is
-//   an accepted cost (no unique key to check on every row).
+//   commit whose ack was lost (or a batch replayed from a web process's
+//   spool) inserts nothing twice: (request_id, at) is unique and the
+//   INSERT skips what is there (migration 0231).
 // - A malformed message (not JSON, not an array of entries) can never
 //   succeed: it is dead-lettered at once with an error line, and the
 //   batches behind it keep flowing.
@@ -30,7 +31,8 @@ export class MalformedBatchError extends Error {
 
 const INSERT = `
   insert into request_logs (at, method, path, status, duration_ms, user_id, ip, request_id, user_agent)
-  select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::bigint[], $7::inet[], $8::text[], $9::text[])`;
+  select * from unnest($1::timestamptz[], $2::text[], $3::text[], $4::smallint[], $5::real[], $6::bigint[], $7::inet[], $8::text[], $9::text[])
+  on conflict (request_id, at) do nothing`;
 
 function optString(v: unknown, max: number, field: string, i: number): string | null {
   if (v === null || v === undefined) return null;
