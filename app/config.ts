@@ -229,11 +229,12 @@ function timeZone(tree: Tree, key: string): string {
   return tz;
 }
 
-/** A language that ships a catalog under locales/ (e.g. en, ru). */
+/** A language that ships a catalog folder under locales/ (e.g. en, ru). */
 function locale(tree: Tree, key: string, root: string): string {
   const v = str(tree, key);
-  if (!/^[a-z]{2,3}$/.test(v) || !fs.existsSync(path.join(root, 'locales', `${v}.json`))) {
-    const shipped = fs.existsSync(path.join(root, 'locales')) ? fs.readdirSync(path.join(root, 'locales')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];
+  const dir = path.join(root, 'locales');
+  if (!/^[a-z]{2,3}$/.test(v) || !fs.existsSync(path.join(dir, v))) {
+    const shipped = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^[a-z]{2,3}$/.test(f)) : [];
     throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not a shipped language (${shipped.join(', ')})`);
   }
   return v;

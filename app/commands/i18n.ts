@@ -1,4 +1,4 @@
-// `./manage.ts i18n check`: the translators' gate. Lists per language the keys
+// `./manage.ts i18n check`: the translators' gate (catalogs: locales/LANG/AREA.json). Lists per language the keys
 // missing (plural forms by the language's own rules) or with broken
 // placeholders, and the keys no source file names; exits 1 when a language is
 // incomplete. CI runs it (test/unit/i18n.catalogs-complete.test.ts).
@@ -12,7 +12,7 @@ import { readCatalogs } from '#app/i18n/i18n';
 
 export const command: Command = {
   name: 'i18n',
-  summary: 'check the language catalogs (locales/*.json): missing keys, broken placeholders, unused keys',
+  summary: 'check the language catalogs (locales/LANG/AREA.json): missing keys, broken placeholders, unused keys',
   usage: 'check',
   positionals: { min: 1, max: 1 },
   help: ['check   list what each language lacks; exit 1 when a language is incomplete'],

@@ -1,5 +1,6 @@
 // Languages. Every word a person reads comes from a catalog under locales/
-// (one JSON file per language, keys nested by area: "nav.tasks"); i18next
+// (a folder per language, a JSON file per area of the product: the keys of
+// locales/ru/nav.json are nav.*, e.g. "nav.tasks"); i18next
 // looks keys up and picks plural forms through Intl.PluralRules (Russian has
 // one/few/many: "1 карточка", "2 карточки", "5 карточек"). Catalogs are read
 // once per process; `./manage.ts i18n check` proves each language complete, so
@@ -26,13 +27,35 @@ export interface I18n {
   nativeName(locale: string): string;
 }
 
-/** Every catalog under `dir`, by language (file name without .json). */
+/** Every catalog under `dir`, by language: locales/LANG/AREA.json holds the keys AREA.*. */
 export function readCatalogs(dir: string): Record<string, Catalog> {
   const out: Record<string, Catalog> = {};
-  for (const file of fs.readdirSync(dir).filter((f) => /^[a-z]{2,3}\.json$/.test(f)).sort()) {
-    out[file.slice(0, -5)] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Catalog;
+  for (const lang of shippedLocales(dir)) {
+    const catalog: Catalog = {};
+    for (const file of fs.readdirSync(path.join(dir, lang)).filter((f) => /^[\w-]+\.json$/.test(f)).sort()) {
+      const where = path.join(lang, file);
+      let area: unknown;
+      try {
+        area = JSON.parse(fs.readFileSync(path.join(dir, where), 'utf8'));
+      } catch (err) {
+        throw new Error(`locales/${where}: ${(err as Error).message}`);
+      }
+      if (!area || typeof area !== 'object' || Array.isArray(area)) throw new Error(`locales/${where}: expected an object of keys`);
+      catalog[file.slice(0, -5)] = area as Catalog;
+    }
+    out[lang] = catalog;
   }
   return out;
+}
+
+/** The languages with a folder under `dir` (two or three lower-case letters). */
+export function shippedLocales(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^[a-z]{2,3}$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 const instances = new Map<string, I18n>();
@@ -43,7 +66,7 @@ export function createI18n(root: string, defaultLocale: string): I18n {
   const cached = instances.get(cacheKey);
   if (cached) return cached;
   const catalogs = readCatalogs(path.join(root, 'locales'));
-  if (!catalogs[defaultLocale]) throw new Error(`no catalog locales/${defaultLocale}.json for the default language`);
+  if (!catalogs[defaultLocale]) throw new Error(`no catalog locales/${defaultLocale}/ for the default language`);
   const locales = [defaultLocale, ...Object.keys(catalogs).filter((l) => l !== defaultLocale)];
   const engine: I18nextInstance = i18next.createInstance();
   void engine.init({
