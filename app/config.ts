@@ -60,6 +60,8 @@ export interface Settings {
     readonly maxPixels: number;
   };
   readonly timeZone: string;
+  /** Where the card types are declared (*.yaml), validated at every start and reload. */
+  readonly cardTypes: { readonly dir: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
   readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
@@ -112,6 +114,7 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['LOG_LEVEL', 'log.level'],
   ['ORBIS_QUEUE_PREFIX', 'broker.prefix'],
   ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
+  ['ORBIS_CARDTYPES_DIR', 'cardTypes.dir'],
 ];
 
 function readYaml(file: string): Tree {
@@ -375,6 +378,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       maxPixels: int(tree, 'media.maxPixels', 1, 1_000_000_000),
     },
     timeZone: timeZone(tree, 'timeZone'),
+    cardTypes: { dir: path.resolve(root, str(tree, 'cardTypes.dir', label('cardTypes.dir'))) },
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),
       maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),

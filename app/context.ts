@@ -1,6 +1,5 @@
 // The application context: settings, logger, database, models and services
 // of one installation, built by a factory so that tests can build several.
-import path from 'node:path';
 import type { Cache } from '#app/cache/cache';
 import { createCache } from '#app/cache/index';
 import type { Settings } from '#app/config';
@@ -64,7 +63,7 @@ export interface ContextOptions {
   log?: Logger;
   /** Use this database instead of the configured (or embedded) one. */
   databaseUrl?: string;
-  /** Where the card types are declared (default conf/cardtypes). */
+  /** Where the card types are declared (default: the setting cardTypes.dir). */
   cardTypesDir?: string;
   /** Use this transport instead of the configured one (tests). */
   transport?: Transport;
@@ -80,7 +79,7 @@ export function createTransport(settings: Settings, log?: Logger): Transport {
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(settings);
   // Card types first: a mistake in them stops the start before anything opens.
-  const cardTypes = loadCardTypes(options.cardTypesDir ?? path.join(settings.root, 'conf', 'cardtypes'));
+  const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir);
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
