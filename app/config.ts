@@ -70,6 +70,8 @@ export interface Settings {
   readonly i18n: { readonly defaultLocale: string };
   /** Full-text search: the text search configuration cards are stemmed with (app/services/search.ts). */
   readonly search: { readonly language: SearchLanguage };
+  /** Where the card types are declared (*.yaml), validated at every start and reload. */
+  readonly cardTypes: { readonly dir: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
   readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
@@ -124,6 +126,7 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
   ['ORBIS_DEFAULT_LOCALE', 'i18n.defaultLocale'],
   ['ORBIS_SEARCH_LANGUAGE', 'search.language'],
+  ['ORBIS_CARDTYPES_DIR', 'cardTypes.dir'],
 ];
 
 function readYaml(file: string): Tree {
@@ -409,6 +412,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     timeZone: timeZone(tree, 'timeZone'),
     i18n: { defaultLocale },
     search: { language: searchLanguage(tree, defaultLocale) },
+    cardTypes: { dir: path.resolve(root, str(tree, 'cardTypes.dir', label('cardTypes.dir'))) },
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),
       maxRequests: int(tree, 'serve.maxRequests', 0, 1_000_000_000),

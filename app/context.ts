@@ -70,7 +70,7 @@ export interface ContextOptions {
   log?: Logger;
   /** Use this database instead of the configured (or embedded) one. */
   databaseUrl?: string;
-  /** Where the card types are declared (default conf/cardtypes). */
+  /** Where the card types are declared (default: the setting cardTypes.dir). */
   cardTypesDir?: string;
   /** Use this transport instead of the configured one (tests). */
   transport?: Transport;
@@ -86,7 +86,7 @@ export function createTransport(settings: Settings, log?: Logger): Transport {
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(settings);
   // Card types first: a mistake in them stops the start before anything opens.
-  const cardTypes = loadCardTypes(options.cardTypesDir ?? path.join(settings.root, 'conf', 'cardtypes'));
+  const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir);
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);

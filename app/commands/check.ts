@@ -10,10 +10,12 @@ import path from 'node:path';
 import { createCache } from '#app/cache/index';
 import type { Command } from '#app/commands/command';
 import { loadSettings, type Settings } from '#app/config';
-import { createContext, createTransport, type AppContext } from '#app/context';
+import { createTransport } from '#app/context';
+import { openDatabase, type Database } from '#app/db/connection';
 import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
 import { QUEUES } from '#app/queue/registry';
+import { CardTypeError, loadCardTypes } from '#app/services/card-types';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { EngineStatusService, PROBE_TIMEOUT_MS, withTimeout } from '#app/services/engine-status';
 
@@ -95,11 +97,22 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
       : { ok: false, what: 'ImageMagick not found (neither convert nor gm runs)', fix: 'apt-get install imagemagick' },
   );
 
-  // Database: reachable, migrated; then the beat's heartbeat.
-  let ctx: AppContext | null = null;
+  // Card types: every web process loads them at start; a broken one stops it.
   try {
-    ctx = await withTimeout(createContext(settings, { log, transport: createTransport({ ...settings, broker: { ...settings.broker, url: null } }), cache: createCache({ ...settings, cache: { servers: [] } }) }), PROBE_TIMEOUT_MS * 3, 'the database');
-    const migrator = await createMigrator(ctx.db);
+    const types = loadCardTypes(settings.cardTypes.dir);
+    out.push({ ok: true, what: `card types valid (${types.all.map((t) => t.name).join(', ') || 'none'} in ${settings.cardTypes.dir})` });
+  } catch (err) {
+    if (!(err instanceof CardTypeError)) throw err;
+    out.push({ ok: false, what: `card types: ${first(err)}`, fix: 'correct the file at the place named above (the folder of the setting cardTypes.dir), then run ./manage.ts check again' });
+  }
+
+  // Database: reachable, migrated; then the beat's heartbeat. Opened on its
+  // own (not through the application context) so that nothing else — card
+  // types above all — is reported as a database problem.
+  let db: Database | null = null;
+  try {
+    db = await withTimeout(openDatabase(settings, log), PROBE_TIMEOUT_MS * 3, 'the database');
+    const migrator = await createMigrator(db);
     let pending: string[];
     try {
       pending = (await migrator.status()).pending;
@@ -111,7 +124,7 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
         ? { ok: false, what: `database reachable, ${pending.length} migration(s) pending (${pending[0]}…)`, fix: './manage.ts db upgrade' }
         : { ok: true, what: `database reachable and migrated (schema ${settings.database.schema})` },
     );
-    const beat = await new EngineStatusService(ctx.db, ctx.transport).beat();
+    const beat = await new EngineStatusService(db, createTransport({ ...settings, broker: { ...settings.broker, url: null } })).beat();
     out.push(
       beat.ok
         ? { ok: true, what: `beat alive (heartbeat ${beat.ageSeconds} s ago, ${beat.holder})` }
@@ -120,7 +133,7 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
   } catch (err) {
     out.push({ ok: false, what: `database unreachable: ${first(err)}`, fix: 'start PostgreSQL or correct DATABASE_URL (host, port, user, database)' });
   } finally {
-    await ctx?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
   }
 
   // nginx: informational only (Orbis runs without it in development).
@@ -135,7 +148,7 @@ export function formatLine(l: CheckLine): string {
 
 export const command: Command = {
   name: 'check',
-  summary: 'check settings, database, broker, cache, media folder, ImageMagick and beat',
+  summary: 'check settings, card types, database, broker, cache, media folder, ImageMagick and beat',
   usage: '',
   options: {},
   positionals: { min: 0, max: 0 },

@@ -250,27 +250,56 @@ export class CardTypes {
   }
 }
 
-/** Loads every conf/cardtypes/*.yaml; throws CardTypeError naming file, type and field. */
+/** How a card type file is named in an error: relative to the working folder when inside it. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Loads every *.yaml of `dir` (the setting cardTypes.dir); throws one
+ * CardTypeError line naming the file (its path), the path inside it (card
+ * type, field, stage…) and the problem.
+ */
 export function loadCardTypes(dir: string): CardTypes {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message;
+    throw new CardTypeError(`${shownPath(dir)}: cannot read the card types folder (setting cardTypes.dir, ORBIS_CARDTYPES_DIR): ${why}`);
+  }
   const types: CardType[] = [];
-  for (const f of files) {
-    const file = path.join(dir, f);
-    let raw: unknown;
+  // parseCardType names the file by its base name; the error names it by its path.
+  const named = (f: string, fn: () => void) => {
     try {
-      raw = YAML.parse(fs.readFileSync(file, 'utf8'));
+      fn();
     } catch (err) {
-      throw new CardTypeError(`${f}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+      if (!(err instanceof CardTypeError)) throw err;
+      throw new CardTypeError(err.message.startsWith(`${f}: `) ? `${shownPath(path.join(dir, f))}${err.message.slice(f.length)}` : err.message);
     }
-    const t = parseCardType(file, raw);
-    const clash = types.find((x) => x.name === t.name || x.prefix === t.prefix);
-    if (clash) throw new CardTypeError(`${f}: card type ${t.name}: name or prefix already used by ${path.basename(clash.file)}`);
-    types.push(t);
+  };
+  for (const f of files) {
+    named(f, () => {
+      const file = path.join(dir, f);
+      let raw: unknown;
+      try {
+        raw = YAML.parse(fs.readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new CardTypeError(`${f}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+      }
+      const t = parseCardType(file, raw);
+      const clash = types.find((x) => x.name === t.name || x.prefix === t.prefix);
+      if (clash) throw new CardTypeError(`${f}: card type ${t.name}: name or prefix already used by ${path.basename(clash.file)}`);
+      types.push(t);
+    });
   }
   for (const t of types) {
     for (const f of t.fields) {
       if (f.type === 'reference' && !types.some((x) => x.name === f.to)) {
-        throw new CardTypeError(`${path.basename(t.file)}: card type ${t.name}: field ${f.name}: to: unknown card type ${JSON.stringify(f.to)}`);
+        named(path.basename(t.file), () => {
+          throw new CardTypeError(`${path.basename(t.file)}: card type ${t.name}: field ${f.name}: to: unknown card type ${JSON.stringify(f.to)}`);
+        });
       }
     }
   }

@@ -2,12 +2,14 @@
 // taken away in turn (by pointing at a closed port — the shared servers keep
 // running for everyone else) exactly that line turns FAIL with its fix, exit 1.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { QUEUES } from '#app/queue/registry';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { closedPort, MEMCACHED_SERVERS, memcachedReachable } from '#test/support/cache';
 import { onCleanup } from '#test/support/cleanup';
-import { lines, manage } from '#test/support/cli';
+import { lines, manage, ROOT } from '#test/support/cli';
 import { testDatabase } from '#test/support/db';
 import { tempDir } from '#test/support/deploy';
 import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
@@ -27,11 +29,16 @@ test('check: every line OK, then each service down in turn names it with its fix
   const media = tempDir('check-media');
   const env = { DATABASE_URL: db.url, AMQP_URL: AMQP_URL!, MEMCACHED_SERVERS: MEMCACHED_SERVERS.join(','), ORBIS_QUEUE_PREFIX: prefix, MEDIA_ROOT: media, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(40) };
   const closed = await closedPort();
+  // A copy of the shipped card types with one field's type misspelt.
+  const types = tempDir('check-cardtypes');
+  for (const f of fs.readdirSync(path.join(ROOT, 'conf', 'cardtypes'))) fs.copyFileSync(path.join(ROOT, 'conf', 'cardtypes', f), path.join(types, f));
+  const brokenType = path.join(types, 'complaint.yaml');
+  fs.writeFileSync(brokenType, fs.readFileSync(brokenType, 'utf8').replace(/^prefix: .*$/m, 'prefix: cx'));
 
   const good = await manage(['check'], env);
   assert.equal(good.code, 0, good.stdout + good.stderr);
   const ok = lines(good.stdout);
-  for (const what of ['settings valid', 'broker reachable', 'cache reachable', 'media folder writable', 'image tools present', 'database reachable and migrated', 'beat alive']) {
+  for (const what of ['settings valid', 'broker reachable', 'cache reachable', 'media folder writable', 'image tools present', 'card types valid (complaint, purchase_request', 'database reachable and migrated', 'beat alive']) {
     assert.ok(ok.some((l) => l.startsWith('OK') && l.includes(what)), `${what} in:\n${good.stdout}`);
   }
   assert.ok(!ok.some((l) => l.startsWith('FAIL')));
@@ -43,6 +50,8 @@ test('check: every line OK, then each service down in turn names it with its fix
     ['queues', { ORBIS_QUEUE_PREFIX: uniquePrefix() }, /^FAIL broker reachable, but queue\(s\) not declared: .* — fix: start a worker once/],
     ['media', { MEDIA_ROOT: `${media}/missing/deeper` }, /^FAIL media folder not writable: .* — fix: create/],
     ['settings', { PORT: 'eighty' }, /^FAIL settings: invalid setting .*PORT/],
+    // Once reported as "database unreachable — start PostgreSQL".
+    ['card types', { ORBIS_CARDTYPES_DIR: types }, new RegExp(`^FAIL card types: ${brokenType.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: card type complaint: prefix: "cx" must be 1-6 capital letters — fix: correct the file`)],
   ];
   await Promise.all(
     cases.map(async ([name, over, expected]) => {

@@ -61,11 +61,13 @@ export interface NginxOptions {
   upstreamPort: number;
   mediaRoot: string;
   root?: string;
+  /** Replaces the shipped client_max_body_size (e.g. '2m'), to test the limit with small files. */
+  maxBodySize?: string;
 }
 
 /**
  * A complete nginx.conf around the shipped site file: only the checkout path,
- * MEDIA_ROOT, ports and log paths are replaced; pid, temp and logs stay in `dir`.
+ * MEDIA_ROOT, ports, log paths (and, when asked, the upload limit) are replaced; pid, temp and logs stay in `dir`.
  */
 export function nginxConfig(o: NginxOptions): string {
   const site = fs.readFileSync(path.join(ROOT, 'deploy', 'nginx', 'orbis.conf'), 'utf8');
@@ -74,8 +76,9 @@ export function nginxConfig(o: NginxOptions): string {
     .replaceAll('/var/lib/orbis/media/', `${o.mediaRoot.replace(/\/$/, '')}/`)
     .replaceAll('server 127.0.0.1:5000;', `server 127.0.0.1:${o.upstreamPort};`)
     .replaceAll('listen 80;', `listen 127.0.0.1:${o.listenPort};`)
-    .replaceAll('/var/log/nginx/', `${o.dir}/`);
-  for (const [shipped, what] of [['/srv/orbis/', 'checkout'], ['/var/lib/orbis/media/', 'media'], ['127.0.0.1:5000', 'upstream'], ['listen 80;', 'listen']]) {
+    .replaceAll('/var/log/nginx/', `${o.dir}/`)
+    .replaceAll('client_max_body_size 50m;', `client_max_body_size ${o.maxBodySize ?? '50m'};`);
+  for (const [shipped, what] of [['client_max_body_size 50m;', 'upload limit'], ['/srv/orbis/', 'checkout'], ['/var/lib/orbis/media/', 'media'], ['127.0.0.1:5000', 'upstream'], ['listen 80;', 'listen']]) {
     if (!site.includes(shipped)) throw new Error(`deploy/nginx/orbis.conf no longer holds the ${what} path ${shipped}: update test/support/deploy.ts`);
   }
   fs.writeFileSync(path.join(o.dir, 'orbis.site.conf'), replaced);

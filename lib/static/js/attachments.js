@@ -1,5 +1,6 @@
-// The card's attachments panel: upload (several files, drag and drop, a
-// progress bar from XMLHttpRequest's upload events), the gallery rendered
+// The card's attachments panel: upload (several files, drag and drop, one
+// request per file, a progress bar over all of them from XMLHttpRequest's
+// upload events), the gallery rendered
 // from JSON, live state while images are processed (polls attachments.json
 // every 1.5 s while one is queued or processing), and a full-size viewer.
 // Everything user-supplied goes through textContent / attributes, never
@@ -142,43 +143,65 @@
       errorBox.classList.toggle('d-none', !text);
     }
 
-    function upload(files) {
+    // One request per file, one after the other: a proxy's limit holds per
+    // request (nginx's client_max_body_size), so three 20 MB files must not
+    // travel as one 60 MB body. The bar shows the progress over all files.
+    function upload(fileList) {
+      var files = Array.prototype.slice.call(fileList);
       if (!files.length) return;
-      var big = Array.prototype.filter.call(files, function (f) { return f.size > maxBytes; });
+      var big = files.filter(function (f) { return f.size > maxBytes; });
       if (big.length) return showError(big.map(function (f) { return f.name; }).join(', ') + ': larger than ' + form.dataset.maxMb + ' MB; nothing was uploaded.');
       showError('');
-      var data = new FormData();
-      Array.prototype.forEach.call(files, function (f) { data.append('files', f, f.name); });
       var url = form.dataset.uploadUrl + (target && target.value ? '?field=' + encodeURIComponent(target.value) : '');
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', url);
-      xhr.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
-      xhr.setRequestHeader('Accept', 'application/json');
-      xhr.responseType = 'json';
+      var total = files.reduce(function (n, f) { return n + f.size; }, 0) || 1;
+      var done = 0;
+      var failures = [];
+      function progress(current, fraction) {
+        var pct = Math.min(100, Math.round(((done + current.size * fraction) / total) * 100));
+        barInner.style.width = pct + '%';
+        barInner.textContent = files.length > 1 ? (files.indexOf(current) + 1) + ' of ' + files.length + ' · ' + pct + '%' : pct + '%';
+      }
+      function finish() {
+        bar.classList.add('d-none');
+        input.value = '';
+        showError(failures.join(' '));
+      }
+      function next(i) {
+        if (i >= files.length) return finish();
+        var file = files[i];
+        var data = new FormData();
+        data.append('files', file, file.name);
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', url);
+        xhr.setRequestHeader('X-CSRF-Token', form.dataset.csrf);
+        xhr.setRequestHeader('Accept', 'application/json');
+        xhr.responseType = 'json';
+        progress(file, 0);
+        xhr.upload.addEventListener('progress', function (e) {
+          if (e.lengthComputable) progress(file, e.loaded / e.total);
+        });
+        xhr.addEventListener('load', function () {
+          if (xhr.status === 201 && xhr.response) {
+            items = items.concat(xhr.response.media);
+            render();
+          } else {
+            // Orbis's JSON error (or nginx's 413 page for JSON): its message says what to do.
+            failures.push(file.name + ': ' + ((xhr.response && xhr.response.error) || 'the upload failed (' + xhr.status + ').'));
+          }
+          done += file.size;
+          next(i + 1);
+        });
+        xhr.addEventListener('error', function () {
+          failures.push(file.name + ': the upload was interrupted. Check the connection and try again.');
+          done += file.size;
+          next(i + 1);
+        });
+        xhr.send(data);
+      }
       bar.classList.remove('d-none');
       barInner.style.width = '0%';
       barInner.textContent = '';
-      xhr.upload.addEventListener('progress', function (e) {
-        if (!e.lengthComputable) return;
-        var pct = Math.round((e.loaded / e.total) * 100);
-        barInner.style.width = pct + '%';
-        barInner.textContent = pct + '%';
-      });
-      xhr.addEventListener('load', function () {
-        bar.classList.add('d-none');
-        input.value = '';
-        if (xhr.status === 201 && xhr.response) {
-          items = items.concat(xhr.response.media);
-          render();
-        } else {
-          showError((xhr.response && xhr.response.error) || 'The upload failed (' + xhr.status + ').');
-        }
-      });
-      xhr.addEventListener('error', function () {
-        bar.classList.add('d-none');
-        showError('The upload was interrupted. Check the connection and try again.');
-      });
-      xhr.send(data);
+      next(0);
     }
 
     input.addEventListener('change', function () { upload(input.files); });
