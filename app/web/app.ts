@@ -1,6 +1,7 @@
 // The Express app of one installation, built from its context (nothing runs
 // on import). Order matters: request id first (so every log line has it),
-// then security headers, static files, body, session, user, CSRF, routes.
+// then security headers, static files, body, session, user, CSRF, the input
+// guard (every query and form value checked once), routes.
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
@@ -11,6 +12,7 @@ import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
 import { flashLocals } from '#app/web/flash';
 import { localeMiddleware } from '#app/web/middleware/locale';
+import { inputGuard } from '#app/web/middleware/input-guard';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
@@ -65,8 +67,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use('/lib/static/vendor/bootstrap', express.static(path.join(settings.root, 'node_modules', 'bootstrap', 'dist'), staticOptions));
   app.use('/lib/static', express.static(path.join(settings.root, 'lib', 'static'), staticOptions));
 
+  // Forms only (the API, when there is one, reads its own JSON): what else
+  // comes is refused by the input guard below, unparsed.
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
-  app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser(settings.secretKey));
   const maxAge = settings.auth.sessionHours * 3600 * 1000;
   const store = new PostgresSessionStore(ctx.db, maxAge);
@@ -93,6 +96,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   });
   app.use(flashLocals);
   app.use(csrfProtection);
+  app.use(inputGuard);
 
   mountRoutes(app, ctx, passport);
   options.extend?.(app);

@@ -9,6 +9,15 @@
 // beat only delays scheduled work. A 503 for them would make a load balancer
 // take every web process out of rotation at once, turning a background
 // problem into a full outage. Monitors alert on `warnings`.
+//
+// Who sees what: anyone gets the status alone (overall, `warnings`, and
+// `ok` per part), which is all a load balancer or uptime check needs. The
+// details (timings, the beat's host:pid, error texts that can name a host or
+// a broker URL) go to a signed-in superuser, and to a caller on this machine
+// that did not come through the proxy: nginx (deploy/nginx/orbis.conf) sets
+// X-Real-IP and X-Forwarded-For on every request it passes (other proxies
+// set those or Forwarded) and connects from loopback, so loopback alone
+// would hand the details to the internet.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import { EngineStatusService } from '#app/services/engine-status';
@@ -21,6 +30,13 @@ export interface HealthPart {
 }
 
 export type HealthProbe = () => Promise<HealthPart>;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** A caller on this machine, not a request nginx (or another proxy) passed on. */
+export function localDirect(req: Request): boolean {
+  return LOOPBACK.has(req.socket.remoteAddress ?? '') && !['x-forwarded-for', 'x-real-ip', 'forwarded'].some((h) => req.headers[h] !== undefined);
+}
 
 /** Parts reported, but not worth taking a web process out of rotation for. */
 // The cache too: without it pages read the database (slower, still correct).
@@ -39,9 +55,10 @@ export function healthController(ctx: AppContext, extraProbes: Record<string, He
     ...extraProbes,
   };
   return {
-    async check(_req: Request, res: Response) {
+    async check(req: Request, res: Response) {
       const entries = await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe()] as const));
-      const parts = Object.fromEntries(entries);
+      const detailed = Boolean(req.user?.isSuperuser) || localDirect(req);
+      const parts = Object.fromEntries(entries.map(([name, p]) => [name, detailed ? p : { ok: p.ok }]));
       const serving = entries.every(([name, p]) => p.ok || NOT_CRITICAL.has(name));
       const warnings = entries.filter(([, p]) => !p.ok).map(([name]) => name);
       res
