@@ -80,6 +80,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     return (await cmd.run(parsed as never, io)) ?? 0;
   } catch (err) {
     if (USER_ERRORS.some((E) => err instanceof E)) {
+      // Error.message is the English text of a catalog message (the CLI stays English).
       io.err(`error: ${(err as Error).message.split('\n')[0]}`);
       return 1;
     }

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
-import { createI18n } from '#app/i18n/i18n';
+import { createI18n, type Translate } from '#app/i18n/i18n';
+import { localize, type Text } from '#app/i18n/message';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
 // Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
@@ -48,5 +49,10 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   const i18n = createI18n(settings.root, settings.i18n.defaultLocale);
   env.addGlobal('t', i18n.t(i18n.defaultLocale));
   env.addGlobal('locale', i18n.defaultLocale);
+  // tx(text): a service's message (a catalog key and its parameters) or a
+  // plain string, in the language of the page being rendered.
+  env.addGlobal('tx', function (this: { ctx: { t?: Translate } }, text: Text | null | undefined) {
+    return text == null ? '' : localize(this.ctx.t ?? i18n.t(i18n.defaultLocale), text);
+  });
   return env;
 }

@@ -8,6 +8,8 @@ declare global {
       id: string;
       /** The language of this answer (app/web/middleware/locale.ts). */
       locale: string;
+      /** Translates a catalog key into this answer's language. */
+      t: import('#app/i18n/i18n').Translate;
       /** Unread notices (capped), when read together with the session. */
       unreadNotices?: number;
     }

@@ -23,6 +23,16 @@ describe('the language of a page', () => {
     assert.match(other.text, /<h1[^>]*>Sign in<\/h1>/);
   });
 
+  it("renders a service's message in the reader's language: the 404 page", async () => {
+    const ru = await app.client().get('/no/such/page', { 'accept-language': 'ru' });
+    assert.equal(ru.status, 404);
+    assert.match(ru.text, /По этому адресу страницы нет\./);
+    const en = await app.client().get('/no/such/page', { 'accept-language': 'en' });
+    assert.match(en.text, /There is no page at this address\./);
+    const json = await app.client().get('/no/such/page', { 'accept-language': 'ru', accept: 'application/json' });
+    assert.equal(JSON.parse(json.text).error, 'По этому адресу страницы нет.');
+  });
+
   it("uses the signed-in user's language over the browser's", async () => {
     const c = app.client();
     c.headers['accept-language'] = 'en';

@@ -2,10 +2,12 @@
 // callers). A 500 shows the request id and, outside development, no stack.
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '#app/log';
+import { inEnglish, localize, localizeAll, msg, type Text } from '#app/i18n/message';
+import type { Translate } from '#app/i18n/i18n';
 import { ConflictError, ForbiddenError, NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
 
 export function notFound(_req: Request, _res: Response, next: NextFunction) {
-  next(new NotFoundError('There is no page at this address.'));
+  next(new NotFoundError(msg('errors.noPage')));
 }
 
 function statusOf(err: unknown): number {
@@ -24,19 +26,23 @@ export function errorHandler(log: Logger, showStack: boolean) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = statusOf(err);
-    const message = status === 500 ? 'Something went wrong on our side.' : (err as Error).message || 'Bad request.';
+    // The reader's language (the locale middleware runs first of all).
+    const t = (res.locals.t as Translate | undefined) ?? ((key: string) => inEnglish(msg(key)));
+    const own = (err as { text?: Text }).text;
+    const message = status === 500 ? t('errors.server') : own !== undefined ? localize(t, own) : (err as Error).message || t('errors.badRequest');
+    const fields = err instanceof ValidationError ? localizeAll(t, err.fieldTexts) : {};
     if (status === 500) log.error({ err, reqId: req.id }, 'unhandled error');
     if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     res.status(status);
     const wantsJson = !req.accepts('html') || req.xhr || req.get('accept')?.startsWith('application/json');
     if (wantsJson) {
-      return res.json({ error: message, status, requestId: req.id, ...(err instanceof ValidationError ? { fields: err.fields } : {}) });
+      return res.json({ error: message, status, requestId: req.id, ...(err instanceof ValidationError ? { fields } : {}) });
     }
     const template = [400, 403, 404, 409, 500].includes(status) ? `errors/${status}.njk` : 'errors/400.njk';
     res.render(template, {
       status,
       message,
-      fields: err instanceof ValidationError ? err.fields : {},
+      fields,
       requestId: req.id,
       stack: showStack && status === 500 ? (err as Error)?.stack : null,
     });

@@ -10,7 +10,7 @@ export function localeMiddleware(i18n: I18n): RequestHandler {
     const locale = i18n.resolve(req.user?.locale, req.get('accept-language'));
     req.locale = locale;
     res.locals.locale = locale;
-    res.locals.t = i18n.t(locale);
+    req.t = res.locals.t = i18n.t(locale);
     // Before sign-in the answer depends on the header: caches must know.
     if (!req.user) res.vary('Accept-Language');
     next();
