@@ -5,6 +5,7 @@ import type { AppContext } from '#app/context';
 import { ThrottledError, ValidationError } from '#app/services/errors';
 import { secureCookies } from '#app/web/app';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+import { issueCsrfToken } from '#app/web/middleware/csrf';
 
 /** Only paths on this site: never an open redirect. */
 export function safeReturnTo(value: unknown): string {
@@ -32,6 +33,8 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
         // req.logIn regenerates the session id (no fixation).
         req.logIn(user, (loginErr) => {
           if (loginErr) return next(loginErr);
+          // The new session's one CSRF token, saved with this redirect.
+          issueCsrfToken(req);
           // Remember this browser as a trusted device for this account.
           const existing: string = req.signedCookies?.[DEVICE_COOKIE] ?? '';
           if (!ctx.services.throttle.trustedDevice(user.email, existing)) {
