@@ -63,6 +63,30 @@ const RESERVE = `
   returning c.scope, c.key, c.count, c.window_start::text as window_start,
     ceil(extract(epoch from c.window_start + make_interval(mins => $3) - now()))::int as retry_after`;
 
+// Locks its rows in the order given (the same order RESERVE used), so it
+// cannot deadlock with a reservation; a window that ended since is left alone.
+const GIVE_BACK = `
+  with mine as (
+    select c.scope, c.key from login_counters c
+      join unnest($1::text[], $2::text[], $3::timestamptz[]) with ordinality as t(scope, key, window_start, n)
+        on c.scope = t.scope and c.key = t.key and c.window_start = t.window_start
+     where c.count > 0
+     order by t.n
+       for update of c
+  )
+  update login_counters c set count = c.count - 1 from mine where c.scope = mine.scope and c.key = mine.key`;
+
+const FULL = `
+  select c.scope, c.key, c.count, ceil(extract(epoch from c.window_start + make_interval(mins => $3) - now()))::int as retry_after
+    from login_counters c join unnest($1::text[], $2::text[]) as t(scope, key) on c.scope = t.scope and c.key = t.key
+   where c.window_start > now() - make_interval(mins => $3)`;
+
+function throttled(over: Array<{ retryAfter: number }>): ThrottledError {
+  const seconds = Math.max(1, ...over.map((c) => c.retryAfter));
+  const minutes = Math.ceil(seconds / 60);
+  return new ThrottledError(`Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, seconds);
+}
+
 export class LoginThrottle {
   constructor(
     private readonly db: Database,
@@ -115,6 +139,7 @@ export class LoginThrottle {
    */
   async reserve(a: Attempt): Promise<Reservation> {
     const counters = this.countersFor(a);
+    await this.refuseIfFull(counters);
     const rows = await this.db.rows<{ scope: string; key: string; count: number; window_start: string; retry_after: number }>(RESERVE, [
       counters.map((c) => c.scope),
       counters.map((c) => c.key),
@@ -127,11 +152,26 @@ export class LoginThrottle {
     const over = held.filter((c) => c.count > c.limit);
     if (over.length) {
       await this.giveBack(held);
-      const seconds = Math.max(1, ...over.map((c) => c.retryAfter));
-      const minutes = Math.ceil(seconds / 60);
-      throw new ThrottledError(`Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, seconds);
+      throw throttled(over);
     }
     return { held };
+  }
+
+  /**
+   * The cheap way to refuse during a sustained attack: a read, no write.
+   * Only a shortcut; the reservation alone decides whether a password is checked.
+   */
+  private async refuseIfFull(counters: Counter[]): Promise<void> {
+    const rows = await this.db.rows<{ scope: string; key: string; count: number; retry_after: number }>(FULL, [
+      counters.map((c) => c.scope),
+      counters.map((c) => c.key),
+      this.settings.auth.throttle.windowMinutes,
+    ]);
+    const full = counters.flatMap((c) => {
+      const row = rows.find((r) => r.scope === c.scope && r.key === c.key);
+      return row && Number(row.count) >= c.limit ? [{ retryAfter: Number(row.retry_after) }] : [];
+    });
+    if (full.length) throw throttled(full);
   }
 
   /** After a success: forget the account's failures from here, give back the other places. */
@@ -141,14 +181,9 @@ export class LoginThrottle {
     await this.giveBack(others);
   }
 
-  // One row a statement: a statement never holds one counter while waiting for another.
   private async giveBack(held: Held[]): Promise<void> {
-    for (const c of held) {
-      await this.db.exec(
-        'update login_counters set count = count - 1 where scope = $1 and key = $2 and window_start = $3::timestamptz and count > 0',
-        [c.scope, c.key, c.windowStart],
-      );
-    }
+    if (!held.length) return;
+    await this.db.exec(GIVE_BACK, [held.map((c) => c.scope), held.map((c) => c.key), held.map((c) => c.windowStart)]);
   }
 
   /** Housekeeping: drop counters whose window ended. */

@@ -41,7 +41,7 @@ async function guessInParallel(c: TestClient, guesses: Array<{ email: string; pa
 }
 
 describe('login throttle under parallel guesses', () => {
-  const passwords = countingPasswords(30);
+  const passwords = countingPasswords(40);
   let app: TestApp;
   before(async () => {
     app = await startTestApp({}, { auth: { throttle: { perIp: 30 } } }, undefined, { passwords });
