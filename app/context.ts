@@ -21,6 +21,7 @@ import { RequestLogBuffer } from '#app/services/request-log';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
+import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
 import { TaskService } from '#app/services/tasks';
@@ -76,6 +77,8 @@ export interface ContextOptions {
   transport?: Transport;
   /** Use this cache instead of the configured one (tests). */
   cache?: Cache;
+  /** Check passwords with this instead of scrypt directly (tests count the checks). */
+  passwords?: PasswordHasher;
 }
 
 export function createTransport(settings: Settings, log?: Logger): Transport {
@@ -99,7 +102,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const services: Services = {
     throttle,
-    users: new UserService(db, models, settings, throttle),
+    users: new UserService(db, models, settings, throttle, options.passwords),
     cards,
     jobs,
     audit: new AuditService(db),

@@ -26,6 +26,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return crypto.timingSafeEqual(key, expected);
 }
 
+/**
+ * Hashing as a dependency of the services that check passwords: the
+ * composition root (app/context.ts) hands it in, so a test can count the
+ * checks a throttle let through.
+ */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+}
+
+export const scryptPasswords: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
+
 /** A hash of a random password: verified against when the email is unknown,
  *  so a wrong email costs the same time as a wrong password. */
 let decoy: Promise<string> | null = null;

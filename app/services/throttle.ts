@@ -1,12 +1,26 @@
 // Login throttling that slows guessing without locking the real user out.
 //
-// Failures are counted in a sliding window, three ways:
+// Attempts are counted in windows of auth.throttle.windowMinutes, three ways:
 // - per account from one address (or, for a trusted device, from that device);
 // - per address, over all accounts;
 // - per account from untrusted devices (a distributed guess).
 // A device becomes trusted when it signs in successfully: it gets a signed
 // cookie for that account (OWASP's "device cookie"). A trusted device is
 // counted on its own, so an attacker's failures elsewhere never lock it out.
+//
+// What MUST hold: an attempt RESERVES its place before the password is
+// checked, with one statement that adds 1 to each of its counters and returns
+// the new counts (an upsert locks the counter's row, so parallel attempts are
+// counted one after the other). Only an attempt whose counts are all within
+// the limits is checked; one over a limit gives its places back and is
+// refused. A failure keeps its places (it is the failure's record); a success
+// clears the account's counter from this address or device and gives back
+// its places in the others. Checking first and recording after let parallel
+// guesses all through (issue 16).
+//
+// A window starts with the first attempt after the last window ended (a fixed
+// window per counter, not a sliding one): at most `limit` checked guesses per
+// window and counter.
 import crypto from 'node:crypto';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
@@ -17,6 +31,60 @@ export interface Attempt {
   ip: string;
   /** The device cookie sent with the attempt, if any. */
   deviceCookie?: string | null;
+}
+
+interface Counter {
+  scope: 'account+ip' | 'account+device' | 'ip' | 'account';
+  key: string;
+  limit: number;
+}
+
+interface Held extends Counter {
+  count: number;
+  /** The window's start as the database wrote it (a JS Date would drop the microseconds). */
+  windowStart: string;
+  /** Seconds until this counter's window ends. */
+  retryAfter: number;
+}
+
+/** The places an attempt holds while its password is checked. */
+export interface Reservation {
+  held: Held[];
+}
+
+// A counter whose window ended starts again at 1. The SET expressions read
+// the row as it was, so count and window_start reset together.
+const RESERVE = `
+  insert into login_counters as c (scope, key, count, window_start)
+  select t.scope, t.key, 1, now() from unnest($1::text[], $2::text[]) with ordinality as t(scope, key, n) order by t.n
+  on conflict (scope, key) do update set
+    count = case when c.window_start <= now() - make_interval(mins => $3) then 1 else c.count + 1 end,
+    window_start = case when c.window_start <= now() - make_interval(mins => $3) then now() else c.window_start end
+  returning c.scope, c.key, c.count, c.window_start::text as window_start,
+    ceil(extract(epoch from c.window_start + make_interval(mins => $3) - now()))::int as retry_after`;
+
+// Locks its rows in the order given (the same order RESERVE used), so it
+// cannot deadlock with a reservation; a window that ended since is left alone.
+const GIVE_BACK = `
+  with mine as (
+    select c.scope, c.key from login_counters c
+      join unnest($1::text[], $2::text[], $3::timestamptz[]) with ordinality as t(scope, key, window_start, n)
+        on c.scope = t.scope and c.key = t.key and c.window_start = t.window_start
+     where c.count > 0
+     order by t.n
+       for update of c
+  )
+  update login_counters c set count = c.count - 1 from mine where c.scope = mine.scope and c.key = mine.key`;
+
+const FULL = `
+  select c.scope, c.key, c.count, ceil(extract(epoch from c.window_start + make_interval(mins => $3) - now()))::int as retry_after
+    from login_counters c join unnest($1::text[], $2::text[]) as t(scope, key) on c.scope = t.scope and c.key = t.key
+   where c.window_start > now() - make_interval(mins => $3)`;
+
+function throttled(over: Array<{ retryAfter: number }>): ThrottledError {
+  const seconds = Math.max(1, ...over.map((c) => c.retryAfter));
+  const minutes = Math.ceil(seconds / 60);
+  return new ThrottledError(`Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, seconds);
 }
 
 export class LoginThrottle {
@@ -48,52 +116,79 @@ export class LoginThrottle {
     return null;
   }
 
-  /** Throws ThrottledError when this attempt must not even be checked. */
-  async check(a: Attempt): Promise<void> {
+  private countersFor(a: Attempt): Counter[] {
     const t = this.settings.auth.throttle;
-    const email = a.email.toLowerCase();
+    // Bounded: a key is indexed, and an "email" may be a megabyte of anything.
+    const email = a.email.toLowerCase().slice(0, 320);
+    const ip = a.ip.slice(0, 100);
     const device = this.trustedDevice(email, a.deviceCookie);
-    const since = `now() - make_interval(mins => ${t.windowMinutes})`;
-    const [row] = await this.db.rows<{ mine: number; ip_all: number; untrusted: number; oldest: Date | null }>(
-      `select
-         count(*) filter (where email = $1 and (case when $3::text is null then ip = $2 and device is null else device = $3 end)) as mine,
-         count(*) filter (where ip = $2 and device is null) as ip_all,
-         count(*) filter (where email = $1 and device is null) as untrusted,
-         min(at) as oldest
-       from login_failures where at > ${since} and (email = $1 or ip = $2)`,
-      [email, a.ip, device],
-    );
-    const over =
-      Number(row.mine) >= t.perAccountAndIp ||
-      (!device && (Number(row.ip_all) >= t.perIp || Number(row.untrusted) >= t.perAccountUntrusted));
-    if (over) {
-      const minutes = t.windowMinutes;
-      throw new ThrottledError(`Too many failed sign-ins. Try again in ${minutes} minutes.`, minutes * 60);
+    // Always in this order (account+…, ip, account): parallel attempts lock
+    // their rows in the same order and cannot deadlock.
+    if (device) return [{ scope: 'account+device', key: `${device} ${email}`, limit: t.perAccountAndIp }];
+    return [
+      { scope: 'account+ip', key: `${ip} ${email}`, limit: t.perAccountAndIp },
+      { scope: 'ip', key: ip, limit: t.perIp },
+      { scope: 'account', key: email, limit: t.perAccountUntrusted },
+    ];
+  }
+
+  /**
+   * Reserves this attempt's place in each of its counters; throws
+   * ThrottledError (places given back) when one is over its limit, so the
+   * password must not even be checked.
+   */
+  async reserve(a: Attempt): Promise<Reservation> {
+    const counters = this.countersFor(a);
+    await this.refuseIfFull(counters);
+    const rows = await this.db.rows<{ scope: string; key: string; count: number; window_start: string; retry_after: number }>(RESERVE, [
+      counters.map((c) => c.scope),
+      counters.map((c) => c.key),
+      this.settings.auth.throttle.windowMinutes,
+    ]);
+    const held = counters.map((c) => {
+      const row = rows.find((r) => r.scope === c.scope && r.key === c.key)!;
+      return { ...c, count: Number(row.count), windowStart: row.window_start, retryAfter: Number(row.retry_after) };
+    });
+    const over = held.filter((c) => c.count > c.limit);
+    if (over.length) {
+      await this.giveBack(held);
+      throw throttled(over);
     }
+    return { held };
   }
 
-  async recordFailure(a: Attempt): Promise<void> {
-    const email = a.email.toLowerCase();
-    await this.db.exec('insert into login_failures (email, ip, device) values ($1, $2, $3)', [
-      email,
-      a.ip,
-      this.trustedDevice(email, a.deviceCookie),
+  /**
+   * The cheap way to refuse during a sustained attack: a read, no write.
+   * Only a shortcut; the reservation alone decides whether a password is checked.
+   */
+  private async refuseIfFull(counters: Counter[]): Promise<void> {
+    const rows = await this.db.rows<{ scope: string; key: string; count: number; retry_after: number }>(FULL, [
+      counters.map((c) => c.scope),
+      counters.map((c) => c.key),
+      this.settings.auth.throttle.windowMinutes,
     ]);
+    const full = counters.flatMap((c) => {
+      const row = rows.find((r) => r.scope === c.scope && r.key === c.key);
+      return row && Number(row.count) >= c.limit ? [{ retryAfter: Number(row.retry_after) }] : [];
+    });
+    if (full.length) throw throttled(full);
   }
 
-  /** After a success: forget this account's failures from this address or device. */
-  async recordSuccess(a: Attempt): Promise<void> {
-    const email = a.email.toLowerCase();
-    await this.db.exec('delete from login_failures where email = $1 and (ip = $2 or device = $3)', [
-      email,
-      a.ip,
-      this.trustedDevice(email, a.deviceCookie),
-    ]);
+  /** After a success: forget the account's failures from here, give back the other places. */
+  async succeeded(r: Reservation): Promise<void> {
+    const [own, ...others] = r.held;
+    await this.db.exec('delete from login_counters where scope = $1 and key = $2', [own.scope, own.key]);
+    await this.giveBack(others);
   }
 
-  /** Housekeeping: drop failures older than the window. */
+  private async giveBack(held: Held[]): Promise<void> {
+    if (!held.length) return;
+    await this.db.exec(GIVE_BACK, [held.map((c) => c.scope), held.map((c) => c.key), held.map((c) => c.windowStart)]);
+  }
+
+  /** Housekeeping: drop counters whose window ended. */
   async purge(): Promise<number> {
-    return this.db.exec(`delete from login_failures where at < now() - make_interval(mins => $1)`, [
+    return this.db.exec(`delete from login_counters where window_start < now() - make_interval(mins => $1)`, [
       this.settings.auth.throttle.windowMinutes,
     ]);
   }

@@ -5,7 +5,7 @@ import { prepared, type Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import type { User } from '#app/models/user';
 import { NotFoundError, ValidationError } from '#app/services/errors';
-import { decoyHash, hashPassword, passwordWeakness, verifyPassword } from '#app/services/passwords';
+import { decoyHash, hashPassword, passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
 import type { LoginThrottle } from '#app/services/throttle';
 
 /** What a request knows about its signed-in user. */
@@ -86,6 +86,7 @@ export class UserService {
     private readonly models: Models,
     private readonly settings: Settings,
     private readonly throttle: LoginThrottle,
+    private readonly passwords: PasswordHasher = scryptPasswords,
   ) {}
 
   private readonly changeListeners: Array<() => void> = [];
@@ -153,19 +154,18 @@ export class UserService {
 
   /**
    * Checks a sign-in. Unknown email and wrong password fail alike, in time
-   * and in message; a disabled account fails the same way.
+   * and in message; a disabled account fails the same way. The throttle
+   * reserves the attempt before the password is checked (services/throttle).
    */
   async authenticate(email: string, password: string, from: { ip: string; deviceCookie?: string | null }): Promise<SessionUser> {
     const normalized = normalizeEmail(email ?? '');
     const attempt = { email: normalized, ip: from.ip, deviceCookie: from.deviceCookie };
-    await this.throttle.check(attempt);
+    const reservation = await this.throttle.reserve(attempt);
     const user = normalized ? await this.findByEmail(normalized) : null;
-    const ok = await verifyPassword(password ?? '', user?.password_hash ?? (await decoyHash()));
-    if (!user || !ok || !user.is_active) {
-      await this.throttle.recordFailure(attempt);
-      throw new ValidationError(INVALID_LOGIN);
-    }
-    await this.throttle.recordSuccess(attempt);
+    const ok = await this.passwords.verify(password ?? '', user?.password_hash ?? (await decoyHash()));
+    // A failure keeps its reservation: that is its record.
+    if (!user || !ok || !user.is_active) throw new ValidationError(INVALID_LOGIN);
+    await this.throttle.succeeded(reservation);
     await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
     return (await this.sessionUser(user.id))!;
   }

@@ -6,8 +6,8 @@ import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import session from 'express-session';
-import helmet from 'helmet';
 import type { AppContext } from '#app/context';
+import { cookieName, secureCookies, SESSION_COOKIE } from '#app/web/cookies';
 import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
 import { flashLocals } from '#app/web/flash';
@@ -16,16 +16,30 @@ import { inputGuard } from '#app/web/middleware/input-guard';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
+import { noStore, securityHeaders } from '#app/web/middleware/security-headers';
 import { PostgresSessionStore } from '#app/web/middleware/session-store';
 import { createTemplates } from '#app/web/render';
 import { mountRoutes } from '#app/web/routes';
 
-export const SESSION_COOKIE = 'orbis_sid';
+export { cookieName, secureCookies, SESSION_COOKIE } from '#app/web/cookies';
 
-export function secureCookies(ctx: AppContext): boolean {
-  if (ctx.settings.env !== 'production') return false;
-  // Production is served over HTTPS, unless the admin says it is not.
-  return !ctx.settings.server.publicUrl?.startsWith('http://');
+/**
+ * Secure cookies are not set on a request that reached Orbis over plain HTTP
+ * (express-session drops them): sign-in then silently fails. Said once, with
+ * the fix, instead.
+ */
+function warnPlainHttp(ctx: AppContext) {
+  let warned = false;
+  return (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    if (!warned && !req.secure) {
+      warned = true;
+      ctx.log.warn(
+        { publicUrl: ctx.settings.server.publicUrl },
+        'a request reached Orbis over plain HTTP, but Orbis is set up for HTTPS (secure cookies will not be set): let the proxy send X-Forwarded-Proto (deploy/nginx/orbis.conf), or set server.publicUrl to the http:// address',
+      );
+    }
+    next();
+  };
 }
 
 export interface AppOptions {
@@ -46,26 +60,14 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(requestLog(ctx.services.requestLog));
   const locale = localeMiddleware(ctx.i18n);
   app.use(locale);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: secureCookies(ctx) ? [] : null,
-        },
-      },
-      hsts: secureCookies(ctx),
-    }),
-  );
+  app.use(securityHeaders({ https: secureCookies(ctx) }));
 
   const staticOptions = { maxAge: settings.env === 'production' ? '7d' : 0, fallthrough: true, index: false } as const;
   app.use('/lib/static/vendor/bootstrap', express.static(path.join(settings.root, 'node_modules', 'bootstrap', 'dist'), staticOptions));
   app.use('/lib/static', express.static(path.join(settings.root, 'lib', 'static'), staticOptions));
+
+  app.use(noStore);
+  if (secureCookies(ctx)) app.use(warnPlainHttp(ctx));
 
   // Forms only (the API, when there is one, reads its own JSON): what else
   // comes is refused by the input guard below, unparsed.
@@ -75,13 +77,13 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const store = new PostgresSessionStore(ctx.db, maxAge);
   app.use(
     session({
-      name: SESSION_COOKIE,
+      name: cookieName(ctx, SESSION_COOKIE),
       secret: settings.secretKey,
       store,
       resave: false,
       saveUninitialized: false,
       rolling: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), path: '/', maxAge },
     }),
   );
   const passport = createPassport(ctx, store);

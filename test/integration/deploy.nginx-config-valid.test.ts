@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { ROOT } from '#test/support/cli';
 import { has, NGINX, nginxConfig, nginxTest, tempDir } from '#test/support/deploy';
 import { needs } from '#test/support/servers';
+import { PERMISSIONS_POLICY } from '#app/web/middleware/security-headers';
 
 const site = fs.readFileSync(path.join(ROOT, 'deploy', 'nginx', 'orbis.conf'), 'utf8');
 
@@ -38,4 +39,11 @@ test('the media location is internal, and location and alias both end with a sla
   for (const loc of site.split(/\n\s*location /).slice(1)) {
     if (/add_header/.test(loc)) assert.match(loc, /X-Content-Type-Options "nosniff"/, `location ${loc.split('{')[0]}`);
   }
+});
+
+test('adds no header that contradicts the app: frames denied, the same Permissions-Policy on attachments', () => {
+  assert.doesNotMatch(site, /SAMEORIGIN/);
+  for (const m of site.matchAll(/add_header X-Frame-Options "([^"]+)"/g)) assert.equal(m[1], 'DENY');
+  const media = /location \/lib\/media\/ \{([^}]*)\}/.exec(site)![1];
+  assert.equal(/add_header Permissions-Policy "([^"]+)" always;/.exec(media)?.[1], PERMISSIONS_POLICY);
 });

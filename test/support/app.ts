@@ -48,8 +48,9 @@ export async function startTestApp(
   env: Record<string, string | undefined> = {},
   overrides?: Record<string, unknown>,
   existing?: TestDatabase,
+  options: Omit<ContextOptions, 'log' | 'databaseUrl'> = {},
 ): Promise<TestApp> {
-  const { ctx, db } = await testContext(env, overrides, existing);
+  const { ctx, db } = await testContext(env, overrides, existing, options);
   const server = await listen(createApp(ctx), '127.0.0.1', 0);
   let closed = false;
   const app: TestApp = {

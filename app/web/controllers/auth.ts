@@ -3,8 +3,9 @@ import type { NextFunction, Request, Response } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '#app/context';
 import { ThrottledError, ValidationError } from '#app/services/errors';
-import { secureCookies } from '#app/web/app';
+import { cookieName, SESSION_COOKIE, secureCookies } from '#app/web/cookies';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+import { issueCsrfToken } from '#app/web/middleware/csrf';
 
 /** Only paths on this site: never an open redirect. */
 export function safeReturnTo(value: unknown): string {
@@ -32,11 +33,14 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
         // req.logIn regenerates the session id (no fixation).
         req.logIn(user, (loginErr) => {
           if (loginErr) return next(loginErr);
+          // The new session's one CSRF token, saved with this redirect.
+          issueCsrfToken(req);
           // Remember this browser as a trusted device for this account.
-          const existing: string = req.signedCookies?.[DEVICE_COOKIE] ?? '';
+          const existing: string = req.signedCookies?.[cookieName(ctx, DEVICE_COOKIE)] ?? '';
           if (!ctx.services.throttle.trustedDevice(user.email, existing)) {
             const tokens = [ctx.services.throttle.issueDevice(user.email), ...existing.split('|').filter(Boolean)].slice(0, 5);
-            res.cookie(DEVICE_COOKIE, tokens.join('|'), {
+            res.cookie(cookieName(ctx, DEVICE_COOKIE), tokens.join('|'), {
+              path: '/',
               signed: true,
               httpOnly: true,
               sameSite: 'lax',
@@ -54,7 +58,13 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
         if (err) return next(err);
         req.session.destroy((destroyErr) => {
           if (destroyErr) return next(destroyErr);
-          res.clearCookie('orbis_sid');
+          // The same attributes as when set: a browser keeps a `__Host-`
+          // cookie whose removal lacks Secure or path=/.
+          res.clearCookie(cookieName(ctx, SESSION_COOKIE), { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), path: '/' });
+          // And everything else this site left in the browser: its cache (the
+          // pages just seen), cookies (the trusted-device one too: signing out
+          // is "forget me here") and storage.
+          res.setHeader('Clear-Site-Data', '"cache", "cookies", "storage"');
           res.redirect(303, '/login');
         });
       });

@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { AppContext } from '#app/context';
+import { cookieName } from '#app/web/cookies';
 import { ForbiddenError } from '#app/services/errors';
 import type { PostgresSessionStore } from '#app/web/middleware/session-store';
 
@@ -15,7 +16,7 @@ export function createPassport(ctx: AppContext, store?: PostgresSessionStore): p
   pp.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
       ctx.services.users
-        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[DEVICE_COOKIE] ?? null })
+        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[cookieName(ctx, DEVICE_COOKIE)] ?? null })
         .then((user) => done(null, user), done);
     }),
   );

@@ -1,15 +1,31 @@
 // CSRF: a synchronizer token kept in the session. Every state-changing
 // request (anything but GET, HEAD, OPTIONS), the login form included, must
 // send it back in the `_csrf` field or the `X-CSRF-Token` header.
+//
+// What MUST hold: a signed-in session gets its token once, at sign-in
+// (issueCsrfToken, in the same response that sets the new session), never
+// from the first page that happens to need one: pages opened in parallel
+// right after sign-in would each write their own, and all forms but the
+// last one's would fail as expired.
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError } from '#app/services/errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+function newToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}
+
+/** The session's token; made here only for an anonymous session (the login form) or one older than this rule. */
 export function csrfToken(req: Request): string {
-  req.session.csrfToken ??= crypto.randomBytes(24).toString('base64url');
+  req.session.csrfToken ??= newToken();
   return req.session.csrfToken;
+}
+
+/** A fresh token for a session just made (sign-in regenerates the session). */
+export function issueCsrfToken(req: Request): void {
+  req.session.csrfToken = newToken();
 }
 
 function same(a: string, b: string): boolean {
