@@ -26,7 +26,13 @@ export interface Settings {
     readonly poolMax: number;
     /** An idle connection is closed after this long. */
     readonly idleSeconds: number;
-    readonly embedded: { readonly dir: string; readonly port: number };
+    readonly embedded: {
+      /** The cluster's folder (data/, its log); the tests use the same path with "-test" appended. */
+      readonly dir: string;
+      readonly port: number;
+      /** False while the port is the shipped default: held by something else, a free port is used instead. */
+      readonly portFixed: boolean;
+    };
   };
   readonly broker: { readonly url: string | null; readonly prefix: string; readonly queueType: 'quorum' | 'classic' };
   readonly jobs: {
@@ -127,6 +133,8 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_DEFAULT_LOCALE', 'i18n.defaultLocale'],
   ['ORBIS_SEARCH_LANGUAGE', 'search.language'],
   ['ORBIS_CARDTYPES_DIR', 'cardTypes.dir'],
+  ['ORBIS_EMBEDDED_PG_PORT', 'database.embedded.port'],
+  ['ORBIS_EMBEDDED_PG_DIR', 'database.embedded.dir'],
 ];
 
 function readYaml(file: string): Tree {
@@ -302,7 +310,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   }
 
   let tree = readYaml(path.join(root, 'conf', 'defaults.yaml'));
-  tree = merge(tree, readYaml(path.join(root, 'conf', 'local.yaml')), '');
+  const local = readYaml(path.join(root, 'conf', 'local.yaml'));
+  tree = merge(tree, local, '');
   const fromEnv = new Map<string, string>();
   for (const [name, key] of ENV_MAP) {
     const v = env[name];
@@ -315,6 +324,9 @@ export function loadSettings(options: LoadOptions = {}): Settings {
 
   const varDir = path.join(root, 'var');
   const env_ = nodeEnv as Environment;
+  const embeddedDir = optStr(tree, 'database.embedded.dir');
+  const embeddedPortFixed =
+    fromEnv.has('database.embedded.port') || get(local, 'database.embedded.port') != null || get(options.overrides ?? {}, 'database.embedded.port') != null;
   const schema = str(tree, 'database.schema', label('database.schema'));
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new SettingsError(`invalid setting ${label('database.schema')}: ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
@@ -366,8 +378,10 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       poolMax: int(tree, 'database.poolMax', 1, 1000),
       idleSeconds: int(tree, 'database.idleSeconds', 1, 3600),
       embedded: {
-        dir: path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg'),
-        port: int(tree, 'database.embedded.port', 1024, 65535),
+        dir: embeddedDir == null ? path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg') : path.resolve(root, embeddedDir) + (env_ === 'test' ? '-test' : ''),
+        // The tests' cluster listens on port + 1.
+        port: int(tree, 'database.embedded.port', 1024, 65534, label('database.embedded.port')),
+        portFixed: embeddedPortFixed,
       },
     },
     broker: {

@@ -50,7 +50,15 @@ async function main() {
   let embedded: Awaited<ReturnType<typeof startEmbedded>> | null = null;
   let baseUrl = settings.database.url;
   if (!baseUrl) {
-    embedded = await startEmbedded({ dir: settings.database.embedded.dir, port: settings.database.embedded.port + 1, database: 'orbis_test' });
+    const { dir, port, portFixed } = settings.database.embedded;
+    embedded = await startEmbedded({
+      dir,
+      port: port + 1,
+      movable: !portFixed,
+      portSetting: 'ORBIS_EMBEDDED_PG_PORT (the tests use it + 1)',
+      database: 'orbis_test',
+      log: (line) => console.log(`# ${line}`),
+    });
     baseUrl = embedded.url;
     console.log(`# database: embedded PostgreSQL (${settings.database.embedded.dir})`);
   } else {

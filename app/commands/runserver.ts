@@ -1,6 +1,7 @@
+import { createLogger } from '#app/log';
 import type { Command, CommandIO } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
-import { ensureFirstSuperuser, openContext, pendingMigrations, settingsOrExit } from '#app/commands/runtime';
+import { ensureFirstSuperuser, openContext, pendingMigrations, settingsOrExit, watchStopSignals, type StopSignals } from '#app/commands/runtime';
 import { createBeat } from '#app/beat/beat';
 import type { AppContext } from '#app/context';
 import { startWorkers } from '#app/queue/runner';
@@ -52,43 +53,37 @@ async function startBackground(ctx: AppContext, wanted: boolean): Promise<Backgr
   };
 }
 
-/** Serves until SIGINT/SIGTERM, then stops gracefully and closes the context. */
+/**
+ * Serves until a stop signal (runtime.ts watchStopSignals), then stops
+ * gracefully and closes the context (which stops an embedded PostgreSQL).
+ * A stop requested while starting stops it once it is up.
+ */
 export async function serveUntilSignal(
   ctx: AppContext,
   host: string,
   port: number,
   onReady: (server: RunningServer, mode: string) => void,
-  options: ServeOptions = {},
+  options: ServeOptions,
+  signals: StopSignals,
 ): Promise<void> {
-  const app = createApp(ctx);
-  let background: Background;
   try {
-    background = await startBackground(ctx, options.inProcess ?? true);
-  } catch (err) {
+    const app = createApp(ctx);
+    const background = await startBackground(ctx, options.inProcess ?? true);
+    let server: RunningServer;
+    try {
+      server = await listen(app, host, port);
+    } catch (err) {
+      await background.stop();
+      throw new CommandError((err as Error).message);
+    }
+    onReady(server, background.mode);
+    await signals.requested;
+    await server.close();
+    await background.stop().catch((err: Error) => ctx.log.error({ error: err.message }, 'stopping the workers and the beat failed'));
+  } finally {
     await ctx.close();
-    throw err;
+    signals.dispose();
   }
-  let server: RunningServer;
-  try {
-    server = await listen(app, host, port);
-  } catch (err) {
-    await background.stop();
-    await ctx.close();
-    throw new CommandError((err as Error).message);
-  }
-  onReady(server, background.mode);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      ctx.log.info(`${signal}: stopping`);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      server.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await background.stop().catch((err: Error) => ctx.log.error({ error: err.message }, 'stopping the workers and the beat failed'));
-  await ctx.close();
 }
 
 export const command: Command = {
@@ -107,14 +102,27 @@ export const command: Command = {
     const settings = settingsOrExit();
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);
-    const ctx = await openContext(settings);
-    const pending = await pendingMigrations(ctx).catch(() => []);
-    if (pending.length) io.err(`warning: ${pending.length} migration(s) pending: run ./manage.ts db upgrade`);
-    else await ensureFirstSuperuser(ctx, false);
+    // Watched from before the database starts: a stop requested while it
+    // starts (initdb, migrations) stops everything once it is up.
+    const signals = watchStopSignals(createLogger(settings), io.out);
+    const ctx = await openContext(settings).catch((err: unknown) => {
+      signals.dispose();
+      throw err;
+    });
+    let pending: string[];
+    try {
+      pending = await pendingMigrations(ctx).catch(() => []);
+      if (pending.length) io.err(`warning: ${pending.length} migration(s) pending: run ./manage.ts db upgrade`);
+      else await ensureFirstSuperuser(ctx, false);
+    } catch (err) {
+      await ctx.close().catch(() => undefined);
+      signals.dispose();
+      throw err;
+    }
     const ready = (server: RunningServer, mode: string) => {
       io.out(`Orbis is running at ${server.url}/ (listening on ${host}:${server.port}; Ctrl-C to stop)`);
       io.out(mode);
     };
-    await serveUntilSignal(ctx, host, port, ready, { inProcess: !pending.length });
+    await serveUntilSignal(ctx, host, port, ready, { inProcess: !pending.length }, signals);
   },
 };

@@ -1,10 +1,11 @@
 // What several commands share: loading settings, opening the context,
 // creating the first superuser.
 import crypto from 'node:crypto';
+import os from 'node:os';
 import { loadSettings, type Settings } from '#app/config';
 import { createContext, type AppContext } from '#app/context';
 import { createMigrator } from '#app/db/migrate';
-import { createLogger } from '#app/log';
+import { createLogger, type Logger } from '#app/log';
 import { CommandError, type CommandIO } from '#app/commands/command';
 
 export function settingsOrExit(): Settings {
@@ -84,4 +85,60 @@ export function untilSignal(ctx: AppContext, what: string, stop: () => Promise<u
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** The signals that stop `start` and `runserver` (SIGHUP: the terminal closed). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * A signal this soon after the first is the same request: a Ctrl-C reaches
+ * both npm and this process, and npm passes it on.
+ */
+const ECHO_MS = 1000;
+
+export interface StopSignals {
+  /** Resolves with the first stop signal. */
+  readonly requested: Promise<NodeJS.Signals>;
+  isRequested(): boolean;
+  /** Stops listening (when everything is stopped). */
+  dispose(): void;
+}
+
+/**
+ * Watches for the stop request of a serving command, from its start on (a
+ * signal during the start stops it once it is up, not half-way).
+ *
+ * What MUST hold: the listeners stay installed until dispose(), so a second
+ * signal never finds none (Node would then die at once, and tsx's loader
+ * exits the process when no listener is left). A second signal, at least
+ * ECHO_MS after the first, hurries the stop: the process exits now, without
+ * waiting for requests and jobs in flight (a running job goes back to the
+ * queue when its heartbeat goes stale), and its exit handlers still stop the
+ * embedded PostgreSQL (app/db/embedded.ts).
+ */
+export function watchStopSignals(log: Logger, say: (line: string) => void): StopSignals {
+  let first = 0;
+  let resolve!: (signal: NodeJS.Signals) => void;
+  const requested = new Promise<NodeJS.Signals>((r) => (resolve = r));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!first) {
+      first = Date.now();
+      log.info(`${signal}: stopping`);
+      say(`Stopping (${signal}): finishing requests and jobs in flight, then the database. Again to stop without waiting.`);
+      resolve(signal);
+      return;
+    }
+    if (Date.now() - first < ECHO_MS) return;
+    log.warn(`${signal} again: stopping without waiting for requests and jobs in flight`);
+    say(`Stopping now (${signal} again); the embedded database is still stopped cleanly.`);
+    process.exit(128 + (os.constants.signals[signal] ?? 0));
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return {
+    requested,
+    isRequested: () => first !== 0,
+    dispose() {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    },
+  };
 }

@@ -1,5 +1,6 @@
+import { createLogger } from '#app/log';
 import type { Command } from '#app/commands/command';
-import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase } from '#app/commands/runtime';
+import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase, watchStopSignals } from '#app/commands/runtime';
 import { importDemo } from '#app/commands/import-demo';
 import { parsePort, serveUntilSignal } from '#app/commands/runserver';
 
@@ -19,7 +20,13 @@ export const command: Command = {
     const settings = settingsOrExit();
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);
-    const ctx = await openContext(settings);
+    // Watched from before the database starts: a stop requested while it
+    // starts (initdb, migrations) stops everything once it is up.
+    const signals = watchStopSignals(createLogger(settings), io.out);
+    const ctx = await openContext(settings).catch((err: unknown) => {
+      signals.dispose();
+      throw err;
+    });
     try {
       const applied = await upgradeDatabase(ctx);
       if (applied.length) io.out(`Applied ${applied.length} migration(s).`);
@@ -39,9 +46,10 @@ export const command: Command = {
           io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
         }
         io.out('');
-      });
+      }, {}, signals);
     } catch (err) {
       await ctx.close().catch(() => undefined);
+      signals.dispose();
       throw err;
     }
   },

@@ -101,6 +101,8 @@ export async function resolveDatabaseUrl(settings: Settings, log?: Logger): Prom
   const embedded = await startEmbedded({
     dir: settings.database.embedded.dir,
     port: settings.database.embedded.port,
+    movable: !settings.database.embedded.portFixed,
+    portSetting: 'ORBIS_EMBEDDED_PG_PORT (database.embedded.port)',
     database: 'orbis',
     log: (line) => log?.info(line),
   });

@@ -11,13 +11,21 @@
 // - A server left behind by a `kill -9` of its owner is detected through
 //   postmaster.pid and our owner file, stopped, and started again.
 // - A second Orbis process (say `db status` while `npm start` runs) attaches
-//   to the running server and leaves it running.
-import { spawn, spawnSync } from 'node:child_process';
+//   to the running server (on the port its postmaster.pid names) and leaves
+//   it running.
+// - A port held by something else (another checkout's cluster) is not a dead
+//   end: a movable port (the default) moves to a free one, said in one line;
+//   a port the operator chose stops the start with the setting to change.
+// - The server never outlives its owner: every stop path of the owner stops
+//   it (a graceful close; process exit, also through process.exit(); and a
+//   guard process that stops it when the owner dies without a word, kill -9).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import { freePort, holderOf, portFree } from '#app/db/embedded-port';
 
 const require = createRequire(import.meta.url);
 
@@ -29,12 +37,21 @@ export interface EmbeddedOptions {
   /** var/pg: holds data/, the log and the owner file. */
   dir: string;
   port: number;
+  /**
+   * True when `port` is only a default: if something else holds it, the
+   * server starts on a free port instead. False: the operator chose it.
+   */
+  movable?: boolean;
+  /** How the operator sets the port, named in messages. */
+  portSetting?: string;
   database: string;
   log?: (line: string) => void;
 }
 
 export interface EmbeddedServer {
   url: string;
+  /** The port it listens on (not the configured one when that was held). */
+  port: number;
   /** True when this process started the server and must stop it. */
   owner: boolean;
   stop(): Promise<void>;
@@ -132,6 +149,16 @@ function readPid(file: string): number | null {
   }
 }
 
+/** The port a running postmaster listens on: line 4 of postmaster.pid. */
+function postmasterPort(file: string): number | null {
+  try {
+    const port = Number(fs.readFileSync(file, 'utf8').split('\n')[3]?.trim());
+    return Number.isInteger(port) && port > 0 ? port : null;
+  } catch {
+    return null;
+  }
+}
+
 async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
@@ -157,11 +184,12 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const log = options.log ?? (() => undefined);
+  const setting = options.portSetting ?? 'database.embedded.port';
   const ids = postgresIds();
   const dataDir = path.join(options.dir, 'data');
   const ownerFile = path.join(options.dir, 'owner.pid');
-  const base = `postgres://postgres@127.0.0.1:${options.port}`;
-  const url = `${base}/${options.database}`;
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const urls = (port: number) => ({ base: `postgres://postgres@127.0.0.1:${port}`, url: `postgres://postgres@127.0.0.1:${port}/${options.database}` });
 
   fs.mkdirSync(options.dir, { recursive: true });
   if (ids) {
@@ -178,13 +206,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C', LD_LIBRARY_PATH: path.join(native, 'lib') };
 
   // 1. A server already running on this data folder?
-  const postmaster = readPid(path.join(dataDir, 'postmaster.pid'));
+  const postmaster = readPid(pidFile);
   if (postmaster && alive(postmaster)) {
     const owner = readPid(ownerFile);
-    if (owner && owner !== process.pid && alive(owner) && (await canConnect(`${base}/postgres`))) {
+    const running = urls(postmasterPort(pidFile) ?? options.port);
+    if (owner && owner !== process.pid && alive(owner) && (await canConnect(`${running.base}/postgres`))) {
       log(`embedded PostgreSQL already run by process ${owner}: attaching`);
-      await ensureDatabase(base, options.database);
-      return { url, owner: false, stop: async () => undefined };
+      await ensureDatabase(running.base, options.database);
+      return { url: running.url, port: postmasterPort(pidFile) ?? options.port, owner: false, stop: async () => undefined };
     }
     // Its owner is gone (kill -9): stop the stale server before starting ours.
     log(`stopping a stale embedded PostgreSQL (pid ${postmaster}) left by a killed process`);
@@ -207,28 +236,86 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     );
   }
 
-  // 3. Start it.
+  // 3. A free port: the configured one, or (when it is only a default and
+  //    something else holds it, say another checkout's cluster) any free one.
+  let port = options.port;
+  if (!(await portFree(port))) {
+    const holder = await holderOf(port);
+    if (!options.movable) {
+      throw new EmbeddedDatabaseError(`embedded PostgreSQL: port ${port} is held by ${holder}: set ${setting} to a free port (or DATABASE_URL to a running PostgreSQL)`);
+    }
+    port = await freePort();
+    log(`embedded PostgreSQL: port ${options.port} is held by ${holder}; using port ${port} (set ${setting} to choose one)`);
+  }
+
+  // 4. Start it.
   const logFile = path.join(options.dir, 'postgres.log');
   if (ids && !fs.existsSync(logFile)) {
     fs.writeFileSync(logFile, '');
     fs.chownSync(logFile, ids.uid, ids.gid);
   }
-  const started = await run(bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', `-p ${options.port}`, '-w', '-t', '60', 'start'], ids, env);
+  const started = await run(bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', `-p ${port}`, '-w', '-t', '60', 'start'], ids, env);
   if (started.code !== 0) {
     const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-2).join(' ') : '';
-    throw new EmbeddedDatabaseError(`embedded PostgreSQL did not start on port ${options.port}: ${tail || started.output.trim()}`);
+    const hint = /could not create any TCP\/IP sockets|already in use/i.test(tail) ? ` (set ${setting} to a free port)` : '';
+    throw new EmbeddedDatabaseError(`embedded PostgreSQL did not start on port ${port}${hint}: ${tail || started.output.trim()}`);
   }
   fs.writeFileSync(ownerFile, `${process.pid}\n`);
-  await ensureDatabase(base, options.database);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await run(bin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], ids, env);
+  const guard = startGuard(bin('pg_ctl'), dataDir, ids, env);
+  const stopSync = () => {
+    guard?.kill();
+    spawnSync(bin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], { ...(ids ?? {}), env, stdio: 'ignore' });
     fs.rmSync(ownerFile, { force: true });
   };
-  return { url, owner: true, stop };
+  // process.exit() (from anywhere) and an uncaught error still stop it.
+  process.once('exit', stopSync);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.off('exit', stopSync);
+      guard?.kill();
+      await run(bin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], ids, env);
+      fs.rmSync(ownerFile, { force: true });
+    })());
+  const { base, url } = urls(port);
+  try {
+    await ensureDatabase(base, options.database);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, port, owner: true, stop };
+}
+
+/**
+ * A guard process that stops the server when this process dies without
+ * stopping it (kill -9, an out-of-memory kill): it waits for the end of a
+ * pipe only this process holds, which the kernel closes on any death. It
+ * runs in its own session, so a Ctrl-C to the terminal does not reach it.
+ */
+function startGuard(pgCtl: string, dataDir: string, ids: Ids | null, env: NodeJS.ProcessEnv): { kill(): void } | null {
+  let child: ChildProcess;
+  try {
+    child = spawn('sh', ['-c', 'read _ignored; exec "$0" -D "$1" -m fast -w stop', pgCtl, dataDir], {
+      ...(ids ?? {}),
+      env,
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+  } catch {
+    return null; // no guard: the other stop paths still hold
+  }
+  child.on('error', () => undefined);
+  child.stdin!.on('error', () => undefined);
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return {
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      child.stdin!.destroy();
+    },
+  };
 }
 
 async function ensureDatabase(base: string, name: string): Promise<void> {

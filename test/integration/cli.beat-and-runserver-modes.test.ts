@@ -7,6 +7,7 @@ import { SCHEDULE } from '#app/beat/schedule';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { lockName } from '#app/beat/leader';
 import { testContext } from '#test/support/app';
 import { lines, manage, ROOT } from '#test/support/cli';
@@ -88,7 +89,20 @@ describe('manage.ts beat', () => {
     // The current minute's slot (and the next one if a minute boundary passed meanwhile).
     assert.ok(keys.length >= 1 && keys.length <= 2, keys.join(', '));
     for (const key of keys) assert.match(key, SWEEP_KEY);
-    const held = () => ctx.db.rows(`select 1 from pg_locks where locktype = 'advisory' and granted and objid::bigint = (hashtext($1)::bigint & 4294967295)`, [lockName('public')]);
+    // Advisory locks are per database, but pg_locks lists every database's:
+    // another installation's beat on the same server holds the same key.
+    // One is held here, in a database of its own, while the lock is counted.
+    const other = new pg.Client({ connectionString: (await testDatabase()).url });
+    other.on('error', () => undefined);
+    await other.connect();
+    onCleanup(() => other.end());
+    await other.query('select pg_advisory_lock(hashtext($1))', [lockName('public')]);
+    const held = () =>
+      ctx.db.rows(
+        `select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1 and objid::bigint = (hashtext($1)::bigint & 4294967295)
+            and database = (select oid from pg_database where datname = current_database())`,
+        [lockName('public')],
+      );
     assert.equal((await held()).length, 1);
     assert.equal(await leader.stop('SIGTERM'), 0, leader.out());
     assert.equal((await held()).length, 0, 'the lock is free for the standby');

@@ -1,7 +1,7 @@
 // The embedded PostgreSQL: first start, and recovery from a server left
-// running by a process killed with kill -9.
+// running by a process killed with kill -9 together with its guard.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -42,6 +42,13 @@ describe('embedded PostgreSQL', () => {
         child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
       });
       assert.equal(await query(url), 42);
+      // Its guard (which would stop the server once the owner dies) is killed
+      // first: a server can still be left behind, say when both are killed.
+      const guard = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .find((l) => /pg_ctl/.test(l) && /read /.test(l));
+      assert.ok(guard, 'the owner runs a guard process');
+      process.kill(Number(guard.trim().split(' ')[0]), 'SIGKILL');
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const stalePid = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
