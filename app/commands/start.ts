@@ -21,8 +21,9 @@ export const command: Command = {
     const port = parsePort(values.port, settings.server.port);
     const ctx = await openContext(settings);
     try {
-      const applied = await upgradeDatabase(ctx);
+      const { applied, roles } = await upgradeDatabase(ctx);
       if (applied.length) io.out(`Applied ${applied.length} migration(s).`);
+      if (roles.length) io.out(`Created the roles the card types name: ${roles.join(', ')}.`);
       const first = await ensureFirstSuperuser(ctx, true);
       const demo = await importDemo(ctx);
       if (demo.created) io.out(`Loaded demo data: ${demo.summary}.`);
