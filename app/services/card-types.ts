@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { durationMs } from '#app/services/durations';
 
 export const FIELD_TYPES = ['string', 'text', 'number', 'decimal', 'date', 'datetime', 'boolean', 'select', 'user', 'reference', 'images'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -80,15 +81,7 @@ export class CardTypeError extends Error {
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const ISO_DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/** Milliseconds of an ISO-8601 duration (years as 365 days, months as 30). */
-export function durationMs(iso: string): number | null {
-  const m = ISO_DURATION.exec(iso);
-  if (!m) return null;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v ? Number(v) : 0));
-  return ((((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60 + s) * 1000;
-}
+export { durationMs };
 
 type Raw = Record<string, unknown>;
 

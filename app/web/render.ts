@@ -3,6 +3,7 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
+import { formatDuration } from '#app/services/durations';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
 // Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
@@ -41,6 +42,7 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   });
   env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
+  env.addFilter('duration', (iso: string, locale?: string) => formatDuration(String(iso ?? ''), locale || 'en'));
   env.addGlobal('assetVersion', process.pid.toString(36));
   return env;
 }
