@@ -46,8 +46,13 @@ export interface StageDef {
   /** ISO-8601 duration; entering the stage sets due_at. */
   sla?: string;
   slaMs?: number;
+  /** Who gets the SLA's task (YAML `task_assignee`, default actor): see app/services/sla-assignee.ts. */
+  taskAssignee: TaskAssigneeRule;
   final: boolean;
 }
+
+export const TASK_ASSIGNEE_RULES = ['actor', 'assignee', 'owner'] as const;
+export type TaskAssigneeRule = (typeof TASK_ASSIGNEE_RULES)[number];
 
 export interface TransitionDef {
   name: string;
@@ -181,7 +186,9 @@ export function parseCardType(file: string, raw: unknown): CardType {
     const sr = s as Raw;
     const sw = where(`stage ${sr.name}`);
     if (stageMap.has(sr.name as string)) fail(sw, 'duplicate stage');
-    const stage: StageDef = { name: sr.name as string, label: str(sr.label, sw, 'label'), final: sr.final === true };
+    const taskAssignee = (sr.task_assignee ?? 'actor') as TaskAssigneeRule;
+    if (!TASK_ASSIGNEE_RULES.includes(taskAssignee)) fail(sw, `task_assignee ${JSON.stringify(sr.task_assignee)} is not one of ${TASK_ASSIGNEE_RULES.join(', ')}`);
+    const stage: StageDef = { name: sr.name as string, label: str(sr.label, sw, 'label'), taskAssignee, final: sr.final === true };
     if (sr.sla !== undefined) {
       const ms = typeof sr.sla === 'string' ? durationMs(sr.sla) : null;
       if (!ms) fail(sw, `sla ${JSON.stringify(sr.sla)} is not an ISO-8601 duration such as P2D or PT4H`);
