@@ -1,6 +1,6 @@
 import type { Command } from '#app/commands/command';
 import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase } from '#app/commands/runtime';
-import { importDemo } from '#app/commands/import-demo';
+import { demoSignInLines, importDemo } from '#app/commands/import-demo';
 import { parsePort, serveUntilSignal } from '#app/commands/runserver';
 
 export const command: Command = {
@@ -38,6 +38,13 @@ export const command: Command = {
           io.out(`  Sign in as ${first.email} with the password from ORBIS_ADMIN_PASSWORD.`);
         } else {
           io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
+        }
+        // The demo operator and manager show what a role may and may not do.
+        if (demo.users.length) {
+          io.out('  Demo users, to see what each role may do (passwords shown once):');
+          for (const line of demoSignInLines(demo.users)) io.out(`    ${line}`);
+        } else {
+          io.out('  Demo users: ./manage.ts import-demo --passwords prints new passwords for them.');
         }
         io.out('');
       });
