@@ -42,6 +42,7 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   });
   env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
+  // `{{ stage.sla | duration(locale) }}`: the reader's language once pages know it (English until then).
   env.addFilter('duration', (iso: string, locale?: string) => formatDuration(String(iso ?? ''), locale || 'en'));
   env.addGlobal('assetVersion', process.pid.toString(36));
   return env;
