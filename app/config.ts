@@ -18,7 +18,17 @@ export interface Settings {
   readonly env: Environment;
   readonly root: string;
   readonly varDir: string;
-  readonly server: { readonly host: string; readonly port: number; readonly publicUrl: string | null };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * Where people reach Orbis (scheme, host, optional path; no trailing
+     * slash): links in mails are built from it. Outside production it
+     * defaults to http://HOST:PORT; in production it is required with SMTP
+     * and null (links stay relative, `check` says so) without.
+     */
+    readonly publicUrl: string | null;
+  };
   readonly database: {
     readonly url: string | null;
     readonly schema: string;
@@ -230,6 +240,24 @@ function url(tree: Tree, key: string, label: string, protocols: string[]): strin
   return v;
 }
 
+/**
+ * server.publicUrl: an http(s) address without query, fragment or
+ * credentials, kept without its trailing slash; unset: see Settings.server.
+ */
+function publicUrl(tree: Tree, label: string, env: Environment, host: string, port: number, mailUrl: string | null, mailLabel: string): string | null {
+  const v = url(tree, 'server.publicUrl', label, ['http:', 'https:']);
+  if (v == null) {
+    if (env !== 'production') return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (mailUrl) throw new SettingsError(`missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and ${mailLabel} is set, for the links in mails`);
+    return null;
+  }
+  const u = new URL(v);
+  if (u.search || u.hash || u.username || u.password) {
+    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} must be scheme, host and an optional path (no query, fragment or user)`);
+  }
+  return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+}
+
 function timeZone(tree: Tree, key: string): string {
   const tz = str(tree, key);
   try {
@@ -363,15 +391,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   }
 
   const defaultLocale = locale(tree, 'i18n.defaultLocale', root);
+  const host = str(tree, 'server.host', label('server.host'));
+  const port = int(tree, 'server.port', 0, 65535, label('server.port'));
+  const mailUrl = url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']);
+
   const settings: Settings = {
     env: env_,
     root,
     varDir,
-    server: {
-      host: str(tree, 'server.host', label('server.host')),
-      port: int(tree, 'server.port', 0, 65535, label('server.port')),
-      publicUrl: url(tree, 'server.publicUrl', 'server.publicUrl', ['http:', 'https:']),
-    },
+    server: { host, port, publicUrl: publicUrl(tree, label('server.publicUrl'), env_, host, port, mailUrl, label('mail.url')) },
     database: {
       url: url(tree, 'database.url', label('database.url'), ['postgres:', 'postgresql:']),
       schema,
@@ -407,7 +435,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       batchSize: int(tree, 'requestLog.batchSize', 1, 10_000),
       flushMs: int(tree, 'requestLog.flushMs', 10, 60_000),
     },
-    mail: { url: url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']), from: str(tree, 'mail.from') },
+    mail: { url: mailUrl, from: str(tree, 'mail.from') },
     tasks: {
       dueSoonMinutes: int(tree, 'tasks.dueSoonMinutes', 1, 7 * 24 * 60),
       escalateAfterHours: int(tree, 'tasks.escalateAfterHours', 1, 24 * 365),

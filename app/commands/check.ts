@@ -39,6 +39,9 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
     out.push({ ok: false, what: `settings: ${first(err)}`, fix: 'correct the setting named above in conf/local.yaml or the environment' });
     return out;
   }
+  if (!settings.server.publicUrl) {
+    out.push({ ok: true, note: true, what: 'ORBIS_PUBLIC_URL (server.publicUrl) not set: links in mails would be relative; required once SMTP_URL is set' });
+  }
   const log = createLogger({ log: { ...settings.log, level: 'silent' } });
 
   // Broker: connect, then each queue's depth (a queue never declared fails here).

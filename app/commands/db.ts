@@ -1,6 +1,6 @@
 import type { Command } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
-import { withContext } from '#app/commands/runtime';
+import { upgradeDatabase, withContext } from '#app/commands/runtime';
 import { createMigrator } from '#app/db/migrate';
 
 export const command: Command = {
@@ -9,7 +9,8 @@ export const command: Command = {
   usage: 'upgrade | downgrade [--steps N | --all] | status',
   options: { steps: { type: 'string' }, all: { type: 'boolean' } },
   help: [
-    'upgrade     apply every pending migration (safe to run twice, or twice at once)',
+    'upgrade     apply every pending migration (safe to run twice, or twice at once),',
+    '            then create the roles the card types name that do not exist yet',
     'downgrade   revert the last migration (--steps N: the last N; --all: every one)',
     'status      list applied and pending migrations',
   ],
@@ -24,12 +25,15 @@ export const command: Command = {
       if (!Number.isInteger(steps) || steps < 1) throw new CommandError(`--steps must be a whole number of at least 1, not "${values.steps}"`);
     }
     await withContext(async (ctx) => {
+      if (action === 'upgrade') {
+        const { applied, roles } = await upgradeDatabase(ctx, io);
+        io.out(applied.length ? `${applied.length} migration(s) applied; the database is up to date.` : 'Nothing to apply; the database is up to date.');
+        if (roles.length) io.out(`Created the roles the card types name: ${roles.join(', ')} (give them to users under Admin → Users).`);
+        return;
+      }
       const migrator = await createMigrator(ctx.db);
       try {
-        if (action === 'upgrade') {
-          const applied = await migrator.upgrade((name) => io.out(`applied ${name}`));
-          io.out(applied.length ? `${applied.length} migration(s) applied; the database is up to date.` : 'Nothing to apply; the database is up to date.');
-        } else if (action === 'downgrade') {
+        if (action === 'downgrade') {
           const reverted = await migrator.downgrade(steps, (name) => io.out(`reverted ${name}`));
           io.out(reverted.length ? `${reverted.length} migration(s) reverted.` : 'Nothing to revert.');
         } else {

@@ -16,39 +16,84 @@ export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; roles: str
   { email: 'maria.manager@orbis.local', name: 'Maria Manager', roles: ['manager', 'approver'] },
 ];
 
+/** A demo user's sign-in, as printed (once: only the hash is kept). */
+export interface DemoSignIn {
+  email: string;
+  name: string;
+  roles: string[];
+  password: string;
+}
+
 /** Each demo loader is idempotent and says what it added (or null). */
 export type DemoLoader = (ctx: AppContext) => Promise<string | null>;
 const loaders: DemoLoader[] = [loadDemoCards];
 
+// Generated, never fixed: demo data loaded on a reachable server must not
+// open it to a password anyone can read in this file.
+const demoPassword = () => crypto.randomBytes(12).toString('base64url');
+
 /**
- * Roles, demo users (with random passwords: an admin sets real ones under
- * Admin → Users) and demo cards. Idempotent: running it
- * again creates nothing twice.
+ * Roles, demo users (with generated passwords, returned so that the caller
+ * prints them once) and demo cards. Idempotent: running it again creates
+ * nothing twice.
  */
-export async function importDemo(ctx: AppContext): Promise<{ created: boolean; summary: string }> {
+export async function importDemo(ctx: AppContext): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
   const parts: string[] = [];
   for (const [name, label] of DEMO_ROLES) await ctx.services.users.ensureRole(name, label);
-  let users = 0;
+  const users: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {
     if (await ctx.services.users.findByEmail(u.email)) continue;
-    await ctx.services.users.create({ email: u.email, displayName: u.name, password: crypto.randomBytes(18).toString('base64url'), roles: u.roles });
-    users++;
+    const password = demoPassword();
+    await ctx.services.users.create({ email: u.email, displayName: u.name, password, roles: u.roles });
+    users.push({ ...u, password });
   }
-  if (users) parts.push(`${users} demo user(s)`);
+  if (users.length) parts.push(`${users.length} demo user(s)`);
   for (const loader of loaders) {
     const part = await loader(ctx);
     if (part) parts.push(part);
   }
-  return { created: parts.length > 0, summary: parts.join(', ') || 'nothing new' };
+  return { created: parts.length > 0, summary: parts.join(', ') || 'nothing new', users };
+}
+
+/** New generated passwords for the demo users that exist (their sessions end). */
+export async function resetDemoPasswords(ctx: AppContext): Promise<DemoSignIn[]> {
+  const out: DemoSignIn[] = [];
+  for (const u of DEMO_USERS) {
+    const user = await ctx.services.users.findByEmail(u.email);
+    if (!user) continue;
+    const password = demoPassword();
+    await ctx.services.users.resetPassword(user.id, password);
+    out.push({ ...u, password });
+  }
+  return out;
+}
+
+/** The lines that tell how to sign in as each demo user. */
+export function demoSignInLines(users: DemoSignIn[]): string[] {
+  const width = Math.max(...users.map((u) => u.email.length));
+  return users.map((u) => `${u.email.padEnd(width)}  password ${u.password}  (${u.roles.join(', ')})`);
 }
 
 export const command: Command = {
   name: 'import-demo',
-  summary: 'load demo roles, users and cards (idempotent)',
-  usage: '',
+  summary: 'load demo roles, users and cards (idempotent); --passwords: new demo passwords',
+  usage: '[--passwords]',
+  options: { passwords: { type: 'boolean' } },
+  help: [
+    'Demo users get generated passwords, printed when they are created.',
+    '--passwords   give the demo users new generated passwords and print them',
+    '              (their sessions end); for a trial installation only',
+  ],
   positionals: { min: 0, max: 0 },
-  async run(_args, io) {
-    const result = await withContext((ctx) => importDemo(ctx));
-    io.out(result.created ? `Loaded ${result.summary}.` : 'Demo data already present; nothing to do.');
+  async run({ values }, io) {
+    await withContext(async (ctx) => {
+      const result = await importDemo(ctx);
+      io.out(result.created ? `Loaded ${result.summary}.` : 'Demo data already present; nothing to do.');
+      const users = values.passwords ? await resetDemoPasswords(ctx) : result.users;
+      if (users.length) {
+        io.out(values.passwords ? 'New passwords of the demo users (shown once):' : 'Demo users (passwords shown once):');
+        for (const line of demoSignInLines(users)) io.out(`  ${line}`);
+      }
+    });
   },
 };

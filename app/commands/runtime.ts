@@ -6,6 +6,7 @@ import { loadSettings, type Settings } from '#app/config';
 import { createContext, type AppContext } from '#app/context';
 import { createMigrator } from '#app/db/migrate';
 import { createLogger, type Logger } from '#app/log';
+import { ensureCardTypeRoles } from '#app/services/card-type-roles';
 import { CommandError, type CommandIO } from '#app/commands/command';
 
 export function settingsOrExit(): Settings {
@@ -34,13 +35,21 @@ export async function pendingMigrations(ctx: AppContext): Promise<string[]> {
   }
 }
 
-export async function upgradeDatabase(ctx: AppContext, io?: CommandIO): Promise<string[]> {
+/**
+ * Applies the pending migrations, then creates the roles the loaded card
+ * types name (both idempotent): a fresh installation can give its operators
+ * the roles its processes expect, without demo data.
+ */
+export async function upgradeDatabase(ctx: AppContext, io?: CommandIO): Promise<{ applied: string[]; roles: string[] }> {
   const migrator = await createMigrator(ctx.db);
+  let applied: string[];
   try {
-    return await migrator.upgrade((name) => io?.out(`applied ${name}`));
+    applied = await migrator.upgrade((name) => io?.out(`applied ${name}`));
   } finally {
     await migrator.close();
   }
+  const roles = await ensureCardTypeRoles(ctx.services.cards.types, ctx.services.users);
+  return { applied, roles };
 }
 
 export interface FirstUser {

@@ -1,7 +1,7 @@
 import { createLogger } from '#app/log';
 import type { Command } from '#app/commands/command';
 import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase, watchStopSignals } from '#app/commands/runtime';
-import { importDemo } from '#app/commands/import-demo';
+import { demoSignInLines, importDemo } from '#app/commands/import-demo';
 import { parsePort, serveUntilSignal } from '#app/commands/runserver';
 
 export const command: Command = {
@@ -28,8 +28,9 @@ export const command: Command = {
       throw err;
     });
     try {
-      const applied = await upgradeDatabase(ctx);
+      const { applied, roles } = await upgradeDatabase(ctx);
       if (applied.length) io.out(`Applied ${applied.length} migration(s).`);
+      if (roles.length) io.out(`Created the roles the card types name: ${roles.join(', ')}.`);
       const first = await ensureFirstSuperuser(ctx, true);
       const demo = await importDemo(ctx);
       if (demo.created) io.out(`Loaded demo data: ${demo.summary}.`);
@@ -44,6 +45,13 @@ export const command: Command = {
           io.out(`  Sign in as ${first.email} with the password from ORBIS_ADMIN_PASSWORD.`);
         } else {
           io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
+        }
+        // The demo operator and manager show what a role may and may not do.
+        if (demo.users.length) {
+          io.out('  Demo users, to see what each role may do (passwords shown once):');
+          for (const line of demoSignInLines(demo.users)) io.out(`    ${line}`);
+        } else {
+          io.out('  Demo users: ./manage.ts import-demo --passwords prints new passwords for them.');
         }
         io.out('');
       }, {}, signals);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { durationMs } from '#app/services/durations';
 
 export const FIELD_TYPES = ['string', 'text', 'number', 'decimal', 'date', 'datetime', 'boolean', 'select', 'user', 'reference', 'images'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -45,8 +46,13 @@ export interface StageDef {
   /** ISO-8601 duration; entering the stage sets due_at. */
   sla?: string;
   slaMs?: number;
+  /** Who gets the SLA's task (YAML `task_assignee`, default actor): see app/services/sla-assignee.ts. */
+  taskAssignee: TaskAssigneeRule;
   final: boolean;
 }
+
+export const TASK_ASSIGNEE_RULES = ['actor', 'assignee', 'owner'] as const;
+export type TaskAssigneeRule = (typeof TASK_ASSIGNEE_RULES)[number];
 
 export interface TransitionDef {
   name: string;
@@ -80,15 +86,7 @@ export class CardTypeError extends Error {
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const ISO_DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/** Milliseconds of an ISO-8601 duration (years as 365 days, months as 30). */
-export function durationMs(iso: string): number | null {
-  const m = ISO_DURATION.exec(iso);
-  if (!m) return null;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v ? Number(v) : 0));
-  return ((((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60 + s) * 1000;
-}
+export { durationMs };
 
 type Raw = Record<string, unknown>;
 
@@ -188,7 +186,9 @@ export function parseCardType(file: string, raw: unknown): CardType {
     const sr = s as Raw;
     const sw = where(`stage ${sr.name}`);
     if (stageMap.has(sr.name as string)) fail(sw, 'duplicate stage');
-    const stage: StageDef = { name: sr.name as string, label: str(sr.label, sw, 'label'), final: sr.final === true };
+    const taskAssignee = (sr.task_assignee ?? 'actor') as TaskAssigneeRule;
+    if (!TASK_ASSIGNEE_RULES.includes(taskAssignee)) fail(sw, `task_assignee ${JSON.stringify(sr.task_assignee)} is not one of ${TASK_ASSIGNEE_RULES.join(', ')}`);
+    const stage: StageDef = { name: sr.name as string, label: str(sr.label, sw, 'label'), taskAssignee, final: sr.final === true };
     if (sr.sla !== undefined) {
       const ms = typeof sr.sla === 'string' ? durationMs(sr.sla) : null;
       if (!ms) fail(sw, `sla ${JSON.stringify(sr.sla)} is not an ISO-8601 duration such as P2D or PT4H`);

@@ -27,6 +27,7 @@ import type { CardChange, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import { can } from '#app/services/permissions';
+import { chooseSlaAssignee } from '#app/services/sla-assignee';
 import { zonedToUtc } from '#app/services/time';
 import { readSessionUser, type SessionUser } from '#app/services/users';
 
@@ -112,14 +113,22 @@ export class TaskService {
     }
     const stage = change.type.stageMap.get(card.stage);
     if (!stage?.slaMs || !card.due_at) return;
-    // The card's assignee; a card without one: its owner (someone must own the deadline).
-    const assignee = card.assignee_id ?? card.owner_id;
-    await this.db.exec(
+    // Someone who can act in the stage (the stage's task_assignee rule).
+    const assignee = await chooseSlaAssignee(this.db, change.type, card, t);
+    const title = `${stage.label}: ${card.number} ${card.title}`.slice(0, 300);
+    const [task] = await this.db.rows<{ id: number }>(
       `insert into tasks (title, card_id, assignee_id, created_by, due_at, auto_key)
-       values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing`,
-      [`${stage.label}: ${card.number} ${card.title}`.slice(0, 300), card.id, assignee, change.user.id, card.due_at, `auto:card:${card.id}:v${card.version}`],
+       values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing returning id`,
+      [title, card.id, assignee, change.user.id, card.due_at, `auto:card:${card.id}:v${card.version}`],
       t,
     );
+    // Work handed to someone else is announced, with the change (the person who moved the card knows).
+    if (task && assignee !== change.user.id) {
+      await this.notifications.notify(
+        { userId: assignee, kind: 'task.assigned', key: `task.assigned:${task.id}:${assignee}:auto`, title: `Task for you: ${title}`, body: `${card.number} is waiting in ${stage.label}.`, url: `/tasks/${task.id}`, cardId: card.id, taskId: task.id },
+        t,
+      );
+    }
   }
 
   private async load(id: number): Promise<Task | null> {

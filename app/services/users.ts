@@ -183,11 +183,13 @@ export class UserService {
     return this.db.rows('select name, label from roles order by name');
   }
 
-  async ensureRole(name: string, label?: string): Promise<void> {
-    await this.db.exec(
+  /** Creates the role unless it exists; true when this call created it. */
+  async ensureRole(name: string, label?: string): Promise<boolean> {
+    const created = await this.db.exec(
       'insert into roles (name, label) values ($1, $2) on conflict (name) do nothing',
       [name, label ?? name.replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase())],
     );
+    return created > 0;
   }
 
   /** Disabling also ends every session of the user at once. */

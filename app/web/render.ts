@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
 import { createI18n, type Translate } from '#app/i18n/i18n';
 import { localize, type Text } from '#app/i18n/message';
+import { formatDuration } from '#app/services/durations';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
 // Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
@@ -43,6 +44,8 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   });
   env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
+  // `{{ stage.sla | duration(locale) }}`: the reader's language once pages know it (English until then).
+  env.addFilter('duration', (iso: string, locale?: string) => formatDuration(String(iso ?? ''), locale || 'en'));
   env.addGlobal('assetVersion', process.pid.toString(36));
   // A request's own `t` and `locale` (res.locals) take precedence; these serve
   // what is rendered outside a request (mails, jobs) in the default language.
