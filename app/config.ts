@@ -390,7 +390,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     throw new SettingsError(`invalid setting jobs.staleSeconds: ${staleSeconds} must be at least 3 × jobs.heartbeatSeconds (${3 * heartbeatSeconds})`);
   }
 
-  const defaultLocale = locale(tree, 'i18n.defaultLocale', root);
+  // The catalogs ship with the code (projectRoot), whatever folder holds conf/.
+  const defaultLocale = locale(tree, 'i18n.defaultLocale', projectRoot);
   const host = str(tree, 'server.host', label('server.host'));
   const port = int(tree, 'server.port', 0, 65535, label('server.port'));
   const mailUrl = url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']);

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Cache } from '#app/cache/cache';
 import { createCache } from '#app/cache/index';
-import type { Settings } from '#app/config';
+import { projectRoot, type Settings } from '#app/config';
 import { openDatabase, type Database } from '#app/db/connection';
 import { createI18n, type I18n } from '#app/i18n/i18n';
 import { createLogger, type Logger } from '#app/log';
@@ -135,7 +135,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   return {
     settings,
     log,
-    i18n: createI18n(settings.root, settings.i18n.defaultLocale),
+    i18n: createI18n(projectRoot, settings.i18n.defaultLocale),
     db,
     models,
     services,

@@ -5,7 +5,7 @@
 // or `tx(text)` in a template), the CLI and the logs in the default one.
 // A plain string is still accepted and shown as it is (text typed by a
 // person, or a message not yet given a key).
-import path from 'node:path';
+import { projectRoot } from '#app/config';
 import { createI18n, type Translate } from '#app/i18n/i18n';
 
 export interface Message {
@@ -31,12 +31,11 @@ export function localizeAll<K extends string>(t: Translate, texts: Readonly<Reco
   return Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, localize(t, v as Text)])) as Record<K, string>;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 let english: Translate | null = null;
 
 /** The text in English, the language of logs, the CLI and Error.message. */
 export function inEnglish(text: Text): string {
   if (!isMessage(text)) return text;
-  english ??= createI18n(ROOT, 'en').t('en');
+  english ??= createI18n(projectRoot, 'en').t('en');
   return localize(english, text);
 }

@@ -2,7 +2,7 @@
 // otherwise. Filters format times in the viewer's time zone.
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import type { Settings } from '#app/config';
+import { projectRoot, type Settings } from '#app/config';
 import { createI18n, type Translate } from '#app/i18n/i18n';
 import { localize, type Text } from '#app/i18n/message';
 import { formatDuration } from '#app/services/durations';
@@ -49,7 +49,7 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   env.addGlobal('assetVersion', process.pid.toString(36));
   // A request's own `t` and `locale` (res.locals) take precedence; these serve
   // what is rendered outside a request (mails, jobs) in the default language.
-  const i18n = createI18n(settings.root, settings.i18n.defaultLocale);
+  const i18n = createI18n(projectRoot, settings.i18n.defaultLocale);
   env.addGlobal('t', i18n.t(i18n.defaultLocale));
   env.addGlobal('locale', i18n.defaultLocale);
   // tx(text): a service's message (a catalog key and its parameters) or a
