@@ -66,14 +66,20 @@ export interface Beat {
 export function dueSlots(cron: Cron, now: Date, last: Date | null, cap: number): { slots: Date[]; more: boolean } {
   const latest = cron.prev(now);
   if (!latest) return { slots: [], more: false };
-  if (!last) return { slots: [latest], more: false };
+  if (!last) return { slots: [latest], more: false }; // a first run: only the current slot
   const slots: Date[] = [];
-  let s: Date | null = latest;
-  while (s && s > last && slots.length < cap) {
-    slots.push(s);
-    s = cron.prev(new Date(s.getTime() - MINUTE));
+  let more = false;
+  if (latest > last) {
+    for (const s of cron.backFrom(latest)) {
+      if (s <= last) break;
+      if (slots.length === cap) {
+        more = true;
+        break;
+      }
+      slots.push(s);
+    }
   }
-  return { slots: slots.reverse(), more: Boolean(s && s > last) };
+  return { slots: slots.reverse(), more };
 }
 
 export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
