@@ -74,7 +74,7 @@ describe('beat failover', () => {
     };
     const { ctx } = await testContext({}, undefined, db);
     const lease = async () => {
-      const [row] = await ctx.db.rows<{ holder: string; epoch: string; pid: number; heartbeat_at: Date }>(
+      const [row] = await ctx.db.rows<{ holder: string; epoch: number; pid: number; heartbeat_at: Date }>(
         `select holder, epoch, pid, heartbeat_at from beat_status where name = 'leader'`,
       );
       return row;
