@@ -59,6 +59,8 @@ export interface Settings {
     readonly outageSummarySeconds: number;
   };
   readonly cache: { readonly servers: readonly string[] };
+  /** The beat (app/beat/): how often it ticks, and how old the leader's lease may get before a standby takes over. */
+  readonly beat: { readonly tickSeconds: number; readonly leaseSeconds: number };
   readonly requestLog: {
     /** Record every request (off: the benchmark's baseline). */
     readonly enabled: boolean;
@@ -145,6 +147,8 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_CARDTYPES_DIR', 'cardTypes.dir'],
   ['ORBIS_EMBEDDED_PG_PORT', 'database.embedded.port'],
   ['ORBIS_EMBEDDED_PG_DIR', 'database.embedded.dir'],
+  ['ORBIS_BEAT_TICK_SECONDS', 'beat.tickSeconds'],
+  ['ORBIS_BEAT_LEASE_SECONDS', 'beat.leaseSeconds'],
 ];
 
 function readYaml(file: string): Tree {
@@ -395,6 +399,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   const host = str(tree, 'server.host', label('server.host'));
   const port = int(tree, 'server.port', 0, 65535, label('server.port'));
   const mailUrl = url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']);
+  // The beat's timer fires at fixed seconds of each minute, so a tick must
+  // divide the minute; a lease shorter than three ticks would let a standby
+  // take over from a live leader whose tick merely ran late.
+  const tickSeconds = int(tree, 'beat.tickSeconds', 1, 60, label('beat.tickSeconds'));
+  if (60 % tickSeconds !== 0) throw new SettingsError(`invalid setting ${label('beat.tickSeconds')}: ${tickSeconds} must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)`);
+  const leaseSeconds = int(tree, 'beat.leaseSeconds', 3, 3600, label('beat.leaseSeconds'));
+  if (leaseSeconds < 3 * tickSeconds) {
+    throw new SettingsError(`invalid setting ${label('beat.leaseSeconds')}: ${leaseSeconds} must be at least 3 × beat.tickSeconds (${3 * tickSeconds})`);
+  }
 
   const settings: Settings = {
     env: env_,
@@ -430,6 +443,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       outageSummarySeconds: int(tree, 'jobs.outageSummarySeconds', 1, 86_400),
     },
     cache: { servers: servers as string[] },
+    beat: { tickSeconds, leaseSeconds },
     requestLog: {
       enabled: bool(tree, 'requestLog.enabled'),
       bufferLimit: int(tree, 'requestLog.bufferLimit', 1, 10_000_000),

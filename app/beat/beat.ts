@@ -1,7 +1,8 @@
 // The beat: puts the schedule's jobs on the queue at their slots. Built by a
 // factory with an injectable clock and an explicit tick(), so tests drive it
-// through simulated minutes without waiting; in production start() wakes it
-// just after each minute boundary.
+// through simulated minutes without waiting; in production start() hands the
+// timer to node-schedule, which wakes it 1 s into every minute and then every
+// beat.tickSeconds (the tick also renews the leader's lease).
 //
 // What MUST hold, and why:
 // - A slot fires once, ever: in ONE transaction the (name, slot) row goes
@@ -12,17 +13,26 @@
 //   latest recorded slot of an entry always marks how far it got.
 // - A first run ever fires only the current slot (no flood of history); a
 //   clock behind the latest recorded slot fires nothing.
-// - Only the leader (app/beat/leader.ts) enqueues and writes the heartbeat
-//   row beat_status('leader') that /admin/system reads.
+// - Only the leader (app/beat/leader.ts) enqueues, and only under its epoch:
+//   each slot's transaction first takes a share lock on the lease row with
+//   this leadership's epoch, so a leader that was frozen while a standby
+//   took over finds another epoch and fires nothing. The transaction may sit
+//   idle at most a third of the lease: a leader frozen inside one has it
+//   ended by the server before a standby takes over, so the takeover never
+//   waits on it for long.
+// - The lease renewal is the heartbeat beat_status('leader') that
+//   /admin/system reads.
 // - The beat only enqueues; it never does the work.
 import crypto from 'node:crypto';
 import os from 'node:os';
+import schedule from 'node-schedule';
 import type { Cron } from '#app/beat/cron';
 import { createLeaderLock, type LeaderLock } from '#app/beat/leader';
 import { compileSchedule, MAX_CATCH_UP, SCHEDULE, type ScheduleEntry } from '#app/beat/schedule';
 import type { AppContext } from '#app/context';
 
-const MINUTE = 60_000;
+/** A slot's transaction found another leadership epoch: this beat no longer leads. */
+class FencedOut extends Error {}
 
 export interface BeatOptions {
   schedule?: readonly ScheduleEntry[];
@@ -32,8 +42,10 @@ export interface BeatOptions {
   id?: string;
   /** The lock (tests may pass their own); default: the advisory lock on ctx's database. */
   lock?: LeaderLock;
-  /** The production timer wakes this long after each minute boundary. */
-  offsetMs?: number;
+  /** The production timer's period (divides 60); default beat.tickSeconds. */
+  tickSeconds?: number;
+  /** A lease not renewed for this long is taken over; default beat.leaseSeconds. */
+  leaseSeconds?: number;
   /** The most slots one entry with catchUp 'all' enqueues in one tick. */
   maxCatchUp?: number;
 }
@@ -56,7 +68,7 @@ export interface Beat {
   readonly isLeader: boolean;
   /** One pass: take or confirm leadership, heartbeat, enqueue due slots. */
   tick(): Promise<TickResult>;
-  /** Ticks now, then just after every minute boundary until stop(). */
+  /** Ticks now, then 1 s into every minute and every tickSeconds after, until stop(). */
   start(): Promise<TickResult>;
   /** Stops the timer, waits for a running tick, releases the lock. */
   stop(): Promise<void>;
@@ -66,33 +78,44 @@ export interface Beat {
 export function dueSlots(cron: Cron, now: Date, last: Date | null, cap: number): { slots: Date[]; more: boolean } {
   const latest = cron.prev(now);
   if (!latest) return { slots: [], more: false };
-  if (!last) return { slots: [latest], more: false };
+  if (!last) return { slots: [latest], more: false }; // a first run: only the current slot
   const slots: Date[] = [];
-  let s: Date | null = latest;
-  while (s && s > last && slots.length < cap) {
-    slots.push(s);
-    s = cron.prev(new Date(s.getTime() - MINUTE));
+  let more = false;
+  if (latest > last) {
+    for (const s of cron.backFrom(latest)) {
+      if (s <= last) break;
+      if (slots.length === cap) {
+        more = true;
+        break;
+      }
+      slots.push(s);
+    }
   }
-  return { slots: slots.reverse(), more: Boolean(s && s > last) };
+  return { slots: slots.reverse(), more };
 }
 
 export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
   const compiled = compileSchedule(options.schedule ?? SCHEDULE);
   const now = options.now ?? (() => new Date());
   const id = options.id ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
-  const lock = options.lock ?? createLeaderLock(ctx.db, ctx.log);
-  const offsetMs = options.offsetMs ?? 1000;
+  const tickSeconds = options.tickSeconds ?? ctx.settings.beat.tickSeconds;
+  const leaseSeconds = options.leaseSeconds ?? ctx.settings.beat.leaseSeconds;
+  const lock = options.lock ?? createLeaderLock(ctx.db, ctx.log, { holder: id, leaseSeconds });
+  const idleInTransactionMs = Math.min(5000, Math.floor((leaseSeconds * 1000) / 3));
   const maxCatchUp = options.maxCatchUp ?? MAX_CATCH_UP;
   const log = ctx.log.child({ beat: id });
   const { db } = ctx;
 
   let ticking: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
+  let timer: schedule.Job | null = null;
+  let busy = false;
 
-  async function fireSlot(entry: ScheduleEntry, slot: Date): Promise<number | null> {
+  async function fireSlot(entry: ScheduleEntry, slot: Date, epoch: number): Promise<number | null> {
     const iso = slot.toISOString();
     return db.transaction(async (t) => {
+      await db.rows(`select set_config('idle_in_transaction_session_timeout', $1, true)`, [String(idleInTransactionMs)], t);
+      const fence = await db.rows(`select 1 from beat_status where name = 'leader' and epoch = $1 for share`, [epoch], t);
+      if (!fence.length) throw new FencedOut(`another beat took over the lease (epoch ${epoch} is no longer current)`);
       const claimed = await db.rows('insert into beat_runs (name, slot) values ($1, $2::timestamptz) on conflict do nothing returning name', [entry.name, iso], t);
       if (!claimed.length) return null; // another beat (or an earlier life of this one) fired it
       const job = await ctx.services.jobs.enqueue(entry.kind, entry.payload, { transaction: t, key: `beat:${entry.name}:${iso}` });
@@ -101,14 +124,14 @@ export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
     });
   }
 
-  async function runEntry(entry: ScheduleEntry, cron: Cron, at: Date): Promise<Fired[]> {
+  async function runEntry(entry: ScheduleEntry, cron: Cron, at: Date, epoch: number): Promise<Fired[]> {
     const [{ last }] = await db.rows<{ last: Date | null }>('select max(slot) as last from beat_runs where name = $1', [entry.name]);
     const cap = entry.catchUp === 'once' ? 1 : maxCatchUp;
     const { slots, more } = dueSlots(cron, at, last, cap);
     if (more && entry.catchUp === 'all') log.warn({ entry: entry.name, cap }, 'beat: more missed slots than the catch-up cap; the oldest are skipped');
     const fired: Fired[] = [];
     for (const slot of slots) {
-      const jobId = await fireSlot(entry, slot);
+      const jobId = await fireSlot(entry, slot, epoch);
       if (jobId !== null) fired.push({ name: entry.name, slot, jobId });
     }
     return fired;
@@ -116,25 +139,19 @@ export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
 
   async function tickOnce(): Promise<TickResult> {
     const at = now();
-    const wasLeader = lock.held;
-    if (!(await lock.acquire())) {
-      if (wasLeader) log.warn('beat: no longer leading; standing by');
-      return { leader: false, fired: [], errors: [] };
-    }
+    // (A leader that loses the lock here says so in leader.ts.)
+    if (!(await lock.acquire())) return { leader: false, fired: [], errors: [] };
+    const epoch = lock.epoch!;
     const result: TickResult = { leader: true, fired: [], errors: [] };
-    try {
-      await db.exec(
-        `insert into beat_status (name, holder, heartbeat_at) values ('leader', $1, now())
-         on conflict (name) do update set holder = excluded.holder, heartbeat_at = excluded.heartbeat_at`,
-        [id],
-      );
-    } catch (err) {
-      log.warn({ error: (err as Error).message }, 'beat: writing the heartbeat failed');
-    }
     for (const { entry, cron } of compiled) {
       try {
-        result.fired.push(...(await runEntry(entry, cron, at)));
+        result.fired.push(...(await runEntry(entry, cron, at, epoch)));
       } catch (err) {
+        if (err instanceof FencedOut) {
+          lock.lose(err.message);
+          result.leader = false;
+          break;
+        }
         // One entry's failure does not hold back the others; its slots stay
         // due and are fired on a later tick.
         result.errors.push({ name: entry.name, error: (err as Error).message });
@@ -153,13 +170,18 @@ export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
   }
 
   function arm(): void {
-    if (stopped) return;
-    const wait = MINUTE - (Date.now() % MINUTE) + offsetMs;
-    timer = setTimeout(() => {
+    // 1 s into the minute (a new minute's slot is due), then every
+    // tickSeconds. node-schedule computes the times with cron-parser in UTC.
+    // After the process was frozen it fires the missed times at once: a
+    // tick still running makes the others skip, so they never pile up.
+    const seconds = Array.from({ length: 60 / tickSeconds }, (_, i) => 1 + i * tickSeconds).map((s) => s % 60).sort((a, b) => a - b);
+    timer = schedule.scheduleJob({ rule: `${seconds.join(',')} * * * * *`, tz: 'Etc/UTC' }, () => {
+      if (busy) return;
+      busy = true;
       tick()
         .catch((err: Error) => log.error({ error: err.message }, 'beat: tick failed'))
-        .finally(arm);
-    }, wait);
+        .finally(() => (busy = false));
+    });
   }
 
   return {
@@ -175,8 +197,8 @@ export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
       return first;
     },
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
+      timer = null;
       await ticking;
       await lock.release();
     },

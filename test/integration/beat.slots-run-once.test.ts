@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBeat, type Beat, type BeatOptions } from '#app/beat/beat';
 import { parseCron } from '#app/beat/cron';
-import { lockName } from '#app/beat/leader';
+import { createLeaderLock, lockName, type LeaderLock } from '#app/beat/leader';
 import { SCHEDULE, type ScheduleEntry } from '#app/beat/schedule';
 import type { AppContext } from '#app/context';
 import { testContext } from '#test/support/app';
@@ -154,6 +154,62 @@ describe('beat', () => {
 
     const total = (clock.t - Date.parse('2026-03-01T10:00:05Z')) / MINUTE;
     await assertFiredExactly(a, EVERY_MINUTE_ALL.name, 'jobs.sweep', minutes('2026-03-01T10:00:00Z', total));
+  });
+
+  it('lets a leader stalled between taking leadership and writing a slot fire nothing once a standby took over', async () => {
+    const { a, b } = await twoContexts();
+    const clock = new Clock(Date.parse('2026-03-01T11:00:05Z'));
+    const schedule = [EVERY_MINUTE_ALL];
+    // A's lock, with a hook that runs once between A confirming its
+    // leadership and A writing its slots: there A "freezes" while B takes over.
+    const real = createLeaderLock(a.db, a.log, { holder: 'beat-a', leaseSeconds: 3 });
+    let stall: (() => Promise<void>) | null = null;
+    const lock: LeaderLock = {
+      get held() {
+        return real.held;
+      },
+      get epoch() {
+        return real.epoch;
+      },
+      async acquire() {
+        const ok = await real.acquire();
+        const s = stall;
+        stall = null;
+        if (s) await s();
+        return ok;
+      },
+      lose: (why) => real.lose(why),
+      release: () => real.release(),
+    };
+    const beatA = beatOn(a, clock, { id: 'beat-a', schedule, lock, leaseSeconds: 3 });
+    // B's clock runs a minute behind A's while A is stalled, so that 11:01 is
+    // still due when A goes on: only the epoch can stop A from firing it.
+    const clockB = new Clock(clock.t);
+    const beatB = beatOn(b, clockB, { id: 'beat-b', schedule, leaseSeconds: 3 });
+    assert.equal((await beatA.tick()).leader, true);
+    assert.equal((await beatB.tick()).leader, false);
+    clock.add(MINUTE); // 11:01 is due for A
+    stall = async () => {
+      // A's lease goes stale (as after a freeze longer than the lease): B ends A's lock session and leads.
+      await a.db.exec(`update beat_status set heartbeat_at = now() - interval '1 minute' where name = 'leader'`);
+      assert.equal((await beatB.tick()).leader, true, 'B takes over the stale lease');
+    };
+    const ra = await beatA.tick();
+    assert.deepEqual(ra.fired, [], 'the stalled leader fires nothing');
+    assert.equal(ra.leader, false);
+    assert.equal(beatA.isLeader, false);
+    assert.deepEqual((await runs(a, EVERY_MINUTE_ALL.name)).map((r) => r.slot), ['2026-03-01T11:00:00.000Z']);
+    // B, now leading, fires 11:01 and on; A stands by.
+    clockB.t = clock.t;
+    for (let i = 0; i < 4; i++) {
+      const [x, y] = await Promise.all([beatA.tick(), beatB.tick()]);
+      assert.deepEqual([x.leader, y.leader], [false, true]);
+      clock.add(MINUTE);
+      clockB.add(MINUTE);
+    }
+    await assertFiredExactly(a, EVERY_MINUTE_ALL.name, 'jobs.sweep', minutes('2026-03-01T11:00:00Z', 5));
+    const [status] = await a.db.rows<{ holder: string; epoch: number }>(`select holder, epoch from beat_status where name = 'leader'`);
+    assert.deepEqual(status, { holder: 'beat-b', epoch: 2 });
   });
 
   it('after a 10-minute clock jump fires each missed slot once with catchUp all, only the latest with once', async () => {

@@ -31,17 +31,25 @@ describe('cron', () => {
   });
 
   it('refuses bad expressions naming the field', () => {
+    // The reason after the field is cron-parser's own wording.
     for (const [expr, msg] of [
       ['* * * *', /expected 5 fields/],
-      ['60 * * * *', /minute "60" is out of range 0-59/],
-      ['* 24 * * *', /hour "24" is out of range/],
-      ['* * 0 * *', /day of month "0" is out of range 1-31/],
-      ['* * * JAN *', /month "JAN" is not a number/],
-      ['*/0 * * * *', /step/],
-      ['5-1 * * * *', /runs backwards/],
+      ['* * * * * *', /expected 5 fields/], // no seconds field: a slot is a minute
+      ['60 * * * *', /minute "60": .*\b60\b.*0-59/],
+      ['* 24 * * *', /hour "24": .*\b24\b.*0-23/],
+      ['* * 0 * *', /day of month "0": .*1-31/],
+      ['* * * FOO *', /month "FOO": .*foo/i],
+      ['* * * * 8', /day of week "8": .*0-7/],
+      ['*/0 * * * *', /minute "\*\/0": .*repeat/],
+      ['5-1 * * * *', /minute "5-1": .*range/],
     ] as const) {
       assert.throws(() => parseCron(expr), (err: Error) => err instanceof CronError && msg.test(err.message), expr);
     }
+  });
+
+  it('takes month and weekday names and the last day of the month', () => {
+    assert.equal(prev('0 6 * JAN MON', '2026-03-01T00:00:00Z'), '2026-01-26T06:00:00.000Z');
+    assert.equal(prev('0 0 L * *', '2026-03-01T00:00:00Z'), '2026-02-28T00:00:00.000Z');
   });
 
   it('lists due slots oldest first, latest `cap` of them, only the current one on a first run', () => {

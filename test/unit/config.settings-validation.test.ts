@@ -60,4 +60,16 @@ describe('settings', () => {
     );
     assert.equal(loadSettings({ root: root('jobs:\n  heartbeatSeconds: 10\n  staleSeconds: 30\n'), env: {} }).jobs.staleSeconds, 30);
   });
+
+  it('takes the beat tick and lease from the environment, and refuses a tick that does not divide the minute or a lease under three ticks', () => {
+    assert.deepEqual(loadSettings({ root: root(''), env: { ORBIS_BEAT_TICK_SECONDS: '1', ORBIS_BEAT_LEASE_SECONDS: '3' } }).beat, { tickSeconds: 1, leaseSeconds: 3 });
+    assert.throws(
+      () => loadSettings({ root: root(''), env: { ORBIS_BEAT_TICK_SECONDS: '7' } }),
+      (err: Error) => err instanceof SettingsError && /^invalid setting ORBIS_BEAT_TICK_SECONDS: 7 must divide 60/.test(err.message),
+    );
+    assert.throws(
+      () => loadSettings({ root: root('beat:\n  tickSeconds: 10\n  leaseSeconds: 20\n'), env: {} }),
+      (err: Error) => err instanceof SettingsError && err.message === 'invalid setting beat.leaseSeconds: 20 must be at least 3 × beat.tickSeconds (30)',
+    );
+  });
 });
