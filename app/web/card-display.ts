@@ -6,7 +6,7 @@ import type { Database } from '#app/db/connection';
 import type { ListedCard } from '#app/services/cards';
 import type { CardType, FieldDef } from '#app/services/card-types';
 import { COMMON_COLUMNS } from '#app/services/card-types';
-import { escapeHtml, formatDateTime } from '#app/web/render';
+import { escapeHtml, formatDate, formatDateTime } from '#app/web/render';
 
 export interface DisplayMaps {
   users: Map<number, string>;
@@ -52,6 +52,8 @@ export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, ti
     }
     case 'decimal':
       return money.format(Number(value));
+    case 'date':
+      return formatDate(String(value), timeZone);
     case 'datetime':
       return formatDateTime(String(value), timeZone);
     default:

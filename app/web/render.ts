@@ -3,24 +3,12 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Settings } from '#app/config';
+import { formatDate, formatDateTime } from '#app/services/date-format';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
-// Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
-// times per page, so one formatter per time zone is kept (a handful of zones;
-// an unknown zone throws before anything is cached, as before).
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function formatDateTime(value: Date | string | null | undefined, timeZone: string): string {
-  if (value == null || value === '') return '';
-  const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) return '';
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, format);
-  }
-  return format.format(d);
-}
+// Dates are formatted in one place (app/services/date-format.ts); re-exported
+// for the web layer's existing callers.
+export { formatDate, formatDateTime } from '#app/services/date-format';
 
 // The escaping of nunjucks' autoescape (its lib.escape: the same six
 // characters, the same entities), for markup built outside a template.
@@ -39,7 +27,9 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
     trimBlocks: true,
     lstripBlocks: true,
   });
-  env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
+  // The only way templates show a date: `{{ x | datetime(user.timeZone) }}`, `{{ d | date(user.timeZone) }}`.
+  env.addFilter('datetime', (v: Date | string | null, tz?: string, locale?: string) => formatDateTime(v, tz || settings.timeZone, locale));
+  env.addFilter('date', (v: Date | string | null, tz?: string, locale?: string) => formatDate(v, tz || settings.timeZone, locale));
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
   env.addGlobal('assetVersion', process.pid.toString(36));
   return env;

@@ -6,6 +6,7 @@ import type { AppContext } from '#app/context';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { NotFoundError } from '#app/services/errors';
+import { formatWallClock } from '#app/services/date-format';
 import { MediaService, type Media } from '#app/services/media';
 import { originalRel, thumbRel, type ThumbFormat, type ThumbWidth } from '#app/services/media-files';
 import { can } from '#app/services/permissions';
@@ -30,7 +31,6 @@ export function mediaView(m: Media, timeZone: string) {
   const image = MediaService.isImage(m.type);
   const ready = m.state === 'ready' && image;
   const v = `?v=${m.thumbs_version}`;
-  const taken = m.metadata?.takenAt ? m.metadata.takenAt.replace('T', ' ') : null;
   return {
     id: m.id,
     field: m.field,
@@ -46,7 +46,8 @@ export function mediaView(m: Media, timeZone: string) {
     thumb: ready ? `/media/${m.id}/640.webp${v}` : null,
     full: ready ? `/media/${m.id}/1600.webp${v}` : null,
     original: `/media/${m.id}/original`,
-    takenAt: taken,
+    // The camera's wall clock (EXIF has no zone), in the one date style.
+    takenAt: formatWallClock(m.metadata?.takenAt) || null,
     camera: m.metadata?.camera ?? null,
     gps: m.metadata?.gps ?? null,
     timeZone,

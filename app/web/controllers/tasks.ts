@@ -11,6 +11,7 @@ import { QUICK_CHOICES } from '#app/services/reminders';
 import type { Task, TaskFilters } from '#app/services/tasks';
 import { utcToZonedInput } from '#app/services/time';
 import { flash } from '#app/web/flash';
+import { formatDateTime } from '#app/web/render';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
@@ -135,7 +136,7 @@ export function tasksController(ctx: AppContext) {
     async reminderCreate(req: Request, res: Response) {
       try {
         const r = await reminders.create(req.user!, body(req));
-        flash(req, `Reminder set for ${utcToZonedInput(r.remind_at, req.user!.timeZone).replace('T', ' ')}.`);
+        flash(req, `Reminder set for ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');
@@ -152,7 +153,7 @@ export function tasksController(ctx: AppContext) {
     async reminderSnooze(req: Request, res: Response) {
       try {
         const r = await reminders.snooze(req.user!, idParam(req), body(req));
-        flash(req, `Snoozed until ${utcToZonedInput(r.remind_at, req.user!.timeZone).replace('T', ' ')}.`);
+        flash(req, `Snoozed until ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');
