@@ -62,6 +62,7 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/cards/:type/:id/delete', requireLogin, cards.remove);
   app.post('/cards/:type/:id/restore', requireLogin, cards.restore);
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
+  app.post('/cards/:type/:id/attachments/:mediaId/delete', requireLogin, attachments.remove);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
 

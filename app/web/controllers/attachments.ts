@@ -71,6 +71,7 @@ export function attachmentsController(ctx: AppContext) {
         items: rows.map((m) => mediaView(m, user.timeZone)),
         fields,
         canUpload: !card.deleted_at && can(user, type, 'update', card),
+        removeUrl: `/cards/${type.name}/${card.id}/attachments/`,
         uploadUrl: `/cards/${type.name}/${card.id}/attachments`,
         pollUrl: `/cards/${type.name}/${card.id}/attachments.json`,
         maxMB: ctx.settings.media.maxUploadMB,
@@ -94,6 +95,16 @@ export function attachmentsController(ctx: AppContext) {
       }
       flash(req, `${rows.length} file(s) attached.`);
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
+    },
+
+    /** POST /cards/:type/:id/attachments/:mediaId/delete — JSON for the page's script, a redirect otherwise. */
+    async remove(req: Request, res: Response) {
+      const mediaId = String(req.params.mediaId);
+      if (!ID.test(mediaId)) throw new NotFoundError('There is no such file on this card.');
+      const removed = await media.remove(req.user!, String(req.params.type), cardId(req), Number(mediaId));
+      if (req.accepts(['html', 'json']) === 'json' || req.xhr) return res.json({ removed: removed.id });
+      flash(req, `${removed.original_name} removed.`);
+      res.redirect(303, `/cards/${String(req.params.type)}/${removed.card_id}#attachments`);
     },
 
     async poll(req: Request, res: Response) {
