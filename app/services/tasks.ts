@@ -23,6 +23,7 @@
 //   meets (pkey, assignee/due, escalation pending, assignee/overdue).
 import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
+import { findCard, normalNumber } from '#app/services/card-pick';
 import type { CardChange, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
@@ -170,15 +171,13 @@ export class TaskService {
     if (!dueRaw) errors.due_at = 'enter a due date and time';
     else if (!(due = zonedToUtc(dueRaw, user.timeZone))) errors.due_at = `${JSON.stringify(dueRaw)} is not a real date and time`;
     const assigneeId = idOf(input.assignee);
-    const cardId = idOf(input.card);
+    // The card by its number ("PR-000012") or its id (`?card=ID` links); unknown and unreadable read the same.
+    const cardRaw = text(input.card);
     let card: Awaited<ReturnType<TaskService['cardOf']>> = null;
-    if (cardId === 'bad') errors.card = 'choose a card you can see';
-    else if (cardId !== null) {
-      card = await this.cardOf(cardId);
-      if (!card || !this.cards.mayRead(user, card)) {
-        errors.card = 'no card you can see has this id';
-        card = null;
-      }
+    if (cardRaw) {
+      const found = await findCard(this.db, this.cards, user, cardRaw);
+      card = found ? await this.cardOf(found.id) : null;
+      if (!card) errors.card = normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw) ? `no card you can see is ${cardRaw.slice(0, 40)}` : 'enter a card number such as PR-000012, or pick a card from the list';
     }
     if (assigneeId === null) errors.assignee = 'choose who does the task';
     else if (assigneeId === 'bad') errors.assignee = 'choose a user from the list';

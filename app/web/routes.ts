@@ -69,6 +69,7 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.get('/tasks', requireLogin, tasks.list);
   app.post('/tasks', requireLogin, tasks.create);
   app.get('/tasks/new', requireLogin, tasks.newForm);
+  app.get('/tasks/cards.json', requireLogin, tasks.cardChoices);
   app.get('/tasks/:id', requireLogin, tasks.view);
   app.post('/tasks/:id/complete', requireLogin, tasks.complete);
   app.post('/tasks/:id/reopen', requireLogin, tasks.reopen);
