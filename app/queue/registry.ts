@@ -21,9 +21,21 @@ export interface CardChangedPayload {
   after: Record<string, unknown>;
 }
 
+/** Files added to a card (one upload) or one removed: a history entry without a card version. */
+export interface AttachmentsChangedPayload {
+  cardId: number;
+  kind: 'attached' | 'detached';
+  userId: number | null;
+  at: string;
+  mediaIds: number[];
+  names: string[];
+}
+
 export interface JobPayloads {
   /** Field-level history rows for one card change (queue `audit`). */
   'audit.card_changed': CardChangedPayload;
+  /** The history entry of files added to or removed from a card (queue `audit`). */
+  'audit.attachments_changed': AttachmentsChangedPayload;
   /** Republish unconfirmed jobs; re-queue running jobs whose worker stopped. */
   'jobs.sweep': Record<string, never>;
   /** Purge old request logs, finished jobs and (optionally) history. */
@@ -55,6 +67,7 @@ export interface KindDefaults {
 
 const DEFAULTS: Partial<Record<string, Partial<KindDefaults>>> = {
   'audit.card_changed': { queue: 'audit', maxAttempts: 10 },
+  'audit.attachments_changed': { queue: 'audit', maxAttempts: 10 },
   'jobs.sweep': { queue: 'default', maxAttempts: 1 },
   'housekeeping.retention': { queue: 'default', maxAttempts: 3 },
   'tasks.deadlines': { queue: 'default', maxAttempts: 3 },

@@ -11,7 +11,8 @@
 //   names is the page's business, at read time.
 import type { Database } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';
-import type { CardChangedPayload } from '#app/queue/registry';
+import type { Transaction } from '#app/db/connection';
+import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
 import type { Card, CardService } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
@@ -63,6 +64,20 @@ export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
   });
 }
 
+/** The history row's key of an attachments change: the upload's first media id, or the removed one. */
+export function attachmentsEvent(p: Pick<AttachmentsChangedPayload, 'kind' | 'mediaIds'>): string {
+  return `media:${p.kind}:${Math.min(...p.mediaIds)}`;
+}
+
+/**
+ * Inside the caller's transaction (the one that adds or deletes the media
+ * rows): the job that writes the history entry. Keyed like the row, so it is
+ * enqueued once.
+ */
+export async function recordAttachments(jobs: JobQueue, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
+  await jobs.enqueue('audit.attachments_changed', payload, { transaction: t, key: `audit:card:${payload.cardId}:${attachmentsEvent(payload)}` });
+}
+
 function norm(v: unknown): unknown {
   return v === undefined || v === '' ? null : v;
 }
@@ -96,9 +111,10 @@ export function cardChanges(type: CardType | null, payload: Pick<CardChangedPayl
 }
 
 export interface HistoryEntry {
-  version: number;
+  /** null for files added or removed (they change no card version). */
+  version: number | null;
   at: Date;
-  kind: CardChangedPayload['kind'];
+  kind: CardChangedPayload['kind'] | AttachmentsChangedPayload['kind'];
   transition: string | null;
   fromStage: string | null;
   toStage: string | null;
@@ -127,7 +143,7 @@ export class AuditService {
   /** The card's history, newest first. Callers have checked the user may read the card. */
   async history(card: Pick<Card, 'id' | 'version'>, type: CardType, limit = 200): Promise<CardHistory> {
     const rows = await this.db.rows<{
-      version: number;
+      version: number | null;
       at: Date;
       kind: HistoryEntry['kind'];
       transition: string | null;
@@ -139,7 +155,7 @@ export class AuditService {
     }>(
       `select h.version, h.at, h.kind, h.transition, h.from_stage, h.to_stage, h.user_id, u.display_name as user_name, h.changes
          from card_history h left join users u on u.id = h.user_id
-        where h.card_id = $1 order by h.version desc limit $2`,
+        where h.card_id = $1 order by h.at desc, h.version desc nulls last, h.id desc limit $2`,
       [card.id, limit + 1],
     );
     const entries = rows.slice(0, limit).map((r) => ({
@@ -158,7 +174,7 @@ export class AuditService {
     // older than the history, or a row removed by retention).
     let pending = false;
     let failed = false;
-    if (entries[0]?.version !== card.version) {
+    if (entries.find((e) => e.version !== null)?.version !== card.version) {
       const [job] = await this.db.rows<{ state: string }>('select state from jobs where key = $1', [`audit:card:${card.id}:v${card.version}`]);
       pending = ['waiting', 'queued', 'running'].includes(job?.state ?? '');
       failed = job?.state === 'failed';

@@ -221,6 +221,7 @@ export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: Imp
         const card = await db.transaction(async (t) => {
           const card = target ?? (await services.cards.create(owner, type.name, { ...plan.input, title: titleFromName(rel) }, { transaction: t }));
           const m = await services.media.store(t, card, null, owner.id, file, detected, stored);
+          await services.media.recordAdded(t, card, owner.id, [m]);
           await db.exec('insert into media_imports (folder, path, sha256, media_id) values ($1, $2, $3, $4)', [folder, rel, file.sha256, m.id], t);
           return card;
         });

@@ -85,6 +85,8 @@ export interface JobProgress {
   progress_total: number | null;
   /** 0–100, or null when the job reports no total (and is not done). */
   percent: number | null;
+  /** The figure beside the bar (progressLabel). */
+  label: string;
   started_at: Date | null;
   finished_at: Date | null;
   error: string | null;
@@ -120,6 +122,19 @@ export function percentOf(state: JobState, current: number | null, total: number
   if (state === 'done') return 100;
   if (!total || total <= 0 || current == null) return null;
   return Math.max(0, Math.min(100, Math.round((current / total) * 100)));
+}
+
+/**
+ * The figure beside a job's bar, the same on the list, the job page and the
+ * live poll: "3/10" with a total; "100%" once done (a finished job that only
+ * ever reported a count without a total, often 0, read "0" beside a full bar);
+ * the count a running job reports without a total; "–" when nothing is known.
+ */
+export function progressLabel(state: JobState, current: number | null, total: number | null): string {
+  if (total && total > 0) return `${current ?? 0}/${total}`;
+  if (state === 'done') return '100%';
+  if (current != null) return String(current);
+  return '–';
 }
 
 export class JobAdmin {
@@ -188,7 +203,7 @@ export class JobAdmin {
          from jobs where id = any($1::bigint[]) order by id`,
       [ids],
     );
-    return rows.map((r) => ({ ...r, percent: percentOf(r.state, r.progress_current, r.progress_total), final: FINAL.includes(r.state) }));
+    return rows.map((r) => ({ ...r, percent: percentOf(r.state, r.progress_current, r.progress_total), label: progressLabel(r.state, r.progress_current, r.progress_total), final: FINAL.includes(r.state) }));
   }
 
   /** Counts per state (every state present, zeros included). */

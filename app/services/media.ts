@@ -15,6 +15,7 @@ import type { Card, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-files';
+import { recordAttachments } from '#app/services/audit';
 import type { PhotoMetadata } from '#app/services/exif';
 import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
@@ -120,6 +121,7 @@ export class MediaService {
         return await this.db.transaction(async (t) => {
           const out: Media[] = [];
           for (const { f, name, d } of detected) out.push(await this.store(t, card, field, user.id, { ...f, name }, d, stored));
+          await this.recordAdded(t, card, user.id, out);
           return out;
         });
       } catch (err) {
@@ -148,6 +150,31 @@ export class MediaService {
     if (images) await this.jobs.enqueue('images.process', { mediaId: row.id, thumbsVersion: THUMBS_VERSION }, { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) });
     if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
     return row;
+  }
+
+  /** Inside the caller's transaction: the card's history entry for files just added (one for all of them). */
+  async recordAdded(t: Transaction, card: Pick<Card, 'id'>, userId: number, rows: readonly Media[]): Promise<void> {
+    if (!rows.length) return;
+    const at = new Date(rows[0].created_at).toISOString();
+    await recordAttachments(this.jobs, t, { cardId: card.id, kind: 'attached', userId, at, mediaIds: rows.map((m) => Number(m.id)), names: rows.map((m) => m.original_name) });
+  }
+
+  /**
+   * Removes a file from a card (who may edit the card may remove its files):
+   * the row goes, with its history entry's job, in one transaction; the bytes
+   * stay until housekeeping finds no row naming them (another card may share them).
+   */
+  async remove(user: SessionUser, typeName: string, cardId: number, mediaId: number): Promise<Media> {
+    const card = await this.cards.getForUser(user, typeName, cardId);
+    const type = this.cards.typeFor(user, card.type);
+    if (!can(user, type, 'update', card)) throw new ForbiddenError('You may not remove files from this card.');
+    return this.db.transaction(async (t) => {
+      const [row] = await this.db.rows<Media & { removed_at: Date }>('delete from media where id = $1 and card_id = $2 returning *, now() as removed_at', [mediaId, card.id], t);
+      if (!row) throw new NotFoundError('There is no such file on this card.');
+      const at = new Date(row.removed_at).toISOString();
+      await recordAttachments(this.jobs, t, { cardId: card.id, kind: 'detached', userId: user.id, at, mediaIds: [Number(row.id)], names: [row.original_name] });
+      return row;
+    });
   }
 
   /** After a rollback: originals stored by it that no row names are deleted. */

@@ -23,6 +23,7 @@
 //   meets (pkey, assignee/due, escalation pending, assignee/overdue).
 import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
+import { findCard, normalNumber } from '#app/services/card-pick';
 import type { CardChange, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
@@ -179,15 +180,13 @@ export class TaskService {
     if (!dueRaw) errors.due_at = 'enter a due date and time';
     else if (!(due = zonedToUtc(dueRaw, user.timeZone))) errors.due_at = `${JSON.stringify(dueRaw)} is not a real date and time`;
     const assigneeId = idOf(input.assignee);
-    const cardId = idOf(input.card);
+    // The card by its number ("PR-000012") or its id (`?card=ID` links); unknown and unreadable read the same.
+    const cardRaw = text(input.card);
     let card: Awaited<ReturnType<TaskService['cardOf']>> = null;
-    if (cardId === 'bad') errors.card = 'choose a card you can see';
-    else if (cardId !== null) {
-      card = await this.cardOf(cardId);
-      if (!card || !this.cards.mayRead(user, card)) {
-        errors.card = 'no card you can see has this id';
-        card = null;
-      }
+    if (cardRaw) {
+      const found = await findCard(this.db, this.cards, user, cardRaw);
+      card = found ? await this.cardOf(found.id) : null;
+      if (!card) errors.card = normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw) ? `no card you can see is ${cardRaw.slice(0, 40)}` : 'enter a card number such as PR-000012, or pick a card from the list';
     }
     if (assigneeId === null) errors.assignee = 'choose who does the task';
     else if (assigneeId === 'bad') errors.assignee = 'choose a user from the list';
@@ -294,6 +293,8 @@ export class TaskService {
     const at = now.toISOString();
     const lead = this.settings.dueSoonMinutes;
     const escalate = this.settings.escalateAfterHours;
+    // Bodies are written here, in SQL, once per notice (and mailed as they are): their times use
+    // the style of formatDateTime() in app/services/date-format.ts ("05 Dec 2026, 21:46").
     const parts: Array<{ key: 'overdue' | 'dueSoon' | 'escalated'; ctes: string; cand: string; params: unknown[] }> = [
       {
         key: 'overdue',
@@ -304,7 +305,7 @@ export class TaskService {
              and t.status = 'open' and t.overdue_notified_at is null
           returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
         cand: `select m.user_id, 'task.overdue'::text as kind, 'task.overdue:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
-                 'Overdue: ' || m.title as title, 'It was due ' || to_char(m.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 'Overdue: ' || m.title as title, 'It was due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
                  '/tasks/' || m.id as url, m.card_id, m.id as task_id
             from marked m join users u on u.id = m.user_id`,
         params: [at, batch],
@@ -319,7 +320,7 @@ export class TaskService {
              and t.status = 'open' and t.due_soon_notified_at is null
           returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
         cand: `select m.user_id, 'task.due_soon'::text as kind, 'task.due_soon:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
-                 'Due soon: ' || m.title as title, 'Due ' || to_char(m.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 'Due soon: ' || m.title as title, 'Due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
                  '/tasks/' || m.id as url, m.card_id, m.id as task_id
             from marked m join users u on u.id = m.user_id`,
         params: [at, batch, lead],
@@ -336,7 +337,7 @@ export class TaskService {
         target as (
           select m.*, coalesce(c.owner_id, m.created_by) as user_id from marked m left join cards c on c.id = m.card_id)`,
         cand: `select g.user_id, 'task.escalated'::text as kind, 'task.escalated:' || g.id || ':' || g.user_id || ':' || extract(epoch from g.due_at)::bigint as key,
-                 'Still overdue: ' || g.title as title, 'Assigned to ' || ua.display_name || ', due ' || to_char(g.due_at at time zone u.time_zone, 'YYYY-MM-DD HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 'Still overdue: ' || g.title as title, 'Assigned to ' || ua.display_name || ', due ' || to_char(g.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
                  '/tasks/' || g.id as url, g.card_id, g.id as task_id
             from target g join users u on u.id = g.user_id join users ua on ua.id = g.assignee_id
            where g.user_id is not null and g.user_id <> g.assignee_id`,

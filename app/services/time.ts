@@ -1,18 +1,31 @@
 // Times are stored in UTC and shown and typed in the user's time zone. Only
 // Intl is used: no time-zone database of our own to keep up to date.
 
+// One formatter per zone: building one costs ~0.3 ms, and an export asks
+// for three offsets per card (40,000 cards: 36 s of CPU without the cache).
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
 /** The offset of `timeZone` from UTC at the instant `utcMs`, in ms. */
 function offsetAt(utcMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
+  const parts = partsFormatter(timeZone).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return asUtc - Math.floor(utcMs / 1000) * 1000;
@@ -47,6 +60,19 @@ export function utcToZonedInput(date: Date | string | null | undefined, timeZone
   if (Number.isNaN(d.getTime())) return '';
   const local = new Date(d.getTime() + offsetAt(d.getTime(), timeZone));
   return local.toISOString().slice(0, 16);
+}
+
+/** An instant as ISO 8601 with the offset of `timeZone` then: "2026-12-05T21:46:00+01:00". */
+export function isoWithOffset(date: Date | string | null | undefined, timeZone: string): string {
+  if (!date) return '';
+  const d = date instanceof Date ? date : new Date(date);
+  if (Number.isNaN(d.getTime())) return '';
+  const offset = offsetAt(d.getTime(), timeZone);
+  const local = new Date(Math.floor(d.getTime() / 1000) * 1000 + offset).toISOString().slice(0, 19);
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${local}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
 }
 
 export function isRealDate(y: number, m: number, d: number): boolean {

@@ -1,12 +1,12 @@
 // How card values read to a person: labels of select options, names of
 // users, numbers of referenced cards, times in the viewer's zone — never raw
-// ids. Shared by the pages and the CSV export.
+// ids. The CSV export writes plain values instead (app/services/card-export.ts).
 import nunjucks from 'nunjucks';
 import type { Database } from '#app/db/connection';
 import type { ListedCard } from '#app/services/cards';
 import type { CardType, FieldDef } from '#app/services/card-types';
 import { COMMON_COLUMNS } from '#app/services/card-types';
-import { escapeHtml, formatDateTime } from '#app/web/render';
+import { escapeHtml, formatDate, formatDateTime } from '#app/web/render';
 
 export interface DisplayMaps {
   users: Map<number, string>;
@@ -52,6 +52,8 @@ export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, ti
     }
     case 'decimal':
       return money.format(Number(value));
+    case 'date':
+      return formatDate(String(value), timeZone);
     case 'datetime':
       return formatDateTime(String(value), timeZone);
     default:
@@ -59,7 +61,7 @@ export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, ti
   }
 }
 
-/** A list/CSV cell for a column (a common column or a field). */
+/** A list cell for a column (a common column or a field). */
 export function columnText(type: CardType, column: string, card: ListedCard, maps: DisplayMaps, timeZone: string): string {
   switch (column) {
     case 'number':
@@ -113,10 +115,4 @@ export function listRowsHtml(type: CardType, cards: ListedCard[], maps: DisplayM
 
 export function columnLabel(type: CardType, column: string): string {
   return COMMON_COLUMNS[column] ?? type.fieldMap.get(column)?.label ?? column;
-}
-
-/** One CSV cell; a leading = + - @ is neutralised so spreadsheets never run it. */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

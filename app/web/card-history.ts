@@ -18,7 +18,8 @@ export interface TimelineLine {
 }
 
 export interface TimelineItem {
-  version: number;
+  /** null for files added or removed. */
+  version: number | null;
   kind: HistoryEntry['kind'];
   at: Date;
   who: string;
@@ -78,7 +79,31 @@ function whatOf(type: CardType, e: HistoryEntry): string {
       return 'Deleted';
     case 'restored':
       return 'Restored';
+    case 'attached': {
+      const n = filesOf(e).length;
+      return n === 1 ? 'Added a file' : `Added ${n} files`;
+    }
+    case 'detached':
+      return 'Removed a file';
   }
+}
+
+/** The file names of an attachments entry (its one change, "files"). */
+function filesOf(e: HistoryEntry): string[] {
+  const c = e.changes[0];
+  const names = c ? (e.kind === 'attached' ? c.new : c.old) : null;
+  return Array.isArray(names) ? names.map(String) : [];
+}
+
+function linesOf(type: CardType, e: HistoryEntry, maps: DisplayMaps, timeZone: string): TimelineLine[] {
+  if (e.kind === 'attached' || e.kind === 'detached') {
+    return [{ label: e.kind === 'attached' ? 'Added' : 'Removed', old: null, new: clip(filesOf(e).join(', ')) || EMPTY }];
+  }
+  return e.changes.map((c) => ({
+    label: labelOf(type, c.field),
+    old: e.kind === 'created' ? null : valueText(type, c, c.old, maps, timeZone),
+    new: valueText(type, c, c.new, maps, timeZone),
+  }));
 }
 
 export function historyTimeline(type: CardType, history: CardHistory, timeZone: string): Timeline {
@@ -93,11 +118,7 @@ export function historyTimeline(type: CardType, history: CardHistory, timeZone: 
       at: e.at,
       who: e.userName ?? 'someone',
       what: whatOf(type, e),
-      lines: e.changes.map((c) => ({
-        label: labelOf(type, c.field),
-        old: e.kind === 'created' ? null : valueText(type, c, c.old, maps, timeZone),
-        new: valueText(type, c, c.new, maps, timeZone),
-      })),
+      lines: linesOf(type, e, maps, timeZone),
     })),
   };
 }

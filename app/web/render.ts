@@ -5,25 +5,13 @@ import nunjucks from 'nunjucks';
 import { projectRoot, type Settings } from '#app/config';
 import { createI18n, type Translate } from '#app/i18n/i18n';
 import { localize, type Text } from '#app/i18n/message';
+import { formatDate, formatDateTime } from '#app/services/date-format';
 import { formatDuration } from '#app/services/durations';
 import { installFastFrameSet } from '#app/web/nunjucks-frame';
 
-// Building an Intl.DateTimeFormat costs ~0.3 ms; a 50-row list formats 50+
-// times per page, so one formatter per time zone is kept (a handful of zones;
-// an unknown zone throws before anything is cached, as before).
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function formatDateTime(value: Date | string | null | undefined, timeZone: string): string {
-  if (value == null || value === '') return '';
-  const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) return '';
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, format);
-  }
-  return format.format(d);
-}
+// Dates are formatted in one place (app/services/date-format.ts); re-exported
+// for the web layer's existing callers.
+export { formatDate, formatDateTime } from '#app/services/date-format';
 
 // The escaping of nunjucks' autoescape (its lib.escape: the same six
 // characters, the same entities), for markup built outside a template.
@@ -42,10 +30,20 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
     trimBlocks: true,
     lstripBlocks: true,
   });
-  env.addFilter('datetime', (v: Date | string | null, tz?: string) => formatDateTime(v, tz || settings.timeZone));
+  // The only way templates show a date: `{{ x | datetime(user.timeZone) }}`, `{{ d | date(user.timeZone) }}`.
+  // Without a locale argument, the page's own language (`this` is nunjucks' render context).
+  type Ctx = { ctx: { locale?: string } };
+  env.addFilter('datetime', function (this: Ctx, v: Date | string | null, tz?: string, locale?: string) {
+    return formatDateTime(v, tz || settings.timeZone, locale || this.ctx?.locale);
+  });
+  env.addFilter('date', function (this: Ctx, v: Date | string | null, tz?: string, locale?: string) {
+    return formatDate(v, tz || settings.timeZone, locale || this.ctx?.locale);
+  });
   env.addFilter('json', (v: unknown) => JSON.stringify(v ?? null));
   // `{{ stage.sla | duration(locale) }}`: the reader's language once pages know it (English until then).
-  env.addFilter('duration', (iso: string, locale?: string) => formatDuration(String(iso ?? ''), locale || 'en'));
+  env.addFilter('duration', function (this: Ctx, iso: string, locale?: string) {
+    return formatDuration(String(iso ?? ''), locale || this.ctx?.locale || 'en');
+  });
   env.addGlobal('assetVersion', process.pid.toString(36));
   // A request's own `t` and `locale` (res.locals) take precedence; these serve
   // what is rendered outside a request (mails, jobs) in the default language.

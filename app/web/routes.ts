@@ -62,12 +62,14 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/cards/:type/:id/delete', requireLogin, cards.remove);
   app.post('/cards/:type/:id/restore', requireLogin, cards.restore);
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
+  app.post('/cards/:type/:id/attachments/:mediaId/delete', requireLogin, attachments.remove);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
 
   app.get('/tasks', requireLogin, tasks.list);
   app.post('/tasks', requireLogin, tasks.create);
   app.get('/tasks/new', requireLogin, tasks.newForm);
+  app.get('/tasks/cards.json', requireLogin, tasks.cardChoices);
   app.get('/tasks/:id', requireLogin, tasks.view);
   app.post('/tasks/:id/complete', requireLogin, tasks.complete);
   app.post('/tasks/:id/reopen', requireLogin, tasks.reopen);

@@ -2,6 +2,7 @@
 // folder; this table is their index.
 import type { AppContext } from '#app/context';
 import type { Handlers } from '#app/queue/worker';
+import { auditAttachmentsChanged } from '#app/workers/audit-attachments-changed';
 import { auditCardChanged } from '#app/workers/audit-card-changed';
 import { housekeepingMedia } from '#app/workers/housekeeping-media';
 import { housekeepingRetention } from '#app/workers/housekeeping-retention';
@@ -15,6 +16,7 @@ import { tasksDeadlines } from '#app/workers/tasks-deadlines';
 export function createHandlers(ctx: AppContext): Handlers {
   return {
     'audit.card_changed': auditCardChanged(ctx),
+    'audit.attachments_changed': auditAttachmentsChanged(ctx),
     'jobs.sweep': jobsSweep(ctx),
     'housekeeping.retention': housekeepingRetention(ctx),
     'housekeeping.media': housekeepingMedia(ctx),

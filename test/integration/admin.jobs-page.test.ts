@@ -283,6 +283,7 @@ for (const kind of TRANSPORTS) {
         current: null,
         total: null,
         percent: null,
+        label: '–',
         started: '',
         finished: '',
         error: null,

@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import { ValidationError } from '#app/services/errors';
-import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
+import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, progressLabel, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
 import { formatDateTime } from '#app/web/render';
 import { flash } from '#app/web/flash';
 
@@ -32,6 +32,7 @@ export function adminJobsController(ctx: AppContext) {
       current: p.progress_current,
       total: p.progress_total,
       percent: p.percent,
+      label: p.label,
       started: formatDateTime(p.started_at, timeZone),
       finished: formatDateTime(p.finished_at, timeZone),
       error: p.error,
@@ -46,7 +47,7 @@ export function adminJobsController(ctx: AppContext) {
       res.render('admin/jobs.njk', {
         q,
         result,
-        rows: result.jobs.map((j) => ({ ...j, percent: percentOf(j.state, j.progress_current, j.progress_total) })),
+        rows: result.jobs.map((j) => ({ ...j, percent: percentOf(j.state, j.progress_current, j.progress_total), progressLabel: progressLabel(j.state, j.progress_current, j.progress_total) })),
         url: (change: Record<string, unknown>) => `/admin/jobs${jobListUrl(q, { page: 1, ...change })}`,
         here: `/admin/jobs${jobListUrl({ ...q, page: result.page })}`,
         retryable: RETRYABLE,
@@ -60,6 +61,7 @@ export function adminJobsController(ctx: AppContext) {
       res.render('admin/job.njk', {
         ...detail,
         percent: percentOf(j.state, j.progress_current, j.progress_total),
+        progressLabel: progressLabel(j.state, j.progress_current, j.progress_total),
         payloadJson: JSON.stringify(j.payload ?? null, null, 2),
         resultJson: j.result == null ? null : JSON.stringify(j.result, null, 2),
         retryable: RETRYABLE,

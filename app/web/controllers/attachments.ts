@@ -6,6 +6,7 @@ import type { AppContext } from '#app/context';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { NotFoundError } from '#app/services/errors';
+import { formatWallClock } from '#app/services/date-format';
 import { MediaService, type Media } from '#app/services/media';
 import { originalRel, thumbRel, type ThumbFormat, type ThumbWidth } from '#app/services/media-files';
 import { can } from '#app/services/permissions';
@@ -30,7 +31,6 @@ export function mediaView(m: Media, timeZone: string) {
   const image = MediaService.isImage(m.type);
   const ready = m.state === 'ready' && image;
   const v = `?v=${m.thumbs_version}`;
-  const taken = m.metadata?.takenAt ? m.metadata.takenAt.replace('T', ' ') : null;
   return {
     id: m.id,
     field: m.field,
@@ -46,7 +46,8 @@ export function mediaView(m: Media, timeZone: string) {
     thumb: ready ? `/media/${m.id}/640.webp${v}` : null,
     full: ready ? `/media/${m.id}/1600.webp${v}` : null,
     original: `/media/${m.id}/original`,
-    takenAt: taken,
+    // The camera's wall clock (EXIF has no zone), in the one date style.
+    takenAt: formatWallClock(m.metadata?.takenAt) || null,
     camera: m.metadata?.camera ?? null,
     gps: m.metadata?.gps ?? null,
     timeZone,
@@ -70,6 +71,7 @@ export function attachmentsController(ctx: AppContext) {
         items: rows.map((m) => mediaView(m, user.timeZone)),
         fields,
         canUpload: !card.deleted_at && can(user, type, 'update', card),
+        removeUrl: `/cards/${type.name}/${card.id}/attachments/`,
         uploadUrl: `/cards/${type.name}/${card.id}/attachments`,
         pollUrl: `/cards/${type.name}/${card.id}/attachments.json`,
         maxMB: ctx.settings.media.maxUploadMB,
@@ -93,6 +95,16 @@ export function attachmentsController(ctx: AppContext) {
       }
       flash(req, `${rows.length} file(s) attached.`);
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
+    },
+
+    /** POST /cards/:type/:id/attachments/:mediaId/delete — JSON for the page's script, a redirect otherwise. */
+    async remove(req: Request, res: Response) {
+      const mediaId = String(req.params.mediaId);
+      if (!ID.test(mediaId)) throw new NotFoundError('There is no such file on this card.');
+      const removed = await media.remove(req.user!, String(req.params.type), cardId(req), Number(mediaId));
+      if (req.accepts(['html', 'json']) === 'json' || req.xhr) return res.json({ removed: removed.id });
+      flash(req, `${removed.original_name} removed.`);
+      res.redirect(303, `/cards/${String(req.params.type)}/${removed.card_id}#attachments`);
     },
 
     async poll(req: Request, res: Response) {

@@ -2,13 +2,14 @@
 // delete/restore and CSV export. Thin: parse, call the card service, render.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
 import { formValue, parseCardForm, type FormInput } from '#app/services/card-fields';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
-import { columnLabel, columnText, csvCell, displayMaps, fieldText, listRowsHtml } from '#app/web/card-display';
+import { columnLabel, displayMaps, fieldText, listRowsHtml } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
 import { flash } from '#app/web/flash';
 
@@ -86,6 +87,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       });
     },
 
+    /** Plain values of every field, streamed (app/services/card-export.ts says the format). */
     async exportCsv(req: Request, res: Response) {
       const type = cards.typeFor(req.user!, String(req.params.type));
       const q = parseListQuery(type, req.query as Record<string, unknown>);
@@ -94,14 +96,15 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
       res.setHeader('Cache-Control', 'no-store');
-      res.write('\ufeff' + type.columns.map((c) => csvCell(columnLabel(type, c))).join(',') + '\r\n');
+      res.write(CSV_BOM + csvLine(exportHeader(type)));
       // A closed download ends the loop (and so the cursor's transaction):
       // 'drain' never comes on a closed connection.
       const closed = new Promise<'closed'>((resolve) => res.once('close', () => resolve('closed')));
       for await (const batch of rows) {
         if (res.destroyed) break;
-        const maps = await displayMaps(ctx.db, type, batch);
-        const chunk = batch.map((card) => type.columns.map((c) => csvCell(columnText(type, c, card, maps, tz))).join(',')).join('\r\n') + '\r\n';
+        const refs = await exportRefs(ctx.db, type, batch);
+        let chunk = '';
+        for (const card of batch) chunk += csvLine(exportRow(type, card, refs, tz));
         if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed') break;
       }
       if (!res.destroyed) res.end();

@@ -4,6 +4,7 @@
 // card page's tasks panel. Thin: parse, call a service, render.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { findCard, searchCards } from '#app/services/card-pick';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { NotFoundError, ValidationError } from '#app/services/errors';
@@ -11,6 +12,7 @@ import { QUICK_CHOICES } from '#app/services/reminders';
 import type { Task, TaskFilters } from '#app/services/tasks';
 import { utcToZonedInput } from '#app/services/time';
 import { flash } from '#app/web/flash';
+import { formatDateTime } from '#app/web/render';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
@@ -55,11 +57,8 @@ export function tasksController(ctx: AppContext) {
   const { tasks, reminders, cards } = ctx.services;
 
   async function renderForm(req: Request, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, message: string | null = null) {
-    let card: Card | null = null;
-    if (/^\d{1,15}$/.test(values.card ?? '')) {
-      const [c] = await ctx.db.rows<{ type: string }>('select type from cards where id = $1', [Number(values.card)]);
-      card = c ? await cards.getForUser(req.user!, c.type, Number(values.card)).catch(() => null) : null;
-    }
+    // The card the field names (number or id), when the user may read it; the field keeps what was typed.
+    const card = values.card && !errors.card ? await findCard(ctx.db, cards, req.user!, values.card) : null;
     res.status(status).render('tasks/form.njk', { values, errors, message, card, users: await cards.userChoices() });
   }
 
@@ -75,6 +74,13 @@ export function tasksController(ctx: AppContext) {
     async newForm(req: Request, res: Response) {
       const card = typeof req.query.card === 'string' ? req.query.card : '';
       await renderForm(req, res, { card, assignee: String(req.user!.id), title: '', due_at: '', description: '' });
+    },
+
+    /** GET /tasks/cards.json?q= — the task form's card picker: a few cards the user may read. */
+    async cardChoices(req: Request, res: Response) {
+      const q = typeof req.query.q === 'string' ? req.query.q : '';
+      const found = await searchCards(ctx.db, cards, req.user!, q);
+      res.set('Cache-Control', 'no-store').json({ cards: found.map((c) => ({ number: c.number, title: c.title, type: c.type })) });
     },
 
     async create(req: Request, res: Response) {
@@ -135,7 +141,7 @@ export function tasksController(ctx: AppContext) {
     async reminderCreate(req: Request, res: Response) {
       try {
         const r = await reminders.create(req.user!, body(req));
-        flash(req, `Reminder set for ${utcToZonedInput(r.remind_at, req.user!.timeZone).replace('T', ' ')}.`);
+        flash(req, `Reminder set for ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');
@@ -152,7 +158,7 @@ export function tasksController(ctx: AppContext) {
     async reminderSnooze(req: Request, res: Response) {
       try {
         const r = await reminders.snooze(req.user!, idParam(req), body(req));
-        flash(req, `Snoozed until ${utcToZonedInput(r.remind_at, req.user!.timeZone).replace('T', ' ')}.`);
+        flash(req, `Snoozed until ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');

@@ -51,8 +51,7 @@
       else if (job.state === 'running') bar.removeAttribute('value'); // indeterminate
       else bar.value = 0;
     }
-    var label = job.total ? (job.current || 0) + '/' + job.total : job.current !== null ? String(job.current) : job.percent !== null ? job.percent + '%' : '–';
-    text(el.querySelector('[data-job-progress-text]'), label);
+    text(el.querySelector('[data-job-progress-text]'), job.label); // the server's progressLabel()
     text(el.querySelector('[data-job-attempts]'), job.attempts + '/' + job.maxAttempts);
     text(el.querySelector('[data-job-started]'), job.started);
     text(el.querySelector('[data-job-finished]'), job.finished);

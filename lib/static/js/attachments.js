@@ -71,8 +71,31 @@
     if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
     if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? 'Waiting to be processed…' : 'Processing…'));
     if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', 'Could not be processed: ' + (m.error || 'unknown reason')));
+    if (root.dataset.removeUrl) {
+      var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', 'Remove');
+      remove.type = 'button';
+      remove.title = 'Remove ' + m.name + ' from this card';
+      remove.addEventListener('click', function () { removeItem(m, remove); });
+      cap.appendChild(remove);
+    }
     fig.appendChild(cap);
     return fig;
+  }
+
+  // Removing a file: POST …/attachments/ID/delete with the CSRF header; the gallery drops it on success.
+  function removeItem(m, button) {
+    if (!window.confirm('Remove ' + m.name + ' from this card?')) return;
+    button.disabled = true;
+    fetch(root.dataset.removeUrl + m.id + '/delete', { method: 'POST', headers: { accept: 'application/json', 'X-CSRF-Token': root.dataset.csrf }, credentials: 'same-origin' })
+      .then(function (r) {
+        if (!r.ok) throw new Error('The file could not be removed (' + r.status + ').');
+        items = items.filter(function (i) { return i.id !== m.id; });
+        render();
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        window.alert(err.message);
+      });
   }
 
   function render() {

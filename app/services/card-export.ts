@@ -1,0 +1,142 @@
+// The CSV export of cards: plain values a program can read back (a later
+// import must round-trip this file), one column per common column and per
+// declared field, named by its field name.
+//
+// The format (docs/operations.md, "CSV export"):
+// - UTF-8 with a byte-order mark (Excel on Windows reads a file without one
+//   as the local code page and garbles "Müller"; csv parsers skip it), CRLF,
+//   RFC 4180 quoting (a cell with a comma, quote or line break is quoted,
+//   quotes doubled).
+// - Header: number, title, stage, assignee, owner, due_at, created_at,
+//   updated_at, then the type's field names in their declared order.
+// - Values: numbers with a dot and no grouping; dates YYYY-MM-DD; times ISO
+//   8601 with the offset of the exporting user's zone; booleans true/false;
+//   a select's option value; a stage's name; a user's email; a referenced
+//   card's number; an images field's media ids, space-separated.
+// - A text cell starting with = + - @ tab or CR (or with quotes before one)
+//   gets one more leading ' so a spreadsheet never runs it as a formula; an
+//   import removes exactly one ' from a cell that matches /^'+[=+\-@\t\r]/.
+//
+// What MUST hold: the value of a field type is turned into text in ONE place,
+// EXPORT_VALUES below, keyed by field type (each field type can take its
+// entry with it when field types move to files of their own).
+import type { Database } from '#app/db/connection';
+import type { Card } from '#app/services/cards';
+import type { CardType, FieldDef, FieldType } from '#app/services/card-types';
+import { isoWithOffset } from '#app/services/time';
+
+export const EXPORT_COMMON = ['number', 'title', 'stage', 'assignee', 'owner', 'due_at', 'created_at', 'updated_at'] as const;
+
+/** What a batch of cards refers to by id: users' emails, cards' numbers, media ids per card and field. */
+export interface ExportRefs {
+  emails: Map<number, string>;
+  numbers: Map<number, string>;
+  media: Map<string, number[]>;
+}
+
+export interface ExportContext {
+  refs: ExportRefs;
+  timeZone: string;
+  card: Pick<Card, 'id'>;
+}
+
+/** One field type's stored value as export text ('' for no value). */
+export type ExportValue = (value: unknown, field: FieldDef, c: ExportContext) => string;
+
+const plain: ExportValue = (v) => String(v);
+
+export const EXPORT_VALUES: Record<FieldType, ExportValue> = {
+  string: plain,
+  text: plain,
+  number: (v) => String(Number(v)),
+  decimal: (v) => String(Number(v)),
+  date: plain,
+  datetime: (v, _f, c) => isoWithOffset(String(v), c.timeZone),
+  boolean: (v) => (v ? 'true' : 'false'),
+  select: plain,
+  user: (v, _f, c) => c.refs.emails.get(v as number) ?? '',
+  reference: (v, _f, c) => c.refs.numbers.get(v as number) ?? '',
+  images: (_v, f, c) => (c.refs.media.get(`${c.card.id}:${f.name}`) ?? []).join(' '),
+};
+
+/** The header row's names. */
+export function exportHeader(type: CardType): string[] {
+  return [...EXPORT_COMMON, ...type.fields.map((f) => f.name)];
+}
+
+function fieldValue(field: FieldDef, value: unknown, c: ExportContext): string {
+  // A boolean never set reads false (as the form shows it); an images field has no value of its own.
+  if (field.type === 'boolean') return EXPORT_VALUES.boolean(Boolean(value), field, c);
+  if (field.type !== 'images' && (value == null || value === '')) return '';
+  return EXPORT_VALUES[field.type](value, field, c);
+}
+
+/** One card's cells, in exportHeader's order. */
+export function exportRow(type: CardType, card: Card, refs: ExportRefs, timeZone: string): string[] {
+  const c: ExportContext = { refs, timeZone, card };
+  const email = (id: number | null) => (id == null ? '' : (refs.emails.get(id) ?? ''));
+  return [
+    card.number,
+    csvText(card.title),
+    card.stage,
+    email(card.assignee_id),
+    email(card.owner_id),
+    isoWithOffset(card.due_at, timeZone),
+    isoWithOffset(card.created_at, timeZone),
+    isoWithOffset(card.updated_at, timeZone),
+    ...type.fields.map((f) => {
+      const text = fieldValue(f, card.data[f.name], c);
+      return f.type === 'string' || f.type === 'text' ? csvText(text) : text;
+    }),
+  ];
+}
+
+/** Emails, card numbers and media ids that a batch of cards refers to (three queries at most). */
+export async function exportRefs(db: Database, type: CardType, cards: Card[]): Promise<ExportRefs> {
+  const userIds = new Set<number>();
+  const cardIds = new Set<number>();
+  for (const card of cards) {
+    if (card.assignee_id != null) userIds.add(Number(card.assignee_id));
+    userIds.add(Number(card.owner_id));
+    for (const f of type.fields) {
+      const v = card.data[f.name];
+      if (typeof v !== 'number') continue;
+      if (f.type === 'user') userIds.add(v);
+      if (f.type === 'reference') cardIds.add(v);
+    }
+  }
+  const imageFields = type.fields.filter((f) => f.type === 'images').map((f) => f.name);
+  const [users, refs, media] = await Promise.all([
+    userIds.size ? db.rows<{ id: number; email: string }>('select id, email from users where id = any($1::bigint[])', [[...userIds]]) : [],
+    cardIds.size ? db.rows<{ id: number; number: string }>('select id, number from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
+    imageFields.length && cards.length
+      ? db.rows<{ card_id: number; field: string; ids: number[] }>(
+          'select card_id, field, array_agg(id order by id) as ids from media where card_id = any($1::bigint[]) and field = any($2::text[]) group by card_id, field',
+          [cards.map((c) => c.id), imageFields],
+        )
+      : [],
+  ]);
+  return {
+    emails: new Map(users.map((u) => [Number(u.id), u.email])),
+    numbers: new Map(refs.map((r) => [Number(r.id), r.number])),
+    media: new Map(media.map((m) => [`${m.card_id}:${m.field}`, m.ids.map(Number)])),
+  };
+}
+
+/** Free text a spreadsheet might run as a formula gets one more leading ' (reversible: see the top). */
+export function csvText(value: string): string {
+  return /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** One RFC 4180 cell. */
+export function csvCell(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One CSV line (CRLF included). */
+export function csvLine(cells: readonly string[]): string {
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
+/** The BOM that opens the file (see the top for why). */
+export const CSV_BOM = '\ufeff';
