@@ -2,35 +2,10 @@
 // first superuser with a printed password, loads demo data, serves — and the
 // printed credentials sign in. A second start prints no password again.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { TestClient } from '#test/support/app';
-import { ROOT } from '#test/support/cli';
 import { testDatabase } from '#test/support/db';
-
-async function start(env: Record<string, string>): Promise<{ out: () => string; url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(path.join(ROOT, 'manage.ts'), ['start', '-p', '0'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c));
-  child.stderr.on('data', (c: Buffer) => (out += c));
-  let code: number | null | undefined;
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r((code = c))));
-  const started = Date.now();
-  while (!/running at (http:\S+)\//.test(out)) {
-    if (code !== undefined) throw Object.assign(new Error(`exited with ${code}:\n${out}`), { code, out });
-    if (Date.now() - started > 20_000) throw new Error(`not serving within 20 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    out: () => out,
-    url: /running at (http:\S+)\//.exec(out)![1],
-    stop: async () => {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
+import { startOrbis as start } from '#test/support/start-process';
 
 describe('first run (npm start)', () => {
   it('migrates, prints working credentials once, loads demo data, and serves', async () => {
