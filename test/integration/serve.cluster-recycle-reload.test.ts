@@ -45,7 +45,8 @@ describe('manage.ts serve', () => {
     child.stderr.on('data', (c: Buffer) => (out += c));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 100 && !/Orbis is serving/.test(out); i++) await new Promise((r) => setTimeout(r, 200));
+      // Up to 90 s: three processes load the code at once, slow on a busy 2-core machine.
+      for (let i = 0; i < 450 && !/Orbis is serving/.test(out); i++) await new Promise((r) => setTimeout(r, 200));
       assert.match(out, /Orbis is serving on http:\/\/127\.0\.0\.1:\d+\/ with 2 process\(es\)/);
 
       const statuses: number[] = [];
