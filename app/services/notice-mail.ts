@@ -12,11 +12,15 @@
 //   in the last `burstMinutes` exceed `digestAfter`, all pending notices go
 //   into ONE digest mail instead of one mail each.
 // - A disabled user gets no mail: their pending notices are dropped from mail.
+// - Mail is in the RECIPIENT's language (users.locale, else i18n.defaultLocale:
+//   there is no browser here) with times in their zone; links are absolute.
 import nodemailer from 'nodemailer';
-import type { Settings } from '#app/config';
+import { projectRoot, type Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { Logger } from '#app/log';
+import { createI18n, type I18n, type Translate } from '#app/i18n/i18n';
 import type { JobQueue } from '#app/queue/jobs';
+import { noticeText } from '#app/services/notice-text';
 
 export interface MailMessage {
   to: string;
@@ -54,8 +58,25 @@ interface Pending {
   id: number;
   title: string;
   body: string;
+  message: unknown;
   url: string | null;
 }
+
+interface Recipient {
+  email: string;
+  is_active: boolean;
+  locale: string | null;
+  time_zone: string;
+}
+
+/** The recipient's words: their language's `t`, and each notice rendered for them. */
+interface Reader {
+  t: Translate;
+  text(p: Pending): { title: string; body: string };
+}
+
+const RECIPIENT = 'select email, is_active, locale, time_zone from users where id = $1';
+const PENDING_COLUMNS = 'id, title, body, message, url';
 
 export interface DispatchResult {
   mails: number;
@@ -64,11 +85,31 @@ export interface DispatchResult {
 }
 
 export class NoticeMail {
+  private readonly i18n: I18n;
+
   constructor(
     private readonly db: Database,
     private readonly jobs: JobQueue,
-    private readonly settings: Pick<Settings, 'notifications' | 'server'>,
-  ) {}
+    private readonly settings: Pick<Settings, 'notifications' | 'server' | 'i18n'>,
+  ) {
+    this.i18n = createI18n(projectRoot, settings.i18n.defaultLocale);
+  }
+
+  private reader(user: Recipient): Reader {
+    const locale = this.i18n.resolve(user.locale);
+    const t = this.i18n.t(locale);
+    return { t, text: (p) => noticeText(p, t, locale, user.time_zone) };
+  }
+
+  /** A digest's lines: "• title — body" and the link, one notice per paragraph. */
+  private lines(reader: Reader, rows: Pending[]): string {
+    return rows
+      .map((p) => {
+        const { title, body } = reader.text(p);
+        return `• ${title}${body ? ` — ${body}` : ''}${this.link(p.url)}`;
+      })
+      .join('\n\n');
+  }
 
   private link(url: string | null): string {
     return url ? `\n${(this.settings.server.publicUrl ?? '').replace(/\/$/, '')}${url}` : '';
@@ -78,9 +119,9 @@ export class NoticeMail {
   async dispatch(userId: number): Promise<DispatchResult> {
     const { digestAfter, burstMinutes } = this.settings.notifications;
     return this.db.transaction(async (t) => {
-      const [user] = await this.db.rows<{ email: string; is_active: boolean }>('select email, is_active from users where id = $1', [userId], t);
+      const [user] = await this.db.rows<Recipient>(RECIPIENT, [userId], t);
       const pending = await this.db.rows<Pending>(
-        `select id, title, body, url from notifications where user_id = $1 and mail_state = 'pending' order by id for update skip locked`,
+        `select ${PENDING_COLUMNS} from notifications where user_id = $1 and mail_state = 'pending' order by id for update skip locked`,
         [userId],
         t,
       );
@@ -96,19 +137,21 @@ export class NoticeMail {
         t,
       );
       const digest = pending.length + recent > digestAfter;
+      const reader = this.reader(user);
       if (digest) {
         await this.db.exec(`update notifications set mail_state = 'digested', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
-        const text = pending.map((p) => `• ${p.title}${p.body ? ` — ${p.body}` : ''}${this.link(p.url)}`).join('\n\n');
+        const count = pending.length;
         await this.jobs.enqueue(
           'mail.send',
-          { to: user.email, subject: `Orbis: ${pending.length} new notifications`, text: `You have ${pending.length} new notifications:\n\n${text}\n` },
+          { to: user.email, subject: reader.t('mail.digestSubject', { count }), text: `${reader.t('mail.digestIntro', { count })}\n\n${this.lines(reader, pending)}\n` },
           { transaction: t, key: `mail:digest:${userId}:${ids[0]}-${ids[ids.length - 1]}` },
         );
         return { mails: 1, notices: pending.length, digest: true };
       }
       await this.db.exec(`update notifications set mail_state = 'sent', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
       for (const p of pending) {
-        await this.jobs.enqueue('mail.send', { to: user.email, subject: `Orbis: ${p.title}`, text: `${p.title}\n${p.body}${this.link(p.url)}\n` }, { transaction: t, key: `mail:notification:${p.id}` });
+        const { title, body } = reader.text(p);
+        await this.jobs.enqueue('mail.send', { to: user.email, subject: reader.t('mail.subject', { title }), text: `${title}\n${body}${this.link(p.url)}\n` }, { transaction: t, key: `mail:notification:${p.id}` });
       }
       return { mails: pending.length, notices: pending.length, digest: false };
     });
@@ -120,8 +163,8 @@ export class NoticeMail {
     let notices = 0;
     for (const { user_id } of users) {
       notices += await this.db.transaction(async (t) => {
-        const [user] = await this.db.rows<{ email: string; is_active: boolean }>('select email, is_active from users where id = $1', [user_id], t);
-        const rows = await this.db.rows<Pending>(`select id, title, body, url from notifications where user_id = $1 and mail_state = 'daily' order by id for update skip locked`, [user_id], t);
+        const [user] = await this.db.rows<Recipient>(RECIPIENT, [user_id], t);
+        const rows = await this.db.rows<Pending>(`select ${PENDING_COLUMNS} from notifications where user_id = $1 and mail_state = 'daily' order by id for update skip locked`, [user_id], t);
         if (!rows.length) return 0;
         const ids = rows.map((r) => r.id);
         if (!user?.is_active) {
@@ -129,8 +172,8 @@ export class NoticeMail {
           return 0;
         }
         await this.db.exec(`update notifications set mail_state = 'digested', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
-        const text = rows.map((p) => `• ${p.title}${p.body ? ` — ${p.body}` : ''}${this.link(p.url)}`).join('\n\n');
-        await this.jobs.enqueue('mail.send', { to: user.email, subject: `Orbis: your daily digest (${rows.length})`, text: `${text}\n` }, { transaction: t, key: `mail:daily:${user_id}:${ids[0]}-${ids[ids.length - 1]}` });
+        const reader = this.reader(user);
+        await this.jobs.enqueue('mail.send', { to: user.email, subject: reader.t('mail.dailySubject', { n: rows.length }), text: `${this.lines(reader, rows)}\n` }, { transaction: t, key: `mail:daily:${user_id}:${ids[0]}-${ids[ids.length - 1]}` });
         return rows.length;
       });
     }

@@ -14,8 +14,10 @@
 import type { Settings } from '#app/config';
 import { prepared, type Database, type Transaction } from '#app/db/connection';
 import type { CardTypes } from '#app/services/card-types';
+import { msg, type Message } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 
+// The English labels (the catalogs hold every language's: notifications.kinds.*, notifications.channels.*).
 export const NOTICE_KINDS = {
   'task.due_soon': 'A task is due soon',
   'task.overdue': 'A task of mine is overdue',
@@ -35,6 +37,8 @@ export interface Notification {
   kind: string;
   title: string;
   body: string;
+  /** {key, params} rendered in the reader's language (app/services/notice-text.ts); null on older rows. */
+  message: Message | null;
   url: string | null;
   card_id: number | null;
   task_id: number | null;
@@ -91,7 +95,7 @@ export class NotificationService {
 
   /**
    * Writes notices from `candidates`, a SELECT yielding (user_id, kind, key,
-   * title, body, url, card_id, task_id), after the data-modifying CTEs
+   * title, body, message, url, card_id, task_id), after the data-modifying CTEs
    * `ctes` (e.g. the sweep's UPDATE … RETURNING), all in one statement.
    * `params` are the candidates' parameters ($1…); this adds its own after.
    * `countCte` names a CTE whose rows are counted too (the sweep's marked tasks).
@@ -102,8 +106,8 @@ export class NotificationService {
     const sql = `with ${ctes ? `${ctes},` : ''}
       cand as (${candidates}),
       ins as (
-        insert into notifications (user_id, kind, key, title, body, url, card_id, task_id, mail_state)
-        select cand.user_id, cand.kind, cand.key, cand.title, cand.body, cand.url, cand.card_id, cand.task_id,
+        insert into notifications (user_id, kind, key, title, body, message, url, card_id, task_id, mail_state)
+        select cand.user_id, cand.kind, cand.key, cand.title, cand.body, cand.message, cand.url, cand.card_id, cand.task_id,
                case coalesce(p.channel, '${DEFAULT_CHANNEL}') when 'mail' then 'pending' when 'digest' then 'daily' else 'none' end
           from cand
           join users u on u.id = cand.user_id and u.is_active
@@ -129,13 +133,13 @@ export class NotificationService {
 
   /** One notice to one user (a reminder, an assignment). */
   async notify(
-    n: { userId: number; kind: NoticeKind; key: string; title: string; body?: string; url?: string | null; cardId?: number | null; taskId?: number | null },
+    n: { userId: number; kind: NoticeKind; key: string; title: string; body?: string; message?: Message | null; url?: string | null; cardId?: number | null; taskId?: number | null },
     t?: Transaction | null,
   ): Promise<boolean> {
     const r = await this.write(
       '',
-      'select $1::bigint as user_id, $2::text as kind, $3::text as key, $4::text as title, $5::text as body, $6::text as url, $7::bigint as card_id, $8::bigint as task_id',
-      [n.userId, n.kind, n.key, n.title, n.body ?? '', n.url ?? null, n.cardId ?? null, n.taskId ?? null],
+      'select $1::bigint as user_id, $2::text as kind, $3::text as key, $4::text as title, $5::text as body, $9::jsonb as message, $6::text as url, $7::bigint as card_id, $8::bigint as task_id',
+      [n.userId, n.kind, n.key, n.title, n.body ?? '', n.url ?? null, n.cardId ?? null, n.taskId ?? null, n.message ? JSON.stringify(n.message) : null],
       t,
     );
     return r.notices === 1;
@@ -151,7 +155,7 @@ export class NotificationService {
     const size = options.pageSize ?? 50;
     const page = Math.max(1, Math.min(1000, options.page ?? 1));
     const rows = await this.db.rows<Notification>(
-      `select id, user_id, kind, title, body, url, card_id, task_id, created_at, read_at from notifications
+      `select id, user_id, kind, title, body, message, url, card_id, task_id, created_at, read_at from notifications
         where user_id = $1 ${options.unread ? 'and read_at is null' : ''} order by created_at desc, id desc limit $2 offset $3`,
       [userId, size + 1, (page - 1) * size],
     );
@@ -162,10 +166,10 @@ export class NotificationService {
   async markRead(userId: number, id: number): Promise<Notification> {
     const [row] = await this.db.rows<Notification>(
       `update notifications set read_at = coalesce(read_at, now()) where id = $1 and user_id = $2
-       returning id, user_id, kind, title, body, url, card_id, task_id, created_at, read_at`,
+       returning id, user_id, kind, title, body, message, url, card_id, task_id, created_at, read_at`,
       [id, userId],
     );
-    if (!row) throw new NotFoundError('There is no such notification.');
+    if (!row) throw new NotFoundError(msg('notifications.errors.notFound'));
     return row;
   }
 
@@ -182,14 +186,14 @@ export class NotificationService {
 
   /** Saves a channel per kind; an unknown channel is a field error, nothing is saved. */
   async setPreferences(userId: number, input: Record<string, unknown>): Promise<void> {
-    const errors: Record<string, string> = {};
+    const errors: Record<string, Message> = {};
     const chosen: Array<[string, string]> = [];
     for (const k of Object.keys(NOTICE_KINDS)) {
       const v = typeof input[k] === 'string' ? (input[k] as string) : DEFAULT_CHANNEL;
-      if (!(v in CHANNELS)) errors[k] = `choose one of ${Object.keys(CHANNELS).join(', ')}`;
+      if (!(v in CHANNELS)) errors[k] = msg('notifications.errors.channel', { choices: Object.keys(CHANNELS).join(', ') });
       else chosen.push([k, v]);
     }
-    if (Object.keys(errors).length) throw new ValidationError('Some preferences need attention.', errors);
+    if (Object.keys(errors).length) throw new ValidationError(msg('notifications.errors.preferences'), errors);
     await this.db.exec(
       `insert into notification_preferences (user_id, kind, channel) select $1, k, c from unnest($2::text[], $3::text[]) as x(k, c)
        on conflict (user_id, kind) do update set channel = excluded.channel`,

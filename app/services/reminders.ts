@@ -9,12 +9,14 @@
 // recipient checks as every notice: active user, card still readable.
 import type { Database } from '#app/db/connection';
 import type { CardService } from '#app/services/cards';
+import { msg } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import type { TaskService } from '#app/services/tasks';
 import { utcToZonedInput, zonedToUtc } from '#app/services/time';
 import type { SessionUser } from '#app/services/users';
 
+// The English labels (the catalogs hold every language's: reminders.quick.*).
 export const QUICK_CHOICES = { hour: 'In 1 hour', tomorrow: 'Tomorrow 09:00', monday: 'Next Monday 09:00' } as const;
 export type QuickChoice = keyof typeof QUICK_CHOICES;
 
@@ -77,14 +79,14 @@ export class ReminderService {
   whenOf(user: SessionUser, input: ReminderInput, now = new Date()): Date {
     const quick = str(input.quick);
     if (quick) {
-      if (!(quick in QUICK_CHOICES)) throw new ValidationError('Choose when to be reminded.', { quick: `choose one of ${Object.keys(QUICK_CHOICES).join(', ')}` });
+      if (!(quick in QUICK_CHOICES)) throw new ValidationError(msg('reminders.errors.when'), { quick: msg('reminders.errors.quick', { choices: Object.keys(QUICK_CHOICES).join(', ') }) });
       return quickTime(quick as QuickChoice, now, user.timeZone);
     }
     const raw = str(input.remind_at);
-    if (!raw) throw new ValidationError('Choose when to be reminded.', { remind_at: 'enter a date and time, or pick a quick choice' });
+    if (!raw) throw new ValidationError(msg('reminders.errors.when'), { remind_at: msg('reminders.errors.whenRequired') });
     const at = zonedToUtc(raw, user.timeZone);
-    if (!at) throw new ValidationError('That is not a real date and time.', { remind_at: `${JSON.stringify(raw)} is not a real date and time` });
-    if (at.getTime() <= now.getTime()) throw new ValidationError('A reminder must be in the future.', { remind_at: 'must be in the future' });
+    if (!at) throw new ValidationError(msg('reminders.errors.notADateSentence'), { remind_at: msg('reminders.errors.notADate', { value: raw }) });
+    if (at.getTime() <= now.getTime()) throw new ValidationError(msg('reminders.errors.pastSentence'), { remind_at: msg('reminders.errors.past') });
     return at;
   }
 
@@ -95,17 +97,17 @@ export class ReminderService {
     let taskId: number | null = null;
     let cardId: number | null = null;
     if (taskRaw) {
-      if (!/^\d{1,15}$/.test(taskRaw)) throw new NotFoundError('There is no such task, or you may not see it.');
+      if (!/^\d{1,15}$/.test(taskRaw)) throw new NotFoundError(msg('tasks.errors.notFound'));
       taskId = (await this.tasks.getForUser(user, Number(taskRaw))).id;
     } else if (cardRaw) {
-      if (!/^\d{1,15}$/.test(cardRaw)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!/^\d{1,15}$/.test(cardRaw)) throw new NotFoundError(msg('reminders.errors.noSuchCard'));
       const [c] = await this.db.rows<{ id: number; type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null }>(
         'select id, type, owner_id, assignee_id, deleted_at from cards where id = $1',
         [Number(cardRaw)],
       );
-      if (!c || !this.cards.mayRead(user, c)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!c || !this.cards.mayRead(user, c)) throw new NotFoundError(msg('reminders.errors.noSuchCard'));
       cardId = c.id;
-    } else throw new ValidationError('A reminder needs a task or a card.', { task: 'missing' });
+    } else throw new ValidationError(msg('reminders.errors.needsSubject'), { task: msg('reminders.errors.missing') });
     const at = this.whenOf(user, input, now);
     const [{ id }] = await this.db.rows<{ id: number }>(
       'insert into reminders (user_id, task_id, card_id, remind_at, note) values ($1, $2, $3, $4, $5) returning id',
@@ -153,14 +155,14 @@ export class ReminderService {
 
   async cancel(user: SessionUser, id: number): Promise<void> {
     const n = await this.db.exec('update reminders set cancelled_at = now() where id = $1 and user_id = $2 and cancelled_at is null and delivered_at is null', [id, user.id]);
-    if (!n) throw new NotFoundError('There is no such pending reminder.');
+    if (!n) throw new NotFoundError(msg('reminders.errors.noPending'));
   }
 
   /** Snooze: a delivered reminder fires again at a new time. */
   async snooze(user: SessionUser, id: number, input: ReminderInput, now = new Date()): Promise<Reminder> {
     const at = this.whenOf(user, input, now);
     const n = await this.db.exec('update reminders set remind_at = $3, delivered_at = null where id = $1 and user_id = $2 and delivered_at is not null and cancelled_at is null', [id, user.id, at]);
-    if (!n) throw new NotFoundError('There is no such delivered reminder.');
+    if (!n) throw new NotFoundError(msg('reminders.errors.noDelivered'));
     return (await this.get(user, id))!;
   }
 
@@ -178,6 +180,7 @@ export class ReminderService {
            returning r.id, r.user_id, r.task_id, r.card_id, r.remind_at, r.note)`,
         `select m.user_id, 'reminder'::text as kind, 'reminder:' || m.id || ':' || extract(epoch from m.remind_at)::bigint as key,
                 'Reminder: ' || coalesce(t.title, c.number || ' ' || c.title) as title, m.note as body,
+                jsonb_build_object('key', 'notifications.notice.reminder', 'params', jsonb_build_object('subject', coalesce(t.title, c.number || ' ' || c.title), 'note', m.note)) as message,
                 case when m.task_id is not null then '/tasks/' || m.task_id else '/cards/' || c.type || '/' || c.id end as url,
                 c.id as card_id, m.task_id
            from marked m left join tasks t on t.id = m.task_id left join cards c on c.id = coalesce(m.card_id, t.card_id)`,

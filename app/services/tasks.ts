@@ -25,6 +25,7 @@ import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
 import { findCard, normalNumber } from '#app/services/card-pick';
 import type { CardChange, CardService } from '#app/services/cards';
+import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import { can } from '#app/services/permissions';
@@ -77,6 +78,9 @@ export interface SweepResult {
 
 const COLUMNS = `t.id, t.title, t.description, t.card_id, t.assignee_id, t.created_by, t.due_at, t.status, t.overdue_at, t.closed_at, t.created_at,
   ua.display_name as assignee_name, uc.display_name as creator_name, c.type as card_type, c.number as card_number, c.title as card_title`;
+/** An instant as the ISO string a notice's message keeps (rendered in the reader's zone). */
+const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
 const FROM = 'tasks t join users ua on ua.id = t.assignee_id left join users uc on uc.id = t.created_by left join cards c on c.id = t.card_id';
 
 function text(v: unknown): string {
@@ -126,7 +130,17 @@ export class TaskService {
     // Work handed to someone else is announced, with the change (the person who moved the card knows).
     if (task && assignee !== change.user.id) {
       await this.notifications.notify(
-        { userId: assignee, kind: 'task.assigned', key: `task.assigned:${task.id}:${assignee}:auto`, title: `Task for you: ${title}`, body: `${card.number} is waiting in ${stage.label}.`, url: `/tasks/${task.id}`, cardId: card.id, taskId: task.id },
+        {
+          userId: assignee,
+          kind: 'task.assigned',
+          key: `task.assigned:${task.id}:${assignee}:auto`,
+          title: `Task for you: ${title}`,
+          body: `${card.number} is waiting in ${stage.label}.`,
+          message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stage.label }),
+          url: `/tasks/${task.id}`,
+          cardId: card.id,
+          taskId: task.id,
+        },
         t,
       );
     }
@@ -156,7 +170,7 @@ export class TaskService {
   /** A task the user may see, else 404 (its existence is not revealed). */
   async getForUser(user: SessionUser, id: number): Promise<Task> {
     const task = await this.load(id);
-    if (!task || !this.visible(user, task, await this.cardOf(task.card_id))) throw new NotFoundError('There is no such task, or you may not see it.');
+    if (!task || !this.visible(user, task, await this.cardOf(task.card_id))) throw new NotFoundError(msg('tasks.errors.notFound'));
     return task;
   }
 
@@ -170,15 +184,15 @@ export class TaskService {
 
   /** Validates a task form; field errors name the field, nothing is written on error. */
   async create(user: SessionUser, input: TaskInput): Promise<Task> {
-    const errors: Record<string, string> = {};
+    const errors: Record<string, Message> = {};
     const title = text(input.title);
-    if (!title) errors.title = 'enter a title';
-    else if (title.length > 300) errors.title = 'at most 300 characters';
+    if (!title) errors.title = msg('tasks.errors.titleRequired');
+    else if (title.length > 300) errors.title = msg('tasks.errors.titleTooLong', { max: 300 });
     const description = text(input.description).slice(0, 20_000);
     const dueRaw = text(input.due_at);
     let due: Date | null = null;
-    if (!dueRaw) errors.due_at = 'enter a due date and time';
-    else if (!(due = zonedToUtc(dueRaw, user.timeZone))) errors.due_at = `${JSON.stringify(dueRaw)} is not a real date and time`;
+    if (!dueRaw) errors.due_at = msg('tasks.errors.dueRequired');
+    else if (!(due = zonedToUtc(dueRaw, user.timeZone))) errors.due_at = msg('tasks.errors.notADate', { value: dueRaw });
     const assigneeId = idOf(input.assignee);
     // The card by its number ("PR-000012") or its id (`?card=ID` links); unknown and unreadable read the same.
     const cardRaw = text(input.card);
@@ -186,19 +200,19 @@ export class TaskService {
     if (cardRaw) {
       const found = await findCard(this.db, this.cards, user, cardRaw);
       card = found ? await this.cardOf(found.id) : null;
-      if (!card) errors.card = normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw) ? `no card you can see is ${cardRaw.slice(0, 40)}` : 'enter a card number such as PR-000012, or pick a card from the list';
+      if (!card) errors.card = normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw) ? msg('tasks.errors.noSuchCard', { card: cardRaw.slice(0, 40) }) : msg('tasks.errors.cardFormat');
     }
-    if (assigneeId === null) errors.assignee = 'choose who does the task';
-    else if (assigneeId === 'bad') errors.assignee = 'choose a user from the list';
+    if (assigneeId === null) errors.assignee = msg('tasks.errors.assigneeRequired');
+    else if (assigneeId === 'bad') errors.assignee = msg('tasks.errors.assigneeFromList');
     else {
       const assignee = await this.db.rows<{ id: number }>('select id from users where id = $1 and is_active', [assigneeId]);
-      if (!assignee.length) errors.assignee = 'no active user with this id';
+      if (!assignee.length) errors.assignee = msg('tasks.errors.noActiveUser');
       else if (card) {
         const who = await readSessionUser(this.db, assigneeId);
-        if (!who || !this.cards.mayRead(who, card)) errors.assignee = `this user may not see ${card.number}`;
+        if (!who || !this.cards.mayRead(who, card)) errors.assignee = msg('tasks.errors.assigneeCannotSee', { card: card.number });
       }
     }
-    if (Object.keys(errors).length) throw new ValidationError('Some fields need attention.', errors);
+    if (Object.keys(errors).length) throw new ValidationError(msg('tasks.errors.invalid'), errors);
     const [{ id }] = await this.db.rows<{ id: number }>(
       'insert into tasks (title, description, card_id, assignee_id, created_by, due_at) values ($1, $2, $3, $4, $5, $6) returning id',
       [title, description, card?.id ?? null, assigneeId, user.id, due],
@@ -217,6 +231,9 @@ export class TaskService {
       key: `task.assigned:${task.id}:${task.assignee_id}:${occasion}`,
       title: `Task for you: ${task.title}`,
       body: `${by.displayName || by.email} assigned it to you${task.card_number ? ` on ${task.card_number}` : ''}.`,
+      message: task.card_number
+        ? msg('notifications.notice.assignedOnCard', { task: task.title, by: by.displayName || by.email, card: task.card_number })
+        : msg('notifications.notice.assigned', { task: task.title, by: by.displayName || by.email }),
       url: `/tasks/${task.id}`,
       cardId: task.card_id,
       taskId: task.id,
@@ -250,7 +267,7 @@ export class TaskService {
 
   private async change(user: SessionUser, id: number, sql: string, params: unknown[]): Promise<Task> {
     const task = await this.getForUser(user, id);
-    if (!(await this.canChange(user, task))) throw new ForbiddenError('You may not change this task.');
+    if (!(await this.canChange(user, task))) throw new ForbiddenError(msg('tasks.errors.mayNotChange'));
     await this.db.exec(sql, [id, ...params]);
     return (await this.load(id))!;
   }
@@ -266,13 +283,13 @@ export class TaskService {
   /** A new assignee starts with a clean slate: the sweep notices them afresh (due soon / overdue). */
   async reassign(user: SessionUser, id: number, assignee: unknown): Promise<Task> {
     const task = await this.getForUser(user, id);
-    if (!(await this.canChange(user, task))) throw new ForbiddenError('You may not change this task.');
+    if (!(await this.canChange(user, task))) throw new ForbiddenError(msg('tasks.errors.mayNotChange'));
     const assigneeId = idOf(assignee);
-    if (assigneeId === null || assigneeId === 'bad') throw new ValidationError('Choose who does the task.', { assignee: 'choose a user from the list' });
+    if (assigneeId === null || assigneeId === 'bad') throw new ValidationError(msg('tasks.errors.chooseAssignee'), { assignee: msg('tasks.errors.assigneeFromList') });
     const who = await readSessionUser(this.db, assigneeId);
-    if (!who) throw new ValidationError('No active user with this id.', { assignee: 'no active user with this id' });
+    if (!who) throw new ValidationError(msg('tasks.errors.noActiveUserSentence'), { assignee: msg('tasks.errors.noActiveUser') });
     const card = await this.cardOf(task.card_id);
-    if (card && !this.cards.mayRead(who, card, true)) throw new ValidationError(`This user may not see ${card.number}.`, { assignee: `this user may not see ${card.number}` });
+    if (card && !this.cards.mayRead(who, card, true)) throw new ValidationError(msg('tasks.errors.assigneeCannotSeeSentence', { card: card.number }), { assignee: msg('tasks.errors.assigneeCannotSee', { card: card.number }) });
     const [{ at }] = await this.db.rows<{ at: Date }>(
       `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1 returning updated_at as at`,
       [id, assigneeId],
@@ -293,8 +310,9 @@ export class TaskService {
     const at = now.toISOString();
     const lead = this.settings.dueSoonMinutes;
     const escalate = this.settings.escalateAfterHours;
-    // Bodies are written here, in SQL, once per notice (and mailed as they are): their times use
-    // the style of formatDateTime() in app/services/date-format.ts ("05 Dec 2026, 21:46").
+    // Each notice is written with its message (a catalog key and parameters, the due time as an
+    // ISO instant), rendered in the reader's language and zone (app/services/notice-text.ts); the
+    // English title/body written beside it use the style of formatDateTime() ("05 Dec 2026, 21:46").
     const parts: Array<{ key: 'overdue' | 'dueSoon' | 'escalated'; ctes: string; cand: string; params: unknown[] }> = [
       {
         key: 'overdue',
@@ -306,6 +324,7 @@ export class TaskService {
           returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
         cand: `select m.user_id, 'task.overdue'::text as kind, 'task.overdue:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
                  'Overdue: ' || m.title as title, 'It was due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 jsonb_build_object('key', 'notifications.notice.overdue', 'params', jsonb_build_object('task', m.title, 'dueAt', ${ISO('m.due_at')})) as message,
                  '/tasks/' || m.id as url, m.card_id, m.id as task_id
             from marked m join users u on u.id = m.user_id`,
         params: [at, batch],
@@ -321,6 +340,7 @@ export class TaskService {
           returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
         cand: `select m.user_id, 'task.due_soon'::text as kind, 'task.due_soon:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
                  'Due soon: ' || m.title as title, 'Due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 jsonb_build_object('key', 'notifications.notice.dueSoon', 'params', jsonb_build_object('task', m.title, 'dueAt', ${ISO('m.due_at')})) as message,
                  '/tasks/' || m.id as url, m.card_id, m.id as task_id
             from marked m join users u on u.id = m.user_id`,
         params: [at, batch, lead],
@@ -338,6 +358,7 @@ export class TaskService {
           select m.*, coalesce(c.owner_id, m.created_by) as user_id from marked m left join cards c on c.id = m.card_id)`,
         cand: `select g.user_id, 'task.escalated'::text as kind, 'task.escalated:' || g.id || ':' || g.user_id || ':' || extract(epoch from g.due_at)::bigint as key,
                  'Still overdue: ' || g.title as title, 'Assigned to ' || ua.display_name || ', due ' || to_char(g.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
+                 jsonb_build_object('key', 'notifications.notice.escalated', 'params', jsonb_build_object('task', g.title, 'assignee', ua.display_name, 'dueAt', ${ISO('g.due_at')})) as message,
                  '/tasks/' || g.id as url, g.card_id, g.id as task_id
             from target g join users u on u.id = g.user_id join users ua on ua.id = g.assignee_id
            where g.user_id is not null and g.user_id <> g.assignee_id`,

@@ -3,13 +3,16 @@
 // the bell's count for the layout.
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { localizeAll, msg } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
+import { noticeText } from '#app/services/notice-text';
 import { CHANNELS, NOTICE_KINDS } from '#app/services/notifications';
+import { formatRelative } from '#app/services/relative-time';
 import { flash } from '#app/web/flash';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError('There is no such notification.');
+  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError(msg('notifications.errors.notFound'));
   return Number(id);
 }
 
@@ -33,7 +36,12 @@ export function notificationsController(ctx: AppContext) {
     async list(req: Request, res: Response) {
       const unread = req.query.filter === 'unread';
       const page = /^\d{1,4}$/.test(String(req.query.page ?? '')) ? Number(req.query.page) : 1;
-      res.render('notifications/list.njk', { ...(await notifications.list(req.user!.id, { unread, page })), unread });
+      const user = req.user!;
+      const found = await notifications.list(user.id, { unread, page });
+      // Each notice in the reader's language and zone (older rows: as stored), and its age ("5 minutes ago").
+      const now = new Date();
+      const rows = found.rows.map((n) => ({ ...n, text: noticeText(n, req.t, req.locale, user.timeZone), ago: formatRelative(n.created_at, now, req.locale) }));
+      res.render('notifications/list.njk', { ...found, rows, unread });
     },
 
     async open(req: Request, res: Response) {
@@ -43,7 +51,7 @@ export function notificationsController(ctx: AppContext) {
 
     async markAllRead(req: Request, res: Response) {
       const n = await notifications.markAllRead(req.user!.id);
-      flash(req, `${n} marked read.`);
+      flash(req, req.t('notifications.markedRead', { count: n }));
       res.redirect(303, '/notifications');
     },
 
@@ -54,11 +62,11 @@ export function notificationsController(ctx: AppContext) {
     async savePreferences(req: Request, res: Response) {
       try {
         await notifications.setPreferences(req.user!.id, (req.body ?? {}) as Record<string, unknown>);
-        flash(req, 'Preferences saved.');
+        flash(req, req.t('notifications.prefs.saved'));
         res.redirect(303, '/notifications/preferences');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res.status(400).render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: req.body, errors: err.fields });
+        res.status(400).render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: req.body, errors: localizeAll(req.t, err.fieldTexts) });
       }
     },
   };

@@ -4,10 +4,12 @@
 // card page's tasks panel. Thin: parse, call a service, render.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { localize, localizeAll, msg } from '#app/i18n/message';
 import { findCard, searchCards } from '#app/services/card-pick';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { NotFoundError, ValidationError } from '#app/services/errors';
+import { formatRelative } from '#app/services/relative-time';
 import { QUICK_CHOICES } from '#app/services/reminders';
 import type { Task, TaskFilters } from '#app/services/tasks';
 import { utcToZonedInput } from '#app/services/time';
@@ -16,7 +18,7 @@ import { formatDateTime } from '#app/web/render';
 
 function idParam(req: Request): number {
   const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError('There is no such task, or you may not see it.');
+  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError(msg('tasks.errors.notFound'));
   return Number(id);
 }
 
@@ -28,6 +30,11 @@ function body(req: Request): Record<string, unknown> {
 function back(req: Request, fallback: string): string {
   const to = typeof body(req).back === 'string' ? (body(req).back as string) : '';
   return /^\/(?!\/)[\w\-/?=&.]*$/.test(to) ? to : fallback;
+}
+
+/** A refused reminder form as one flash line: the message and its field reasons, in the reader's language. */
+function failure(req: Request, err: ValidationError): string {
+  return `${localize(req.t, err.text)} ${Object.values(localizeAll(req.t, err.fieldTexts)).join('; ')}`;
 }
 
 export function parseTaskFilters(q: Request['query']): TaskFilters {
@@ -87,38 +94,41 @@ export function tasksController(ctx: AppContext) {
       const input = body(req);
       try {
         const task = await tasks.create(req.user!, input);
-        flash(req, `Task “${task.title}” created.`);
+        flash(req, req.t('tasks.flash.created', { title: task.title }));
         res.redirect(303, task.card_id && task.card_type ? `/cards/${task.card_type}/${task.card_id}` : `/tasks/${task.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const values: Record<string, string> = {};
         for (const k of ['title', 'description', 'assignee', 'due_at', 'card']) values[k] = typeof input[k] === 'string' ? (input[k] as string) : '';
-        await renderForm(req, res, values, { ...err.fields }, 400, err.message);
+        await renderForm(req, res, values, localizeAll(req.t, err.fieldTexts), 400, localize(req.t, err.text));
       }
     },
 
     async view(req: Request, res: Response) {
       const user = req.user!;
       const task = await tasks.getForUser(user, idParam(req));
+      const now = new Date();
       res.render('tasks/view.njk', {
         task,
         canChange: await tasks.canChange(user, task),
         users: await cards.userChoices(),
         reminders: await reminders.list(user, { task: task.id }),
         quick: QUICK_CHOICES,
-        overdue: task.status === 'open' && new Date(task.due_at) <= new Date(),
+        overdue: task.status === 'open' && new Date(task.due_at) <= now,
+        // "in 2 hours" / "5 minutes ago" next to the due time, in the reader's language.
+        dueRelative: formatRelative(task.due_at, now, req.locale),
       });
     },
 
     async complete(req: Request, res: Response) {
       const task = await tasks.complete(req.user!, idParam(req));
-      flash(req, `Task “${task.title}” done.`);
+      flash(req, req.t('tasks.flash.done', { title: task.title }));
       res.redirect(303, back(req, `/tasks/${task.id}`));
     },
 
     async reopen(req: Request, res: Response) {
       const task = await tasks.reopen(req.user!, idParam(req));
-      flash(req, `Task “${task.title}” reopened.`);
+      flash(req, req.t('tasks.flash.reopened', { title: task.title }));
       res.redirect(303, back(req, `/tasks/${task.id}`));
     },
 
@@ -126,10 +136,10 @@ export function tasksController(ctx: AppContext) {
       const id = idParam(req);
       try {
         const task = await tasks.reassign(req.user!, id, body(req).assignee);
-        flash(req, `Task “${task.title}” reassigned to ${task.assignee_name}.`);
+        flash(req, req.t('tasks.flash.reassigned', { title: task.title, name: task.assignee_name }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, err.message, 'danger');
+        flash(req, localize(req.t, err.text), 'danger');
       }
       res.redirect(303, back(req, `/tasks/${id}`));
     },
@@ -141,27 +151,27 @@ export function tasksController(ctx: AppContext) {
     async reminderCreate(req: Request, res: Response) {
       try {
         const r = await reminders.create(req.user!, body(req));
-        flash(req, `Reminder set for ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
+        flash(req, req.t('reminders.flash.set', { at: formatDateTime(r.remind_at, req.user!.timeZone, req.locale) }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');
+        flash(req, failure(req, err), 'danger');
       }
       res.redirect(303, back(req, '/reminders'));
     },
 
     async reminderCancel(req: Request, res: Response) {
       await reminders.cancel(req.user!, idParam(req));
-      flash(req, 'Reminder cancelled.');
+      flash(req, req.t('reminders.flash.cancelled'));
       res.redirect(303, back(req, '/reminders'));
     },
 
     async reminderSnooze(req: Request, res: Response) {
       try {
         const r = await reminders.snooze(req.user!, idParam(req), body(req));
-        flash(req, `Snoozed until ${formatDateTime(r.remind_at, req.user!.timeZone)}.`);
+        flash(req, req.t('reminders.flash.snoozed', { at: formatDateTime(r.remind_at, req.user!.timeZone, req.locale) }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, `${err.message} ${Object.values(err.fields).join('; ')}`, 'danger');
+        flash(req, failure(req, err), 'danger');
       }
       res.redirect(303, back(req, '/reminders'));
     },
