@@ -3,6 +3,7 @@ import { CommandError } from '#app/commands/command';
 import { promptHidden } from '#app/commands/prompt';
 import { withContext } from '#app/commands/runtime';
 import { ValidationError } from '#app/services/errors';
+import { inEnglish } from '#app/i18n/message';
 import { emailProblem, normalizeEmail } from '#app/services/users';
 import { passwordWeakness } from '#app/services/passwords';
 
@@ -19,7 +20,7 @@ export const command: Command = {
   async run({ values, positionals }, io) {
     const email = normalizeEmail(positionals[0]);
     const problem = emailProblem(email);
-    if (problem) throw new CommandError(problem);
+    if (problem) throw new CommandError(inEnglish(problem));
     let password = positionals[1];
     if (password === undefined) {
       if (!io.interactive) throw new CommandError('PASSWORD is required when not run on a terminal');
@@ -27,14 +28,14 @@ export const command: Command = {
         throw new CommandError('cancelled');
       });
       const weak = passwordWeakness(password, email);
-      if (weak) throw new CommandError(weak);
+      if (weak) throw new CommandError(inEnglish(weak));
       const again = await promptHidden('Password (again): ', io.stdin, io.stdout).catch(() => {
         throw new CommandError('cancelled');
       });
       if (again !== password) throw new CommandError('the two passwords differ');
     }
     const weak = passwordWeakness(password, email);
-    if (weak) throw new CommandError(weak);
+    if (weak) throw new CommandError(inEnglish(weak));
     await withContext(async (ctx) => {
       try {
         await ctx.services.users.create({ email, password: password!, isSuperuser: true, displayName: values.name as string | undefined });

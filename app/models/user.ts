@@ -8,6 +8,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare is_active: CreationOptional<boolean>;
   declare is_superuser: CreationOptional<boolean>;
   declare time_zone: CreationOptional<string>;
+  declare locale: CreationOptional<string | null>;
   declare last_login_at: CreationOptional<Date | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
@@ -25,6 +26,7 @@ export function defineUser(sequelize: Sequelize): typeof User {
       is_active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
       is_superuser: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       time_zone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'UTC' },
+      locale: { type: DataTypes.TEXT, allowNull: true },
       last_login_at: { type: DataTypes.DATE, allowNull: true },
       created_at: DataTypes.DATE,
       updated_at: DataTypes.DATE,

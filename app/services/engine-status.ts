@@ -4,6 +4,7 @@
 //
 // What MUST hold: every probe is bounded in time and never throws — a page
 // that reports an outage must not itself hang or fail because of it.
+import { inEnglish, msg, type Message } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import type { JobState } from '#app/queue/jobs';
 import { QUEUES } from '#app/queue/registry';
@@ -45,7 +46,7 @@ export interface EngineStatus {
   queues: QueueDepth[];
   counts: Record<JobState, number> | null;
   /** What needs an administrator, one sentence each; empty when all is well. */
-  problems: string[];
+  problems: Message[];
 }
 
 export class TimeoutError extends Error {
@@ -161,26 +162,43 @@ export class EngineStatusService {
   }
 
   /** Only what the dashboard alert needs: cheap enough for every admin page view. */
-  async problems(): Promise<string[]> {
+  async problems(): Promise<Message[]> {
     const [database, broker, beat, failed] = await Promise.all([this.database(), this.broker(), this.beat(), this.failedCount()]);
     return problemsOf({ database, broker, beat, failed });
   }
 }
 
-export function problemsOf(s: { database: Probe; broker: BrokerProbe; beat: BeatProbe; failed: number | null }): string[] {
-  const out: string[] = [];
-  if (!s.database.ok) out.push(`The database is unreachable: ${s.database.error}.`);
-  if (!s.broker.ok) out.push(`The broker is unreachable (${s.broker.error}): jobs wait in the database until it is back.`);
+/** What needs an administrator's attention, as messages for the reader's language. */
+export function problemsOf(s: { database: Probe; broker: BrokerProbe; beat: BeatProbe; failed: number | null }): Message[] {
+  const out: Message[] = [];
+  if (!s.database.ok) out.push(msg('admin.system.problems.database', { error: s.database.error }));
+  if (!s.broker.ok) out.push(msg('admin.system.problems.broker', { error: s.broker.error }));
   if (!s.beat.ok) {
-    out.push(s.beat.heartbeatAt ? `The beat has been silent for ${describeAge(s.beat.ageSeconds ?? 0)}: scheduled jobs are not being enqueued.` : 'The beat is not running: scheduled jobs are not being enqueued.');
+    if (s.beat.heartbeatAt) {
+      const { unit, count } = ageParts(s.beat.ageSeconds ?? 0);
+      // i18n-keys: admin.system.problems.beatSilent.*
+      out.push(msg(`admin.system.problems.beatSilent.${unit}`, { count }));
+    } else out.push(msg('admin.system.problems.beatNotRunning'));
   }
-  if (s.failed) out.push(`${s.failed} failed job${s.failed === 1 ? ' is' : 's are'} waiting for a decision (retry or leave).`);
+  if (s.failed) out.push(msg('admin.system.problems.failed', { count: s.failed }));
   return out;
 }
 
+function ageParts(seconds: number): { unit: 's' | 'min' | 'h' | 'd'; count: number } {
+  if (seconds < 120) return { unit: 's', count: seconds };
+  if (seconds < 2 * 3600) return { unit: 'min', count: Math.floor(seconds / 60) };
+  if (seconds < 2 * 86400) return { unit: 'h', count: Math.floor(seconds / 3600) };
+  return { unit: 'd', count: Math.floor(seconds / 86400) };
+}
+
+/** "5 min", in English: probes' errors, /health and the CLI. */
 export function describeAge(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 2 * 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 2 * 86400) return `${Math.floor(seconds / 3600)} h`;
-  return `${Math.floor(seconds / 86400)} days`;
+  return inEnglish(ageMessage(seconds));
+}
+
+/** The same age for a page, in its reader's language. */
+export function ageMessage(seconds: number): Message {
+  const { unit, count } = ageParts(seconds);
+  // i18n-keys: admin.system.age.*
+  return msg(`admin.system.age.${unit}`, { count });
 }

@@ -17,8 +17,10 @@ import type { Logger } from '#app/log';
 import type { JobRow, JobState } from '#app/queue/jobs';
 import type { Publisher } from '#app/queue/publisher';
 import type { JobStore } from '#app/queue/store';
+import { msg, type Text } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 
+// i18n-keys: admin.jobs.errors.notRetryable.* admin.jobs.errors.notCancellable.* admin.jobs.errors.brokenDependency.* admin.jobs.errors.dependencyIs.*
 export const JOB_STATES: readonly JobState[] = ['waiting', 'queued', 'running', 'done', 'failed', 'cancelled'];
 const FINAL: readonly JobState[] = ['done', 'failed', 'cancelled'];
 export const RETRYABLE: readonly JobState[] = ['failed', 'cancelled'];
@@ -99,10 +101,10 @@ export function parseJobListQuery(input: Record<string, unknown>): JobListQuery 
   const state = text(input.state);
   const kind = text(input.kind);
   const page = text(input.page);
-  const fields: Record<string, string> = {};
-  if (state && !JOB_STATES.includes(state as JobState)) fields.state = `unknown job state ${JSON.stringify(state)}: expected one of ${JOB_STATES.join(', ')}`;
-  if (kind.length > 200) fields.kind = 'at most 200 characters';
-  if (page && !/^[1-9]\d{0,5}$/.test(page)) fields.page = 'a page number from 1';
+  const fields: Record<string, Text> = {};
+  if (state && !JOB_STATES.includes(state as JobState)) fields.state = msg('admin.jobs.errors.unknownState', { state, states: JOB_STATES.join(', ') });
+  if (kind.length > 200) fields.kind = msg('admin.jobs.errors.kindLong', { count: 200 });
+  if (page && !/^[1-9]\d{0,5}$/.test(page)) fields.page = msg('admin.jobs.errors.page');
   if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
   return { state: (state || null) as JobState | null, kind: kind || null, page: page ? Number(page) : 1 };
 }
@@ -187,7 +189,7 @@ export class JobAdmin {
 
   async get(id: number): Promise<JobDetail> {
     const job = await this.store.get(id);
-    if (!job) throw new NotFoundError(`There is no job #${id}.`);
+    if (!job) throw new NotFoundError(msg('admin.jobs.errors.noJob', { id }));
     const [dependsOn, dependants] = await Promise.all([
       this.db.rows<JobRelative>('select id, kind, state from jobs where id = any($1::bigint[]) order by id', [job.depends_on]),
       this.db.rows<JobRelative>('select id, kind, state from jobs where depends_on @> array[$1::bigint] order by id limit 200', [id]),
@@ -226,14 +228,16 @@ export class JobAdmin {
         [id],
         t,
       );
-      if (!job) throw new NotFoundError(`There is no job #${id}.`);
+      if (!job) throw new NotFoundError(msg('admin.jobs.errors.noJob', { id }));
       if (!RETRYABLE.includes(job.state)) {
-        throw new ValidationError(`Job #${id} is ${job.state}: only a failed or cancelled job can be retried.`, { state: job.state });
+        throw new ValidationError(msg(`admin.jobs.errors.notRetryable.${job.state}`, { id }), { state: job.state });
       }
       const deps = await this.db.rows<{ id: number; state: JobState }>('select id, state from jobs where id = any($1::bigint[]) order by id', [job.depends_on], t);
       const broken = deps.find((d) => d.state === 'failed' || d.state === 'cancelled');
       if (broken) {
-        throw new ValidationError(`Job #${id} depends on job #${broken.id}, which is ${broken.state}: retry that one first.`, { depends_on: `#${broken.id} is ${broken.state}` });
+        throw new ValidationError(msg(`admin.jobs.errors.brokenDependency.${broken.state}`, { id, dependency: broken.id }), {
+          depends_on: msg(`admin.jobs.errors.dependencyIs.${broken.state}`, { dependency: broken.id }),
+        });
       }
       const state: JobState = deps.every((d) => d.state === 'done') ? 'queued' : 'waiting';
       await this.db.exec(
@@ -280,8 +284,8 @@ export class JobAdmin {
     );
     if (!row) {
       const job = await this.store.get(id);
-      if (!job) throw new NotFoundError(`There is no job #${id}.`);
-      throw new ValidationError(`Job #${id} is ${job.state}: only a waiting or queued job can be cancelled.`, { state: job.state });
+      if (!job) throw new NotFoundError(msg('admin.jobs.errors.noJob', { id }));
+      throw new ValidationError(msg(`admin.jobs.errors.notCancellable.${job.state}`, { id }), { state: job.state });
     }
     // After the cancel, not in its transaction: failDependants is the
     // engine's one way to fail a chain. Should the process die in between,

@@ -3,6 +3,7 @@
 // each hash, so they can be raised later without breaking old hashes.
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { msg, type Message } from '#app/i18n/message';
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, o: crypto.ScryptOptions) => Promise<Buffer>;
 const PARAMS = { N: 2 ** 15, r: 8, p: 3 };
@@ -52,13 +53,13 @@ const COMMON = new Set([
 ]);
 
 /** Why the password is too weak, or null when it is acceptable. */
-export function passwordWeakness(password: string, email?: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `the password must be at least ${MIN_PASSWORD_LENGTH} characters long`;
-  if (password.length > 1024) return 'the password must be at most 1024 characters long';
-  if (COMMON.has(password.toLowerCase())) return 'the password is too common';
-  if (new Set(password).size < 4) return 'the password repeats too few characters';
+export function passwordWeakness(password: string, email?: string): Message | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return msg('accounts.password.short', { count: MIN_PASSWORD_LENGTH });
+  if (password.length > 1024) return msg('accounts.password.long', { count: 1024 });
+  if (COMMON.has(password.toLowerCase())) return msg('accounts.password.common');
+  if (new Set(password).size < 4) return msg('accounts.password.repetitive');
   if (email && password.toLowerCase().includes(email.split('@')[0].toLowerCase()) && email.split('@')[0].length >= 4) {
-    return 'the password must not contain the email name';
+    return msg('accounts.password.containsEmail');
   }
   return null;
 }

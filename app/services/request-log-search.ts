@@ -2,6 +2,7 @@
 // URL (so a link reproduces the view), newest first, pages of PAGE_SIZE.
 // No count(*): on a table of millions of rows that alone would be slow; one
 // extra row tells whether there is a next page.
+import { msg, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import { utcToZonedInput, zonedToUtc } from '#app/services/time';
 
@@ -80,8 +81,8 @@ export class RequestLogSearch {
    * are returned, not thrown, keyed by the query parameter, and no rows are
    * read then: a filter that cannot be applied must not look like "no match".
    */
-  async search(q: RequestLogQuery, timeZone: string): Promise<{ page: RequestLogPage; errors: Record<string, string> }> {
-    const errors: Record<string, string> = {};
+  async search(q: RequestLogQuery, timeZone: string): Promise<{ page: RequestLogPage; errors: Record<string, Text> }> {
+    const errors: Record<string, Text> = {};
     const where: string[] = [];
     const bind: unknown[] = [];
     const param = (v: unknown) => {
@@ -94,8 +95,8 @@ export class RequestLogSearch {
       else if (q.user.includes('@')) {
         const [found] = await this.db.rows<{ id: number }>('select id from users where lower(email) = lower($1)', [q.user]);
         if (found) where.push(`r.user_id = ${param(found.id)}`);
-        else errors.user = 'No user has this email.';
-      } else errors.user = 'Type a user id or an email.';
+        else errors.user = msg('admin.requests.errors.noSuchEmail');
+      } else errors.user = msg('admin.requests.errors.user');
     }
     if (q.q) where.push(`r.path ilike ${param(likePattern(q.q))}`);
     if (q.status) {
@@ -105,12 +106,12 @@ export class RequestLogSearch {
       else if (klass) {
         const base = Number(klass[1]) * 100;
         where.push(`r.status >= ${param(base)} and r.status <= ${param(base + 99)}`);
-      } else errors.status = 'Type a status like 404 or a class like 5xx.';
+      } else errors.status = msg('admin.requests.errors.status');
     }
     for (const k of ['from', 'to'] as const) {
       if (!q[k]) continue;
       const at = zonedToUtc(q[k], timeZone);
-      if (!at) errors[k] = `Not a date and time (${timeZone}).`;
+      if (!at) errors[k] = msg('admin.requests.errors.dateTime', { zone: timeZone });
       else where.push(k === 'from' ? `r.at >= ${param(at)}` : `r.at < ${param(at)}`);
     }
     if (Object.keys(errors).length) return { page: { rows: [], page: q.page, hasNext: false }, errors };

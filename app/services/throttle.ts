@@ -24,6 +24,7 @@
 import crypto from 'node:crypto';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
+import { msg } from '#app/i18n/message';
 import { ThrottledError } from '#app/services/errors';
 
 export interface Attempt {
@@ -84,7 +85,7 @@ const FULL = `
 function throttled(over: Array<{ retryAfter: number }>): ThrottledError {
   const seconds = Math.max(1, ...over.map((c) => c.retryAfter));
   const minutes = Math.ceil(seconds / 60);
-  return new ThrottledError(`Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, seconds);
+  return new ThrottledError(msg('accounts.throttled', { count: minutes }), seconds);
 }
 
 export class LoginThrottle {

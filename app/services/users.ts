@@ -1,9 +1,11 @@
 // Accounts: creating users, signing in, roles, disabling.
 import { UniqueConstraintError } from 'sequelize';
-import type { Settings } from '#app/config';
 import { prepared, type Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import type { User } from '#app/models/user';
+import { projectRoot, type Settings } from '#app/config';
+import { createI18n } from '#app/i18n/i18n';
+import { msg, type Message, type Text } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import { decoyHash, hashPassword, passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
 import type { LoginThrottle } from '#app/services/throttle';
@@ -27,6 +29,8 @@ export interface NewUser {
   isSuperuser?: boolean;
   roles?: string[];
   timeZone?: string;
+  /** A shipped language, or null/absent: the browser's. */
+  locale?: string | null;
 }
 
 /** One row of sessionUserSql. */
@@ -68,15 +72,16 @@ export async function readSessionUser(db: Database, id: number): Promise<Session
 }
 
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+/** The one answer to a failed sign-in, in English (the catalog's accounts.invalidLogin). */
 export const INVALID_LOGIN = 'Invalid email or password.';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function emailProblem(email: string): string | null {
-  if (!email) return 'enter an email address';
-  if (email.length > 254 || !EMAIL.test(email)) return `${JSON.stringify(email)} is not a valid email address`;
+export function emailProblem(email: string): Message | null {
+  if (!email) return msg('accounts.email.required');
+  if (email.length > 254 || !EMAIL.test(email)) return msg('accounts.email.invalid', { email });
   return null;
 }
 
@@ -109,16 +114,18 @@ export class UserService {
 
   async create(input: NewUser): Promise<User> {
     const email = normalizeEmail(input.email ?? '');
-    const fields: Record<string, string> = {};
+    const fields: Record<string, Text> = {};
     const emailError = emailProblem(email);
     if (emailError) fields.email = emailError;
     const weak = passwordWeakness(input.password ?? '', email);
     if (weak) fields.password = weak;
     const timeZone = input.timeZone || this.settings.timeZone;
-    if (!isTimeZone(timeZone)) fields.time_zone = `unknown time zone ${JSON.stringify(timeZone)}`;
+    if (!isTimeZone(timeZone)) fields.time_zone = msg('accounts.timeZone.unknown', { zone: timeZone });
+    const locale = input.locale || null;
+    if (locale !== null && !this.locales().includes(locale)) fields.locale = msg('accounts.locale.unknown', { locale });
     const displayName = (input.displayName ?? '').trim() || email.split('@')[0];
-    if (displayName.length > 200) fields.display_name = 'at most 200 characters';
-    if (!fields.email && (await this.findByEmail(email))) fields.email = `a user with the email ${email} already exists`;
+    if (displayName.length > 200) fields.display_name = msg('accounts.displayName.long', { count: 200 });
+    if (!fields.email && (await this.findByEmail(email))) fields.email = msg('accounts.email.taken', { email });
     if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
 
     const passwordHash = await hashPassword(input.password);
@@ -126,7 +133,7 @@ export class UserService {
       // Sequelize's transaction: the model call takes part in it.
       const created = await this.db.sequelize.transaction(async (transaction) => {
         const user = await this.models.User.create(
-          { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone },
+          { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone, locale },
           { transaction },
         );
         if (input.roles?.length) await this.replaceRoles(user.id, input.roles, transaction);
@@ -136,7 +143,7 @@ export class UserService {
       return created;
     } catch (err) {
       if (err instanceof UniqueConstraintError) {
-        throw new ValidationError(`a user with the email ${email} already exists`, { email: `a user with the email ${email} already exists` });
+        throw new ValidationError(msg('accounts.email.taken', { email }), { email: msg('accounts.email.taken', { email }) });
       }
       throw err;
     }
@@ -148,7 +155,7 @@ export class UserService {
 
   async get(id: number): Promise<User> {
     const user = Number.isSafeInteger(id) ? await this.models.User.findByPk(id) : null;
-    if (!user) throw new NotFoundError('No such user.');
+    if (!user) throw new NotFoundError(msg('accounts.noUser'));
     return user;
   }
 
@@ -164,7 +171,7 @@ export class UserService {
     const user = normalized ? await this.findByEmail(normalized) : null;
     const ok = await this.passwords.verify(password ?? '', user?.password_hash ?? (await decoyHash()));
     // A failure keeps its reservation: that is its record.
-    if (!user || !ok || !user.is_active) throw new ValidationError(INVALID_LOGIN);
+    if (!user || !ok || !user.is_active) throw new ValidationError(msg('accounts.invalidLogin'));
     await this.throttle.succeeded(reservation);
     await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
     return (await this.sessionUser(user.id))!;
@@ -202,6 +209,20 @@ export class UserService {
     this.changed();
   }
 
+  /** The shipped languages a user may choose. */
+  locales(): readonly string[] {
+    return createI18n(projectRoot, this.settings.i18n.defaultLocale).locales;
+  }
+
+  /** The user's language: a shipped one, or null for the browser's. The next page is in it. */
+  async setLocale(id: number, locale: string | null): Promise<void> {
+    await this.get(id);
+    if (locale !== null && !this.locales().includes(locale)) {
+      throw new ValidationError(msg('accounts.locale.unknown', { locale }), { locale: msg('accounts.locale.unknown', { locale }) });
+    }
+    await this.db.exec('update users set locale = $2, updated_at = now() where id = $1', [id, locale]);
+  }
+
   async setSuperuser(id: number, superuser: boolean): Promise<void> {
     await this.get(id);
     await this.db.exec('update users set is_superuser = $2, updated_at = now() where id = $1', [id, superuser]);
@@ -216,7 +237,7 @@ export class UserService {
     const wanted = [...new Set(names.filter(Boolean))];
     const known = await this.db.rows<{ id: number; name: string }>('select id, name from roles where name = any($1)', [wanted], transaction);
     const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
-    if (unknown.length) throw new ValidationError(`unknown role ${unknown[0]}`, { roles: `unknown role ${unknown[0]}` });
+    if (unknown.length) throw new ValidationError(msg('accounts.roles.unknown', { role: unknown[0] }), { roles: msg('accounts.roles.unknown', { role: unknown[0] }) });
     await this.db.exec('delete from user_roles where user_id = $1', [id], transaction);
     for (const role of known) {
       await this.db.exec('insert into user_roles (user_id, role_id) values ($1, $2)', [id, role.id], transaction);

@@ -91,6 +91,7 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
   app.post('/admin/users/:id/active', requireSuperuser, users.setActive);
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
+  app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
 
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);

@@ -15,9 +15,9 @@ import { needs } from '#test/support/servers';
 const LIMIT_MB = 50;
 
 /** Announces a body of `bytes` and waits for nginx's answer, which comes before any body byte is sent. */
-function postTooLarge(port: number, bytes: number, accept: string): Promise<{ status: number; type: string; body: string }> {
+function postTooLarge(port: number, bytes: number, accept: string, language?: string): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/cards/purchase_request/1/attachments', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(bytes), accept } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/cards/purchase_request/1/attachments', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(bytes), accept, ...(language ? { 'accept-language': language } : {}) } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -54,6 +54,19 @@ test('a request over the upload limit gets the Orbis 413 page through the shippe
   assert.equal(body.status, 413);
   assert.equal(body.limitMB, LIMIT_MB);
   assert.match(body.error, /^Too large: this server accepts at most 50 MB per upload, so nothing was saved\. Make the file smaller/);
+
+  // A browser whose first language is Russian reads the Russian page and message; one that only accepts it later, English.
+  const ru = await postTooLarge(port, over, 'text/html', 'ru-RU,ru;q=0.9,en;q=0.8');
+  assert.equal(ru.status, 413);
+  assert.match(ru.type, /^text\/html/);
+  assert.match(ru.body, /<html lang="ru">/);
+  assert.match(ru.body, /<title>Слишком большая загрузка · Orbis<\/title>/);
+  assert.match(ru.body, /data-testid="upload-limit">50 МБ</);
+  const ruJson = await postTooLarge(port, over, 'application/json', 'ru');
+  assert.match(ruJson.type, /^application\/json/);
+  assert.match((JSON.parse(ruJson.body) as { error: string }).error, /^Слишком большой файл: сервер принимает не больше 50 МБ/);
+  const second = await postTooLarge(port, over, 'text/html', 'en-GB,ru;q=0.5');
+  assert.match(second.body, /<title>Upload too large · Orbis<\/title>/);
 });
 
 test('the 413 pages, nginx and media.maxUploadMB name the same limit', () => {
@@ -66,8 +79,11 @@ test('the 413 pages, nginx and media.maxUploadMB name the same limit', () => {
   const json = JSON.parse(fs.readFileSync(path.join(errors, '413.json'), 'utf8')) as { limitMB: number; error: string };
   assert.equal(json.limitMB, LIMIT_MB);
   const html = fs.readFileSync(path.join(errors, '413.html'), 'utf8');
-  for (const text of [json.error, html]) {
-    const named = [...text.matchAll(/(\d+) MB/g)].map((m) => Number(m[1]));
+  const ruJson = JSON.parse(fs.readFileSync(path.join(errors, '413.ru.json'), 'utf8')) as { limitMB: number; error: string };
+  assert.equal(ruJson.limitMB, LIMIT_MB);
+  const ruHtml = fs.readFileSync(path.join(errors, '413.ru.html'), 'utf8');
+  for (const text of [json.error, html, ruJson.error, ruHtml]) {
+    const named = [...text.matchAll(/(\d+) (?:MB|МБ)/g)].map((m) => Number(m[1]));
     assert.ok(named.length > 0 && named.every((n) => n === LIMIT_MB), `every limit named is ${LIMIT_MB} MB: ${named}`);
   }
 });

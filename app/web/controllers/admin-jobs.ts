@@ -3,6 +3,7 @@
 // move state badges and progress bars without a reload.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, progressLabel, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
 import { formatDateTime } from '#app/web/render';
@@ -10,7 +11,7 @@ import { flash } from '#app/web/flash';
 
 function jobId(req: Request): number {
   const raw = String(req.params.id ?? '');
-  if (!/^[1-9]\d{0,17}$/.test(raw)) throw new ValidationError(`not a job id: ${JSON.stringify(raw.slice(0, 40))}`, { id: 'a positive whole number' });
+  if (!/^[1-9]\d{0,17}$/.test(raw)) throw new ValidationError(msg('admin.jobs.errors.notAnId', { id: raw.slice(0, 40) }), { id: msg('admin.jobs.errors.positiveNumber') });
   return Number(raw);
 }
 
@@ -23,7 +24,7 @@ function back(req: Request, id: number): string {
 export function adminJobsController(ctx: AppContext) {
   const jobs = new JobAdmin(ctx.db, ctx.jobStore, ctx.publisher, ctx.log);
 
-  function live(p: JobProgress, timeZone: string) {
+  function live(p: JobProgress, timeZone: string, locale: string) {
     return {
       id: p.id,
       state: p.state,
@@ -33,8 +34,8 @@ export function adminJobsController(ctx: AppContext) {
       total: p.progress_total,
       percent: p.percent,
       label: p.label,
-      started: formatDateTime(p.started_at, timeZone),
-      finished: formatDateTime(p.finished_at, timeZone),
+      started: formatDateTime(p.started_at, timeZone, locale),
+      finished: formatDateTime(p.finished_at, timeZone, locale),
       error: p.error,
       final: p.final,
     };
@@ -73,23 +74,23 @@ export function adminJobsController(ctx: AppContext) {
     async poll(req: Request, res: Response) {
       const raw = typeof req.query.ids === 'string' ? req.query.ids : '';
       const parts = raw.split(',').filter(Boolean);
-      if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) throw new ValidationError('ids must be job ids separated by commas', { ids: 'e.g. 12,13,14' });
+      if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) throw new ValidationError(msg('admin.jobs.errors.ids'), { ids: msg('admin.jobs.errors.idsExample') });
       const [progress, counts] = await Promise.all([jobs.progress([...new Set(parts.map(Number))]), jobs.counts()]);
       const tz = req.user!.timeZone;
-      res.set('Cache-Control', 'no-store').json({ jobs: progress.map((p) => live(p, tz)), counts });
+      res.set('Cache-Control', 'no-store').json({ jobs: progress.map((p) => live(p, tz, req.locale)), counts });
     },
 
     async retry(req: Request, res: Response) {
       const id = jobId(req);
       const state = await jobs.retry(id, { userId: req.user!.id });
-      flash(req, state === 'queued' ? `Job #${id} is queued again.` : `Job #${id} waits again for the jobs it depends on.`);
+      flash(req, req.t(state === 'queued' ? 'admin.jobs.flash.queued' : 'admin.jobs.flash.waiting', { id }));
       res.redirect(303, back(req, id));
     },
 
     async cancel(req: Request, res: Response) {
       const id = jobId(req);
       const failed = await jobs.cancel(id, { userId: req.user!.id });
-      flash(req, `Job #${id} is cancelled.${failed ? ` ${failed} job${failed === 1 ? '' : 's'} depending on it failed.` : ''}`);
+      flash(req, failed ? req.t('admin.jobs.flash.cancelledWithDependants', { id, count: failed }) : req.t('admin.jobs.flash.cancelled', { id }));
       res.redirect(303, back(req, id));
     },
   };

@@ -3,7 +3,8 @@
 // an alert on administrators' dashboards.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
-import { BEAT_SILENT_SECONDS, describeAge, EngineStatusService } from '#app/services/engine-status';
+import { localize } from '#app/i18n/message';
+import { ageMessage, BEAT_SILENT_SECONDS, EngineStatusService } from '#app/services/engine-status';
 import type { DashboardPanel } from '#app/web/controllers/dashboard';
 
 export function adminSystemController(ctx: AppContext) {
@@ -14,7 +15,7 @@ export function adminSystemController(ctx: AppContext) {
       res.set('Cache-Control', 'no-store').render('admin/system.njk', {
         status,
         beatSilentMinutes: BEAT_SILENT_SECONDS / 60,
-        beatAge: status.beat.ageSeconds == null ? null : describeAge(status.beat.ageSeconds),
+        beatAge: status.beat.ageSeconds == null ? null : ageMessage(status.beat.ageSeconds),
       });
     },
   };
@@ -23,5 +24,5 @@ export function adminSystemController(ctx: AppContext) {
 /** The dashboard's alert box: only for administrators, only when something is wrong. */
 export function engineAlertsPanel(ctx: AppContext): DashboardPanel {
   const engine = new EngineStatusService(ctx.db, ctx.transport);
-  return async (_ctx, req) => (req.user?.isSuperuser ? { engineProblems: await engine.problems() } : {});
+  return async (_ctx, req) => (req.user?.isSuperuser ? { engineProblems: (await engine.problems()).map((p) => localize(req.t, p)) } : {});
 }

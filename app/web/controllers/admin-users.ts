@@ -1,6 +1,7 @@
 // /admin/users: list, create, disable, roles, password reset.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { localizeAll } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import { flash } from '#app/web/flash';
 
@@ -12,6 +13,9 @@ function list(value: unknown): string[] {
 export function adminUsersController(ctx: AppContext) {
   const users = ctx.services.users;
 
+  /** The shipped languages by their own names, for the Language select. */
+  const languages = () => users.locales().map((code) => ({ code, name: ctx.i18n.nativeName(code) }));
+
   async function renderEdit(req: Request, res: Response, status = 200, errors: Record<string, string> = {}) {
     const user = await users.get(Number(req.params.id));
     const roles = await users.roles();
@@ -21,6 +25,7 @@ export function adminUsersController(ctx: AppContext) {
       subjectRoles: session?.roles ?? (await ctx.db.rows<{ name: string }>('select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1', [user.id])).map((r) => r.name),
       roles,
       errors,
+      languages: languages(),
     });
   }
 
@@ -30,7 +35,7 @@ export function adminUsersController(ctx: AppContext) {
     },
 
     async newForm(_req: Request, res: Response) {
-      res.render('admin/user-new.njk', { values: { time_zone: ctx.settings.timeZone, roles: [] }, errors: {}, roles: await users.roles() });
+      res.render('admin/user-new.njk', { values: { time_zone: ctx.settings.timeZone, roles: [], locale: '' }, errors: {}, roles: await users.roles(), languages: languages() });
     },
 
     async create(req: Request, res: Response) {
@@ -41,6 +46,7 @@ export function adminUsersController(ctx: AppContext) {
         time_zone: String(b.time_zone ?? ''),
         is_superuser: b.is_superuser === 'on',
         roles: list(b.roles),
+        locale: typeof b.locale === 'string' ? b.locale : '',
       };
       try {
         const user = await users.create({
@@ -50,12 +56,13 @@ export function adminUsersController(ctx: AppContext) {
           timeZone: values.time_zone,
           isSuperuser: values.is_superuser,
           roles: values.roles,
+          locale: values.locale || null,
         });
-        flash(req, `User ${user.email} created.`);
+        flash(req, req.t('admin.users.flash.created', { email: user.email }));
         res.redirect(303, `/admin/users/${user.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res.status(400).render('admin/user-new.njk', { values, errors: err.fields, roles: await users.roles() });
+        res.status(400).render('admin/user-new.njk', { values, errors: localizeAll(req.t, err.fieldTexts), roles: await users.roles(), languages: languages() });
       }
     },
 
@@ -67,10 +74,10 @@ export function adminUsersController(ctx: AppContext) {
       const id = Number(req.params.id);
       const active = req.body?.active === '1';
       if (!active && id === req.user!.id) {
-        return renderEdit(req, res, 400, { active: 'You cannot disable your own account.' });
+        return renderEdit(req, res, 400, { active: req.t('admin.users.cannotDisableSelf') });
       }
       await users.setActive(id, active);
-      flash(req, active ? 'User enabled.' : 'User disabled; their sessions have ended.');
+      flash(req, req.t(active ? 'admin.users.flash.enabled' : 'admin.users.flash.disabled'));
       res.redirect(303, `/admin/users/${id}`);
     },
 
@@ -81,9 +88,25 @@ export function adminUsersController(ctx: AppContext) {
         if (id !== req.user!.id) await users.setSuperuser(id, req.body?.is_superuser === 'on');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(req, res, 400, err.fields);
+        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
       }
-      flash(req, 'Roles saved.');
+      flash(req, req.t('admin.users.flash.rolesSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    },
+
+    /** The user's language; when it is the admin's own, the next page (this redirect's) is in it. */
+    async setLocale(req: Request, res: Response) {
+      const id = Number(req.params.id);
+      const raw = typeof req.body?.locale === 'string' ? req.body.locale : '';
+      try {
+        await users.setLocale(id, raw || null);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
+      }
+      // The flash is read on the next page: in the language it will be shown in.
+      const next = id === req.user!.id ? ctx.i18n.t(ctx.i18n.resolve(raw || null, req.get('accept-language'))) : req.t;
+      flash(req, next('admin.users.flash.languageSaved'));
       res.redirect(303, `/admin/users/${id}`);
     },
 
@@ -93,9 +116,9 @@ export function adminUsersController(ctx: AppContext) {
         await users.resetPassword(id, String(req.body?.password ?? ''));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(req, res, 400, err.fields);
+        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
       }
-      flash(req, 'Password changed; the user’s sessions have ended.');
+      flash(req, req.t('admin.users.flash.passwordChanged'));
       res.redirect(303, `/admin/users/${id}`);
     },
   };

@@ -2,6 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '#app/context';
+import { localize } from '#app/i18n/message';
 import { ThrottledError, ValidationError } from '#app/services/errors';
 import { cookieName, SESSION_COOKIE, secureCookies } from '#app/web/cookies';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
@@ -26,7 +27,7 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
         if (err instanceof ValidationError || err instanceof ThrottledError || !user) {
           const status = err instanceof ThrottledError ? 429 : 401;
           if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-          const message = err instanceof Error ? err.message : 'Enter your email and password.';
+          const message = err instanceof ValidationError || err instanceof ThrottledError ? localize(req.t, err.text) : req.t('accounts.enterCredentials');
           return res.status(status).render('login.njk', { email, error: message });
         }
         if (err) return next(err);

@@ -9,6 +9,7 @@
 // last one's would fail as expired.
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { msg } from '#app/i18n/message';
 import { ForbiddenError } from '#app/services/errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -42,7 +43,7 @@ export function csrfProtection(req: Request, res: Response, next: NextFunction) 
   const body = req.body as Record<string, unknown> | undefined;
   const sent = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
   if (!expected || typeof sent !== 'string' || !same(sent, expected)) {
-    return next(new ForbiddenError('The form has expired or did not come from Orbis (CSRF check failed). Reload the page and try again.'));
+    return next(new ForbiddenError(msg('errors.csrf')));
   }
   next();
 }

@@ -38,8 +38,7 @@ export function errorHandler(log: Logger, showStack: boolean) {
     if (wantsJson) {
       return res.json({ error: message, status, requestId: req.id, ...(err instanceof ValidationError ? { fields } : {}) });
     }
-    const template = [400, 403, 404, 409, 500].includes(status) ? `errors/${status}.njk` : 'errors/400.njk';
-    res.render(template, {
+    res.render('errors/error.njk', {
       status,
       message,
       fields,

@@ -13,6 +13,7 @@
 //   refused, not cleaned: silently changing what someone sent is worse than
 //   saying what is wrong with it.
 import type { NextFunction, Request, Response } from 'express';
+import { inEnglish, msg, type Text } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
@@ -25,6 +26,9 @@ const NAME_SHOWN = 60;
 export class UnsupportedBodyError extends Error {
   override name = 'UnsupportedBodyError';
   readonly status = 415;
+  constructor(readonly text: Text) {
+    super(inEnglish(text));
+  }
 }
 
 function shownName(name: string): string {
@@ -32,28 +36,28 @@ function shownName(name: string): string {
   return safe.length > NAME_SHOWN ? `${safe.slice(0, NAME_SHOWN)}…` : safe;
 }
 
-function textProblem(s: string): string | null {
+function textProblem(s: string): Text | null {
   const m = CONTROL.exec(s);
   if (!m) return null;
   const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  return `contains a control character (${code}${m[0] === '\u0000' ? ', NUL' : ''}) that cannot be stored: remove it and send again`;
+  return msg(m[0] === '\u0000' ? 'errors.input.controlNul' : 'errors.input.control', { code });
 }
 
 /** Field name → reason, for every value of `values` that breaks the rules. */
-export function inputProblems(values: unknown): Record<string, string> {
-  const problems: Record<string, string> = {};
+export function inputProblems(values: unknown): Record<string, Text> {
+  const problems: Record<string, Text> = {};
   if (values === undefined || values === null) return problems;
-  if (typeof values !== 'object' || Array.isArray(values)) return { '(body)': 'must be a form, not a single value or a list' };
+  if (typeof values !== 'object' || Array.isArray(values)) return { '(body)': msg('errors.input.notForm') };
   for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
     const shown = shownName(name);
     if (textProblem(name)) {
-      problems[shown] = 'the field name contains a control character';
+      problems[shown] = msg('errors.input.nameControl');
       continue;
     }
     const items = Array.isArray(value) ? value : [value];
     for (const item of items) {
       if (typeof item !== 'string') {
-        problems[shown] = Array.isArray(value) ? 'must be text or a list of texts, not a nested list or object' : 'must be text, not an object';
+        problems[shown] = msg(Array.isArray(value) ? 'errors.input.nested' : 'errors.input.object');
         break;
       }
       const p = textProblem(item);
@@ -74,11 +78,11 @@ function hasBody(req: Request): boolean {
 
 export function inputGuard(req: Request, _res: Response, next: NextFunction) {
   if (hasBody(req) && !req.is(FORM_TYPES)) {
-    const sent = req.headers['content-type'] ? `“${String(req.headers['content-type']).split(';')[0].slice(0, 80)}”` : 'no content type';
-    return next(new UnsupportedBodyError(`Orbis pages accept forms only (application/x-www-form-urlencoded, or multipart/form-data for files); this request sent ${sent}.`));
+    const type = req.headers['content-type'] ? String(req.headers['content-type']).split(';')[0].slice(0, 80) : null;
+    return next(new UnsupportedBodyError(type === null ? msg('errors.input.formsOnlyUntyped') : msg('errors.input.formsOnly', { type })));
   }
   const problems = { ...inputProblems(req.query), ...inputProblems(req.body) };
-  if (Object.keys(problems).length) return next(new ValidationError('Some values of this request cannot be accepted; nothing was changed.', problems));
+  if (Object.keys(problems).length) return next(new ValidationError(msg('errors.input.refused'), problems));
   // A form post without a body still reads as an empty form (multipart is
   // read later, by the upload handler).
   if (req.body === undefined && !req.is('multipart/form-data')) req.body = {};

@@ -43,7 +43,7 @@
       });
       badge.classList.add(STATE_CLASS[job.state] || 'text-bg-secondary');
       badge.dataset.jobState = job.state;
-      badge.textContent = job.state;
+      badge.textContent = window.Orbis ? Orbis.t('jobs.states.' + job.state) : job.state; // i18n-keys: js.jobs.states.*
     }
     var bar = el.querySelector('[data-job-progress] progress');
     if (bar) {

@@ -26,9 +26,11 @@
     return e;
   }
 
+  // The words come from the page (orbis.js). i18n-keys: js.attachments.*
+  var t = Orbis.t;
   function sizeText(n) {
-    if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
-    return Math.max(1, Math.round(n / 1024)) + ' kB';
+    if (n >= 1048576) return t('attachments.mb', { size: Orbis.number(n / 1048576, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+    return t('attachments.kb', { size: Orbis.number(Math.max(1, Math.round(n / 1024))) });
   }
 
   function renderItem(m) {
@@ -39,7 +41,7 @@
     if (m.thumb) {
       box = el('button', 'att-thumb');
       box.type = 'button';
-      box.title = 'Open ' + m.name;
+      box.title = t('attachments.open', { name: m.name });
       if (m.color) box.style.backgroundColor = m.color; // placeholder while the thumbnail loads
       var img = el('img');
       img.src = m.thumb;
@@ -53,28 +55,28 @@
       spin.setAttribute('role', 'status');
       box.appendChild(spin);
     } else {
-      box = el('a', 'att-thumb att-file', m.state === 'failed' ? 'Failed' : (m.name.split('.').pop() || 'file').toUpperCase());
+      box = el('a', 'att-thumb att-file', m.state === 'failed' ? t('attachments.failed') : (m.name.split('.').pop() || 'file').toUpperCase());
       box.href = m.original;
     }
     fig.appendChild(box);
     var cap = el('figcaption', 'small');
     var name = el('a', 'd-block text-truncate', m.name);
     name.href = m.original;
-    name.title = 'Download the original (' + sizeText(m.size) + ')';
+    name.title = t('attachments.download', { size: sizeText(m.size) });
     cap.appendChild(name);
     var meta = [];
     if (m.field && fieldLabels[m.field]) meta.push(fieldLabels[m.field]);
     if (m.width && m.height) meta.push(m.width + '×' + m.height);
-    if (m.takenAt) meta.push('taken ' + m.takenAt);
+    if (m.takenAt) meta.push(t('attachments.taken', { at: m.takenAt }));
     if (m.camera) meta.push(m.camera);
     if (m.gps) meta.push('GPS ' + m.gps.lat.toFixed(5) + ', ' + m.gps.lon.toFixed(5));
     if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
-    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? 'Waiting to be processed…' : 'Processing…'));
-    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', 'Could not be processed: ' + (m.error || 'unknown reason')));
+    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? t('attachments.queued') : t('attachments.processing')));
+    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', t('attachments.notProcessed', { reason: m.error || t('attachments.unknownReason') })));
     if (root.dataset.removeUrl) {
-      var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', 'Remove');
+      var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', t('attachments.remove'));
       remove.type = 'button';
-      remove.title = 'Remove ' + m.name + ' from this card';
+      remove.title = t('attachments.removeTitle', { name: m.name });
       remove.addEventListener('click', function () { removeItem(m, remove); });
       cap.appendChild(remove);
     }
@@ -84,11 +86,11 @@
 
   // Removing a file: POST …/attachments/ID/delete with the CSRF header; the gallery drops it on success.
   function removeItem(m, button) {
-    if (!window.confirm('Remove ' + m.name + ' from this card?')) return;
+    if (!window.confirm(t('attachments.removeConfirm', { name: m.name }))) return;
     button.disabled = true;
     fetch(root.dataset.removeUrl + m.id + '/delete', { method: 'POST', headers: { accept: 'application/json', 'X-CSRF-Token': root.dataset.csrf }, credentials: 'same-origin' })
       .then(function (r) {
-        if (!r.ok) throw new Error('The file could not be removed (' + r.status + ').');
+        if (!r.ok) throw new Error(t('attachments.removeFailed', { status: String(r.status) }));
         items = items.filter(function (i) { return i.id !== m.id; });
         render();
       })
@@ -182,7 +184,8 @@
       function progress(current, fraction) {
         var pct = Math.min(100, Math.round(((done + current.size * fraction) / total) * 100));
         barInner.style.width = pct + '%';
-        barInner.textContent = files.length > 1 ? (files.indexOf(current) + 1) + ' of ' + files.length + ' · ' + pct + '%' : pct + '%';
+        var percent = Orbis.number(pct / 100, { style: 'percent' });
+        barInner.textContent = files.length > 1 ? t('attachments.fileOf', { n: files.indexOf(current) + 1, total: files.length }) + ' · ' + percent : percent;
       }
       function finish() {
         bar.classList.add('d-none');
@@ -209,13 +212,13 @@
             render();
           } else {
             // Orbis's JSON error (or nginx's 413 page for JSON): its message says what to do.
-            failures.push(file.name + ': ' + ((xhr.response && xhr.response.error) || 'the upload failed (' + xhr.status + ').'));
+            failures.push(file.name + ': ' + ((xhr.response && xhr.response.error) || t('attachments.uploadFailed', { status: String(xhr.status) })));
           }
           done += file.size;
           next(i + 1);
         });
         xhr.addEventListener('error', function () {
-          failures.push(file.name + ': the upload was interrupted. Check the connection and try again.');
+          failures.push(file.name + ': ' + t('attachments.interrupted'));
           done += file.size;
           next(i + 1);
         });
