@@ -25,7 +25,10 @@ export function cardSearchText(type: CardType, number: string, title: string, da
     if (v == null) continue;
     parts.push(f.type === 'select' ? `${v} ${f.options!.find((o) => o.value === v)?.label ?? ''}` : String(v));
   }
-  return parts.join(' ').slice(0, 200_000);
+  // Lower-cased here, not by PostgreSQL: a cluster made with LC_CTYPE=C (the
+  // embedded one) does not lower-case Cyrillic, and the Snowball stemmers
+  // expect lower case ("Ноутбуки" would stay "Ноутбук", never matching).
+  return parts.join(' ').slice(0, 200_000).toLowerCase();
 }
 
 /**
@@ -33,9 +36,11 @@ export function cardSearchText(type: CardType, number: string, title: string, da
  * phrases", -excluded, or), its last word matched as a prefix unless it is
  * quoted, excluded or an operator; `add` binds a parameter and names it.
  */
-export function searchCondition(q: string, language: SearchLanguage, add: (v: unknown) => string): string {
+export function searchCondition(query: string, language: SearchLanguage, add: (v: unknown) => string): string {
   const cfg = `${add(language)}::regconfig`;
-  const exact = `c.number = upper(${add(q)})`;
+  const exact = `c.number = upper(${add(query)})`;
+  // Lower-cased as the vectors are (cardSearchText); `or`/`OR` stay operators.
+  const q = query.replace(/\S+/g, (w) => (w === 'OR' ? w : w.toLowerCase()));
   const m = /([\p{L}\p{N}_]+)$/u.exec(q);
   const before = m ? q.slice(0, m.index) : '';
   const quoted = (before.match(/"/g)?.length ?? 0) % 2 === 1;
