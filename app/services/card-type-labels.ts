@@ -31,8 +31,9 @@ export function typeIn(type: CardType, locale: string): CardType {
   if (!t) {
     const fields = type.fields.map((f) => ({ ...translated(f, locale), options: f.options?.map((o) => translated(o, locale)) }));
     const stages = type.stages.map((s) => translated(s, locale));
-    t = {
-      ...type,
+    // A view over the original (its prototype): what is not a text — columns,
+    // filters, rules, permissions — is read from the original, always current.
+    t = Object.assign(Object.create(type) as CardType, {
       label: labelOf(type, locale),
       plural: labelOf(type, locale, 'plural'),
       fields,
@@ -40,7 +41,7 @@ export function typeIn(type: CardType, locale: string): CardType {
       stages,
       stageMap: new Map(stages.map((s) => [s.name, s])),
       transitions: type.transitions.map((x) => translated(x, locale)),
-    };
+    });
     byLocale.set(locale, t);
   }
   return t;

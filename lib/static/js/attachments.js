@@ -18,6 +18,13 @@
   var fieldLabels = {};
   JSON.parse(root.dataset.fields || '[]').forEach(function (f) { fieldLabels[f.name] = f.label; });
   var timer = null;
+  // The page's language: texts come from the template (data-texts), "{name}" marks a value.
+  var texts = JSON.parse(root.dataset.texts || '{}');
+  function say(key, fallback, values) {
+    var s = texts[key] || fallback;
+    Object.keys(values || {}).forEach(function (k) { s = s.split('{' + k + '}').join(values[k]); });
+    return s;
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -39,7 +46,7 @@
     if (m.thumb) {
       box = el('button', 'att-thumb');
       box.type = 'button';
-      box.title = 'Open ' + m.name;
+      box.title = say('open', 'Open {name}', { name: m.name });
       if (m.color) box.style.backgroundColor = m.color; // placeholder while the thumbnail loads
       var img = el('img');
       img.src = m.thumb;
@@ -53,14 +60,14 @@
       spin.setAttribute('role', 'status');
       box.appendChild(spin);
     } else {
-      box = el('a', 'att-thumb att-file', m.state === 'failed' ? 'Failed' : (m.name.split('.').pop() || 'file').toUpperCase());
+      box = el('a', 'att-thumb att-file', m.state === 'failed' ? say('failed', 'Failed') : (m.name.split('.').pop() || 'file').toUpperCase());
       box.href = m.original;
     }
     fig.appendChild(box);
     var cap = el('figcaption', 'small');
     var name = el('a', 'd-block text-truncate', m.name);
     name.href = m.original;
-    name.title = 'Download the original (' + sizeText(m.size) + ')';
+    name.title = say('download', 'Download the original ({size})', { size: sizeText(m.size) });
     cap.appendChild(name);
     var meta = [];
     if (m.field && fieldLabels[m.field]) meta.push(fieldLabels[m.field]);
@@ -69,12 +76,12 @@
     if (m.camera) meta.push(m.camera);
     if (m.gps) meta.push('GPS ' + m.gps.lat.toFixed(5) + ', ' + m.gps.lon.toFixed(5));
     if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
-    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? 'Waiting to be processed…' : 'Processing…'));
-    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', 'Could not be processed: ' + (m.error || 'unknown reason')));
+    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? say('waiting', 'Waiting to be processed…') : say('processing', 'Processing…')));
+    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', say('couldNotProcess', 'Could not be processed: {reason}', { reason: m.error || say('unknownReason', 'unknown reason') })));
     if (root.dataset.removeUrl) {
-      var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', 'Remove');
+      var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', say('remove', 'Remove'));
       remove.type = 'button';
-      remove.title = 'Remove ' + m.name + ' from this card';
+      remove.title = say('removeTitle', 'Remove {name} from this card', { name: m.name });
       remove.addEventListener('click', function () { removeItem(m, remove); });
       cap.appendChild(remove);
     }
@@ -84,11 +91,11 @@
 
   // Removing a file: POST …/attachments/ID/delete with the CSRF header; the gallery drops it on success.
   function removeItem(m, button) {
-    if (!window.confirm('Remove ' + m.name + ' from this card?')) return;
+    if (!window.confirm(say('removeConfirm', 'Remove {name} from this card?', { name: m.name }))) return;
     button.disabled = true;
     fetch(root.dataset.removeUrl + m.id + '/delete', { method: 'POST', headers: { accept: 'application/json', 'X-CSRF-Token': root.dataset.csrf }, credentials: 'same-origin' })
       .then(function (r) {
-        if (!r.ok) throw new Error('The file could not be removed (' + r.status + ').');
+        if (!r.ok) throw new Error(say('notRemoved', 'The file could not be removed ({status}).', { status: r.status }));
         items = items.filter(function (i) { return i.id !== m.id; });
         render();
       })
