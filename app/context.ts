@@ -89,7 +89,7 @@ export function createTransport(settings: Settings, log?: Logger): Transport {
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(settings);
   // Card types first: a mistake in them stops the start before anything opens.
-  const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir);
+  const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir, settings.i18n.defaultLocale);
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);

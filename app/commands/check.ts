@@ -102,7 +102,7 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
 
   // Card types: every web process loads them at start; a broken one stops it.
   try {
-    const types = loadCardTypes(settings.cardTypes.dir);
+    const types = loadCardTypes(settings.cardTypes.dir, settings.i18n.defaultLocale);
     out.push({ ok: true, what: `card types valid (${types.all.map((t) => t.name).join(', ') || 'none'} in ${settings.cardTypes.dir})` });
   } catch (err) {
     if (!(err instanceof CardTypeError)) throw err;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { Command } from '#app/commands/command';
+import { CommandError, type Command } from '#app/commands/command';
+import { DEMO_LANGUAGES, type DemoTexts } from '#app/commands/demo-texts';
 import { withContext } from '#app/commands/runtime';
 import { loadDemoCards } from '#app/commands/demo-cards';
 import type { AppContext } from '#app/context';
@@ -25,7 +26,7 @@ export interface DemoSignIn {
 }
 
 /** Each demo loader is idempotent and says what it added (or null). */
-export type DemoLoader = (ctx: AppContext) => Promise<string | null>;
+export type DemoLoader = (ctx: AppContext, texts: DemoTexts) => Promise<string | null>;
 const loaders: DemoLoader[] = [loadDemoCards];
 
 // Generated, never fixed: demo data loaded on a reachable server must not
@@ -37,19 +38,24 @@ const demoPassword = () => crypto.randomBytes(12).toString('base64url');
  * prints them once) and demo cards. Idempotent: running it again creates
  * nothing twice.
  */
-export async function importDemo(ctx: AppContext): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
+export async function importDemo(ctx: AppContext, lang = 'en'): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
+  const texts = DEMO_LANGUAGES[lang];
+  if (!texts) throw new CommandError(`--lang ${JSON.stringify(lang)}: demo data exists in ${Object.keys(DEMO_LANGUAGES).join(', ')}`);
   const parts: string[] = [];
   for (const [name, label] of DEMO_ROLES) await ctx.services.users.ensureRole(name, label);
   const users: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {
     if (await ctx.services.users.findByEmail(u.email)) continue;
     const password = demoPassword();
-    await ctx.services.users.create({ email: u.email, displayName: u.name, password, roles: u.roles });
-    users.push({ ...u, password });
+    const name = texts.users[u.email.split('.')[0] as keyof DemoTexts['users']] ?? u.name;
+    // The demo operators speak the language of their data.
+    const user = await ctx.services.users.create({ email: u.email, displayName: name, password, roles: u.roles });
+    if (lang !== 'en') await ctx.db.exec('update users set locale = $2 where id = $1', [user.id, lang]);
+    users.push({ ...u, name, password });
   }
   if (users.length) parts.push(`${users.length} demo user(s)`);
   for (const loader of loaders) {
-    const part = await loader(ctx);
+    const part = await loader(ctx, texts);
     if (part) parts.push(part);
   }
   return { created: parts.length > 0, summary: parts.join(', ') || 'nothing new', users };
@@ -76,10 +82,12 @@ export function demoSignInLines(users: DemoSignIn[]): string[] {
 
 export const command: Command = {
   name: 'import-demo',
-  summary: 'load demo roles, users and cards (idempotent); --passwords: new demo passwords',
-  usage: '[--passwords]',
-  options: { passwords: { type: 'boolean' } },
+  summary: 'load demo roles, users and cards (idempotent); --lang ru: in Russian; --passwords: new demo passwords',
+  usage: '[--lang LANG] [--passwords]',
+  options: { passwords: { type: 'boolean' }, lang: { type: 'string' } },
   help: [
+    '--lang LANG   the language of the demo cards and names: en (the default) or ru;',
+    '              the demo users read the product in it',
     'Demo users get generated passwords, printed when they are created.',
     '--passwords   give the demo users new generated passwords and print them',
     '              (their sessions end); for a trial installation only',
@@ -87,7 +95,7 @@ export const command: Command = {
   positionals: { min: 0, max: 0 },
   async run({ values }, io) {
     await withContext(async (ctx) => {
-      const result = await importDemo(ctx);
+      const result = await importDemo(ctx, typeof values.lang === 'string' ? values.lang : 'en');
       io.out(result.created ? `Loaded ${result.summary}.` : 'Demo data already present; nothing to do.');
       const users = values.passwords ? await resetDemoPasswords(ctx) : result.users;
       if (users.length) {

@@ -46,7 +46,7 @@ async function runPrimary(host: string, port: number, workers: number, maxReques
   const log = createLogger(settings, 'serve');
   // A broken card type stops the start here, in one line naming the file,
   // before anything is forked (web processes would only fail one by one).
-  loadCardTypes(settings.cardTypes.dir);
+  loadCardTypes(settings.cardTypes.dir, settings.i18n.defaultLocale);
   // With no DATABASE_URL the primary owns the embedded server; the web
   // processes connect to it through the URL it hands them.
   const { url, embedded } = await resolveDatabaseUrl(settings, log);

@@ -1,6 +1,7 @@
 // Turning what a form sent into a card's typed `data`, field by field, with
 // a reason next to every field that cannot be accepted. Checks that need the
 // database (users, references) are done by the card service.
+import { msg, type Text } from '#app/i18n/message';
 import type { CardType, FieldDef } from '#app/services/card-types';
 import { parseDate, utcToZonedInput, zonedToUtc } from '#app/services/time';
 
@@ -17,44 +18,45 @@ function text(v: unknown): string {
 }
 
 /** One field: the stored value, or the reason it cannot be stored. */
-export function parseField(field: FieldDef, raw: unknown, timeZone: string): { value: FieldValue } | { error: string } {
+export function parseField(field: FieldDef, raw: unknown, timeZone: string): { value: FieldValue } | { error: Text } {
   const s = text(raw).trim();
   if (field.type === 'boolean') return { value: ['on', 'true', '1', 'yes'].includes(s.toLowerCase()) };
   if (field.type === 'images') return { value: null };
-  if (s === '') return field.required ? { error: 'required' } : { value: null };
+  if (s === '') return field.required ? { error: msg('fields.errors.required') } : { value: null };
   switch (field.type) {
     case 'string':
     case 'text': {
       const max = field.max ?? (field.type === 'string' ? STRING_MAX : TEXT_MAX);
-      if (s.length > max) return { error: `at most ${max} characters (this is ${s.length})` };
-      if (field.min !== undefined && s.length < field.min) return { error: `at least ${field.min} characters` };
-      if (field.pattern && !new RegExp(field.pattern).test(s)) return { error: field.help ?? `does not match the expected format` };
-      if (field.type === 'string' && /[\r\n]/.test(s)) return { error: 'must be on one line' };
+      if (s.length > max) return { error: msg('fields.errors.atMostChars', { max, length: s.length }) };
+      if (field.min !== undefined && s.length < field.min) return { error: msg('fields.errors.atLeastChars', { min: field.min }) };
+      // The help line says the format: it is the error (the page shows it in the reader's language).
+      if (field.pattern && !new RegExp(field.pattern).test(s)) return { error: field.help ?? msg('fields.errors.format') };
+      if (field.type === 'string' && /[\r\n]/.test(s)) return { error: msg('fields.errors.oneLine') };
       return { value: s };
     }
     case 'number':
     case 'decimal': {
       const normalized = s.replace(/\s/g, '');
       const ok = field.type === 'number' ? /^-?\d{1,15}$/.test(normalized) : /^-?\d{1,13}(\.\d{1,4})?$/.test(normalized);
-      if (!ok) return { error: field.type === 'number' ? 'must be a whole number' : 'must be a number such as 1234.50' };
+      if (!ok) return { error: msg(field.type === 'number' ? 'fields.errors.wholeNumber' : 'fields.errors.decimal') };
       const n = Number(normalized);
-      if (field.min !== undefined && n < field.min) return { error: `must be at least ${field.min}` };
-      if (field.max !== undefined && n > field.max) return { error: `must be at most ${field.max}` };
+      if (field.min !== undefined && n < field.min) return { error: msg('fields.errors.atLeast', { min: field.min }) };
+      if (field.max !== undefined && n > field.max) return { error: msg('fields.errors.atMost', { max: field.max }) };
       return { value: n };
     }
     case 'date': {
       const d = parseDate(s);
-      return d ? { value: d } : { error: `${JSON.stringify(s)} is not a real date (YYYY-MM-DD)` };
+      return d ? { value: d } : { error: msg('fields.errors.notDate', { value: JSON.stringify(s) }) };
     }
     case 'datetime': {
       const d = zonedToUtc(s, timeZone);
-      return d ? { value: d.toISOString() } : { error: `${JSON.stringify(s)} is not a real date and time` };
+      return d ? { value: d.toISOString() } : { error: msg('fields.errors.notDateTime', { value: JSON.stringify(s) }) };
     }
     case 'select':
-      return field.options!.some((o) => o.value === s) ? { value: s } : { error: `${JSON.stringify(s)} is not one of the choices` };
+      return field.options!.some((o) => o.value === s) ? { value: s } : { error: msg('fields.errors.notChoice', { value: JSON.stringify(s) }) };
     case 'user':
     case 'reference': {
-      if (!/^\d{1,15}$/.test(s)) return { error: field.type === 'user' ? 'choose a user from the list' : 'choose a card from the list' };
+      if (!/^\d{1,15}$/.test(s)) return { error: msg(field.type === 'user' ? 'fields.errors.chooseUser' : 'fields.errors.chooseCard') };
       return { value: Number(s) };
     }
   }
@@ -63,16 +65,16 @@ export function parseField(field: FieldDef, raw: unknown, timeZone: string): { v
 export interface ParsedForm {
   title: string;
   data: Record<string, FieldValue>;
-  errors: Record<string, string>;
+  errors: Record<string, Text>;
 }
 
 /** Every declared field of `type` (images excepted) plus the title. */
 export function parseCardForm(type: CardType, input: FormInput, timeZone: string): ParsedForm {
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Text> = {};
   const title = text(input.title).trim();
-  if (!title) errors.title = 'required';
-  else if (title.length > TITLE_MAX) errors.title = `at most ${TITLE_MAX} characters (this is ${title.length})`;
-  else if (/[\r\n]/.test(title)) errors.title = 'must be on one line';
+  if (!title) errors.title = msg('fields.errors.required');
+  else if (title.length > TITLE_MAX) errors.title = msg('fields.errors.atMostChars', { max: TITLE_MAX, length: title.length });
+  else if (/[\r\n]/.test(title)) errors.title = msg('fields.errors.oneLine');
   const data: Record<string, FieldValue> = {};
   for (const field of type.fields) {
     if (field.type === 'images') continue;

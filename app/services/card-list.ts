@@ -1,6 +1,7 @@
 // The list of a card type: filters, full-text search, sort and pages, all
 // from the URL's query so a link reproduces the view. Scope rules apply here
 // exactly as on a single card (lists, search and export alike).
+import { msg, type Text } from '#app/i18n/message';
 import type { SearchLanguage } from '#app/config';
 import type { CardType } from '#app/services/card-types';
 import { searchCondition } from '#app/services/search';
@@ -76,7 +77,7 @@ export interface BuiltQuery {
   whereParams: unknown[];
   orderBy: string;
   /** Problems with the query itself (unknown stage, bad date): shown, not fatal. */
-  problems: string[];
+  problems: Text[];
 }
 
 /** SQL pieces for the list; `c` is cards, `ua` the assignee. */
@@ -87,14 +88,14 @@ export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, ti
     return `$${params.length}`;
   };
   const where = ['c.type = $1', q.deleted && user.isSuperuser ? 'c.deleted_at is not null' : 'c.deleted_at is null'];
-  const problems: string[] = [];
+  const problems: Text[] = [];
   if (scopeFor(user, type, 'read') === 'own') {
     const u = add(user.id);
     where.push(`(c.owner_id = ${u} or c.assignee_id = ${u})`);
   }
   if (q.stage) {
     if (type.stageMap.has(q.stage)) where.push(`c.stage = ${add(q.stage)}`);
-    else problems.push(`unknown stage ${q.stage}`);
+    else problems.push(msg('cards.problems.unknownStage', { stage: q.stage }));
   }
   if (q.assignee === 'me') where.push(`c.assignee_id = ${add(user.id)}`);
   else if (q.assignee === 'none') where.push('c.assignee_id is null');
@@ -105,14 +106,14 @@ export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, ti
     const f = type.fieldMap.get(type.fieldMap.has(key) ? key : name)!;
     if (f.type === 'select') {
       if (f.options!.some((o) => o.value === value)) where.push(`c.data @> ${add(JSON.stringify({ [f.name]: value }))}::jsonb`);
-      else problems.push(`${f.label}: unknown choice ${value}`);
+      else problems.push(msg('cards.problems.unknownChoice', { field: f.label, value }));
     } else if (f.type === 'boolean') {
       const on = `c.data @> ${add(JSON.stringify({ [f.name]: true }))}::jsonb`;
       where.push(value === '1' || value === 'true' ? on : `not (${on})`);
     } else {
       const day = parseDate(value);
       if (!day) {
-        problems.push(`${f.label}: ${value} is not a real date`);
+        problems.push(msg('cards.problems.notDate', { field: f.label, value }));
         continue;
       }
       const upper = key.endsWith('_to');

@@ -24,7 +24,25 @@ export const COMMON_COLUMNS: Record<string, string> = {
   updated_at: 'Updated',
 };
 
-export interface FieldDef {
+/**
+ * A text a person reads (a label, a plural, a help line) given per language
+ * in the YAML (`label: { en: Customer complaint, ru: Жалоба клиента }`);
+ * the thing's own `label` (`plural`, `help`) holds the default language's
+ * text, which also answers for a language not given. Absent when the YAML
+ * gave one plain string (the same in every language).
+ */
+export type Translations = Readonly<Record<string, string>>;
+export type Translated = 'label' | 'plural' | 'help';
+export interface HasTranslations {
+  translations?: Partial<Record<Translated, Translations>>;
+}
+
+export interface FieldOption extends HasTranslations {
+  value: string;
+  label: string;
+}
+
+export interface FieldDef extends HasTranslations {
   name: string;
   type: FieldType;
   label: string;
@@ -33,14 +51,14 @@ export interface FieldDef {
   max?: number;
   pattern?: string;
   help?: string;
-  options?: { value: string; label: string }[];
+  options?: FieldOption[];
   /** user fields: only users with this role may be chosen. */
   role?: string;
   /** reference fields: the card type referred to. */
   to?: string;
 }
 
-export interface StageDef {
+export interface StageDef extends HasTranslations {
   name: string;
   label: string;
   /** ISO-8601 duration; entering the stage sets due_at. */
@@ -54,7 +72,7 @@ export interface StageDef {
 export const TASK_ASSIGNEE_RULES = ['actor', 'assignee', 'owner'] as const;
 export type TaskAssigneeRule = (typeof TASK_ASSIGNEE_RULES)[number];
 
-export interface TransitionDef {
+export interface TransitionDef extends HasTranslations {
   name: string;
   label: string;
   from: string[];
@@ -63,7 +81,7 @@ export interface TransitionDef {
   requires: string[];
 }
 
-export interface CardType {
+export interface CardType extends HasTranslations {
   name: string;
   label: string;
   plural: string;
@@ -94,7 +112,14 @@ function isObj(v: unknown): v is Raw {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function parseCardType(file: string, raw: unknown): CardType {
+const LANG = /^[a-z]{2,3}$/;
+
+/**
+ * A card type from its YAML. Labels, plurals and help lines are one plain
+ * text or a text per language that must include `defaultLocale` (what
+ * answers for every language not given).
+ */
+export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'): CardType {
   const base = path.basename(file);
   const fail = (where: string, msg: string): never => {
     throw new CardTypeError(`${base}: ${where}: ${msg}`);
@@ -109,8 +134,24 @@ export function parseCardType(file: string, raw: unknown): CardType {
     if (typeof v !== 'string' || !v.trim()) fail(w, `${key} must be a non-empty string`);
     return (v as string).trim();
   };
-  const label = str(r.label, where('label'), 'label');
-  const plural = str(r.plural, where('plural'), 'plural', `${label}s`);
+  // A text per language, or one text: returns the default language's text and
+  // records the others under `into.translations[key]`.
+  const texts = (into: HasTranslations, v: unknown, w: string, key: Translated, fallback?: string): string => {
+    if (!isObj(v)) return str(v, w, key, fallback);
+    const out: Record<string, string> = {};
+    for (const [lang, text] of Object.entries(v)) {
+      if (!LANG.test(lang)) fail(w, `${key}: ${JSON.stringify(lang)} is not a language code such as en or ru`);
+      if (typeof text !== 'string' || !text.trim()) fail(w, `${key}: the ${lang} text must be a non-empty string`);
+      out[lang] = (text as string).trim();
+    }
+    if (!out[defaultLocale]) fail(w, `${key}: the text in the default language (${defaultLocale}) is missing; it answers for every language not given`);
+    (into.translations ??= {})[key] = out;
+    return out[defaultLocale];
+  };
+  const typeTr: HasTranslations = {};
+  const label = texts(typeTr, r.label, where('label'), 'label');
+  if (typeTr.translations?.label && r.plural === undefined) fail(where('plural'), 'plural must be given when label is given per language');
+  const plural = texts(typeTr, r.plural, where('plural'), 'plural', `${label}s`);
   const prefix = str(r.prefix, where('prefix'), 'prefix');
   if (!/^[A-Z]{1,6}$/.test(prefix)) fail(where('prefix'), `${JSON.stringify(prefix)} must be 1-6 capital letters`);
 
@@ -126,7 +167,8 @@ export function parseCardType(file: string, raw: unknown): CardType {
     if (fieldMap.has(fname) || fname in COMMON_COLUMNS || ['version', 'q', 'sort', 'page', 'deleted', 'transition'].includes(fname)) fail(fw, 'the name is already used');
     const type = fr.type as FieldType;
     if (!FIELD_TYPES.includes(type)) fail(fw, `type ${JSON.stringify(fr.type)} is not one of ${FIELD_TYPES.join(', ')}`);
-    const def: FieldDef = { name: fname, type, label: str(fr.label, fw, 'label'), required: fr.required === true };
+    const def: FieldDef = { name: fname, type, label: '', required: fr.required === true };
+    def.label = texts(def, fr.label, fw, 'label');
     for (const key of ['min', 'max'] as const) {
       if (fr[key] === undefined) continue;
       if (typeof fr[key] !== 'number' || !Number.isFinite(fr[key])) fail(fw, `${key} must be a number`);
@@ -142,14 +184,16 @@ export function parseCardType(file: string, raw: unknown): CardType {
       }
       def.pattern = fr.pattern as string;
     }
-    if (fr.help !== undefined) def.help = str(fr.help, fw, 'help');
+    if (fr.help !== undefined) def.help = texts(def, fr.help, fw, 'help');
     if (type === 'select') {
       if (!Array.isArray(fr.options) || !fr.options.length) fail(fw, 'a select field needs options');
       def.options = (fr.options as unknown[]).map((o) => {
         if (typeof o === 'string') return { value: o, label: o };
         if (!isObj(o) || typeof o.value !== 'string' || !o.value) fail(fw, 'each option needs a value (and a label)');
         const opt = o as Raw;
-        return { value: opt.value as string, label: typeof opt.label === 'string' ? opt.label : (opt.value as string) };
+        const option: FieldOption = { value: opt.value as string, label: '' };
+        option.label = texts(option, opt.label, `${fw}: option ${opt.value as string}`, 'label', opt.value as string);
+        return option;
       });
       if (new Set(def.options.map((o) => o.value)).size !== def.options.length) fail(fw, 'option values must be unique');
     } else if (fr.options !== undefined) fail(fw, 'options are only for select fields');
@@ -188,7 +232,8 @@ export function parseCardType(file: string, raw: unknown): CardType {
     if (stageMap.has(sr.name as string)) fail(sw, 'duplicate stage');
     const taskAssignee = (sr.task_assignee ?? 'actor') as TaskAssigneeRule;
     if (!TASK_ASSIGNEE_RULES.includes(taskAssignee)) fail(sw, `task_assignee ${JSON.stringify(sr.task_assignee)} is not one of ${TASK_ASSIGNEE_RULES.join(', ')}`);
-    const stage: StageDef = { name: sr.name as string, label: str(sr.label, sw, 'label'), taskAssignee, final: sr.final === true };
+    const stage: StageDef = { name: sr.name as string, label: '', taskAssignee, final: sr.final === true };
+    stage.label = texts(stage, sr.label, sw, 'label');
     if (sr.sla !== undefined) {
       const ms = typeof sr.sla === 'string' ? durationMs(sr.sla) : null;
       if (!ms) fail(sw, `sla ${JSON.stringify(sr.sla)} is not an ISO-8601 duration such as P2D or PT4H`);
@@ -214,7 +259,9 @@ export function parseCardType(file: string, raw: unknown): CardType {
     if (!roles.length) fail(tw, 'roles: name at least one role allowed to take it');
     const requires = Array.isArray(tr.requires) ? tr.requires.map(String) : [];
     for (const f of requires) if (!fieldMap.has(f)) fail(tw, `requires: unknown field ${JSON.stringify(f)}`);
-    transitions.push({ name: tr.name as string, label: str(tr.label, tw, 'label', tr.name as string), from, to, roles, requires });
+    const transition: TransitionDef = { name: tr.name as string, label: '', from, to, roles, requires };
+    transition.label = texts(transition, tr.label, tw, 'label', tr.name as string);
+    transitions.push(transition);
   }
 
   const permissions: CardType['permissions'] = {};
@@ -236,7 +283,7 @@ export function parseCardType(file: string, raw: unknown): CardType {
 
   return {
     name: name as string, label, plural, prefix, file, fields, fieldMap, columns, filters, search, initial,
-    stages, stageMap, transitions, permissions,
+    stages, stageMap, transitions, permissions, ...typeTr,
   };
 }
 
@@ -261,7 +308,7 @@ function shownPath(file: string): string {
  * CardTypeError line naming the file (its path), the path inside it (card
  * type, field, stage…) and the problem.
  */
-export function loadCardTypes(dir: string): CardTypes {
+export function loadCardTypes(dir: string, defaultLocale = 'en'): CardTypes {
   let files: string[];
   try {
     files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -288,7 +335,7 @@ export function loadCardTypes(dir: string): CardTypes {
       } catch (err) {
         throw new CardTypeError(`${f}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
       }
-      const t = parseCardType(file, raw);
+      const t = parseCardType(file, raw, defaultLocale);
       const clash = types.find((x) => x.name === t.name || x.prefix === t.prefix);
       if (clash) throw new CardTypeError(`${f}: card type ${t.name}: name or prefix already used by ${path.basename(clash.file)}`);
       types.push(t);

@@ -10,6 +10,7 @@ import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list
 import { cardSearchText } from '#app/services/search';
 import type { SearchLanguage } from '#app/config';
 import type { CardType, CardTypes } from '#app/services/card-types';
+import { msg, type Text } from '#app/i18n/message';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can, canRead, scopeFor } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
@@ -60,7 +61,7 @@ export interface ListResult {
   total: number;
   page: number;
   pages: number;
-  problems: string[];
+  problems: Text[];
 }
 
 const COLUMNS = `c.id, c.type, c.number, c.title, c.stage, c.assignee_id, c.owner_id, c.due_at, c.version, c.data,
@@ -161,7 +162,7 @@ export class CardService {
   /** The type, when the user may read it; 404 otherwise (its existence is not revealed). */
   typeFor(user: SessionUser, name: string): CardType {
     const type = this.types.get(name);
-    if (!type || !canRead(user, type)) throw new NotFoundError('There is no such card type.');
+    if (!type || !canRead(user, type)) throw new NotFoundError(msg('cards.errors.noType'));
     return type;
   }
 
@@ -191,7 +192,7 @@ export class CardService {
     const card = await this.load(id);
     const visibleDeleted = options.includeDeleted && user.isSuperuser;
     if (!card || card.type !== type.name || (card.deleted_at && !visibleDeleted) || !canRead(user, type, card)) {
-      throw new NotFoundError('There is no such card, or you may not see it.');
+      throw new NotFoundError(msg('cards.errors.noCard'));
     }
     return card;
   }
@@ -291,7 +292,7 @@ export class CardService {
   }
 
   /** Checks that need the database: users exist and are active, references are readable. */
-  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, string>) {
+  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, Text>) {
     const userIds = new Map<string, number>();
     for (const f of type.fields) if (f.type === 'user' && typeof data[f.name] === 'number') userIds.set(f.name, data[f.name] as number);
     if (assigneeId !== null) userIds.set('assignee', assigneeId);
@@ -305,23 +306,23 @@ export class CardService {
       for (const [field, id] of userIds) {
         const u = found.find((x) => x.id === id);
         const role = type.fieldMap.get(field)?.role;
-        if (!u) errors[field] = 'no active user with this id';
-        else if (role && !u.roles.includes(role)) errors[field] = `must be a user with the role ${role}`;
+        if (!u) errors[field] = msg('fields.errors.noActiveUser');
+        else if (role && !u.roles.includes(role)) errors[field] = msg('fields.errors.needsRole', { role });
       }
     }
     for (const f of type.fields) {
       if (f.type !== 'reference' || typeof data[f.name] !== 'number') continue;
       const target = this.types.get(f.to!)!;
       const ref = await this.load(data[f.name] as number);
-      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[f.name] = `no ${target.label.toLowerCase()} you can see has this id`;
+      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[f.name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
     }
   }
 
-  private assigneeOf(input: FormInput, errors: Record<string, string>): number | null {
+  private assigneeOf(input: FormInput, errors: Record<string, Text>): number | null {
     const raw = typeof input.assignee === 'string' ? input.assignee.trim() : '';
     if (!raw) return null;
     if (!/^\d{1,15}$/.test(raw)) {
-      errors.assignee = 'choose a user from the list';
+      errors.assignee = msg('fields.errors.chooseUser');
       return null;
     }
     return Number(raw);
@@ -343,11 +344,11 @@ export class CardService {
    */
   async create(user: SessionUser, typeName: string, input: FormInput, options: { transaction?: Transaction } = {}): Promise<Card> {
     const type = this.typeFor(user, typeName);
-    if (!can(user, type, 'create')) throw new ForbiddenError(`You may not create ${type.plural.toLowerCase()}.`);
+    if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
     const parsed = parseCardForm(type, input, user.timeZone);
     const assigneeId = this.assigneeOf(input, parsed.errors);
     await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
-    if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
+    if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
     const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) => (options.transaction ? fn(options.transaction) : this.db.transaction(fn));
     return inTransaction(async (t) => {
       const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
@@ -377,14 +378,14 @@ export class CardService {
     const version = Number(input.version);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
-      if (!can(user, type, 'update', before)) throw new ForbiddenError('You may not edit this card.');
-      if (!Number.isInteger(version) || version < 1) throw new ValidationError('The form is missing its version; reload the card and edit again.', { version: 'missing or invalid' });
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
+      if (!can(user, type, 'update', before)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
+      if (!Number.isInteger(version) || version < 1) throw new ValidationError(msg('cards.errors.noVersion'), { version: msg('cards.errors.versionInvalid') });
       if (version !== before.version) {
-        throw new ConflictError(`${before.number} was changed by someone else since you opened it.`, { stored: before, submitted: { ...parsed, assigneeId }, input });
+        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, submitted: { ...parsed, assigneeId }, input });
       }
       await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
-      if (Object.keys(parsed.errors).length) throw new ValidationError('Some fields need attention.', parsed.errors);
+      if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
       const data = { ...before.data, ...parsed.data };
       const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), cardSearchText(type, before.number, parsed.title, data), this.searchLanguage], t);
       await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
@@ -397,19 +398,19 @@ export class CardService {
     const type = this.typeFor(user, typeName);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
       const tr = type.transitions.find((x) => x.name === name);
-      if (!tr) throw new ValidationError(`There is no transition ${JSON.stringify(name)}.`, { transition: 'unknown transition' });
+      if (!tr) throw new ValidationError(msg('cards.errors.noTransition', { name: JSON.stringify(name) }), { transition: msg('cards.errors.unknownTransition') });
       if (!tr.from.includes(before.stage)) {
         const stage = type.stageMap.get(before.stage)?.label ?? before.stage;
-        throw new ValidationError(`“${tr.label}” is not possible from the stage ${stage}.`, { transition: `not possible from ${stage}` });
+        throw new ValidationError(msg('cards.errors.transitionNotFrom', { transition: tr.label, stage }), { transition: msg('cards.errors.notFrom', { stage }) });
       }
-      if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name)) throw new ForbiddenError(`Your roles may not “${tr.label}” this card.`);
+      if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name)) throw new ForbiddenError(msg('cards.errors.rolesMayNot', { transition: tr.label }));
       if (input.version !== undefined && Number(input.version) !== before.version) {
-        throw new ConflictError(`${before.number} was changed by someone else since you opened it.`, { stored: before, input });
+        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, input });
       }
       const data = { ...before.data };
-      const errors: Record<string, string> = {};
+      const errors: Record<string, Text> = {};
       for (const fname of tr.requires) {
         const f = type.fieldMap.get(fname)!;
         if (input[fname] !== undefined) {
@@ -417,10 +418,10 @@ export class CardService {
           if ('error' in r) errors[fname] = r.error;
           else data[fname] = r.value;
         }
-        if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false)) errors[fname] = `required to ${tr.label.toLowerCase()}`;
+        if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false)) errors[fname] = msg('fields.errors.requiredTo', { transition: tr.label.toLowerCase() });
       }
       await this.checkLinks(user, type, data, null, errors);
-      if (Object.keys(errors).length) throw new ValidationError(`Fill in what “${tr.label}” needs.`, errors);
+      if (Object.keys(errors).length) throw new ValidationError(msg('cards.errors.transitionNeeds', { transition: tr.label }), errors);
       await this.db.exec(
         `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now() where id = $1`,
         [id, tr.to, this.dueAt(type, tr.to), JSON.stringify(data), cardSearchText(type, before.number, before.title, data), this.searchLanguage],
@@ -437,8 +438,8 @@ export class CardService {
     const type = this.typeFor(user, typeName);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError('There is no such card, or you may not see it.');
-      if (!can(user, type, 'delete', before)) throw new ForbiddenError('You may not delete this card.');
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
+      if (!can(user, type, 'delete', before)) throw new ForbiddenError(msg('cards.errors.mayNotDelete'));
       await this.db.exec('update cards set deleted_at = now(), version = version + 1, updated_at = now() where id = $1', [id], t);
       const after = (await this.load(id, t))!;
       await this.emit({ kind: 'deleted', type, card: after, before, after, user }, t);
@@ -449,10 +450,10 @@ export class CardService {
   async restore(user: SessionUser, typeName: string, id: number): Promise<Card> {
     const type = this.typeFor(user, typeName);
     // Only administrators see deleted cards at all: to anyone else they do not exist.
-    if (!user.isSuperuser) throw new NotFoundError('There is no such deleted card.');
+    if (!user.isSuperuser) throw new NotFoundError(msg('cards.errors.noDeletedCard'));
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || !before.deleted_at) throw new NotFoundError('There is no such deleted card.');
+      if (!before || before.type !== type.name || !before.deleted_at) throw new NotFoundError(msg('cards.errors.noDeletedCard'));
       await this.db.exec('update cards set deleted_at = null, version = version + 1, updated_at = now() where id = $1', [id], t);
       const after = (await this.load(id, t))!;
       await this.emit({ kind: 'restored', type, card: after, before, after, user }, t);

@@ -4,7 +4,7 @@
 import type { CardHistory, FieldChange, HistoryEntry } from '#app/services/audit';
 import type { CardType } from '#app/services/card-types';
 import { COMMON_COLUMNS } from '#app/services/card-types';
-import { fieldText, type DisplayMaps } from '#app/web/card-display';
+import { fieldText, type DisplayMaps, type Reader } from '#app/web/card-display';
 import { formatDateTime } from '#app/web/render';
 
 /** Long texts are cut in the timeline; the card shows them whole. */
@@ -40,51 +40,51 @@ function clip(s: string): string {
   return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
 }
 
-function valueText(type: CardType, change: FieldChange, value: unknown, maps: DisplayMaps, timeZone: string): string {
+function valueText(type: CardType, change: FieldChange, value: unknown, maps: DisplayMaps, reader: Reader): string {
   if (value == null || value === '') return EMPTY;
+  const { t } = reader;
   switch (change.field) {
     case 'title':
       return clip(String(value));
     case 'stage':
       return type.stageMap.get(String(value))?.label ?? String(value);
     case 'assignee':
-      return maps.users.get(value as number) ?? 'a removed user';
+      return maps.users.get(value as number) ?? t('history.removedUser');
     case 'due_at':
-      return formatDateTime(String(value), timeZone);
+      return formatDateTime(String(value), reader.timeZone, reader.locale);
   }
   const f = type.fieldMap.get(change.field);
   if (!f) return clip(typeof value === 'object' ? JSON.stringify(value) : String(value));
   if (f.type === 'images' || Array.isArray(value)) {
     const n = Array.isArray(value) ? value.length : 1;
-    return n === 1 ? '1 file' : `${n} files`;
+    return t('history.files', { count: n });
   }
-  if (f.type === 'user' && !maps.users.has(value as number)) return 'a removed user';
-  if (f.type === 'reference') return maps.cards.get(value as number)?.number ?? 'a removed card';
-  return clip(fieldText(f, value, maps, timeZone)) || EMPTY;
+  if (f.type === 'user' && !maps.users.has(value as number)) return t('history.removedUser');
+  if (f.type === 'reference') return maps.cards.get(value as number)?.number ?? t('history.removedCard');
+  return clip(fieldText(f, value, maps, reader)) || EMPTY;
 }
 
-function labelOf(type: CardType, field: string): string {
-  return type.fieldMap.get(field)?.label ?? COMMON_COLUMNS[field] ?? field;
+// i18n-keys: cards.columns.*
+function labelOf(type: CardType, field: string, t: Reader['t']): string {
+  return type.fieldMap.get(field)?.label ?? (field in COMMON_COLUMNS ? t(`cards.columns.${field}`) : field);
 }
 
-function whatOf(type: CardType, e: HistoryEntry): string {
+function whatOf(type: CardType, e: HistoryEntry, t: Reader['t']): string {
   switch (e.kind) {
     case 'created':
-      return 'Created';
+      return t('history.created');
     case 'updated':
-      return 'Edited';
+      return t('history.edited');
     case 'transitioned':
-      return type.transitions.find((t) => t.name === e.transition)?.label ?? 'Moved';
+      return type.transitions.find((x) => x.name === e.transition)?.label ?? t('history.moved');
     case 'deleted':
-      return 'Deleted';
+      return t('history.deleted');
     case 'restored':
-      return 'Restored';
-    case 'attached': {
-      const n = filesOf(e).length;
-      return n === 1 ? 'Added a file' : `Added ${n} files`;
-    }
+      return t('history.restored');
+    case 'attached':
+      return t('history.addedFiles', { count: filesOf(e).length });
     case 'detached':
-      return 'Removed a file';
+      return t('history.removedFile');
   }
 }
 
@@ -95,18 +95,19 @@ function filesOf(e: HistoryEntry): string[] {
   return Array.isArray(names) ? names.map(String) : [];
 }
 
-function linesOf(type: CardType, e: HistoryEntry, maps: DisplayMaps, timeZone: string): TimelineLine[] {
+function linesOf(type: CardType, e: HistoryEntry, maps: DisplayMaps, reader: Reader): TimelineLine[] {
   if (e.kind === 'attached' || e.kind === 'detached') {
-    return [{ label: e.kind === 'attached' ? 'Added' : 'Removed', old: null, new: clip(filesOf(e).join(', ')) || EMPTY }];
+    return [{ label: reader.t(e.kind === 'attached' ? 'history.added' : 'history.removed'), old: null, new: clip(filesOf(e).join(', ')) || EMPTY }];
   }
   return e.changes.map((c) => ({
-    label: labelOf(type, c.field),
-    old: e.kind === 'created' ? null : valueText(type, c, c.old, maps, timeZone),
-    new: valueText(type, c, c.new, maps, timeZone),
+    label: labelOf(type, c.field, reader.t),
+    old: e.kind === 'created' ? null : valueText(type, c, c.old, maps, reader),
+    new: valueText(type, c, c.new, maps, reader),
   }));
 }
 
-export function historyTimeline(type: CardType, history: CardHistory, timeZone: string): Timeline {
+/** The timeline as `reader` reads it; `type` is the card type in their language (typeIn). */
+export function historyTimeline(type: CardType, history: CardHistory, reader: Reader): Timeline {
   const maps: DisplayMaps = { users: history.users, cards: history.cards };
   return {
     pending: history.pending,
@@ -116,9 +117,9 @@ export function historyTimeline(type: CardType, history: CardHistory, timeZone: 
       version: e.version,
       kind: e.kind,
       at: e.at,
-      who: e.userName ?? 'someone',
-      what: whatOf(type, e),
-      lines: linesOf(type, e, maps, timeZone),
+      who: e.userName ?? reader.t('history.someone'),
+      what: whatOf(type, e, reader.t),
+      lines: linesOf(type, e, maps, reader),
     })),
   };
 }

@@ -13,6 +13,7 @@ import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
+import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
 
@@ -37,7 +38,7 @@ export function mountRoutes(app: Express, ctx: AppContext, pp: passport.Passport
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
-    if (req.user) res.locals.navCardTypes = ctx.services.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: t.plural }));
+    if (req.user) res.locals.navCardTypes = ctx.services.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: labelOf(t, req.locale, 'plural') }));
     next();
   });
 

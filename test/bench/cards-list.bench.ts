@@ -33,15 +33,19 @@ import path from 'node:path';
 import express from 'express';
 import nunjucks from 'nunjucks';
 import pg from 'pg';
-import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
 import { parseListQuery } from '#app/services/card-list';
+import { loadSettings, projectRoot } from '#app/config';
+import { createI18n } from '#app/i18n/i18n';
 import { columnLabel, columnText, displayMaps } from '#app/web/card-display';
 import { createApp } from '#app/web/app';
 import { escapeHtml } from '#app/web/render';
 import { listen } from '#app/web/server';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
+
+/** English: what these rows and labels read as for the default reader. */
+const english = createI18n(projectRoot, 'en').t('en');
 
 const DB_NAME = 'orbis_bench_cards';
 const CARDS = 100_000;
@@ -251,8 +255,8 @@ async function loadData() {
   const result = await ctx.services.cards.list(user, type.name, q);
   const maps = await displayMaps(ctx.db, type, result.rows);
   const bare: BareRows = {
-    columns: type.columns.map((c) => columnLabel(type, c)),
-    rows: result.rows.map((card) => ({ id: card.id, stage: card.stage, cells: type.columns.map((c) => columnText(type, c, card, maps, user.timeZone)) })),
+    columns: type.columns.map((c) => columnLabel(type, c, english)),
+    rows: result.rows.map((card) => ({ id: card.id, stage: card.stage, cells: type.columns.map((c) => columnText(type, c, card, maps, { t: english, locale: 'en', timeZone: user.timeZone })) })),
   };
   const ids = (await ctx.db.rows<{ id: number }>(`select id from cards where type = 'purchase_request' order by id`)).map((r) => r.id);
   await ctx.close();

@@ -8,8 +8,13 @@ import { describe, it } from 'node:test';
 import nunjucks from 'nunjucks';
 import { loadCardTypes } from '#app/services/card-types';
 import type { ListedCard } from '#app/services/cards';
+import { projectRoot } from '#app/config';
+import { createI18n } from '#app/i18n/i18n';
 import { columnText, listRowsHtml } from '#app/web/card-display';
 import { escapeHtml } from '#app/web/render';
+
+/** English: what these rows and labels read as for the default reader. */
+const english = createI18n(projectRoot, 'en').t('en');
 
 const types = loadCardTypes(path.resolve(import.meta.dirname, '..', '..', 'conf', 'cardtypes'));
 const env = new nunjucks.Environment(null, { autoescape: true });
@@ -49,12 +54,12 @@ describe('list rows built outside the template', () => {
       href: `/cards/${type.name}/${c.id}`,
       final: Boolean(type.stageMap.get(c.stage)?.final),
       cells: type.columns.map((col) => ({
-        text: columnText(type, col, c, maps, tz),
+        text: columnText(type, col, c, maps, { t: english, locale: 'en', timeZone: tz }),
         show: col === 'number' || col === 'title' ? 'link' : col === 'stage' ? 'stage' : 'text',
         wrap: col === 'title',
       })),
     }));
-    const built = listRowsHtml(type, cards, maps, tz).toString();
+    const built = listRowsHtml(type, cards, maps, { t: english, locale: 'en', timeZone: tz }).toString();
     assert.equal(built, LOOP.render({ rows }));
     // and the checks that matter whatever the template said:
     assert.ok(!built.includes('<script>'));
@@ -64,6 +69,6 @@ describe('list rows built outside the template', () => {
   });
 
   it('is empty for no cards', () => {
-    assert.equal(listRowsHtml(types.get('purchase_request')!, [], { users: new Map(), cards: new Map() }, 'UTC').toString(), '');
+    assert.equal(listRowsHtml(types.get('purchase_request')!, [], { users: new Map(), cards: new Map() }, { t: english, locale: 'en', timeZone: 'UTC' }).toString(), '');
   });
 });

@@ -5,6 +5,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
+import { msg } from '#app/i18n/message';
+import { typeIn } from '#app/services/card-type-labels';
 import { NotFoundError } from '#app/services/errors';
 import { formatWallClock } from '#app/services/date-format';
 import { MediaService, type Media } from '#app/services/media';
@@ -22,7 +24,7 @@ const TYPES: Record<ThumbFormat, string> = { webp: 'image/webp', jpg: 'image/jpe
 
 function cardId(req: Request): number {
   const id = String(req.params.id);
-  if (!ID.test(id)) throw new NotFoundError('There is no such card, or you may not see it.');
+  if (!ID.test(id)) throw new NotFoundError(msg('cards.errors.noCard'));
   return Number(id);
 }
 
@@ -63,9 +65,9 @@ export function attachmentsController(ctx: AppContext) {
   const media = ctx.services.media;
   const cards = ctx.services.cards;
 
-  async function panelData(user: SessionUser, type: CardType, card: Card) {
+  async function panelData(user: SessionUser, type: CardType, card: Card, locale: string) {
     const rows = await media.forCard(card.id);
-    const fields = type.fields.filter((f) => f.type === 'images').map((f) => ({ name: f.name, label: f.label }));
+    const fields = typeIn(type, locale).fields.filter((f) => f.type === 'images').map((f) => ({ name: f.name, label: f.label }));
     return {
       attachments: {
         items: rows.map((m) => mediaView(m, user.timeZone)),
@@ -81,11 +83,11 @@ export function attachmentsController(ctx: AppContext) {
 
   return {
     /** The card page's panel (a CardPanelLoader). */
-    panel: (_ctx: AppContext, req: Request, type: CardType, card: Card) => panelData(req.user!, type, card),
+    panel: (_ctx: AppContext, req: Request, type: CardType, card: Card) => panelData(req.user!, type, card, req.locale),
 
     async upload(req: Request, res: Response) {
       const field = typeof req.query.field === 'string' && req.query.field !== '' ? req.query.field : null;
-      if (field !== null && !FIELD.test(field)) throw new NotFoundError('There is no such images field.');
+      if (field !== null && !FIELD.test(field)) throw new NotFoundError(msg('attachments.errors.noField'));
       // Permission first: nobody without the right to edit the card gets a byte onto the disk.
       const card = await media.uploadTarget(req.user!, String(req.params.type), cardId(req), field);
       const received = await receiveFiles(req, media.files, media.maxBytes);
@@ -93,24 +95,24 @@ export function attachmentsController(ctx: AppContext) {
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) {
         return res.status(201).json({ media: rows.map((m) => mediaView(m, req.user!.timeZone)) });
       }
-      flash(req, `${rows.length} file(s) attached.`);
+      flash(req, req.t('attachments.attached', { count: rows.length }));
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
     },
 
     /** POST /cards/:type/:id/attachments/:mediaId/delete — JSON for the page's script, a redirect otherwise. */
     async remove(req: Request, res: Response) {
       const mediaId = String(req.params.mediaId);
-      if (!ID.test(mediaId)) throw new NotFoundError('There is no such file on this card.');
+      if (!ID.test(mediaId)) throw new NotFoundError(msg('attachments.errors.noFile'));
       const removed = await media.remove(req.user!, String(req.params.type), cardId(req), Number(mediaId));
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) return res.json({ removed: removed.id });
-      flash(req, `${removed.original_name} removed.`);
+      flash(req, req.t('attachments.removedFile', { name: removed.original_name }));
       res.redirect(303, `/cards/${String(req.params.type)}/${removed.card_id}#attachments`);
     },
 
     async poll(req: Request, res: Response) {
       const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req), { includeDeleted: true });
       const type = cards.typeFor(req.user!, card.type);
-      const data = await panelData(req.user!, type, card);
+      const data = await panelData(req.user!, type, card, req.locale);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ media: data.attachments.items });
     },
@@ -118,11 +120,11 @@ export function attachmentsController(ctx: AppContext) {
     async serve(req: Request, res: Response, next: NextFunction) {
       const id = String(req.params.id);
       const variant = VARIANT.exec(String(req.params.variant));
-      if (!ID.test(id) || !variant) throw new NotFoundError('There is no such file.');
+      if (!ID.test(id) || !variant) throw new NotFoundError(msg('attachments.errors.noSuchFile'));
       const m = await media.getForUser(req.user!, Number(id));
       let rel: string;
       if (variant[1]) {
-        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version) throw new NotFoundError('This file has no thumbnails (yet).');
+        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version) throw new NotFoundError(msg('attachments.errors.noThumbnails'));
         const format = variant[2] as ThumbFormat;
         rel = thumbRel(m.sha256, m.thumbs_version, Number(variant[1]) as ThumbWidth, format);
         res.setHeader('Content-Type', TYPES[format]);
@@ -141,7 +143,7 @@ export function attachmentsController(ctx: AppContext) {
         return res.end();
       }
       res.sendFile(media.files.abs(rel), { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
-        if (err && !res.headersSent) next(new NotFoundError('The file is missing from the media store.'));
+        if (err && !res.headersSent) next(new NotFoundError(msg('attachments.errors.missing')));
       });
     },
   };

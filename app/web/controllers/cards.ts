@@ -2,21 +2,57 @@
 // delete/restore and CSV export. Thin: parse, call the card service, render.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { isMessage, localize, localizeAll, msg, type Text } from '#app/i18n/message';
 import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
 import { formValue, parseCardForm, type FormInput } from '#app/services/card-fields';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
-import type { CardType } from '#app/services/card-types';
+import type { CardType, TransitionDef } from '#app/services/card-types';
+import { labelOf, typeIn } from '#app/services/card-type-labels';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
-import { columnLabel, displayMaps, fieldText, listRowsHtml } from '#app/web/card-display';
+import { columnLabel, decimalInput, decimalsFromInput, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
 import { flash } from '#app/web/flash';
 
 function cardId(req: Request): number {
   const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError('There is no such card, or you may not see it.');
+  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError(msg('cards.errors.noCard'));
   return Number(id);
+}
+
+/** Who reads the page: the request's language and the user's time zone. */
+function readerOf(req: Request): Reader {
+  return { t: req.t, locale: req.locale, timeZone: req.user!.timeZone };
+}
+
+/** A form as the card service reads it: decimals typed with the reader's separator ("1234,50") made plain. */
+function formInput(req: Request, type: CardType): FormInput {
+  return decimalsFromInput(type.fields, (req.body ?? {}) as FormInput, req.locale);
+}
+
+/**
+ * A service's message in the reader's language. Services name a transition
+ * by its default-language label; the reader gets it in theirs.
+ */
+function said(req: Request, text: Text, tr?: TransitionDef): string {
+  if (tr && isMessage(text) && typeof text.params?.transition === 'string') {
+    const label = labelOf(tr, req.locale);
+    return req.t(text.key, { ...text.params, transition: text.params.transition === tr.label ? label : label.toLowerCase() });
+  }
+  return localize(req.t, text);
+}
+
+/** Field errors in the reader's language; a format error is the field's help line, in their language too. */
+function fieldErrors(req: Request, type: CardType, err: ValidationError, tr?: TransitionDef): Record<string, string> {
+  const shown = typeIn(type, req.locale);
+  const out = localizeAll(req.t, err.fieldTexts);
+  for (const [name, text] of Object.entries(err.fieldTexts)) {
+    const f = type.fieldMap.get(name);
+    if (f?.help !== undefined && text === f.help) out[name] = shown.fieldMap.get(name)!.help!;
+    else out[name] = said(req, text, tr);
+  }
+  return out;
 }
 
 /** Extra panels other features put on the card page (tasks, attachments, history). */
@@ -38,7 +74,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
 
   async function renderForm(req: Request, res: Response, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
     res.status(opts.status ?? 200).render('cards/form.njk', {
-      type,
+      type: typeIn(type, req.locale),
       card: opts.card ?? null,
       values: opts.values,
       errors: opts.errors ?? {},
@@ -47,10 +83,13 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
     });
   }
 
-  /** The form values of a stored card (times in the user's zone). */
-  function valuesOf(type: CardType, card: Card, timeZone: string): Record<string, string> {
+  /** The form values of a stored card (times in the user's zone, decimals with the reader's separator). */
+  function valuesOf(req: Request, type: CardType, card: Card): Record<string, string> {
     const values: Record<string, string> = { title: card.title, assignee: card.assignee_id ? String(card.assignee_id) : '', version: String(card.version) };
-    for (const f of type.fields) values[f.name] = f.type === 'boolean' ? (card.data[f.name] ? 'on' : '') : formValue(f, card.data[f.name], timeZone);
+    for (const f of type.fields) {
+      const v = f.type === 'boolean' ? (card.data[f.name] ? 'on' : '') : formValue(f, card.data[f.name], req.user!.timeZone);
+      values[f.name] = f.type === 'decimal' ? decimalInput(v, req.locale) : v;
+    }
     return values;
   }
 
@@ -68,18 +107,19 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       // Names only for the fields the list shows: no users query when, as
       // usual, no user field is a column (each query is ~0.3 ms of Node CPU).
       const maps = await displayMaps(ctx.db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
+      const shown = typeIn(type, req.locale);
       res.render('cards/list.njk', {
-        type,
+        type: shown,
         q,
         result,
         columns: type.columns.map((c) => ({
           name: c,
-          label: columnLabel(type, c),
+          label: columnLabel(shown, c, req.t),
           sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
           sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
         })),
-        rows: listRowsHtml(type, result.rows, maps, req.user!.timeZone),
-        filterFields: type.filters.map((n) => type.fieldMap.get(n)!),
+        rows: listRowsHtml(shown, result.rows, maps, readerOf(req)),
+        filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!),
         assignees,
         canCreate: can(req.user!, type, 'create'),
         pageUrl: (page: number) => listQueryParams(q, { page }),
@@ -112,19 +152,19 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
 
     async newForm(req: Request, res: Response) {
       const type = cards.typeFor(req.user!, String(req.params.type));
-      if (!can(req.user!, type, 'create')) throw new ForbiddenError(`You may not create ${type.plural.toLowerCase()}.`);
+      if (!can(req.user!, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
       await renderForm(req, res, type, { values: {} });
     },
 
     async create(req: Request, res: Response) {
       const type = cards.typeFor(req.user!, String(req.params.type));
       try {
-        const card = await cards.create(req.user!, type.name, req.body as FormInput);
-        flash(req, `${card.number} created.`);
+        const card = await cards.create(req.user!, type.name, formInput(req, type));
+        flash(req, req.t('cards.flash.created', { number: card.number }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        await renderForm(req, res, type, { values: rawValues(req.body), errors: err.fields, status: 400, message: err.message });
+        await renderForm(req, res, type, { values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
       }
     },
 
@@ -135,16 +175,18 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       const maps = await displayMaps(ctx.db, type, [card]);
       const extra: Record<string, unknown> = {};
       for (const load of panels) Object.assign(extra, await load(ctx, req, type, card));
+      const shown = typeIn(type, req.locale);
+      const reader = readerOf(req);
       res.render('cards/view.njk', {
-        type,
+        type: shown,
         card,
-        fields: type.fields.filter((f) => f.type !== 'images').map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, user.timeZone), value: card.data[f.name], ref: f.type === 'reference' ? maps.cards.get(card.data[f.name] as number) : null })),
-        stage: type.stageMap.get(card.stage),
-        transitions: card.deleted_at ? [] : allowedTransitions(user, type, card),
+        fields: shown.fields.filter((f) => f.type !== 'images').map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, reader), value: card.data[f.name], ref: f.type === 'reference' ? maps.cards.get(card.data[f.name] as number) : null })),
+        stage: shown.stageMap.get(card.stage),
+        transitions: card.deleted_at ? [] : allowedTransitions(user, type, card).map((t) => ({ ...t, label: labelOf(t, req.locale) })),
         canUpdate: !card.deleted_at && can(user, type, 'update', card),
         canDelete: !card.deleted_at && can(user, type, 'delete', card),
         canRestore: Boolean(card.deleted_at) && user.isSuperuser,
-        history: historyTimeline(type, await ctx.services.audit.history(card, type), user.timeZone),
+        history: historyTimeline(shown, await ctx.services.audit.history(card, type), reader),
         ...extra,
       });
     },
@@ -152,45 +194,46 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
     async editForm(req: Request, res: Response) {
       const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
       const type = cards.typeFor(req.user!, card.type);
-      if (!can(req.user!, type, 'update', card)) throw new ForbiddenError('You may not edit this card.');
-      await renderForm(req, res, type, { card, values: valuesOf(type, card, req.user!.timeZone) });
+      if (!can(req.user!, type, 'update', card)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
+      await renderForm(req, res, type, { card, values: valuesOf(req, type, card) });
     },
 
     async update(req: Request, res: Response) {
       const type = cards.typeFor(req.user!, String(req.params.type));
       const id = cardId(req);
       try {
-        const card = await cards.update(req.user!, type.name, id, req.body as FormInput);
-        flash(req, `${card.number} saved.`);
+        const card = await cards.update(req.user!, type.name, id, formInput(req, type));
+        flash(req, req.t('cards.flash.saved', { number: card.number }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         if (err instanceof ValidationError) {
           const card = await cards.getForUser(req.user!, type.name, id);
-          return renderForm(req, res, type, { card, values: rawValues(req.body), errors: err.fields, status: 400, message: err.message });
+          return renderForm(req, res, type, { card, values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
         }
         if (err instanceof ConflictError) {
           // Nothing is lost: the stored card, what the user typed, and a form
           // holding their values on top of the current version.
           const stored = err.details.stored as Card;
           const submitted = rawValues(req.body);
-          const tz = req.user!.timeZone;
+          const reader = readerOf(req);
+          const shown = typeIn(type, req.locale);
           // Both columns read the same way (option labels, user names, money
           // format), so only real differences are highlighted; a value that
           // does not parse is shown as typed.
-          const parsed = parseCardForm(type, req.body as FormInput, tz);
+          const parsed = parseCardForm(type, formInput(req, type), reader.timeZone);
           const maps = await displayMaps(ctx.db, type, [stored, { ...stored, data: parsed.data }]);
-          const differences = [{ label: 'Title', stored: stored.title, submitted: submitted.title ?? '' }];
-          for (const f of type.fields) {
+          const differences = [{ label: req.t('cards.title'), stored: stored.title, submitted: submitted.title ?? '' }];
+          for (const f of shown.fields) {
             if (f.type === 'images') continue;
-            const mine = f.name in parsed.errors ? (submitted[f.name] ?? '') : fieldText(f, parsed.data[f.name], maps, tz);
-            differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, tz), submitted: mine });
+            const mine = f.name in parsed.errors ? (submitted[f.name] ?? '') : fieldText(f, parsed.data[f.name], maps, reader);
+            differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, reader), submitted: mine });
           }
           return res.status(409).render('cards/conflict.njk', {
-            type,
+            type: shown,
             card: stored,
             differences,
             values: { ...submitted, version: String(stored.version) },
-            message: err.message,
+            message: said(req, err.text),
             choices: await choices(req, type),
           });
         }
@@ -202,8 +245,9 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
       const type = cards.typeFor(req.user!, card.type);
       const tr = allowedTransitions(req.user!, type, card).find((t) => t.name === req.query.name);
-      if (!tr) throw new NotFoundError('This transition is not available for this card.');
-      res.render('cards/transition.njk', { type, card, tr, fields: tr.requires.map((n) => type.fieldMap.get(n)!), values: valuesOf(type, card, req.user!.timeZone), errors: {}, choices: await choices(req, type) });
+      if (!tr) throw new NotFoundError(msg('cards.errors.transitionUnavailable'));
+      const shown = typeIn(type, req.locale);
+      res.render('cards/transition.njk', { type: shown, card, tr: { ...tr, label: labelOf(tr, req.locale) }, fields: tr.requires.map((n) => shown.fieldMap.get(n)!), values: valuesOf(req, type, card), errors: {}, choices: await choices(req, type) });
     },
 
     async transition(req: Request, res: Response) {
@@ -211,26 +255,36 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       const id = cardId(req);
       const name = String(req.body?.transition ?? '');
       try {
-        const card = await cards.transition(req.user!, type.name, id, name, req.body as FormInput);
-        flash(req, `${card.number} moved to ${type.stageMap.get(card.stage)?.label}.`);
+        const card = await cards.transition(req.user!, type.name, id, name, formInput(req, type));
+        flash(req, req.t('cards.flash.moved', { number: card.number, stage: typeIn(type, req.locale).stageMap.get(card.stage)?.label }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         const tr = type.transitions.find((t) => t.name === name);
         if (!(err instanceof ValidationError) || !tr || !tr.from.length || err.fields.transition) throw err;
         const card = await cards.getForUser(req.user!, type.name, id);
-        res.status(400).render('cards/transition.njk', { type, card, tr, fields: tr.requires.map((n) => type.fieldMap.get(n)!), values: rawValues(req.body), errors: err.fields, message: err.message, choices: await choices(req, type) });
+        const shown = typeIn(type, req.locale);
+        res.status(400).render('cards/transition.njk', {
+          type: shown,
+          card,
+          tr: { ...tr, label: labelOf(tr, req.locale) },
+          fields: tr.requires.map((n) => shown.fieldMap.get(n)!),
+          values: rawValues(req.body),
+          errors: fieldErrors(req, type, err, tr),
+          message: said(req, err.text, tr),
+          choices: await choices(req, type),
+        });
       }
     },
 
     async remove(req: Request, res: Response) {
       const card = await cards.remove(req.user!, String(req.params.type), cardId(req));
-      flash(req, `${card.number} deleted. An administrator can restore it.`, 'info');
+      flash(req, req.t('cards.flash.deleted', { number: card.number }), 'info');
       res.redirect(303, `/cards/${card.type}`);
     },
 
     async restore(req: Request, res: Response) {
       const card = await cards.restore(req.user!, String(req.params.type), cardId(req));
-      flash(req, `${card.number} restored.`);
+      flash(req, req.t('cards.flash.restored', { number: card.number }));
       res.redirect(303, `/cards/${card.type}/${card.id}`);
     },
   };

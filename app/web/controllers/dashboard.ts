@@ -2,6 +2,7 @@
 // recently changed cards, and every card type the user may read.
 import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { typeIn } from '#app/services/card-type-labels';
 
 /** More dashboard panels (tasks, engine state) from other features. */
 export type DashboardPanel = (ctx: AppContext, req: Request) => Promise<Record<string, unknown>>;
@@ -11,7 +12,7 @@ export function dashboardController(ctx: AppContext, panels: DashboardPanel[] = 
   return {
     async index(req: Request, res: Response) {
       const user = req.user!;
-      const types = cards.readableTypes(user);
+      const types = cards.readableTypes(user).map((t) => typeIn(t, req.locale));
       const [counts, recent] = await Promise.all([cards.myCounts(user), cards.recent(user, 10)]);
       const mine = types
         .map((t) => ({
@@ -24,7 +25,7 @@ export function dashboardController(ctx: AppContext, panels: DashboardPanel[] = 
       res.render('dashboard.njk', {
         types,
         mine,
-        recent: recent.map((c) => ({ card: c, type: cards.types.get(c.type)! })),
+        recent: recent.map((c) => ({ card: c, type: typeIn(cards.types.get(c.type)!, req.locale) })),
         ...extra,
       });
     },
