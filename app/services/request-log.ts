@@ -152,6 +152,11 @@ export class RequestLogBuffer {
       .catch((err: Error) => {
         this.recoverAgain = true;
         this.options.log.warn({ error: err.message }, 'request log: sending what a stopped process left failed; trying again when the broker is back');
+        // Also on a timer: the broker's "back" event may have come before
+        // this failure was known (a start racing the first connection).
+        setTimeout(() => {
+          if (this.recoverAgain && !this.closed) void this.recover();
+        }, this.retryBaseMs * 4).unref();
       })
       .finally(() => (this.recovering = null));
     return this.recovering;
