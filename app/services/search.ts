@@ -39,8 +39,8 @@ export function cardSearchText(type: CardType, number: string, title: string, da
 export function searchCondition(query: string, language: SearchLanguage, add: (v: unknown) => string): string {
   const cfg = `${add(language)}::regconfig`;
   const exact = `c.number = upper(${add(query)})`;
-  // Lower-cased as the vectors are (cardSearchText); `or`/`OR` stay operators.
-  const q = query.replace(/\S+/g, (w) => (w === 'OR' ? w : w.toLowerCase()));
+  // Lower-cased as the vectors are (cardSearchText); websearch's `or` is an operator in any case.
+  const q = query.toLowerCase();
   const m = /([\p{L}\p{N}_]+)$/u.exec(q);
   const before = m ? q.slice(0, m.index) : '';
   const quoted = (before.match(/"/g)?.length ?? 0) % 2 === 1;
