@@ -14,7 +14,8 @@
 // transaction had committed (when the service call returned). Also printed:
 // from the change's `at` (its transaction's start) to the row — an upper
 // bound that includes the save itself. Drops the database and the queues.
-// Env: BENCH_RATE (200), BENCH_SECONDS (15), BENCH_CARDS (400), BENCH_CONCURRENCY (worker, default settings).
+// Env: BENCH_RATE (200), BENCH_SECONDS (15), BENCH_CARDS (400), BENCH_CONCURRENCY (worker, default settings),
+// BENCH_QUICK=1 (4 s, 200 cards: a smoke run).
 import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -27,9 +28,10 @@ import { QUEUES } from '#app/queue/registry';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_audit';
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
 const RATE = Number(process.env.BENCH_RATE ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const CARDS = Number(process.env.BENCH_CARDS ?? 400);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 4 : 15));
+const CARDS = Number(process.env.BENCH_CARDS ?? (quick ? 200 : 400));
 const PASSWORD = 'correct horse battery';
 
 function benchSettings(prefix: string) {

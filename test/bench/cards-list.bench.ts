@@ -23,7 +23,8 @@
 // 10-second run those ~50 requests were up to half of the slowest 1% (docs/
 // benchmarks.md, "2026-11-25, second session").
 // Env: BENCH_SECONDS (30), BENCH_SAVE_SECONDS (10), BENCH_LIST_QUERY
-// (stage=approval&sort=-updated_at), BENCH_KEEP_DB (keep the database).
+// (stage=approval&sort=-updated_at), BENCH_KEEP_DB (keep the database),
+// BENCH_QUICK=1 (5 s lists, 3 s saves: a smoke run).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -43,17 +44,18 @@ import { createApp } from '#app/web/app';
 import { escapeHtml } from '#app/web/render';
 import { listen } from '#app/web/server';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
+import { LOAD_CARDS, PASSWORD, signIn } from '#test/bench/bench-cards';
 
 /** English: what these rows and labels read as for the default reader. */
 const english = createI18n(projectRoot, 'en').t('en');
 
 const DB_NAME = 'orbis_bench_cards';
 const CARDS = 100_000;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 5 : 30));
 // Saves: 10 s as in every earlier row (throughput only; each save is the next card's first).
-const SAVE_SECONDS = Number(process.env.BENCH_SAVE_SECONDS ?? 10);
+const SAVE_SECONDS = Number(process.env.BENCH_SAVE_SECONDS ?? (quick ? 3 : 10));
 const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated_at';
-const PASSWORD = 'correct horse battery';
 
 // Production settings: templates cached, no pretty logging, as served for real.
 function benchEnv(): NodeJS.ProcessEnv {
@@ -195,40 +197,6 @@ async function startChild(role: 'orbis' | 'bare', rows?: BareRows, processes = 1
 
 // ---------------------------------------------------------------- parent
 
-/**
- * 100k purchase requests as the service writes them: every declared field in
- * `data` (nulls included), the search vector over number, title and the
- * type's search fields, SLA due dates, numbers PR-000001…, and the counter.
- */
-const LOAD_CARDS = `
-with s as (
-  select g,
-    (array['Laptops','Desk chairs','Printer toner','Conference travel','Cloud hosting','Monitors','Coffee machine','Training course','Standing desks','Phones'])[1 + g % 10] || ' for team ' || (g % 97) as title,
-    (array['draft','approval','ordering','ordered','received','rejected'])[1 + (g * 7) % 6] as stage,
-    (array['Bytecraft Ltd','Ergonomica Oy','Inkwise','Fly Fast','Sitwell GmbH','Northwind Traders','Acme Corp','Globex'])[1 + (g * 13) % 8] as supplier,
-    round((random() * 20000)::numeric, 2) as amount,
-    (array['it','office','services','travel'])[1 + (g * 3) % 4] as category,
-    now() - random() * interval '365 days' as updated_at,
-    'PR-' || lpad(g::text, 6, '0') as number,
-    (array['IT','HR','OP','SA'])[1 + g % 4] || '-' || lpad((g % 1000)::text, 3, '0') as cost_center,
-    'Requested by the ' || (array['support','sales','finance','research'])[1 + g % 4] || ' team; delivery to building ' || (g % 12) as description
-  from generate_series(1, $1::int) g
-)
-insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, version, data, search, created_at, updated_at)
-select 'purchase_request', number, title, stage,
-  case when g % 5 = 0 then null else ($2::bigint[])[1 + g % cardinality($2::bigint[])] end,
-  ($3::bigint[])[1 + g % cardinality($3::bigint[])],
-  updated_at + case stage when 'approval' then interval '2 days' when 'ordering' then interval '5 days' when 'ordered' then interval '14 days' end,
-  1,
-  jsonb_build_object('supplier', supplier, 'amount', amount, 'category', category, 'quantity', 1 + g % 20,
-    'needed_by', case when g % 3 = 0 then to_char(updated_at + interval '30 days', 'YYYY-MM-DD') end,
-    'urgent', g % 9 = 0,
-    'approver', case when stage <> 'draft' then ($4::bigint[])[1 + g % cardinality($4::bigint[])] end,
-    'cost_center', cost_center, 'description', description),
-  to_tsvector('simple', number || ' ' || title || ' ' || supplier || ' ' || description || ' ' || cost_center),
-  updated_at - interval '3 days', updated_at
-from s`;
-
 async function loadData() {
   const settings = benchSettings();
   const ctx = await createContext(settings, { log: createLogger(settings) });
@@ -261,24 +229,6 @@ async function loadData() {
   const ids = (await ctx.db.rows<{ id: number }>(`select id from cards where type = 'purchase_request' order by id`)).map((r) => r.id);
   await ctx.close();
   return { bare, ids, total: result.total };
-}
-
-/** Signs in through the form like a browser; returns the cookie and the session's CSRF token. */
-async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
-  const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-  const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const form = await fetch(`${base}/login`);
-  const loginCookie = cookieOf(form);
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
-    body: new URLSearchParams({ email, password: PASSWORD, _csrf: token(await form.text()) }),
-  });
-  if (res.status !== 303 && res.status !== 302) throw new Error(`sign-in failed: ${res.status}`);
-  const cookie = cookieOf(res) || loginCookie;
-  const page = await fetch(`${base}/cards/purchase_request/new`, { headers: { cookie } });
-  return { cookie, csrf: token(await page.text()) };
 }
 
 interface Measured {

@@ -20,7 +20,8 @@ import { LocalTransport } from '#app/queue/transports/local';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_tasks';
-const TOTAL = Number(process.env.BENCH_TASKS ?? 1_000_000);
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
+const TOTAL = Number(process.env.BENCH_TASKS ?? (quick ? 100_000 : 1_000_000));
 
 async function main() {
   await createBenchDatabase(DB_NAME);

@@ -40,8 +40,9 @@ async function templateDatabase(): Promise<() => Promise<void>> {
   return () => dropBenchDatabase(template);
 }
 
-const N = Number(process.env.BENCH_IMAGES ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
+const N = Number(process.env.BENCH_IMAGES ?? (quick ? 4 : 20));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 const PARALLEL = 2;
 const run = promisify(execFile);
 

@@ -7,7 +7,7 @@
 // the clock runs from the first enqueue to the last completion.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres AMQP_URL=amqp://guest:guest@127.0.0.1:5672 \
-//     npx tsx test/bench/jobs-throughput.bench.ts [N=20000] [runs=3]
+//     npx tsx test/bench/jobs-throughput.bench.ts [N=20000] [runs=3]     # BENCH_QUICK=1: 2,000 jobs, one run (smoke)
 import os from 'node:os';
 import pg from 'pg';
 import { loadSettings } from '#app/config';
@@ -25,8 +25,9 @@ declare module '#app/queue/registry' {
 }
 defineKind('bench.noop', { queue: 'default', maxAttempts: 3 });
 
-const N = Number(process.argv[2] ?? 20_000);
-const RUNS = Number(process.argv[3] ?? 3);
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
+const N = Number(process.argv[2] ?? (quick ? 2_000 : 20_000));
+const RUNS = Number(process.argv[3] ?? (quick ? 1 : 3));
 const BATCH = 500;
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const redis = { host: '127.0.0.1', port: 6379 };

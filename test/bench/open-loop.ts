@@ -40,6 +40,8 @@ export interface Sample {
   sendLag: number;
   /** HTTP status; 0 for an error or a timeout. */
   status: number;
+  /** The error's code (or message) when there was no answer. */
+  error?: string;
   warmup: boolean;
 }
 
@@ -68,6 +70,8 @@ export interface OpenLoopResult {
   sendLagMax: number;
   /** Sockets opened over the run. */
   sockets: number;
+  /** Failed measured requests by cause: `status 503`, `ECONNRESET`, `timeout`… */
+  failures: Record<string, number>;
 }
 
 /** Nearest-rank percentile of an ascending list. */
@@ -93,10 +97,11 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       agent.destroy();
       resolve(summarize(samples, start, expectStatus, slowMs, sockets.size));
     };
-    const record = (k: number, sentAt: number, status: number) => {
+    const record = (k: number, sentAt: number, status: number, err?: Error) => {
       if (samples[k]) return; // an error after a timeout, or the reverse
       const scheduled = start + k * interval;
       samples[k] = { at: k * interval, latency: performance.now() - scheduled, sendLag: sentAt - scheduled, status, warmup: k < warmupCount };
+      if (err) samples[k].error = (err as NodeJS.ErrnoException).code ?? err.message;
       if (++answered === total) finish();
     };
     const send = (k: number) => {
@@ -104,11 +109,11 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       const req = http.request(url, { agent, headers }, (res) => {
         res.resume();
         res.on('end', () => record(k, sentAt, res.statusCode ?? 0));
-        res.on('error', () => record(k, sentAt, 0));
+        res.on('error', (err) => record(k, sentAt, 0, err));
       });
       req.on('socket', (s) => sockets.add(s));
       req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
-      req.on('error', () => record(k, sentAt, 0));
+      req.on('error', (err) => record(k, sentAt, 0, err));
       req.end();
     };
     // Sends everything due, then sleeps until the next request is due; a late
@@ -126,6 +131,12 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
 
 function summarize(samples: Sample[], startedAt: number, expectStatus: number, slowMs: number, sockets: number): OpenLoopResult {
   const measured = samples.filter((s) => !s.warmup);
+  const failures: Record<string, number> = {};
+  for (const s of measured) {
+    if (s.status === expectStatus) continue;
+    const cause = s.error ?? `status ${s.status}`;
+    failures[cause] = (failures[cause] ?? 0) + 1;
+  }
   const latencies = measured.map((s) => s.latency).sort((a, b) => a - b);
   const lags = samples.map((s) => s.sendLag).sort((a, b) => a - b);
   const bySecond = new Map<number, SlowSecond>();
@@ -150,6 +161,7 @@ function summarize(samples: Sample[], startedAt: number, expectStatus: number, s
     sendLagP99: percentile(lags, 99),
     sendLagMax: lags.length ? lags[lags.length - 1] : NaN,
     sockets,
+    failures,
   };
 }
 

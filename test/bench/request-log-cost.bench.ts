@@ -13,7 +13,7 @@
 // the machine's load hits both alike, and print req/s, p99 and the ratio.
 // Then check every logged request reached the table, measure the buffer
 // alone (CPU per entry, publishing to RabbitMQ) and drop the database.
-// Env: BENCH_SECONDS (10 per measurement), BENCH_CONNECTIONS (50).
+// Env: BENCH_SECONDS (10 per measurement), BENCH_CONNECTIONS (50), BENCH_QUICK=1 (3 s: a smoke run).
 import crypto from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -40,7 +40,8 @@ interface CannonResult {
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => Promise<CannonResult>;
 
 const DB_NAME = 'orbis_bench_requestlog';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quick ? 3 : 10));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'correct horse battery';

@@ -111,5 +111,6 @@ describe('open-loop generator', () => {
     assert.ok(result.p50 < 50, `p50 ${result.p50}`);
     const wrongStatus = await openLoop({ url, rate: 100, seconds: 0.2, expectStatus: 201 });
     assert.equal(wrongStatus.failed, 20);
+    assert.deepEqual(wrongStatus.failures, { 'status 200': 20 });
   });
 });
