@@ -3,7 +3,8 @@
 // request was SCHEDULED to leave. A stall of the server (or of this process)
 // therefore shows as latency for every request that should have gone out
 // meanwhile, instead of as fewer requests (coordinated omission). The keep-
-// alive agent opens as many sockets as the answers in flight need, so a slow
+// alive agent opens as many sockets as the answers in flight need (up to a
+// bound only a server that stopped answering reaches), so a slow
 // answer never holds back the next send; free sockets are reused oldest
 // first (fifo), which spreads the requests over every connection and so over
 // every process of a node:cluster server, as many browsers would.
@@ -29,6 +30,13 @@ export interface OpenLoopOptions {
   slowMs?: number;
   /** A request without an answer after this long is failed (30 s). */
   timeoutMs?: number;
+  /**
+   * Sockets open at most (1,000): a bound for a server that has stopped
+   * answering, not a limit in a run that means anything — at 300/s it is
+   * over 3 s of answers in flight. Past it, requests wait for a socket and
+   * their wait counts (latency is from the scheduled send either way).
+   */
+  maxSockets?: number;
 }
 
 export interface Sample {
@@ -81,11 +89,11 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
-  const { url, rate, seconds, warmupSeconds = 0, headers = {}, expectStatus = 200, slowMs = 50, timeoutMs = 30_000 } = options;
+  const { url, rate, seconds, warmupSeconds = 0, headers = {}, expectStatus = 200, slowMs = 50, timeoutMs = 30_000, maxSockets = 1000 } = options;
   const interval = 1000 / rate;
   const total = Math.round(rate * (warmupSeconds + seconds));
   const warmupCount = Math.round(rate * warmupSeconds);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity, scheduling: 'fifo' });
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' });
   const sockets = new Set<Socket>();
   const samples: Sample[] = new Array(total);
   let answered = 0;
