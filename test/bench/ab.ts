@@ -6,7 +6,7 @@
 //
 // Options: --base REF (default: the merge-base of HEAD and main), --rounds N
 // (2: A B A B), --quick (every bench in its short mode: a smoke run whose
-// numbers are not to be quoted), --only cards,latency,jobs,audit.
+// numbers are not to be quoted), --only cards,latency,recycle,jobs,audit.
 //
 // The base is checked out in a temporary git worktree (node_modules linked
 // to this checkout's), removed at the end. Each version runs its own copy of
@@ -97,6 +97,24 @@ const BENCHES: Bench[] = [
       if (!line) return {};
       const result = JSON.parse(line.slice('RESULT '.length)) as { p50: number; p99: number; failed: number };
       return { p50: result.p50, p99: result.p99, failed: result.failed };
+    },
+  },
+  {
+    // The same with every web process recycled once inside the window:
+    // production recycles after serve.maxRequests (10,000) answers, which at
+    // 300/s over 2 processes is one recycle per process every ~66 s, so a
+    // 30-s window in production holds one about every other time; a fresh
+    // 33-s run reaches ~5,000 per process and holds none.
+    name: 'recycle',
+    measures: [{ key: 'p99', label: 'list page p99, the same with each process recycled once (--max-requests 3000)', unit: 'ms', higherIsBetter: false }],
+    command: (root, quick) => ({
+      file: path.join(HEAD_ROOT, 'test/bench/list-latency.bench.ts'),
+      args: [],
+      env: { BENCH_APP_ROOT: root, BENCH_MAX_REQUESTS: quick ? '600' : '3000', ...(quick ? { BENCH_QUICK: '1' } : {}) },
+    }),
+    parse(out): Record<string, number> {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      return line ? { p99: (JSON.parse(line.slice('RESULT '.length)) as { p99: number }).p99 } : {};
     },
   },
   {
