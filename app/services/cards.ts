@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import type { Cache } from '#app/cache/cache';
 import { prepared, type Database, type Prepared, type Transaction } from '#app/db/connection';
+import { fieldType } from '#app/fields/registry';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
 import { buildListSql, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
 import { cardSearchText } from '#app/services/search';
@@ -294,7 +295,12 @@ export class CardService {
   /** Checks that need the database: users exist and are active, references are readable. */
   private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, Text>) {
     const userIds = new Map<string, number>();
-    for (const f of type.fields) if (f.type === 'user' && typeof data[f.name] === 'number') userIds.set(f.name, data[f.name] as number);
+    const cardIds = new Map<string, number>();
+    for (const f of type.fields) {
+      const ft = fieldType(f);
+      const id = ft.link ? ft.fromStored(data[f.name]) : null;
+      if (typeof id === 'number') (ft.link === 'user' ? userIds : cardIds).set(f.name, id);
+    }
     if (assigneeId !== null) userIds.set('assignee', assigneeId);
     if (userIds.size) {
       const found = await this.db.rows<{ id: number; roles: string[] }>(
@@ -310,11 +316,10 @@ export class CardService {
         else if (role && !u.roles.includes(role)) errors[field] = msg('fields.errors.needsRole', { role });
       }
     }
-    for (const f of type.fields) {
-      if (f.type !== 'reference' || typeof data[f.name] !== 'number') continue;
-      const target = this.types.get(f.to!)!;
-      const ref = await this.load(data[f.name] as number);
-      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[f.name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
+    for (const [name, id] of cardIds) {
+      const target = this.types.get(type.fieldMap.get(name)!.to!)!;
+      const ref = await this.load(id);
+      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
     }
   }
 
