@@ -4,6 +4,7 @@
 import { fieldType } from '#app/fields/registry';
 import { msg, type Text } from '#app/i18n/message';
 import type { SearchLanguage } from '#app/config';
+import { prepared, type Prepared } from '#app/db/connection';
 import type { CardType } from '#app/services/card-types';
 import { searchCondition } from '#app/services/search';
 import { scopeFor } from '#app/services/permissions';
@@ -137,3 +138,60 @@ function orderBy(type: CardType, sort: string, add: (v: unknown) => string): str
   return `${expr} ${dir} ${nulls}, c.id ${dir}`;
 }
 
+/**
+ * What a list page reads: id, number, title and stage, the common columns the
+ * type shows, and of `data` only the fields that are columns (the others
+ * removed in the database: a description of any length is not parsed 50
+ * times to show a supplier; `data - keys` reads the value once, where one
+ * `data->'field'` per column would decompress a large one each time).
+ * Parsing the 15 columns of a full card (50 rows) cost a third more Node CPU
+ * than these (docs/benchmarks.md). The assignee stays joined: a list may
+ * sort by it. `deletedAt` only on an admin's view of deleted cards.
+ */
+export function listSelect(type: CardType, deletedAt: boolean): string {
+  // Names are checked identifiers (card-types.ts: [a-z][a-z0-9_]*), safe in an array literal.
+  const hidden = type.fields.filter((f) => !type.columns.includes(f.name)).map((f) => f.name);
+  const cols = ['c.id', 'c.number', 'c.title', 'c.stage', hidden.length ? `c.data - '{${hidden.join(',')}}'::text[] as data` : 'c.data'];
+  let from = 'cards c left join users ua on ua.id = c.assignee_id';
+  if (type.columns.includes('assignee')) cols.push('ua.display_name as assignee_name');
+  for (const time of ['due_at', 'created_at', 'updated_at']) if (type.columns.includes(time)) cols.push(`c.${time}`);
+  if (deletedAt) cols.push('c.deleted_at');
+  if (type.columns.includes('owner')) {
+    cols.push('uo.display_name as owner_name');
+    from += ' left join users uo on uo.id = c.owner_id';
+  }
+  return `${cols.join(', ')} from ${from}`;
+}
+
+/**
+ * A list page's statement, prepared — PostgreSQL parses and plans it once per
+ * connection instead of on every page view (that was half of its CPU for a
+ * list page: docs/benchmarks.md) — for the views most page loads are: the
+ * first page of live cards in the default order (most recently changed
+ * first), for a user who may read every card of the type, with at most a
+ * stage and an assignee filter. Indexes serve those in the sort's order for
+ * every value alike ((type, stage, updated_at), (type, assignee_id,
+ * updated_at)), so one kept plan is right for all of them. Everything else is
+ * planned on each run: a full-text term or a field value matches anything
+ * from no card to all of them; an own-scope view's `owner = $u or assignee =
+ * $u` has no index in the sort's order, so a plan kept for the average user
+ * would walk the whole type for a user with few cards; another sort or page
+ * is a shape of its own (and with the offset a parameter, PostgreSQL prices a
+ * kept plan as if the offset were large and plans every run anyway). That
+ * leaves a handful of shapes per type; MAX_LIST_STATEMENTS bounds them per
+ * process, as each stays on every pooled connection.
+ */
+const MAX_LIST_STATEMENTS = 200;
+const DEFAULT_SORT = '-updated_at';
+const listStatements = new Map<string, Prepared>();
+
+export function listStatement(text: string, q: ListQuery, ownScope: boolean): string | Prepared {
+  if (ownScope || q.page !== 1 || q.deleted || q.sort !== DEFAULT_SORT || q.q || Object.keys(q.filters).length) return text;
+  let statement = listStatements.get(text);
+  if (!statement) {
+    if (listStatements.size >= MAX_LIST_STATEMENTS) return text;
+    statement = prepared(text);
+    listStatements.set(text, statement);
+  }
+  return statement;
+}
