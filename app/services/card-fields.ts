@@ -21,7 +21,9 @@ function text(v: unknown): string {
 export function parseField(field: FieldDef, raw: unknown, timeZone: string): { value: FieldValue } | { error: Text } {
   const type = fieldType(field);
   const r = type.parseForm(field, text(raw).trim(), { timeZone });
-  return 'error' in r ? r : { value: type.toStored(r.value) };
+  if ('error' in r) return r;
+  const stored = type.toStored(r.value);
+  return stored === r.value ? r : { value: stored };
 }
 
 export interface ParsedForm {
