@@ -4,7 +4,7 @@
 // sorting and filtering by it in SQL, searching it, exporting it — and which
 // options a card type's YAML may give a field of that type. Every capability
 // is required: a type that forgets one does not compile
-// (test/unit/fields.type-must-name-every-capability.ts). One file per type in
+// (test/unit/fields.every-capability-required.test.ts). One file per type in
 // app/fields/, registered in app/fields/registry.ts.
 import type { Translate } from '#app/i18n/i18n';
 import type { Text } from '#app/i18n/message';
@@ -129,7 +129,11 @@ export interface FieldType {
 
   /** Values live in the media table (attachments), not in the card's data: no form input, column, sort or filter. */
   readonly holdsFiles: boolean;
-  /** What the value names by id: a user, a card, or nothing. Pages load the names, forms the choices, saves check they exist. */
+  /**
+   * What the value (a number) names by id: a user (the field's `role` limits the choice), a card (of the
+   * card type the field's `to` names), or nothing. Pages load the names, forms the choices, saves check
+   * the user is active or the card readable.
+   */
   readonly link: 'user' | 'card' | null;
 
   /** A form's text (trimmed, '' when empty) as the stored value, or the message for the person who typed it. */
