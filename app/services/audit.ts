@@ -10,6 +10,7 @@
 // - Diffs keep raw values (ids, ISO times); turning them into labels and
 //   names is the page's business, at read time.
 import type { Database } from '#app/db/connection';
+import { fieldType } from '#app/fields/registry';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Transaction } from '#app/db/connection';
 import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
@@ -189,8 +190,9 @@ export class AuditService {
     const cardIds = new Set<number>();
     for (const e of entries) {
       for (const c of e.changes) {
-        const kind = c.field === 'assignee' ? 'user' : type.fieldMap.get(c.field)?.type;
-        const target = kind === 'user' ? userIds : kind === 'reference' ? cardIds : null;
+        const f = type.fieldMap.get(c.field);
+        const link = c.field === 'assignee' ? 'user' : f ? fieldType(f).link : null;
+        const target = link === 'user' ? userIds : link === 'card' ? cardIds : null;
         for (const v of [c.old, c.new]) if (target && typeof v === 'number') target.add(v);
       }
     }

@@ -18,57 +18,23 @@
 //   import removes exactly one ' from a cell that matches /^'+[=+\-@\t\r]/.
 //
 // What MUST hold: the value of a field type is turned into text in ONE place,
-// EXPORT_VALUES below, keyed by field type (each field type can take its
-// entry with it when field types move to files of their own).
+// its type's `csvValue` (app/fields/<type>.ts).
 import type { Database } from '#app/db/connection';
+import type { ExportContext, ExportRefs, FieldValue } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
-import type { CardType, FieldDef, FieldType } from '#app/services/card-types';
+import type { CardType } from '#app/services/card-types';
 import { isoWithOffset } from '#app/services/time';
+import { csvText } from '#app/fields/shared';
+
+export { csvText } from '#app/fields/shared';
+export type { ExportContext, ExportRefs } from '#app/fields/field-type';
 
 export const EXPORT_COMMON = ['number', 'title', 'stage', 'assignee', 'owner', 'due_at', 'created_at', 'updated_at'] as const;
-
-/** What a batch of cards refers to by id: users' emails, cards' numbers, media ids per card and field. */
-export interface ExportRefs {
-  emails: Map<number, string>;
-  numbers: Map<number, string>;
-  media: Map<string, number[]>;
-}
-
-export interface ExportContext {
-  refs: ExportRefs;
-  timeZone: string;
-  card: Pick<Card, 'id'>;
-}
-
-/** One field type's stored value as export text ('' for no value). */
-export type ExportValue = (value: unknown, field: FieldDef, c: ExportContext) => string;
-
-const plain: ExportValue = (v) => String(v);
-
-export const EXPORT_VALUES: Record<FieldType, ExportValue> = {
-  string: plain,
-  text: plain,
-  number: (v) => String(Number(v)),
-  decimal: (v) => String(Number(v)),
-  date: plain,
-  datetime: (v, _f, c) => isoWithOffset(String(v), c.timeZone),
-  boolean: (v) => (v ? 'true' : 'false'),
-  select: plain,
-  user: (v, _f, c) => c.refs.emails.get(v as number) ?? '',
-  reference: (v, _f, c) => c.refs.numbers.get(v as number) ?? '',
-  images: (_v, f, c) => (c.refs.media.get(`${c.card.id}:${f.name}`) ?? []).join(' '),
-};
 
 /** The header row's names. */
 export function exportHeader(type: CardType): string[] {
   return [...EXPORT_COMMON, ...type.fields.map((f) => f.name)];
-}
-
-function fieldValue(field: FieldDef, value: unknown, c: ExportContext): string {
-  // A boolean never set reads false (as the form shows it); an images field has no value of its own.
-  if (field.type === 'boolean') return EXPORT_VALUES.boolean(Boolean(value), field, c);
-  if (field.type !== 'images' && (value == null || value === '')) return '';
-  return EXPORT_VALUES[field.type](value, field, c);
 }
 
 /** One card's cells, in exportHeader's order. */
@@ -84,10 +50,7 @@ export function exportRow(type: CardType, card: Card, refs: ExportRefs, timeZone
     isoWithOffset(card.due_at, timeZone),
     isoWithOffset(card.created_at, timeZone),
     isoWithOffset(card.updated_at, timeZone),
-    ...type.fields.map((f) => {
-      const text = fieldValue(f, card.data[f.name], c);
-      return f.type === 'string' || f.type === 'text' ? csvText(text) : text;
-    }),
+    ...type.fields.map((f) => fieldType(f).csvValue(f, (card.data[f.name] ?? null) as FieldValue, c)),
   ];
 }
 
@@ -95,17 +58,16 @@ export function exportRow(type: CardType, card: Card, refs: ExportRefs, timeZone
 export async function exportRefs(db: Database, type: CardType, cards: Card[]): Promise<ExportRefs> {
   const userIds = new Set<number>();
   const cardIds = new Set<number>();
+  const linked = type.fields.filter((f) => fieldType(f).link !== null);
   for (const card of cards) {
     if (card.assignee_id != null) userIds.add(Number(card.assignee_id));
     userIds.add(Number(card.owner_id));
-    for (const f of type.fields) {
-      const v = card.data[f.name];
-      if (typeof v !== 'number') continue;
-      if (f.type === 'user') userIds.add(v);
-      if (f.type === 'reference') cardIds.add(v);
+    for (const f of linked) {
+      const v = fieldType(f).fromStored(card.data[f.name]);
+      if (typeof v === 'number') (fieldType(f).link === 'user' ? userIds : cardIds).add(v);
     }
   }
-  const imageFields = type.fields.filter((f) => f.type === 'images').map((f) => f.name);
+  const imageFields = type.fields.filter((f) => fieldType(f).holdsFiles).map((f) => f.name);
   const [users, refs, media] = await Promise.all([
     userIds.size ? db.rows<{ id: number; email: string }>('select id, email from users where id = any($1::bigint[])', [[...userIds]]) : [],
     cardIds.size ? db.rows<{ id: number; number: string }>('select id, number from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
@@ -121,11 +83,6 @@ export async function exportRefs(db: Database, type: CardType, cards: Card[]): P
     numbers: new Map(refs.map((r) => [Number(r.id), r.number])),
     media: new Map(media.map((m) => [`${m.card_id}:${m.field}`, m.ids.map(Number)])),
   };
-}
-
-/** Free text a spreadsheet might run as a formula gets one more leading ' (reversible: see the top). */
-export function csvText(value: string): string {
-  return /^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** One RFC 4180 cell. */

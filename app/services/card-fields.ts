@@ -1,16 +1,16 @@
 // Turning what a form sent into a card's typed `data`, field by field, with
-// a reason next to every field that cannot be accepted. Checks that need the
-// database (users, references) are done by the card service.
+// a reason next to every field that cannot be accepted; each field's type
+// (app/fields/) reads its own value. Checks that need the database (users,
+// references) are done by the card service.
+import type { FieldValue } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import { msg, type Text } from '#app/i18n/message';
 import type { CardType, FieldDef } from '#app/services/card-types';
-import { parseDate, utcToZonedInput, zonedToUtc } from '#app/services/time';
 
-export type FieldValue = string | number | boolean | null;
+export type { FieldValue } from '#app/fields/field-type';
 export type FormInput = Record<string, unknown>;
 
 export const TITLE_MAX = 300;
-const TEXT_MAX = 20_000;
-const STRING_MAX = 500;
 
 function text(v: unknown): string {
   if (Array.isArray(v)) v = v[v.length - 1];
@@ -19,47 +19,11 @@ function text(v: unknown): string {
 
 /** One field: the stored value, or the reason it cannot be stored. */
 export function parseField(field: FieldDef, raw: unknown, timeZone: string): { value: FieldValue } | { error: Text } {
-  const s = text(raw).trim();
-  if (field.type === 'boolean') return { value: ['on', 'true', '1', 'yes'].includes(s.toLowerCase()) };
-  if (field.type === 'images') return { value: null };
-  if (s === '') return field.required ? { error: msg('fields.errors.required') } : { value: null };
-  switch (field.type) {
-    case 'string':
-    case 'text': {
-      const max = field.max ?? (field.type === 'string' ? STRING_MAX : TEXT_MAX);
-      if (s.length > max) return { error: msg('fields.errors.atMostChars', { max, length: s.length }) };
-      if (field.min !== undefined && s.length < field.min) return { error: msg('fields.errors.atLeastChars', { min: field.min }) };
-      // The help line says the format: it is the error (the page shows it in the reader's language).
-      if (field.pattern && !new RegExp(field.pattern).test(s)) return { error: field.help ?? msg('fields.errors.format') };
-      if (field.type === 'string' && /[\r\n]/.test(s)) return { error: msg('fields.errors.oneLine') };
-      return { value: s };
-    }
-    case 'number':
-    case 'decimal': {
-      const normalized = s.replace(/\s/g, '');
-      const ok = field.type === 'number' ? /^-?\d{1,15}$/.test(normalized) : /^-?\d{1,13}(\.\d{1,4})?$/.test(normalized);
-      if (!ok) return { error: msg(field.type === 'number' ? 'fields.errors.wholeNumber' : 'fields.errors.decimal') };
-      const n = Number(normalized);
-      if (field.min !== undefined && n < field.min) return { error: msg('fields.errors.atLeast', { min: field.min }) };
-      if (field.max !== undefined && n > field.max) return { error: msg('fields.errors.atMost', { max: field.max }) };
-      return { value: n };
-    }
-    case 'date': {
-      const d = parseDate(s);
-      return d ? { value: d } : { error: msg('fields.errors.notDate', { value: JSON.stringify(s) }) };
-    }
-    case 'datetime': {
-      const d = zonedToUtc(s, timeZone);
-      return d ? { value: d.toISOString() } : { error: msg('fields.errors.notDateTime', { value: JSON.stringify(s) }) };
-    }
-    case 'select':
-      return field.options!.some((o) => o.value === s) ? { value: s } : { error: msg('fields.errors.notChoice', { value: JSON.stringify(s) }) };
-    case 'user':
-    case 'reference': {
-      if (!/^\d{1,15}$/.test(s)) return { error: msg(field.type === 'user' ? 'fields.errors.chooseUser' : 'fields.errors.chooseCard') };
-      return { value: Number(s) };
-    }
-  }
+  const type = fieldType(field);
+  const r = type.parseForm(field, text(raw).trim(), { timeZone });
+  if ('error' in r) return r;
+  const stored = type.toStored(r.value);
+  return stored === r.value ? r : { value: stored };
 }
 
 export interface ParsedForm {
@@ -68,7 +32,7 @@ export interface ParsedForm {
   errors: Record<string, Text>;
 }
 
-/** Every declared field of `type` (images excepted) plus the title. */
+/** Every declared field of `type` (fields that hold files excepted) plus the title. */
 export function parseCardForm(type: CardType, input: FormInput, timeZone: string): ParsedForm {
   const errors: Record<string, Text> = {};
   const title = text(input.title).trim();
@@ -77,7 +41,7 @@ export function parseCardForm(type: CardType, input: FormInput, timeZone: string
   else if (/[\r\n]/.test(title)) errors.title = msg('fields.errors.oneLine');
   const data: Record<string, FieldValue> = {};
   for (const field of type.fields) {
-    if (field.type === 'images') continue;
+    if (fieldType(field).holdsFiles) continue;
     const r = parseField(field, input[field.name], timeZone);
     if ('error' in r) errors[field.name] = r.error;
     else data[field.name] = r.value;
@@ -85,9 +49,25 @@ export function parseCardForm(type: CardType, input: FormInput, timeZone: string
   return { title, data, errors };
 }
 
-/** What a form input shows for a stored value (datetime in the user's zone). */
-export function formValue(field: FieldDef, value: unknown, timeZone: string): string {
-  if (value == null) return '';
-  if (field.type === 'datetime') return utcToZonedInput(String(value), timeZone);
-  return String(value);
+/**
+ * What a reader typed, in their language's notation ("1 234,50" from a
+ * Russian operator), as the card service reads it ("1234.50"); fields whose
+ * type has no such notation are unchanged.
+ */
+export function inputFromLocale<T extends Record<string, unknown>>(fields: readonly FieldDef[], input: T, locale: string): T {
+  if (!input) return input;
+  let out: Record<string, unknown> | null = null;
+  for (const f of fields) {
+    const v = input[f.name];
+    if (typeof v !== 'string') continue;
+    const plain = fieldType(f).localInput(f, v, locale);
+    if (plain !== v) (out ??= { ...input })[f.name] = plain;
+  }
+  return (out ?? input) as T;
+}
+
+/** What a form input shows for a stored value (times in the reader's zone, decimals with their separator). */
+export function formValue(field: FieldDef, value: unknown, reader: { locale: string; timeZone: string }): string {
+  const type = fieldType(field);
+  return type.formValue(field, type.fromStored(value), reader);
 }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AppContext } from '#app/context';
+import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
 import { parseCardForm, TITLE_MAX, type FormInput } from '#app/services/card-fields';
 import type { CardType } from '#app/services/card-types';
@@ -87,10 +88,10 @@ export async function planImport(ctx: AppContext, dir: string, options: ImportOp
   const fields = options.fields ?? {};
   for (const name of Object.keys(fields)) {
     const f = type.fieldMap.get(name);
-    if (!f || f.type === 'images') throw new FolderImportError(`${type.name} has no field "${name}" that --set can fill`);
+    if (!f || fieldType(f).holdsFiles) throw new FolderImportError(`${type.name} has no field "${name}" that --set can fill`);
   }
   // The title comes from each file's name; every other required field must be given.
-  const missing = type.fields.filter((f) => f.required && f.type !== 'images' && !(fields[f.name] ?? '').trim()).map((f) => f.name);
+  const missing = type.fields.filter((f) => f.required && !fieldType(f).holdsFiles && !(fields[f.name] ?? '').trim()).map((f) => f.name);
   if (missing.length) throw new FolderImportError(`${type.name} has required fields with no value: ${missing.join(', ')} (give them with --set FIELD=VALUE)`);
   const input: FormInput = { ...fields, title: 'check' };
   const parsed = parseCardForm(type, input, owner.timeZone);

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
+import { fieldType } from '#app/fields/registry';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Card, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
@@ -83,7 +84,7 @@ export class MediaService {
     const card = await this.cards.getForUser(user, typeName, cardId);
     const type = this.cards.typeFor(user, card.type);
     if (!can(user, type, 'update', card)) throw new ForbiddenError('You may not add files to this card.');
-    if (field !== null && type.fieldMap.get(field)?.type !== 'images') throw new ValidationError('There is no such images field.', { field: `${type.label} has no images field "${field}"` });
+    if (field !== null && !(type.fieldMap.has(field) && fieldType(type.fieldMap.get(field)!).holdsFiles)) throw new ValidationError('There is no such images field.', { field: `${type.label} has no images field "${field}"` });
     return card;
   }
 

@@ -12,18 +12,20 @@
 import type { SearchLanguage } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';
-import type { FieldValue } from '#app/services/card-fields';
+import type { FieldValue } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import type { CardType, CardTypes } from '#app/services/card-types';
 
 
-/** The words a card is found by: its number, title and the type's search fields (select: value and label). */
+/** The words a card is found by: its number, title and the type's search fields (each type's searchText: a select's value and label). */
 export function cardSearchText(type: CardType, number: string, title: string, data: Record<string, FieldValue>): string {
   const parts = [number, title];
   for (const name of type.search) {
     const f = type.fieldMap.get(name)!;
     const v = data[name];
     if (v == null) continue;
-    parts.push(f.type === 'select' ? `${v} ${f.options!.find((o) => o.value === v)?.label ?? ''}` : String(v));
+    // Card types are checked at load: a search field's type has searchText.
+    parts.push(fieldType(f).searchText!(f, v));
   }
   // Lower-cased here, not by PostgreSQL: a cluster made with LC_CTYPE=C (the
   // embedded one) does not lower-case Cyrillic, and the Snowball stemmers

@@ -16,6 +16,7 @@
 // it is about to be committed) and never fails the change: without anyone
 // who can act, the owner gets the task.
 import type { Database, Transaction } from '#app/db/connection';
+import { fieldType } from '#app/fields/registry';
 import type { CardType } from '#app/services/card-types';
 import type { Card } from '#app/services/cards';
 import { allowedTransitions, canRead } from '#app/services/permissions';
@@ -30,7 +31,7 @@ function namedOnCard(type: CardType, card: Card): number[] {
     if (typeof id === 'number' && Number.isSafeInteger(id) && !ids.includes(id)) ids.push(id);
   };
   add(card.assignee_id);
-  for (const f of type.fields) if (f.type === 'user') add(card.data[f.name]);
+  for (const f of type.fields) if (fieldType(f).link === 'user') add(card.data[f.name]);
   add(card.owner_id);
   return ids;
 }

@@ -3,26 +3,27 @@
 // ids. The CSV export writes plain values instead (app/services/card-export.ts).
 import nunjucks from 'nunjucks';
 import type { Database } from '#app/db/connection';
+import type { DisplayMaps, FieldValue, Reader } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import type { Translate } from '#app/i18n/i18n';
 import type { ListedCard } from '#app/services/cards';
 import type { CardType, FieldDef } from '#app/services/card-types';
-import { escapeHtml, formatDate, formatDateTime } from '#app/web/render';
+import { escapeHtml, formatDateTime } from '#app/web/render';
 
-export interface DisplayMaps {
-  users: Map<number, string>;
-  cards: Map<number, { number: string; title: string; type: string }>;
-}
+export type { DisplayMaps, Reader } from '#app/fields/field-type';
+export { decimalInput, decimalSeparator, decimalText } from '#app/fields/decimal';
 
-/** Names of the users and cards that `cards` refer to in their fields. */
+/** Names of the users and cards that `cards` refer to in their fields (the fields whose type links to one). */
 export async function displayMaps(db: Database, type: CardType, cards: ListedCard[]): Promise<DisplayMaps> {
   const userIds = new Set<number>();
   const cardIds = new Set<number>();
-  for (const c of cards) {
-    for (const f of type.fields) {
-      const v = c.data[f.name];
-      if (typeof v !== 'number') continue;
-      if (f.type === 'user') userIds.add(v);
-      if (f.type === 'reference') cardIds.add(v);
+  for (const f of type.fields) {
+    const ft = fieldType(f);
+    if (!ft.link) continue;
+    const ids = ft.link === 'user' ? userIds : cardIds;
+    for (const c of cards) {
+      const v = ft.fromStored(c.data[f.name]);
+      if (typeof v === 'number') ids.add(v);
     }
   }
   const [users, refs] = await Promise.all([
@@ -35,82 +36,10 @@ export async function displayMaps(db: Database, type: CardType, cards: ListedCar
   };
 }
 
-/** Who reads a value: their language (words, number and date formats) and time zone. */
-export interface Reader {
-  t: Translate;
-  locale: string;
-  timeZone: string;
-}
-
-// One formatter per language (building one costs ~0.1 ms; a list formats hundreds).
-const moneyFormats = new Map<string, Intl.NumberFormat>();
-const inputFormats = new Map<string, Intl.NumberFormat>();
-
-function cached(map: Map<string, Intl.NumberFormat>, locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  let f = map.get(locale);
-  if (!f) map.set(locale, (f = new Intl.NumberFormat(locale, options)));
-  return f;
-}
-
-/** A decimal as a page shows it in `locale`: "1,234.50" in English, "1 234,50" in Russian. */
-export function decimalText(value: number, locale: string): string {
-  return cached(moneyFormats, locale, { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(value);
-}
-
-/** The decimal separator of `locale` ("." or ","). */
-export function decimalSeparator(locale: string): string {
-  return cached(inputFormats, locale, { useGrouping: false, maximumFractionDigits: 4 }).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
-}
-
-/**
- * A stored decimal ("1234.5") as a form input shows it to a reader of
- * `locale` ("1234,5" in Russian): no grouping, so what is shown is what the
- * form accepts back.
- */
-export function decimalInput(value: string, locale: string): string {
-  const sep = decimalSeparator(locale);
-  return sep === '.' ? value : value.replace('.', sep);
-}
-
-/**
- * What a reader typed in the decimal fields of a form, with the decimal
- * separator of their language turned into the dot the card service reads
- * ("1 234,50" from a Russian operator is 1234.50); other fields unchanged.
- */
-export function decimalsFromInput<T extends Record<string, unknown>>(fields: readonly FieldDef[], input: T, locale: string): T {
-  const sep = decimalSeparator(locale);
-  if (sep === '.' || !input) return input;
-  const out: Record<string, unknown> = { ...input };
-  for (const f of fields) {
-    const v = out[f.name];
-    if (f.type === 'decimal' && typeof v === 'string' && v.includes(sep) && !v.includes('.')) out[f.name] = v.replace(sep, '.');
-  }
-  return out as T;
-}
-
+/** A field's value as a person reads it on the card page ('' for no value). */
 export function fieldText(field: FieldDef, value: unknown, maps: DisplayMaps, reader: Reader): string {
   if (value == null || value === '') return '';
-  const { t, locale, timeZone } = reader;
-  switch (field.type) {
-    case 'boolean':
-      return value ? t('fields.yes') : t('fields.no');
-    case 'select':
-      return field.options!.find((o) => o.value === value)?.label ?? String(value);
-    case 'user':
-      return maps.users.get(value as number) ?? t('fields.unknownUser', { id: value });
-    case 'reference': {
-      const ref = maps.cards.get(value as number);
-      return ref ? `${ref.number} · ${ref.title}` : t('fields.unknownCard', { id: value });
-    }
-    case 'decimal':
-      return decimalText(Number(value), locale);
-    case 'date':
-      return formatDate(String(value), timeZone, locale);
-    case 'datetime':
-      return formatDateTime(String(value), timeZone, locale);
-    default:
-      return String(value);
-  }
+  return fieldType(field).display(field, value as FieldValue, maps, reader);
 }
 
 /** A list cell for a column (a common column or a field). */
@@ -132,7 +61,11 @@ export function columnText(type: CardType, column: string, card: ListedCard, map
       return formatDateTime(card[column], reader.timeZone, reader.locale);
   }
   const f = type.fieldMap.get(column);
-  return f ? fieldText(f, card.data[column], maps, reader) : '';
+  if (!f) return '';
+  const value = card.data[column];
+  if (value == null || value === '') return '';
+  const cell = fieldType(f).listCell;
+  return cell ? cell(f, value, maps, reader) : '';
 }
 
 /**

@@ -4,7 +4,8 @@
 import type { CardHistory, FieldChange, HistoryEntry } from '#app/services/audit';
 import type { CardType } from '#app/services/card-types';
 import { COMMON_COLUMNS } from '#app/services/card-types';
-import { fieldText, type DisplayMaps, type Reader } from '#app/web/card-display';
+import type { DisplayMaps, FieldValue, Reader } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import { formatDateTime } from '#app/web/render';
 
 /** Long texts are cut in the timeline; the card shows them whole. */
@@ -55,13 +56,9 @@ function valueText(type: CardType, change: FieldChange, value: unknown, maps: Di
   }
   const f = type.fieldMap.get(change.field);
   if (!f) return clip(typeof value === 'object' ? JSON.stringify(value) : String(value));
-  if (f.type === 'images' || Array.isArray(value)) {
-    const n = Array.isArray(value) ? value.length : 1;
-    return t('history.files', { count: n });
-  }
-  if (f.type === 'user' && !maps.users.has(value as number)) return t('history.removedUser');
-  if (f.type === 'reference') return maps.cards.get(value as number)?.number ?? t('history.removedCard');
-  return clip(fieldText(f, value, maps, reader)) || EMPTY;
+  // Files added or removed under a field are a list of names.
+  if (Array.isArray(value)) return t('history.files', { count: value.length });
+  return clip(fieldType(f).historyText(f, value as FieldValue, maps, reader)) || EMPTY;
 }
 
 // i18n-keys: cards.columns.*

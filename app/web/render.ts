@@ -3,6 +3,8 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { projectRoot, type Settings } from '#app/config';
+import type { FieldDef } from '#app/fields/field-type';
+import { fieldType } from '#app/fields/registry';
 import { createI18n, type Translate } from '#app/i18n/i18n';
 import { localize, type Text } from '#app/i18n/message';
 import { formatDate, formatDateTime } from '#app/services/date-format';
@@ -55,5 +57,7 @@ export function createTemplates(settings: Settings): nunjucks.Environment {
   env.addGlobal('tx', function (this: { ctx: { t?: Translate } }, text: Text | null | undefined) {
     return text == null ? '' : localize(this.ctx.t ?? i18n.t(i18n.defaultLocale), text);
   });
+  // fieldControl(f): the form control a field's type declares (app/fields/), or null for none.
+  env.addGlobal('fieldControl', (f: FieldDef) => fieldType(f).control(f));
   return env;
 }

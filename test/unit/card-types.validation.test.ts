@@ -33,6 +33,9 @@ describe('card type declarations', () => {
     refuse((t) => (t.fields[0].type = 'strng'), 'purchase-request.yaml: card type purchase_request: field supplier: type "strng" is not one of string, text, number, decimal, date, datetime, boolean, select, user, reference, images');
     refuse((t) => (t.fields[1].min = 'zero'), 'purchase-request.yaml: card type purchase_request: field amount: min must be a number');
     refuse((t) => delete t.fields[2].options, 'purchase-request.yaml: card type purchase_request: field category: a select field needs options');
+    // A field takes the options of its type (app/fields/<type>.ts, yaml.options) and no other.
+    refuse((t) => (t.fields[0].role = 'buyer'), 'purchase-request.yaml: card type purchase_request: field supplier: a string field takes no option "role" (it takes min, max, pattern besides name, type, label, required, help)');
+    refuse((t) => (t.fields[2].max = 3), 'purchase-request.yaml: card type purchase_request: field category: a select field takes no option "max" (it takes options besides name, type, label, required, help)');
     refuse((t) => (t.fields[7].pattern = '(['), 'purchase-request.yaml: card type purchase_request: field cost_center: pattern is not a valid regular expression: Invalid regular expression: /([/: Unterminated character class');
     refuse((t) => (t.process.stages[1].sla = 'two days'), 'purchase-request.yaml: card type purchase_request: stage approval: sla "two days" is not an ISO-8601 duration such as P2D or PT4H');
     refuse((t) => (t.process.transitions[0].to = 'limbo'), 'purchase-request.yaml: card type purchase_request: transition submit: to: unknown stage "limbo"');

@@ -3,6 +3,7 @@
 // gallery panel, and GET /media/:id/:variant.
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '#app/context';
+import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { msg } from '#app/i18n/message';
@@ -67,7 +68,7 @@ export function attachmentsController(ctx: AppContext) {
 
   async function panelData(user: SessionUser, type: CardType, card: Card, locale: string) {
     const rows = await media.forCard(card.id);
-    const fields = typeIn(type, locale).fields.filter((f) => f.type === 'images').map((f) => ({ name: f.name, label: f.label }));
+    const fields = typeIn(type, locale).fields.filter((f) => fieldType(f).holdsFiles).map((f) => ({ name: f.name, label: f.label }));
     return {
       attachments: {
         items: rows.map((m) => mediaView(m, user.timeZone)),

@@ -4,14 +4,15 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '#app/context';
 import { isMessage, localize, localizeAll, msg, type Text } from '#app/i18n/message';
 import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
-import { formValue, parseCardForm, type FormInput } from '#app/services/card-fields';
+import { formValue, inputFromLocale, parseCardForm, type FormInput } from '#app/services/card-fields';
+import { fieldType } from '#app/fields/registry';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType, TransitionDef } from '#app/services/card-types';
 import { labelOf, typeIn } from '#app/services/card-type-labels';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
-import { columnLabel, decimalInput, decimalsFromInput, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
+import { columnLabel, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
 import { flash } from '#app/web/flash';
 
@@ -26,9 +27,9 @@ function readerOf(req: Request): Reader {
   return { t: req.t, locale: req.locale, timeZone: req.user!.timeZone };
 }
 
-/** A form as the card service reads it: decimals typed with the reader's separator ("1234,50") made plain. */
+/** A form as the card service reads it: values typed in the reader's notation (a decimal "1234,50") made plain. */
 function formInput(req: Request, type: CardType): FormInput {
-  return decimalsFromInput(type.fields, (req.body ?? {}) as FormInput, req.locale);
+  return inputFromLocale(type.fields, (req.body ?? {}) as FormInput, req.locale);
 }
 
 /**
@@ -61,15 +62,16 @@ export type CardPanelLoader = (ctx: AppContext, req: Request, type: CardType, ca
 export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = []) {
   const cards = ctx.services.cards;
 
-  /** What a card form needs besides values: the users and cards to choose from. */
+  /** What a card form needs besides values: the users and cards to choose from (the assignee's, and each field's that links to one). */
   async function choices(req: Request, type: CardType) {
     const users: Record<string, { id: number; name: string }[]> = { assignee: await cards.userChoices() };
-    const refs: Record<string, { id: number; name: string }[]> = {};
+    const fields: Record<string, { id: number; name: string }[]> = {};
     for (const f of type.fields) {
-      if (f.type === 'user') users[f.name] = f.role ? await cards.userChoices(f.role) : users.assignee;
-      if (f.type === 'reference') refs[f.name] = await cards.referenceChoices(req.user!, f.to!);
+      const link = fieldType(f).link;
+      if (link === 'user') fields[f.name] = f.role ? await cards.userChoices(f.role) : users.assignee;
+      if (link === 'card') fields[f.name] = await cards.referenceChoices(req.user!, f.to!);
     }
-    return { users, refs };
+    return { users, fields };
   }
 
   async function renderForm(req: Request, res: Response, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
@@ -86,10 +88,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
   /** The form values of a stored card (times in the user's zone, decimals with the reader's separator). */
   function valuesOf(req: Request, type: CardType, card: Card): Record<string, string> {
     const values: Record<string, string> = { title: card.title, assignee: card.assignee_id ? String(card.assignee_id) : '', version: String(card.version) };
-    for (const f of type.fields) {
-      const v = f.type === 'boolean' ? (card.data[f.name] ? 'on' : '') : formValue(f, card.data[f.name], req.user!.timeZone);
-      values[f.name] = f.type === 'decimal' ? decimalInput(v, req.locale) : v;
-    }
+    for (const f of type.fields) values[f.name] = formValue(f, card.data[f.name], readerOf(req));
     return values;
   }
 
@@ -119,7 +118,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
         })),
         rows: listRowsHtml(shown, result.rows, maps, readerOf(req)),
-        filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!),
+        filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!).map((f) => ({ field: f, control: fieldType(f).filter!.control(f) })),
         assignees,
         canCreate: can(req.user!, type, 'create'),
         pageUrl: (page: number) => listQueryParams(q, { page }),
@@ -180,7 +179,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       res.render('cards/view.njk', {
         type: shown,
         card,
-        fields: shown.fields.filter((f) => f.type !== 'images').map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, reader), value: card.data[f.name], ref: f.type === 'reference' ? maps.cards.get(card.data[f.name] as number) : null })),
+        fields: shown.fields.filter((f) => !fieldType(f).holdsFiles).map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, reader), value: card.data[f.name], ref: fieldType(f).link === 'card' ? maps.cards.get(card.data[f.name] as number) : null, multiline: fieldType(f).control(f)?.name === 'textarea' })),
         stage: shown.stageMap.get(card.stage),
         transitions: card.deleted_at ? [] : allowedTransitions(user, type, card).map((t) => ({ ...t, label: labelOf(t, req.locale) })),
         canUpdate: !card.deleted_at && can(user, type, 'update', card),
@@ -224,7 +223,7 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           const maps = await displayMaps(ctx.db, type, [stored, { ...stored, data: parsed.data }]);
           const differences = [{ label: req.t('cards.title'), stored: stored.title, submitted: submitted.title ?? '' }];
           for (const f of shown.fields) {
-            if (f.type === 'images') continue;
+            if (fieldType(f).holdsFiles) continue;
             const mine = f.name in parsed.errors ? (submitted[f.name] ?? '') : fieldText(f, parsed.data[f.name], maps, reader);
             differences.push({ label: f.label, stored: fieldText(f, stored.data[f.name], maps, reader), submitted: mine });
           }
