@@ -14,7 +14,7 @@ import { JobStore } from '#app/queue/store';
 import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
-import { AuditService, recordCardChanges } from '#app/services/audit';
+import { AuditService } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { RequestLogBuffer } from '#app/services/request-log';
@@ -24,6 +24,7 @@ import { NotificationService } from '#app/services/notifications';
 import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
+import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
@@ -120,12 +121,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
     media: new MediaService(db, jobs, cards, settings),
     search: new SearchIndex(db, cardTypes, settings.search.language),
   };
-  // The assignee choices a card page keeps are dropped when a user changes here.
-  services.users.onChange(() => cards.forgetUserChoices());
-  // Every card change enqueues its history job in its own transaction.
-  recordCardChanges(cards, jobs);
-  // A card entering a stage with an SLA gets its task, in the change's transaction.
-  tasks.registerCardHook();
+  // Who hears of card and user changes: the lists in app/services/subscribers.ts.
+  subscribeAll({ db, jobs, notifications, cards }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server

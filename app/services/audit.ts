@@ -13,7 +13,7 @@ import type { Database } from '#app/db/connection';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Transaction } from '#app/db/connection';
 import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
-import type { Card, CardService } from '#app/services/cards';
+import type { Card, ChangeHook } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
 /** One field's change, raw values (null when unset). */
@@ -45,9 +45,9 @@ export function cardSnapshot(card: Card): Record<string, unknown> {
   };
 }
 
-/** Registers the hook that enqueues the audit job of every card change. */
-export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
-  cards.onChange(async (change, t) => {
+/** The card change subscriber that enqueues the audit job of every change (app/services/subscribers.ts). */
+export function auditHistory(jobs: JobQueue): ChangeHook {
+  return async function auditHistory(change, t) {
     const after = change.after;
     const payload: CardChangedPayload = {
       cardId: after.id,
@@ -61,7 +61,7 @@ export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
     };
     if (change.transition) payload.transition = change.transition;
     await jobs.enqueue('audit.card_changed', payload, { transaction: t, key: `audit:card:${after.id}:v${after.version}` });
-  });
+  };
 }
 
 /** The history row's key of an attachments change: the upload's first media id, or the removed one. */
