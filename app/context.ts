@@ -17,7 +17,10 @@ import { LocalTransport } from '#app/queue/transports/local';
 import { AuditService } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
+import { EngineStatusService } from '#app/services/engine-status';
+import { JobAdmin } from '#app/services/jobs-admin';
 import { RequestLogBuffer } from '#app/services/request-log';
+import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
@@ -47,6 +50,12 @@ export interface Services {
   media: MediaService;
   /** The language of full-text search and its rebuild. */
   search: SearchIndex;
+  /** The engine's state: database, broker, queues, beat (/healthz, /admin/system, the dashboard's alert). */
+  engineStatus: EngineStatusService;
+  /** /admin/jobs: the job list, one job, retry and cancel. */
+  jobsAdmin: JobAdmin;
+  /** /admin/requests: the request log searched. */
+  requestLogSearch: RequestLogSearch;
 }
 
 export interface AppContext {
@@ -101,6 +110,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const jobs = new JobQueue(db, publisher);
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
+  const jobStore = new JobStore(db);
   const services: Services = {
     throttle,
     users: new UserService(db, models, settings, throttle, options.passwords),
@@ -120,6 +130,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     noticeMail: new NoticeMail(db, jobs, settings),
     media: new MediaService(db, jobs, cards, settings),
     search: new SearchIndex(db, cardTypes, settings.search.language),
+    engineStatus: new EngineStatusService(db, transport),
+    jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
+    requestLogSearch: new RequestLogSearch(db),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);
@@ -138,7 +151,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     services,
     transport,
     publisher,
-    jobStore: new JobStore(db),
+    jobStore,
     cache,
     onClose(fn) {
       closers.push(fn);
