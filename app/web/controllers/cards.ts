@@ -65,7 +65,6 @@ export interface CardsDeps extends Pick<Services, 'cards' | 'audit'> {
 }
 
 export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPanelLoader[] = []) {
-
   /** What a card form needs besides values: the users and cards to choose from. */
   async function choices(user: SessionUser, type: CardType) {
     const users: Record<string, { id: number; name: string }[]> = { assignee: await cards.userChoices() };
