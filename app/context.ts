@@ -14,16 +14,20 @@ import { JobStore } from '#app/queue/store';
 import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
-import { AuditService, recordCardChanges } from '#app/services/audit';
+import { AuditService } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
+import { EngineStatusService } from '#app/services/engine-status';
+import { JobAdmin } from '#app/services/jobs-admin';
 import { RequestLogBuffer } from '#app/services/request-log';
+import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
 import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
+import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
@@ -46,6 +50,12 @@ export interface Services {
   media: MediaService;
   /** The language of full-text search and its rebuild. */
   search: SearchIndex;
+  /** The engine's state: database, broker, queues, beat (/healthz, /admin/system, the dashboard's alert). */
+  engineStatus: EngineStatusService;
+  /** /admin/jobs: the job list, one job, retry and cancel. */
+  jobsAdmin: JobAdmin;
+  /** /admin/requests: the request log searched. */
+  requestLogSearch: RequestLogSearch;
 }
 
 export interface AppContext {
@@ -100,6 +110,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const jobs = new JobQueue(db, publisher);
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
+  const jobStore = new JobStore(db);
   const services: Services = {
     throttle,
     users: new UserService(db, models, settings, throttle, options.passwords),
@@ -119,13 +130,12 @@ export async function createContext(settings: Settings, options: ContextOptions 
     noticeMail: new NoticeMail(db, jobs, settings),
     media: new MediaService(db, jobs, cards, settings),
     search: new SearchIndex(db, cardTypes, settings.search.language),
+    engineStatus: new EngineStatusService(db, transport),
+    jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
+    requestLogSearch: new RequestLogSearch(db),
   };
-  // The assignee choices a card page keeps are dropped when a user changes here.
-  services.users.onChange(() => cards.forgetUserChoices());
-  // Every card change enqueues its history job in its own transaction.
-  recordCardChanges(cards, jobs);
-  // A card entering a stage with an SLA gets its task, in the change's transaction.
-  tasks.registerCardHook();
+  // Who hears of card and user changes: the lists in app/services/subscribers.ts.
+  subscribeAll({ db, jobs, notifications, cards }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
@@ -141,7 +151,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     services,
     transport,
     publisher,
-    jobStore: new JobStore(db),
+    jobStore,
     cache,
     onClose(fn) {
       closers.push(fn);

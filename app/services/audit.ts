@@ -14,7 +14,7 @@ import { fieldType } from '#app/fields/registry';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Transaction } from '#app/db/connection';
 import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
-import type { Card, CardService } from '#app/services/cards';
+import type { Card, ChangeHook } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
 /** One field's change, raw values (null when unset). */
@@ -46,9 +46,9 @@ export function cardSnapshot(card: Card): Record<string, unknown> {
   };
 }
 
-/** Registers the hook that enqueues the audit job of every card change. */
-export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
-  cards.onChange(async (change, t) => {
+/** The card change subscriber that enqueues the audit job of every change (app/services/subscribers.ts). */
+export function auditHistory(jobs: JobQueue): ChangeHook {
+  return async function auditHistory(change, t) {
     const after = change.after;
     const payload: CardChangedPayload = {
       cardId: after.id,
@@ -62,7 +62,7 @@ export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
     };
     if (change.transition) payload.transition = change.transition;
     await jobs.enqueue('audit.card_changed', payload, { transaction: t, key: `audit:card:${after.id}:v${after.version}` });
-  });
+  };
 }
 
 /** The history row's key of an attachments change: the upload's first media id, or the removed one. */

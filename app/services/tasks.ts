@@ -1,37 +1,24 @@
-// Tasks: create (by hand, or automatically when a card enters a stage with an
-// SLA), "my tasks" in groups, complete / reopen / reassign, and the deadline
-// sweep. No Express here.
+// Tasks: create by hand, "my tasks", a card's tasks, complete / reopen /
+// reassign and the overdue chart. No Express here. Automatic tasks of a
+// stage's SLA are in app/services/task-sla.ts, the deadline sweep in
+// app/services/task-deadlines.ts.
 //
-// What MUST hold, and why:
-// - A task on a card is visible to whoever may read the card (and to nobody
-//   else); a task without a card to its assignee, its creator and admins.
-// - The sweep is state-based and notices exactly once: ONE statement marks a
-//   batch of tasks (UPDATE … WHERE <not yet noticed> … RETURNING, rows taken
-//   with FOR UPDATE SKIP LOCKED so concurrent sweeps split the work) and
-//   writes their notices. The marker and the notices commit together; a
-//   second sweep, concurrent or later, finds the tasks already marked.
-// - Each part of the sweep is driven by a partial index (migration 0300), so
-//   a million open tasks cost what the few due ones cost. The batch's ids
-//   are handed to the UPDATE as an array (`t.id = any (array(…))`): with
-//   `t.id in (subquery)` the planner hash-joined a batch of 20,000 against a
-//   sequential scan of all open tasks (≈ 440 ms of a 2.1 s batch at a
-//   million tasks); the array makes it one primary-key index scan.
-// - The UPDATE cannot be HOT: overdue_notified_at (and the other state
-//   columns) are in the partial indexes' predicates, which is what keeps
-//   those indexes holding only the pending tasks. Each marked task costs a
-//   new heap tuple plus entries in the indexes whose predicate it still
-//   meets (pkey, assignee/due, escalation pending, assignee/overdue).
+// What MUST hold: a task on a card is visible to whoever may read the card
+// (and to nobody else); a task without a card to its assignee, its creator
+// and admins.
 import type { Settings } from '#app/config';
-import type { Database, Transaction } from '#app/db/connection';
+import type { Database } from '#app/db/connection';
 import { findCard, normalNumber } from '#app/services/card-pick';
-import type { CardChange, CardService } from '#app/services/cards';
+import type { CardService } from '#app/services/cards';
 import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import { can } from '#app/services/permissions';
-import { chooseSlaAssignee } from '#app/services/sla-assignee';
+import { sweepDeadlines, type SweepResult } from '#app/services/task-deadlines';
 import { zonedToUtc } from '#app/services/time';
 import { readSessionUser, type SessionUser } from '#app/services/users';
+
+export type { SweepResult } from '#app/services/task-deadlines';
 
 export type TaskStatus = 'open' | 'done' | 'cancelled';
 
@@ -69,17 +56,8 @@ export interface TaskFilters {
   q: string;
 }
 
-export interface SweepResult {
-  overdue: number;
-  dueSoon: number;
-  escalated: number;
-  notices: number;
-}
-
 const COLUMNS = `t.id, t.title, t.description, t.card_id, t.assignee_id, t.created_by, t.due_at, t.status, t.overdue_at, t.closed_at, t.created_at,
   ua.display_name as assignee_name, uc.display_name as creator_name, c.type as card_type, c.number as card_number, c.title as card_title`;
-/** An instant as the ISO string a notice's message keeps (rendered in the reader's zone). */
-const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 const FROM = 'tasks t join users ua on ua.id = t.assignee_id left join users uc on uc.id = t.created_by left join cards c on c.id = t.card_id';
 
@@ -103,48 +81,6 @@ export class TaskService {
     private readonly notifications: NotificationService,
     private readonly settings: Settings['tasks'],
   ) {}
-
-  /** The hook on every card change: a stage with an SLA gets its task, in the change's transaction. */
-  registerCardHook(): void {
-    this.cards.onChange((change, t) => this.onCardChange(change, t));
-  }
-
-  private async onCardChange(change: CardChange, t: Transaction): Promise<void> {
-    if (change.kind !== 'created' && change.kind !== 'transitioned') return;
-    const card = change.after;
-    // Leaving a stage ends its automatic task: the SLA it tracked no longer applies.
-    if (change.kind === 'transitioned') {
-      await this.db.exec(`update tasks set status = 'cancelled', closed_at = now(), updated_at = now() where card_id = $1 and auto_key is not null and status = 'open'`, [card.id], t);
-    }
-    const stage = change.type.stageMap.get(card.stage);
-    if (!stage?.slaMs || !card.due_at) return;
-    // Someone who can act in the stage (the stage's task_assignee rule).
-    const assignee = await chooseSlaAssignee(this.db, change.type, card, t);
-    const title = `${stage.label}: ${card.number} ${card.title}`.slice(0, 300);
-    const [task] = await this.db.rows<{ id: number }>(
-      `insert into tasks (title, card_id, assignee_id, created_by, due_at, auto_key)
-       values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing returning id`,
-      [title, card.id, assignee, change.user.id, card.due_at, `auto:card:${card.id}:v${card.version}`],
-      t,
-    );
-    // Work handed to someone else is announced, with the change (the person who moved the card knows).
-    if (task && assignee !== change.user.id) {
-      await this.notifications.notify(
-        {
-          userId: assignee,
-          kind: 'task.assigned',
-          key: `task.assigned:${task.id}:${assignee}:auto`,
-          title: `Task for you: ${title}`,
-          body: `${card.number} is waiting in ${stage.label}.`,
-          message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stage.label }),
-          url: `/tasks/${task.id}`,
-          cardId: card.id,
-          taskId: task.id,
-        },
-        t,
-      );
-    }
-  }
 
   private async load(id: number): Promise<Task | null> {
     if (!Number.isSafeInteger(id) || id < 1) return null;
@@ -299,87 +235,9 @@ export class TaskService {
     return changed;
   }
 
-  /**
-   * The deadline sweep at `now`: newly overdue tasks → their assignee; due
-   * within the lead time → their assignee; overdue past the escalation time
-   * → the card's owner (or, without a card, the task's creator), unless that
-   * is the assignee. Batches of `batch` tasks, each batch one transaction.
-   */
-  async sweep(now: Date, batch = 20_000): Promise<SweepResult> {
-    const result: SweepResult = { overdue: 0, dueSoon: 0, escalated: 0, notices: 0 };
-    const at = now.toISOString();
-    const lead = this.settings.dueSoonMinutes;
-    const escalate = this.settings.escalateAfterHours;
-    // Each notice is written with its message (a catalog key and parameters, the due time as an
-    // ISO instant), rendered in the reader's language and zone (app/services/notice-text.ts); the
-    // English title/body written beside it use the style of formatDateTime() ("05 Dec 2026, 21:46").
-    const parts: Array<{ key: 'overdue' | 'dueSoon' | 'escalated'; ctes: string; cand: string; params: unknown[] }> = [
-      {
-        key: 'overdue',
-        ctes: `marked as (
-          update tasks t set overdue_notified_at = $1::timestamptz, overdue_at = coalesce(t.overdue_at, t.due_at), updated_at = now()
-           where t.id = any (array(select id from tasks where status = 'open' and overdue_notified_at is null and due_at <= $1::timestamptz
-                           order by due_at limit $2 for update skip locked))
-             and t.status = 'open' and t.overdue_notified_at is null
-          returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
-        cand: `select m.user_id, 'task.overdue'::text as kind, 'task.overdue:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
-                 'Overdue: ' || m.title as title, 'It was due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
-                 jsonb_build_object('key', 'notifications.notice.overdue', 'params', jsonb_build_object('task', m.title, 'dueAt', ${ISO('m.due_at')})) as message,
-                 '/tasks/' || m.id as url, m.card_id, m.id as task_id
-            from marked m join users u on u.id = m.user_id`,
-        params: [at, batch],
-      },
-      {
-        key: 'dueSoon',
-        ctes: `marked as (
-          update tasks t set due_soon_notified_at = $1::timestamptz, updated_at = now()
-           where t.id = any (array(select id from tasks where status = 'open' and due_soon_notified_at is null and overdue_notified_at is null
-                             and due_at > $1::timestamptz and due_at <= $1::timestamptz + make_interval(mins => $3)
-                           order by due_at limit $2 for update skip locked))
-             and t.status = 'open' and t.due_soon_notified_at is null
-          returning t.id, t.title, t.card_id, t.assignee_id as user_id, t.due_at)`,
-        cand: `select m.user_id, 'task.due_soon'::text as kind, 'task.due_soon:' || m.id || ':' || m.user_id || ':' || extract(epoch from m.due_at)::bigint as key,
-                 'Due soon: ' || m.title as title, 'Due ' || to_char(m.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
-                 jsonb_build_object('key', 'notifications.notice.dueSoon', 'params', jsonb_build_object('task', m.title, 'dueAt', ${ISO('m.due_at')})) as message,
-                 '/tasks/' || m.id as url, m.card_id, m.id as task_id
-            from marked m join users u on u.id = m.user_id`,
-        params: [at, batch, lead],
-      },
-      {
-        key: 'escalated',
-        ctes: `marked as (
-          update tasks t set escalated_at = $1::timestamptz, updated_at = now()
-           where t.id = any (array(select id from tasks where status = 'open' and overdue_notified_at is not null and escalated_at is null
-                             and due_at <= $1::timestamptz - make_interval(hours => $3)
-                           order by due_at limit $2 for update skip locked))
-             and t.status = 'open' and t.escalated_at is null
-          returning t.id, t.title, t.card_id, t.assignee_id, t.created_by, t.due_at),
-        target as (
-          select m.*, coalesce(c.owner_id, m.created_by) as user_id from marked m left join cards c on c.id = m.card_id)`,
-        cand: `select g.user_id, 'task.escalated'::text as kind, 'task.escalated:' || g.id || ':' || g.user_id || ':' || extract(epoch from g.due_at)::bigint as key,
-                 'Still overdue: ' || g.title as title, 'Assigned to ' || ua.display_name || ', due ' || to_char(g.due_at at time zone u.time_zone, 'DD Mon YYYY, HH24:MI') || ' (' || u.time_zone || ')' as body,
-                 jsonb_build_object('key', 'notifications.notice.escalated', 'params', jsonb_build_object('task', g.title, 'assignee', ua.display_name, 'dueAt', ${ISO('g.due_at')})) as message,
-                 '/tasks/' || g.id as url, g.card_id, g.id as task_id
-            from target g join users u on u.id = g.user_id join users ua on ua.id = g.assignee_id
-           where g.user_id is not null and g.user_id <> g.assignee_id`,
-        params: [at, batch, escalate],
-      },
-    ];
-    for (const part of parts) {
-      for (;;) {
-        const marked = await this.sweepBatch(part.ctes, part.cand, part.params);
-        result[part.key] += marked.tasks;
-        result.notices += marked.notices;
-        if (marked.tasks < batch) break;
-      }
-    }
-    return result;
-  }
-
-  /** One batch: mark, write the notices — one statement, one transaction. */
-  private async sweepBatch(ctes: string, cand: string, params: unknown[]): Promise<{ tasks: number; notices: number }> {
-    const r = await this.notifications.write(ctes, cand, params, null, 'marked');
-    return { tasks: r.counted, notices: r.notices };
+  /** The deadline sweep at `now` (app/services/task-deadlines.ts). */
+  sweep(now: Date, batch = 20_000): Promise<SweepResult> {
+    return sweepDeadlines(this.notifications, this.settings, now, batch);
   }
 
   /** Overdue tasks of the user per day over the last `days` days (the dashboard chart), in the user's zone. */

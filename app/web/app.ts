@@ -7,6 +7,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import type { AppContext } from '#app/context';
+import type { Logger } from '#app/log';
 import { cookieName, secureCookies, SESSION_COOKIE } from '#app/web/cookies';
 import { createPassport } from '#app/web/middleware/auth';
 import { csrfProtection } from '#app/web/middleware/csrf';
@@ -28,13 +29,13 @@ export { cookieName, secureCookies, SESSION_COOKIE } from '#app/web/cookies';
  * (express-session drops them): sign-in then silently fails. Said once, with
  * the fix, instead.
  */
-function warnPlainHttp(ctx: AppContext) {
+function warnPlainHttp(log: Logger, publicUrl: string | null) {
   let warned = false;
   return (req: express.Request, _res: express.Response, next: express.NextFunction) => {
     if (!warned && !req.secure) {
       warned = true;
-      ctx.log.warn(
-        { publicUrl: ctx.settings.server.publicUrl },
+      log.warn(
+        { publicUrl },
         'a request reached Orbis over plain HTTP, but Orbis is set up for HTTPS (secure cookies will not be set): let the proxy send X-Forwarded-Proto (deploy/nginx/orbis.conf), or set server.publicUrl to the http:// address',
       );
     }
@@ -47,8 +48,13 @@ export interface AppOptions {
   extend?: (app: Express) => void;
 }
 
+/**
+ * The web side's composition root: the one place that reads the context and
+ * hands each part what it needs (routes.ts builds the controllers from it).
+ */
 export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const { settings } = ctx;
+  const https = secureCookies(settings);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback'); // nginx on the same machine
@@ -60,14 +66,14 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(requestLog(ctx.services.requestLog));
   const locale = localeMiddleware(ctx.i18n);
   app.use(locale);
-  app.use(securityHeaders({ https: secureCookies(ctx) }));
+  app.use(securityHeaders({ https }));
 
   const staticOptions = { maxAge: settings.env === 'production' ? '7d' : 0, fallthrough: true, index: false } as const;
   app.use('/lib/static/vendor/bootstrap', express.static(path.join(settings.root, 'node_modules', 'bootstrap', 'dist'), staticOptions));
   app.use('/lib/static', express.static(path.join(settings.root, 'lib', 'static'), staticOptions));
 
   app.use(noStore);
-  if (secureCookies(ctx)) app.use(warnPlainHttp(ctx));
+  if (https) app.use(warnPlainHttp(ctx.log, settings.server.publicUrl));
 
   // Forms only (the API, when there is one, reads its own JSON): what else
   // comes is refused by the input guard below, unparsed.
@@ -77,16 +83,16 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const store = new PostgresSessionStore(ctx.db, maxAge);
   app.use(
     session({
-      name: cookieName(ctx, SESSION_COOKIE),
+      name: cookieName(settings, SESSION_COOKIE),
       secret: settings.secretKey,
       store,
       resave: false,
       saveUninitialized: false,
       rolling: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), path: '/', maxAge },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: https, path: '/', maxAge },
     }),
   );
-  const passport = createPassport(ctx, store);
+  const passport = createPassport({ users: ctx.services.users, settings }, store);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(locale);
@@ -100,7 +106,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(csrfProtection);
   app.use(inputGuard);
 
-  mountRoutes(app, ctx, passport);
+  mountRoutes(app, { services: ctx.services, db: ctx.db, cache: ctx.cache, i18n: ctx.i18n, settings, passport });
   options.extend?.(app);
 
   app.use(notFound);

@@ -1,5 +1,8 @@
 // Which cookies Orbis sets, and how they are named and flagged.
-import type { AppContext } from '#app/context';
+import type { Settings } from '#app/config';
+
+/** What the cookies' flags and names depend on. */
+export type CookieSettings = Pick<Settings, 'server' | 'env'>;
 
 /** The session id (signed). */
 export const SESSION_COOKIE = 'orbis_sid';
@@ -12,10 +15,10 @@ export const SESSION_COOKIE = 'orbis_sid';
  * One answer per installation, not per request: a cookie's name must not
  * change with the header a request happened to carry.
  */
-export function secureCookies(ctx: AppContext): boolean {
-  const url = ctx.settings.server.publicUrl;
+export function secureCookies(settings: CookieSettings): boolean {
+  const url = settings.server.publicUrl;
   if (url) return url.startsWith('https://');
-  return ctx.settings.env === 'production';
+  return settings.env === 'production';
 }
 
 /**
@@ -23,6 +26,6 @@ export function secureCookies(ctx: AppContext): boolean {
  * accepts it Secure, for path=/ and without a Domain (no sibling or
  * subdomain site can plant or shadow it; ASVS 3.4.4). Plain in development.
  */
-export function cookieName(ctx: AppContext, base: string): string {
-  return secureCookies(ctx) ? `__Host-${base}` : base;
+export function cookieName(settings: CookieSettings, base: string): string {
+  return secureCookies(settings) ? `__Host-${base}` : base;
 }

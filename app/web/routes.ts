@@ -2,7 +2,11 @@
 // path, guard, handler.
 import type { Express } from 'express';
 import type passport from 'passport';
-import type { AppContext } from '#app/context';
+import type { Cache } from '#app/cache/cache';
+import type { Settings } from '#app/config';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
+import type { I18n } from '#app/i18n/i18n';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
@@ -17,28 +21,43 @@ import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
 
-export function mountRoutes(app: Express, ctx: AppContext, pp: passport.PassportStatic): void {
-  const auth = authController(ctx, pp);
-  const dashboard = dashboardController(ctx, [engineAlertsPanel(ctx), dashboardTasksPanel]);
+/** What the pages are built from (app/web/app.ts hands it over, once per app). */
+export interface WebRoot {
+  services: Services;
+  db: Database;
+  cache: Cache;
+  i18n: I18n;
+  settings: Settings;
+  passport: passport.PassportStatic;
+}
+
+export function mountRoutes(app: Express, root: WebRoot): void {
+  const { services: s, db, settings } = root;
+  // Each controller names what it needs; built here, once.
+  const auth = authController({ throttle: s.throttle, settings, passport: root.passport });
+  const dashboard = dashboardController({ cards: s.cards }, [engineAlertsPanel({ engineStatus: s.engineStatus }), dashboardTasksPanel({ tasks: s.tasks })]);
   // The request log's counters; never "down": a full buffer must not take the web out of a load balancer.
-  const health = healthController(ctx, {
-    requestLog: async () => {
-      const { error, ...counters } = ctx.services.requestLog.stats();
-      return { ok: true, ...counters, publishError: error };
+  const health = healthController(
+    { engineStatus: s.engineStatus, cache: root.cache },
+    {
+      requestLog: async () => {
+        const { error, ...counters } = s.requestLog.stats();
+        return { ok: true, ...counters, publishError: error };
+      },
     },
-  });
-  const users = adminUsersController(ctx);
-  const jobs = adminJobsController(ctx);
-  const system = adminSystemController(ctx);
-  const requests = adminRequestsController(ctx);
-  const attachments = attachmentsController(ctx);
-  const cards = cardsController(ctx, [attachments.panel, cardTasksPanel]);
-  const tasks = tasksController(ctx);
-  const notifications = notificationsController(ctx);
+  );
+  const users = adminUsersController({ users: s.users, db, i18n: root.i18n, timeZone: settings.timeZone });
+  const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
+  const system = adminSystemController({ engineStatus: s.engineStatus });
+  const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
+  const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
+  const cards = cardsController({ cards: s.cards, audit: s.audit, db }, [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })]);
+  const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
+  const notifications = notificationsController({ notifications: s.notifications });
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
-    if (req.user) res.locals.navCardTypes = ctx.services.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: labelOf(t, req.locale, 'plural') }));
+    if (req.user) res.locals.navCardTypes = s.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: labelOf(t, req.locale, 'plural') }));
     next();
   });
 

@@ -2,18 +2,20 @@
 // retry and cancel, and the JSON that lib/static/js/admin-jobs.js polls to
 // move state badges and progress bars without a reload.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
 import { msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
-import { CANCELLABLE, JobAdmin, jobListUrl, parseJobListQuery, percentOf, progressLabel, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
+import { CANCELLABLE, jobListUrl, parseJobListQuery, percentOf, progressLabel, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
 import { formatDateTime } from '#app/web/render';
 import { flash } from '#app/web/flash';
+import { signedIn, type ParamRule } from '#app/web/handler';
 
-function jobId(req: Request): number {
-  const raw = String(req.params.id ?? '');
+/** A job's id in the path: a positive number, else 400 naming what came. */
+const jobId: ParamRule<number> = (raw) => {
   if (!/^[1-9]\d{0,17}$/.test(raw)) throw new ValidationError(msg('admin.jobs.errors.notAnId', { id: raw.slice(0, 40) }), { id: msg('admin.jobs.errors.positiveNumber') });
   return Number(raw);
-}
+};
+const ONE = { id: jobId };
 
 /** Where to go back to after an action: the list as it was, or the job. */
 function back(req: Request, id: number): string {
@@ -21,8 +23,9 @@ function back(req: Request, id: number): string {
   return /^\/admin\/jobs(\?[\w=&%.-]*)?$/.test(to) ? to : `/admin/jobs/${id}`;
 }
 
-export function adminJobsController(ctx: AppContext) {
-  const jobs = new JobAdmin(ctx.db, ctx.jobStore, ctx.publisher, ctx.log);
+export type AdminJobsDeps = Pick<Services, 'jobsAdmin'>;
+
+export function adminJobsController({ jobsAdmin: jobs }: AdminJobsDeps) {
 
   function live(p: JobProgress, timeZone: string, locale: string) {
     return {
@@ -56,8 +59,8 @@ export function adminJobsController(ctx: AppContext) {
       });
     },
 
-    async view(req: Request, res: Response) {
-      const detail = await jobs.get(jobId(req));
+    view: signedIn(ONE, async (_req, res, { params }) => {
+      const detail = await jobs.get(params.id);
       const j = detail.job;
       res.render('admin/job.njk', {
         ...detail,
@@ -68,30 +71,28 @@ export function adminJobsController(ctx: AppContext) {
         retryable: RETRYABLE,
         cancellable: CANCELLABLE,
       });
-    },
+    }),
 
     /** GET /admin/jobs.json?ids=1,2,3 — the live part of the jobs shown, and the counts. */
-    async poll(req: Request, res: Response) {
+    poll: signedIn(async (req, res, { user }) => {
       const raw = typeof req.query.ids === 'string' ? req.query.ids : '';
       const parts = raw.split(',').filter(Boolean);
       if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) throw new ValidationError(msg('admin.jobs.errors.ids'), { ids: msg('admin.jobs.errors.idsExample') });
       const [progress, counts] = await Promise.all([jobs.progress([...new Set(parts.map(Number))]), jobs.counts()]);
-      const tz = req.user!.timeZone;
+      const tz = user.timeZone;
       res.set('Cache-Control', 'no-store').json({ jobs: progress.map((p) => live(p, tz, req.locale)), counts });
-    },
+    }),
 
-    async retry(req: Request, res: Response) {
-      const id = jobId(req);
-      const state = await jobs.retry(id, { userId: req.user!.id });
+    retry: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      const state = await jobs.retry(id, { userId: user.id });
       flash(req, req.t(state === 'queued' ? 'admin.jobs.flash.queued' : 'admin.jobs.flash.waiting', { id }));
       res.redirect(303, back(req, id));
-    },
+    }),
 
-    async cancel(req: Request, res: Response) {
-      const id = jobId(req);
-      const failed = await jobs.cancel(id, { userId: req.user!.id });
+    cancel: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      const failed = await jobs.cancel(id, { userId: user.id });
       flash(req, failed ? req.t('admin.jobs.flash.cancelledWithDependants', { id, count: failed }) : req.t('admin.jobs.flash.cancelled', { id }));
       res.redirect(303, back(req, id));
-    },
+    }),
   };
 }

@@ -1,24 +1,24 @@
 // /admin/requests: the request log, newest first, with filters in the URL.
-import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
-import { parseRequestLogQuery, RequestLogSearch, requestLogParams, type RequestLogQuery } from '#app/services/request-log-search';
+import type { Services } from '#app/context';
+import { parseRequestLogQuery, requestLogParams, type RequestLogQuery } from '#app/services/request-log-search';
+import { signedIn } from '#app/web/handler';
 
-export function adminRequestsController(ctx: AppContext) {
-  const search = new RequestLogSearch(ctx.db);
+export type AdminRequestsDeps = Pick<Services, 'requestLogSearch' | 'requestLog'>;
 
+export function adminRequestsController({ requestLogSearch: search, requestLog }: AdminRequestsDeps) {
   return {
-    async list(req: Request, res: Response) {
+    list: signedIn(async (req, res, { user }) => {
       const query = parseRequestLogQuery(req.query as Record<string, unknown>);
-      const timeZone = req.user!.timeZone;
+      const timeZone = user.timeZone;
       const { page, errors } = await search.search(query, timeZone);
       res.status(Object.keys(errors).length ? 400 : 200).render('admin/requests.njk', {
         query,
         page,
         errors,
         timeZone,
-        stats: ctx.services.requestLog.stats(),
+        stats: requestLog.stats(),
         pageUrl: (n: number) => `/admin/requests${requestLogParams(query, { page: n } as Partial<RequestLogQuery>)}`,
       });
-    },
+    }),
   };
 }

@@ -2,13 +2,14 @@
 // depths, job counts, failed jobs waiting, beat), and the same problems as
 // an alert on administrators' dashboards.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
 import { localize } from '#app/i18n/message';
-import { ageMessage, BEAT_SILENT_SECONDS, EngineStatusService } from '#app/services/engine-status';
+import { ageMessage, BEAT_SILENT_SECONDS } from '#app/services/engine-status';
 import type { DashboardPanel } from '#app/web/controllers/dashboard';
 
-export function adminSystemController(ctx: AppContext) {
-  const engine = new EngineStatusService(ctx.db, ctx.transport);
+export type AdminSystemDeps = Pick<Services, 'engineStatus'>;
+
+export function adminSystemController({ engineStatus: engine }: AdminSystemDeps) {
   return {
     async show(_req: Request, res: Response) {
       const status = await engine.full();
@@ -22,7 +23,6 @@ export function adminSystemController(ctx: AppContext) {
 }
 
 /** The dashboard's alert box: only for administrators, only when something is wrong. */
-export function engineAlertsPanel(ctx: AppContext): DashboardPanel {
-  const engine = new EngineStatusService(ctx.db, ctx.transport);
-  return async (_ctx, req) => (req.user?.isSuperuser ? { engineProblems: (await engine.problems()).map((p) => localize(req.t, p)) } : {});
+export function engineAlertsPanel({ engineStatus: engine }: AdminSystemDeps): DashboardPanel {
+  return async (req, user) => (user.isSuperuser ? { engineProblems: (await engine.problems()).map((p) => localize(req.t, p)) } : {});
 }

@@ -1,28 +1,39 @@
 // /admin/users: list, create, disable, roles, password reset.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
-import { localizeAll } from '#app/i18n/message';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
+import type { I18n } from '#app/i18n/i18n';
+import { localizeAll, msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import { flash } from '#app/web/flash';
+import { id, signedIn } from '#app/web/handler';
+
+const ONE = { id: id(msg('accounts.noUser')) };
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export function adminUsersController(ctx: AppContext) {
-  const users = ctx.services.users;
+export interface AdminUsersDeps extends Pick<Services, 'users'> {
+  /** The roles of a disabled user (who has no session user). */
+  db: Database;
+  i18n: I18n;
+  /** The new user form's default zone (the setting timeZone). */
+  timeZone: string;
+}
 
+export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
-  const languages = () => users.locales().map((code) => ({ code, name: ctx.i18n.nativeName(code) }));
+  const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
-  async function renderEdit(req: Request, res: Response, status = 200, errors: Record<string, string> = {}) {
-    const user = await users.get(Number(req.params.id));
+  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}) {
+    const user = await users.get(id);
     const roles = await users.roles();
     const session = await users.sessionUser(user.id);
     res.status(status).render('admin/user-edit.njk', {
       subject: user,
-      subjectRoles: session?.roles ?? (await ctx.db.rows<{ name: string }>('select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1', [user.id])).map((r) => r.name),
+      subjectRoles: session?.roles ?? (await db.rows<{ name: string }>('select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1', [user.id])).map((r) => r.name),
       roles,
       errors,
       languages: languages(),
@@ -35,7 +46,7 @@ export function adminUsersController(ctx: AppContext) {
     },
 
     async newForm(_req: Request, res: Response) {
-      res.render('admin/user-new.njk', { values: { time_zone: ctx.settings.timeZone, roles: [], locale: '' }, errors: {}, roles: await users.roles(), languages: languages() });
+      res.render('admin/user-new.njk', { values: { time_zone: timeZone, roles: [], locale: '' }, errors: {}, roles: await users.roles(), languages: languages() });
     },
 
     async create(req: Request, res: Response) {
@@ -66,60 +77,56 @@ export function adminUsersController(ctx: AppContext) {
       }
     },
 
-    async edit(req: Request, res: Response) {
-      await renderEdit(req, res);
-    },
+    edit: signedIn(ONE, async (_req, res, { params }) => {
+      await renderEdit(res, params.id);
+    }),
 
-    async setActive(req: Request, res: Response) {
-      const id = Number(req.params.id);
+    setActive: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       const active = req.body?.active === '1';
-      if (!active && id === req.user!.id) {
-        return renderEdit(req, res, 400, { active: req.t('admin.users.cannotDisableSelf') });
+      if (!active && id === user.id) {
+        return renderEdit(res, id, 400, { active: req.t('admin.users.cannotDisableSelf') });
       }
       await users.setActive(id, active);
       flash(req, req.t(active ? 'admin.users.flash.enabled' : 'admin.users.flash.disabled'));
       res.redirect(303, `/admin/users/${id}`);
-    },
+    }),
 
-    async setRoles(req: Request, res: Response) {
-      const id = Number(req.params.id);
+    setRoles: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
         await users.setRoles(id, list(req.body?.roles));
-        if (id !== req.user!.id) await users.setSuperuser(id, req.body?.is_superuser === 'on');
+        if (id !== user.id) await users.setSuperuser(id, req.body?.is_superuser === 'on');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       flash(req, req.t('admin.users.flash.rolesSaved'));
       res.redirect(303, `/admin/users/${id}`);
-    },
+    }),
 
     /** The user's language; when it is the admin's own, the next page (this redirect's) is in it. */
-    async setLocale(req: Request, res: Response) {
-      const id = Number(req.params.id);
+    setLocale: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       const raw = typeof req.body?.locale === 'string' ? req.body.locale : '';
       try {
         await users.setLocale(id, raw || null);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       // The flash is read on the next page: in the language it will be shown in.
-      const next = id === req.user!.id ? ctx.i18n.t(ctx.i18n.resolve(raw || null, req.get('accept-language'))) : req.t;
+      const next = id === user.id ? i18n.t(i18n.resolve(raw || null, req.get('accept-language'))) : req.t;
       flash(req, next('admin.users.flash.languageSaved'));
       res.redirect(303, `/admin/users/${id}`);
-    },
+    }),
 
-    async resetPassword(req: Request, res: Response) {
-      const id = Number(req.params.id);
+    resetPassword: signedIn(ONE, async (req, res, { params: { id } }) => {
       try {
         await users.resetPassword(id, String(req.body?.password ?? ''));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(req, res, 400, localizeAll(req.t, err.fieldTexts));
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       flash(req, req.t('admin.users.flash.passwordChanged'));
       res.redirect(303, `/admin/users/${id}`);
-    },
+    }),
   };
 }

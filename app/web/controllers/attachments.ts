@@ -1,8 +1,8 @@
 // Attachments: the upload (multipart field `files`), the card's media as
 // JSON (the page polls it while images are processed), the card page's
 // gallery panel, and GET /media/:id/:variant.
-import type { NextFunction, Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Settings } from '#app/config';
+import type { Services } from '#app/context';
 import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
@@ -16,18 +16,18 @@ import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
 import { receiveFiles } from '#app/web/upload';
 import { flash } from '#app/web/flash';
+import { id, matching, signedIn, STRICT_ID } from '#app/web/handler';
+import type { CardPanelLoader } from '#app/web/controllers/cards';
 
 // Strict shapes: anything else (../, %2e%2e, absolute paths, odd widths) is a 404 before any lookup.
-const ID = /^[1-9]\d{0,14}$/;
 const VARIANT = /^(?:original|(160|640|1600)\.(webp|jpg))$/;
 const FIELD = /^[a-z][a-z0-9_]{0,62}$/;
 const TYPES: Record<ThumbFormat, string> = { webp: 'image/webp', jpg: 'image/jpeg' };
 
-function cardId(req: Request): number {
-  const id = String(req.params.id);
-  if (!ID.test(id)) throw new NotFoundError(msg('cards.errors.noCard'));
-  return Number(id);
-}
+const CARD = { type: 'text', id: id(msg('cards.errors.noCard'), STRICT_ID) } as const;
+// The file first: a bad media id is "no such file" whatever the card's id.
+const CARD_FILE = { mediaId: id(msg('attachments.errors.noFile'), STRICT_ID), ...CARD } as const;
+const FILE = { id: id(msg('attachments.errors.noSuchFile'), STRICT_ID), variant: matching(VARIANT, msg('attachments.errors.noSuchFile')) };
 
 /** The JSON shape of one media row (the gallery script renders from it). */
 export function mediaView(m: Media, timeZone: string) {
@@ -62,9 +62,12 @@ function contentDisposition(kind: 'inline' | 'attachment', name: string): string
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-export function attachmentsController(ctx: AppContext) {
-  const media = ctx.services.media;
-  const cards = ctx.services.cards;
+export interface AttachmentsDeps extends Pick<Services, 'media' | 'cards'> {
+  /** media.maxUploadMB for the page; env: production hands files to nginx (X-Accel-Redirect). */
+  settings: Pick<Settings, 'media' | 'env'>;
+}
+
+export function attachmentsController({ media, cards, settings }: AttachmentsDeps) {
 
   async function panelData(user: SessionUser, type: CardType, card: Card, locale: string) {
     const rows = await media.forCard(card.id);
@@ -77,52 +80,47 @@ export function attachmentsController(ctx: AppContext) {
         removeUrl: `/cards/${type.name}/${card.id}/attachments/`,
         uploadUrl: `/cards/${type.name}/${card.id}/attachments`,
         pollUrl: `/cards/${type.name}/${card.id}/attachments.json`,
-        maxMB: ctx.settings.media.maxUploadMB,
+        maxMB: settings.media.maxUploadMB,
       },
     };
   }
 
   return {
-    /** The card page's panel (a CardPanelLoader). */
-    panel: (_ctx: AppContext, req: Request, type: CardType, card: Card) => panelData(req.user!, type, card, req.locale),
+    /** The card page's panel. */
+    panel: ((req, user, type, card) => panelData(user, type, card, req.locale)) satisfies CardPanelLoader,
 
-    async upload(req: Request, res: Response) {
+    upload: signedIn(CARD, async (req, res, { user, params }) => {
       const field = typeof req.query.field === 'string' && req.query.field !== '' ? req.query.field : null;
       if (field !== null && !FIELD.test(field)) throw new NotFoundError(msg('attachments.errors.noField'));
       // Permission first: nobody without the right to edit the card gets a byte onto the disk.
-      const card = await media.uploadTarget(req.user!, String(req.params.type), cardId(req), field);
+      const card = await media.uploadTarget(user, params.type, params.id, field);
       const received = await receiveFiles(req, media.files, media.maxBytes);
-      const rows = await media.attach(req.user!, card, field, received);
+      const rows = await media.attach(user, card, field, received);
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) {
-        return res.status(201).json({ media: rows.map((m) => mediaView(m, req.user!.timeZone)) });
+        return res.status(201).json({ media: rows.map((m) => mediaView(m, user.timeZone)) });
       }
       flash(req, req.t('attachments.attached', { count: rows.length }));
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
-    },
+    }),
 
     /** POST /cards/:type/:id/attachments/:mediaId/delete — JSON for the page's script, a redirect otherwise. */
-    async remove(req: Request, res: Response) {
-      const mediaId = String(req.params.mediaId);
-      if (!ID.test(mediaId)) throw new NotFoundError(msg('attachments.errors.noFile'));
-      const removed = await media.remove(req.user!, String(req.params.type), cardId(req), Number(mediaId));
+    remove: signedIn(CARD_FILE, async (req, res, { user, params }) => {
+      const removed = await media.remove(user, params.type, params.id, params.mediaId);
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) return res.json({ removed: removed.id });
       flash(req, req.t('attachments.removedFile', { name: removed.original_name }));
-      res.redirect(303, `/cards/${String(req.params.type)}/${removed.card_id}#attachments`);
-    },
+      res.redirect(303, `/cards/${params.type}/${removed.card_id}#attachments`);
+    }),
 
-    async poll(req: Request, res: Response) {
-      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req), { includeDeleted: true });
-      const type = cards.typeFor(req.user!, card.type);
-      const data = await panelData(req.user!, type, card, req.locale);
+    poll: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.getForUser(user, params.type, params.id, { includeDeleted: true });
+      const type = cards.typeFor(user, card.type);
+      const data = await panelData(user, type, card, req.locale);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ media: data.attachments.items });
-    },
+    }),
 
-    async serve(req: Request, res: Response, next: NextFunction) {
-      const id = String(req.params.id);
-      const variant = VARIANT.exec(String(req.params.variant));
-      if (!ID.test(id) || !variant) throw new NotFoundError(msg('attachments.errors.noSuchFile'));
-      const m = await media.getForUser(req.user!, Number(id));
+    serve: signedIn(FILE, async (_req, res, { user, params: { id, variant } }, next) => {
+      const m = await media.getForUser(user, id);
       let rel: string;
       if (variant[1]) {
         if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version) throw new NotFoundError(msg('attachments.errors.noThumbnails'));
@@ -139,13 +137,13 @@ export function attachmentsController(ctx: AppContext) {
       res.setHeader('X-Content-Type-Options', 'nosniff');
       // Content-addressed: a URL's bytes never change (thumbnail URLs carry ?v=<recipe version>).
       res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-      if (ctx.settings.env === 'production') {
+      if (settings.env === 'production') {
         res.setHeader('X-Accel-Redirect', `/lib/media/${rel}`);
         return res.end();
       }
       res.sendFile(media.files.abs(rel), { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
         if (err && !res.headersSent) next(new NotFoundError(msg('attachments.errors.missing')));
       });
-    },
+    }),
   };
 }

@@ -1,10 +1,10 @@
 // Sign-in and sign-out.
 import type { NextFunction, Request, Response } from 'express';
 import type passport from 'passport';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
 import { localize } from '#app/i18n/message';
 import { ThrottledError, ValidationError } from '#app/services/errors';
-import { cookieName, SESSION_COOKIE, secureCookies } from '#app/web/cookies';
+import { cookieName, SESSION_COOKIE, secureCookies, type CookieSettings } from '#app/web/cookies';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
 import { issueCsrfToken } from '#app/web/middleware/csrf';
 
@@ -13,7 +13,9 @@ export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
 }
 
-export function authController(ctx: AppContext, pp: passport.PassportStatic) {
+export type AuthDeps = Pick<Services, 'throttle'> & { settings: CookieSettings; passport: passport.PassportStatic };
+
+export function authController({ throttle, settings, passport: pp }: AuthDeps) {
   return {
     form(req: Request, res: Response) {
       if (req.user) return res.redirect(303, '/');
@@ -37,15 +39,15 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
           // The new session's one CSRF token, saved with this redirect.
           issueCsrfToken(req);
           // Remember this browser as a trusted device for this account.
-          const existing: string = req.signedCookies?.[cookieName(ctx, DEVICE_COOKIE)] ?? '';
-          if (!ctx.services.throttle.trustedDevice(user.email, existing)) {
-            const tokens = [ctx.services.throttle.issueDevice(user.email), ...existing.split('|').filter(Boolean)].slice(0, 5);
-            res.cookie(cookieName(ctx, DEVICE_COOKIE), tokens.join('|'), {
+          const existing: string = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? '';
+          if (!throttle.trustedDevice(user.email, existing)) {
+            const tokens = [throttle.issueDevice(user.email), ...existing.split('|').filter(Boolean)].slice(0, 5);
+            res.cookie(cookieName(settings, DEVICE_COOKIE), tokens.join('|'), {
               path: '/',
               signed: true,
               httpOnly: true,
               sameSite: 'lax',
-              secure: secureCookies(ctx),
+              secure: secureCookies(settings),
               maxAge: 365 * 24 * 3600 * 1000,
             });
           }
@@ -61,7 +63,7 @@ export function authController(ctx: AppContext, pp: passport.PassportStatic) {
           if (destroyErr) return next(destroyErr);
           // The same attributes as when set: a browser keeps a `__Host-`
           // cookie whose removal lacks Secure or path=/.
-          res.clearCookie(cookieName(ctx, SESSION_COOKIE), { httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), path: '/' });
+          res.clearCookie(cookieName(settings, SESSION_COOKIE), { httpOnly: true, sameSite: 'lax', secure: secureCookies(settings), path: '/' });
           // And everything else this site left in the browser: its cache (the
           // pages just seen), cookies (the trusted-device one too: signing out
           // is "forget me here") and storage.

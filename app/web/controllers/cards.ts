@@ -1,7 +1,8 @@
 // Card pages: list, view, create, edit (with the conflict page), transition,
 // delete/restore and CSV export. Thin: parse, call the card service, render.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
 import { isMessage, localize, localizeAll, msg, type Text } from '#app/i18n/message';
 import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
 import { formValue, inputFromLocale, parseCardForm, type FormInput } from '#app/services/card-fields';
@@ -14,17 +15,17 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#
 import { allowedTransitions, can } from '#app/services/permissions';
 import { columnLabel, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
+import type { SessionUser } from '#app/services/users';
 import { flash } from '#app/web/flash';
+import { id, signedIn } from '#app/web/handler';
 
-function cardId(req: Request): number {
-  const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError(msg('cards.errors.noCard'));
-  return Number(id);
-}
+/** A card type's pages, and one card's. */
+const TYPE = { type: 'text' } as const;
+const CARD = { type: 'text', id: id(msg('cards.errors.noCard')) } as const;
 
 /** Who reads the page: the request's language and the user's time zone. */
-function readerOf(req: Request): Reader {
-  return { t: req.t, locale: req.locale, timeZone: req.user!.timeZone };
+function readerOf(req: Request, user: SessionUser): Reader {
+  return { t: req.t, locale: req.locale, timeZone: user.timeZone };
 }
 
 /** A form as the card service reads it: values typed in the reader's notation (a decimal "1234,50") made plain. */
@@ -57,38 +58,41 @@ function fieldErrors(req: Request, type: CardType, err: ValidationError, tr?: Tr
 }
 
 /** Extra panels other features put on the card page (tasks, attachments, history). */
-export type CardPanelLoader = (ctx: AppContext, req: Request, type: CardType, card: Card) => Promise<Record<string, unknown>>;
+export type CardPanelLoader = (req: Request, user: SessionUser, type: CardType, card: Card) => Promise<Record<string, unknown>>;
 
-export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = []) {
-  const cards = ctx.services.cards;
+export interface CardsDeps extends Pick<Services, 'cards' | 'audit'> {
+  /** The names of users and cards a page shows (app/web/card-display.ts, app/services/card-export.ts). */
+  db: Database;
+}
 
+export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPanelLoader[] = []) {
   /** What a card form needs besides values: the users and cards to choose from (the assignee's, and each field's that links to one). */
-  async function choices(req: Request, type: CardType) {
+  async function choices(user: SessionUser, type: CardType) {
     const users: Record<string, { id: number; name: string }[]> = { assignee: await cards.userChoices() };
     const fields: Record<string, { id: number; name: string }[]> = {};
     for (const f of type.fields) {
       const link = fieldType(f).link;
       if (link === 'user') fields[f.name] = f.role ? await cards.userChoices(f.role) : users.assignee;
-      if (link === 'card') fields[f.name] = await cards.referenceChoices(req.user!, f.to!);
+      if (link === 'card') fields[f.name] = await cards.referenceChoices(user, f.to!);
     }
     return { users, fields };
   }
 
-  async function renderForm(req: Request, res: Response, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
+  async function renderForm(req: Request, res: Response, user: SessionUser, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
     res.status(opts.status ?? 200).render('cards/form.njk', {
       type: typeIn(type, req.locale),
       card: opts.card ?? null,
       values: opts.values,
       errors: opts.errors ?? {},
       message: opts.message ?? null,
-      choices: await choices(req, type),
+      choices: await choices(user, type),
     });
   }
 
   /** The form values of a stored card (times in the user's zone, decimals with the reader's separator). */
-  function valuesOf(req: Request, type: CardType, card: Card): Record<string, string> {
+  function valuesOf(req: Request, user: SessionUser, type: CardType, card: Card): Record<string, string> {
     const values: Record<string, string> = { title: card.title, assignee: card.assignee_id ? String(card.assignee_id) : '', version: String(card.version) };
-    for (const f of type.fields) values[f.name] = formValue(f, card.data[f.name], readerOf(req));
+    for (const f of type.fields) values[f.name] = formValue(f, card.data[f.name], readerOf(req, user));
     return values;
   }
 
@@ -99,13 +103,13 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
   }
 
   return {
-    async list(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
+    list: signedIn(TYPE, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
       const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const [result, assignees] = await Promise.all([cards.list(req.user!, type.name, q), cards.userChoices()]);
+      const [result, assignees] = await Promise.all([cards.list(user, type.name, q), cards.userChoices()]);
       // Names only for the fields the list shows: no users query when, as
       // usual, no user field is a column (each query is ~0.3 ms of Node CPU).
-      const maps = await displayMaps(ctx.db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
+      const maps = await displayMaps(db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
       const shown = typeIn(type, req.locale);
       res.render('cards/list.njk', {
         type: shown,
@@ -117,21 +121,21 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
           sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
         })),
-        rows: listRowsHtml(shown, result.rows, maps, readerOf(req)),
+        rows: listRowsHtml(shown, result.rows, maps, readerOf(req, user)),
         filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!).map((f) => ({ field: f, control: fieldType(f).filter!.control(f) })),
         assignees,
-        canCreate: can(req.user!, type, 'create'),
+        canCreate: can(user, type, 'create'),
         pageUrl: (page: number) => listQueryParams(q, { page }),
         exportUrl: `/cards/${type.name}/export.csv${listQueryParams(q, { page: null })}`,
       });
-    },
+    }),
 
     /** Plain values of every field, streamed (app/services/card-export.ts says the format). */
-    async exportCsv(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
+    exportCsv: signedIn(TYPE, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
       const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const tz = req.user!.timeZone;
-      const rows = cards.export(req.user!, type.name, q);
+      const tz = user.timeZone;
+      const rows = cards.export(user, type.name, q);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
       res.setHeader('Cache-Control', 'no-store');
@@ -141,41 +145,40 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
       const closed = new Promise<'closed'>((resolve) => res.once('close', () => resolve('closed')));
       for await (const batch of rows) {
         if (res.destroyed) break;
-        const refs = await exportRefs(ctx.db, type, batch);
+        const refs = await exportRefs(db, type, batch);
         let chunk = '';
         for (const card of batch) chunk += csvLine(exportRow(type, card, refs, tz));
         if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed') break;
       }
       if (!res.destroyed) res.end();
-    },
+    }),
 
-    async newForm(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
-      if (!can(req.user!, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
-      await renderForm(req, res, type, { values: {} });
-    },
+    newForm: signedIn(TYPE, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
+      if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
+      await renderForm(req, res, user, type, { values: {} });
+    }),
 
-    async create(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
+    create: signedIn(TYPE, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
       try {
-        const card = await cards.create(req.user!, type.name, formInput(req, type));
+        const card = await cards.create(user, type.name, formInput(req, type));
         flash(req, req.t('cards.flash.created', { number: card.number }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        await renderForm(req, res, type, { values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
+        await renderForm(req, res, user, type, { values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
       }
-    },
+    }),
 
-    async view(req: Request, res: Response) {
-      const user = req.user!;
-      const card = await cards.getForUser(user, String(req.params.type), cardId(req), { includeDeleted: true });
+    view: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.getForUser(user, params.type, params.id, { includeDeleted: true });
       const type = cards.typeFor(user, card.type);
-      const maps = await displayMaps(ctx.db, type, [card]);
+      const maps = await displayMaps(db, type, [card]);
       const extra: Record<string, unknown> = {};
-      for (const load of panels) Object.assign(extra, await load(ctx, req, type, card));
+      for (const load of panels) Object.assign(extra, await load(req, user, type, card));
       const shown = typeIn(type, req.locale);
-      const reader = readerOf(req);
+      const reader = readerOf(req, user);
       res.render('cards/view.njk', {
         type: shown,
         card,
@@ -185,42 +188,42 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
         canUpdate: !card.deleted_at && can(user, type, 'update', card),
         canDelete: !card.deleted_at && can(user, type, 'delete', card),
         canRestore: Boolean(card.deleted_at) && user.isSuperuser,
-        history: historyTimeline(shown, await ctx.services.audit.history(card, type), reader),
+        history: historyTimeline(shown, await audit.history(card, type), reader),
         ...extra,
       });
-    },
+    }),
 
-    async editForm(req: Request, res: Response) {
-      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
-      const type = cards.typeFor(req.user!, card.type);
-      if (!can(req.user!, type, 'update', card)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
-      await renderForm(req, res, type, { card, values: valuesOf(req, type, card) });
-    },
+    editForm: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.getForUser(user, params.type, params.id);
+      const type = cards.typeFor(user, card.type);
+      if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
+      await renderForm(req, res, user, type, { card, values: valuesOf(req, user, type, card) });
+    }),
 
-    async update(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
-      const id = cardId(req);
+    update: signedIn(CARD, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
+      const id = params.id;
       try {
-        const card = await cards.update(req.user!, type.name, id, formInput(req, type));
+        const card = await cards.update(user, type.name, id, formInput(req, type));
         flash(req, req.t('cards.flash.saved', { number: card.number }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         if (err instanceof ValidationError) {
-          const card = await cards.getForUser(req.user!, type.name, id);
-          return renderForm(req, res, type, { card, values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
+          const card = await cards.getForUser(user, type.name, id);
+          return renderForm(req, res, user, type, { card, values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
         }
         if (err instanceof ConflictError) {
           // Nothing is lost: the stored card, what the user typed, and a form
           // holding their values on top of the current version.
           const stored = err.details.stored as Card;
           const submitted = rawValues(req.body);
-          const reader = readerOf(req);
+          const reader = readerOf(req, user);
           const shown = typeIn(type, req.locale);
           // Both columns read the same way (option labels, user names, money
           // format), so only real differences are highlighted; a value that
           // does not parse is shown as typed.
           const parsed = parseCardForm(type, formInput(req, type), reader.timeZone);
-          const maps = await displayMaps(ctx.db, type, [stored, { ...stored, data: parsed.data }]);
+          const maps = await displayMaps(db, type, [stored, { ...stored, data: parsed.data }]);
           const differences = [{ label: req.t('cards.title'), stored: stored.title, submitted: submitted.title ?? '' }];
           for (const f of shown.fields) {
             if (fieldType(f).holdsFiles) continue;
@@ -233,34 +236,34 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
             differences,
             values: { ...submitted, version: String(stored.version) },
             message: said(req, err.text),
-            choices: await choices(req, type),
+            choices: await choices(user, type),
           });
         }
         throw err;
       }
-    },
+    }),
 
-    async transitionForm(req: Request, res: Response) {
-      const card = await cards.getForUser(req.user!, String(req.params.type), cardId(req));
-      const type = cards.typeFor(req.user!, card.type);
-      const tr = allowedTransitions(req.user!, type, card).find((t) => t.name === req.query.name);
+    transitionForm: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.getForUser(user, params.type, params.id);
+      const type = cards.typeFor(user, card.type);
+      const tr = allowedTransitions(user, type, card).find((t) => t.name === req.query.name);
       if (!tr) throw new NotFoundError(msg('cards.errors.transitionUnavailable'));
       const shown = typeIn(type, req.locale);
-      res.render('cards/transition.njk', { type: shown, card, tr: { ...tr, label: labelOf(tr, req.locale) }, fields: tr.requires.map((n) => shown.fieldMap.get(n)!), values: valuesOf(req, type, card), errors: {}, choices: await choices(req, type) });
-    },
+      res.render('cards/transition.njk', { type: shown, card, tr: { ...tr, label: labelOf(tr, req.locale) }, fields: tr.requires.map((n) => shown.fieldMap.get(n)!), values: valuesOf(req, user, type, card), errors: {}, choices: await choices(user, type) });
+    }),
 
-    async transition(req: Request, res: Response) {
-      const type = cards.typeFor(req.user!, String(req.params.type));
-      const id = cardId(req);
+    transition: signedIn(CARD, async (req, res, { user, params }) => {
+      const type = cards.typeFor(user, params.type);
+      const id = params.id;
       const name = String(req.body?.transition ?? '');
       try {
-        const card = await cards.transition(req.user!, type.name, id, name, formInput(req, type));
+        const card = await cards.transition(user, type.name, id, name, formInput(req, type));
         flash(req, req.t('cards.flash.moved', { number: card.number, stage: typeIn(type, req.locale).stageMap.get(card.stage)?.label }));
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         const tr = type.transitions.find((t) => t.name === name);
         if (!(err instanceof ValidationError) || !tr || !tr.from.length || err.fields.transition) throw err;
-        const card = await cards.getForUser(req.user!, type.name, id);
+        const card = await cards.getForUser(user, type.name, id);
         const shown = typeIn(type, req.locale);
         res.status(400).render('cards/transition.njk', {
           type: shown,
@@ -270,21 +273,21 @@ export function cardsController(ctx: AppContext, panels: CardPanelLoader[] = [])
           values: rawValues(req.body),
           errors: fieldErrors(req, type, err, tr),
           message: said(req, err.text, tr),
-          choices: await choices(req, type),
+          choices: await choices(user, type),
         });
       }
-    },
+    }),
 
-    async remove(req: Request, res: Response) {
-      const card = await cards.remove(req.user!, String(req.params.type), cardId(req));
+    remove: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.remove(user, params.type, params.id);
       flash(req, req.t('cards.flash.deleted', { number: card.number }), 'info');
       res.redirect(303, `/cards/${card.type}`);
-    },
+    }),
 
-    async restore(req: Request, res: Response) {
-      const card = await cards.restore(req.user!, String(req.params.type), cardId(req));
+    restore: signedIn(CARD, async (req, res, { user, params }) => {
+      const card = await cards.restore(user, params.type, params.id);
       flash(req, req.t('cards.flash.restored', { number: card.number }));
       res.redirect(303, `/cards/${card.type}/${card.id}`);
-    },
+    }),
   };
 }

@@ -1,17 +1,19 @@
 // The dashboard: the operator's start page — my cards by type and stage,
 // recently changed cards, and every card type the user may read.
-import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Request } from 'express';
+import type { Services } from '#app/context';
 import { typeIn } from '#app/services/card-type-labels';
+import type { SessionUser } from '#app/services/users';
+import { signedIn } from '#app/web/handler';
 
 /** More dashboard panels (tasks, engine state) from other features. */
-export type DashboardPanel = (ctx: AppContext, req: Request) => Promise<Record<string, unknown>>;
+export type DashboardPanel = (req: Request, user: SessionUser) => Promise<Record<string, unknown>>;
 
-export function dashboardController(ctx: AppContext, panels: DashboardPanel[] = []) {
-  const cards = ctx.services.cards;
+export type DashboardDeps = Pick<Services, 'cards'>;
+
+export function dashboardController({ cards }: DashboardDeps, panels: DashboardPanel[] = []) {
   return {
-    async index(req: Request, res: Response) {
-      const user = req.user!;
+    index: signedIn(async (req, res, { user }) => {
       const types = cards.readableTypes(user).map((t) => typeIn(t, req.locale));
       const [counts, recent] = await Promise.all([cards.myCounts(user), cards.recent(user, 10)]);
       const mine = types
@@ -21,13 +23,13 @@ export function dashboardController(ctx: AppContext, panels: DashboardPanel[] = 
         }))
         .filter((x) => x.stages.length);
       const extra: Record<string, unknown> = {};
-      for (const panel of panels) Object.assign(extra, await panel(ctx, req));
+      for (const panel of panels) Object.assign(extra, await panel(req, user));
       res.render('dashboard.njk', {
         types,
         mine,
         recent: recent.map((c) => ({ card: c, type: typeIn(cards.types.get(c.type)!, req.locale) })),
         ...extra,
       });
-    },
+    }),
   };
 }

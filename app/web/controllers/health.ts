@@ -19,8 +19,8 @@
 // set those or Forwarded) and connects from loopback, so loopback alone
 // would hand the details to the internet.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
-import { EngineStatusService } from '#app/services/engine-status';
+import type { Cache } from '#app/cache/cache';
+import type { Services } from '#app/context';
 
 export interface HealthPart {
   ok: boolean;
@@ -42,8 +42,9 @@ export function localDirect(req: Request): boolean {
 // The cache too: without it pages read the database (slower, still correct).
 const NOT_CRITICAL = new Set(['broker', 'beat', 'cache']);
 
-export function healthController(ctx: AppContext, extraProbes: Record<string, HealthProbe> = {}) {
-  const engine = new EngineStatusService(ctx.db, ctx.transport);
+export type HealthDeps = Pick<Services, 'engineStatus'> & { cache: Cache };
+
+export function healthController({ engineStatus: engine, cache }: HealthDeps, extraProbes: Record<string, HealthProbe> = {}) {
   const probes: Record<string, HealthProbe> = {
     database: async () => ({ ...(await engine.database()) }),
     broker: async () => ({ ...(await engine.broker()) }),
@@ -51,7 +52,7 @@ export function healthController(ctx: AppContext, extraProbes: Record<string, He
       const b = await engine.beat();
       return { ok: b.ok, lastHeartbeat: b.heartbeatAt?.toISOString() ?? null, ageSeconds: b.ageSeconds, holder: b.holder, ...(b.error ? { error: b.error } : {}) };
     },
-    cache: async () => ({ ...(await ctx.cache.ping()) }),
+    cache: async () => ({ ...(await cache.ping()) }),
     ...extraProbes,
   };
   return {

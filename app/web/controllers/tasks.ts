@@ -3,24 +3,24 @@
 // complete / reopen / reassign, reminders (set, list, cancel, snooze) and the
 // card page's tasks panel. Thin: parse, call a service, render.
 import type { Request, Response } from 'express';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
 import { localize, localizeAll, msg } from '#app/i18n/message';
 import { findCard, searchCards } from '#app/services/card-pick';
-import type { Card } from '#app/services/cards';
-import type { CardType } from '#app/services/card-types';
-import { NotFoundError, ValidationError } from '#app/services/errors';
+import { ValidationError } from '#app/services/errors';
 import { formatRelative } from '#app/services/relative-time';
 import { QUICK_CHOICES } from '#app/services/reminders';
 import type { Task, TaskFilters } from '#app/services/tasks';
 import { utcToZonedInput } from '#app/services/time';
+import type { SessionUser } from '#app/services/users';
 import { flash } from '#app/web/flash';
+import { id, signedIn } from '#app/web/handler';
 import { formatDateTime } from '#app/web/render';
+import type { CardPanelLoader } from '#app/web/controllers/cards';
+import type { DashboardPanel } from '#app/web/controllers/dashboard';
 
-function idParam(req: Request): number {
-  const id = String(req.params.id);
-  if (!/^\d{1,15}$/.test(id)) throw new NotFoundError(msg('tasks.errors.notFound'));
-  return Number(id);
-}
+// A task's or a reminder's id: a 404 in the task's words before any lookup.
+const ONE = { id: id(msg('tasks.errors.notFound')) };
 
 function body(req: Request): Record<string, unknown> {
   return (req.body ?? {}) as Record<string, unknown>;
@@ -60,53 +60,54 @@ export function groupTasks(tasks: Task[], now: Date, timeZone: string) {
   return groups;
 }
 
-export function tasksController(ctx: AppContext) {
-  const { tasks, reminders, cards } = ctx.services;
+export interface TasksDeps extends Pick<Services, 'tasks' | 'reminders' | 'cards'> {
+  /** The card picker's lookups (app/services/card-pick.ts). */
+  db: Database;
+}
 
-  async function renderForm(req: Request, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, message: string | null = null) {
+export function tasksController({ tasks, reminders, cards, db }: TasksDeps) {
+  async function renderForm(user: SessionUser, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, message: string | null = null) {
     // The card the field names (number or id), when the user may read it; the field keeps what was typed.
-    const card = values.card && !errors.card ? await findCard(ctx.db, cards, req.user!, values.card) : null;
+    const card = values.card && !errors.card ? await findCard(db, cards, user, values.card) : null;
     res.status(status).render('tasks/form.njk', { values, errors, message, card, users: await cards.userChoices() });
   }
 
   return {
-    async list(req: Request, res: Response) {
-      const user = req.user!;
+    list: signedIn(async (req, res, { user }) => {
       const filters = parseTaskFilters(req.query);
       const rows = await tasks.list(user, filters);
       const now = new Date();
       res.render('tasks/list.njk', { filters, groups: groupTasks(rows, now, user.timeZone), total: rows.length, now });
-    },
+    }),
 
-    async newForm(req: Request, res: Response) {
+    newForm: signedIn(async (req, res, { user }) => {
       const card = typeof req.query.card === 'string' ? req.query.card : '';
-      await renderForm(req, res, { card, assignee: String(req.user!.id), title: '', due_at: '', description: '' });
-    },
+      await renderForm(user, res, { card, assignee: String(user.id), title: '', due_at: '', description: '' });
+    }),
 
     /** GET /tasks/cards.json?q= — the task form's card picker: a few cards the user may read. */
-    async cardChoices(req: Request, res: Response) {
+    cardChoices: signedIn(async (req, res, { user }) => {
       const q = typeof req.query.q === 'string' ? req.query.q : '';
-      const found = await searchCards(ctx.db, cards, req.user!, q);
+      const found = await searchCards(db, cards, user, q);
       res.set('Cache-Control', 'no-store').json({ cards: found.map((c) => ({ number: c.number, title: c.title, type: c.type })) });
-    },
+    }),
 
-    async create(req: Request, res: Response) {
+    create: signedIn(async (req, res, { user }) => {
       const input = body(req);
       try {
-        const task = await tasks.create(req.user!, input);
+        const task = await tasks.create(user, input);
         flash(req, req.t('tasks.flash.created', { title: task.title }));
         res.redirect(303, task.card_id && task.card_type ? `/cards/${task.card_type}/${task.card_id}` : `/tasks/${task.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const values: Record<string, string> = {};
         for (const k of ['title', 'description', 'assignee', 'due_at', 'card']) values[k] = typeof input[k] === 'string' ? (input[k] as string) : '';
-        await renderForm(req, res, values, localizeAll(req.t, err.fieldTexts), 400, localize(req.t, err.text));
+        await renderForm(user, res, values, localizeAll(req.t, err.fieldTexts), 400, localize(req.t, err.text));
       }
-    },
+    }),
 
-    async view(req: Request, res: Response) {
-      const user = req.user!;
-      const task = await tasks.getForUser(user, idParam(req));
+    view: signedIn(ONE, async (req, res, { user, params }) => {
+      const task = await tasks.getForUser(user, params.id);
       const now = new Date();
       res.render('tasks/view.njk', {
         task,
@@ -118,82 +119,82 @@ export function tasksController(ctx: AppContext) {
         // "in 2 hours" / "5 minutes ago" next to the due time, in the reader's language.
         dueRelative: formatRelative(task.due_at, now, req.locale),
       });
-    },
+    }),
 
-    async complete(req: Request, res: Response) {
-      const task = await tasks.complete(req.user!, idParam(req));
+    complete: signedIn(ONE, async (req, res, { user, params }) => {
+      const task = await tasks.complete(user, params.id);
       flash(req, req.t('tasks.flash.done', { title: task.title }));
       res.redirect(303, back(req, `/tasks/${task.id}`));
-    },
+    }),
 
-    async reopen(req: Request, res: Response) {
-      const task = await tasks.reopen(req.user!, idParam(req));
+    reopen: signedIn(ONE, async (req, res, { user, params }) => {
+      const task = await tasks.reopen(user, params.id);
       flash(req, req.t('tasks.flash.reopened', { title: task.title }));
       res.redirect(303, back(req, `/tasks/${task.id}`));
-    },
+    }),
 
-    async reassign(req: Request, res: Response) {
-      const id = idParam(req);
+    reassign: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
-        const task = await tasks.reassign(req.user!, id, body(req).assignee);
+        const task = await tasks.reassign(user, id, body(req).assignee);
         flash(req, req.t('tasks.flash.reassigned', { title: task.title, name: task.assignee_name }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, localize(req.t, err.text), 'danger');
       }
       res.redirect(303, back(req, `/tasks/${id}`));
-    },
+    }),
 
-    async reminderList(req: Request, res: Response) {
-      res.render('tasks/reminders.njk', { reminders: await reminders.list(req.user!), quick: QUICK_CHOICES });
-    },
+    reminderList: signedIn(async (_req, res, { user }) => {
+      res.render('tasks/reminders.njk', { reminders: await reminders.list(user), quick: QUICK_CHOICES });
+    }),
 
-    async reminderCreate(req: Request, res: Response) {
+    reminderCreate: signedIn(async (req, res, { user }) => {
       try {
-        const r = await reminders.create(req.user!, body(req));
-        flash(req, req.t('reminders.flash.set', { at: formatDateTime(r.remind_at, req.user!.timeZone, req.locale) }));
+        const r = await reminders.create(user, body(req));
+        flash(req, req.t('reminders.flash.set', { at: formatDateTime(r.remind_at, user.timeZone, req.locale) }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, failure(req, err), 'danger');
       }
       res.redirect(303, back(req, '/reminders'));
-    },
+    }),
 
-    async reminderCancel(req: Request, res: Response) {
-      await reminders.cancel(req.user!, idParam(req));
+    reminderCancel: signedIn(ONE, async (req, res, { user, params }) => {
+      await reminders.cancel(user, params.id);
       flash(req, req.t('reminders.flash.cancelled'));
       res.redirect(303, back(req, '/reminders'));
-    },
+    }),
 
-    async reminderSnooze(req: Request, res: Response) {
+    reminderSnooze: signedIn(ONE, async (req, res, { user, params }) => {
       try {
-        const r = await reminders.snooze(req.user!, idParam(req), body(req));
-        flash(req, req.t('reminders.flash.snoozed', { at: formatDateTime(r.remind_at, req.user!.timeZone, req.locale) }));
+        const r = await reminders.snooze(user, params.id, body(req));
+        flash(req, req.t('reminders.flash.snoozed', { at: formatDateTime(r.remind_at, user.timeZone, req.locale) }));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, failure(req, err), 'danger');
       }
       res.redirect(303, back(req, '/reminders'));
-    },
+    }),
   };
 }
 
 /** The card page's tasks panel (cards/panel-tasks.njk): its tasks and my reminders on it. */
-export async function cardTasksPanel(ctx: AppContext, req: Request, _type: CardType, card: Card): Promise<Record<string, unknown>> {
-  return {
-    cardTasks: await ctx.services.tasks.forCard(card.id),
-    cardReminders: await ctx.services.reminders.list(req.user!, { card: card.id }),
+export function cardTasksPanel({ tasks, reminders }: Pick<Services, 'tasks' | 'reminders'>): CardPanelLoader {
+  return async (_req, user, _type, card) => ({
+    cardTasks: await tasks.forCard(card.id),
+    cardReminders: await reminders.list(user, { card: card.id }),
     reminderQuick: QUICK_CHOICES,
     now: new Date(),
-  };
+  });
 }
 
 /** The dashboard's tasks panel (dashboard-tasks.njk): my overdue and today's tasks, and the 30-day chart. */
-export async function dashboardTasksPanel(ctx: AppContext, req: Request): Promise<Record<string, unknown>> {
-  const user = req.user!;
-  const open = await ctx.services.tasks.list(user, { status: 'open', scope: 'mine', q: '' }, 200);
-  const g = groupTasks(open, new Date(), user.timeZone);
-  return { myOverdue: g.overdue, myToday: g.today, overdueChart: overdueChart(await ctx.services.tasks.overduePerDay(user, 30)) };
+export function dashboardTasksPanel({ tasks }: Pick<Services, 'tasks'>): DashboardPanel {
+  return async (_req, user) => {
+    const open = await tasks.list(user, { status: 'open', scope: 'mine', q: '' }, 200);
+    const g = groupTasks(open, new Date(), user.timeZone);
+    return { myOverdue: g.overdue, myToday: g.today, overdueChart: overdueChart(await tasks.overduePerDay(user, 30)) };
+  };
 }
 
 /** A server-rendered bar chart (no script, no CDN): bars, a max label, first and last day. */

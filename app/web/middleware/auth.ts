@@ -3,20 +3,25 @@
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import type { AppContext } from '#app/context';
-import { cookieName } from '#app/web/cookies';
+import type { UserService } from '#app/services/users';
+import { cookieName, type CookieSettings } from '#app/web/cookies';
 import { ForbiddenError } from '#app/services/errors';
 import type { PostgresSessionStore } from '#app/web/middleware/session-store';
 
 export const DEVICE_COOKIE = 'orbis_device';
 
-export function createPassport(ctx: AppContext, store?: PostgresSessionStore): passport.PassportStatic {
+export interface PassportDeps {
+  users: UserService;
+  settings: CookieSettings;
+}
+
+export function createPassport({ users, settings }: PassportDeps, store?: PostgresSessionStore): passport.PassportStatic {
   // A private instance: two apps in one process never share strategies.
   const pp = new passport.Passport() as unknown as passport.PassportStatic;
   pp.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-      ctx.services.users
-        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[cookieName(ctx, DEVICE_COOKIE)] ?? null })
+      users
+        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null })
         .then((user) => done(null, user), done);
     }),
   );
@@ -30,7 +35,7 @@ export function createPassport(ctx: AppContext, store?: PostgresSessionStore): p
       req.unreadNotices = preloaded.unread;
       return done(null, preloaded.user);
     }
-    ctx.services.users.sessionUser(id).then((user) => done(null, user ?? false), done);
+    users.sessionUser(id).then((user) => done(null, user ?? false), done);
   });
   return pp;
 }

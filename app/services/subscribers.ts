@@ -1,0 +1,47 @@
+// Who hears of a change, declared in one place. The composition root
+// (app/context.ts) hands each list to its source once; nothing else
+// subscribes.
+//
+// A card change subscriber runs inside the change's transaction, in this
+// order: what it writes commits or rolls back with the card. A user change
+// subscriber runs after the user change committed and must not throw.
+import type { Database } from '#app/db/connection';
+import type { JobQueue } from '#app/queue/jobs';
+import { auditHistory } from '#app/services/audit';
+import type { CardService, ChangeHook } from '#app/services/cards';
+import type { NotificationService } from '#app/services/notifications';
+import { slaTasks } from '#app/services/task-sla';
+import type { UserService } from '#app/services/users';
+
+export interface SubscriberDeps {
+  db: Database;
+  jobs: JobQueue;
+  notifications: NotificationService;
+  cards: CardService;
+}
+
+/** Every card change (created, updated, transitioned, deleted, restored). */
+export function cardChangeSubscribers(d: SubscriberDeps): ChangeHook[] {
+  return [
+    // The history job (audit.card_changed), keyed by card and version.
+    auditHistory(d.jobs),
+    // A stage with an SLA gets its task; leaving the stage cancels it.
+    slaTasks(d.db, d.notifications),
+  ];
+}
+
+/** A user created, enabled or disabled. */
+export function userChangeSubscribers(d: SubscriberDeps): Array<() => void> {
+  return [
+    // The assignee choices a card page keeps (10 s per process) are dropped at once.
+    function forgetUserChoices() {
+      d.cards.forgetUserChoices();
+    },
+  ];
+}
+
+/** Hands the lists to the card and user services (once, by the composition root). */
+export function subscribeAll(d: SubscriberDeps, users: UserService): void {
+  for (const s of cardChangeSubscribers(d)) d.cards.onChange(s);
+  for (const s of userChangeSubscribers(d)) users.onChange(s);
+}
