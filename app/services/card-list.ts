@@ -106,14 +106,14 @@ export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, ti
     const f = type.fieldMap.get(type.fieldMap.has(key) ? key : name)!;
     if (f.type === 'select') {
       if (f.options!.some((o) => o.value === value)) where.push(`c.data @> ${add(JSON.stringify({ [f.name]: value }))}::jsonb`);
-      else problems.push(msg('cards.problems.unknownChoice', { field: f.label, value }));
+      else problems.push(msg('cards.problems.unknownChoice', { field: f.label, fieldName: f.name, value }));
     } else if (f.type === 'boolean') {
       const on = `c.data @> ${add(JSON.stringify({ [f.name]: true }))}::jsonb`;
       where.push(value === '1' || value === 'true' ? on : `not (${on})`);
     } else {
       const day = parseDate(value);
       if (!day) {
-        problems.push(msg('cards.problems.notDate', { field: f.label, value }));
+        problems.push(msg('cards.problems.notDate', { field: f.label, fieldName: f.name, value }));
         continue;
       }
       const upper = key.endsWith('_to');

@@ -18,6 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { msg } from '#app/i18n/message';
 import type { AppContext } from '#app/context';
 import type { Card } from '#app/services/cards';
 import { parseCardForm, TITLE_MAX, type FormInput } from '#app/services/card-fields';
@@ -193,9 +194,9 @@ export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: Imp
     let received: ReceivedFile | null = null;
     try {
       const st = await fs.promises.stat(abs);
-      if (st.size > services.media.maxBytes) throw new RefusedFileError(`the file is larger than ${services.media.settings.media.maxUploadMB} MB`);
+      if (st.size > services.media.maxBytes) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
       received = await receive(ctx, abs, rel);
-      if (received.truncated) throw new RefusedFileError(`the file is larger than ${services.media.settings.media.maxUploadMB} MB`);
+      if (received.truncated) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
 
       // Same bytes imported from this folder before: skipped. A logged path
       // that no longer exists takes the new one (the file was moved, not lost).
