@@ -64,6 +64,7 @@ export class TimeoutError extends Error {
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string | Message): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
+    // shown-literal: a plain `what` comes from the CLI's checks (English); pages pass a message
     timer = setTimeout(() => reject(new TimeoutError(isMessage(what) ? what : `${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));

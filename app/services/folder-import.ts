@@ -212,7 +212,7 @@ export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: Imp
       let target: Card | null = null;
       if (number) {
         const [row] = await db.rows<{ id: number; type: string }>('select id, type from cards where number = $1 and deleted_at is null', [number]);
-        if (!row) throw new RefusedFileError(`no card ${number}: the name starts with a card number that does not exist`);
+        if (!row) throw new RefusedFileError(msg('attachments.refused.noCard', { number }));
         target = await services.media.uploadTarget(owner, row.type, row.id, null);
       }
 
