@@ -29,7 +29,7 @@ import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import { can } from '#app/services/permissions';
-import { chooseSlaAssignee } from '#app/services/sla-assignee';
+import { chooseSlaAssignee, stageLabelFor } from '#app/services/sla-assignee';
 import { zonedToUtc } from '#app/services/time';
 import { readSessionUser, type SessionUser } from '#app/services/users';
 
@@ -118,9 +118,9 @@ export class TaskService {
     }
     const stage = change.type.stageMap.get(card.stage);
     if (!stage?.slaMs || !card.due_at) return;
-    // Someone who can act in the stage (the stage's task_assignee rule).
-    const assignee = await chooseSlaAssignee(this.db, change.type, card, t);
-    const title = `${stage.label}: ${card.number} ${card.title}`.slice(0, 300);
+    const assignee = await chooseSlaAssignee(this.db, change.type, card, t); // someone who can act in the stage (its task_assignee rule)
+    const stageLabel = await stageLabelFor(this.db, stage, assignee, t); // stored text: in the assignee's language
+    const title = `${stageLabel}: ${card.number} ${card.title}`.slice(0, 300);
     const [task] = await this.db.rows<{ id: number }>(
       `insert into tasks (title, card_id, assignee_id, created_by, due_at, auto_key)
        values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing returning id`,
@@ -136,7 +136,7 @@ export class TaskService {
           key: `task.assigned:${task.id}:${assignee}:auto`,
           title: `Task for you: ${title}`,
           body: `${card.number} is waiting in ${stage.label}.`,
-          message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stage.label }),
+          message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stageLabel }),
           url: `/tasks/${task.id}`,
           cardId: card.id,
           taskId: task.id,
