@@ -32,7 +32,7 @@ export const dateField: FieldType = defineFieldType({
     params: ['_from', '_to'],
     where(def, suffix, value, expr, q) {
       const day = parseDate(value);
-      if (!day) return { problem: msg('cards.problems.notDate', { field: def.label, value }) };
+      if (!day) return { problem: msg('cards.problems.notDate', { field: def.label, fieldName: def.name, value }) };
       return { sql: `${expr} ${suffix === '_to' ? '<=' : '>='} ${q.bind(day)}` };
     },
     control: () => ({ name: 'range', inputType: 'date' }),

@@ -40,7 +40,7 @@ export const datetimeField: FieldType = defineFieldType({
     params: ['_from', '_to'],
     where(def, suffix, value, expr, q) {
       const day = parseDate(value);
-      if (!day) return { problem: msg('cards.problems.notDate', { field: def.label, value }) };
+      if (!day) return { problem: msg('cards.problems.notDate', { field: def.label, fieldName: def.name, value }) };
       const start = zonedToUtc(`${day}T00:00`, q.timeZone)!;
       // To the end of the day: before the next one's start.
       return suffix === '_to' ? { sql: `${expr} < ${q.bind(new Date(start.getTime() + 86_400_000).toISOString())}` } : { sql: `${expr} >= ${q.bind(start.toISOString())}` };

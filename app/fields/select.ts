@@ -48,7 +48,7 @@ export const selectField: FieldType = defineFieldType({
   filter: {
     params: [''],
     where(def, _suffix, value, _expr, q) {
-      if (!def.options!.some((o) => o.value === value)) return { problem: msg('cards.problems.unknownChoice', { field: def.label, value }) };
+      if (!def.options!.some((o) => o.value === value)) return { problem: msg('cards.problems.unknownChoice', { field: def.label, fieldName: def.name, value }) };
       return { sql: `c.data @> ${q.bind(JSON.stringify({ [def.name]: value }))}::jsonb` };
     },
     control: (def) => ({ name: 'choice', options: def.options! }),

@@ -23,8 +23,19 @@ export function isMessage(v: unknown): v is Message {
   return typeof v === 'object' && v !== null && typeof (v as Message).key === 'string';
 }
 
+/**
+ * The text in `t`'s language. A parameter that is itself a message is put in
+ * the same language first, and a list of them is joined with "; " (a refused
+ * upload names each file with its own reason).
+ */
 export function localize(t: Translate, text: Text): string {
-  return isMessage(text) ? t(text.key, text.params as Record<string, unknown> | undefined) : text;
+  if (!isMessage(text)) return text;
+  if (!text.params) return t(text.key);
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(text.params)) {
+    params[k] = isMessage(v) ? localize(t, v) : Array.isArray(v) && v.some(isMessage) ? v.map((x: Text) => localize(t, x)).join('; ') : v;
+  }
+  return t(text.key, params);
 }
 
 export function localizeAll<K extends string>(t: Translate, texts: Readonly<Record<K, Text>>): Record<K, string> {

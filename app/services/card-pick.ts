@@ -44,6 +44,9 @@ function likeEscape(s: string): string {
 export async function searchCards(db: Database, cards: CardService, user: SessionUser, q: string, limit = 10): Promise<PickedCard[]> {
   const text = q.trim().slice(0, 100);
   if (!text) return [];
+  // The title is compared lower-cased on both sides by ICU's Unicode rules,
+  // not with ilike: a cluster made with LC_CTYPE=C (the embedded one) folds
+  // only ASCII there, so "ноут" would never find "Ноутбуки".
   const params: unknown[] = [user.id, `${likeEscape(normalNumber(text) ?? text)}%`, `%${likeEscape(text)}%`];
   const parts: string[] = [];
   for (const type of cards.readableTypes(user)) {
@@ -51,7 +54,7 @@ export async function searchCards(db: Database, cards: CardService, user: Sessio
     const own = can(user, type, 'read', { owner_id: -1, assignee_id: -1 }) ? '' : ' and (c.owner_id = $1 or c.assignee_id = $1)';
     parts.push(
       `(select c.id, c.type, c.number, c.title, c.updated_at from cards c where c.type = $${params.length} and c.deleted_at is null${own}
-         and (c.number ilike $2 or c.title ilike $3) order by c.updated_at desc limit ${limit})`,
+         and (c.number ilike $2 or lower(c.title collate "und-x-icu") like lower($3 collate "und-x-icu")) order by c.updated_at desc limit ${limit})`,
     );
   }
   if (!parts.length) return [];

@@ -1,6 +1,7 @@
 // Card types in the reader's language: the YAML may give labels, plurals
 // and help lines per language (app/services/card-types.ts parses them);
 // these pick the reader's, else the default language's (never a name).
+import { isMessage, type Text } from '#app/i18n/message';
 import type { CardType, HasTranslations, Translated } from '#app/services/card-types';
 
 /** A thing's label (plural, help) in `locale`; the default language's when not given in it. */
@@ -45,4 +46,15 @@ export function typeIn(type: CardType, locale: string): CardType {
     byLocale.set(locale, t);
   }
   return t;
+}
+
+/**
+ * A list query's problem ("Category: unknown choice x") with its field named
+ * in the reader's language: the list service names it in the default one
+ * and gives its name as `fieldName`; `shown` is typeIn(type, locale).
+ */
+export function problemIn(problem: Text, shown: CardType): Text {
+  const name = isMessage(problem) ? problem.params?.fieldName : undefined;
+  const field = typeof name === 'string' ? shown.fieldMap.get(name) : undefined;
+  return field && isMessage(problem) ? { key: problem.key, params: { ...problem.params, field: field.label } } : problem;
 }

@@ -4,7 +4,7 @@
 //
 // What MUST hold: every probe is bounded in time and never throws — a page
 // that reports an outage must not itself hang or fail because of it.
-import { inEnglish, msg, type Message } from '#app/i18n/message';
+import { inEnglish, isMessage, msg, type Message, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import type { JobState } from '#app/queue/jobs';
 import { QUEUES } from '#app/queue/registry';
@@ -19,7 +19,10 @@ export const PROBE_TIMEOUT_MS = 2000;
 export interface Probe {
   ok: boolean;
   ms?: number;
+  /** Why not, in English (/health, the CLI, logs). */
   error?: string;
+  /** The same for a page, in its reader's language (a driver's own text stays as it is). */
+  errorText?: Text;
 }
 
 export interface BrokerProbe extends Probe {
@@ -37,6 +40,7 @@ export interface QueueDepth {
   queue: string;
   depth: number | null;
   error?: string;
+  errorText?: Text;
 }
 
 export interface EngineStatus {
@@ -51,18 +55,28 @@ export interface EngineStatus {
 
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
+  constructor(readonly text: Text) {
+    super(inEnglish(text));
+  }
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `what` names who did not answer ("the broker"), or is the whole message (the probes' own, for their pages). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string | Message): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+    // shown-literal: a plain `what` comes from the CLI's checks (English); pages pass a message
+    timer = setTimeout(() => reject(new TimeoutError(isMessage(what) ? what : `${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function message(err: unknown): string {
-  return (err as Error)?.message || String(err);
+const DATABASE_TIMEOUT = msg('admin.system.probe.databaseTimeout', { ms: PROBE_TIMEOUT_MS });
+const BROKER_TIMEOUT = msg('admin.system.probe.brokerTimeout', { ms: PROBE_TIMEOUT_MS });
+
+/** A failed probe's reason, in English and for the page. */
+function failure(why: unknown): { error: string; errorText: Text } {
+  const text: Text = isMessage(why) ? why : why instanceof TimeoutError ? why.text : (why as Error)?.message || String(why);
+  return { error: inEnglish(text), errorText: text };
 }
 
 export class EngineStatusService {
@@ -74,10 +88,10 @@ export class EngineStatusService {
   async database(): Promise<Probe> {
     const started = Date.now();
     try {
-      await withTimeout(this.db.rows('select 1'), PROBE_TIMEOUT_MS, 'the database');
+      await withTimeout(this.db.rows('select 1'), PROBE_TIMEOUT_MS, DATABASE_TIMEOUT);
       return { ok: true, ms: Date.now() - started };
     } catch (err) {
-      return { ok: false, error: message(err) };
+      return { ok: false, ...failure(err) };
     }
   }
 
@@ -92,13 +106,13 @@ export class EngineStatusService {
     let status = this.transport.status();
     if (!status.ok) {
       try {
-        await withTimeout(this.transport.assertQueues([]), PROBE_TIMEOUT_MS, 'the broker');
+        await withTimeout(this.transport.assertQueues([]), PROBE_TIMEOUT_MS, BROKER_TIMEOUT);
       } catch (err) {
-        return { ok: false, transport: status.transport, error: message(err) };
+        return { ok: false, transport: status.transport, ...failure(err) };
       }
       status = this.transport.status();
     }
-    return status.ok ? { ok: true, transport: status.transport, ms: Date.now() - started } : { ok: false, transport: status.transport, error: status.error ?? 'not connected' };
+    return status.ok ? { ok: true, transport: status.transport, ms: Date.now() - started } : { ok: false, transport: status.transport, ...failure(status.error ?? msg('admin.system.probe.notConnected')) };
   }
 
   async beat(): Promise<BeatProbe> {
@@ -108,27 +122,27 @@ export class EngineStatusService {
           `select holder, heartbeat_at, extract(epoch from now() - heartbeat_at)::float8 as age from beat_status where name = 'leader'`,
         ),
         PROBE_TIMEOUT_MS,
-        'the database',
+        DATABASE_TIMEOUT,
       );
-      if (!row) return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, error: 'no beat has ever run here (no heartbeat recorded)' };
+      if (!row) return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, ...failure(msg('admin.system.probe.noHeartbeat')) };
       const age = Math.max(0, Math.round(row.age));
       const ok = age < BEAT_SILENT_SECONDS;
-      return { ok, holder: row.holder, heartbeatAt: row.heartbeat_at, ageSeconds: age, ...(ok ? {} : { error: `the beat has been silent for ${describeAge(age)}` }) };
+      return { ok, holder: row.holder, heartbeatAt: row.heartbeat_at, ageSeconds: age, ...(ok ? {} : failure(msg('admin.system.probe.beatSilent', { age: ageMessage(age) }))) };
     } catch (err) {
-      return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, error: message(err) };
+      return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, ...failure(err) };
     }
   }
 
   /** Messages waiting per queue (and in the dead-letter queue); null where it could not be read. */
   async queues(brokerOk: boolean): Promise<QueueDepth[]> {
     const names = [...QUEUES, DEAD_LETTERS];
-    if (!brokerOk) return names.map((queue) => ({ queue, depth: null, error: 'broker unreachable' }));
+    if (!brokerOk) return names.map((queue) => ({ queue, depth: null, ...failure(msg('admin.system.probe.brokerUnreachable')) }));
     return Promise.all(
       names.map(async (queue) => {
         try {
-          return { queue, depth: await withTimeout(this.transport.depth(queue), PROBE_TIMEOUT_MS, 'the broker') };
+          return { queue, depth: await withTimeout(this.transport.depth(queue), PROBE_TIMEOUT_MS, BROKER_TIMEOUT) };
         } catch (err) {
-          return { queue, depth: null, error: message(err) };
+          return { queue, depth: null, ...failure(err) };
         }
       }),
     );
@@ -136,7 +150,7 @@ export class EngineStatusService {
 
   async counts(): Promise<Record<JobState, number> | null> {
     try {
-      const rows = await withTimeout(this.db.rows<{ state: JobState; n: number }>('select state, count(*)::int as n from jobs group by state'), PROBE_TIMEOUT_MS, 'the database');
+      const rows = await withTimeout(this.db.rows<{ state: JobState; n: number }>('select state, count(*)::int as n from jobs group by state'), PROBE_TIMEOUT_MS, DATABASE_TIMEOUT);
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
       for (const r of rows) counts[r.state] = r.n;
       return counts;
@@ -147,7 +161,7 @@ export class EngineStatusService {
 
   async failedCount(): Promise<number | null> {
     try {
-      const [row] = await withTimeout(this.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'failed'`), PROBE_TIMEOUT_MS, 'the database');
+      const [row] = await withTimeout(this.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'failed'`), PROBE_TIMEOUT_MS, DATABASE_TIMEOUT);
       return row.n;
     } catch {
       return null;
@@ -171,8 +185,8 @@ export class EngineStatusService {
 /** What needs an administrator's attention, as messages for the reader's language. */
 export function problemsOf(s: { database: Probe; broker: BrokerProbe; beat: BeatProbe; failed: number | null }): Message[] {
   const out: Message[] = [];
-  if (!s.database.ok) out.push(msg('admin.system.problems.database', { error: s.database.error }));
-  if (!s.broker.ok) out.push(msg('admin.system.problems.broker', { error: s.broker.error }));
+  if (!s.database.ok) out.push(msg('admin.system.problems.database', { error: s.database.errorText ?? s.database.error }));
+  if (!s.broker.ok) out.push(msg('admin.system.problems.broker', { error: s.broker.errorText ?? s.broker.error }));
   if (!s.beat.ok) {
     if (s.beat.heartbeatAt) {
       const { unit, count } = ageParts(s.beat.ageSeconds ?? 0);

@@ -18,6 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { msg } from '#app/i18n/message';
 import type { AppContext } from '#app/context';
 import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
@@ -194,9 +195,9 @@ export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: Imp
     let received: ReceivedFile | null = null;
     try {
       const st = await fs.promises.stat(abs);
-      if (st.size > services.media.maxBytes) throw new RefusedFileError(`the file is larger than ${services.media.settings.media.maxUploadMB} MB`);
+      if (st.size > services.media.maxBytes) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
       received = await receive(ctx, abs, rel);
-      if (received.truncated) throw new RefusedFileError(`the file is larger than ${services.media.settings.media.maxUploadMB} MB`);
+      if (received.truncated) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
 
       // Same bytes imported from this folder before: skipped. A logged path
       // that no longer exists takes the new one (the file was moved, not lost).
@@ -212,7 +213,7 @@ export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: Imp
       let target: Card | null = null;
       if (number) {
         const [row] = await db.rows<{ id: number; type: string }>('select id, type from cards where number = $1 and deleted_at is null', [number]);
-        if (!row) throw new RefusedFileError(`no card ${number}: the name starts with a card number that does not exist`);
+        if (!row) throw new RefusedFileError(msg('attachments.refused.noCard', { number }));
         target = await services.media.uploadTarget(owner, row.type, row.id, null);
       }
 

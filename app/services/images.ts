@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import { fileTypeFromFile } from 'file-type';
 import gm from 'gm';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { inEnglish, msg, type Message, type Text } from '#app/i18n/message';
 import { parseExif, type PhotoMetadata } from '#app/services/exif';
 import { THUMB_WIDTHS, type ThumbFormat, type ThumbWidth } from '#app/services/media-files';
 
@@ -41,6 +42,10 @@ export const ACCEPTED: Readonly<Record<string, { label: string; decoder: Decoder
 /** A file Orbis will not take, with the reason the user sees. */
 export class RefusedFileError extends Error {
   override name = 'RefusedFileError';
+  /** The reason for the reader's language; `message` holds it in English (logs, the CLI). */
+  constructor(readonly text: Text) {
+    super(inEnglish(text));
+  }
 }
 
 /** A file accepted at upload that cannot be made into thumbnails (not retried). */
@@ -48,14 +53,12 @@ export class UnreadableImageError extends Error {
   override name = 'UnreadableImageError';
 }
 
-const ACCEPTED_LIST = 'JPEG, PNG, WebP, GIF, AVIF, TIFF, BMP, PSD or PDF';
-
 /** Names a text format the detector does not report, for a clearer refusal. */
-function textKind(head: string): string | null {
+function textKind(head: string): Message | null {
   const h = head.replace(/^\uFEFF/, '').trimStart().toLowerCase();
-  if (/^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<svg|^<svg/.test(h) || h.includes('<svg')) return 'SVG images are refused: they can carry scripts';
-  if (/^<!doctype html|^<html|<script|<body|<head/.test(h)) return 'HTML files are refused, whatever their extension';
-  if (/^push\s+graphic-context|^viewbox\s|url\(|^<\?xml|^<image/.test(h)) return 'drawing scripts (MVG/MSL/XML) are refused';
+  if (/^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<svg|^<svg/.test(h) || h.includes('<svg')) return msg('attachments.refused.svg');
+  if (/^<!doctype html|^<html|<script|<body|<head/.test(h)) return msg('attachments.refused.html');
+  if (/^push\s+graphic-context|^viewbox\s|url\(|^<\?xml|^<image/.test(h)) return msg('attachments.refused.drawing');
   return null;
 }
 
@@ -70,7 +73,7 @@ export interface Detected {
 
 /** Reads the type from the bytes and the dimensions from the header; throws RefusedFileError with the reason. */
 export async function detectFile(file: string, size: number, maxPixels: number): Promise<Detected> {
-  if (size === 0) throw new RefusedFileError('the file is empty');
+  if (size === 0) throw new RefusedFileError(msg('attachments.refused.empty'));
   const type = await fileTypeFromFile(file);
   const accepted = type ? ACCEPTED[type.mime] : undefined;
   if (!type || !accepted) {
@@ -79,7 +82,7 @@ export async function detectFile(file: string, size: number, maxPixels: number):
     const { bytesRead } = await fd.read(head, 0, head.length, 0).finally(() => fd.close());
     const why = textKind(head.toString('utf8', 0, bytesRead));
     if (why) throw new RefusedFileError(why);
-    throw new RefusedFileError(type ? `${type.mime} files are not accepted (only ${ACCEPTED_LIST})` : `the file is not a recognised image or document (only ${ACCEPTED_LIST})`);
+    throw new RefusedFileError(type ? msg('attachments.refused.type', { mime: type.mime }) : msg('attachments.refused.unknown'));
   }
   let dims: { width: number; height: number } | null = null;
   if (accepted.decoder === 'sharp') {
@@ -88,14 +91,14 @@ export async function detectFile(file: string, size: number, maxPixels: number):
       const m = await sharp(file, { limitInputPixels: false }).metadata();
       if (m.width && m.height) dims = { width: m.width, height: m.height };
     } catch (err) {
-      if (type.mime !== 'image/tiff') throw new RefusedFileError(`the ${accepted.label} file is damaged (${(err as Error).message.split('\n')[0]})`);
+      if (type.mime !== 'image/tiff') throw new RefusedFileError(msg('attachments.refused.damaged', { format: accepted.label, why: (err as Error).message.split('\n')[0] }));
     }
   } else if (accepted.decoder === 'magick') {
     dims = await headerDimensions(file, type.mime);
-    if (!dims) throw new RefusedFileError(`the ${accepted.label} header is damaged`);
+    if (!dims) throw new RefusedFileError(msg('attachments.refused.header', { format: accepted.label }));
   }
   if (dims && dims.width * dims.height > maxPixels) {
-    throw new RefusedFileError(`the image is ${dims.width}×${dims.height} pixels, more than the ${Math.round(maxPixels / 1e6)} megapixels allowed`);
+    throw new RefusedFileError(msg('attachments.refused.pixels', { width: dims.width, height: dims.height, megapixels: Math.round(maxPixels / 1e6) }));
   }
   return { mime: type.mime, label: accepted.label, decoder: accepted.decoder, coder: accepted.coder, width: dims?.width ?? null, height: dims?.height ?? null };
 }

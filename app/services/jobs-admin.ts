@@ -198,7 +198,7 @@ export class JobAdmin {
   }
 
   async progress(ids: readonly number[]): Promise<JobProgress[]> {
-    if (ids.length > MAX_POLL_IDS) throw new ValidationError(`at most ${MAX_POLL_IDS} jobs at once`, { ids: `at most ${MAX_POLL_IDS} ids` });
+    if (ids.length > MAX_POLL_IDS) throw new ValidationError(msg('admin.jobs.errors.tooManyPolled', { count: MAX_POLL_IDS }), { ids: msg('admin.jobs.errors.tooManyIds', { count: MAX_POLL_IDS }) });
     if (!ids.length) return [];
     const rows = await this.db.rows<Omit<JobProgress, 'percent' | 'final'>>(
       `select id, state, attempts, max_attempts, progress_current, progress_total, started_at, finished_at, left(error, ${ERROR_PREVIEW}) as error

@@ -13,6 +13,7 @@ import type { Database, Transaction } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
 import type { JobQueue } from '#app/queue/jobs';
 import type { Card, CardService } from '#app/services/cards';
+import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-files';
@@ -83,8 +84,8 @@ export class MediaService {
   async uploadTarget(user: SessionUser, typeName: string, cardId: number, field: string | null): Promise<Card> {
     const card = await this.cards.getForUser(user, typeName, cardId);
     const type = this.cards.typeFor(user, card.type);
-    if (!can(user, type, 'update', card)) throw new ForbiddenError('You may not add files to this card.');
-    if (field !== null && !(type.fieldMap.has(field) && fieldType(type.fieldMap.get(field)!).holdsFiles)) throw new ValidationError('There is no such images field.', { field: `${type.label} has no images field "${field}"` });
+    if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('attachments.errors.mayNotAdd'));
+    if (field !== null && !(type.fieldMap.has(field) && fieldType(type.fieldMap.get(field)!).holdsFiles)) throw new ValidationError(msg('attachments.errors.noField'), { field: msg('attachments.errors.noFieldNamed', { field }) });
     return card;
   }
 
@@ -100,22 +101,21 @@ export class MediaService {
    */
   async attach(user: SessionUser, card: Card, field: string | null, received: readonly ReceivedFile[]): Promise<Media[]> {
     try {
-      if (!received.length) throw new ValidationError('Choose at least one file.', { files: 'no file was sent' });
-      const errors: Record<string, string> = {};
+      if (!received.length) throw new ValidationError(msg('attachments.upload.chooseFile'), { files: msg('attachments.upload.noFileSent') });
+      const errors: Record<string, Message> = {};
       const detected: { f: ReceivedFile; name: string; d: Detected }[] = [];
       for (const f of received) {
         const name = cleanName(f.name);
         try {
-          if (f.truncated) throw new RefusedFileError(`the file is larger than ${this.settings.media.maxUploadMB} MB`);
+          if (f.truncated) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: this.settings.media.maxUploadMB }));
           detected.push({ f, name, d: await detectFile(f.tempFile, f.size, this.settings.media.maxPixels) });
         } catch (err) {
           if (!(err instanceof RefusedFileError)) throw err;
-          errors[name] = `${name}: ${err.message}`;
+          errors[name] = msg('attachments.refused.file', { name, reason: err.text });
         }
       }
       if (Object.keys(errors).length) {
-        const n = Object.keys(errors).length;
-        throw new ValidationError(`${n === 1 ? 'A file was' : `${n} files were`} refused; nothing was attached. ${Object.values(errors).join('; ')}.`, errors);
+        throw new ValidationError(msg('attachments.refused.summary', { count: Object.keys(errors).length, reasons: Object.values(errors) }), errors);
       }
       const stored: string[] = [];
       try {
@@ -168,10 +168,10 @@ export class MediaService {
   async remove(user: SessionUser, typeName: string, cardId: number, mediaId: number): Promise<Media> {
     const card = await this.cards.getForUser(user, typeName, cardId);
     const type = this.cards.typeFor(user, card.type);
-    if (!can(user, type, 'update', card)) throw new ForbiddenError('You may not remove files from this card.');
+    if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('attachments.errors.mayNotRemove'));
     return this.db.transaction(async (t) => {
       const [row] = await this.db.rows<Media & { removed_at: Date }>('delete from media where id = $1 and card_id = $2 returning *, now() as removed_at', [mediaId, card.id], t);
-      if (!row) throw new NotFoundError('There is no such file on this card.');
+      if (!row) throw new NotFoundError(msg('attachments.errors.noFile'));
       const at = new Date(row.removed_at).toISOString();
       await recordAttachments(this.jobs, t, { cardId: card.id, kind: 'detached', userId: user.id, at, mediaIds: [Number(row.id)], names: [row.original_name] });
       return row;
@@ -194,11 +194,11 @@ export class MediaService {
   /** A media row the user may read (through its card), else 404. */
   async getForUser(user: SessionUser, id: number): Promise<Media> {
     const [row] = await this.db.rows<Media & { card_type: string }>('select m.*, c.type as card_type from media m join cards c on c.id = m.card_id where m.id = $1', [id]);
-    if (!row) throw new NotFoundError('There is no such file, or you may not see it.');
+    if (!row) throw new NotFoundError(msg('attachments.errors.noFileHere'));
     try {
       await this.cards.getForUser(user, row.card_type, row.card_id);
     } catch (err) {
-      if (err instanceof NotFoundError) throw new NotFoundError('There is no such file, or you may not see it.');
+      if (err instanceof NotFoundError) throw new NotFoundError(msg('attachments.errors.noFileHere'));
       throw err;
     }
     return row;

@@ -17,7 +17,8 @@
 // who can act, the owner gets the task.
 import type { Database, Transaction } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
-import type { CardType } from '#app/services/card-types';
+import { labelOf } from '#app/services/card-type-labels';
+import type { CardType, StageDef } from '#app/services/card-types';
 import type { Card } from '#app/services/cards';
 import { allowedTransitions, canRead } from '#app/services/permissions';
 import { sessionUserSql, toSessionUser, type SessionUserRow } from '#app/services/users';
@@ -70,4 +71,13 @@ export async function chooseSlaAssignee(db: Database, type: CardType, card: Card
     if (holder) return holder.id;
   }
   return card.owner_id;
+}
+
+/**
+ * The stage's label as the assignee reads it (their language, else the type's
+ * default): an SLA task's title is stored text, read mostly by its assignee.
+ */
+export async function stageLabelFor(db: Database, stage: StageDef, assignee: number, t: Transaction): Promise<string> {
+  const [who] = await db.rows<{ locale: string | null }>('select locale from users where id = $1', [assignee], t);
+  return who?.locale ? labelOf(stage, who.locale) : stage.label;
 }

@@ -7,7 +7,7 @@ import type { Database, Transaction } from '#app/db/connection';
 import { msg } from '#app/i18n/message';
 import type { CardChange, ChangeHook } from '#app/services/cards';
 import type { NotificationService } from '#app/services/notifications';
-import { chooseSlaAssignee } from '#app/services/sla-assignee';
+import { chooseSlaAssignee, stageLabelFor } from '#app/services/sla-assignee';
 
 /** The card change subscriber of automatic tasks. */
 export function slaTasks(db: Database, notifications: NotificationService): ChangeHook {
@@ -27,7 +27,9 @@ async function onCardChange(db: Database, notifications: NotificationService, ch
   if (!stage?.slaMs || !card.due_at) return;
   // Someone who can act in the stage (the stage's task_assignee rule).
   const assignee = await chooseSlaAssignee(db, change.type, card, t);
-  const title = `${stage.label}: ${card.number} ${card.title}`.slice(0, 300);
+  // Stored text: in the assignee's language.
+  const stageLabel = await stageLabelFor(db, stage, assignee, t);
+  const title = `${stageLabel}: ${card.number} ${card.title}`.slice(0, 300);
   const [task] = await db.rows<{ id: number }>(
     `insert into tasks (title, card_id, assignee_id, created_by, due_at, auto_key)
      values ($1, $2, $3, $4, $5, $6) on conflict (auto_key) where auto_key is not null do nothing returning id`,
@@ -43,7 +45,7 @@ async function onCardChange(db: Database, notifications: NotificationService, ch
         key: `task.assigned:${task.id}:${assignee}:auto`,
         title: `Task for you: ${title}`,
         body: `${card.number} is waiting in ${stage.label}.`,
-        message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stage.label }),
+        message: msg('notifications.notice.autoAssigned', { task: title, card: card.number, stage: stageLabel }),
         url: `/tasks/${task.id}`,
         cardId: card.id,
         taskId: task.id,

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
+import { msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import type { MediaFiles } from '#app/services/media-files';
 import type { ReceivedFile } from '#app/services/media';
@@ -16,7 +17,7 @@ import type { ReceivedFile } from '#app/services/media';
 const MAX_FILES = 50;
 
 export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: number): Promise<ReceivedFile[]> {
-  if (!req.is('multipart/form-data')) throw new ValidationError('Send the files as multipart/form-data in the field "files".', { files: 'not a multipart upload' });
+  if (!req.is('multipart/form-data')) throw new ValidationError(msg('attachments.upload.notMultipart'), { files: msg('attachments.upload.notMultipartField') });
   const received: ReceivedFile[] = [];
   const writes: Promise<void>[] = [];
   try {
@@ -25,7 +26,7 @@ export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: nu
       try {
         bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: MAX_FILES, fields: 20, parts: MAX_FILES + 20 } });
       } catch (err) {
-        return reject(new ValidationError(`The upload cannot be read: ${(err as Error).message}.`, { files: 'malformed multipart body' }));
+        return reject(new ValidationError(msg('attachments.upload.unreadable', { why: (err as Error).message }), { files: msg('attachments.upload.malformed') }));
       }
       bb.on('file', (name, stream, info) => {
         if (name !== 'files') {
@@ -60,10 +61,10 @@ export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: nu
         bb.destroy(err);
         reject(err);
       };
-      bb.on('filesLimit', () => fail(new ValidationError(`At most ${MAX_FILES} files per upload.`, { files: 'too many files' })));
-      bb.on('error', (err) => reject(new ValidationError(`The upload was interrupted or malformed: ${(err as Error).message}.`, { files: 'malformed multipart body' })));
+      bb.on('filesLimit', () => fail(new ValidationError(msg('attachments.upload.tooMany', { count: MAX_FILES }), { files: msg('attachments.upload.tooManyField') })));
+      bb.on('error', (err) => reject(new ValidationError(msg('attachments.upload.broken', { why: (err as Error).message }), { files: msg('attachments.upload.malformed') })));
       bb.on('close', () => resolve());
-      req.on('aborted', () => fail(new ValidationError('The upload was interrupted.', { files: 'interrupted' })));
+      req.on('aborted', () => fail(new ValidationError(msg('attachments.upload.aborted'), { files: msg('attachments.upload.abortedField') })));
       req.pipe(bb);
     });
     await Promise.all(writes);

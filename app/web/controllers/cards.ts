@@ -10,7 +10,7 @@ import { fieldType } from '#app/fields/registry';
 import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType, TransitionDef } from '#app/services/card-types';
-import { labelOf, typeIn } from '#app/services/card-type-labels';
+import { labelOf, problemIn, typeIn } from '#app/services/card-type-labels';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
 import { columnLabel, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
@@ -114,7 +114,7 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
       res.render('cards/list.njk', {
         type: shown,
         q,
-        result,
+        result: { ...result, problems: result.problems.map((p) => problemIn(p, shown)) },
         columns: type.columns.map((c) => ({
           name: c,
           label: columnLabel(shown, c, req.t),

@@ -5,6 +5,7 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { UserService } from '#app/services/users';
 import { cookieName, type CookieSettings } from '#app/web/cookies';
+import { msg } from '#app/i18n/message';
 import { ForbiddenError } from '#app/services/errors';
 import type { PostgresSessionStore } from '#app/web/middleware/session-store';
 
@@ -46,11 +47,11 @@ export function requireLogin(req: Request, res: Response, next: NextFunction) {
     req.session.returnTo = req.originalUrl;
     return res.redirect(303, '/login');
   }
-  res.status(401).json({ error: 'sign in first' });
+  res.status(401).json({ error: req.t('errors.signInFirst') });
 }
 
 export function requireSuperuser(req: Request, res: Response, next: NextFunction) {
   if (!req.user) return requireLogin(req, res, next);
-  if (!req.user.isSuperuser) return next(new ForbiddenError('This page is for administrators.'));
+  if (!req.user.isSuperuser) return next(new ForbiddenError(msg('errors.adminsOnly')));
   next();
 }
