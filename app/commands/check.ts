@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCache } from '#app/cache/index';
-import type { Command } from '#app/commands/command';
+import type { Command } from '#app/cli/command';
 import { loadSettings, type Settings } from '#app/config';
 import { createTransport } from '#app/context';
 import { openDatabase, type Database } from '#app/db/connection';
@@ -151,11 +151,8 @@ export function formatLine(l: CheckLine): string {
 
 export const command: Command = {
   name: 'check',
-  summary: 'check settings, card types, database, broker, cache, media folder, ImageMagick and beat',
-  usage: '',
-  options: {},
-  positionals: { min: 0, max: 0 },
-  async run(_args, io) {
+  help: 'check settings, card types, database, broker, cache, media folder, ImageMagick and beat',
+  async handle(_args, io) {
     const lines = await runChecks();
     for (const l of lines) io.out(formatLine(l));
     const failed = lines.filter((l) => !l.ok).length;
