@@ -1,7 +1,7 @@
 // The request log's sending side: entries are batched in memory and each
 // batch is published as ONE message (a JSON array) straight to the
 // `requestlog` queue — no job rows, too many requests for a row each in the
-// request path (DESIGN.md). The `requestlog` consumer bulk-inserts them.
+// request path. The `requestlog` consumer bulk-inserts them.
 //
 // What MUST hold:
 // - add() never waits and never throws: the web answers whatever the broker does.
@@ -20,27 +20,14 @@
 // - With a spool (RabbitMQ only: the in-process queue dies with the process
 //   anyway), every entry is on disk before add() returns, and a start sends
 //   what a killed process left (request-log-spool.ts).
-import net from 'node:net';
 import type { Logger } from '#app/log';
 import type { Transport } from '#app/queue/transport';
+import { normalizeEntry, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
 import { RequestLogSpool } from '#app/services/request-log-spool';
 
-export const REQUEST_LOG_QUEUE = 'requestlog';
-
-/** One request, as published and stored (request_logs). */
-export interface RequestLogEntry {
-  /** ISO time the request arrived. */
-  at: string;
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  status: number;
-  durationMs: number;
-  userId: number | null;
-  ip: string | null;
-  requestId: string | null;
-  userAgent: string | null;
-}
+// What publishers and the consumer share lives in request-log-entry.ts (the
+// spool needs it too, without this module).
+export { MAX_METHOD, MAX_PATH, MAX_REQUEST_ID, MAX_USER_AGENT, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
 
 export interface RequestLogStats {
   enabled: boolean;
@@ -78,27 +65,6 @@ export interface RequestLogOptions {
   closeTimeoutMs?: number;
   /** Folder of the spool (null: memory only). */
   spoolDir?: string | null;
-}
-
-export const MAX_PATH = 2000;
-export const MAX_USER_AGENT = 256;
-export const MAX_METHOD = 16;
-export const MAX_REQUEST_ID = 64;
-
-/** Clamps an entry's fields to what the table takes: the consumer rejects nothing we send. */
-export function normalizeEntry(e: RequestLogEntry): RequestLogEntry {
-  return {
-    at: e.at,
-    method: e.method.slice(0, MAX_METHOD),
-    path: e.path.slice(0, MAX_PATH),
-    status: Number.isInteger(e.status) && e.status >= 0 && e.status <= 999 ? e.status : 0,
-    durationMs: Number.isFinite(e.durationMs) && e.durationMs >= 0 ? Math.round(e.durationMs * 100) / 100 : 0,
-    userId: Number.isSafeInteger(e.userId) && e.userId! > 0 ? e.userId : null,
-    // Behind a proxy the address comes from X-Forwarded-For: keep only real addresses (inet column).
-    ip: e.ip && net.isIP(e.ip) ? e.ip : null,
-    requestId: e.requestId ? e.requestId.slice(0, MAX_REQUEST_ID) : null,
-    userAgent: e.userAgent ? e.userAgent.slice(0, MAX_USER_AGENT) : null,
-  };
 }
 
 export class RequestLogBuffer {
