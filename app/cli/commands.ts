@@ -5,6 +5,7 @@ export { command as beat } from '#app/commands/beat';
 export { command as check } from '#app/commands/check';
 export { command as createSuperuser } from '#app/commands/create-superuser';
 export { command as db } from '#app/commands/db';
+export { command as errorPages } from '#app/commands/error-pages';
 export { command as housekeeping } from '#app/commands/housekeeping';
 export { command as i18n } from '#app/commands/i18n';
 export { command as importDemo } from '#app/commands/import-demo';
