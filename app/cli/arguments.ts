@@ -14,7 +14,7 @@ function optionUsage(o: Option): string {
 }
 
 /** What follows `./manage.ts NAME`: "EMAIL [PASSWORD] [--name NAME]". */
-export function argumentsUsage(c: Command): string {
+function argumentsUsage(c: Command): string {
   const pos = positionalsOf(c).map((p) => (p.optional ? `[${p.name}]` : p.name));
   return [...pos, ...optionsOf(c).map(optionUsage)].join(' ');
 }

@@ -19,7 +19,7 @@ import { CardTypeError, loadCardTypes } from '#app/services/card-types';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { EngineStatusService, PROBE_TIMEOUT_MS, withTimeout } from '#app/services/engine-status';
 
-export interface CheckLine {
+interface CheckLine {
   ok: boolean;
   /** Informational: reported, never a failure. */
   note?: boolean;
@@ -29,7 +29,7 @@ export interface CheckLine {
 
 const first = (err: unknown) => ((err as Error)?.message || String(err)).split('\n')[0];
 
-export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
+async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
   const out: CheckLine[] = [];
   let settings: Settings;
   try {
@@ -145,7 +145,7 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
   return out;
 }
 
-export function formatLine(l: CheckLine): string {
+function formatLine(l: CheckLine): string {
   return l.ok ? `${l.note ? 'NOTE' : 'OK  '} ${l.what}` : `FAIL ${l.what}${l.fix ? ` — fix: ${l.fix}` : ''}`;
 }
 

@@ -7,7 +7,7 @@ import { ProgressBar } from '#app/cli/progress';
 import { withContext } from '#app/cli/runtime';
 import { FolderImportError, importFolder, planImport, type ImportSummary, type Outcome } from '#app/services/folder-import';
 
-export function describeOutcome(o: Outcome): string {
+function describeOutcome(o: Outcome): string {
   switch (o.kind) {
     case 'created':
       return `new card ${o.card}: ${o.path}`;
@@ -22,7 +22,7 @@ export function describeOutcome(o: Outcome): string {
   }
 }
 
-export function summaryLine(s: ImportSummary): string {
+function summaryLine(s: ImportSummary): string {
   return `summary: ${s.created} new card(s), ${s.attached} attached, ${s.skipped} skipped, ${s.refused} refused, ${s.vanished} vanished`;
 }
 

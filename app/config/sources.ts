@@ -10,7 +10,7 @@ export type Env = Record<string, string | undefined>;
 export type Tree = Record<string, unknown>;
 
 /** Environment variables and the settings they set (they win over conf/*.yaml). */
-export const ENV_MAP: ReadonlyArray<[string, string]> = [
+const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['DATABASE_URL', 'database.url'],
   ['DATABASE_SCHEMA', 'database.schema'],
   ['AMQP_URL', 'broker.url'],

@@ -6,13 +6,13 @@ import { loadDemoCards } from '#app/demo/cards';
 import { DEMO_LANGUAGES, type DemoTexts } from '#app/demo/texts';
 import type { AppContext } from '#app/context';
 
-export const DEMO_ROLES: ReadonlyArray<[string, string]> = [
+const DEMO_ROLES: ReadonlyArray<[string, string]> = [
   ['operator', 'Operator'],
   ['manager', 'Manager'],
   ['approver', 'Approver'],
 ];
 
-export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; roles: string[] }> = [
+const DEMO_USERS: ReadonlyArray<{ email: string; name: string; roles: string[] }> = [
   { email: 'olga.operator@orbis.local', name: 'Olga Operator', roles: ['operator'] },
   { email: 'oscar.operator@orbis.local', name: 'Oscar Operator', roles: ['operator'] },
   { email: 'maria.manager@orbis.local', name: 'Maria Manager', roles: ['manager', 'approver'] },
@@ -27,7 +27,7 @@ export interface DemoSignIn {
 }
 
 /** Each demo loader is idempotent and says what it added (or null). */
-export type DemoLoader = (ctx: AppContext, texts: DemoTexts) => Promise<string | null>;
+type DemoLoader = (ctx: AppContext, texts: DemoTexts) => Promise<string | null>;
 const loaders: DemoLoader[] = [loadDemoCards];
 
 // Generated, never fixed: demo data loaded on a reachable server must not

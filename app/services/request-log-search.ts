@@ -130,8 +130,3 @@ export class RequestLogSearch {
     return { page: { rows: rows.slice(0, PAGE_SIZE), page: q.page, hasNext: rows.length > PAGE_SIZE }, errors };
   }
 }
-
-/** Now in `timeZone`, as a datetime-local value (form placeholders). */
-export function nowInput(timeZone: string): string {
-  return utcToZonedInput(new Date(), timeZone);
-}
