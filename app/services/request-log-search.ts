@@ -4,7 +4,7 @@
 // extra row tells whether there is a next page.
 import { msg, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
-import { utcToZonedInput, zonedToUtc } from '#app/services/time';
+import { zonedToUtc } from '#app/services/time';
 
 export const PAGE_SIZE = 50;
 const MAX_PAGE = 10_000;
