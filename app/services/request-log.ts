@@ -23,6 +23,7 @@
 import type { Logger } from '#app/log';
 import type { Transport } from '#app/queue/transport';
 import { normalizeEntry, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
+import { OverflowReport } from '#app/services/request-log-overflow';
 import { RequestLogSpool } from '#app/services/request-log-spool';
 
 // What publishers and the consumer share lives in request-log-entry.ts (the
@@ -79,25 +80,20 @@ export class RequestLogBuffer {
   private lastError: string | null = null;
   private closed = false;
   private published = 0;
-  private overflowed = 0;
   private lostOnClose = 0;
   private afterClose = 0;
   private recovered = 0;
   private recovering: Promise<void> | null = null;
   private recoverAgain = false;
   private readonly spool: RequestLogSpool | null;
-  /** Overflowed entries not yet mentioned in a warning. */
-  private unreported = 0;
-  private lastWarnAt = 0;
-  private warnTimer: NodeJS.Timeout | null = null;
+  private readonly overflow: OverflowReport;
   private readonly retryBaseMs: number;
   private readonly retryCapMs: number;
-  private readonly warnEveryMs: number;
 
   constructor(private readonly options: RequestLogOptions) {
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.retryCapMs = options.retryCapMs ?? 10_000;
-    this.warnEveryMs = options.warnEveryMs ?? 10_000;
+    this.overflow = new OverflowReport(options.log, options.warnEveryMs ?? 10_000, options.bufferLimit, () => this.lastError);
     this.spool = options.enabled && options.spoolDir ? new RequestLogSpool(options.spoolDir, options.log) : null;
     // The broker is back: publish what waits now rather than at the next backoff.
     options.transport.onStatus((s) => {
@@ -140,9 +136,7 @@ export class RequestLogBuffer {
       return;
     }
     if (this.held >= this.options.bufferLimit) {
-      this.overflowed++;
-      this.unreported++;
-      this.warnOverflow();
+      this.overflow.add();
       return;
     }
     const e = normalizeEntry(entry);
@@ -173,7 +167,7 @@ export class RequestLogBuffer {
       buffered: this.held,
       waitingBatches: this.batches.length,
       published: this.published,
-      overflowed: this.overflowed,
+      overflowed: this.overflow.total,
       lostOnClose: this.lostOnClose,
       afterClose: this.afterClose,
       recovered: this.recovered,
@@ -243,30 +237,6 @@ export class RequestLogBuffer {
     );
   }
 
-  // The first overflow is reported at once; later ones at most every
-  // warnEveryMs, and a timer makes sure the last of a burst is reported too.
-  private warnOverflow(): void {
-    const now = Date.now();
-    if (now - this.lastWarnAt >= this.warnEveryMs) return this.reportOverflow(now);
-    if (!this.warnTimer) {
-      this.warnTimer = setTimeout(() => {
-        this.warnTimer = null;
-        this.reportOverflow(Date.now());
-      }, this.warnEveryMs - (now - this.lastWarnAt));
-      this.warnTimer.unref();
-    }
-  }
-
-  private reportOverflow(now: number): void {
-    if (!this.unreported) return;
-    this.lastWarnAt = now;
-    this.options.log.warn(
-      { overflowed: this.unreported, overflowedTotal: this.overflowed, bufferLimit: this.options.bufferLimit, error: this.lastError },
-      `request log: buffer full; ${this.unreported} request(s) not logged`,
-    );
-    this.unreported = 0;
-  }
-
   /** Publishes what is held (for up to closeTimeoutMs); reports what could not go. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -283,8 +253,7 @@ export class RequestLogBuffer {
     }
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.warnTimer) clearTimeout(this.warnTimer);
-    this.reportOverflow(Date.now());
+    this.overflow.close();
     if (this.collecting.length) this.flush();
     if (this.held && this.spool?.active) {
       this.options.log.warn({ spooled: this.held, dir: this.spool.dir, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took; they stay in the spool and the next start sends them`);
