@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // Orbis command line: ./manage.ts COMMAND [OPTIONS] (run from the project folder).
 // Production runs the compiled copy: node --conditions=orbis-dist dist/manage.js
-import { main } from '#app/commands/main';
+import { main } from '#app/cli/main';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,122 +1,22 @@
 // Settings: conf/defaults.yaml → conf/local.yaml → environment, in that order.
 // Loaded once at start, validated (an invalid value stops the start with one
 // line naming the setting), then frozen. This is the only module that reads
-// process.env: everything else receives a Settings object.
+// process.env: everything else receives a Settings object. The shape is in
+// config/settings.ts, the layers in config/sources.ts, the checks of single
+// values in config/validators.ts; what spans several settings is checked here.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import { SettingsError, type Environment, type Settings } from '#app/config/settings';
+import { get, readLayers, type Env, type Tree } from '#app/config/sources';
+import { bool, int, locale, oneOf, optInt, optStr, publicUrl, queuePrefix, searchLanguage, str, timeZone, url } from '#app/config/validators';
 
-export type Environment = 'development' | 'production' | 'test';
-
-/** Text search configurations cards may be stemmed with (search.language). */
-export const SEARCH_LANGUAGES = ['simple', 'english', 'russian'] as const;
-export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
-
-export interface Settings {
-  readonly env: Environment;
-  readonly root: string;
-  readonly varDir: string;
-  readonly server: {
-    readonly host: string;
-    readonly port: number;
-    /**
-     * Where people reach Orbis (scheme, host, optional path; no trailing
-     * slash): links in mails are built from it. Outside production it
-     * defaults to http://HOST:PORT; in production it is required with SMTP
-     * and null (links stay relative, `check` says so) without.
-     */
-    readonly publicUrl: string | null;
-  };
-  readonly database: {
-    readonly url: string | null;
-    readonly schema: string;
-    /** Connections of the query pool; transactions get half as many more. */
-    readonly poolMax: number;
-    /** An idle connection is closed after this long. */
-    readonly idleSeconds: number;
-    readonly embedded: {
-      /** The cluster's folder (data/, its log); the tests use the same path with "-test" appended. */
-      readonly dir: string;
-      readonly port: number;
-      /** False while the port is the shipped default: held by something else, a free port is used instead. */
-      readonly portFixed: boolean;
-    };
-  };
-  readonly broker: { readonly url: string | null; readonly prefix: string; readonly queueType: 'quorum' | 'classic' };
-  readonly jobs: {
-    readonly heartbeatSeconds: number;
-    /** A running job whose heartbeat is older than this is re-queued. */
-    readonly staleSeconds: number;
-    readonly relaySeconds: number;
-    readonly relayGraceSeconds: number;
-    readonly backoffBaseMs: number;
-    readonly backoffCapMs: number;
-    readonly concurrency: number;
-    readonly imagesConcurrency: number;
-    /** While the broker is away, failed publishes are summed up in one log line this often. */
-    readonly outageSummarySeconds: number;
-  };
-  readonly cache: { readonly servers: readonly string[] };
-  /** The beat (app/beat/): how often it ticks, and how old the leader's lease may get before a standby takes over. */
-  readonly beat: { readonly tickSeconds: number; readonly leaseSeconds: number };
-  readonly requestLog: {
-    /** Record every request (off: the benchmark's baseline). */
-    readonly enabled: boolean;
-    /** Entries held while the broker is unreachable; beyond it they are counted, not kept. */
-    readonly bufferLimit: number;
-    readonly batchSize: number;
-    readonly flushMs: number;
-  };
-  readonly mail: { readonly url: string | null; readonly from: string };
-  /** The deadline sweep (tasks.deadlines): due-soon lead time, escalation after overdue. */
-  readonly tasks: { readonly dueSoonMinutes: number; readonly escalateAfterHours: number };
-  /** Notices by mail: gathered for gatherSeconds; more than digestAfter within burstMinutes → one digest mail. */
-  readonly notifications: { readonly gatherSeconds: number; readonly digestAfter: number; readonly burstMinutes: number };
-  readonly secretKey: string;
-  readonly mediaRoot: string;
-  /** Uploads and image processing (app/services/media.ts). */
-  readonly media: {
-    /** Largest upload file, in MB: the same as nginx's client_max_body_size. */
-    readonly maxUploadMB: number;
-    /** Largest image by pixel count (width × height, read from the header before any decode). */
-    readonly maxPixels: number;
-  };
-  readonly timeZone: string;
-  /** Languages: the installation's default (users without a choice, unknown Accept-Language). */
-  readonly i18n: { readonly defaultLocale: string };
-  /** Full-text search: the text search configuration cards are stemmed with (app/services/search.ts). */
-  readonly search: { readonly language: SearchLanguage };
-  /** Where the card types are declared (*.yaml), validated at every start and reload. */
-  readonly cardTypes: { readonly dir: string };
-  readonly serve: { readonly workers: number; readonly maxRequests: number };
-  /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
-  readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
-  readonly auth: {
-    readonly sessionHours: number;
-    readonly throttle: {
-      readonly windowMinutes: number;
-      readonly perAccountAndIp: number;
-      readonly perIp: number;
-      readonly perAccountUntrusted: number;
-    };
-  };
-  readonly admin: { readonly email: string | null; readonly password: string | null };
-  readonly log: { readonly level: string; readonly pretty: boolean };
-}
-
-/** A setting that cannot be used. The message is one line naming the setting. */
-export class SettingsError extends Error {
-  override name = 'SettingsError';
-}
+export { SEARCH_LANGUAGES, SettingsError, type Environment, type SearchLanguage, type Settings } from '#app/config/settings';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(
   // compiled output lives in dist/app: step out of dist as well
   path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []));
-
-type Env = Record<string, string | undefined>;
-type Tree = Record<string, unknown>;
 
 export interface LoadOptions {
   /** Environment variables; defaults to process.env. */
@@ -125,189 +25,6 @@ export interface LoadOptions {
   root?: string;
   /** Values applied after the environment (tests). */
   overrides?: Tree;
-}
-
-const ENV_MAP: ReadonlyArray<[string, string]> = [
-  ['DATABASE_URL', 'database.url'],
-  ['DATABASE_SCHEMA', 'database.schema'],
-  ['AMQP_URL', 'broker.url'],
-  ['MEMCACHED_SERVERS', 'cache.servers'],
-  ['SMTP_URL', 'mail.url'],
-  ['SECRET_KEY', 'secretKey'],
-  ['MEDIA_ROOT', 'mediaRoot'],
-  ['PORT', 'server.port'],
-  ['HOST', 'server.host'],
-  ['ORBIS_ADMIN_EMAIL', 'admin.email'],
-  ['ORBIS_ADMIN_PASSWORD', 'admin.password'],
-  ['LOG_LEVEL', 'log.level'],
-  ['ORBIS_QUEUE_PREFIX', 'broker.prefix'],
-  ['ORBIS_PUBLIC_URL', 'server.publicUrl'],
-  ['ORBIS_DEFAULT_LOCALE', 'i18n.defaultLocale'],
-  ['ORBIS_SEARCH_LANGUAGE', 'search.language'],
-  ['ORBIS_CARDTYPES_DIR', 'cardTypes.dir'],
-  ['ORBIS_EMBEDDED_PG_PORT', 'database.embedded.port'],
-  ['ORBIS_EMBEDDED_PG_DIR', 'database.embedded.dir'],
-  ['ORBIS_BEAT_TICK_SECONDS', 'beat.tickSeconds'],
-  ['ORBIS_BEAT_LEASE_SECONDS', 'beat.leaseSeconds'],
-];
-
-function readYaml(file: string): Tree {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new SettingsError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    const parsed = YAML.parse(text) as unknown;
-    if (parsed == null) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
-    return parsed as Tree;
-  } catch (err) {
-    throw new SettingsError(`${path.basename(file)}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-function isTree(v: unknown): v is Tree {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function merge(base: Tree, over: Tree, where: string): Tree {
-  const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (!(k in base)) throw new SettingsError(`unknown setting ${where}${k} (conf/local.yaml)`);
-    out[k] = isTree(base[k]) && isTree(v) ? merge(base[k] as Tree, v, `${where}${k}.`) : v;
-  }
-  return out;
-}
-
-function setPath(tree: Tree, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
-  let node = tree;
-  for (const k of keys.slice(0, -1)) {
-    node[k] = isTree(node[k]) ? { ...(node[k] as Tree) } : {};
-    node = node[k] as Tree;
-  }
-  node[keys[keys.length - 1]] = value;
-}
-
-function get(tree: Tree, dotted: string): unknown {
-  let node: unknown = tree;
-  for (const k of dotted.split('.')) node = isTree(node) ? node[k] : undefined;
-  return node;
-}
-
-// --- validators: each names the setting in its error -----------------------
-
-function str(tree: Tree, key: string, label = key): string {
-  const v = get(tree, key);
-  if (typeof v !== 'string' || v.trim() === '') throw new SettingsError(`invalid setting ${label}: must be a non-empty string`);
-  return v.trim();
-}
-
-function optStr(tree: Tree, key: string): string | null {
-  const v = get(tree, key);
-  if (v == null || v === '') return null;
-  if (typeof v !== 'string') throw new SettingsError(`invalid setting ${key}: must be a string`);
-  return v.trim();
-}
-
-function int(tree: Tree, key: string, min: number, max: number, label = key): number {
-  const raw = get(tree, key);
-  const n = typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-function bool(tree: Tree, key: string): boolean {
-  const v = get(tree, key);
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not true or false`);
-}
-
-function url(tree: Tree, key: string, label: string, protocols: string[]): string | null {
-  const v = optStr(tree, key);
-  if (v == null) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(v);
-  } catch {
-    throw new SettingsError(`invalid setting ${label}: not a URL (expected ${protocols[0]}//…)`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new SettingsError(`invalid setting ${label}: scheme ${parsed.protocol} is not one of ${protocols.join(' ')}`);
-  }
-  return v;
-}
-
-/**
- * server.publicUrl: an http(s) address without query, fragment or
- * credentials, kept without its trailing slash; unset: see Settings.server.
- */
-function publicUrl(tree: Tree, label: string, env: Environment, host: string, port: number, mailUrl: string | null, mailLabel: string): string | null {
-  const v = url(tree, 'server.publicUrl', label, ['http:', 'https:']);
-  if (v == null) {
-    if (env !== 'production') return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (mailUrl) throw new SettingsError(`missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and ${mailLabel} is set, for the links in mails`);
-    return null;
-  }
-  const u = new URL(v);
-  if (u.search || u.hash || u.username || u.password) {
-    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} must be scheme, host and an optional path (no query, fragment or user)`);
-  }
-  return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
-}
-
-function timeZone(tree: Tree, key: string): string {
-  const tz = str(tree, key);
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-  } catch {
-    throw new SettingsError(`invalid setting ${key}: unknown time zone ${JSON.stringify(tz)}`);
-  }
-  return tz;
-}
-
-/** A language that ships a catalog folder under locales/ (e.g. en, ru). */
-function locale(tree: Tree, key: string, root: string): string {
-  const v = str(tree, key);
-  const dir = path.join(root, 'locales');
-  if (!/^[a-z]{2,3}$/.test(v) || !fs.existsSync(path.join(dir, v))) {
-    const shipped = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^[a-z]{2,3}$/.test(f)) : [];
-    throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not a shipped language (${shipped.join(', ')})`);
-  }
-  return v;
-}
-
-/** search.language, or (null) the one of the default language: ru → russian, en → english, else simple. */
-function searchLanguage(tree: Tree, defaultLocale: string): SearchLanguage {
-  const v = get(tree, 'search.language');
-  if (v == null || v === '') return defaultLocale === 'ru' ? 'russian' : defaultLocale === 'en' ? 'english' : 'simple';
-  return oneOf(tree, 'search.language', SEARCH_LANGUAGES);
-}
-
-/** A whole number, or null when the setting is null or empty (meaning "off"/"forever"). */
-function optInt(tree: Tree, key: string, min: number, max: number): number | null {
-  const v = get(tree, key);
-  return v == null || v === '' ? null : int(tree, key, min, max);
-}
-
-function oneOf<T extends string>(tree: Tree, key: string, values: readonly T[]): T {
-  const v = get(tree, key);
-  if (typeof v !== 'string' || !values.includes(v as T)) {
-    throw new SettingsError(`invalid setting ${key}: ${JSON.stringify(v)} is not one of ${values.join(', ')}`);
-  }
-  return v as T;
-}
-
-function queuePrefix(tree: Tree, label: string): string {
-  const v = str(tree, 'broker.prefix', label);
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(v)) throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} may hold only letters, digits, . _ -`);
-  return v;
 }
 
 /** A secret kept under var/ so development sessions survive restarts. */
@@ -341,17 +58,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     throw new SettingsError(`invalid setting NODE_ENV: ${JSON.stringify(nodeEnv)} is not development, production or test`);
   }
 
-  let tree = readYaml(path.join(root, 'conf', 'defaults.yaml'));
-  const local = readYaml(path.join(root, 'conf', 'local.yaml'));
-  tree = merge(tree, local, '');
-  const fromEnv = new Map<string, string>();
-  for (const [name, key] of ENV_MAP) {
-    const v = env[name];
-    if (v === undefined || v === '') continue;
-    fromEnv.set(key, name);
-    setPath(tree, key, key === 'cache.servers' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
-  }
-  tree = options.overrides ? merge(tree, options.overrides, '') : tree;
+  const { tree, local, fromEnv } = readLayers(root, env, options.overrides);
   const label = (key: string) => fromEnv.get(key) ?? key;
 
   const varDir = path.join(root, 'var');

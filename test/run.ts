@@ -75,7 +75,7 @@ async function main() {
   }
   const template = `orbis_tpl_${process.pid}_${Date.now().toString(36)}`;
   await admin.query(`create database "${template}"`);
-  let code = 1;
+  let code: number;
   try {
     const migrator = await createMigrator({ url: withDatabase(baseUrl, template), schema: settings.database.schema });
     await migrator.upgrade();

@@ -46,7 +46,7 @@ export function compileSchedule(schedule: readonly ScheduleEntry[]): CompiledEnt
     try {
       cron = parseCron(entry.cron);
     } catch (err) {
-      throw new Error(`schedule entry "${entry.name}": ${(err as Error).message}`);
+      throw new Error(`schedule entry "${entry.name}": ${(err as Error).message}`, { cause: err });
     }
     if (!cron.prev(new Date(Date.UTC(2100, 0, 1)))) throw new Error(`schedule entry "${entry.name}": cron "${entry.cron}" never fires`);
     return { entry, cron };

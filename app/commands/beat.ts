@@ -1,15 +1,13 @@
-import type { Command } from '#app/commands/command';
-import { CommandError } from '#app/commands/command';
-import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
+import { CommandError, type Command } from '#app/cli/command';
+import { openContext, pendingMigrations, settingsOrExit } from '#app/cli/runtime';
+import { untilSignal } from '#app/cli/signals';
 import { createBeat } from '#app/beat/beat';
 import { SCHEDULE } from '#app/beat/schedule';
 
 export const command: Command = {
   name: 'beat',
-  summary: 'put scheduled jobs on the queue (RabbitMQ); safe to run twice',
-  usage: '',
-  options: {},
-  help: [
+  help: 'put scheduled jobs on the queue (RabbitMQ); safe to run twice',
+  description: [
     'Wakes 1 s into every minute and every beat.tickSeconds (ORBIS_BEAT_TICK_SECONDS)',
     'and enqueues the jobs of app/beat/schedule.ts that are due (cron in UTC).',
     'One beat per installation leads (a PostgreSQL advisory lock and a lease it',
@@ -22,8 +20,7 @@ export const command: Command = {
     'schedule:',
     ...SCHEDULE.map((e) => `  ${e.name.padEnd(24)} ${e.cron.padEnd(12)} catch-up ${e.catchUp}`),
   ],
-  positionals: { min: 0, max: 0 },
-  async run(_args, io) {
+  async handle(_args, io) {
     const settings = settingsOrExit();
     if (!settings.broker.url) throw new CommandError('the beat needs RabbitMQ: set AMQP_URL (runserver runs the beat in-process without it)');
     const ctx = await openContext(settings);

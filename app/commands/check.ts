@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCache } from '#app/cache/index';
-import type { Command } from '#app/commands/command';
+import type { Command } from '#app/cli/command';
 import { loadSettings, type Settings } from '#app/config';
 import { createTransport } from '#app/context';
 import { openDatabase, type Database } from '#app/db/connection';
@@ -19,7 +19,7 @@ import { CardTypeError, loadCardTypes } from '#app/services/card-types';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { EngineStatusService, PROBE_TIMEOUT_MS, withTimeout } from '#app/services/engine-status';
 
-export interface CheckLine {
+interface CheckLine {
   ok: boolean;
   /** Informational: reported, never a failure. */
   note?: boolean;
@@ -29,7 +29,7 @@ export interface CheckLine {
 
 const first = (err: unknown) => ((err as Error)?.message || String(err)).split('\n')[0];
 
-export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
+async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
   const out: CheckLine[] = [];
   let settings: Settings;
   try {
@@ -145,17 +145,14 @@ export async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> 
   return out;
 }
 
-export function formatLine(l: CheckLine): string {
+function formatLine(l: CheckLine): string {
   return l.ok ? `${l.note ? 'NOTE' : 'OK  '} ${l.what}` : `FAIL ${l.what}${l.fix ? ` — fix: ${l.fix}` : ''}`;
 }
 
 export const command: Command = {
   name: 'check',
-  summary: 'check settings, card types, database, broker, cache, media folder, ImageMagick and beat',
-  usage: '',
-  options: {},
-  positionals: { min: 0, max: 0 },
-  async run(_args, io) {
+  help: 'check settings, card types, database, broker, cache, media folder, ImageMagick and beat',
+  async handle(_args, io) {
     const lines = await runChecks();
     for (const l of lines) io.out(formatLine(l));
     const failed = lines.filter((l) => !l.ok).length;

@@ -1,7 +1,6 @@
-import type { Command } from '#app/commands/command';
-import { CommandError } from '#app/commands/command';
-import { promptHidden } from '#app/commands/prompt';
-import { withContext } from '#app/commands/runtime';
+import { CommandError, type Command } from '#app/cli/command';
+import { promptHidden } from '#app/cli/prompt';
+import { withContext } from '#app/cli/runtime';
 import { ValidationError } from '#app/services/errors';
 import { inEnglish } from '#app/i18n/message';
 import { emailProblem, normalizeEmail } from '#app/services/users';
@@ -9,15 +8,13 @@ import { passwordWeakness } from '#app/services/passwords';
 
 export const command: Command = {
   name: 'create-superuser',
-  summary: 'create an administrator account',
-  usage: 'EMAIL [PASSWORD]',
-  options: { name: { type: 'string' } },
-  help: [
-    'Without PASSWORD, asks for it twice without echo (on a terminal only).',
-    '--name NAME   the display name (default: the part of EMAIL before @)',
+  help: 'create an administrator account',
+  arguments: [
+    { name: 'EMAIL', help: 'the account\'s email address (its sign-in)' },
+    { name: 'PASSWORD', optional: true, help: 'without it, asked twice without echo (on a terminal only)' },
+    { name: '--name', value: 'NAME', help: 'the display name (default: the part of EMAIL before @)' },
   ],
-  positionals: { min: 1, max: 2 },
-  async run({ values, positionals }, io) {
+  async handle({ values, positionals }, io) {
     const email = normalizeEmail(positionals[0]);
     const problem = emailProblem(email);
     if (problem) throw new CommandError(inEnglish(problem));

@@ -1,23 +1,23 @@
-import type { Command } from '#app/commands/command';
-import { CommandError } from '#app/commands/command';
-import { upgradeDatabase, withContext } from '#app/commands/runtime';
+import { CommandError, type Command } from '#app/cli/command';
+import { upgradeDatabase, withContext } from '#app/cli/runtime';
 import { createMigrator } from '#app/db/migrate';
 
 export const command: Command = {
   name: 'db',
-  summary: 'database migrations: upgrade, downgrade, status',
-  usage: 'upgrade | downgrade [--steps N | --all] | status',
-  options: { steps: { type: 'string' }, all: { type: 'boolean' } },
-  help: [
+  help: 'database migrations: upgrade, downgrade, status',
+  arguments: [
+    { name: 'ACTION', choices: ['upgrade', 'downgrade', 'status'], help: 'what to do' },
+    { name: '--steps', value: 'N', help: 'downgrade: revert the last N migrations (default 1)' },
+    { name: '--all', help: 'downgrade: revert every migration' },
+  ],
+  description: [
     'upgrade     apply every pending migration (safe to run twice, or twice at once),',
     '            then create the roles the card types name that do not exist yet',
     'downgrade   revert the last migration (--steps N: the last N; --all: every one)',
     'status      list applied and pending migrations',
   ],
-  positionals: { min: 1, max: 1 },
-  async run({ values, positionals }, io) {
+  async handle({ values, positionals }, io) {
     const action = positionals[0];
-    if (!['upgrade', 'downgrade', 'status'].includes(action)) throw new CommandError(`unknown db action "${action}" (upgrade, downgrade or status)`);
     let steps = 1;
     if (values.all) steps = Infinity;
     else if (values.steps !== undefined) {

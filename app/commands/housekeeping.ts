@@ -1,16 +1,14 @@
-import type { Command } from '#app/commands/command';
-import { ProgressBar } from '#app/commands/progress';
-import { withContext } from '#app/commands/runtime';
+import type { Command } from '#app/cli/command';
+import { ProgressBar } from '#app/cli/progress';
+import { withContext } from '#app/cli/runtime';
 import { inlineRegenerate, mediaHousekeeping } from '#app/services/media-housekeeping';
 import { imagesProcess } from '#app/workers/images-process';
 
 export const command: Command = {
   name: 'housekeeping',
-  summary: 'remake thumbnails of older recipes and delete media files no row names',
-  usage: '',
-  positionals: { min: 0, max: 0 },
-  help: ['Runs nightly as the beat job housekeeping.media; safe to run at any time.'],
-  async run(_args, io) {
+  help: 'remake thumbnails of older recipes and delete media files no row names',
+  description: ['Runs nightly as the beat job housekeeping.media; safe to run at any time.'],
+  async handle(_args, io) {
     const result = await withContext(async (ctx) => {
       let bar: ProgressBar | null = null;
       const r = await mediaHousekeeping(ctx, inlineRegenerate(ctx, imagesProcess(ctx) as never), {

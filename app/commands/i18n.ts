@@ -6,18 +6,15 @@
 // and its lines are searched for in docs and logs.
 import path from 'node:path';
 import { loadSettings } from '#app/config';
-import { CommandError, type Command } from '#app/commands/command';
+import type { Command } from '#app/cli/command';
 import { checkCatalogs, readSources } from '#app/i18n/check';
 import { readCatalogs } from '#app/i18n/i18n';
 
 export const command: Command = {
   name: 'i18n',
-  summary: 'check the language catalogs (locales/LANG/AREA.json): missing keys, broken placeholders, unused keys',
-  usage: 'check',
-  positionals: { min: 1, max: 1 },
-  help: ['check   list what each language lacks; exit 1 when a language is incomplete'],
-  async run({ positionals }, io) {
-    if (positionals[0] !== 'check') throw new CommandError(`unknown i18n action "${positionals[0]}" (expected: check)`);
+  help: 'check the language catalogs (locales/LANG/AREA.json): missing keys, broken placeholders, unused keys',
+  arguments: [{ name: 'ACTION', choices: ['check'], help: 'check: list what each language lacks; exit 1 when a language is incomplete' }],
+  async handle(_args, io) {
     const settings = loadSettings();
     const catalogs = readCatalogs(path.join(settings.root, 'locales'));
     const report = checkCatalogs(catalogs, settings.i18n.defaultLocale, readSources(settings.root));

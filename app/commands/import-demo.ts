@@ -1,99 +1,16 @@
-import crypto from 'node:crypto';
-import { CommandError, type Command } from '#app/commands/command';
-import { DEMO_LANGUAGES, type DemoTexts } from '#app/commands/demo-texts';
-import { withContext } from '#app/commands/runtime';
-import { loadDemoCards } from '#app/commands/demo-cards';
-import type { AppContext } from '#app/context';
-
-export const DEMO_ROLES: ReadonlyArray<[string, string]> = [
-  ['operator', 'Operator'],
-  ['manager', 'Manager'],
-  ['approver', 'Approver'],
-];
-
-export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; roles: string[] }> = [
-  { email: 'olga.operator@orbis.local', name: 'Olga Operator', roles: ['operator'] },
-  { email: 'oscar.operator@orbis.local', name: 'Oscar Operator', roles: ['operator'] },
-  { email: 'maria.manager@orbis.local', name: 'Maria Manager', roles: ['manager', 'approver'] },
-];
-
-/** A demo user's sign-in, as printed (once: only the hash is kept). */
-export interface DemoSignIn {
-  email: string;
-  name: string;
-  roles: string[];
-  password: string;
-}
-
-/** Each demo loader is idempotent and says what it added (or null). */
-export type DemoLoader = (ctx: AppContext, texts: DemoTexts) => Promise<string | null>;
-const loaders: DemoLoader[] = [loadDemoCards];
-
-// Generated, never fixed: demo data loaded on a reachable server must not
-// open it to a password anyone can read in this file.
-const demoPassword = () => crypto.randomBytes(12).toString('base64url');
-
-/**
- * Roles, demo users (with generated passwords, returned so that the caller
- * prints them once) and demo cards. Idempotent: running it again creates
- * nothing twice.
- */
-export async function importDemo(ctx: AppContext, lang = 'en'): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
-  const texts = DEMO_LANGUAGES[lang];
-  if (!texts) throw new CommandError(`--lang ${JSON.stringify(lang)}: demo data exists in ${Object.keys(DEMO_LANGUAGES).join(', ')}`);
-  const parts: string[] = [];
-  for (const [name, label] of DEMO_ROLES) await ctx.services.users.ensureRole(name, label);
-  const users: DemoSignIn[] = [];
-  for (const u of DEMO_USERS) {
-    if (await ctx.services.users.findByEmail(u.email)) continue;
-    const password = demoPassword();
-    const name = texts.users[u.email.split('.')[0] as keyof DemoTexts['users']] ?? u.name;
-    // The demo operators speak the language of their data.
-    const user = await ctx.services.users.create({ email: u.email, displayName: name, password, roles: u.roles });
-    if (lang !== 'en') await ctx.db.exec('update users set locale = $2 where id = $1', [user.id, lang]);
-    users.push({ ...u, name, password });
-  }
-  if (users.length) parts.push(`${users.length} demo user(s)`);
-  for (const loader of loaders) {
-    const part = await loader(ctx, texts);
-    if (part) parts.push(part);
-  }
-  return { created: parts.length > 0, summary: parts.join(', ') || 'nothing new', users };
-}
-
-/** New generated passwords for the demo users that exist (their sessions end). */
-export async function resetDemoPasswords(ctx: AppContext): Promise<DemoSignIn[]> {
-  const out: DemoSignIn[] = [];
-  for (const u of DEMO_USERS) {
-    const user = await ctx.services.users.findByEmail(u.email);
-    if (!user) continue;
-    const password = demoPassword();
-    await ctx.services.users.resetPassword(user.id, password);
-    out.push({ ...u, password });
-  }
-  return out;
-}
-
-/** The lines that tell how to sign in as each demo user. */
-export function demoSignInLines(users: DemoSignIn[]): string[] {
-  const width = Math.max(...users.map((u) => u.email.length));
-  return users.map((u) => `${u.email.padEnd(width)}  password ${u.password}  (${u.roles.join(', ')})`);
-}
+import type { Command } from '#app/cli/command';
+import { withContext } from '#app/cli/runtime';
+import { demoSignInLines, importDemo, resetDemoPasswords } from '#app/demo/demo';
 
 export const command: Command = {
   name: 'import-demo',
-  summary: 'load demo roles, users and cards (idempotent); --lang ru: in Russian; --passwords: new demo passwords',
-  usage: '[--lang LANG] [--passwords]',
-  options: { passwords: { type: 'boolean' }, lang: { type: 'string' } },
-  help: [
-    '--lang LANG   the language of the demo cards and names: en (the default) or ru;',
-    '              the demo users read the product in it',
-    'Demo users get generated passwords, printed when they are created.',
-    '--passwords   give the demo users new generated passwords and print them',
-    '              (their sessions end); for a trial installation only',
+  help: 'load demo roles, users and cards (idempotent); --lang ru: in Russian; --passwords: new demo passwords',
+  arguments: [
+    { name: '--lang', value: 'LANG', help: 'the language of the demo cards and names: en (the default) or ru; the demo users read the product in it' },
+    { name: '--passwords', help: 'give the demo users new generated passwords and print them (their sessions end); for a trial installation only' },
   ],
-  positionals: { min: 0, max: 0 },
-  async run({ values }, io) {
+  description: ['Demo users get generated passwords, printed when they are created.'],
+  async handle({ values }, io) {
     await withContext(async (ctx) => {
       const result = await importDemo(ctx, typeof values.lang === 'string' ? values.lang : 'en');
       io.out(result.created ? `Loaded ${result.summary}.` : 'Demo data already present; nothing to do.');

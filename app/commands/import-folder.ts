@@ -2,12 +2,12 @@
 // cards (app/services/folder-import.ts). On a terminal a progress bar, then
 // the files that need a look (refused, vanished); otherwise one line per
 // file as it goes (cron, logs). A summary line at the end either way.
-import { CommandError, type Command } from '#app/commands/command';
-import { ProgressBar } from '#app/commands/progress';
-import { withContext } from '#app/commands/runtime';
+import { CommandError, type Command } from '#app/cli/command';
+import { ProgressBar } from '#app/cli/progress';
+import { withContext } from '#app/cli/runtime';
 import { FolderImportError, importFolder, planImport, type ImportSummary, type Outcome } from '#app/services/folder-import';
 
-export function describeOutcome(o: Outcome): string {
+function describeOutcome(o: Outcome): string {
   switch (o.kind) {
     case 'created':
       return `new card ${o.card}: ${o.path}`;
@@ -22,7 +22,7 @@ export function describeOutcome(o: Outcome): string {
   }
 }
 
-export function summaryLine(s: ImportSummary): string {
+function summaryLine(s: ImportSummary): string {
   return `summary: ${s.created} new card(s), ${s.attached} attached, ${s.skipped} skipped, ${s.refused} refused, ${s.vanished} vanished`;
 }
 
@@ -38,25 +38,20 @@ function parseSets(values: string[]): Record<string, string> {
 
 export const command: Command = {
   name: 'import-folder',
-  summary: "import a scanner's drop folder: new files become cards, PR-000123*.jpg attach to that card",
-  usage: 'DIR --type TYPE [--set FIELD=VALUE ...] [--owner EMAIL]',
-  positionals: { min: 1, max: 1 },
-  options: {
-    type: { type: 'string' },
-    set: { type: 'string', multiple: true },
-    owner: { type: 'string' },
-  },
-  help: [
-    '--type TYPE        card type of the new cards (the title comes from the file name)',
-    '--set FIELD=VALUE  a value for a field of the new cards; required fields must be given',
-    '--owner EMAIL      who owns the new cards and attaches the files (default: the first superuser)',
+  help: "import a scanner's drop folder: new files become cards, PR-000123*.jpg attach to that card",
+  arguments: [
+    { name: 'DIR', help: 'the folder to import (never changed)' },
+    { name: '--type', value: 'TYPE', required: true, help: 'card type of the new cards (the title comes from the file name)' },
+    { name: '--set', value: 'FIELD=VALUE', multiple: true, help: 'a value for a field of the new cards; required fields must be given' },
+    { name: '--owner', value: 'EMAIL', help: 'who owns the new cards and attaches the files (default: the first superuser)' },
+  ],
+  description: [
     'A file whose name starts with a card number (PR-000123.jpg, PR-000123_receipt.jpg) is',
     'attached to that card. Files imported before (same bytes) are skipped; refused files are',
     'reported with the reason and the import goes on. Source files are never changed.',
   ],
-  async run(args, io) {
-    const type = args.values.type;
-    if (typeof type !== 'string' || !type) throw new CommandError('--type TYPE is required');
+  async handle(args, io) {
+    const type = args.values.type as string;
     const fields = parseSets((args.values.set as string[] | undefined) ?? []);
     const owner = typeof args.values.owner === 'string' ? args.values.owner : null;
     const summary = await withContext(async (ctx) => {

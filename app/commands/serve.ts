@@ -18,9 +18,9 @@
 // - SIGTERM/SIGINT stop gracefully: every process finishes its requests.
 import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
-import { CommandError, type Command } from '#app/commands/command';
-import { openContext, settingsOrExit } from '#app/commands/runtime';
-import { parsePort } from '#app/commands/runserver';
+import { CommandError, type Command } from '#app/cli/command';
+import { openContext, settingsOrExit } from '#app/cli/runtime';
+import { parsePort } from '#app/cli/serving';
 import type { AppContext } from '#app/context';
 import { resolveDatabaseUrl } from '#app/db/connection';
 import { createLogger } from '#app/log';
@@ -268,20 +268,14 @@ async function runWorker(host: string, port: number, max: number): Promise<void>
 
 export const command: Command = {
   name: 'serve',
-  summary: 'run the production web server (N processes, graceful reload on SIGHUP)',
-  usage: '[-h HOST] [-p PORT] [-w WORKERS]',
-  options: {
-    host: { type: 'string', short: 'h' },
-    port: { type: 'string', short: 'p' },
-    workers: { type: 'string', short: 'w' },
-    'max-requests': { type: 'string' },
-  },
-  help: [
-    '-w, --workers N       web processes (default serve.workers)',
-    '--max-requests N      recycle a process after N requests (default serve.maxRequests; 0: never)',
+  help: 'run the production web server (N processes, graceful reload on SIGHUP)',
+  arguments: [
+    { name: '--host', short: '-h', value: 'HOST', help: 'address to listen on (default server.host)' },
+    { name: '--port', short: '-p', value: 'PORT', help: 'port (default server.port, or PORT)' },
+    { name: '--workers', short: '-w', value: 'N', help: 'web processes (default serve.workers)' },
+    { name: '--max-requests', value: 'N', help: 'recycle a process after N requests (default serve.maxRequests; 0: never)' },
   ],
-  positionals: { min: 0, max: 0 },
-  async run({ values }, io) {
+  async handle({ values }, io) {
     const settings = settingsOrExit();
     // N processes cannot share the in-process queue: each would keep its
     // jobs in memory no worker reads. Production web needs RabbitMQ.

@@ -1,22 +1,24 @@
 import { createLogger } from '#app/log';
-import type { Command } from '#app/commands/command';
-import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase, watchStopSignals } from '#app/commands/runtime';
-import { demoSignInLines, importDemo } from '#app/commands/import-demo';
-import { parsePort, serveUntilSignal } from '#app/commands/runserver';
+import type { Command } from '#app/cli/command';
+import { ensureFirstSuperuser, openContext, settingsOrExit, upgradeDatabase } from '#app/cli/runtime';
+import { parsePort, serveUntilSignal } from '#app/cli/serving';
+import { watchStopSignals } from '#app/cli/signals';
+import { demoSignInLines, importDemo } from '#app/demo/demo';
 
 export const command: Command = {
   name: 'start',
-  summary: 'first-run path of `npm start`: migrate, first superuser, demo data, serve',
-  usage: '[-h HOST] [-p PORT]',
-  options: { host: { type: 'string', short: 'h' }, port: { type: 'string', short: 'p' } },
-  help: [
+  help: 'first-run path of `npm start`: migrate, first superuser, demo data, serve',
+  arguments: [
+    { name: '--host', short: '-h', value: 'HOST', help: 'address to listen on (default server.host)' },
+    { name: '--port', short: '-p', value: 'PORT', help: 'port (default server.port, or PORT)' },
+  ],
+  description: [
     'Brings up the database (embedded when DATABASE_URL is not set), applies',
     'migrations, creates the first superuser when there is none (from',
     'ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD, else with a generated password',
     'printed once), loads demo data into an empty database, then serves.',
   ],
-  positionals: { min: 0, max: 0 },
-  async run({ values }, io) {
+  async handle({ values }, io) {
     const settings = settingsOrExit();
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);

@@ -1,22 +1,18 @@
-import type { Command } from '#app/commands/command';
-import { CommandError } from '#app/commands/command';
-import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
+import { CommandError, type Command } from '#app/cli/command';
+import { openContext, pendingMigrations, settingsOrExit } from '#app/cli/runtime';
+import { untilSignal } from '#app/cli/signals';
 import { QUEUES } from '#app/queue/registry';
 import { parseQueues, startWorkers } from '#app/queue/runner';
 
 export const command: Command = {
   name: 'worker',
-  summary: 'run background jobs from RabbitMQ (AMQP_URL)',
-  usage: '[--queues default,audit,requestlog,images] [--concurrency N]',
-  options: { queues: { type: 'string', short: 'q' }, concurrency: { type: 'string', short: 'c' } },
-  help: [
-    `-q, --queues LIST       queues to consume (default: all of ${QUEUES.join(',')})`,
-    '-c, --concurrency N     jobs run at once per queue group (default: jobs.concurrency;',
-    '                        images: jobs.imagesConcurrency)',
-    'SIGTERM/SIGINT stop gracefully: running jobs finish (or go back to the queue).',
+  help: 'run background jobs from RabbitMQ (AMQP_URL)',
+  arguments: [
+    { name: '--queues', short: '-q', value: 'LIST', help: `queues to consume, comma-separated (default: all of ${QUEUES.join(',')})` },
+    { name: '--concurrency', short: '-c', value: 'N', help: 'jobs run at once per queue group (default: jobs.concurrency; images: jobs.imagesConcurrency)' },
   ],
-  positionals: { min: 0, max: 0 },
-  async run({ values }, io) {
+  description: ['SIGTERM/SIGINT stop gracefully: running jobs finish (or go back to the queue).'],
+  async handle({ values }, io) {
     const settings = settingsOrExit();
     if (!settings.broker.url) throw new CommandError('the worker needs RabbitMQ: set AMQP_URL (runserver runs the workers in-process without it)');
     let queues: string[];

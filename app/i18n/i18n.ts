@@ -38,7 +38,7 @@ export function readCatalogs(dir: string): Record<string, Catalog> {
       try {
         area = JSON.parse(fs.readFileSync(path.join(dir, where), 'utf8'));
       } catch (err) {
-        throw new Error(`locales/${where}: ${(err as Error).message}`);
+        throw new Error(`locales/${where}: ${(err as Error).message}`, { cause: err });
       }
       if (!area || typeof area !== 'object' || Array.isArray(area)) throw new Error(`locales/${where}: expected an object of keys`);
       catalog[file.slice(0, -5)] = area as Catalog;

@@ -19,7 +19,7 @@ import { inEnglish, msg, type Message, type Text } from '#app/i18n/message';
 import { parseExif, type PhotoMetadata } from '#app/services/exif';
 import { THUMB_WIDTHS, type ThumbFormat, type ThumbWidth } from '#app/services/media-files';
 
-// One libvips thread per job (jobs run concurrently instead: STACK.md) and no
+// One libvips thread per job (jobs run concurrently instead) and no
 // operation cache: the worker's memory stays bounded by the jobs in flight.
 sharp.cache(false);
 
@@ -120,7 +120,7 @@ async function headerDimensions(file: string, mime: string): Promise<{ width: nu
   return w && h ? { width: w, height: h } : null;
 }
 
-/** ImageMagick limits for one conversion (STACK.md: `.in()`, so they apply to reading). */
+/** ImageMagick limits for one conversion (given with `.in()`, so they apply to reading). */
 export function magickToPng(input: string, coder: string, output: string, maxPixels: number, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     gm.subClass({ imageMagick: true, timeout: timeoutMs })(`${coder}:${input}[0]`)

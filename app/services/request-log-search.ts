@@ -4,7 +4,7 @@
 // extra row tells whether there is a next page.
 import { msg, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
-import { utcToZonedInput, zonedToUtc } from '#app/services/time';
+import { zonedToUtc } from '#app/services/time';
 
 export const PAGE_SIZE = 50;
 const MAX_PAGE = 10_000;
@@ -129,9 +129,4 @@ export class RequestLogSearch {
     );
     return { page: { rows: rows.slice(0, PAGE_SIZE), page: q.page, hasNext: rows.length > PAGE_SIZE }, errors };
   }
-}
-
-/** Now in `timeZone`, as a datetime-local value (form placeholders). */
-export function nowInput(timeZone: string): string {
-  return utcToZonedInput(new Date(), timeZone);
 }

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '#app/log';
-import type { RequestLogEntry } from '#app/services/request-log';
+import type { RequestLogEntry } from '#app/services/request-log-entry';
 
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 /** Folders of this Node process in use (several contexts may share a pid: tests, runserver). */

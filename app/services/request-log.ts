@@ -1,7 +1,7 @@
 // The request log's sending side: entries are batched in memory and each
 // batch is published as ONE message (a JSON array) straight to the
 // `requestlog` queue — no job rows, too many requests for a row each in the
-// request path (DESIGN.md). The `requestlog` consumer bulk-inserts them.
+// request path. The `requestlog` consumer bulk-inserts them.
 //
 // What MUST hold:
 // - add() never waits and never throws: the web answers whatever the broker does.
@@ -20,27 +20,15 @@
 // - With a spool (RabbitMQ only: the in-process queue dies with the process
 //   anyway), every entry is on disk before add() returns, and a start sends
 //   what a killed process left (request-log-spool.ts).
-import net from 'node:net';
 import type { Logger } from '#app/log';
 import type { Transport } from '#app/queue/transport';
+import { normalizeEntry, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
+import { OverflowReport } from '#app/services/request-log-overflow';
 import { RequestLogSpool } from '#app/services/request-log-spool';
 
-export const REQUEST_LOG_QUEUE = 'requestlog';
-
-/** One request, as published and stored (request_logs). */
-export interface RequestLogEntry {
-  /** ISO time the request arrived. */
-  at: string;
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  status: number;
-  durationMs: number;
-  userId: number | null;
-  ip: string | null;
-  requestId: string | null;
-  userAgent: string | null;
-}
+// What publishers and the consumer share lives in request-log-entry.ts (the
+// spool needs it too, without this module).
+export { MAX_METHOD, MAX_PATH, MAX_REQUEST_ID, MAX_USER_AGENT, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
 
 export interface RequestLogStats {
   enabled: boolean;
@@ -80,27 +68,6 @@ export interface RequestLogOptions {
   spoolDir?: string | null;
 }
 
-export const MAX_PATH = 2000;
-export const MAX_USER_AGENT = 256;
-export const MAX_METHOD = 16;
-export const MAX_REQUEST_ID = 64;
-
-/** Clamps an entry's fields to what the table takes: the consumer rejects nothing we send. */
-export function normalizeEntry(e: RequestLogEntry): RequestLogEntry {
-  return {
-    at: e.at,
-    method: e.method.slice(0, MAX_METHOD),
-    path: e.path.slice(0, MAX_PATH),
-    status: Number.isInteger(e.status) && e.status >= 0 && e.status <= 999 ? e.status : 0,
-    durationMs: Number.isFinite(e.durationMs) && e.durationMs >= 0 ? Math.round(e.durationMs * 100) / 100 : 0,
-    userId: Number.isSafeInteger(e.userId) && e.userId! > 0 ? e.userId : null,
-    // Behind a proxy the address comes from X-Forwarded-For: keep only real addresses (inet column).
-    ip: e.ip && net.isIP(e.ip) ? e.ip : null,
-    requestId: e.requestId ? e.requestId.slice(0, MAX_REQUEST_ID) : null,
-    userAgent: e.userAgent ? e.userAgent.slice(0, MAX_USER_AGENT) : null,
-  };
-}
-
 export class RequestLogBuffer {
   private collecting: RequestLogEntry[] = [];
   /** Batches to publish, oldest first; the first one may be in flight. */
@@ -113,25 +80,20 @@ export class RequestLogBuffer {
   private lastError: string | null = null;
   private closed = false;
   private published = 0;
-  private overflowed = 0;
   private lostOnClose = 0;
   private afterClose = 0;
   private recovered = 0;
   private recovering: Promise<void> | null = null;
   private recoverAgain = false;
   private readonly spool: RequestLogSpool | null;
-  /** Overflowed entries not yet mentioned in a warning. */
-  private unreported = 0;
-  private lastWarnAt = 0;
-  private warnTimer: NodeJS.Timeout | null = null;
+  private readonly overflow: OverflowReport;
   private readonly retryBaseMs: number;
   private readonly retryCapMs: number;
-  private readonly warnEveryMs: number;
 
   constructor(private readonly options: RequestLogOptions) {
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.retryCapMs = options.retryCapMs ?? 10_000;
-    this.warnEveryMs = options.warnEveryMs ?? 10_000;
+    this.overflow = new OverflowReport(options.log, options.warnEveryMs ?? 10_000, options.bufferLimit, () => this.lastError);
     this.spool = options.enabled && options.spoolDir ? new RequestLogSpool(options.spoolDir, options.log) : null;
     // The broker is back: publish what waits now rather than at the next backoff.
     options.transport.onStatus((s) => {
@@ -174,9 +136,7 @@ export class RequestLogBuffer {
       return;
     }
     if (this.held >= this.options.bufferLimit) {
-      this.overflowed++;
-      this.unreported++;
-      this.warnOverflow();
+      this.overflow.add();
       return;
     }
     const e = normalizeEntry(entry);
@@ -207,7 +167,7 @@ export class RequestLogBuffer {
       buffered: this.held,
       waitingBatches: this.batches.length,
       published: this.published,
-      overflowed: this.overflowed,
+      overflowed: this.overflow.total,
       lostOnClose: this.lostOnClose,
       afterClose: this.afterClose,
       recovered: this.recovered,
@@ -277,30 +237,6 @@ export class RequestLogBuffer {
     );
   }
 
-  // The first overflow is reported at once; later ones at most every
-  // warnEveryMs, and a timer makes sure the last of a burst is reported too.
-  private warnOverflow(): void {
-    const now = Date.now();
-    if (now - this.lastWarnAt >= this.warnEveryMs) return this.reportOverflow(now);
-    if (!this.warnTimer) {
-      this.warnTimer = setTimeout(() => {
-        this.warnTimer = null;
-        this.reportOverflow(Date.now());
-      }, this.warnEveryMs - (now - this.lastWarnAt));
-      this.warnTimer.unref();
-    }
-  }
-
-  private reportOverflow(now: number): void {
-    if (!this.unreported) return;
-    this.lastWarnAt = now;
-    this.options.log.warn(
-      { overflowed: this.unreported, overflowedTotal: this.overflowed, bufferLimit: this.options.bufferLimit, error: this.lastError },
-      `request log: buffer full; ${this.unreported} request(s) not logged`,
-    );
-    this.unreported = 0;
-  }
-
   /** Publishes what is held (for up to closeTimeoutMs); reports what could not go. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -317,8 +253,7 @@ export class RequestLogBuffer {
     }
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.warnTimer) clearTimeout(this.warnTimer);
-    this.reportOverflow(Date.now());
+    this.overflow.close();
     if (this.collecting.length) this.flush();
     if (this.held && this.spool?.active) {
       this.options.log.warn({ spooled: this.held, dir: this.spool.dir, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took; they stay in the spool and the next start sends them`);

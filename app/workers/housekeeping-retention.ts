@@ -1,6 +1,7 @@
 // housekeeping.retention (scheduled by the beat daily at 03:15 UTC): purges
 // request logs, finished jobs, old beat runs and — only when
-// retention.historyDays is set — card history, by age.
+// retention.historyDays is set — card history, by age; and the sign-in
+// throttle's counters whose window ended.
 //
 // What MUST hold: no table is locked for long. Rows go in small batches
 // (DELETE … WHERE id IN (SELECT id … LIMIT n)), each its own statement and
@@ -22,6 +23,8 @@ export interface RetentionResult {
   jobs: number;
   history: number;
   beatRuns: number;
+  /** Sign-in throttle counters whose window ended (app/services/throttle.ts). */
+  loginCounters: number;
   batches: number;
   /** Why a part was not purged (kept forever, or its table is missing). */
   skipped: Record<string, string>;
@@ -83,7 +86,7 @@ function parts(ctx: AppContext): Part[] {
 export async function purgeOldRows(ctx: AppContext, job: Pick<JobContext, 'progress'> | null, options: RetentionOptions = {}): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? 5000;
   const pauseMs = options.pauseMs ?? 200;
-  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, batches: 0, skipped: {} };
+  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, loginCounters: 0, batches: 0, skipped: {} };
   let deleted = 0;
   for (const part of parts(ctx)) {
     if (part.days === null) {
@@ -107,6 +110,8 @@ export async function purgeOldRows(ctx: AppContext, job: Pick<JobContext, 'progr
       await new Promise((r) => setTimeout(r, pauseMs));
     }
   }
+  // One row per account and address that failed lately: small, one statement.
+  result.loginCounters = await ctx.services.throttle.purge();
   return result;
 }
 

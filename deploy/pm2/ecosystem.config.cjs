@@ -27,7 +27,7 @@ const envFile = process.env.ORBIS_ENV_FILE || '/etc/orbis/orbis.env';
 
 function readEnv(file) {
   const env = {};
-  let text = '';
+  let text;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {

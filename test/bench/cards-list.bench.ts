@@ -354,7 +354,7 @@ async function main() {
     execFileSync('wrk', ['-v'], { stdio: 'ignore' });
   } catch (err) {
     // wrk -v prints its version and exits 1; only a missing binary is fatal.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('this benchmark needs wrk: apt-get install wrk');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('this benchmark needs wrk: apt-get install wrk', { cause: err });
   }
   console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await createBenchDatabase(DB_NAME);

@@ -112,6 +112,20 @@ describe('housekeeping.retention', () => {
     assert.deepEqual(await strict.db.rows(`select version from card_history where card_id = $1`, [card.id]), [{ version: 1 }], 'recent history stays');
   });
 
+  it("purges the sign-in throttle's counters whose window ended, keeping the current ones", async () => {
+    const { ctx } = await testContext();
+    const minutes = ctx.settings.auth.throttle.windowMinutes;
+    await ctx.db.exec(
+      `insert into login_counters (scope, key, count, window_start)
+       select 'ip', 'old-' || g, 3, now() - make_interval(mins => $1 + 1) from generate_series(1, 4) g
+       union all select 'ip', 'current', 2, now() - make_interval(mins => $1 - 1)`,
+      [minutes],
+    );
+    const result = await purgeOldRows(ctx, null);
+    assert.equal(result.loginCounters, 4);
+    assert.deepEqual(await ctx.db.rows(`select key from login_counters where scope = 'ip' order by key`), [{ key: 'current' }]);
+  });
+
   it('skips a table that does not exist and says so', async () => {
     const { ctx } = await testContext();
     await ctx.db.exec('drop table request_logs');

@@ -1,5 +1,5 @@
 // Jobs: the outbox and the record of every piece of background work at once
-// (DESIGN.md, "Data flow of background work"). A row is inserted in the same
+// (docs/architecture.md, "Data flow of background work"). A row is inserted in the same
 // transaction as the change that asks for the work; its id is published to
 // the broker after commit; a worker claims the row before running it.
 import type { MigrationContext } from '#app/db/migrate';

@@ -1,4 +1,4 @@
-// The beat's memory (DESIGN.md, "beat"): one row per (schedule entry, slot)
+// The beat's memory (docs/architecture.md, "Beat"): one row per (schedule entry, slot)
 // ever enqueued, so a slot fires once across restarts, failovers and clock
 // jumps (the primary key is the guard, not the leader lock); and the leader's
 // heartbeat, read by /admin/system ("beat silent for N minutes").

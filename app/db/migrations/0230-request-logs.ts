@@ -1,6 +1,7 @@
 // Request logs: one row per HTTP request, written in bulk by the `requestlog`
-// consumer (DESIGN.md, "Request logs are the one exception"). The retention
-// job deletes by `at`: keep the table name and that column.
+// consumer (the one kind of background work without job rows: see
+// app/services/request-log.ts). The retention job deletes by `at`: keep the
+// table name and that column.
 //
 // No foreign key on user_id: purging a user must never wait on (or be
 // blocked by) millions of log rows; the admin page shows the bare id then.

@@ -1,7 +1,7 @@
 // Demo cards for the shipped card types: a few of each, in several stages,
 // created through the card service (so they get numbers, SLAs and history
 // like any other). Loaded only when a type has no card yet.
-import type { DemoTexts } from '#app/commands/demo-texts';
+import type { DemoTexts } from '#app/demo/texts';
 import type { AppContext } from '#app/context';
 import type { SessionUser } from '#app/services/users';
 

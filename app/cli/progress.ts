@@ -1,6 +1,6 @@
 // A progress bar for commands: redrawn in place on a terminal; otherwise
 // (logs, CI, cron) nothing until the caller prints its summary lines.
-import type { CommandIO } from '#app/commands/command';
+import type { CommandIO } from '#app/cli/command';
 
 export class ProgressBar {
   private done = 0;

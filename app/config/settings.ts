@@ -1,0 +1,105 @@
+// The shape of the settings every part of Orbis receives (frozen, validated
+// by app/config.ts), and the error that names a setting that cannot be used.
+
+export type Environment = 'development' | 'production' | 'test';
+
+/** Text search configurations cards may be stemmed with (search.language). */
+export const SEARCH_LANGUAGES = ['simple', 'english', 'russian'] as const;
+export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
+
+export interface Settings {
+  readonly env: Environment;
+  readonly root: string;
+  readonly varDir: string;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * Where people reach Orbis (scheme, host, optional path; no trailing
+     * slash): links in mails are built from it. Outside production it
+     * defaults to http://HOST:PORT; in production it is required with SMTP
+     * and null (links stay relative, `check` says so) without.
+     */
+    readonly publicUrl: string | null;
+  };
+  readonly database: {
+    readonly url: string | null;
+    readonly schema: string;
+    /** Connections of the query pool; transactions get half as many more. */
+    readonly poolMax: number;
+    /** An idle connection is closed after this long. */
+    readonly idleSeconds: number;
+    readonly embedded: {
+      /** The cluster's folder (data/, its log); the tests use the same path with "-test" appended. */
+      readonly dir: string;
+      readonly port: number;
+      /** False while the port is the shipped default: held by something else, a free port is used instead. */
+      readonly portFixed: boolean;
+    };
+  };
+  readonly broker: { readonly url: string | null; readonly prefix: string; readonly queueType: 'quorum' | 'classic' };
+  readonly jobs: {
+    readonly heartbeatSeconds: number;
+    /** A running job whose heartbeat is older than this is re-queued. */
+    readonly staleSeconds: number;
+    readonly relaySeconds: number;
+    readonly relayGraceSeconds: number;
+    readonly backoffBaseMs: number;
+    readonly backoffCapMs: number;
+    readonly concurrency: number;
+    readonly imagesConcurrency: number;
+    /** While the broker is away, failed publishes are summed up in one log line this often. */
+    readonly outageSummarySeconds: number;
+  };
+  readonly cache: { readonly servers: readonly string[] };
+  /** The beat (app/beat/): how often it ticks, and how old the leader's lease may get before a standby takes over. */
+  readonly beat: { readonly tickSeconds: number; readonly leaseSeconds: number };
+  readonly requestLog: {
+    /** Record every request (off: the benchmark's baseline). */
+    readonly enabled: boolean;
+    /** Entries held while the broker is unreachable; beyond it they are counted, not kept. */
+    readonly bufferLimit: number;
+    readonly batchSize: number;
+    readonly flushMs: number;
+  };
+  readonly mail: { readonly url: string | null; readonly from: string };
+  /** The deadline sweep (tasks.deadlines): due-soon lead time, escalation after overdue. */
+  readonly tasks: { readonly dueSoonMinutes: number; readonly escalateAfterHours: number };
+  /** Notices by mail: gathered for gatherSeconds; more than digestAfter within burstMinutes → one digest mail. */
+  readonly notifications: { readonly gatherSeconds: number; readonly digestAfter: number; readonly burstMinutes: number };
+  readonly secretKey: string;
+  readonly mediaRoot: string;
+  /** Uploads and image processing (app/services/media.ts). */
+  readonly media: {
+    /** Largest upload file, in MB: the same as nginx's client_max_body_size. */
+    readonly maxUploadMB: number;
+    /** Largest image by pixel count (width × height, read from the header before any decode). */
+    readonly maxPixels: number;
+  };
+  readonly timeZone: string;
+  /** Languages: the installation's default (users without a choice, unknown Accept-Language). */
+  readonly i18n: { readonly defaultLocale: string };
+  /** Full-text search: the text search configuration cards are stemmed with (app/services/search.ts). */
+  readonly search: { readonly language: SearchLanguage };
+  /** Where the card types are declared (*.yaml), validated at every start and reload. */
+  readonly cardTypes: { readonly dir: string };
+  readonly serve: { readonly workers: number; readonly maxRequests: number };
+  /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
+  readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
+  readonly auth: {
+    readonly sessionHours: number;
+    readonly throttle: {
+      readonly windowMinutes: number;
+      readonly perAccountAndIp: number;
+      readonly perIp: number;
+      readonly perAccountUntrusted: number;
+    };
+  };
+  readonly admin: { readonly email: string | null; readonly password: string | null };
+  readonly log: { readonly level: string; readonly pretty: boolean };
+}
+
+/** A setting that cannot be used. The message is one line naming the setting. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
