@@ -2,10 +2,17 @@
 // created through the card service (so they get numbers, SLAs and history
 // like any other). Loaded only when a type has no card yet.
 import type { DemoTexts } from '#app/demo/texts';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
 import type { SessionUser } from '#app/services/users';
 
-export async function loadDemoCards(ctx: AppContext, texts: DemoTexts): Promise<string | null> {
+/** What the demo cards uses of the application: the database and these services (an AppContext serves). */
+export interface DemoCardsDeps {
+  db: Database;
+  services: Pick<Services, 'cards' | 'users'>;
+}
+
+export async function loadDemoCards(ctx: DemoCardsDeps, texts: DemoTexts): Promise<string | null> {
   const { suppliers: SUPPLIERS, customers: CUSTOMERS } = texts;
   const cards = ctx.services.cards;
   const users = ctx.services.users;

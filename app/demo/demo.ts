@@ -4,7 +4,14 @@ import crypto from 'node:crypto';
 import { CommandError } from '#app/cli/command';
 import { loadDemoCards } from '#app/demo/cards';
 import { DEMO_LANGUAGES, type DemoTexts } from '#app/demo/texts';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
+
+/** What the demo import uses of the application: the database and these services (an AppContext serves). */
+export interface DemoDeps {
+  db: Database;
+  services: Pick<Services, 'cards' | 'users'>;
+}
 
 const DEMO_ROLES: ReadonlyArray<[string, string]> = [
   ['operator', 'Operator'],
@@ -27,7 +34,7 @@ export interface DemoSignIn {
 }
 
 /** Each demo loader is idempotent and says what it added (or null). */
-type DemoLoader = (ctx: AppContext, texts: DemoTexts) => Promise<string | null>;
+type DemoLoader = (ctx: DemoDeps, texts: DemoTexts) => Promise<string | null>;
 const loaders: DemoLoader[] = [loadDemoCards];
 
 // Generated, never fixed: demo data loaded on a reachable server must not
@@ -39,7 +46,7 @@ const demoPassword = () => crypto.randomBytes(12).toString('base64url');
  * prints them once) and demo cards. Idempotent: running it again creates
  * nothing twice.
  */
-export async function importDemo(ctx: AppContext, lang = 'en'): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
+export async function importDemo(ctx: DemoDeps, lang = 'en'): Promise<{ created: boolean; summary: string; users: DemoSignIn[] }> {
   const texts = DEMO_LANGUAGES[lang];
   if (!texts) throw new CommandError(`--lang ${JSON.stringify(lang)}: demo data exists in ${Object.keys(DEMO_LANGUAGES).join(', ')}`);
   const parts: string[] = [];
@@ -63,7 +70,7 @@ export async function importDemo(ctx: AppContext, lang = 'en'): Promise<{ create
 }
 
 /** New generated passwords for the demo users that exist (their sessions end). */
-export async function resetDemoPasswords(ctx: AppContext): Promise<DemoSignIn[]> {
+export async function resetDemoPasswords(ctx: DemoDeps): Promise<DemoSignIn[]> {
   const out: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {
     const user = await ctx.services.users.findByEmail(u.email);

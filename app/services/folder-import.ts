@@ -19,7 +19,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { msg } from '#app/i18n/message';
-import type { AppContext } from '#app/context';
+import type { Services } from '#app/context';
+import type { Database } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
 import { parseCardForm, TITLE_MAX, type FormInput } from '#app/services/card-fields';
@@ -29,6 +30,12 @@ import { detectFile, RefusedFileError } from '#app/services/images';
 import type { ReceivedFile } from '#app/services/media';
 import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
+
+/** What a folder import uses of the application: the database and these services (an AppContext serves). */
+export interface ImportDeps {
+  db: Database;
+  services: Pick<Services, 'cards' | 'users' | 'media'>;
+}
 
 /** A mistake in what the caller asked for (one line for the user). */
 export class FolderImportError extends Error {
@@ -75,7 +82,7 @@ export interface ImportPlan {
 }
 
 /** Checks the arguments; throws FolderImportError with one line. */
-export async function planImport(ctx: AppContext, dir: string, options: ImportOptions): Promise<ImportPlan> {
+export async function planImport(ctx: ImportDeps, dir: string, options: ImportOptions): Promise<ImportPlan> {
   const st = await fs.promises.stat(dir).catch(() => null);
   if (!st) throw new FolderImportError(`the folder ${dir} does not exist`);
   if (!st.isDirectory()) throw new FolderImportError(`${dir} is not a folder`);
@@ -101,7 +108,7 @@ export async function planImport(ctx: AppContext, dir: string, options: ImportOp
   return { folder, type, owner, input: fields };
 }
 
-async function ownerOf(ctx: AppContext, email: string | null): Promise<SessionUser> {
+async function ownerOf(ctx: ImportDeps, email: string | null): Promise<SessionUser> {
   const [row] = email
     ? await ctx.db.rows<{ id: number }>('select id from users where lower(email) = lower($1) and is_active', [email])
     : await ctx.db.rows<{ id: number }>('select id from users where is_superuser and is_active order by id limit 1');
@@ -146,7 +153,7 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Copies a source file into MEDIA_ROOT/tmp, hashing the copy (the bytes stored are the bytes hashed). */
-async function receive(ctx: AppContext, abs: string, rel: string): Promise<ReceivedFile> {
+async function receive(ctx: ImportDeps, abs: string, rel: string): Promise<ReceivedFile> {
   const media = ctx.services.media;
   const tempFile = await media.files.tempPath();
   const hash = crypto.createHash('sha256');
@@ -176,7 +183,7 @@ async function receive(ctx: AppContext, abs: string, rel: string): Promise<Recei
   return { tempFile, name: path.posix.basename(rel), size, sha256: hash.digest('hex'), truncated };
 }
 
-export async function importFolder(ctx: AppContext, plan: ImportPlan, hooks: ImportHooks = {}): Promise<ImportSummary> {
+export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: ImportHooks = {}): Promise<ImportSummary> {
   const { db, services } = ctx;
   const { folder, type, owner } = plan;
   const summary: ImportSummary = { created: 0, attached: 0, skipped: 0, refused: 0, vanished: 0 };
