@@ -130,8 +130,8 @@ export class UserService {
 
     const passwordHash = await hashPassword(input.password);
     try {
-      // Sequelize's transaction: the model call takes part in it.
-      const created = await this.db.sequelize.transaction(async (transaction) => {
+      // The model call and the role statements share one transaction.
+      const created = await this.db.transaction(async (transaction) => {
         const user = await this.models.User.create(
           { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone, locale },
           { transaction },
