@@ -12,6 +12,8 @@
 // connections. Its table has the shape its README gives (sid, sess, expire).
 // Reported: session reads per second with 10 in flight, and the Node
 // process's CPU per read. Env: BENCH_ROUNDS (3), BENCH_MS (3000).
+// connect-pg-simple is not a dependency of Orbis (docs/benchmarks.md says
+// why): install it for a run with `npm install --no-save connect-pg-simple@10`.
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import session from 'express-session';
@@ -72,7 +74,13 @@ async function main() {
     const ours = new PostgresSessionStore(db, 86_400_000);
     const oursGet = promisedGet(ours);
     const require = createRequire(import.meta.url);
-    const PgStore = (require('connect-pg-simple') as (s: typeof session) => new (o: object) => session.Store)(session);
+    let connectPgSimple: (s: typeof session) => new (o: object) => session.Store;
+    try {
+      connectPgSimple = require('connect-pg-simple');
+    } catch {
+      throw new Error('this benchmark compares with connect-pg-simple: npm install --no-save connect-pg-simple@10');
+    }
+    const PgStore = connectPgSimple(session);
     const pool = { query: async (text: string, params: unknown[]) => ({ rows: await db.rows(text, params) }) };
     const cps = new PgStore({ pool, tableName: 'session_cps', createTableIfMissing: false, pruneSessionInterval: false });
     const cpsGet = promisedGet(cps);
