@@ -1,18 +1,71 @@
-// Every model bound to one database. Built by a factory (nothing on import),
-// so a test can hold two databases in one process.
+// Every model bound to one database: one per table, the schema of record
+// (test/integration/db.models-match-schema.test.ts checks each against the
+// migrated tables). Built by a factory (nothing on import), so a test can
+// hold two databases in one process. A new table: its migration in
+// app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
+import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
+import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
+import { defineJob, type Job } from '#app/models/job';
+import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
+import { defineMedia, defineMediaImport, type Media, type MediaImport } from '#app/models/media';
+import { defineNotification, defineNotificationPreference, type Notification, type NotificationPreference } from '#app/models/notification';
+import { defineReminder, type Reminder } from '#app/models/reminder';
+import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
+import { defineSearchState, type SearchState } from '#app/models/search-state';
+import { defineSession, type Session } from '#app/models/session';
+import { defineTask, type Task } from '#app/models/task';
+import { defineUserRole, type UserRole } from '#app/models/user-role';
 import { defineUser, type User } from '#app/models/user';
 
 export interface Models {
   User: typeof User;
   Role: typeof Role;
+  UserRole: typeof UserRole;
+  Session: typeof Session;
+  LoginCounter: typeof LoginCounter;
+  Card: typeof Card;
+  CardCounter: typeof CardCounter;
+  CardHistory: typeof CardHistory;
+  Job: typeof Job;
+  BeatRun: typeof BeatRun;
+  BeatStatus: typeof BeatStatus;
+  Media: typeof Media;
+  MediaImport: typeof MediaImport;
+  Notification: typeof Notification;
+  NotificationPreference: typeof NotificationPreference;
+  Reminder: typeof Reminder;
+  Task: typeof Task;
+  RequestLog: typeof RequestLog;
+  SearchState: typeof SearchState;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
   const User = defineUser(sequelize);
   const Role = defineRole(sequelize);
-  User.belongsToMany(Role, { through: 'user_roles', foreignKey: 'user_id', otherKey: 'role_id', timestamps: false, as: 'roles' });
-  Role.belongsToMany(User, { through: 'user_roles', foreignKey: 'role_id', otherKey: 'user_id', timestamps: false, as: 'users' });
-  return { User, Role };
+  const UserRole = defineUserRole(sequelize);
+  User.belongsToMany(Role, { through: UserRole, foreignKey: 'user_id', otherKey: 'role_id', as: 'roles' });
+  Role.belongsToMany(User, { through: UserRole, foreignKey: 'role_id', otherKey: 'user_id', as: 'users' });
+  return {
+    User,
+    Role,
+    UserRole,
+    Session: defineSession(sequelize),
+    LoginCounter: defineLoginCounter(sequelize),
+    Card: defineCard(sequelize),
+    CardCounter: defineCardCounter(sequelize),
+    CardHistory: defineCardHistory(sequelize),
+    Job: defineJob(sequelize),
+    BeatRun: defineBeatRun(sequelize),
+    BeatStatus: defineBeatStatus(sequelize),
+    Media: defineMedia(sequelize),
+    MediaImport: defineMediaImport(sequelize),
+    Notification: defineNotification(sequelize),
+    NotificationPreference: defineNotificationPreference(sequelize),
+    Reminder: defineReminder(sequelize),
+    Task: defineTask(sequelize),
+    RequestLog: defineRequestLog(sequelize),
+    SearchState: defineSearchState(sequelize),
+  };
 }

@@ -15,8 +15,8 @@ export function defineRole(sequelize: Sequelize): typeof Role {
       id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       label: { type: DataTypes.TEXT, allowNull: false },
-      created_at: DataTypes.DATE,
-      updated_at: DataTypes.DATE,
+      created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+      updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { sequelize, tableName: 'roles', modelName: 'Role' },
   );

@@ -28,8 +28,8 @@ export function defineUser(sequelize: Sequelize): typeof User {
       time_zone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'UTC' },
       locale: { type: DataTypes.TEXT, allowNull: true },
       last_login_at: { type: DataTypes.DATE, allowNull: true },
-      created_at: DataTypes.DATE,
-      updated_at: DataTypes.DATE,
+      created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+      updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { sequelize, tableName: 'users', modelName: 'User' },
   );

@@ -46,8 +46,8 @@ export class CardService extends CardReads {
     this.hooks.push(hook);
   }
 
-  /** Checks that need the database: users exist and are active, references are readable. */
-  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, Text>) {
+  /** Checks that need the database: users exist and are active, references are readable (in `t` when called in one). */
+  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, Text>, t?: Transaction) {
     const userIds = new Map<string, number>();
     const cardIds = new Map<string, number>();
     for (const f of type.fields) {
@@ -62,6 +62,7 @@ export class CardService extends CardReads {
            left join user_roles ur on ur.user_id = u.id left join roles r on r.id = ur.role_id
           where u.id = any($1::bigint[]) and u.is_active group by u.id`,
         [[...userIds.values()]],
+        t,
       );
       for (const [field, id] of userIds) {
         const u = found.find((x) => x.id === id);
@@ -72,7 +73,7 @@ export class CardService extends CardReads {
     }
     for (const [name, id] of cardIds) {
       const target = this.types.get(type.fieldMap.get(name)!.to!)!;
-      const ref = await this.load(id);
+      const ref = await this.load(id, t);
       if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
     }
   }
@@ -105,7 +106,7 @@ export class CardService extends CardReads {
     if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
     const parsed = parseCardForm(type, input, user.timeZone);
     const assigneeId = this.assigneeOf(input, parsed.errors);
-    await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
+    await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, options.transaction);
     if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
     const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) => (options.transaction ? fn(options.transaction) : this.db.transaction(fn));
     return inTransaction(async (t) => {
@@ -142,7 +143,7 @@ export class CardService extends CardReads {
       if (version !== before.version) {
         throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, submitted: { ...parsed, assigneeId }, input });
       }
-      await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors);
+      await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, t);
       if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
       const data = { ...before.data, ...parsed.data };
       const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), cardSearchText(type, before.number, parsed.title, data), this.searchLanguage], t);
@@ -178,7 +179,7 @@ export class CardService extends CardReads {
         }
         if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false)) errors[fname] = msg('fields.errors.requiredTo', { transition: tr.label.toLowerCase() });
       }
-      await this.checkLinks(user, type, data, null, errors);
+      await this.checkLinks(user, type, data, null, errors, t);
       if (Object.keys(errors).length) throw new ValidationError(msg('cards.errors.transitionNeeds', { transition: tr.label }), errors);
       await this.db.exec(
         `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now() where id = $1`,

@@ -1,6 +1,6 @@
 // Accounts: creating users, signing in, roles, disabling.
 import { UniqueConstraintError } from 'sequelize';
-import { prepared, type Database } from '#app/db/connection';
+import { prepared, type Database, type Transaction } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import type { User } from '#app/models/user';
 import { projectRoot, type Settings } from '#app/config';
@@ -130,8 +130,8 @@ export class UserService {
 
     const passwordHash = await hashPassword(input.password);
     try {
-      // Sequelize's transaction: the model call takes part in it.
-      const created = await this.db.sequelize.transaction(async (transaction) => {
+      // The model call and the role statements share one transaction.
+      const created = await this.db.transaction(async (transaction) => {
         const user = await this.models.User.create(
           { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone, locale },
           { transaction },
@@ -187,7 +187,7 @@ export class UserService {
   }
 
   async roles(): Promise<{ name: string; label: string }[]> {
-    return this.db.rows('select name, label from roles order by name');
+    return this.models.Role.findAll({ attributes: ['name', 'label'], order: [['name', 'ASC']], raw: true });
   }
 
   /** Creates the role unless it exists; true when this call created it. */
@@ -202,9 +202,9 @@ export class UserService {
   /** Disabling also ends every session of the user at once. */
   async setActive(id: number, active: boolean): Promise<void> {
     await this.get(id);
-    await this.db.transaction(async (t) => {
-      await this.db.exec('update users set is_active = $2, updated_at = now() where id = $1', [id, active], t);
-      if (!active) await this.db.exec('delete from sessions where user_id = $1', [id], t);
+    await this.db.transaction(async (transaction) => {
+      await this.models.User.update({ is_active: active }, { where: { id }, transaction });
+      if (!active) await this.models.Session.destroy({ where: { user_id: id }, transaction });
     });
     this.changed();
   }
@@ -220,12 +220,12 @@ export class UserService {
     if (locale !== null && !this.locales().includes(locale)) {
       throw new ValidationError(msg('accounts.locale.unknown', { locale }), { locale: msg('accounts.locale.unknown', { locale }) });
     }
-    await this.db.exec('update users set locale = $2, updated_at = now() where id = $1', [id, locale]);
+    await this.models.User.update({ locale }, { where: { id } });
   }
 
   async setSuperuser(id: number, superuser: boolean): Promise<void> {
     await this.get(id);
-    await this.db.exec('update users set is_superuser = $2, updated_at = now() where id = $1', [id, superuser]);
+    await this.models.User.update({ is_superuser: superuser }, { where: { id } });
   }
 
   async setRoles(id: number, names: string[]): Promise<void> {
@@ -233,15 +233,16 @@ export class UserService {
     await this.db.transaction((t) => this.replaceRoles(id, names, t));
   }
 
-  private async replaceRoles(id: number, names: string[], transaction: Parameters<Database['exec']>[2]): Promise<void> {
+  private async replaceRoles(id: number, names: string[], transaction: Transaction): Promise<void> {
     const wanted = [...new Set(names.filter(Boolean))];
-    const known = await this.db.rows<{ id: number; name: string }>('select id, name from roles where name = any($1)', [wanted], transaction);
+    const known = await this.models.Role.findAll({ attributes: ['id', 'name'], where: { name: wanted }, transaction });
     const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
     if (unknown.length) throw new ValidationError(msg('accounts.roles.unknown', { role: unknown[0] }), { roles: msg('accounts.roles.unknown', { role: unknown[0] }) });
-    await this.db.exec('delete from user_roles where user_id = $1', [id], transaction);
-    for (const role of known) {
-      await this.db.exec('insert into user_roles (user_id, role_id) values ($1, $2)', [id, role.id], transaction);
-    }
+    await this.models.UserRole.destroy({ where: { user_id: id }, transaction });
+    await this.models.UserRole.bulkCreate(
+      known.map((role) => ({ user_id: id, role_id: role.id })),
+      { transaction },
+    );
   }
 
   /** A new password ends the user's other sessions. */
@@ -250,9 +251,9 @@ export class UserService {
     const weak = passwordWeakness(password ?? '', user.email);
     if (weak) throw new ValidationError(weak, { password: weak });
     const hash = await hashPassword(password);
-    await this.db.transaction(async (t) => {
-      await this.db.exec('update users set password_hash = $2, updated_at = now() where id = $1', [id, hash], t);
-      await this.db.exec('delete from sessions where user_id = $1', [id], t);
+    await this.db.transaction(async (transaction) => {
+      await this.models.User.update({ password_hash: hash }, { where: { id }, transaction });
+      await this.models.Session.destroy({ where: { user_id: id }, transaction });
     });
   }
 }

@@ -5,6 +5,7 @@
 // listener while it is checked out that was an uncaught exception.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { rawClient } from '#app/db/connection';
 import { testContext } from '#test/support/app';
 import { eventually } from '#test/support/queue';
 
@@ -18,8 +19,16 @@ describe('a transaction whose connection is lost', () => {
       await assert.rejects(
         ctx.db.transaction(async (t) => {
           const [{ pid }] = await ctx.db.rows<{ pid: number }>('select pg_backend_pid() as pid', [], t);
-          await ctx.db.exec('select pg_terminate_backend($1)', [pid]); // from another connection
-          await eventually(async () => (await ctx.db.rows('select 1 from pg_stat_activity where pid = $1', [pid])).length === 0, 10_000, 'the backend gone');
+          // From a connection outside the pool (the pool refuses a statement
+          // without `t` inside a transaction's callback).
+          const other = rawClient(ctx.db);
+          await other.connect();
+          try {
+            await other.query('select pg_terminate_backend($1)', [pid]);
+            await eventually(async () => (await other.query('select 1 from pg_stat_activity where pid = $1', [pid])).rows.length === 0, 10_000, 'the backend gone');
+          } finally {
+            await other.end();
+          }
           await ctx.db.rows('select 1', [], t);
         }),
       );
