@@ -2,7 +2,7 @@ import type { Command } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
 import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
 import { createBeat } from '#app/beat/beat';
-import { SCHEDULE } from '#app/beat/schedule';
+import { SCHEDULE } from '#app/jobs/index';
 
 export const command: Command = {
   name: 'beat',
@@ -11,7 +11,7 @@ export const command: Command = {
   options: {},
   help: [
     'Wakes 1 s into every minute and every beat.tickSeconds (ORBIS_BEAT_TICK_SECONDS)',
-    'and enqueues the jobs of app/beat/schedule.ts that are due (cron in UTC).',
+    'and enqueues the scheduled job kinds (app/jobs/) that are due (cron in UTC).',
     'One beat per installation leads (a PostgreSQL advisory lock and a lease it',
     'renews every tick); another waits as a hot standby and takes over when the',
     'leader stops, its connection dies, or its lease is older than',

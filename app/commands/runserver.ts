@@ -4,7 +4,7 @@ import { CommandError } from '#app/commands/command';
 import { ensureFirstSuperuser, openContext, pendingMigrations, settingsOrExit, watchStopSignals, type StopSignals } from '#app/commands/runtime';
 import { createBeat } from '#app/beat/beat';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { createApp } from '#app/web/app';
 import { listen, type RunningServer } from '#app/web/server';
 

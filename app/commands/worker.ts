@@ -1,8 +1,8 @@
 import type { Command } from '#app/commands/command';
 import { CommandError } from '#app/commands/command';
 import { openContext, pendingMigrations, settingsOrExit, untilSignal } from '#app/commands/runtime';
-import { QUEUES } from '#app/queue/registry';
-import { parseQueues, startWorkers } from '#app/queue/runner';
+import { QUEUES } from '#app/queue/kind';
+import { parseQueues, startWorkers } from '#app/worker/start';
 
 export const command: Command = {
   name: 'worker',

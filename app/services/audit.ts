@@ -10,9 +10,10 @@
 // - Diffs keep raw values (ids, ISO times); turning them into labels and
 //   names is the page's business, at read time.
 import type { Database } from '#app/db/connection';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import type { Transaction } from '#app/db/connection';
-import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
+import type { AttachmentsChangedPayload } from '#app/jobs/audit.attachments-changed';
+import type { CardChangedPayload } from '#app/jobs/audit.card-changed';
 import type { Card, CardService } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
@@ -46,7 +47,7 @@ export function cardSnapshot(card: Card): Record<string, unknown> {
 }
 
 /** Registers the hook that enqueues the audit job of every card change. */
-export function recordCardChanges(cards: CardService, jobs: JobQueue): void {
+export function recordCardChanges(cards: CardService, jobs: Jobs): void {
   cards.onChange(async (change, t) => {
     const after = change.after;
     const payload: CardChangedPayload = {
@@ -74,7 +75,7 @@ export function attachmentsEvent(p: Pick<AttachmentsChangedPayload, 'kind' | 'me
  * rows): the job that writes the history entry. Keyed like the row, so it is
  * enqueued once.
  */
-export async function recordAttachments(jobs: JobQueue, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
+export async function recordAttachments(jobs: Jobs, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
   await jobs.enqueue('audit.attachments_changed', payload, { transaction: t, key: `audit:card:${payload.cardId}:${attachmentsEvent(payload)}` });
 }
 

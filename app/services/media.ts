@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import type { Card, CardService } from '#app/services/cards';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
@@ -67,7 +67,7 @@ export class MediaService {
 
   constructor(
     private readonly db: Database,
-    private readonly jobs: JobQueue,
+    private readonly jobs: Jobs,
     private readonly cards: CardService,
     readonly settings: Settings,
   ) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import { housekeepingRetention, purgeOldRows, type RetentionResult } from '#app/workers/housekeeping-retention';
+import { purgeOldRows, retentionHandler, type RetentionResult } from '#app/jobs/housekeeping.retention';
 import { testContext, testSettings } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';
 import { jobsHarness } from '#test/support/jobs';
@@ -63,7 +63,7 @@ describe('housekeeping.retention', () => {
     await ctx.db.exec(`update jobs set run_after = now() + interval '1 day' where key like 'old-queued:%' or key like 'old-running:%'`);
     await ctx.db.exec(`insert into jobs (kind, key, state, depends_on) values ('test.effect', 'waiting:1', 'waiting', $1::bigint[])`, [[dep.id, open.id]]);
 
-    await h.start({ handlers: { 'housekeeping.retention': housekeepingRetention(ctx, { batchSize: 10, pauseMs: 5 }) } });
+    await h.start({ handlers: { 'housekeeping.retention': retentionHandler(ctx, { batchSize: 10, pauseMs: 5 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.jobs, 26);
     // jobs: 10 + 10 + 6; request logs, beat runs: one (empty) batch each.
@@ -91,7 +91,7 @@ describe('housekeeping.retention', () => {
       `insert into beat_runs (name, slot) select 'x', now() - make_interval(days => 40 + g) from generate_series(1, 3) g
        union all select 'y', now() - interval '50 days'`,
     );
-    await h.start({ handlers: { 'housekeeping.retention': housekeepingRetention(ctx, { batchSize: 5, pauseMs: 1 }) } });
+    await h.start({ handlers: { 'housekeeping.retention': retentionHandler(ctx, { batchSize: 5, pauseMs: 1 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.requestLogs, 12);
     assert.equal(result.history, 0);

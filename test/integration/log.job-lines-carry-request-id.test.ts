@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { serveContext } from '#test/support/admin';
 import { testSettings } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { createContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { onCleanup } from '#test/support/cleanup';
 import { enqueueServer, jobsHarness, testHandlers } from '#test/support/jobs';
 import { AMQP_URL, eventually, transportAvailable, uniquePrefix } from '#test/support/queue';
