@@ -37,7 +37,7 @@ import type { EnqueueOptions, Enqueued } from '#app/queue/jobs';
 /** A slot's transaction found another leadership epoch: this beat no longer leads. */
 class FencedOut extends Error {}
 
-/** What the beat uses (an AppContext has it all). */
+/** What the beat uses (a context has it all). */
 export interface BeatDeps {
   db: Database;
   log: Logger;

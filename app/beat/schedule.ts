@@ -22,7 +22,9 @@ export interface ScheduleEntry {
 
 /** The schedule of a list of job kinds: one entry per kind that has a `schedule`, named by the kind. */
 export function scheduleOf(kinds: ReadonlyArray<{ kind: string; schedule?: { cron: string; catchUp: CatchUp; payload?: unknown } }>): ScheduleEntry[] {
-  return kinds.flatMap(({ kind, schedule }) => (schedule ? [{ name: kind, kind, cron: schedule.cron, catchUp: schedule.catchUp, payload: schedule.payload ?? {} }] : []));
+  return kinds.flatMap(({ kind, schedule }) =>
+    schedule ? [{ name: kind, kind, cron: schedule.cron, catchUp: schedule.catchUp, payload: schedule.payload ?? {} }] : [],
+  );
 }
 
 /** The most slots one entry enqueues in one tick (the latest ones; older ones are skipped and logged). */
