@@ -63,8 +63,7 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number): numbe
 }
 
 /** The handler's outcome, or a JobTimeoutError (and the abort signal) once it ran past `seconds`. */
-export function withTimeout(work: Promise<unknown>, seconds: number | undefined, abort: AbortController): Promise<unknown> {
-  if (!seconds) return work;
+export function withTimeout(work: Promise<unknown>, seconds: number, abort: AbortController): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
