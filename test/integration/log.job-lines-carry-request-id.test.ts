@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createContext } from '#app/context';
+import { JOBS } from '#app/jobs/index';
+import { TEST_JOBS } from '#test/support/test-jobs';
 import { createLogger } from '#app/log';
 import { startWorkers } from '#app/worker/start';
 import { serveContext } from '#test/support/admin';
@@ -34,7 +36,7 @@ for (const kind of TRANSPORTS) {
       const settings = testSettings({ DATABASE_URL: db.url, LOG_LEVEL: 'info' }, { jobs: FAST_JOBS });
       const log = createLogger(settings, 'orbis', sink);
       const transport = await testTransport(kind);
-      const ctx = await createContext(settings, { log, transport });
+      const ctx = await createContext(settings, { log, transport, jobs: [...JOBS, ...TEST_JOBS] });
       onCleanup(() => ctx.close());
       await ctx.db.exec('create table test_attempts (n integer not null, attempt integer not null)');
       await ctx.db.exec('create table test_effects (n integer primary key, runs integer not null default 1)');
