@@ -181,7 +181,7 @@ export class Worker {
       progress: (current, total) => this.store.progress(job.id, this.id, current, total ?? null),
     };
     const store = { reqId: job.request_id ?? undefined, jobId: String(job.id) };
-    let work: Promise<unknown> = Promise.resolve();
+    let work: Promise<unknown> | null = null;
     try {
       if (!kind) throw new PermanentJobError(`no handler for the job kind ${job.kind} in this worker`);
       work = logContext.run(store, () => kind.handler(job.payload, ctx));
@@ -193,7 +193,7 @@ export class Worker {
     } finally {
       // A handler past its timeout has failed its attempt but keeps its run
       // slot until it returns: it still holds what it was using.
-      if (abort?.signal.aborted) await work.catch(() => undefined);
+      if (abort?.signal.aborted) await work?.catch(() => undefined);
       // The slot is free as soon as the handler returns; the outcome is
       // committed (and the message acked) by the completion batch. (Always
       // after an await, so after flushClaims stored this promise.)
