@@ -8,6 +8,8 @@ import { openDatabase, type Database } from '#app/db/connection';
 import { createI18n, type I18n } from '#app/i18n/i18n';
 import { createLogger, type Logger } from '#app/log';
 import { defineModels, type Models } from '#app/models/registry';
+import { kindLookup, type JobDefinition } from '#app/jobs/define';
+import { JOBS, type Jobs } from '#app/jobs/index';
 import { JobQueue } from '#app/queue/jobs';
 import { Publisher } from '#app/queue/publisher';
 import { JobStore } from '#app/queue/store';
@@ -36,7 +38,7 @@ export interface Services {
   users: UserService;
   cards: CardService;
   throttle: LoginThrottle;
-  jobs: JobQueue;
+  jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
   /** Batches request log entries to the `requestlog` queue (bounded while the broker is away). */
@@ -70,6 +72,8 @@ export interface AppContext {
   transport: Transport;
   publisher: Publisher;
   jobStore: JobStore;
+  /** The job kinds of this installation: app/jobs/index.ts's list (tests add theirs). */
+  jobDefinitions: readonly JobDefinition[];
   /** memcached (cache.servers) or the in-process LRU; never the truth, every call degrades to a miss. */
   cache: Cache;
   /** Runs `fn` when the context closes (before the database closes), last registered first. */
@@ -89,6 +93,8 @@ export interface ContextOptions {
   cache?: Cache;
   /** Check passwords with this instead of scrypt directly (tests count the checks). */
   passwords?: PasswordHasher;
+  /** The job kinds (default: every kind of app/jobs/index.ts; tests add theirs). */
+  jobs?: readonly JobDefinition[];
 }
 
 export function createTransport(settings: Settings, log?: Logger): Transport {
@@ -107,7 +113,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
   const cards = new CardService(db, cardTypes, cache, settings.search.language);
-  const jobs = new JobQueue(db, publisher);
+  const jobDefinitions = options.jobs ?? JOBS;
+  const jobs: Jobs = new JobQueue(db, publisher, kindLookup(jobDefinitions));
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const jobStore = new JobStore(db);
@@ -152,6 +159,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     transport,
     publisher,
     jobStore,
+    jobDefinitions,
     cache,
     onClose(fn) {
       closers.push(fn);

@@ -28,13 +28,27 @@ import os from 'node:os';
 import schedule from 'node-schedule';
 import type { Cron } from '#app/beat/cron';
 import { createLeaderLock, type LeaderLock } from '#app/beat/leader';
-import { compileSchedule, MAX_CATCH_UP, SCHEDULE, type ScheduleEntry } from '#app/beat/schedule';
-import type { AppContext } from '#app/context';
+import { compileSchedule, MAX_CATCH_UP, scheduleOf, type ScheduleEntry } from '#app/beat/schedule';
+import type { Settings } from '#app/config';
+import type { Database } from '#app/db/connection';
+import type { Logger } from '#app/log';
+import type { EnqueueOptions, Enqueued } from '#app/queue/jobs';
 
 /** A slot's transaction found another leadership epoch: this beat no longer leads. */
 class FencedOut extends Error {}
 
+/** What the beat uses (a context has it all). */
+export interface BeatDeps {
+  db: Database;
+  log: Logger;
+  settings: { beat: Settings['beat'] };
+  services: { jobs: { enqueue(kind: string, payload: unknown, options: EnqueueOptions): Promise<Enqueued> } };
+  /** The job kinds; those with a `schedule` make the schedule. */
+  jobDefinitions: Parameters<typeof scheduleOf>[0];
+}
+
 export interface BeatOptions {
+  /** Default: the schedule of deps.jobDefinitions. */
   schedule?: readonly ScheduleEntry[];
   /** The clock that decides which slots are due (tests inject one). */
   now?: () => Date;
@@ -94,8 +108,8 @@ export function dueSlots(cron: Cron, now: Date, last: Date | null, cap: number):
   return { slots: slots.reverse(), more };
 }
 
-export function createBeat(ctx: AppContext, options: BeatOptions = {}): Beat {
-  const compiled = compileSchedule(options.schedule ?? SCHEDULE);
+export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
+  const compiled = compileSchedule(options.schedule ?? scheduleOf(ctx.jobDefinitions));
   const now = options.now ?? (() => new Date());
   const id = options.id ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const tickSeconds = options.tickSeconds ?? ctx.settings.beat.tickSeconds;

@@ -1,33 +1,34 @@
-// Every periodic job of Orbis, as data (STYLE.md #5): its name (the key of
-// its runs in beat_runs — renaming an entry starts it afresh), the job kind
-// it enqueues, when (cron, UTC, five fields) and what to do about slots
-// missed while no beat ran:
+// The beat's schedule, as data (STYLE.md #5): each entry is a job kind's
+// `schedule` (app/jobs/<kind>.ts), so a periodic kind is one file. An entry
+// has its name (the key of its runs in beat_runs — renaming an entry starts
+// it afresh; the kind's name), the job kind it enqueues, when (cron, UTC,
+// five fields) and what to do about slots missed while no beat ran:
 //   once — enqueue only the latest missed slot (work that looks at "now",
 //          like a sweep: running it ten times in a row helps nobody);
 //   all  — enqueue every missed slot, oldest first, up to MAX_CATCH_UP
 //          (work that belongs to its slot, like a report of that hour).
-// The beat only enqueues; the workers do the work (app/workers/).
+// The beat only enqueues; the workers run the kinds' handlers.
 import { parseCron, type Cron } from '#app/beat/cron';
-import type { JobKind, JobPayloads } from '#app/queue/registry';
 
 export type CatchUp = 'once' | 'all';
 
-export type ScheduleEntry = {
-  [K in JobKind]: { name: string; kind: K; cron: string; catchUp: CatchUp; payload: JobPayloads[K] };
-}[JobKind];
+export interface ScheduleEntry {
+  name: string;
+  kind: string;
+  cron: string;
+  catchUp: CatchUp;
+  payload: unknown;
+}
+
+/** The schedule of a list of job kinds: one entry per kind that has a `schedule`, named by the kind. */
+export function scheduleOf(kinds: ReadonlyArray<{ kind: string; schedule?: { cron: string; catchUp: CatchUp; payload?: unknown } }>): ScheduleEntry[] {
+  return kinds.flatMap(({ kind, schedule }) =>
+    schedule ? [{ name: kind, kind, cron: schedule.cron, catchUp: schedule.catchUp, payload: schedule.payload ?? {} }] : [],
+  );
+}
 
 /** The most slots one entry enqueues in one tick (the latest ones; older ones are skipped and logged). */
 export const MAX_CATCH_UP = 1000;
-
-export const SCHEDULE: readonly ScheduleEntry[] = [
-  { name: 'jobs.sweep', kind: 'jobs.sweep', cron: '* * * * *', catchUp: 'once', payload: {} },
-  { name: 'housekeeping.retention', kind: 'housekeeping.retention', cron: '15 3 * * *', catchUp: 'once', payload: {} },
-  { name: 'housekeeping.media', kind: 'housekeeping.media', cron: '45 3 * * *', catchUp: 'once', payload: {} },
-  // State-based: each run handles everything due by now, so one run after downtime catches up.
-  { name: 'tasks.deadlines', kind: 'tasks.deadlines', cron: '* * * * *', catchUp: 'once', payload: {} },
-  { name: 'reminders.deliver', kind: 'reminders.deliver', cron: '* * * * *', catchUp: 'once', payload: {} },
-  { name: 'notifications.daily_digest', kind: 'notifications.daily_digest', cron: '0 7 * * *', catchUp: 'once', payload: {} },
-];
 
 export interface CompiledEntry {
   entry: ScheduleEntry;

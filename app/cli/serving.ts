@@ -4,7 +4,7 @@ import { CommandError } from '#app/cli/command';
 import type { StopSignals } from '#app/cli/signals';
 import { createBeat } from '#app/beat/beat';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { createApp } from '#app/web/app';
 import { listen, type RunningServer } from '#app/web/server';
 

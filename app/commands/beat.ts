@@ -2,14 +2,14 @@ import { CommandError, type Command } from '#app/cli/command';
 import { openContext, pendingMigrations, settingsOrExit } from '#app/cli/runtime';
 import { untilSignal } from '#app/cli/signals';
 import { createBeat } from '#app/beat/beat';
-import { SCHEDULE } from '#app/beat/schedule';
+import { SCHEDULE } from '#app/jobs/index';
 
 export const command: Command = {
   name: 'beat',
   help: 'put scheduled jobs on the queue (RabbitMQ); safe to run twice',
   description: [
     'Wakes 1 s into every minute and every beat.tickSeconds (ORBIS_BEAT_TICK_SECONDS)',
-    'and enqueues the jobs of app/beat/schedule.ts that are due (cron in UTC).',
+    'and enqueues the scheduled job kinds (app/jobs/) that are due (cron in UTC).',
     'One beat per installation leads (a PostgreSQL advisory lock and a lease it',
     'renews every tick); another waits as a hot standby and takes over when the',
     'leader stops, its connection dies, or its lease is older than',

@@ -14,7 +14,7 @@ import { createTransport } from '#app/context';
 import { openDatabase, type Database } from '#app/db/connection';
 import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import { CardTypeError, loadCardTypes } from '#app/services/card-types';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { EngineStatusService, PROBE_TIMEOUT_MS, withTimeout } from '#app/services/engine-status';

@@ -2,7 +2,8 @@ import type { Command } from '#app/cli/command';
 import { ProgressBar } from '#app/cli/progress';
 import { withContext } from '#app/cli/runtime';
 import { inlineRegenerate, mediaHousekeeping } from '#app/services/media-housekeeping';
-import { imagesProcess } from '#app/workers/images-process';
+import { job as imagesProcess } from '#app/jobs/images.process';
+import { jobDeps } from '#app/worker/start';
 
 export const command: Command = {
   name: 'housekeeping',
@@ -11,7 +12,7 @@ export const command: Command = {
   async handle(_args, io) {
     const result = await withContext(async (ctx) => {
       let bar: ProgressBar | null = null;
-      const r = await mediaHousekeeping(ctx, inlineRegenerate(ctx, imagesProcess(ctx) as never), {
+      const r = await mediaHousekeeping({ db: ctx.db, media: ctx.services.media }, inlineRegenerate(ctx.log, imagesProcess.handler(jobDeps(ctx))), {
         phase(name, total) {
           bar?.finish();
           bar = new ProgressBar(io, name === 'files' ? 'checking files' : 'remaking thumbnails', total);

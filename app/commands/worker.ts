@@ -1,8 +1,8 @@
 import { CommandError, type Command } from '#app/cli/command';
 import { openContext, pendingMigrations, settingsOrExit } from '#app/cli/runtime';
 import { untilSignal } from '#app/cli/signals';
-import { QUEUES } from '#app/queue/registry';
-import { parseQueues, startWorkers } from '#app/queue/runner';
+import { QUEUES } from '#app/queue/kind';
+import { parseQueues, startWorkers } from '#app/worker/start';
 
 export const command: Command = {
   name: 'worker',

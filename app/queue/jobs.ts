@@ -1,10 +1,12 @@
 // Enqueueing: a job is a row inserted in the caller's transaction (the
 // outbox), published after commit. Keys make enqueueing idempotent;
 // dependencies hold a job back until every job it depends on is done.
+// The queue is typed by the application's payload map (kind → payload type,
+// derived from app/jobs/index.ts) and told each kind's queue and attempts.
 import { prepared, type Database, type Transaction } from '#app/db/connection';
 import { logContext } from '#app/log';
 import type { Publisher } from '#app/queue/publisher';
-import { kindDefaults, type JobKind, type JobPayloads, type QueueName } from '#app/queue/registry';
+import type { KindSettings, QueueName } from '#app/queue/kind';
 
 export type JobState = 'waiting' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -68,20 +70,31 @@ const ENQUEUE = prepared(
    returning id, state, run_after`,
 );
 
-export class JobQueue {
+/** The kinds a queue accepts: their queue and attempts. */
+export type KindLookup = ReadonlyMap<string, Pick<KindSettings, 'queue' | 'attempts'>>;
+
+// `object` and not an index signature: the application's map is an interface.
+export class JobQueue<P extends object = Record<string, unknown>> {
   constructor(
     private readonly db: Database,
     readonly publisher: Publisher,
+    private readonly kinds: KindLookup,
   ) {}
 
-  async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], options: EnqueueOptions = {}): Promise<Enqueued> {
-    const defaults = kindDefaults(kind);
+  private settingsOf(kind: string): Pick<KindSettings, 'queue' | 'attempts'> {
+    const found = this.kinds.get(kind);
+    if (!found) throw new Error(`no job kind "${kind}" is defined`);
+    return found;
+  }
+
+  async enqueue<K extends keyof P & string>(kind: K, payload: P[K], options: EnqueueOptions = {}): Promise<Enqueued> {
+    const defaults = this.settingsOf(kind);
     const queue = options.queue ?? defaults.queue;
     const deps = [...(options.dependsOn ?? [])];
     const t = options.transaction ?? null;
     const [row] = await this.db.rows<{ id: number; state: JobState; run_after: Date }>(
       ENQUEUE,
-      [kind, queue, JSON.stringify(payload ?? {}), options.key ?? null, options.maxAttempts ?? defaults.maxAttempts, options.runAfter ?? null, deps, logContext.getStore()?.reqId ?? null],
+      [kind, queue, JSON.stringify(payload ?? {}), options.key ?? null, options.maxAttempts ?? defaults.attempts, options.runAfter ?? null, deps, logContext.getStore()?.reqId ?? null],
       t,
     );
     if (!row) {
@@ -93,14 +106,14 @@ export class JobQueue {
   }
 
   /** Many jobs of one kind in one statement (imports, benchmarks). */
-  async enqueueMany<K extends JobKind>(kind: K, payloads: readonly JobPayloads[K][], options: { transaction?: Transaction | null; queue?: QueueName } = {}): Promise<number[]> {
-    const defaults = kindDefaults(kind);
+  async enqueueMany<K extends keyof P & string>(kind: K, payloads: readonly P[K][], options: { transaction?: Transaction | null; queue?: QueueName } = {}): Promise<number[]> {
+    const defaults = this.settingsOf(kind);
     const queue = options.queue ?? defaults.queue;
     const t = options.transaction ?? null;
     const rows = await this.db.rows<{ id: number }>(
       `insert into jobs (kind, queue, payload, max_attempts, request_id)
        select $1, $2, p, $4, $5 from unnest($3::jsonb[]) as p returning id`,
-      [kind, queue, payloads.map((p) => JSON.stringify(p ?? {})), defaults.maxAttempts, logContext.getStore()?.reqId ?? null],
+      [kind, queue, payloads.map((p) => JSON.stringify(p ?? {})), defaults.attempts, logContext.getStore()?.reqId ?? null],
       t,
     );
     const ids = rows.map((r) => r.id);

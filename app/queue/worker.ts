@@ -1,6 +1,8 @@
-// The consumer wrapper. It alone owns acks, claims, retries, completion,
-// heartbeats and logging; handlers (app/workers/) just do their work and
-// throw. A message carries one or more job ids (the publisher packs the ids
+// The worker: the engine's loop inside a worker process (`./manage.ts
+// worker`, or runserver without RabbitMQ). It alone owns acks, claims,
+// retries, timeouts, completion, heartbeats and logging; handlers (the job
+// kinds of app/jobs/, handed over by app/worker/start.ts) just do their
+// work and throw. A message carries one or more job ids (the publisher packs the ids
 // of one batch together); claims and completions are batched: one UPDATE for
 // the ids that can start now, one for every job that finished in a tick.
 //
@@ -22,69 +24,26 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Settings } from '#app/config';
 import { logContext, type Logger } from '#app/log';
+import { Delivery, parseJobIds, type Pending } from '#app/queue/delivery';
+import { backoffMs, PermanentJobError, withTimeout, type JobContext, type RunnableKind } from '#app/queue/kind';
 import type { Publisher } from '#app/queue/publisher';
-import type { JobKind, JobPayloads } from '#app/queue/registry';
 import type { Claimed, JobStore, Woken } from '#app/queue/store';
 import { publishGrouped, sweep } from '#app/queue/sweep';
 import { DEAD_LETTERS, type Consumer, type Message, type Transport } from '#app/queue/transport';
-
-export interface JobContext {
-  id: number;
-  kind: string;
-  attempt: number;
-  maxAttempts: number;
-  requestId: string | null;
-  log: Logger;
-  /** Records progress (shown live on /admin/jobs); also a heartbeat. */
-  progress(current: number, total?: number): Promise<void>;
-}
-
-export type Handler<K extends JobKind = JobKind> = (payload: JobPayloads[K], job: JobContext) => Promise<unknown>;
-export type Handlers = { [K in JobKind]?: Handler<K> };
-
-/** Thrown by a handler when retrying cannot help (a corrupt file, a missing row). */
-export class PermanentJobError extends Error {
-  override name = 'PermanentJobError';
-}
 
 export interface WorkerOptions {
   queues: readonly string[];
   /** Jobs run at once; also the prefetch (messages) per queue. */
   concurrency: number;
-  handlers: Handlers;
+  /** The kinds this worker runs, by name: settings and bound handler. */
+  kinds: ReadonlyMap<string, RunnableKind>;
   /** Publishes unconfirmed jobs (the relay) from this worker. Default true. */
   relay?: boolean;
   id?: string;
 }
 
-/** A delivered message: acked when none of its ids is outstanding. */
-class Delivery {
-  constructor(
-    readonly message: Message,
-    public outstanding: number,
-  ) {}
-
-  settle(): void {
-    if (--this.outstanding === 0) this.message.ack();
-  }
-}
-
-interface Pending {
-  id: number;
-  delivery: Delivery;
-}
-
-/** Parses a message body: job ids separated by commas. */
-export function parseJobIds(body: Buffer): number[] | null {
-  const text = body.toString();
-  if (!/^\d{1,18}(,\d{1,18}){0,9999}$/.test(text)) return null;
-  return text.split(',').map(Number);
-}
-
-export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // jitter: half to full
-}
+/** The signal of an attempt that has no timeout. */
+const NEVER_ABORTED = new AbortController().signal;
 
 export class Worker {
   readonly id: string;
@@ -206,8 +165,11 @@ export class Worker {
   }
 
   private async run(job: Claimed, pending: Pending): Promise<void> {
-    const handler = this.options.handlers[job.kind as JobKind] as Handler | undefined;
+    const kind = this.options.kinds.get(job.kind);
     const log = this.log.child({ jobId: job.id, kind: job.kind });
+    // An AbortController costs more than the rest of a trivial job's run:
+    // made only for a kind with a timeout (the others get one never aborted).
+    const abort = kind?.timeoutSeconds ? new AbortController() : null;
     const ctx: JobContext = {
       id: job.id,
       kind: job.kind,
@@ -215,17 +177,23 @@ export class Worker {
       maxAttempts: job.max_attempts,
       requestId: job.request_id,
       log,
+      signal: abort?.signal ?? NEVER_ABORTED,
       progress: (current, total) => this.store.progress(job.id, this.id, current, total ?? null),
     };
     const store = { reqId: job.request_id ?? undefined, jobId: String(job.id) };
+    let work: Promise<unknown> | null = null;
     try {
-      if (!handler) throw new PermanentJobError(`no handler for the job kind ${job.kind} in this worker`);
-      const result = await logContext.run(store, () => handler(job.payload as never, ctx));
+      if (!kind) throw new PermanentJobError(`no handler for the job kind ${job.kind} in this worker`);
+      work = logContext.run(store, () => kind.handler(job.payload, ctx));
+      const result = abort ? await withTimeout(work, kind.timeoutSeconds!, abort) : await work;
       this.doneBuffer.push({ ...pending, result: result ?? null });
       this.scheduleDone();
     } catch (err) {
-      await logContext.run(store, () => this.failed(job, pending, err as Error, log));
+      await logContext.run(store, () => this.failed(job, kind, pending, err as Error, log));
     } finally {
+      // A handler past its timeout has failed its attempt but keeps its run
+      // slot until it returns: it still holds what it was using.
+      if (abort?.signal.aborted) await work?.catch(() => undefined);
       // The slot is free as soon as the handler returns; the outcome is
       // committed (and the message acked) by the completion batch. (Always
       // after an await, so after flushClaims stored this promise.)
@@ -261,9 +229,10 @@ export class Worker {
     }
   }
 
-  private async failed(job: Claimed, pending: Pending, err: Error, log: Logger): Promise<void> {
+  private async failed(job: Claimed, kind: RunnableKind | undefined, pending: Pending, err: Error, log: Logger): Promise<void> {
     const permanent = err instanceof PermanentJobError;
-    const delay = backoffMs(job.attempts, this.settings.backoffBaseMs, this.settings.backoffCapMs);
+    const backoff = kind?.backoff ?? { baseMs: this.settings.backoffBaseMs, capMs: this.settings.backoffCapMs };
+    const delay = backoffMs(job.attempts, backoff.baseMs, backoff.capMs);
     let state: 'queued' | 'failed' | null;
     for (;;) {
       try {

@@ -11,9 +11,10 @@
 //   names is the page's business, at read time.
 import type { Database } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import type { Transaction } from '#app/db/connection';
-import type { AttachmentsChangedPayload, CardChangedPayload } from '#app/queue/registry';
+import type { AttachmentsChangedPayload } from '#app/jobs/audit.attachments-changed';
+import type { CardChangedPayload } from '#app/jobs/audit.card-changed';
 import type { Card, ChangeHook } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
@@ -47,7 +48,7 @@ export function cardSnapshot(card: Card): Record<string, unknown> {
 }
 
 /** The card change subscriber that enqueues the audit job of every change (app/services/subscribers.ts). */
-export function auditHistory(jobs: JobQueue): ChangeHook {
+export function auditHistory(jobs: Jobs): ChangeHook {
   return async function auditHistory(change, t) {
     const after = change.after;
     const payload: CardChangedPayload = {
@@ -75,7 +76,7 @@ export function attachmentsEvent(p: Pick<AttachmentsChangedPayload, 'kind' | 'me
  * rows): the job that writes the history entry. Keyed like the row, so it is
  * enqueued once.
  */
-export async function recordAttachments(jobs: JobQueue, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
+export async function recordAttachments(jobs: Jobs, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
   await jobs.enqueue('audit.attachments_changed', payload, { transaction: t, key: `audit:card:${payload.cardId}:${attachmentsEvent(payload)}` });
 }
 

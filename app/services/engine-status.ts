@@ -7,7 +7,7 @@
 import { inEnglish, isMessage, msg, type Message, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import type { JobState } from '#app/queue/jobs';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import { DEAD_LETTERS, type Transport } from '#app/queue/transport';
 import { JOB_STATES } from '#app/services/jobs-admin';
 

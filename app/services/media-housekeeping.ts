@@ -8,7 +8,9 @@
 // is made per file against the database, just before deleting it).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppContext } from '#app/context';
+import type { Database } from '#app/db/connection';
+import type { Logger } from '#app/log';
+import type { Handler } from '#app/queue/kind';
 import { MediaService } from '#app/services/media';
 import { THUMBS_VERSION } from '#app/services/media-files';
 
@@ -31,9 +33,15 @@ export const FRESH_FILE_MS = 3600 * 1000;
 const THUMB = /^thumbs\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})-v(\d+)-\d+\.(?:webp|jpg)$/;
 const ORIGINAL = /^originals\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})$/;
 
-export async function mediaHousekeeping(ctx: AppContext, regenerate: (mediaId: number) => Promise<boolean>, hooks: HousekeepingHooks = {}): Promise<HousekeepingResult> {
+/** What housekeeping uses: the database and the media files. */
+export interface HousekeepingDeps {
+  db: Database;
+  media: Pick<MediaService, 'files'>;
+}
+
+export async function mediaHousekeeping({ db, media }: HousekeepingDeps, regenerate: (mediaId: number) => Promise<boolean>, hooks: HousekeepingHooks = {}): Promise<HousekeepingResult> {
   const result: HousekeepingResult = { regenerated: 0, failed: 0, deletedFiles: 0, freedBytes: 0 };
-  const old = await ctx.db.rows<{ id: number; type: string }>("select id, type from media where thumbs_version < $1 and state in ('ready', 'queued') order by id", [THUMBS_VERSION]);
+  const old = await db.rows<{ id: number; type: string }>("select id, type from media where thumbs_version < $1 and state in ('ready', 'queued') order by id", [THUMBS_VERSION]);
   const images = old.filter((m) => MediaService.isImage(m.type));
   hooks.phase?.('thumbnails', images.length);
   for (const m of images) {
@@ -42,7 +50,7 @@ export async function mediaHousekeeping(ctx: AppContext, regenerate: (mediaId: n
     hooks.tick?.();
   }
 
-  const files = ctx.services.media.files;
+  const files = media.files;
   const all: string[] = [];
   for await (const rel of files.walk()) all.push(rel);
   hooks.phase?.('files', all.length);
@@ -51,8 +59,8 @@ export async function mediaHousekeeping(ctx: AppContext, regenerate: (mediaId: n
     const o = ORIGINAL.exec(rel);
     const t = THUMB.exec(rel);
     let keep: boolean;
-    if (o) keep = (await ctx.db.rows('select 1 from media where sha256 = $1 limit 1', [o[1]])).length > 0;
-    else if (t) keep = (await ctx.db.rows('select 1 from media where sha256 = $1 and thumbs_version = $2 limit 1', [t[1], Number(t[2])])).length > 0;
+    if (o) keep = (await db.rows('select 1 from media where sha256 = $1 limit 1', [o[1]])).length > 0;
+    else if (t) keep = (await db.rows('select 1 from media where sha256 = $1 and thumbs_version = $2 limit 1', [t[1], Number(t[2])])).length > 0;
     else keep = !rel.endsWith('.part'); // a stray half-written thumbnail goes; anything unknown is left alone
     if (keep) continue;
     const abs = files.abs(rel);
@@ -79,13 +87,22 @@ export async function mediaHousekeeping(ctx: AppContext, regenerate: (mediaId: n
 }
 
 /** Regenerates one media row's thumbnails through the images.process handler, inline. */
-export function inlineRegenerate(ctx: AppContext, handler: (payload: { mediaId: number; thumbsVersion: number }, job: never) => Promise<unknown>) {
+export function inlineRegenerate(log: Logger, handler: Handler<{ mediaId: number; thumbsVersion: number }>) {
   return async (mediaId: number) => {
     try {
-      await handler({ mediaId, thumbsVersion: THUMBS_VERSION }, { id: 0, kind: 'images.process', attempt: 1, maxAttempts: 1, requestId: null, log: ctx.log, progress: async () => {} } as never);
+      await handler({ mediaId, thumbsVersion: THUMBS_VERSION }, {
+        id: 0,
+        kind: 'images.process',
+        attempt: 1,
+        maxAttempts: 1,
+        requestId: null,
+        log,
+        signal: new AbortController().signal,
+        progress: async () => {},
+      });
       return true;
     } catch (err) {
-      ctx.log.warn({ err, mediaId }, 'thumbnail regeneration failed');
+      log.warn({ err, mediaId }, 'thumbnail regeneration failed');
       return false;
     }
   };

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import type { Settings } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import type { Card, CardService } from '#app/services/cards';
 import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
@@ -69,7 +69,7 @@ export class MediaService {
 
   constructor(
     private readonly db: Database,
-    private readonly jobs: JobQueue,
+    private readonly jobs: Jobs,
     private readonly cards: CardService,
     readonly settings: Settings,
   ) {

@@ -19,7 +19,7 @@ import { projectRoot, type Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
 import type { Logger } from '#app/log';
 import { createI18n, type I18n, type Translate } from '#app/i18n/i18n';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import { noticeText } from '#app/services/notice-text';
 
 export interface MailMessage {
@@ -89,7 +89,7 @@ export class NoticeMail {
 
   constructor(
     private readonly db: Database,
-    private readonly jobs: JobQueue,
+    private readonly jobs: Jobs,
     private readonly settings: Pick<Settings, 'notifications' | 'server' | 'i18n'>,
   ) {
     this.i18n = createI18n(projectRoot, settings.i18n.defaultLocale);

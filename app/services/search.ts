@@ -11,7 +11,7 @@
 // the words both configurations stem alike.
 import type { SearchLanguage } from '#app/config';
 import type { Database, Transaction } from '#app/db/connection';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import type { FieldValue } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import type { CardType, CardTypes } from '#app/services/card-types';
@@ -81,7 +81,7 @@ export class SearchIndex {
    * many processes start at once (the row's update decides, in the job's
    * transaction). Resolves to the job id, or null when nothing was needed.
    */
-  async ensureLanguage(jobs: JobQueue): Promise<number | null> {
+  async ensureLanguage(jobs: Jobs): Promise<number | null> {
     return this.db.transaction(async (t: Transaction) => {
       const [row] = await this.db.rows<{ generation: number }>(
         `update search_state set building = $1, generation = generation + 1

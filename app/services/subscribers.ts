@@ -6,7 +6,7 @@
 // order: what it writes commits or rolls back with the card. A user change
 // subscriber runs after the user change committed and must not throw.
 import type { Database } from '#app/db/connection';
-import type { JobQueue } from '#app/queue/jobs';
+import type { Jobs } from '#app/jobs/index';
 import { auditHistory } from '#app/services/audit';
 import type { CardService, ChangeHook } from '#app/services/cards';
 import type { NotificationService } from '#app/services/notifications';
@@ -15,7 +15,7 @@ import type { UserService } from '#app/services/users';
 
 export interface SubscriberDeps {
   db: Database;
-  jobs: JobQueue;
+  jobs: Jobs;
   notifications: NotificationService;
   cards: CardService;
 }

@@ -22,9 +22,9 @@ import os from 'node:os';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { AmqpTransport } from '#app/queue/transports/amqp';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 const DB_NAME = 'orbis_bench_audit';

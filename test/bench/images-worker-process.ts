@@ -7,7 +7,7 @@
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 
 const settings = loadSettings({
   env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },

@@ -13,17 +13,14 @@ import pg from 'pg';
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
-import { defineKind } from '#app/queue/registry';
-import { startWorkers } from '#app/queue/runner';
+import { defineJob, type PayloadsOf } from '#app/jobs/define';
+import { JOBS } from '#app/jobs/index';
+import type { JobQueue } from '#app/queue/jobs';
+import { startWorkers } from '#app/worker/start';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
-declare module '#app/queue/registry' {
-  interface JobPayloads {
-    'bench.noop': { i: number };
-  }
-}
-defineKind('bench.noop', { queue: 'default', maxAttempts: 3 });
+const benchNoop = defineJob({ kind: 'bench.noop', queue: 'default', attempts: 3, uses: [], handler: () => async (_payload: { i: number }) => null });
 
 const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
 const N = Number(process.argv[2] ?? (quick ? 2_000 : 20_000));
@@ -45,20 +42,21 @@ async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
   const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32), DATABASE_URL: url, LOG_LEVEL: 'warn' } });
   const prefix = `orbis-bench.${process.pid}.${Date.now()}`;
   const transport = new AmqpTransport({ url: amqpUrl, prefix, queueType });
-  const ctx = await createContext(settings, { log: createLogger(settings), transport });
+  const ctx = await createContext(settings, { log: createLogger(settings), transport, jobs: [...JOBS, benchNoop] });
+  const jobs = ctx.services.jobs as unknown as JobQueue<PayloadsOf<[typeof benchNoop]>>;
   const stats = { claims: 0, claimed: 0, completes: 0, completed: 0 };
   const store = ctx.jobStore;
   const claim = store.claim.bind(store);
   const complete = store.complete.bind(store);
   store.claim = async (ids, w) => (stats.claims++, (stats.claimed += ids.length), claim(ids, w));
   store.complete = async (done, w) => (stats.completes++, (stats.completed += done.length), complete(done, w));
-  const runner = await startWorkers(ctx, { queues: ['default'], concurrency: 500, handlers: { 'bench.noop': async () => null } });
+  const runner = await startWorkers(ctx, { queues: ['default'], concurrency: 500 });
   const counter = new pg.Client({ connectionString: url });
   await counter.connect();
   const started = performance.now();
   for (let i = 0; i < N; i += BATCH) {
     const payloads = Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ i: i + k }));
-    await ctx.db.transaction((t) => ctx.services.jobs.enqueueMany('bench.noop', payloads, { transaction: t }));
+    await ctx.db.transaction((t) => jobs.enqueueMany('bench.noop', payloads, { transaction: t }));
   }
   await until(async () => runner.workers.reduce((s, w) => s + w.processed, 0) >= N);
   const seconds = (performance.now() - started) / 1000;

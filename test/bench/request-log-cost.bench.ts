@@ -26,7 +26,7 @@ import { AmqpTransport } from '#app/queue/transports/amqp';
 import { REQUEST_LOG_QUEUE, RequestLogBuffer } from '#app/services/request-log';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
-import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
 // autocannon ships no types; the few parts used here.

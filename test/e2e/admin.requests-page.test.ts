@@ -3,7 +3,7 @@
 // its values in the URL.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { insertBatch, startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { insertBatch, startRequestLogConsumer } from '#app/worker/request-log-consumer';
 import { makeUser, startTestApp } from '#test/support/app';
 import { launchBrowser, newPage, screenshot, signIn } from '#test/support/browser';
 import { onCleanup } from '#test/support/cleanup';

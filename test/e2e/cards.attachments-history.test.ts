@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { launchBrowser, newPage, screenshot, signIn } from '#test/support/browser';
 import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';

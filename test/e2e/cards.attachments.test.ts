@@ -3,8 +3,7 @@
 // them — as thumbnails, without a reload; a click opens the full-size viewer.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startWorkers } from '#app/queue/runner';
-import { imagesProcess } from '#app/workers/images-process';
+import { startWorkers } from '#app/worker/start';
 import { launchBrowser, newPage, screenshot, signIn } from '#test/support/browser';
 import { makePurchase } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
@@ -37,7 +36,7 @@ describe('card attachments in a real browser', () => {
     assert.match((await page.locator('.att-state').first().textContent()) ?? '', /Waiting to be processed/);
     const url = page.url();
 
-    const runner = await startWorkers(app.ctx, { queues: ['images'], handlers: { 'images.process': imagesProcess(app.ctx) } });
+    const runner = await startWorkers(app.ctx, { queues: ['images']});
     onCleanup(() => runner.stop(2000));
     await page.locator('.att-item img').nth(1).waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.att-item img')].every((i) => i.complete && i.naturalWidth > 0));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import type { SessionUser } from '#app/services/users';
 import { formatDateTime } from '#app/web/render';
 import { startTestApp, type TestApp } from '#test/support/app';

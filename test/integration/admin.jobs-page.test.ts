@@ -6,7 +6,7 @@
 // changed), non-administrators kept out, and the JSON the page polls.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PermanentJobError } from '#app/queue/worker';
+import { PermanentJobError } from '#app/queue/kind';
 import { PAGE_SIZE } from '#app/services/jobs-admin';
 import { serveContext, signedIn } from '#test/support/admin';
 import { jobsHarness, testHandlers } from '#test/support/jobs';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { RequestLogEntry } from '#app/services/request-log';
-import { insertBatch } from '#app/workers/request-log-consumer';
+import { insertBatch } from '#app/worker/request-log-consumer';
 import { makeUser, startTestApp, type TestApp, type TestClient } from '#test/support/app';
 
 const PASSWORD = 'correct horse battery';

@@ -5,7 +5,7 @@
 // for both (pages work without them) and names them in `warnings`.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { serveContext, signedIn } from '#test/support/admin';
 import { testContext } from '#test/support/app';

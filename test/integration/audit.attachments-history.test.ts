@@ -5,8 +5,9 @@
 // nothing in the history.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startWorkers } from '#app/queue/runner';
-import { auditAttachmentsChanged } from '#app/workers/audit-attachments-changed';
+import { startWorkers } from '#app/worker/start';
+import { job as auditAttachmentsChanged } from '#app/jobs/audit.attachments-changed';
+import { jobDeps } from '#app/worker/start';
 import { onCleanup } from '#test/support/cleanup';
 import { makePurchase } from '#test/support/cards';
 import { fixture, makeSessionUser, mediaApp, signedIn, upload } from '#test/support/media';
@@ -49,7 +50,7 @@ describe('attachments in the card history', () => {
     // At-least-once: the same job handled again records nothing more.
     const jobs = await app.ctx.db.rows<{ id: number; payload: never }>(`select id, payload from jobs where kind = 'audit.attachments_changed' order by id`);
     assert.equal(jobs.length, 2);
-    const handler = auditAttachmentsChanged(app.ctx);
+    const handler = auditAttachmentsChanged.handler(jobDeps(app.ctx));
     for (const j of jobs) assert.deepEqual(await handler(j.payload, { id: j.id } as never), { recorded: false });
     assert.equal((await app.ctx.db.rows('select 1 from card_history where card_id = $1 and version is null', [card.id])).length, 2);
 

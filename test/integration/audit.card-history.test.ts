@@ -11,7 +11,8 @@ import type { SessionUser } from '#app/services/users';
 import { createApp } from '#app/web/app';
 import { formatDateTime } from '#app/web/render';
 import { listen } from '#app/web/server';
-import { auditCardChanged } from '#app/workers/audit-card-changed';
+import { job as auditCardChanged } from '#app/jobs/audit.card-changed';
+import { jobDeps } from '#app/worker/start';
 import { TestClient } from '#test/support/app';
 import { makePurchase, purchaseInput, sessionUserFor } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
@@ -166,13 +167,14 @@ for (const kind of TRANSPORTS) {
       assert.deepEqual(again.result, { recorded: false, changes: 6 });
       // And the handler called directly with the same payload.
       const stored = (await h.ctx.jobStore.get(job.id))!;
-      const result = await auditCardChanged(h.ctx)(stored.payload as never, {
+      const result = await auditCardChanged.handler(jobDeps(h.ctx))(stored.payload as never, {
         id: job.id,
         kind: 'audit.card_changed',
         attempt: 3,
         maxAttempts: 10,
         requestId: null,
         log: h.ctx.log,
+        signal: new AbortController().signal,
         progress: async () => undefined,
       });
       assert.deepEqual(result, { recorded: false, changes: 6 });

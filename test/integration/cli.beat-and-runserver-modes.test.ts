@@ -3,7 +3,7 @@
 // runserver's two modes: without AMQP_URL it runs the workers and the beat
 // in-process (a scheduled job is enqueued and done), with it it only serves.
 import assert from 'node:assert/strict';
-import { SCHEDULE } from '#app/beat/schedule';
+import { SCHEDULE } from '#app/jobs/index';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';

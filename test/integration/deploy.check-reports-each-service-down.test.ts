@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import { DEAD_LETTERS } from '#app/queue/transport';
 import { closedPort, MEMCACHED_SERVERS, memcachedReachable } from '#test/support/cache';
 import { onCleanup } from '#test/support/cleanup';

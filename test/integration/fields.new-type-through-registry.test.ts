@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 import type { FieldType } from '#app/fields/field-type';
 import { registerFieldType } from '#app/fields/registry';
 import { defineFieldType, empty } from '#app/fields/shared';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { CardTypeError, parseCardType } from '#app/services/card-types';
 import { startTestApp, makeUser, type TestApp, type TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import { housekeepingRetention, purgeOldRows, type RetentionResult } from '#app/workers/housekeeping-retention';
+import { purgeOldRows, retentionHandler, type RetentionResult } from '#app/jobs/housekeeping.retention';
 import { testContext, testSettings } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';
 import { jobsHarness } from '#test/support/jobs';
+
+/** What the retention job uses, taken from a test's context. */
+const retentionDeps = (c: AppContext) => ({ db: c.db, settings: c.settings, throttle: c.services.throttle });
 import { eventually } from '#test/support/queue';
 
 async function runRetention(ctx: AppContext): Promise<RetentionResult> {
@@ -63,7 +66,7 @@ describe('housekeeping.retention', () => {
     await ctx.db.exec(`update jobs set run_after = now() + interval '1 day' where key like 'old-queued:%' or key like 'old-running:%'`);
     await ctx.db.exec(`insert into jobs (kind, key, state, depends_on) values ('test.effect', 'waiting:1', 'waiting', $1::bigint[])`, [[dep.id, open.id]]);
 
-    await h.start({ handlers: { 'housekeeping.retention': housekeepingRetention(ctx, { batchSize: 10, pauseMs: 5 }) } });
+    await h.start({ handlers: { 'housekeeping.retention': retentionHandler(retentionDeps(ctx), { batchSize: 10, pauseMs: 5 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.jobs, 26);
     // jobs: 10 + 10 + 6; request logs, beat runs: one (empty) batch each.
@@ -91,7 +94,7 @@ describe('housekeeping.retention', () => {
       `insert into beat_runs (name, slot) select 'x', now() - make_interval(days => 40 + g) from generate_series(1, 3) g
        union all select 'y', now() - interval '50 days'`,
     );
-    await h.start({ handlers: { 'housekeeping.retention': housekeepingRetention(ctx, { batchSize: 5, pauseMs: 1 }) } });
+    await h.start({ handlers: { 'housekeeping.retention': retentionHandler(retentionDeps(ctx), { batchSize: 5, pauseMs: 1 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.requestLogs, 12);
     assert.equal(result.history, 0);
@@ -105,7 +108,7 @@ describe('housekeeping.retention', () => {
     // Another process with historyDays set and request logs kept 30 days.
     await eventually(async () => (await ctx.db.rows(`select 1 from card_history where card_id = $1 and version = 1`, [card.id])).length, 10_000, 'the audit worker wrote the recent history row');
     const { ctx: strict } = await testContext({}, { retention: { requestLogDays: 30, historyDays: 365 } }, h.db);
-    const again = await purgeOldRows(strict, null, { batchSize: 5, pauseMs: 1 });
+    const again = await purgeOldRows(retentionDeps(strict), null, { batchSize: 5, pauseMs: 1 });
     assert.equal(again.requestLogs, 5);
     assert.equal(again.history, 7);
     assert.deepEqual(again.skipped, {});
@@ -121,7 +124,7 @@ describe('housekeeping.retention', () => {
        union all select 'ip', 'current', 2, now() - make_interval(mins => $1 - 1)`,
       [minutes],
     );
-    const result = await purgeOldRows(ctx, null);
+    const result = await purgeOldRows(retentionDeps(ctx), null);
     assert.equal(result.loginCounters, 4);
     assert.deepEqual(await ctx.db.rows(`select key from login_counters where scope = 'ip' order by key`), [{ key: 'current' }]);
   });
@@ -129,7 +132,7 @@ describe('housekeeping.retention', () => {
   it('skips a table that does not exist and says so', async () => {
     const { ctx } = await testContext();
     await ctx.db.exec('drop table request_logs');
-    const result = await purgeOldRows(ctx, null);
+    const result = await purgeOldRows(retentionDeps(ctx), null);
     assert.deepEqual(result.skipped, { requestLogs: 'no table request_logs', history: 'kept forever (retention.historyDays is not set)' });
     assert.equal(result.requestLogs, 0);
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AppContext } from '#app/context';
 import { createMigrator } from '#app/db/migrate';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
 import { makeUser, testContext, TestClient } from '#test/support/app';

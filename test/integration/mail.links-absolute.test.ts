@@ -3,7 +3,7 @@
 // real SMTP server (a sink started by the test) and the job workers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { testContext } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { formatDateTime } from '#app/services/date-format';
 import { testContext } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';

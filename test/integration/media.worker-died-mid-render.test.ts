@@ -3,13 +3,14 @@
 // the sweeper gives up on the job.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createHandlers } from '#app/workers/handlers';
-import { PermanentJobError, type JobContext } from '#app/queue/worker';
+import { job as imagesProcess } from '#app/jobs/images.process';
+import { jobDeps } from '#app/worker/start';
+import { PermanentJobError, type JobContext } from '#app/queue/kind';
 import { makePurchase } from '#test/support/cards';
 import { fixture, makeSessionUser, mediaApp, mediaRow, settled, signedIn, upload } from '#test/support/media';
 
 function jobContext(attempt: number, log: JobContext['log']): JobContext {
-  return { id: 0, kind: 'images.process', attempt, maxAttempts: 5, requestId: null, log, progress: async () => undefined };
+  return { id: 0, kind: 'images.process', attempt, maxAttempts: 5, requestId: null, log, signal: new AbortController().signal, progress: async () => undefined };
 }
 
 describe('images.process after a worker died mid-render', () => {
@@ -27,7 +28,7 @@ describe('images.process after a worker died mid-render', () => {
       `select payload from jobs where kind = 'images.process' and payload->>'mediaId' = $1`,
       [String(id)],
     );
-    const handler = createHandlers(app.ctx)['images.process']!;
+    const handler = imagesProcess.handler(jobDeps(app.ctx));
 
     // The row as a killed attempt leaves it: `processing`, not ready.
     await app.ctx.db.exec(`update media set state = 'processing', thumbs_version = 0 where id = $1`, [id]);

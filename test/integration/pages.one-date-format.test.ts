@@ -7,7 +7,7 @@
 // other way of writing a date.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { formatDate, formatDateTime } from '#app/services/date-format';
 import { startTestApp } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createContext } from '#app/context';
+import { JOBS } from '#app/jobs/index';
+import { TEST_JOBS } from '#test/support/test-jobs';
 import { createLogger } from '#app/log';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { onCleanup } from '#test/support/cleanup';
@@ -36,7 +38,7 @@ describe('publishing during a broker outage', () => {
     });
     const transport = new AmqpTransport({ url: proxy.url(AMQP_URL!), prefix, queueType: 'quorum', confirmTimeoutMs: 2000 });
     onCleanup(() => transport.close());
-    const ctx = await createContext(settings, { log: createLogger(settings, 'orbis', sink), transport });
+    const ctx = await createContext(settings, { log: createLogger(settings, 'orbis', sink), transport, jobs: [...JOBS, ...TEST_JOBS] });
     onCleanup(() => ctx.close());
     const server = await enqueueServer(ctx);
     const save = async () => assert.equal((await fetch(`${server.url}/test/enqueue`)).status, 200);

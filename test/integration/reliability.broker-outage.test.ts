@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { createContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { JOBS } from '#app/jobs/index';
+import { TEST_JOBS } from '#test/support/test-jobs';
+import { startWorkers } from '#app/worker/start';
 import { onCleanup } from '#test/support/cleanup';
 import { enqueueServer, jobsHarness, testHandlers } from '#test/support/jobs';
 import { AMQP_URL, eventually, transportAvailable, uniquePrefix } from '#test/support/queue';
@@ -22,7 +24,7 @@ describe('a broker outage while jobs and requests flow', () => {
     // The web and the workers reach RabbitMQ through the proxy.
     const transport = new AmqpTransport({ url: proxy.url(AMQP_URL!), prefix, queueType: 'quorum', confirmTimeoutMs: 2000 });
     onCleanup(() => transport.close());
-    const ctx = await createContext(h.ctx.settings, { log: h.ctx.log, databaseUrl: h.db.url, transport });
+    const ctx = await createContext(h.ctx.settings, { log: h.ctx.log, databaseUrl: h.db.url, transport, jobs: [...JOBS, ...TEST_JOBS] });
     onCleanup(() => ctx.close());
     const server = await enqueueServer(ctx);
     const runner = await startWorkers(ctx, { queues: ['default'], handlers: testHandlers(ctx) });

@@ -17,7 +17,7 @@ import { AmqpTransport } from '#app/queue/transports/amqp';
 import { REQUEST_LOG_QUEUE } from '#app/services/request-log';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
-import { startRequestLogConsumer, type RequestLogConsumer } from '#app/workers/request-log-consumer';
+import { startRequestLogConsumer, type RequestLogConsumer } from '#app/worker/request-log-consumer';
 import { makeUser, TestClient, testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { AMQP_URL, eventually, testTransport, transportAvailable, TRANSPORTS, uniquePrefix, type TransportKind } from '#test/support/queue';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { REQUEST_LOG_QUEUE } from '#app/services/request-log';
-import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
 import { testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';

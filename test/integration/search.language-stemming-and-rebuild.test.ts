@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
 import { parseListQuery } from '#app/services/card-list';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import type { SessionUser } from '#app/services/users';
 import { testContext } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';

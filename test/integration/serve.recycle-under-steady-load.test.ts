@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
 import { REQUEST_LOG_QUEUE } from '#app/services/request-log';
 import { testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBeat } from '#app/beat/beat';
-import { SCHEDULE } from '#app/beat/schedule';
+import { SCHEDULE } from '#app/jobs/index';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
-import type { JobContext } from '#app/queue/worker';
-import { createHandlers } from '#app/workers/handlers';
+import { startWorkers } from '#app/worker/start';
+import type { JobContext } from '#app/queue/kind';
+import { job as tasksDeadlines } from '#app/jobs/tasks.deadlines';
+import { jobDeps } from '#app/worker/start';
 import { testContext } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';
@@ -38,7 +39,7 @@ async function twoProcesses(kind: TransportKind, clock: Clock): Promise<{ a: App
 }
 
 function jobContext(ctx: AppContext, id: number): JobContext {
-  return { id, kind: 'tasks.deadlines', attempt: 1, maxAttempts: 1, requestId: null, log: ctx.log, progress: async () => undefined };
+  return { id, kind: 'tasks.deadlines', attempt: 1, maxAttempts: 1, requestId: null, log: ctx.log, signal: new AbortController().signal, progress: async () => undefined };
 }
 
 async function deadlineJobsDone(ctx: AppContext): Promise<boolean> {
@@ -58,8 +59,8 @@ for (const kind of TRANSPORTS) {
 
       const beats = [a, b].map((ctx, i) => createBeat(ctx, { now: clock.now, schedule: DEADLINES, id: `beat-${i}` }));
       for (const beat of beats) onCleanup(() => beat.stop());
-      const handlerA = createHandlers(a)['tasks.deadlines']!;
-      const handlerB = createHandlers(b)['tasks.deadlines']!;
+      const handlerA = tasksDeadlines.handler(jobDeps(a));
+      const handlerB = tasksDeadlines.handler(jobDeps(b));
       for (let minute = 0; minute < 5; minute++) {
         await Promise.all(beats.map((beat) => beat.tick()));
         // Ten direct runs at once, split over both processes, racing the workers' runs.

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import { startTestApp, testContext } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';
 import { onCleanup } from '#test/support/cleanup';

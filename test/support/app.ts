@@ -8,6 +8,8 @@ import { createLogger } from '#app/log';
 import { createApp } from '#app/web/app';
 import { listen, type RunningServer } from '#app/web/server';
 import { testDatabase, type TestDatabase } from '#test/support/db';
+import { TEST_JOBS } from '#test/support/test-jobs';
+import { JOBS } from '#app/jobs/index';
 
 export function testSettings(env: Record<string, string | undefined> = {}, overrides?: Record<string, unknown>): Settings {
   // Small pools: a test file may hold several contexts until it ends, and two
@@ -38,7 +40,8 @@ export async function testContext(
   const settings = testSettings({ ...env, DATABASE_URL: db.url }, overrides);
   // Without a transport of the test's choosing: the in-process one (tests
   // that need RabbitMQ pass theirs from test/support/queue.ts).
-  const ctx = await createContext(settings, { log: createLogger(settings), transport: options.transport ?? new LocalTransport(), ...options });
+  // Every context knows the test job kinds too (test/support/test-jobs.ts).
+  const ctx = await createContext(settings, { log: createLogger(settings), transport: options.transport ?? new LocalTransport(), jobs: [...JOBS, ...TEST_JOBS], ...options });
   onCleanup(() => ctx.close());
   return { ctx, db };
 }

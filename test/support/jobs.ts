@@ -1,59 +1,22 @@
-// A test context with a transport of the test's choosing, test job kinds
-// with observable effects (rows in `test_effects`), and workers started on it.
+// A test context with a transport of the test's choosing, the test job kinds
+// (test/support/test-jobs.ts), and workers started on it.
 import type { AppContext } from '#app/context';
-import { defineKind } from '#app/queue/registry';
-import { startWorkers, type Runner, type RunnerOptions } from '#app/queue/runner';
+import { bindJobs } from '#app/jobs/define';
+import type { Handlers } from '#app/jobs/index';
+import { jobDeps, startWorkers, type Runner, type RunnerOptions } from '#app/worker/start';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
-import { PermanentJobError, type Handlers } from '#app/queue/worker';
 import { testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import type { TestDatabase } from '#test/support/db';
 import { testTransport, type TransportKind } from '#test/support/queue';
-
-declare module '#app/queue/registry' {
-  interface JobPayloads {
-    /** Inserts (n) into test_effects, once per n (idempotent). */
-    'test.effect': { n: number; sleepMs?: number };
-    /** Fails until attempt `succeedOn` (never when 0). */
-    'test.flaky': { n: number; succeedOn: number };
-    /** Fails without retry. */
-    'test.permanent': { n: number };
-    /** Reports progress 1..steps, one step every stepMs (the live admin page). */
-    'test.progress': { steps: number; stepMs: number };
-  }
-}
-
-defineKind('test.effect', { queue: 'default', maxAttempts: 5 });
-defineKind('test.flaky', { queue: 'default', maxAttempts: 3 });
-defineKind('test.permanent', { queue: 'default', maxAttempts: 5 });
-defineKind('test.progress', { queue: 'default', maxAttempts: 1 });
+import { TEST_JOBS } from '#test/support/test-jobs';
 
 export const FAST_JOBS = { backoffBaseMs: 20, backoffCapMs: 200, heartbeatSeconds: 1, staleSeconds: 3, relaySeconds: 1, relayGraceSeconds: 1 };
 
+/** The test kinds' handlers bound to `ctx` (to wrap one in a test). */
 export function testHandlers(ctx: AppContext): Handlers {
-  return {
-    'test.effect': async ({ n, sleepMs }) => {
-      if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
-      await ctx.db.exec('insert into test_effects (n) values ($1) on conflict (n) do update set runs = test_effects.runs + 1', [n]);
-      return { n };
-    },
-    'test.flaky': async ({ n, succeedOn }, job) => {
-      await ctx.db.exec('insert into test_attempts (n, attempt) values ($1, $2)', [n, job.attempt]);
-      if (!succeedOn || job.attempt < succeedOn) throw new Error(`flaky failure on attempt ${job.attempt}`);
-      return { attempt: job.attempt };
-    },
-    'test.permanent': async ({ n }) => {
-      throw new PermanentJobError(`job ${n} cannot succeed`);
-    },
-    'test.progress': async ({ steps, stepMs }, job) => {
-      for (let i = 1; i <= steps; i++) {
-        await new Promise((r) => setTimeout(r, stepMs));
-        await job.progress(i, steps);
-      }
-      return { steps };
-    },
-  };
+  return Object.fromEntries([...bindJobs(TEST_JOBS, jobDeps(ctx))].map(([kind, k]) => [kind, k.handler])) as Handlers;
 }
 
 export interface JobsHarness {
@@ -72,7 +35,7 @@ export async function jobsHarness(kind: TransportKind, options: { existing?: Tes
     ctx,
     db,
     async start(opts = {}) {
-      const runner = await startWorkers(ctx, { ...opts, handlers: { ...testHandlers(ctx), ...opts.handlers } });
+      const runner = await startWorkers(ctx, opts);
       onCleanup(() => runner.stop(2000));
       return runner;
     },
@@ -80,37 +43,10 @@ export async function jobsHarness(kind: TransportKind, options: { existing?: Tes
   };
 }
 
-declare module '#app/queue/registry' {
-  interface JobPayloads {
-    /**
-     * Credits account `account` by one, guarded by the job's key in
-     * test_applied: the idempotent-handler pattern (a re-run after a crash
-     * finds its key and does nothing). sleepMs widens the window for kills.
-     */
-    'test.credit': { account: number; key: string; sleepMs?: number };
-  }
-}
-
-defineKind('test.credit', { queue: 'default', maxAttempts: 10 });
-
 export async function createCreditTables(ctx: AppContext): Promise<void> {
   await ctx.db.exec('create table if not exists test_accounts (id integer primary key, balance integer not null default 0)');
   await ctx.db.exec('create table if not exists test_applied (key text primary key)');
   await ctx.db.exec('create table if not exists test_runs (key text not null, at timestamptz not null default now())');
-}
-
-export function creditHandler(ctx: AppContext): Handlers['test.credit'] {
-  return async ({ account, key, sleepMs }) => {
-    // Every execution is logged (outside the effect's transaction), so the
-    // test can see re-runs happened and still find the effect applied once.
-    await ctx.db.exec('insert into test_runs (key) values ($1)', [key]);
-    if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
-    await ctx.db.transaction(async (t) => {
-      const applied = await ctx.db.rows('insert into test_applied (key) values ($1) on conflict do nothing returning key', [key], t);
-      if (applied.length) await ctx.db.exec('update test_accounts set balance = balance + 1 where id = $1', [account], t);
-    });
-    return null;
-  };
 }
 
 /**

@@ -8,12 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { AppContext } from '#app/context';
-import { startWorkers } from '#app/queue/runner';
+import { startWorkers } from '#app/worker/start';
 import type { Media } from '#app/services/media';
 import type { SessionUser } from '#app/services/users';
 import { createApp } from '#app/web/app';
 import { listen } from '#app/web/server';
-import { imagesProcess } from '#app/workers/images-process';
 import { testContext, TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { FAST_JOBS } from '#test/support/jobs';
@@ -36,7 +35,7 @@ export async function mediaApp(kind: TransportKind, options: { env?: Record<stri
   const server = await listen(createApp(ctx), '127.0.0.1', 0);
   onCleanup(() => server.close(1000));
   if (options.worker !== false) {
-    const runner = await startWorkers(ctx, { queues: ['images'], handlers: { 'images.process': imagesProcess(ctx) } });
+    const runner = await startWorkers(ctx, { queues: ['images']});
     onCleanup(() => runner.stop(2000));
   }
   return { ctx, url: server.url, mediaRoot, client: () => new TestClient(server.url) };

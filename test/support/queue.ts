@@ -3,7 +3,7 @@
 // AMQP_URL the RabbitMQ variant is skipped with the reason (fails in CI).
 import crypto from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { QUEUES } from '#app/queue/registry';
+import { QUEUES } from '#app/queue/kind';
 import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';

@@ -4,17 +4,18 @@
 import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
-import { startWorkers } from '#app/queue/runner';
-import { creditHandler, FAST_JOBS, testHandlers } from '#test/support/jobs';
+import { JOBS } from '#app/jobs/index';
+import { startWorkers } from '#app/worker/start';
+import { FAST_JOBS } from '#test/support/jobs';
+import { TEST_JOBS } from '#test/support/test-jobs';
 
 const settings = loadSettings({
   env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
   overrides: { jobs: { ...FAST_JOBS, concurrency: Number(process.env.WORKER_CONCURRENCY ?? 20) } },
 });
-const ctx = await createContext(settings, { log: createLogger(settings) });
+const ctx = await createContext(settings, { log: createLogger(settings), jobs: [...JOBS, ...TEST_JOBS] });
 const runner = await startWorkers(ctx, {
   queues: (process.env.WORKER_QUEUES ?? 'default').split(','),
-  handlers: { ...testHandlers(ctx), 'test.credit': creditHandler(ctx) },
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronError, parseCron } from '#app/beat/cron';
 import { dueSlots } from '#app/beat/beat';
-import { compileSchedule, SCHEDULE } from '#app/beat/schedule';
+import { compileSchedule } from '#app/beat/schedule';
+import { SCHEDULE } from '#app/jobs/index';
 
 const prev = (expr: string, at: string) => parseCron(expr).prev(new Date(at))?.toISOString() ?? null;
 

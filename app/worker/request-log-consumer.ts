@@ -15,8 +15,9 @@
 // - A database error is not the message's fault: it goes back to the queue
 //   after a pause (no hot loop while PostgreSQL is away).
 import net from 'node:net';
-import type { AppContext } from '#app/context';
-import type { Consumer, Message } from '#app/queue/transport';
+import type { Database } from '#app/db/connection';
+import type { Logger } from '#app/log';
+import type { Consumer, Message, Transport } from '#app/queue/transport';
 import { MAX_METHOD, MAX_PATH, MAX_REQUEST_ID, MAX_USER_AGENT, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log';
 
 export interface RequestLogConsumer {
@@ -75,12 +76,19 @@ export function parseBatch(body: Buffer): RequestLogEntry[] {
   });
 }
 
-export async function insertBatch(ctx: AppContext, entries: readonly RequestLogEntry[]): Promise<number> {
+/** What the consumer uses. */
+export interface RequestLogDeps {
+  db: Database;
+  log: Logger;
+  transport: Transport;
+}
+
+export async function insertBatch(ctx: Pick<RequestLogDeps, 'db'>, entries: readonly RequestLogEntry[]): Promise<number> {
   const col = <K extends keyof RequestLogEntry>(k: K) => entries.map((e) => e[k]);
   return ctx.db.exec(INSERT, [col('at'), col('method'), col('path'), col('status'), col('durationMs'), col('userId'), col('ip'), col('requestId'), col('userAgent')]);
 }
 
-export async function startRequestLogConsumer(ctx: AppContext, options: { prefetch?: number; retryDelayMs?: number } = {}): Promise<RequestLogConsumer> {
+export async function startRequestLogConsumer(ctx: RequestLogDeps, options: { prefetch?: number; retryDelayMs?: number } = {}): Promise<RequestLogConsumer> {
   const log = ctx.log.child({ queue: REQUEST_LOG_QUEUE });
   const running = new Set<Promise<void>>();
   let stopping = false;

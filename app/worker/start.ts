@@ -1,16 +1,20 @@
-// Starts the workers of one process: the `worker` command (RabbitMQ) and
-// runserver's in-process mode (no AMQP_URL) both come through here, so they
-// run the same code. The images queue gets its own, smaller concurrency.
+// Starts the loops of one worker process: the `worker` command (RabbitMQ)
+// and runserver's in-process mode (no AMQP_URL) both come through here, so
+// they run the same code. The job kinds are the context's list
+// (app/jobs/index.ts, or a test's), each handler built from the services it
+// names; the engine (app/queue/worker.ts) gets them as a parameter. The
+// images queue gets its own, smaller concurrency.
 import type { AppContext } from '#app/context';
-import { QUEUES } from '#app/queue/registry';
-import { Worker, type Handlers } from '#app/queue/worker';
-import { createHandlers } from '#app/workers/handlers';
-import { startRequestLogConsumer } from '#app/workers/request-log-consumer';
+import { bindJobs, type JobDeps } from '#app/jobs/define';
+import type { Handlers } from '#app/jobs/index';
+import { QUEUES } from '#app/queue/kind';
+import { Worker } from '#app/queue/worker';
+import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
 
 export interface RunnerOptions {
   queues?: readonly string[];
   concurrency?: number;
-  /** Handlers to add or replace (tests, benchmarks). */
+  /** Handlers to replace (tests, benchmarks); their kinds must be defined. */
   handlers?: Handlers;
 }
 
@@ -27,9 +31,27 @@ export function parseQueues(text: string | undefined): string[] {
   return queues;
 }
 
+/** Everything a handler may name in `uses`, from one context. */
+export function jobDeps(ctx: AppContext): JobDeps {
+  return {
+    ...ctx.services,
+    db: ctx.db,
+    settings: ctx.settings,
+    log: ctx.log,
+    jobStore: ctx.jobStore,
+    publisher: ctx.publisher,
+    onClose: (fn) => ctx.onClose(fn),
+  };
+}
+
 export async function startWorkers(ctx: AppContext, options: RunnerOptions = {}): Promise<Runner> {
   const queues = options.queues ?? QUEUES;
-  const handlers = { ...createHandlers(ctx), ...options.handlers };
+  const kinds = bindJobs(ctx.jobDefinitions, jobDeps(ctx));
+  for (const [kind, handler] of Object.entries(options.handlers ?? {})) {
+    const found = kinds.get(kind);
+    if (!found) throw new Error(`a handler for "${kind}", which is not a defined job kind`);
+    kinds.set(kind, { ...found, handler: handler! });
+  }
   const groups: Array<{ queues: string[]; concurrency: number }> = [];
   const jobQueues = queues.filter((q) => q !== 'requestlog' && q !== 'images');
   if (jobQueues.length) groups.push({ queues: jobQueues, concurrency: options.concurrency ?? ctx.settings.jobs.concurrency });
@@ -39,7 +61,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
     const w = new Worker(ctx.jobStore, ctx.transport, ctx.publisher, ctx.settings.jobs, ctx.log, {
       queues: g.queues,
       concurrency: g.concurrency,
-      handlers,
+      kinds,
       relay: i === 0,
     });
     await w.start();
@@ -55,4 +77,3 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
     },
   };
 }
-

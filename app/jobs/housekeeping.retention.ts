@@ -1,4 +1,4 @@
-// housekeeping.retention (scheduled by the beat daily at 03:15 UTC): purges
+// housekeeping.retention (the beat, daily at 03:15 UTC): purges
 // request logs, finished jobs, old beat runs and — only when
 // retention.historyDays is set — card history, by age; and the sign-in
 // throttle's counters whose window ended.
@@ -8,8 +8,9 @@
 // transaction, with a pause between them so the web and the workers get the
 // table in between. Every batch reports progress, which is also the job's
 // heartbeat. A table that does not exist (yet) is skipped, not an error.
-import type { AppContext } from '#app/context';
-import type { Handler, JobContext } from '#app/queue/worker';
+import type { Database } from '#app/db/connection';
+import { defineJob, type JobDeps, type NoPayload } from '#app/jobs/define';
+import type { Handler, JobContext } from '#app/queue/kind';
 
 export interface RetentionOptions {
   /** Rows per DELETE. */
@@ -39,8 +40,11 @@ interface Part {
   sql: string;
 }
 
-function parts(ctx: AppContext): Part[] {
-  const r = ctx.settings.retention;
+/** What the purge uses. */
+export type RetentionDeps = { db: Database; settings: Pick<JobDeps['settings'], 'retention'>; throttle: Pick<JobDeps['throttle'], 'purge'> };
+
+function parts(settings: RetentionDeps['settings']): Part[] {
+  const r = settings.retention;
   return [
     {
       key: 'requestLogs',
@@ -83,25 +87,25 @@ function parts(ctx: AppContext): Part[] {
   ];
 }
 
-export async function purgeOldRows(ctx: AppContext, job: Pick<JobContext, 'progress'> | null, options: RetentionOptions = {}): Promise<RetentionResult> {
+export async function purgeOldRows({ db, settings, throttle }: RetentionDeps, job: Pick<JobContext, 'progress'> | null, options: RetentionOptions = {}): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? 5000;
   const pauseMs = options.pauseMs ?? 200;
   const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, loginCounters: 0, batches: 0, skipped: {} };
   let deleted = 0;
-  for (const part of parts(ctx)) {
+  for (const part of parts(settings)) {
     if (part.days === null) {
       result.skipped[part.key] = `kept forever (${part.setting} is not set)`;
       continue;
     }
-    const [{ exists }] = await ctx.db.rows<{ exists: boolean }>('select to_regclass($1) is not null as exists', [part.table]);
+    const [{ exists }] = await db.rows<{ exists: boolean }>('select to_regclass($1) is not null as exists', [part.table]);
     if (!exists) {
       result.skipped[part.key] = `no table ${part.table}`;
       continue;
     }
     // One cutoff for the whole part: rows that age past it meanwhile wait for tomorrow.
-    const [{ cutoff }] = await ctx.db.rows<{ cutoff: Date }>('select now() - make_interval(days => $1) as cutoff', [part.days]);
+    const [{ cutoff }] = await db.rows<{ cutoff: Date }>('select now() - make_interval(days => $1) as cutoff', [part.days]);
     for (;;) {
-      const n = await ctx.db.exec(part.sql, [cutoff, batchSize]);
+      const n = await db.exec(part.sql, [cutoff, batchSize]);
       result[part.key] += n;
       deleted += n;
       result.batches++;
@@ -111,14 +115,23 @@ export async function purgeOldRows(ctx: AppContext, job: Pick<JobContext, 'progr
     }
   }
   // One row per account and address that failed lately: small, one statement.
-  result.loginCounters = await ctx.services.throttle.purge();
+  result.loginCounters = await throttle.purge();
   return result;
 }
 
-export function housekeepingRetention(ctx: AppContext, options: RetentionOptions = {}): Handler<'housekeeping.retention'> {
+export function retentionHandler(deps: RetentionDeps, options: RetentionOptions = {}): Handler<NoPayload> {
   return async (_payload, job) => {
-    const result = await purgeOldRows(ctx, job, options);
+    const result = await purgeOldRows(deps, job, options);
     job.log.info(result, 'retention: purged old rows');
     return result;
   };
 }
+
+export const job = defineJob({
+  kind: 'housekeeping.retention',
+  queue: 'default',
+  attempts: 3,
+  schedule: { cron: '15 3 * * *', catchUp: 'once' },
+  uses: ['db', 'settings', 'throttle'],
+  handler: (deps) => retentionHandler(deps),
+});

@@ -1,0 +1,110 @@
+// images.process (queue `images`): thumbnails (160/640/1600 px wide, WebP
+// and JPEG), EXIF metadata and the dominant colour of one media row.
+//
+// What MUST hold:
+// - a file that cannot be read (corrupt, truncated, over the limits) marks
+//   its media `failed` with the reason and fails the job at once
+//   (PermanentJobError): retrying the same bytes cannot help. Only other
+//   errors (a full disk, a lost database connection) are retried, and the
+//   last attempt marks the media failed too, so no row stays "processing".
+// - idempotent: thumbnails are written atomically to content-addressed
+//   names, so a re-run rewrites identical files; the same bytes already
+//   processed by another row are not processed again.
+// - formats sharp cannot read go through ImageMagick (explicit coder, limits)
+//   into a temporary PNG, removed afterwards whatever happens.
+import fs from 'node:fs';
+import { defineJob } from '#app/jobs/define';
+import { PermanentJobError } from '#app/queue/kind';
+import { ACCEPTED, magickToPng, renderThumbnails, UnreadableImageError, type Rendered } from '#app/services/images';
+import { originalRel, thumbRel } from '#app/services/media-files';
+import type { Media } from '#app/services/media';
+
+export interface ImagesProcessPayload {
+  mediaId: number;
+  thumbsVersion: number;
+}
+
+// The handler is also run inline by `./manage.ts housekeeping`.
+export const job = defineJob({
+  kind: 'images.process',
+  queue: 'images',
+  attempts: 4,
+  uses: ['db', 'media', 'settings'],
+  handler: ({ db, media, settings }) => {
+    const maxPixels = settings.media.maxPixels;
+
+    async function render(row: Media): Promise<Rendered> {
+      const kind = ACCEPTED[row.type];
+      if (!kind || kind.decoder === 'none') throw new UnreadableImageError(`${row.type} files get no thumbnails`);
+      const original = media.files.abs(originalRel(row.sha256));
+      if (kind.decoder === 'sharp') {
+        try {
+          return await renderThumbnails(original, maxPixels);
+        } catch (err) {
+          // A TIFF sharp cannot read (some compressions, odd first pages) gets a second chance.
+          if (!(err instanceof UnreadableImageError) || !kind.coder) throw err;
+        }
+      }
+      const png = await media.files.tempPath('.png');
+      try {
+        await magickToPng(original, kind.coder!, png, maxPixels);
+        return await renderThumbnails(png, maxPixels);
+      } finally {
+        await fs.promises.rm(png, { force: true });
+      }
+    }
+
+    return async ({ mediaId, thumbsVersion }: ImagesProcessPayload, job) => {
+      if (!Number.isSafeInteger(mediaId) || !Number.isSafeInteger(thumbsVersion)) throw new PermanentJobError('malformed payload: mediaId and thumbsVersion are required');
+      const row = await media.get(mediaId);
+      if (!row) return { skipped: 'the media row is gone (its card was removed)' };
+      if (row.state === 'ready' && row.thumbs_version >= thumbsVersion) return { skipped: 'already processed' };
+
+      // The same bytes were processed for another row: reuse its facts (the thumbnails are shared files).
+      const [twin] = await db.rows<Media>(
+        "select * from media where sha256 = $1 and id <> $2 and state = 'ready' and thumbs_version >= $3 and width is not null order by id limit 1",
+        [row.sha256, row.id, thumbsVersion],
+      );
+      if (twin) {
+        await db.exec(
+          "update media set state = 'ready', error = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
+          [row.id, twin.width, twin.height, JSON.stringify(twin.metadata), twin.dominant_color, thumbsVersion],
+        );
+        return { reused: twin.id };
+      }
+
+      // `processing` at the start means an earlier attempt died mid-render (a
+      // transient error sets the row back to `queued`). A file that took the
+      // worker down again is refused, so the card shows why instead of
+      // "processing" forever once the sweeper gives up on the job.
+      if (row.state === 'processing' && job.attempt >= 3) {
+        const reason = 'the worker stopped while processing this file, more than once: it is refused';
+        await db.exec("update media set state = 'failed', error = $2 where id = $1 and state = 'processing'", [row.id, reason]);
+        throw new PermanentJobError(reason);
+      }
+      await db.exec("update media set state = 'processing' where id = $1 and state <> 'ready'", [row.id]);
+      const started = Date.now();
+      let rendered: Rendered;
+      try {
+        rendered = await render(row);
+        for (const t of rendered.thumbs) await media.files.writeAtomic(thumbRel(row.sha256, thumbsVersion, t.width, t.format), t.data);
+      } catch (err) {
+        const message = (err as Error).message;
+        const permanent = err instanceof UnreadableImageError;
+        // A row already ready keeps serving its older thumbnails; otherwise the card shows why.
+        if (permanent || job.attempt >= job.maxAttempts) {
+          await db.exec("update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2 where id = $1", [row.id, message.slice(0, 500)]);
+        } else {
+          await db.exec("update media set state = 'queued' where id = $1 and state = 'processing'", [row.id]);
+        }
+        if (permanent) throw new PermanentJobError(message);
+        throw err;
+      }
+      await db.exec(
+        "update media set state = 'ready', error = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
+        [row.id, rendered.width, rendered.height, JSON.stringify(rendered.metadata), rendered.dominant, thumbsVersion],
+      );
+      return { width: rendered.width, height: rendered.height, thumbs: rendered.thumbs.length, ms: Date.now() - started };
+    };
+  },
+});

@@ -1,0 +1,99 @@
+// The job engine (app/queue/) is handed its job kinds and handlers; it
+// imports nothing of the application (jobs, services, context, web). Every
+// import of every file under app/queue/ is read from the source — static,
+// type-only, re-exports, dynamic import() and require() — and must point
+// inside app/queue, to Node or a package, or to one of three parts the
+// engine stands on: the database layer (#app/db/connection: the jobs table
+// is its outbox), the logger (#app/log) and the settings' types
+// (#app/config, `import type` only).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const engine = path.join(root, 'app/queue');
+
+const ALLOWED = new Set(['#app/db/connection', '#app/log']);
+const TYPE_ONLY = new Set(['#app/config']);
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? files(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+interface Import {
+  spec: string;
+  typeOnly: boolean;
+}
+
+/** Every module specifier the file names (comments removed first; strings kept). */
+function importsOf(source: string): Import[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  const found: Import[] = [];
+  // import … from 'x' / export … from 'x' (over several lines), import 'x'
+  for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;'"]*?)\s*\bfrom\s*['"]([^'"]+)['"]/g)) {
+    const names = m[3];
+    const typeOnly = Boolean(m[2]) || (/^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type')));
+    found.push({ spec: m[4], typeOnly });
+  }
+  for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ spec: m[1], typeOnly: false });
+  for (const m of code.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: m[1], typeOnly: false });
+  return found;
+}
+
+function outside(file: string, { spec, typeOnly }: Import): string | null {
+  if (spec.startsWith('node:') || /^[a-z@]/.test(spec)) return null; // Node, packages
+  if (spec.startsWith('#app/queue/')) return null;
+  if (ALLOWED.has(spec) || (TYPE_ONLY.has(spec) && typeOnly)) return null;
+  if (spec.startsWith('.')) {
+    const target = path.resolve(path.dirname(file), spec);
+    if (target.startsWith(engine + path.sep)) return null;
+  }
+  return `${path.relative(root, file)} imports ${spec}${TYPE_ONLY.has(spec) ? ' (only `import type` is allowed)' : ''}`;
+}
+
+describe('the job engine (app/queue/)', () => {
+  it('reads every kind of import statement', () => {
+    const got = importsOf(`
+      import a from '#app/a';
+      import type { B } from '#app/b';
+      import { type C, type D } from '#app/c';
+      import { type E, F } from '#app/e';
+      import {
+        G,
+        H,
+      } from '#app/g';
+      export { I } from '#app/i';
+      export * from '#app/j';
+      import '#app/k';
+      const l = await import('#app/l');
+      const m = require('#app/m');
+      // import { N } from '#app/n';
+      /* import { O } from '#app/o'; */
+    `);
+    assert.deepEqual(got.map((i) => `${i.spec}${i.typeOnly ? ' (type)' : ''}`).sort(), [
+      '#app/a',
+      '#app/b (type)',
+      '#app/c (type)',
+      '#app/e',
+      '#app/g',
+      '#app/i',
+      '#app/j',
+      '#app/k',
+      '#app/l',
+      '#app/m',
+    ]);
+  });
+
+  it('imports nothing of the application', () => {
+    const all = files(engine);
+    assert.ok(all.length >= 10, `the engine's files were found (${all.length})`);
+    const imports = all.flatMap((f) => importsOf(fs.readFileSync(f, 'utf8')).map((i) => ({ f, i })));
+    assert.ok(imports.some(({ i }) => i.spec === '#app/queue/transport'), 'the engine imports its own parts (the scan sees imports)');
+    const wrong = imports.map(({ f, i }) => outside(f, i)).filter(Boolean);
+    assert.deepEqual(wrong, [], 'imports from outside app/queue');
+  });
+});
