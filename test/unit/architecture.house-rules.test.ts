@@ -28,7 +28,7 @@ test('the whole application context is seen only by the composition root and the
 // The files that build the services and hand each part only what it names:
 // the context, the web app (routes get their controllers' services there)
 // and the start of a process's workers (each job gets the services it uses).
-const COMPOSITION_ROOT = ['app/context.ts', 'app/web/app.ts'];
+const COMPOSITION_ROOT = ['app/context.ts', 'app/web/app.ts', 'app/worker/start.ts'];
 
 const LAYERS: Array<[string, string[], string]> = [
   ['app/services/', ['app/web/', 'app/commands/', 'app/cli/', 'app/context.ts', 'app/jobs/'], 'services know no page, command or job'],
