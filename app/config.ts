@@ -10,13 +10,29 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SettingsError, type Environment, type Settings } from '#app/config/settings';
 import { get, readLayers, type Env, type Tree } from '#app/config/sources';
-import { bool, int, locale, oneOf, optInt, optStr, publicUrl, queuePrefix, searchLanguage, str, timeZone, url } from '#app/config/validators';
+import {
+  bool,
+  int,
+  locale,
+  oneOf,
+  optInt,
+  optStr,
+  publicUrl,
+  queuePrefix,
+  searchLanguage,
+  str,
+  timeZone,
+  url,
+} from '#app/config/validators';
 
 export { SEARCH_LANGUAGES, SettingsError, type Environment, type SearchLanguage, type Settings } from '#app/config/settings';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(
-  // compiled output lives in dist/app: step out of dist as well
-  path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []));
+export const projectRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  ...// compiled output lives in dist/app: step out of dist as well
+  (path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')) === 'dist' ? ['..'] : []),
+);
 
 export interface LoadOptions {
   /** Environment variables; defaults to process.env. */
@@ -65,7 +81,9 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   const env_ = nodeEnv as Environment;
   const embeddedDir = optStr(tree, 'database.embedded.dir');
   const embeddedPortFixed =
-    fromEnv.has('database.embedded.port') || get(local, 'database.embedded.port') != null || get(options.overrides ?? {}, 'database.embedded.port') != null;
+    fromEnv.has('database.embedded.port') ||
+    get(local, 'database.embedded.port') != null ||
+    get(options.overrides ?? {}, 'database.embedded.port') != null;
   const schema = str(tree, 'database.schema', label('database.schema'));
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new SettingsError(`invalid setting ${label('database.schema')}: ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
@@ -98,7 +116,9 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   const heartbeatSeconds = int(tree, 'jobs.heartbeatSeconds', 1, 3600);
   const staleSeconds = int(tree, 'jobs.staleSeconds', 2, 86_400);
   if (staleSeconds < 3 * heartbeatSeconds) {
-    throw new SettingsError(`invalid setting jobs.staleSeconds: ${staleSeconds} must be at least 3 × jobs.heartbeatSeconds (${3 * heartbeatSeconds})`);
+    throw new SettingsError(
+      `invalid setting jobs.staleSeconds: ${staleSeconds} must be at least 3 × jobs.heartbeatSeconds (${3 * heartbeatSeconds})`,
+    );
   }
 
   // The catalogs ship with the code (projectRoot), whatever folder holds conf/.
@@ -110,10 +130,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   // divide the minute; a lease shorter than three ticks would let a standby
   // take over from a live leader whose tick merely ran late.
   const tickSeconds = int(tree, 'beat.tickSeconds', 1, 60, label('beat.tickSeconds'));
-  if (60 % tickSeconds !== 0) throw new SettingsError(`invalid setting ${label('beat.tickSeconds')}: ${tickSeconds} must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)`);
+  if (60 % tickSeconds !== 0)
+    throw new SettingsError(
+      `invalid setting ${label('beat.tickSeconds')}: ${tickSeconds} must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)`,
+    );
   const leaseSeconds = int(tree, 'beat.leaseSeconds', 3, 3600, label('beat.leaseSeconds'));
   if (leaseSeconds < 3 * tickSeconds) {
-    throw new SettingsError(`invalid setting ${label('beat.leaseSeconds')}: ${leaseSeconds} must be at least 3 × beat.tickSeconds (${3 * tickSeconds})`);
+    throw new SettingsError(
+      `invalid setting ${label('beat.leaseSeconds')}: ${leaseSeconds} must be at least 3 × beat.tickSeconds (${3 * tickSeconds})`,
+    );
   }
 
   const settings: Settings = {
@@ -127,7 +152,10 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       poolMax: int(tree, 'database.poolMax', 1, 1000),
       idleSeconds: int(tree, 'database.idleSeconds', 1, 3600),
       embedded: {
-        dir: embeddedDir == null ? path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg') : path.resolve(root, embeddedDir) + (env_ === 'test' ? '-test' : ''),
+        dir:
+          embeddedDir == null
+            ? path.join(varDir, env_ === 'test' ? 'pg-test' : 'pg')
+            : path.resolve(root, embeddedDir) + (env_ === 'test' ? '-test' : ''),
         // The tests' cluster listens on port + 1.
         port: int(tree, 'database.embedded.port', 1024, 65534, label('database.embedded.port')),
         portFixed: embeddedPortFixed,

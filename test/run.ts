@@ -97,7 +97,16 @@ async function main() {
       new Promise<number>((resolve) => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', '--test', `--test-concurrency=${phaseConcurrency}`, `--test-timeout=${testTimeout}`, '--test-force-exit', '--test-reporter=spec', ...phaseFiles],
+          [
+            '--import',
+            'tsx',
+            '--test',
+            `--test-concurrency=${phaseConcurrency}`,
+            `--test-timeout=${testTimeout}`,
+            '--test-force-exit',
+            '--test-reporter=spec',
+            ...phaseFiles,
+          ],
           {
             // stdout passes through, and its summary lines are counted.
             stdio: ['inherit', 'pipe', 'inherit'],

@@ -130,7 +130,11 @@ export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
       await db.rows(`select set_config('idle_in_transaction_session_timeout', $1, true)`, [String(idleInTransactionMs)], t);
       const fence = await db.rows(`select 1 from beat_status where name = 'leader' and epoch = $1 for share`, [epoch], t);
       if (!fence.length) throw new FencedOut(`another beat took over the lease (epoch ${epoch} is no longer current)`);
-      const claimed = await db.rows('insert into beat_runs (name, slot) values ($1, $2::timestamptz) on conflict do nothing returning name', [entry.name, iso], t);
+      const claimed = await db.rows(
+        'insert into beat_runs (name, slot) values ($1, $2::timestamptz) on conflict do nothing returning name',
+        [entry.name, iso],
+        t,
+      );
       if (!claimed.length) return null; // another beat (or an earlier life of this one) fired it
       const job = await ctx.services.jobs.enqueue(entry.kind, entry.payload, { transaction: t, key: `beat:${entry.name}:${iso}` });
       await db.exec('update beat_runs set job_id = $3 where name = $1 and slot = $2::timestamptz', [entry.name, iso, job.id], t);
@@ -142,7 +146,8 @@ export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
     const [{ last }] = await db.rows<{ last: Date | null }>('select max(slot) as last from beat_runs where name = $1', [entry.name]);
     const cap = entry.catchUp === 'once' ? 1 : maxCatchUp;
     const { slots, more } = dueSlots(cron, at, last, cap);
-    if (more && entry.catchUp === 'all') log.warn({ entry: entry.name, cap }, 'beat: more missed slots than the catch-up cap; the oldest are skipped');
+    if (more && entry.catchUp === 'all')
+      log.warn({ entry: entry.name, cap }, 'beat: more missed slots than the catch-up cap; the oldest are skipped');
     const fired: Fired[] = [];
     for (const slot of slots) {
       const jobId = await fireSlot(entry, slot, epoch);
@@ -188,7 +193,9 @@ export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
     // tickSeconds. node-schedule computes the times with cron-parser in UTC.
     // After the process was frozen it fires the missed times at once: a
     // tick still running makes the others skip, so they never pile up.
-    const seconds = Array.from({ length: 60 / tickSeconds }, (_, i) => 1 + i * tickSeconds).map((s) => s % 60).sort((a, b) => a - b);
+    const seconds = Array.from({ length: 60 / tickSeconds }, (_, i) => 1 + i * tickSeconds)
+      .map((s) => s % 60)
+      .sort((a, b) => a - b);
     timer = schedule.scheduleJob({ rule: `${seconds.join(',')} * * * * *`, tz: 'Etc/UTC' }, () => {
       if (busy) return;
       busy = true;

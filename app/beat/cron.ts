@@ -51,7 +51,10 @@ function explain(expression: string, parts: string[], err: Error): CronError {
 
 export function parseCron(expression: string): Cron {
   const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) throw new CronError(`invalid cron "${expression}": expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
+  if (parts.length !== 5)
+    throw new CronError(
+      `invalid cron "${expression}": expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
+    );
   const normal = parts.join(' ');
   try {
     iterator(normal, new Date(0));

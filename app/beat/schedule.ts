@@ -21,7 +21,9 @@ export interface ScheduleEntry {
 }
 
 /** The schedule of a list of job kinds: one entry per kind that has a `schedule`, named by the kind. */
-export function scheduleOf(kinds: ReadonlyArray<{ kind: string; schedule?: { cron: string; catchUp: CatchUp; payload?: unknown } }>): ScheduleEntry[] {
+export function scheduleOf(
+  kinds: ReadonlyArray<{ kind: string; schedule?: { cron: string; catchUp: CatchUp; payload?: unknown } }>,
+): ScheduleEntry[] {
   return kinds.flatMap(({ kind, schedule }) =>
     schedule ? [{ name: kind, kind, cron: schedule.cron, catchUp: schedule.catchUp, payload: schedule.payload ?? {} }] : [],
   );
@@ -39,7 +41,8 @@ export interface CompiledEntry {
 export function compileSchedule(schedule: readonly ScheduleEntry[]): CompiledEntry[] {
   const seen = new Set<string>();
   return schedule.map((entry) => {
-    if (!/^[a-z0-9_.:-]{1,100}$/.test(entry.name)) throw new Error(`schedule entry "${entry.name}": the name may hold only a-z 0-9 _ . : -`);
+    if (!/^[a-z0-9_.:-]{1,100}$/.test(entry.name))
+      throw new Error(`schedule entry "${entry.name}": the name may hold only a-z 0-9 _ . : -`);
     if (seen.has(entry.name)) throw new Error(`schedule entry "${entry.name}" appears twice`);
     seen.add(entry.name);
     if (entry.catchUp !== 'once' && entry.catchUp !== 'all') throw new Error(`schedule entry "${entry.name}": catchUp must be once or all`);

@@ -141,9 +141,13 @@ export class MemcachedCache implements Cache {
   async ping(): Promise<CacheProbe> {
     const started = Date.now();
     try {
-      const versions = await bounded<Array<Record<string, unknown>>>((done) => this.client.version(done as never), Math.max(this.timeoutMs, 1000));
+      const versions = await bounded<Array<Record<string, unknown>>>(
+        (done) => this.client.version(done as never),
+        Math.max(this.timeoutMs, 1000),
+      );
       const answered = (versions ?? []).filter((v) => v && v.version).length;
-      if (answered < this.servers.length) throw new Error(`${answered} of ${this.servers.length} memcached server(s) answered (${this.servers.join(', ')})`);
+      if (answered < this.servers.length)
+        throw new Error(`${answered} of ${this.servers.length} memcached server(s) answered (${this.servers.join(', ')})`);
       return { ok: true, kind: 'memcached', ms: Date.now() - started };
     } catch (err) {
       return { ok: false, kind: 'memcached', error: `${(err as Error).message} (${this.servers.join(', ')})` };
@@ -155,7 +159,8 @@ export class MemcachedCache implements Cache {
     // The package's outage bookkeeping (IssueLog) keeps timers — a 5-minute
     // failures reset and retry/reconnect attempts that schedule the next —
     // and end() leaves them: a command that met a down server would not exit.
-    const issues = (this.client as unknown as { issues?: Record<string, { failuresResetId?: NodeJS.Timeout; closed?: boolean }> }).issues ?? {};
+    const issues =
+      (this.client as unknown as { issues?: Record<string, { failuresResetId?: NodeJS.Timeout; closed?: boolean }> }).issues ?? {};
     for (const issue of Object.values(issues)) {
       clearTimeout(issue.failuresResetId);
       issue.closed = true;

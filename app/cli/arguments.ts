@@ -44,7 +44,11 @@ export function commandHelp(c: Command): string {
 export function parseCommandArgs(c: Command, argv: string[]): ParsedArgs {
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const o of optionsOf(c)) {
-    options[o.name.slice(2)] = { type: o.value ? 'string' : 'boolean', ...(o.short ? { short: o.short.slice(1) } : {}), ...(o.multiple ? { multiple: true } : {}) };
+    options[o.name.slice(2)] = {
+      type: o.value ? 'string' : 'boolean',
+      ...(o.short ? { short: o.short.slice(1) } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
   }
   const mistake = (what: string) => new CommandError(`${what}; ${usageLine(c)}`);
   let parsed: ParsedArgs;

@@ -13,7 +13,17 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#
 
 export const commands: readonly Command[] = Object.values(registry).sort((a, b) => a.name.localeCompare(b.name));
 
-const USER_ERRORS = [CommandError, SettingsError, CardTypeError, DatabaseUnreachableError, EmbeddedDatabaseError, ValidationError, NotFoundError, ForbiddenError, ConflictError];
+const USER_ERRORS = [
+  CommandError,
+  SettingsError,
+  CardTypeError,
+  DatabaseUnreachableError,
+  EmbeddedDatabaseError,
+  ValidationError,
+  NotFoundError,
+  ForbiddenError,
+  ConflictError,
+];
 
 const USAGE = 'usage: ./manage.ts COMMAND [ARGUMENTS]';
 

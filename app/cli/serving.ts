@@ -32,7 +32,8 @@ interface Background {
  * their own processes (`worker`, `beat`) and this one only serves.
  */
 async function startBackground(ctx: AppContext, wanted: boolean): Promise<Background> {
-  if (ctx.settings.broker.url) return { mode: 'mode: web only (AMQP_URL is set: run ./manage.ts worker and ./manage.ts beat)', stop: async () => undefined };
+  if (ctx.settings.broker.url)
+    return { mode: 'mode: web only (AMQP_URL is set: run ./manage.ts worker and ./manage.ts beat)', stop: async () => undefined };
   if (!wanted) return { mode: 'mode: web only until migrations are applied (no workers, no beat)', stop: async () => undefined };
   await ctx.services.search.ensureLanguage(ctx.services.jobs);
   const runner = await startWorkers(ctx);

@@ -14,7 +14,10 @@ export function untilSignal(ctx: AppContext, what: string, stop: () => Promise<u
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       ctx.log.info(`${signal}: ${what}`);
-      stop().then(() => resolve(), () => resolve());
+      stop().then(
+        () => resolve(),
+        () => resolve(),
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -22,7 +22,8 @@ export const command: Command = {
   ],
   async handle(_args, io) {
     const settings = settingsOrExit();
-    if (!settings.broker.url) throw new CommandError('the beat needs RabbitMQ: set AMQP_URL (runserver runs the beat in-process without it)');
+    if (!settings.broker.url)
+      throw new CommandError('the beat needs RabbitMQ: set AMQP_URL (runserver runs the beat in-process without it)');
     const ctx = await openContext(settings);
     try {
       const pending = await pendingMigrations(ctx);

@@ -40,13 +40,21 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
     return out;
   }
   if (!settings.server.publicUrl) {
-    out.push({ ok: true, note: true, what: 'ORBIS_PUBLIC_URL (server.publicUrl) not set: links in mails would be relative; required once SMTP_URL is set' });
+    out.push({
+      ok: true,
+      note: true,
+      what: 'ORBIS_PUBLIC_URL (server.publicUrl) not set: links in mails would be relative; required once SMTP_URL is set',
+    });
   }
   const log = createLogger({ log: { ...settings.log, level: 'silent' } });
 
   // Broker: connect, then each queue's depth (a queue never declared fails here).
   if (!settings.broker.url) {
-    out.push({ ok: settings.env !== 'production', what: 'broker: none (AMQP_URL not set: jobs run in-process under runserver only)', fix: 'set AMQP_URL to a RabbitMQ vhost of this installation (docs/install.md)' });
+    out.push({
+      ok: settings.env !== 'production',
+      what: 'broker: none (AMQP_URL not set: jobs run in-process under runserver only)',
+      fix: 'set AMQP_URL to a RabbitMQ vhost of this installation (docs/install.md)',
+    });
   } else {
     const transport = createTransport(settings, log);
     try {
@@ -61,11 +69,19 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
       }
       out.push(
         missing.length
-          ? { ok: false, what: `broker reachable, but queue(s) not declared: ${missing.map((q) => `${settings.broker.prefix}.${q}`).join(', ')}`, fix: 'start a worker once (./manage.ts worker): it declares the queues' }
+          ? {
+              ok: false,
+              what: `broker reachable, but queue(s) not declared: ${missing.map((q) => `${settings.broker.prefix}.${q}`).join(', ')}`,
+              fix: 'start a worker once (./manage.ts worker): it declares the queues',
+            }
           : { ok: true, what: `broker reachable; queues ${settings.broker.prefix}.{${QUEUES.join(',')}} declared` },
       );
     } catch (err) {
-      out.push({ ok: false, what: `broker unreachable: ${first(err)}`, fix: 'start RabbitMQ (systemctl start rabbitmq-server) or correct AMQP_URL (vhost, user, password)' });
+      out.push({
+        ok: false,
+        what: `broker unreachable: ${first(err)}`,
+        fix: 'start RabbitMQ (systemctl start rabbitmq-server) or correct AMQP_URL (vhost, user, password)',
+      });
     } finally {
       await transport.close().catch(() => undefined);
     }
@@ -77,8 +93,18 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
   await cache.close();
   out.push(
     probe.ok
-      ? { ok: true, what: probe.kind === 'memcached' ? `cache reachable (memcached ${settings.cache.servers.join(', ')})` : 'cache: in-process (MEMCACHED_SERVERS not set; fine for one web process)' }
-      : { ok: false, what: `cache unreachable: ${probe.error}`, fix: 'start memcached (systemctl start memcached) or correct MEMCACHED_SERVERS; pages still work meanwhile, slower' },
+      ? {
+          ok: true,
+          what:
+            probe.kind === 'memcached'
+              ? `cache reachable (memcached ${settings.cache.servers.join(', ')})`
+              : 'cache: in-process (MEMCACHED_SERVERS not set; fine for one web process)',
+        }
+      : {
+          ok: false,
+          what: `cache unreachable: ${probe.error}`,
+          fix: 'start memcached (systemctl start memcached) or correct MEMCACHED_SERVERS; pages still work meanwhile, slower',
+        },
   );
 
   // Media folder: really write and remove a file.
@@ -89,14 +115,29 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
     fs.rmSync(probeFile);
     out.push({ ok: true, what: `media folder writable (${media})` });
   } catch (err) {
-    out.push({ ok: false, what: `media folder not writable: ${first(err)}`, fix: `create ${media} and give it to the account running Orbis (chown), or set MEDIA_ROOT` });
+    out.push({
+      ok: false,
+      what: `media folder not writable: ${first(err)}`,
+      fix: `create ${media} and give it to the account running Orbis (chown), or set MEDIA_ROOT`,
+    });
   }
 
   // ImageMagick (or GraphicsMagick): needed for BMP, PSD and odd TIFFs.
-  const tool = [['convert', '-version'], ['gm', 'version']].map(([cmd, arg]) => ({ cmd, r: spawnSync(cmd, [arg], { encoding: 'utf8', timeout: 5000 }) })).find((x) => x.r.status === 0);
+  const tool = [
+    ['convert', '-version'],
+    ['gm', 'version'],
+  ]
+    .map(([cmd, arg]) => ({ cmd, r: spawnSync(cmd, [arg], { encoding: 'utf8', timeout: 5000 }) }))
+    .find((x) => x.r.status === 0);
   out.push(
     tool
-      ? { ok: true, what: `image tools present (${tool.r.stdout.split('\n')[0].replace(/^Version:\s*/, '').trim()})` }
+      ? {
+          ok: true,
+          what: `image tools present (${tool.r.stdout
+            .split('\n')[0]
+            .replace(/^Version:\s*/, '')
+            .trim()})`,
+        }
       : { ok: false, what: 'ImageMagick not found (neither convert nor gm runs)', fix: 'apt-get install imagemagick' },
   );
 
@@ -106,7 +147,11 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
     out.push({ ok: true, what: `card types valid (${types.all.map((t) => t.name).join(', ') || 'none'} in ${settings.cardTypes.dir})` });
   } catch (err) {
     if (!(err instanceof CardTypeError)) throw err;
-    out.push({ ok: false, what: `card types: ${first(err)}`, fix: 'correct the file at the place named above (the folder of the setting cardTypes.dir), then run ./manage.ts check again' });
+    out.push({
+      ok: false,
+      what: `card types: ${first(err)}`,
+      fix: 'correct the file at the place named above (the folder of the setting cardTypes.dir), then run ./manage.ts check again',
+    });
   }
 
   // Database: reachable, migrated; then the beat's heartbeat. Opened on its
@@ -134,14 +179,22 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
         : { ok: false, what: `beat: ${beat.error}`, fix: 'start the beat (./manage.ts beat; supervisorctl start orbis:orbis-beat)' },
     );
   } catch (err) {
-    out.push({ ok: false, what: `database unreachable: ${first(err)}`, fix: 'start PostgreSQL or correct DATABASE_URL (host, port, user, database)' });
+    out.push({
+      ok: false,
+      what: `database unreachable: ${first(err)}`,
+      fix: 'start PostgreSQL or correct DATABASE_URL (host, port, user, database)',
+    });
   } finally {
     await db?.close().catch(() => undefined);
   }
 
   // nginx: informational only (Orbis runs without it in development).
   const site = ['/etc/nginx/sites-enabled/orbis', '/etc/nginx/conf.d/orbis.conf'].find((f) => fs.existsSync(f));
-  out.push({ ok: true, note: true, what: site ? `nginx site present (${site})` : 'nginx site not found in /etc/nginx (optional; deploy/nginx/orbis.conf)' });
+  out.push({
+    ok: true,
+    note: true,
+    what: site ? `nginx site present (${site})` : 'nginx site not found in /etc/nginx (optional; deploy/nginx/orbis.conf)',
+  });
   return out;
 }
 

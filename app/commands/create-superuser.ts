@@ -10,7 +10,7 @@ export const command: Command = {
   name: 'create-superuser',
   help: 'create an administrator account',
   arguments: [
-    { name: 'EMAIL', help: 'the account\'s email address (its sign-in)' },
+    { name: 'EMAIL', help: "the account's email address (its sign-in)" },
     { name: 'PASSWORD', optional: true, help: 'without it, asked twice without echo (on a terminal only)' },
     { name: '--name', value: 'NAME', help: 'the display name (default: the part of EMAIL before @)' },
   ],

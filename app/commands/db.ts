@@ -22,12 +22,17 @@ export const command: Command = {
     if (values.all) steps = Infinity;
     else if (values.steps !== undefined) {
       steps = Number(values.steps);
-      if (!Number.isInteger(steps) || steps < 1) throw new CommandError(`--steps must be a whole number of at least 1, not "${values.steps}"`);
+      if (!Number.isInteger(steps) || steps < 1)
+        throw new CommandError(`--steps must be a whole number of at least 1, not "${values.steps}"`);
     }
     await withContext(async (ctx) => {
       if (action === 'upgrade') {
         const { applied, roles } = await upgradeDatabase(ctx, io);
-        io.out(applied.length ? `${applied.length} migration(s) applied; the database is up to date.` : 'Nothing to apply; the database is up to date.');
+        io.out(
+          applied.length
+            ? `${applied.length} migration(s) applied; the database is up to date.`
+            : 'Nothing to apply; the database is up to date.',
+        );
         if (roles.length) io.out(`Created the roles the card types name: ${roles.join(', ')} (give them to users under Admin → Users).`);
         return;
       }
@@ -40,7 +45,11 @@ export const command: Command = {
           const { executed, pending } = await migrator.status();
           for (const name of executed) io.out(`[x] ${name}`);
           for (const name of pending) io.out(`[ ] ${name}`);
-          io.out(pending.length ? `${pending.length} pending: run ./manage.ts db upgrade` : `Up to date (${executed.length} applied, schema ${ctx.db.schema}).`);
+          io.out(
+            pending.length
+              ? `${pending.length} pending: run ./manage.ts db upgrade`
+              : `Up to date (${executed.length} applied, schema ${ctx.db.schema}).`,
+          );
         }
       } finally {
         await migrator.close();

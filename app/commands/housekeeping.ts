@@ -12,13 +12,17 @@ export const command: Command = {
   async handle(_args, io) {
     const result = await withContext(async (ctx) => {
       let bar: ProgressBar | null = null;
-      const r = await mediaHousekeeping({ db: ctx.db, media: ctx.services.media }, inlineRegenerate(ctx.log, imagesProcess.handler(jobDeps(ctx))), {
-        phase(name, total) {
-          bar?.finish();
-          bar = new ProgressBar(io, name === 'files' ? 'checking files' : 'remaking thumbnails', total);
+      const r = await mediaHousekeeping(
+        { db: ctx.db, media: ctx.services.media },
+        inlineRegenerate(ctx.log, imagesProcess.handler(jobDeps(ctx))),
+        {
+          phase(name, total) {
+            bar?.finish();
+            bar = new ProgressBar(io, name === 'files' ? 'checking files' : 'remaking thumbnails', total);
+          },
+          tick: () => bar?.tick(),
         },
-        tick: () => bar?.tick(),
-      });
+      );
       (bar as ProgressBar | null)?.finish();
       return r;
     });

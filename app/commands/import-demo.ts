@@ -6,8 +6,15 @@ export const command: Command = {
   name: 'import-demo',
   help: 'load demo roles, users and cards (idempotent); --lang ru: in Russian; --passwords: new demo passwords',
   arguments: [
-    { name: '--lang', value: 'LANG', help: 'the language of the demo cards and names: en (the default) or ru; the demo users read the product in it' },
-    { name: '--passwords', help: 'give the demo users new generated passwords and print them (their sessions end); for a trial installation only' },
+    {
+      name: '--lang',
+      value: 'LANG',
+      help: 'the language of the demo cards and names: en (the default) or ru; the demo users read the product in it',
+    },
+    {
+      name: '--passwords',
+      help: 'give the demo users new generated passwords and print them (their sessions end); for a trial installation only',
+    },
   ],
   description: ['Demo users get generated passwords, printed when they are created.'],
   async handle({ values }, io) {

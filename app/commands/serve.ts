@@ -89,7 +89,8 @@ async function runPrimary(host: string, port: number, workers: number, maxReques
         why = m.startFailed;
         w.process.kill('SIGTERM');
       });
-      const onExit = (code: number | null, signal: string | null) => reject(new Error(why || `a web process exited (${signal ?? `code ${code}`}) before it listened`));
+      const onExit = (code: number | null, signal: string | null) =>
+        reject(new Error(why || `a web process exited (${signal ?? `code ${code}`}) before it listened`));
       w.once('exit', onExit);
       w.once('listening', () => {
         w.off('exit', onExit);
@@ -280,12 +281,15 @@ export const command: Command = {
     // N processes cannot share the in-process queue: each would keep its
     // jobs in memory no worker reads. Production web needs RabbitMQ.
     if (!settings.broker.url) {
-      throw new CommandError('serve runs several web processes and needs RabbitMQ for background work: set AMQP_URL (runserver runs one process with the workers in it)');
+      throw new CommandError(
+        'serve runs several web processes and needs RabbitMQ for background work: set AMQP_URL (runserver runs one process with the workers in it)',
+      );
     }
     const host = (values.host as string | undefined) ?? settings.server.host;
     const port = parsePort(values.port, settings.server.port);
     const maxRequests = values['max-requests'] === undefined ? settings.serve.maxRequests : Number(values['max-requests']);
-    if (!Number.isInteger(maxRequests) || maxRequests < 0) throw new CommandError(`--max-requests must be a whole number, not "${values['max-requests']}"`);
+    if (!Number.isInteger(maxRequests) || maxRequests < 0)
+      throw new CommandError(`--max-requests must be a whole number, not "${values['max-requests']}"`);
     if (cluster.isWorker) return runWorker(host, port, maxRequests);
     const workers = values.workers === undefined ? settings.serve.workers : parsePort(values.workers, 0);
     if (workers < 1) throw new CommandError('--workers must be at least 1');

@@ -36,27 +36,34 @@ export const command: Command = {
       const first = await ensureFirstSuperuser(ctx, true);
       const demo = await importDemo(ctx);
       if (demo.created) io.out(`Loaded demo data: ${demo.summary}.`);
-      await serveUntilSignal(ctx, host, port, (server, mode) => {
-        io.out('');
-        io.out(`  Orbis is running at ${server.url}/`);
-        io.out(`  ${mode}`);
-        if (first?.generatedPassword) {
-          io.out(`  Sign in as ${first.email} with password ${first.generatedPassword}`);
-          io.out('  (shown once; change it under Admin → Users, or run ./manage.ts create-superuser)');
-        } else if (first) {
-          io.out(`  Sign in as ${first.email} with the password from ORBIS_ADMIN_PASSWORD.`);
-        } else {
-          io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
-        }
-        // The demo operator and manager show what a role may and may not do.
-        if (demo.users.length) {
-          io.out('  Demo users, to see what each role may do (passwords shown once):');
-          for (const line of demoSignInLines(demo.users)) io.out(`    ${line}`);
-        } else {
-          io.out('  Demo users: ./manage.ts import-demo --passwords prints new passwords for them.');
-        }
-        io.out('');
-      }, {}, signals);
+      await serveUntilSignal(
+        ctx,
+        host,
+        port,
+        (server, mode) => {
+          io.out('');
+          io.out(`  Orbis is running at ${server.url}/`);
+          io.out(`  ${mode}`);
+          if (first?.generatedPassword) {
+            io.out(`  Sign in as ${first.email} with password ${first.generatedPassword}`);
+            io.out('  (shown once; change it under Admin → Users, or run ./manage.ts create-superuser)');
+          } else if (first) {
+            io.out(`  Sign in as ${first.email} with the password from ORBIS_ADMIN_PASSWORD.`);
+          } else {
+            io.out('  Sign in with your account (./manage.ts create-superuser EMAIL makes another).');
+          }
+          // The demo operator and manager show what a role may and may not do.
+          if (demo.users.length) {
+            io.out('  Demo users, to see what each role may do (passwords shown once):');
+            for (const line of demoSignInLines(demo.users)) io.out(`    ${line}`);
+          } else {
+            io.out('  Demo users: ./manage.ts import-demo --passwords prints new passwords for them.');
+          }
+          io.out('');
+        },
+        {},
+        signals,
+      );
     } catch (err) {
       await ctx.close().catch(() => undefined);
       signals.dispose();

@@ -9,12 +9,18 @@ export const command: Command = {
   help: 'run background jobs from RabbitMQ (AMQP_URL)',
   arguments: [
     { name: '--queues', short: '-q', value: 'LIST', help: `queues to consume, comma-separated (default: all of ${QUEUES.join(',')})` },
-    { name: '--concurrency', short: '-c', value: 'N', help: 'jobs run at once per queue group (default: jobs.concurrency; images: jobs.imagesConcurrency)' },
+    {
+      name: '--concurrency',
+      short: '-c',
+      value: 'N',
+      help: 'jobs run at once per queue group (default: jobs.concurrency; images: jobs.imagesConcurrency)',
+    },
   ],
   description: ['SIGTERM/SIGINT stop gracefully: running jobs finish (or go back to the queue).'],
   async handle({ values }, io) {
     const settings = settingsOrExit();
-    if (!settings.broker.url) throw new CommandError('the worker needs RabbitMQ: set AMQP_URL (runserver runs the workers in-process without it)');
+    if (!settings.broker.url)
+      throw new CommandError('the worker needs RabbitMQ: set AMQP_URL (runserver runs the workers in-process without it)');
     let queues: string[];
     try {
       queues = parseQueues(values.queues as string | undefined);

@@ -99,7 +99,16 @@ export function readLayers(root: string, env: Env, overrides?: Tree): Layers {
     const v = env[name];
     if (v === undefined || v === '') continue;
     fromEnv.set(key, name);
-    setPath(tree, key, key === 'cache.servers' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v);
+    setPath(
+      tree,
+      key,
+      key === 'cache.servers'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    );
   }
   tree = overrides ? merge(tree, overrides, '') : tree;
   return { tree, local, fromEnv };

@@ -54,16 +54,30 @@ export function url(tree: Tree, key: string, label: string, protocols: string[])
  * server.publicUrl: an http(s) address without query, fragment or
  * credentials, kept without its trailing slash; unset: see Settings.server.
  */
-export function publicUrl(tree: Tree, label: string, env: Environment, host: string, port: number, mailUrl: string | null, mailLabel: string): string | null {
+export function publicUrl(
+  tree: Tree,
+  label: string,
+  env: Environment,
+  host: string,
+  port: number,
+  mailUrl: string | null,
+  mailLabel: string,
+): string | null {
   const v = url(tree, 'server.publicUrl', label, ['http:', 'https:']);
   if (v == null) {
-    if (env !== 'production') return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (mailUrl) throw new SettingsError(`missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and ${mailLabel} is set, for the links in mails`);
+    if (env !== 'production')
+      return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (mailUrl)
+      throw new SettingsError(
+        `missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and ${mailLabel} is set, for the links in mails`,
+      );
     return null;
   }
   const u = new URL(v);
   if (u.search || u.hash || u.username || u.password) {
-    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} must be scheme, host and an optional path (no query, fragment or user)`);
+    throw new SettingsError(
+      `invalid setting ${label}: ${JSON.stringify(v)} must be scheme, host and an optional path (no query, fragment or user)`,
+    );
   }
   return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
 }
@@ -112,6 +126,7 @@ export function oneOf<T extends string>(tree: Tree, key: string, values: readonl
 
 export function queuePrefix(tree: Tree, label: string): string {
   const v = str(tree, 'broker.prefix', label);
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(v)) throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} may hold only letters, digits, . _ -`);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(v))
+    throw new SettingsError(`invalid setting ${label}: ${JSON.stringify(v)} may hold only letters, digits, . _ -`);
   return v;
 }

@@ -84,7 +84,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const dataDir = path.join(options.dir, 'data');
   const ownerFile = path.join(options.dir, 'owner.pid');
   const pidFile = path.join(dataDir, 'postmaster.pid');
-  const urls = (port: number) => ({ base: `postgres://postgres@127.0.0.1:${port}`, url: `postgres://postgres@127.0.0.1:${port}/${options.database}` });
+  const urls = (port: number) => ({
+    base: `postgres://postgres@127.0.0.1:${port}`,
+    url: `postgres://postgres@127.0.0.1:${port}/${options.database}`,
+  });
 
   fs.mkdirSync(options.dir, { recursive: true });
   if (ids) {
@@ -123,7 +126,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     log(`creating the embedded PostgreSQL cluster in ${dataDir}`);
-    const init = await run(bin('initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], ids, env);
+    const init = await run(
+      bin('initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      ids,
+      env,
+    );
     if (init.code !== 0) throw new EmbeddedDatabaseError(`initdb failed: ${init.output.trim().split('\n').slice(-3).join(' ')}`);
     fs.appendFileSync(
       path.join(dataDir, 'postgresql.conf'),
@@ -137,7 +145,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   if (!(await portFree(port))) {
     const holder = await holderOf(port);
     if (!options.movable) {
-      throw new EmbeddedDatabaseError(`embedded PostgreSQL: port ${port} is held by ${holder}: set ${setting} to a free port (or DATABASE_URL to a running PostgreSQL)`);
+      throw new EmbeddedDatabaseError(
+        `embedded PostgreSQL: port ${port} is held by ${holder}: set ${setting} to a free port (or DATABASE_URL to a running PostgreSQL)`,
+      );
     }
     port = await freePort();
     log(`embedded PostgreSQL: port ${options.port} is held by ${holder}; using port ${port} (set ${setting} to choose one)`);

@@ -79,9 +79,7 @@ export async function createMigrator(db: Pick<Database, 'url' | 'schema'>): Prom
     await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
     try {
       await client.query(`create schema if not exists "${schema}"`);
-      await client.query(
-        `create table if not exists ${TABLE} (name text primary key, applied_at timestamptz not null default now())`,
-      );
+      await client.query(`create table if not exists ${TABLE} (name text primary key, applied_at timestamptz not null default now())`);
       return await fn();
     } finally {
       await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]);

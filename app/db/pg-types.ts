@@ -22,7 +22,14 @@ function digits(s: string, from: number, to: number): number {
 /** "YYYY-MM-DD HH:MM:SS[.f…]±HH[:MM[:SS]]" to a Date (milliseconds truncated, as Date keeps them). */
 export function parseTimestamptz(s: string): Date | number | null {
   const n = s.length;
-  if (n < 22 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+  if (
+    n < 22 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 32 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
     return defaultParse(s);
   }
   const year = digits(s, 0, 4);

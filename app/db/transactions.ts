@@ -42,7 +42,10 @@ export class OutsideTransactionError extends Error {
 /** The connection `t` runs on; throws once `t` has ended (its connection may serve another by then). */
 export function connectionOf(t: Transaction): PooledClient {
   const client = connections.get(t);
-  if (!client) throw new TransactionEndedError('this transaction has ended (or was not begun by db.transaction): a statement ran after its callback returned');
+  if (!client)
+    throw new TransactionEndedError(
+      'this transaction has ended (or was not begun by db.transaction): a statement ran after its callback returned',
+    );
   return client;
 }
 
@@ -50,7 +53,9 @@ export function connectionOf(t: Transaction): PooledClient {
 export function refuseInsideTransaction(what: string): void {
   const open = inCallback.getStore();
   if (open && connections.has(open)) {
-    throw new OutsideTransactionError(`${what} inside a transaction's callback without its transaction: pass \`t\` (a second connection can deadlock the pool)`);
+    throw new OutsideTransactionError(
+      `${what} inside a transaction's callback without its transaction: pass \`t\` (a second connection can deadlock the pool)`,
+    );
   }
 }
 
@@ -83,7 +88,8 @@ export async function runTransaction<T>(sequelize: Sequelize, pool: Pool, fn: (t
     // with ROLLBACK and no error: the callback caught that statement's error
     // and returned. Nothing was written, so say so (and run no hooks).
     const { command } = await client.query('commit');
-    if (command !== 'COMMIT') throw new TransactionRolledBackError('the transaction was rolled back: a statement in it failed and its callback went on');
+    if (command !== 'COMMIT')
+      throw new TransactionRolledBackError('the transaction was rolled back: a statement in it failed and its callback went on');
   } catch (err) {
     connections.delete(t);
     internal.finished = 'rollback';

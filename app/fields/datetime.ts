@@ -26,7 +26,9 @@ export const datetimeField: FieldType = defineFieldType({
   parseImport: (def, s, q) => {
     if (!WITH_OFFSET.test(s)) return parse(def, s, q);
     const d = new Date(s);
-    return Number.isNaN(d.getTime()) ? { error: msg('fields.errors.notDateTime', { value: JSON.stringify(s) }) } : { value: d.toISOString() };
+    return Number.isNaN(d.getTime())
+      ? { error: msg('fields.errors.notDateTime', { value: JSON.stringify(s) }) }
+      : { value: d.toISOString() };
   },
   fromStored: storedAs('string'),
   toStored: sameValue,
@@ -43,7 +45,9 @@ export const datetimeField: FieldType = defineFieldType({
       if (!day) return { problem: msg('cards.problems.notDate', { field: def.label, fieldName: def.name, value }) };
       const start = zonedToUtc(`${day}T00:00`, q.timeZone)!;
       // To the end of the day: before the next one's start.
-      return suffix === '_to' ? { sql: `${expr} < ${q.bind(new Date(start.getTime() + 86_400_000).toISOString())}` } : { sql: `${expr} >= ${q.bind(start.toISOString())}` };
+      return suffix === '_to'
+        ? { sql: `${expr} < ${q.bind(new Date(start.getTime() + 86_400_000).toISOString())}` }
+        : { sql: `${expr} >= ${q.bind(start.toISOString())}` };
     },
     control: () => ({ name: 'range', inputType: 'date' }),
   },

@@ -24,7 +24,11 @@ export function decimalText(value: number, locale: string): string {
 
 /** The decimal separator of `locale` ("." or ","). */
 export function decimalSeparator(locale: string): string {
-  return cached(inputFormats, locale, { useGrouping: false, maximumFractionDigits: 4 }).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return (
+    cached(inputFormats, locale, { useGrouping: false, maximumFractionDigits: 4 })
+      .formatToParts(1.5)
+      .find((p) => p.type === 'decimal')?.value ?? '.'
+  );
 }
 
 /** A stored decimal ("1234.5") as a form input shows it in `locale` ("1234,5" in Russian): no grouping, so what is shown is accepted back. */

@@ -96,9 +96,7 @@ export interface FormControl {
 }
 
 /** What a list page's filter for the field shows: a choice of values, or a from/to pair of inputs. */
-export type FilterControl =
-  | { name: 'choice'; options: readonly { value: string; label: Text }[] }
-  | { name: 'range'; inputType: string };
+export type FilterControl = { name: 'choice'; options: readonly { value: string; label: Text }[] } | { name: 'range'; inputType: string };
 
 /** Binds a query parameter and names it ($n). */
 export type Bind = (value: unknown) => string;
@@ -107,12 +105,22 @@ export interface FieldFilter {
   /** The URL parameters it reads, as suffixes of the field's name: [''] for one value, ['_from', '_to'] for a range. */
   params: readonly string[];
   /** The SQL condition for one parameter's value (`expr` is the stored value as text), or what is wrong with the value. */
-  where(def: FieldDef, suffix: string, value: string, expr: string, q: { bind: Bind; timeZone: string }): { sql: string } | { problem: Text };
+  where(
+    def: FieldDef,
+    suffix: string,
+    value: string,
+    expr: string,
+    q: { bind: Bind; timeZone: string },
+  ): { sql: string } | { problem: Text };
   control(def: FieldDef): FilterControl;
 }
 
 /** Reads one YAML option into the field; `fail` stops the load with the message. */
-export type OptionReader = (def: FieldDef, raw: unknown, o: { fail: (message: string) => never; texts: (into: HasTranslations, raw: unknown, where: string) => string }) => void;
+export type OptionReader = (
+  def: FieldDef,
+  raw: unknown,
+  o: { fail: (message: string) => never; texts: (into: HasTranslations, raw: unknown, where: string) => string },
+) => void;
 
 export interface FieldType {
   /** The name card types use (`type: date`). */

@@ -23,7 +23,20 @@ export function registerFieldType(type: FieldType): void {
   types.set(type.name, type);
 }
 
-for (const t of [stringField, textField, numberField, decimalField, dateField, datetimeField, booleanField, selectField, userField, referenceField, imagesField]) registerFieldType(t);
+for (const t of [
+  stringField,
+  textField,
+  numberField,
+  decimalField,
+  dateField,
+  datetimeField,
+  booleanField,
+  selectField,
+  userField,
+  referenceField,
+  imagesField,
+])
+  registerFieldType(t);
 
 /** The type of a declared field (card types are checked at load: every field's type is registered). */
 export function fieldType(def: Pick<FieldDef, 'type'>): FieldType {

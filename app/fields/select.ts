@@ -18,7 +18,8 @@ export const selectField: FieldType = defineFieldType({
         if (!Array.isArray(raw) || !raw.length) fail('a select field needs options');
         def.options = (raw as unknown[]).map((o) => {
           if (typeof o === 'string') return { value: o, label: o };
-          if (typeof o !== 'object' || o === null || typeof (o as FieldOption).value !== 'string' || !(o as FieldOption).value) fail('each option needs a value (and a label)');
+          if (typeof o !== 'object' || o === null || typeof (o as FieldOption).value !== 'string' || !(o as FieldOption).value)
+            fail('each option needs a value (and a label)');
           const opt = o as { value: string; label?: unknown };
           const option: FieldOption = { value: opt.value, label: '' };
           option.label = texts(option, opt.label ?? opt.value, `option ${opt.value}`);
@@ -48,7 +49,8 @@ export const selectField: FieldType = defineFieldType({
   filter: {
     params: [''],
     where(def, _suffix, value, _expr, q) {
-      if (!def.options!.some((o) => o.value === value)) return { problem: msg('cards.problems.unknownChoice', { field: def.label, fieldName: def.name, value }) };
+      if (!def.options!.some((o) => o.value === value))
+        return { problem: msg('cards.problems.unknownChoice', { field: def.label, fieldName: def.name, value }) };
       return { sql: `c.data @> ${q.bind(JSON.stringify({ [def.name]: value }))}::jsonb` };
     },
     control: (def) => ({ name: 'choice', options: def.options! }),

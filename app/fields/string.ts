@@ -3,7 +3,20 @@
 // text (app/fields/text.ts) is the same with line breaks and a wide box.
 import { msg } from '#app/i18n/message';
 import type { FieldDef, FieldType, FormControl, Parsed } from '#app/fields/field-type';
-import { asText, asTyped, checkMinMax, csvText, defineFieldType, empty, fromCsvText, minMax, noCheck, patternOption, sameValue, storedAs } from '#app/fields/shared';
+import {
+  asText,
+  asTyped,
+  checkMinMax,
+  csvText,
+  defineFieldType,
+  empty,
+  fromCsvText,
+  minMax,
+  noCheck,
+  patternOption,
+  sameValue,
+  storedAs,
+} from '#app/fields/shared';
 
 /** A string or text type: `maxDefault` characters unless the YAML's max says, one line or several. */
 export function textual(name: string, maxDefault: number, oneLine: boolean, control: FormControl): FieldType {

@@ -4,7 +4,8 @@ import { msg } from '#app/i18n/message';
 import type { FieldDef, FieldType, FieldValue, Reader, DisplayMaps } from '#app/fields/field-type';
 import { asTyped, defineFieldType, empty, noCheck, sameValue, storedAs } from '#app/fields/shared';
 
-const shown = (_def: FieldDef, v: FieldValue, maps: DisplayMaps, reader: Reader) => maps.users.get(v as number) ?? reader.t('fields.unknownUser', { id: v });
+const shown = (_def: FieldDef, v: FieldValue, maps: DisplayMaps, reader: Reader) =>
+  maps.users.get(v as number) ?? reader.t('fields.unknownUser', { id: v });
 
 export const userField: FieldType = defineFieldType({
   name: 'user',

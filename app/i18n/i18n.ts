@@ -32,7 +32,10 @@ export function readCatalogs(dir: string): Record<string, Catalog> {
   const out: Record<string, Catalog> = {};
   for (const lang of shippedLocales(dir)) {
     const catalog: Catalog = {};
-    for (const file of fs.readdirSync(path.join(dir, lang)).filter((f) => /^[\w-]+\.json$/.test(f)).sort()) {
+    for (const file of fs
+      .readdirSync(path.join(dir, lang))
+      .filter((f) => /^[\w-]+\.json$/.test(f))
+      .sort()) {
       const where = path.join(lang, file);
       let area: unknown;
       try {

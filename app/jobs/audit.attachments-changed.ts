@@ -23,12 +23,20 @@ export const job = defineJob({
   queue: 'audit',
   attempts: 10,
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async (payload: AttachmentsChangedPayload, job) => {
-      if (!Number.isSafeInteger(payload.cardId) || !payload.mediaIds?.length || !Array.isArray(payload.names) || Number.isNaN(Date.parse(payload.at))) {
+      if (
+        !Number.isSafeInteger(payload.cardId) ||
+        !payload.mediaIds?.length ||
+        !Array.isArray(payload.names) ||
+        Number.isNaN(Date.parse(payload.at))
+      ) {
         throw new PermanentJobError('malformed audit payload: cardId, mediaIds, names and at are required');
       }
-      const changes = [payload.kind === 'attached' ? { field: 'files', old: null, new: payload.names } : { field: 'files', old: payload.names, new: null }];
+      const changes = [
+        payload.kind === 'attached' ? { field: 'files', old: null, new: payload.names } : { field: 'files', old: payload.names, new: null },
+      ];
       const rows = await db.rows<{ id: number }>(
         `insert into card_history (card_id, version, event, at, user_id, kind, changes, job_id)
          select $1, null, $2, $3, $4, $5, $6, $7 where exists (select 1 from cards where id = $1)

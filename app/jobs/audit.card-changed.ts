@@ -26,9 +26,15 @@ export const job = defineJob({
   queue: 'audit',
   attempts: 10,
   uses: ['db', 'cards'],
-  handler: ({ db, cards }) =>
+  handler:
+    ({ db, cards }) =>
     async (payload: CardChangedPayload, job) => {
-      if (!Number.isSafeInteger(payload.cardId) || !Number.isSafeInteger(payload.version) || !payload.after || Number.isNaN(Date.parse(payload.at))) {
+      if (
+        !Number.isSafeInteger(payload.cardId) ||
+        !Number.isSafeInteger(payload.version) ||
+        !payload.after ||
+        Number.isNaN(Date.parse(payload.at))
+      ) {
         throw new PermanentJobError('malformed audit payload: cardId, version, at and after are required');
       }
       const type = cards.types.get(payload.type) ?? null;

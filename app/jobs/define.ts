@@ -53,9 +53,11 @@ export interface JobDefinition<K extends string = string, P = any, U extends Dep
 /** A kind's definition, checked: its type carries the payload type for a typed enqueue. */
 export function defineJob<K extends string, P, U extends DepName = never>(definition: JobDefinition<K, P, U>): JobDefinition<K, P, U> {
   const { kind, attempts, backoff, timeoutSeconds } = definition;
-  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(kind)) throw new Error(`job kind "${kind}": expected area.name in lower case (a-z 0-9 _)`);
+  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(kind))
+    throw new Error(`job kind "${kind}": expected area.name in lower case (a-z 0-9 _)`);
   if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`job kind "${kind}": attempts must be a whole number ≥ 1`);
-  if (backoff && !(backoff.baseMs > 0 && backoff.capMs >= backoff.baseMs)) throw new Error(`job kind "${kind}": backoff needs 0 < baseMs ≤ capMs`);
+  if (backoff && !(backoff.baseMs > 0 && backoff.capMs >= backoff.baseMs))
+    throw new Error(`job kind "${kind}": backoff needs 0 < baseMs ≤ capMs`);
   if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new Error(`job kind "${kind}": timeoutSeconds must be > 0`);
   return definition;
 }

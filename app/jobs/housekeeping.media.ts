@@ -13,7 +13,8 @@ export const job = defineJob({
   attempts: 3,
   schedule: { cron: '45 3 * * *', catchUp: 'once' },
   uses: ['db', 'media', 'jobs'],
-  handler: ({ db, media, jobs }) =>
+  handler:
+    ({ db, media, jobs }) =>
     async (_payload: NoPayload) => {
       const enqueue = async (mediaId: number) => {
         await jobs.enqueue('images.process', { mediaId, thumbsVersion: THUMBS_VERSION }, { key: processJobKey(mediaId, THUMBS_VERSION) });

@@ -41,7 +41,11 @@ interface Part {
 }
 
 /** What the purge uses. */
-export type RetentionDeps = { db: Database; settings: Pick<JobDeps['settings'], 'retention'>; throttle: Pick<JobDeps['throttle'], 'purge'> };
+export type RetentionDeps = {
+  db: Database;
+  settings: Pick<JobDeps['settings'], 'retention'>;
+  throttle: Pick<JobDeps['throttle'], 'purge'>;
+};
 
 function parts(settings: RetentionDeps['settings']): Part[] {
   const r = settings.retention;
@@ -87,7 +91,11 @@ function parts(settings: RetentionDeps['settings']): Part[] {
   ];
 }
 
-export async function purgeOldRows({ db, settings, throttle }: RetentionDeps, job: Pick<JobContext, 'progress'> | null, options: RetentionOptions = {}): Promise<RetentionResult> {
+export async function purgeOldRows(
+  { db, settings, throttle }: RetentionDeps,
+  job: Pick<JobContext, 'progress'> | null,
+  options: RetentionOptions = {},
+): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? 5000;
   const pauseMs = options.pauseMs ?? 200;
   const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, loginCounters: 0, batches: 0, skipped: {} };

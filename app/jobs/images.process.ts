@@ -55,7 +55,8 @@ export const job = defineJob({
     }
 
     return async ({ mediaId, thumbsVersion }: ImagesProcessPayload, job) => {
-      if (!Number.isSafeInteger(mediaId) || !Number.isSafeInteger(thumbsVersion)) throw new PermanentJobError('malformed payload: mediaId and thumbsVersion are required');
+      if (!Number.isSafeInteger(mediaId) || !Number.isSafeInteger(thumbsVersion))
+        throw new PermanentJobError('malformed payload: mediaId and thumbsVersion are required');
       const row = await media.get(mediaId);
       if (!row) return { skipped: 'the media row is gone (its card was removed)' };
       if (row.state === 'ready' && row.thumbs_version >= thumbsVersion) return { skipped: 'already processed' };
@@ -93,7 +94,10 @@ export const job = defineJob({
         const permanent = err instanceof UnreadableImageError;
         // A row already ready keeps serving its older thumbnails; otherwise the card shows why.
         if (permanent || job.attempt >= job.maxAttempts) {
-          await db.exec("update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2 where id = $1", [row.id, message.slice(0, 500)]);
+          await db.exec("update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2 where id = $1", [
+            row.id,
+            message.slice(0, 500),
+          ]);
         } else {
           await db.exec("update media set state = 'queued' where id = $1 and state = 'processing'", [row.id]);
         }

@@ -10,7 +10,8 @@ export const job = defineJob({
   attempts: 1,
   schedule: { cron: '* * * * *', catchUp: 'once' },
   uses: ['jobStore', 'publisher', 'settings'],
-  handler: ({ jobStore, publisher, settings }) =>
+  handler:
+    ({ jobStore, publisher, settings }) =>
     async (_payload: NoPayload, job) => {
       const result = await sweep(jobStore, publisher, settings.jobs);
       if (result.requeued || result.published) job.log.info(result, 'sweep: recovered jobs');

@@ -8,5 +8,8 @@ export const job = defineJob({
   attempts: 3,
   schedule: { cron: '0 7 * * *', catchUp: 'once' },
   uses: ['noticeMail'],
-  handler: ({ noticeMail }) => async (_payload: NoPayload) => noticeMail.dailyDigest(),
+  handler:
+    ({ noticeMail }) =>
+    async (_payload: NoPayload) =>
+      noticeMail.dailyDigest(),
 });

@@ -8,5 +8,8 @@ export const job = defineJob({
   queue: 'default',
   attempts: 5,
   uses: ['noticeMail'],
-  handler: ({ noticeMail }) => async ({ userId }: { userId: number }) => noticeMail.dispatch(userId),
+  handler:
+    ({ noticeMail }) =>
+    async ({ userId }: { userId: number }) =>
+      noticeMail.dispatch(userId),
 });

@@ -8,5 +8,8 @@ export const job = defineJob({
   attempts: 3,
   schedule: { cron: '* * * * *', catchUp: 'once' },
   uses: ['reminders'],
-  handler: ({ reminders }) => async (_payload: NoPayload) => reminders.deliver(reminders.clock()),
+  handler:
+    ({ reminders }) =>
+    async (_payload: NoPayload) =>
+      reminders.deliver(reminders.clock()),
 });

@@ -8,7 +8,8 @@ export const job = defineJob({
   queue: 'default',
   attempts: 5,
   uses: ['search'],
-  handler: ({ search }) =>
+  handler:
+    ({ search }) =>
     async ({ language, generation }: { language: 'simple' | 'english' | 'russian'; generation: number }, job) => {
       const cards = await search.rebuild(language, generation, (done, total) => job.progress(done, total));
       return { cards, language };

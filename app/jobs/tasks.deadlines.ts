@@ -11,7 +11,8 @@ export const job = defineJob({
   attempts: 3,
   schedule: { cron: '* * * * *', catchUp: 'once' },
   uses: ['tasks'],
-  handler: ({ tasks }) =>
+  handler:
+    ({ tasks }) =>
     async (_payload: NoPayload, job) => {
       const result = await tasks.sweep(tasks.clock());
       if (result.overdue || result.dueSoon || result.escalated) job.log.info(result, 'deadline sweep');

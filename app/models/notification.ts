@@ -43,7 +43,10 @@ export function defineNotification(sequelize: Sequelize): typeof Notification {
   return Bound;
 }
 
-export class NotificationPreference extends Model<InferAttributes<NotificationPreference>, InferCreationAttributes<NotificationPreference>> {
+export class NotificationPreference extends Model<
+  InferAttributes<NotificationPreference>,
+  InferCreationAttributes<NotificationPreference>
+> {
   declare user_id: number;
   declare kind: string;
   declare channel: string;

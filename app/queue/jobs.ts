@@ -94,7 +94,16 @@ export class JobQueue<P extends object = Record<string, unknown>> {
     const t = options.transaction ?? null;
     const [row] = await this.db.rows<{ id: number; state: JobState; run_after: Date }>(
       ENQUEUE,
-      [kind, queue, JSON.stringify(payload ?? {}), options.key ?? null, options.maxAttempts ?? defaults.attempts, options.runAfter ?? null, deps, logContext.getStore()?.reqId ?? null],
+      [
+        kind,
+        queue,
+        JSON.stringify(payload ?? {}),
+        options.key ?? null,
+        options.maxAttempts ?? defaults.attempts,
+        options.runAfter ?? null,
+        deps,
+        logContext.getStore()?.reqId ?? null,
+      ],
       t,
     );
     if (!row) {
@@ -106,7 +115,11 @@ export class JobQueue<P extends object = Record<string, unknown>> {
   }
 
   /** Many jobs of one kind in one statement (imports, benchmarks). */
-  async enqueueMany<K extends keyof P & string>(kind: K, payloads: readonly P[K][], options: { transaction?: Transaction | null; queue?: QueueName } = {}): Promise<number[]> {
+  async enqueueMany<K extends keyof P & string>(
+    kind: K,
+    payloads: readonly P[K][],
+    options: { transaction?: Transaction | null; queue?: QueueName } = {},
+  ): Promise<number[]> {
     const defaults = this.settingsOf(kind);
     const queue = options.queue ?? defaults.queue;
     const t = options.transaction ?? null;

@@ -21,7 +21,9 @@ export function idsPerMessage(queue: string): number {
   return queue === 'images' ? 1 : 100;
 }
 
-const MARK_PUBLISHED = prepared('update jobs set published_at = now() where id = any($1::bigint[]) and (published_at is null or published_at < run_after)');
+const MARK_PUBLISHED = prepared(
+  'update jobs set published_at = now() where id = any($1::bigint[]) and (published_at is null or published_at < run_after)',
+);
 
 export class Publisher {
   private readonly pending = new Map<string, number[]>();

@@ -60,7 +60,10 @@ export class JobStore {
        union all select id, true, queue from woke`,
       [done.map((d) => d.id), done.map((d) => JSON.stringify(d.result ?? null)), workerId],
     );
-    return { completed: rows.filter((r) => !r.woken).map((r) => r.id), woken: rows.filter((r) => r.woken).map((r) => ({ id: r.id, queue: r.queue })) };
+    return {
+      completed: rows.filter((r) => !r.woken).map((r) => r.id),
+      woken: rows.filter((r) => r.woken).map((r) => ({ id: r.id, queue: r.queue })),
+    };
   }
 
   /**

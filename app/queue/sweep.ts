@@ -20,7 +20,12 @@ export async function publishGrouped(publisher: Publisher, rows: readonly Woken[
   for (const [queue, ids] of byQueue) await publisher.publishNow(queue, ids);
 }
 
-export async function sweep(store: JobStore, publisher: Publisher, settings: Settings['jobs'], options: { graceSeconds?: number } = {}): Promise<SweepResult> {
+export async function sweep(
+  store: JobStore,
+  publisher: Publisher,
+  settings: Settings['jobs'],
+  options: { graceSeconds?: number } = {},
+): Promise<SweepResult> {
   const stale = await store.requeueStale(settings.staleSeconds);
   await publishGrouped(publisher, stale);
   await publishGrouped(publisher, await store.wakeReady());

@@ -158,7 +158,8 @@ export class Worker {
     for (const p of batch) {
       const job = byId.get(p.id);
       byId.delete(p.id); // a duplicate in the same batch runs once
-      if (!job) p.delivery.settle(); // already claimed, finished, waiting or not yet due
+      if (!job)
+        p.delivery.settle(); // already claimed, finished, waiting or not yet due
       else this.running.set(job.id, this.run(job, p));
     }
     this.scheduleClaims();
@@ -219,7 +220,9 @@ export class Worker {
       const { woken } = await this.store.complete(batch, this.id);
       for (const p of batch) p.delivery.settle();
       this.processed += batch.length;
-      await this.publishAll(woken).catch((err: Error) => this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'));
+      await this.publishAll(woken).catch((err: Error) =>
+        this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'),
+      );
     } catch (err) {
       // The database is away: keep the outcomes and try again shortly.
       this.log.warn({ error: (err as Error).message, jobs: batch.length }, 'recording finished jobs failed; retrying');
@@ -245,10 +248,15 @@ export class Worker {
       }
     }
     if (state === 'failed') {
-      log.error({ error: err.message, attempts: job.attempts }, permanent ? 'job failed (not retryable)' : 'job failed after its last attempt');
+      log.error(
+        { error: err.message, attempts: job.attempts },
+        permanent ? 'job failed (not retryable)' : 'job failed after its last attempt',
+      );
       await this.transport
         .publish(DEAD_LETTERS, [Buffer.from(String(job.id))])
-        .catch((e: Error) => log.warn({ error: e.message }, 'could not put the failed job on the dead-letter queue (it is failed in the database)'));
+        .catch((e: Error) =>
+          log.warn({ error: e.message }, 'could not put the failed job on the dead-letter queue (it is failed in the database)'),
+        );
     } else if (state === 'queued') {
       log.warn({ error: err.message, attempt: job.attempts, retryInMs: delay }, 'job attempt failed; retrying');
       const timer = setTimeout(() => {

@@ -77,7 +77,10 @@ export function attachmentsEvent(p: Pick<AttachmentsChangedPayload, 'kind' | 'me
  * enqueued once.
  */
 export async function recordAttachments(jobs: Jobs, t: Transaction, payload: AttachmentsChangedPayload): Promise<void> {
-  await jobs.enqueue('audit.attachments_changed', payload, { transaction: t, key: `audit:card:${payload.cardId}:${attachmentsEvent(payload)}` });
+  await jobs.enqueue('audit.attachments_changed', payload, {
+    transaction: t,
+    key: `audit:card:${payload.cardId}:${attachmentsEvent(payload)}`,
+  });
 }
 
 function norm(v: unknown): unknown {
@@ -177,7 +180,9 @@ export class AuditService {
     let pending = false;
     let failed = false;
     if (entries.find((e) => e.version !== null)?.version !== card.version) {
-      const [job] = await this.db.rows<{ state: string }>('select state from jobs where key = $1', [`audit:card:${card.id}:v${card.version}`]);
+      const [job] = await this.db.rows<{ state: string }>('select state from jobs where key = $1', [
+        `audit:card:${card.id}:v${card.version}`,
+      ]);
       pending = ['waiting', 'queued', 'running'].includes(job?.state ?? '');
       failed = job?.state === 'failed';
     }
@@ -198,8 +203,17 @@ export class AuditService {
       }
     }
     const [users, cards] = await Promise.all([
-      userIds.size ? this.db.rows<{ id: number; display_name: string }>('select id, display_name from users where id = any($1::bigint[])', [[...userIds]]) : [],
-      cardIds.size ? this.db.rows<{ id: number; number: string; title: string; type: string }>('select id, number, title, type from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
+      userIds.size
+        ? this.db.rows<{ id: number; display_name: string }>('select id, display_name from users where id = any($1::bigint[])', [
+            [...userIds],
+          ])
+        : [],
+      cardIds.size
+        ? this.db.rows<{ id: number; number: string; title: string; type: string }>(
+            'select id, number, title, type from cards where id = any($1::bigint[])',
+            [[...cardIds]],
+          )
+        : [],
     ]);
     return {
       users: new Map(users.map((u) => [u.id, u.display_name])),

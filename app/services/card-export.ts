@@ -70,7 +70,9 @@ export async function exportRefs(db: Database, type: CardType, cards: Card[]): P
   const imageFields = type.fields.filter((f) => fieldType(f).holdsFiles).map((f) => f.name);
   const [users, refs, media] = await Promise.all([
     userIds.size ? db.rows<{ id: number; email: string }>('select id, email from users where id = any($1::bigint[])', [[...userIds]]) : [],
-    cardIds.size ? db.rows<{ id: number; number: string }>('select id, number from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
+    cardIds.size
+      ? db.rows<{ id: number; number: string }>('select id, number from cards where id = any($1::bigint[])', [[...cardIds]])
+      : [],
     imageFields.length && cards.length
       ? db.rows<{ card_id: number; field: string; ids: number[] }>(
           'select card_id, field, array_agg(id order by id) as ids from media where card_id = any($1::bigint[]) and field = any($2::text[]) group by card_id, field',

@@ -32,7 +32,8 @@ export function parseListQuery(type: CardType, params: Record<string, unknown>):
   };
   const filters: Record<string, string> = {};
   for (const name of type.filters) {
-    for (const suffix of fieldType(type.fieldMap.get(name)!).filter!.params) if (one(name + suffix)) filters[name + suffix] = one(name + suffix);
+    for (const suffix of fieldType(type.fieldMap.get(name)!).filter!.params)
+      if (one(name + suffix)) filters[name + suffix] = one(name + suffix);
   }
   const page = Number(one('page'));
   return {
@@ -79,7 +80,13 @@ export interface BuiltQuery {
 }
 
 /** SQL pieces for the list; `c` is cards, `ua` the assignee. */
-export function buildListSql(type: CardType, user: SessionUser, q: ListQuery, timeZone: string, searchLanguage: SearchLanguage = 'simple'): BuiltQuery {
+export function buildListSql(
+  type: CardType,
+  user: SessionUser,
+  q: ListQuery,
+  timeZone: string,
+  searchLanguage: SearchLanguage = 'simple',
+): BuiltQuery {
   const params: unknown[] = [type.name];
   const add = (v: unknown) => {
     params.push(v);

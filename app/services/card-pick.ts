@@ -58,5 +58,8 @@ export async function searchCards(db: Database, cards: CardService, user: Sessio
     );
   }
   if (!parts.length) return [];
-  return db.rows<PickedCard>(`select id, type, number, title from (${parts.join(' union all ')}) x where $1::bigint > 0 order by updated_at desc limit ${limit}`, params);
+  return db.rows<PickedCard>(
+    `select id, type, number, title from (${parts.join(' union all ')}) x where $1::bigint > 0 order by updated_at desc limit ${limit}`,
+    params,
+  );
 }

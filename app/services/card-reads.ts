@@ -85,7 +85,11 @@ export class CardReads {
    * not deleted unless `includeDeleted`) — for services that hold a card's
    * row, not a type from the URL: tasks, reminders.
    */
-  mayRead(user: SessionUser, card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null }, includeDeleted = false): boolean {
+  mayRead(
+    user: SessionUser,
+    card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null },
+    includeDeleted = false,
+  ): boolean {
     const type = this.types.get(card.type);
     return Boolean(type && (!card.deleted_at || includeDeleted) && canRead(user, type, card));
   }
@@ -115,7 +119,12 @@ export class CardReads {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, timeZone, this.searchLanguage);
     const offset = (q.page - 1) * PAGE_SIZE;
-    const countKey = this.cache ? `cards:total:${crypto.createHash('sha256').update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`).digest('base64url')}` : null;
+    const countKey = this.cache
+      ? `cards:total:${crypto
+          .createHash('sha256')
+          .update(`${built.where}\u0000${JSON.stringify(built.whereParams)}`)
+          .digest('base64url')}`
+      : null;
     const [rows, cached] = await Promise.all([
       this.db.rows<ListedCard>(
         listStatement(
@@ -153,7 +162,10 @@ export class CardReads {
     if (page.offset === 0 && page.shown === 0) return 0;
     const cached = page.cached?.toString();
     if (cached && /^\d+$/.test(cached) && Number(cached) >= page.offset + page.shown) return Number(cached);
-    const [{ n }] = await this.db.rows<{ n: number }>(`select count(*)::int as n from (select 1 from cards c where ${where} limit ${EXACT_COUNT_UP_TO + 1}) x`, params);
+    const [{ n }] = await this.db.rows<{ n: number }>(
+      `select count(*)::int as n from (select 1 from cards c where ${where} limit ${EXACT_COUNT_UP_TO + 1}) x`,
+      params,
+    );
     if (n <= EXACT_COUNT_UP_TO) return n;
     const [{ total }] = await this.db.rows<{ total: number }>(`select count(*)::int as total from cards c where ${where}`, params);
     if (page.countKey) await this.cache?.set(page.countKey, String(total), LARGE_COUNT_TTL_SECONDS);
@@ -201,8 +213,17 @@ export class CardReads {
   async referenceChoices(user: SessionUser, typeName: string, limit = 300): Promise<{ id: number; name: string }[]> {
     const type = this.types.get(typeName);
     if (!type || !canRead(user, type)) return [];
-    const built = buildListSql(type, user, { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false }, user.timeZone, this.searchLanguage);
-    return this.db.rows(`select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`, built.whereParams);
+    const built = buildListSql(
+      type,
+      user,
+      { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false },
+      user.timeZone,
+      this.searchLanguage,
+    );
+    return this.db.rows(
+      `select c.id, c.number || ' · ' || c.title as name from ${FROM} where ${built.where} order by c.updated_at desc limit ${limit}`,
+      built.whereParams,
+    );
   }
 
   /** Counts for the dashboard: the user's cards (owned or assigned) per type and stage. */
@@ -224,9 +245,14 @@ export class CardReads {
     for (const type of this.readableTypes(user)) {
       params.push(type.name);
       const own = can(user, type, 'read', { owner_id: -1, assignee_id: -1 }) ? '' : ' and (c.owner_id = $1 or c.assignee_id = $1)';
-      parts.push(`(select ${COLUMNS} from ${FROM} where c.type = $${params.length} and c.deleted_at is null${own} order by c.updated_at desc limit ${limit})`);
+      parts.push(
+        `(select ${COLUMNS} from ${FROM} where c.type = $${params.length} and c.deleted_at is null${own} order by c.updated_at desc limit ${limit})`,
+      );
     }
     if (!parts.length) return [];
-    return this.db.rows<Card>(`select * from (${parts.join(' union all ')}) x where $1::bigint > 0 order by updated_at desc limit ${limit}`, params);
+    return this.db.rows<Card>(
+      `select * from (${parts.join(' union all ')}) x where $1::bigint > 0 order by updated_at desc limit ${limit}`,
+      params,
+    );
   }
 }

@@ -26,7 +26,8 @@ export function parseFields(raw: unknown, reserved: (name: string) => boolean, t
   for (const f of raw as unknown[]) {
     if (!isObj(f)) fail(where('fields'), 'each field must be a mapping');
     const fr = f as Raw;
-    if (typeof fr.name !== 'string' || !NAME.test(fr.name)) fail(where('fields'), `field name ${JSON.stringify(fr.name)} must be lower_snake_case`);
+    if (typeof fr.name !== 'string' || !NAME.test(fr.name))
+      fail(where('fields'), `field name ${JSON.stringify(fr.name)} must be lower_snake_case`);
     const fname = fr.name as string;
     const fw = where(`field ${fname}`);
     if (names.has(fname) || reserved(fname)) fail(fw, 'the name is already used');
@@ -42,7 +43,10 @@ export function parseFields(raw: unknown, reserved: (name: string) => boolean, t
       const read = type!.yaml.options[key];
       if (!read) {
         const takes = Object.keys(type!.yaml.options);
-        fail(fw, `a ${type!.name} field takes no option ${JSON.stringify(key)} (${takes.length ? `it takes ${takes.join(', ')}` : 'it takes none'} besides ${[...EVERY_FIELD].join(', ')})`);
+        fail(
+          fw,
+          `a ${type!.name} field takes no option ${JSON.stringify(key)} (${takes.length ? `it takes ${takes.join(', ')}` : 'it takes none'} besides ${[...EVERY_FIELD].join(', ')})`,
+        );
       }
       if (value !== undefined) read(def, value, option);
     }

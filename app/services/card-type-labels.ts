@@ -5,7 +5,11 @@ import { isMessage, type Text } from '#app/i18n/message';
 import type { CardType, HasTranslations, Translated } from '#app/services/card-types';
 
 /** A thing's label (plural, help) in `locale`; the default language's when not given in it. */
-export function labelOf(thing: HasTranslations & { label: string; plural?: string; help?: string }, locale: string, key: Translated = 'label'): string {
+export function labelOf(
+  thing: HasTranslations & { label: string; plural?: string; help?: string },
+  locale: string,
+  key: Translated = 'label',
+): string {
   return thing.translations?.[key]?.[locale] ?? thing[key] ?? '';
 }
 

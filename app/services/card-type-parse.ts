@@ -67,7 +67,8 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
       if (typeof text !== 'string' || !text.trim()) fail(w, `${key}: the ${lang} text must be a non-empty string`);
       out[lang] = (text as string).trim();
     }
-    if (!out[defaultLocale]) fail(w, `${key}: the text in the default language (${defaultLocale}) is missing; it answers for every language not given`);
+    if (!out[defaultLocale])
+      fail(w, `${key}: the text in the default language (${defaultLocale}) is missing; it answers for every language not given`);
     (into.translations ??= {})[key] = out;
     return out[defaultLocale];
   };
@@ -83,8 +84,11 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   const fieldMap = new Map(fields.map((f) => [f.name, f]));
 
   const list = isObj(r.list) ? r.list : {};
-  const columns = Array.isArray(list.columns) ? (list.columns as unknown[]).map(String) : ['number', 'title', 'stage', 'assignee', 'updated_at'];
-  for (const c of columns) if (!(c in COMMON_COLUMNS) && !fieldMap.has(c)) fail(where('list.columns'), `unknown column ${JSON.stringify(c)}`);
+  const columns = Array.isArray(list.columns)
+    ? (list.columns as unknown[]).map(String)
+    : ['number', 'title', 'stage', 'assignee', 'updated_at'];
+  for (const c of columns)
+    if (!(c in COMMON_COLUMNS) && !fieldMap.has(c)) fail(where('list.columns'), `unknown column ${JSON.stringify(c)}`);
   for (const c of columns) {
     const f = fieldMap.get(c);
     if (f && !fieldType(f).listCell) fail(where('list.columns'), `${f.type} field ${c} cannot be a column`);
@@ -99,7 +103,8 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   for (const s of search) {
     const f = fieldMap.get(s);
     if (!f) fail(where('search'), `unknown field ${JSON.stringify(s)}`);
-    if (!fieldType(f!).searchText) fail(where('search'), `field ${s}: only ${typesWith((t) => t.searchText !== null)} fields can be searched`);
+    if (!fieldType(f!).searchText)
+      fail(where('search'), `field ${s}: only ${typesWith((t) => t.searchText !== null)} fields can be searched`);
   }
 
   if (!isObj(r.process)) fail(where('process'), 'must be a mapping with stages and transitions');
@@ -108,12 +113,14 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   const stages: StageDef[] = [];
   const stageMap = new Map<string, StageDef>();
   for (const s of p.stages as unknown[]) {
-    if (!isObj(s) || typeof s.name !== 'string' || !NAME.test(s.name)) fail(where('process.stages'), 'each stage needs a lower_snake_case name');
+    if (!isObj(s) || typeof s.name !== 'string' || !NAME.test(s.name))
+      fail(where('process.stages'), 'each stage needs a lower_snake_case name');
     const sr = s as Raw;
     const sw = where(`stage ${sr.name}`);
     if (stageMap.has(sr.name as string)) fail(sw, 'duplicate stage');
     const taskAssignee = (sr.task_assignee ?? 'actor') as TaskAssigneeRule;
-    if (!TASK_ASSIGNEE_RULES.includes(taskAssignee)) fail(sw, `task_assignee ${JSON.stringify(sr.task_assignee)} is not one of ${TASK_ASSIGNEE_RULES.join(', ')}`);
+    if (!TASK_ASSIGNEE_RULES.includes(taskAssignee))
+      fail(sw, `task_assignee ${JSON.stringify(sr.task_assignee)} is not one of ${TASK_ASSIGNEE_RULES.join(', ')}`);
     const stage: StageDef = { name: sr.name as string, label: '', taskAssignee, final: sr.final === true };
     stage.label = texts(stage, sr.label, sw, 'label');
     if (sr.sla !== undefined) {
@@ -129,7 +136,8 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   if (!stageMap.has(initial)) fail(where('process.initial'), `unknown stage ${JSON.stringify(initial)}`);
   const transitions: TransitionDef[] = [];
   for (const t of Array.isArray(p.transitions) ? (p.transitions as unknown[]) : []) {
-    if (!isObj(t) || typeof t.name !== 'string' || !NAME.test(t.name)) fail(where('process.transitions'), 'each transition needs a lower_snake_case name');
+    if (!isObj(t) || typeof t.name !== 'string' || !NAME.test(t.name))
+      fail(where('process.transitions'), 'each transition needs a lower_snake_case name');
     const tr = t as Raw;
     const tw = where(`transition ${tr.name}`);
     if (transitions.some((x) => x.name === tr.name)) fail(tw, 'duplicate transition');
@@ -156,7 +164,7 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
       const v = (rights as Raw)[action] ?? 'none';
       const scope = v === true ? 'all' : v === false ? 'none' : v;
       if (scope !== 'all' && scope !== 'own' && scope !== 'none') fail(pw, `${action}: ${JSON.stringify(v)} is not all, own or none`);
-      if (action === 'create' && scope === 'own') fail(pw, 'create: own makes no sense (a new card is always the creator\'s)');
+      if (action === 'create' && scope === 'own') fail(pw, "create: own makes no sense (a new card is always the creator's)");
       entry[action] = scope as Scope;
     }
     for (const k of Object.keys(rights as Raw)) if (!ACTIONS.includes(k as Action)) fail(pw, `unknown action ${JSON.stringify(k)}`);
@@ -164,7 +172,21 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   }
 
   return {
-    name: name as string, label, plural, prefix, file, fields, fieldMap, columns, filters, search, initial,
-    stages, stageMap, transitions, permissions, ...typeTr,
+    name: name as string,
+    label,
+    plural,
+    prefix,
+    file,
+    fields,
+    fieldMap,
+    columns,
+    filters,
+    search,
+    initial,
+    stages,
+    stageMap,
+    transitions,
+    permissions,
+    ...typeTr,
   };
 }

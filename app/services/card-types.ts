@@ -98,7 +98,10 @@ function shownPath(file: string): string {
 export function loadCardTypes(dir: string, defaultLocale = 'en'): CardTypes {
   let files: string[];
   try {
-    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message;
     throw new CardTypeError(`${shownPath(dir)}: cannot read the card types folder (setting cardTypes.dir, ORBIS_CARDTYPES_DIR): ${why}`);
@@ -110,7 +113,9 @@ export function loadCardTypes(dir: string, defaultLocale = 'en'): CardTypes {
       fn();
     } catch (err) {
       if (!(err instanceof CardTypeError)) throw err;
-      throw new CardTypeError(err.message.startsWith(`${f}: `) ? `${shownPath(path.join(dir, f))}${err.message.slice(f.length)}` : err.message);
+      throw new CardTypeError(
+        err.message.startsWith(`${f}: `) ? `${shownPath(path.join(dir, f))}${err.message.slice(f.length)}` : err.message,
+      );
     }
   };
   for (const f of files) {

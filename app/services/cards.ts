@@ -47,7 +47,14 @@ export class CardService extends CardReads {
   }
 
   /** Checks that need the database: users exist and are active, references are readable (in `t` when called in one). */
-  private async checkLinks(user: SessionUser, type: CardType, data: Record<string, FieldValue>, assigneeId: number | null, errors: Record<string, Text>, t?: Transaction) {
+  private async checkLinks(
+    user: SessionUser,
+    type: CardType,
+    data: Record<string, FieldValue>,
+    assigneeId: number | null,
+    errors: Record<string, Text>,
+    t?: Transaction,
+  ) {
     const userIds = new Map<string, number>();
     const cardIds = new Map<string, number>();
     for (const f of type.fields) {
@@ -74,7 +81,8 @@ export class CardService extends CardReads {
     for (const [name, id] of cardIds) {
       const target = this.types.get(type.fieldMap.get(name)!.to!)!;
       const ref = await this.load(id, t);
-      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref)) errors[name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
+      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref))
+        errors[name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
     }
   }
 
@@ -108,7 +116,8 @@ export class CardService extends CardReads {
     const assigneeId = this.assigneeOf(input, parsed.errors);
     await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, options.transaction);
     if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
-    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) => (options.transaction ? fn(options.transaction) : this.db.transaction(fn));
+    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) =>
+      options.transaction ? fn(options.transaction) : this.db.transaction(fn);
     return inTransaction(async (t) => {
       const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
         `insert into card_counters (type, last_number) values ($1, 1)
@@ -120,7 +129,18 @@ export class CardService extends CardReads {
       const [{ id }] = await this.db.rows<{ id: number }>(
         `insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, data, search)
          values ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector($10::regconfig, $9)) returning id`,
-        [type.name, number, parsed.title, type.initial, assigneeId, user.id, this.dueAt(type, type.initial), JSON.stringify(parsed.data), cardSearchText(type, number, parsed.title, parsed.data), this.searchLanguage],
+        [
+          type.name,
+          number,
+          parsed.title,
+          type.initial,
+          assigneeId,
+          user.id,
+          this.dueAt(type, type.initial),
+          JSON.stringify(parsed.data),
+          cardSearchText(type, number, parsed.title, parsed.data),
+          this.searchLanguage,
+        ],
         t,
       );
       const card = (await this.load(id, t))!;
@@ -137,16 +157,26 @@ export class CardService extends CardReads {
     const version = Number(input.version);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
+        throw new NotFoundError(msg('cards.errors.noCard'));
       if (!can(user, type, 'update', before)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
-      if (!Number.isInteger(version) || version < 1) throw new ValidationError(msg('cards.errors.noVersion'), { version: msg('cards.errors.versionInvalid') });
+      if (!Number.isInteger(version) || version < 1)
+        throw new ValidationError(msg('cards.errors.noVersion'), { version: msg('cards.errors.versionInvalid') });
       if (version !== before.version) {
-        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, submitted: { ...parsed, assigneeId }, input });
+        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), {
+          stored: before,
+          submitted: { ...parsed, assigneeId },
+          input,
+        });
       }
       await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, t);
       if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
       const data = { ...before.data, ...parsed.data };
-      const [after] = await this.db.rows<Card>(SAVE_EDIT, [id, parsed.title, assigneeId, JSON.stringify(data), cardSearchText(type, before.number, parsed.title, data), this.searchLanguage], t);
+      const [after] = await this.db.rows<Card>(
+        SAVE_EDIT,
+        [id, parsed.title, assigneeId, JSON.stringify(data), cardSearchText(type, before.number, parsed.title, data), this.searchLanguage],
+        t,
+      );
       await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
       return after;
     });
@@ -157,14 +187,21 @@ export class CardService extends CardReads {
     const type = this.typeFor(user, typeName);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
+        throw new NotFoundError(msg('cards.errors.noCard'));
       const tr = type.transitions.find((x) => x.name === name);
-      if (!tr) throw new ValidationError(msg('cards.errors.noTransition', { name: JSON.stringify(name) }), { transition: msg('cards.errors.unknownTransition') });
+      if (!tr)
+        throw new ValidationError(msg('cards.errors.noTransition', { name: JSON.stringify(name) }), {
+          transition: msg('cards.errors.unknownTransition'),
+        });
       if (!tr.from.includes(before.stage)) {
         const stage = type.stageMap.get(before.stage)?.label ?? before.stage;
-        throw new ValidationError(msg('cards.errors.transitionNotFrom', { transition: tr.label, stage }), { transition: msg('cards.errors.notFrom', { stage }) });
+        throw new ValidationError(msg('cards.errors.transitionNotFrom', { transition: tr.label, stage }), {
+          transition: msg('cards.errors.notFrom', { stage }),
+        });
       }
-      if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name)) throw new ForbiddenError(msg('cards.errors.rolesMayNot', { transition: tr.label }));
+      if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name))
+        throw new ForbiddenError(msg('cards.errors.rolesMayNot', { transition: tr.label }));
       if (input.version !== undefined && Number(input.version) !== before.version) {
         throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, input });
       }
@@ -177,13 +214,21 @@ export class CardService extends CardReads {
           if ('error' in r) errors[fname] = r.error;
           else data[fname] = r.value;
         }
-        if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false)) errors[fname] = msg('fields.errors.requiredTo', { transition: tr.label.toLowerCase() });
+        if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false))
+          errors[fname] = msg('fields.errors.requiredTo', { transition: tr.label.toLowerCase() });
       }
       await this.checkLinks(user, type, data, null, errors, t);
       if (Object.keys(errors).length) throw new ValidationError(msg('cards.errors.transitionNeeds', { transition: tr.label }), errors);
       await this.db.exec(
         `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now() where id = $1`,
-        [id, tr.to, this.dueAt(type, tr.to), JSON.stringify(data), cardSearchText(type, before.number, before.title, data), this.searchLanguage],
+        [
+          id,
+          tr.to,
+          this.dueAt(type, tr.to),
+          JSON.stringify(data),
+          cardSearchText(type, before.number, before.title, data),
+          this.searchLanguage,
+        ],
         t,
       );
       const after = (await this.load(id, t))!;
@@ -197,7 +242,8 @@ export class CardService extends CardReads {
     const type = this.typeFor(user, typeName);
     return this.db.transaction(async (t) => {
       const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before)) throw new NotFoundError(msg('cards.errors.noCard'));
+      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
+        throw new NotFoundError(msg('cards.errors.noCard'));
       if (!can(user, type, 'delete', before)) throw new ForbiddenError(msg('cards.errors.mayNotDelete'));
       await this.db.exec('update cards set deleted_at = now(), version = version + 1, updated_at = now() where id = $1', [id], t);
       const after = (await this.load(id, t))!;

@@ -15,7 +15,14 @@ export const DEFAULT_LOCALE: Locale = 'en';
 /** The Intl locale that gives a product locale its chosen style. */
 const INTL_LOCALE: Record<string, string> = { en: 'en-GB' };
 
-const DATE_TIME: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const DATE_TIME: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'short',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
 const NUMERIC_DAY = new Set(['ru']);
 const DATE_ONLY: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: '2-digit' };
 
@@ -56,7 +63,8 @@ export function formatDateTime(value: Date | string | null | undefined, timeZone
  * `timeZone`.
  */
 export function formatDate(value: Date | string | null | undefined, timeZone: string, locale: Locale = DEFAULT_LOCALE): string {
-  if (typeof value === 'string' && CALENDAR_DATE.test(value)) return formatter('date', locale, 'UTC').format(new Date(`${value}T00:00:00Z`));
+  if (typeof value === 'string' && CALENDAR_DATE.test(value))
+    return formatter('date', locale, 'UTC').format(new Date(`${value}T00:00:00Z`));
   const d = toDate(value);
   return d ? formatter('date', locale, timeZone).format(d) : '';
 }

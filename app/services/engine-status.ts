@@ -112,7 +112,9 @@ export class EngineStatusService {
       }
       status = this.transport.status();
     }
-    return status.ok ? { ok: true, transport: status.transport, ms: Date.now() - started } : { ok: false, transport: status.transport, ...failure(status.error ?? msg('admin.system.probe.notConnected')) };
+    return status.ok
+      ? { ok: true, transport: status.transport, ms: Date.now() - started }
+      : { ok: false, transport: status.transport, ...failure(status.error ?? msg('admin.system.probe.notConnected')) };
   }
 
   async beat(): Promise<BeatProbe> {
@@ -127,7 +129,13 @@ export class EngineStatusService {
       if (!row) return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, ...failure(msg('admin.system.probe.noHeartbeat')) };
       const age = Math.max(0, Math.round(row.age));
       const ok = age < BEAT_SILENT_SECONDS;
-      return { ok, holder: row.holder, heartbeatAt: row.heartbeat_at, ageSeconds: age, ...(ok ? {} : failure(msg('admin.system.probe.beatSilent', { age: ageMessage(age) }))) };
+      return {
+        ok,
+        holder: row.holder,
+        heartbeatAt: row.heartbeat_at,
+        ageSeconds: age,
+        ...(ok ? {} : failure(msg('admin.system.probe.beatSilent', { age: ageMessage(age) }))),
+      };
     } catch (err) {
       return { ok: false, holder: null, heartbeatAt: null, ageSeconds: null, ...failure(err) };
     }
@@ -150,7 +158,11 @@ export class EngineStatusService {
 
   async counts(): Promise<Record<JobState, number> | null> {
     try {
-      const rows = await withTimeout(this.db.rows<{ state: JobState; n: number }>('select state, count(*)::int as n from jobs group by state'), PROBE_TIMEOUT_MS, DATABASE_TIMEOUT);
+      const rows = await withTimeout(
+        this.db.rows<{ state: JobState; n: number }>('select state, count(*)::int as n from jobs group by state'),
+        PROBE_TIMEOUT_MS,
+        DATABASE_TIMEOUT,
+      );
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
       for (const r of rows) counts[r.state] = r.n;
       return counts;
@@ -161,7 +173,11 @@ export class EngineStatusService {
 
   async failedCount(): Promise<number | null> {
     try {
-      const [row] = await withTimeout(this.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'failed'`), PROBE_TIMEOUT_MS, DATABASE_TIMEOUT);
+      const [row] = await withTimeout(
+        this.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'failed'`),
+        PROBE_TIMEOUT_MS,
+        DATABASE_TIMEOUT,
+      );
       return row.n;
     } catch {
       return null;

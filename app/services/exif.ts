@@ -29,10 +29,24 @@ function readIfd(buf: Buffer, start: number, le: boolean, seen: Set<number>): Ma
     if (!size || n > 4096) continue;
     const at = size * n <= 4 ? e + 8 : u32(e + 8);
     if (at + size * n > buf.length) continue;
-    if (type === 2) out.set(tag, buf.toString('latin1', at, at + n).replace(/\0.*$/s, '').trim());
+    if (type === 2)
+      out.set(
+        tag,
+        buf
+          .toString('latin1', at, at + n)
+          .replace(/\0.*$/s, '')
+          .trim(),
+      );
     else if (type === 3) out.set(tag, n === 1 ? u16(at) : Array.from({ length: n }, (_, k) => u16(at + 2 * k)));
     else if (type === 4) out.set(tag, n === 1 ? u32(at) : Array.from({ length: n }, (_, k) => u32(at + 4 * k)));
-    else if (type === 5) out.set(tag, Array.from({ length: n }, (_, k) => { const d = u32(at + 8 * k + 4); return d ? u32(at + 8 * k) / d : 0; }));
+    else if (type === 5)
+      out.set(
+        tag,
+        Array.from({ length: n }, (_, k) => {
+          const d = u32(at + 8 * k + 4);
+          return d ? u32(at + 8 * k) / d : 0;
+        }),
+      );
   }
   return out;
 }

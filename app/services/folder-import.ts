@@ -88,7 +88,10 @@ export async function planImport(ctx: ImportDeps, dir: string, options: ImportOp
   if (!st.isDirectory()) throw new FolderImportError(`${dir} is not a folder`);
   const folder = await fs.promises.realpath(dir);
   const type = ctx.services.cards.types.get(options.type);
-  if (!type) throw new FolderImportError(`unknown card type "${options.type}" (known: ${ctx.services.cards.types.all.map((t) => t.name).join(', ')})`);
+  if (!type)
+    throw new FolderImportError(
+      `unknown card type "${options.type}" (known: ${ctx.services.cards.types.all.map((t) => t.name).join(', ')})`,
+    );
 
   const owner = await ownerOf(ctx, options.owner ?? null);
   if (!can(owner, type, 'create')) throw new FolderImportError(`${owner.email} may not create ${type.plural.toLowerCase()}`);
@@ -100,7 +103,8 @@ export async function planImport(ctx: ImportDeps, dir: string, options: ImportOp
   }
   // The title comes from each file's name; every other required field must be given.
   const missing = type.fields.filter((f) => f.required && !fieldType(f).holdsFiles && !(fields[f.name] ?? '').trim()).map((f) => f.name);
-  if (missing.length) throw new FolderImportError(`${type.name} has required fields with no value: ${missing.join(', ')} (give them with --set FIELD=VALUE)`);
+  if (missing.length)
+    throw new FolderImportError(`${type.name} has required fields with no value: ${missing.join(', ')} (give them with --set FIELD=VALUE)`);
   const input: FormInput = { ...fields, title: 'check' };
   const parsed = parseCardForm(type, input, owner.timeZone);
   const errors = Object.entries(parsed.errors);
@@ -113,7 +117,12 @@ async function ownerOf(ctx: ImportDeps, email: string | null): Promise<SessionUs
     ? await ctx.db.rows<{ id: number }>('select id from users where lower(email) = lower($1) and is_active', [email])
     : await ctx.db.rows<{ id: number }>('select id from users where is_superuser and is_active order by id limit 1');
   const user = row ? await ctx.services.users.sessionUser(row.id) : null;
-  if (!user) throw new FolderImportError(email ? `no active user with the email ${email}` : 'no active superuser to own the new cards: create one with ./manage.ts create-superuser EMAIL, or pass --owner EMAIL');
+  if (!user)
+    throw new FolderImportError(
+      email
+        ? `no active user with the email ${email}`
+        : 'no active superuser to own the new cards: create one with ./manage.ts create-superuser EMAIL, or pass --owner EMAIL',
+    );
   return user;
 }
 
@@ -133,7 +142,11 @@ async function listFiles(folder: string): Promise<{ files: string[]; others: str
 /** A title from a file name: no extension, separators as spaces. */
 export function titleFromName(name: string): string {
   const base = path.posix.basename(name).replace(/\.[^.]*$/, '');
-  const title = base.replace(/[_\s]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, TITLE_MAX);
+  const title = base
+    .replace(/[_\s]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, TITLE_MAX);
   return title || path.posix.basename(name).slice(0, TITLE_MAX);
 }
 
@@ -202,15 +215,21 @@ export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: Imp
     let received: ReceivedFile | null = null;
     try {
       const st = await fs.promises.stat(abs);
-      if (st.size > services.media.maxBytes) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
+      if (st.size > services.media.maxBytes)
+        throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
       received = await receive(ctx, abs, rel);
-      if (received.truncated) throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
+      if (received.truncated)
+        throw new RefusedFileError(msg('attachments.refused.tooLarge', { mb: services.media.settings.media.maxUploadMB }));
 
       // Same bytes imported from this folder before: skipped. A logged path
       // that no longer exists takes the new one (the file was moved, not lost).
-      const [logged] = await db.rows<{ id: number; path: string }>('select id, path from media_imports where folder = $1 and sha256 = $2', [folder, received.sha256]);
+      const [logged] = await db.rows<{ id: number; path: string }>('select id, path from media_imports where folder = $1 and sha256 = $2', [
+        folder,
+        received.sha256,
+      ]);
       if (logged) {
-        if (logged.path !== rel && !present.has(logged.path)) await db.exec('update media_imports set path = $2, vanished_at = null where id = $1', [logged.id, rel]);
+        if (logged.path !== rel && !present.has(logged.path))
+          await db.exec('update media_imports set path = $2, vanished_at = null where id = $1', [logged.id, rel]);
         report({ kind: 'skipped', path: rel });
         continue;
       }
@@ -219,7 +238,9 @@ export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: Imp
       const number = cardNumberOf(rel, prefixes);
       let target: Card | null = null;
       if (number) {
-        const [row] = await db.rows<{ id: number; type: string }>('select id, type from cards where number = $1 and deleted_at is null', [number]);
+        const [row] = await db.rows<{ id: number; type: string }>('select id, type from cards where number = $1 and deleted_at is null', [
+          number,
+        ]);
         if (!row) throw new RefusedFileError(msg('attachments.refused.noCard', { number }));
         target = await services.media.uploadTarget(owner, row.type, row.id, null);
       }
@@ -228,10 +249,15 @@ export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: Imp
       const file = received;
       try {
         const card = await db.transaction(async (t) => {
-          const card = target ?? (await services.cards.create(owner, type.name, { ...plan.input, title: titleFromName(rel) }, { transaction: t }));
+          const card =
+            target ?? (await services.cards.create(owner, type.name, { ...plan.input, title: titleFromName(rel) }, { transaction: t }));
           const m = await services.media.store(t, card, null, owner.id, file, detected, stored);
           await services.media.recordAdded(t, card, owner.id, [m]);
-          await db.exec('insert into media_imports (folder, path, sha256, media_id) values ($1, $2, $3, $4)', [folder, rel, file.sha256, m.id], t);
+          await db.exec(
+            'insert into media_imports (folder, path, sha256, media_id) values ($1, $2, $3, $4)',
+            [folder, rel, file.sha256, m.id],
+            t,
+          );
           return card;
         });
         received = null; // moved to its content address (or removed as a duplicate)
@@ -242,10 +268,17 @@ export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: Imp
       }
     } catch (err) {
       if (err instanceof RefusedFileError) report({ kind: 'refused', path: rel, reason: err.message });
-      else if (err instanceof ValidationError) report({ kind: 'refused', path: rel, reason: [err.message, ...Object.entries(err.fields ?? {}).map(([k, v]) => `${k}: ${v}`)].join(' ') });
-      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') report({ kind: 'refused', path: rel, reason: 'the file disappeared while it was being read' });
+      else if (err instanceof ValidationError)
+        report({
+          kind: 'refused',
+          path: rel,
+          reason: [err.message, ...Object.entries(err.fields ?? {}).map(([k, v]) => `${k}: ${v}`)].join(' '),
+        });
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        report({ kind: 'refused', path: rel, reason: 'the file disappeared while it was being read' });
       else if (err instanceof ForbiddenError || err instanceof NotFoundError) report({ kind: 'refused', path: rel, reason: err.message });
-      else if (isUniqueViolation(err)) report({ kind: 'skipped', path: rel }); // a concurrent import of the same folder took it first
+      else if (isUniqueViolation(err))
+        report({ kind: 'skipped', path: rel }); // a concurrent import of the same folder took it first
       else throw err;
     } finally {
       if (received) await fs.promises.rm(received.tempFile, { force: true });
@@ -253,7 +286,10 @@ export async function importFolder(ctx: ImportDeps, plan: ImportPlan, hooks: Imp
   }
 
   // Logged files of this folder that are gone: reported once (vanished_at set).
-  const logged = await db.rows<{ id: number; path: string }>('select id, path from media_imports where folder = $1 and vanished_at is null order by path', [folder]);
+  const logged = await db.rows<{ id: number; path: string }>(
+    'select id, path from media_imports where folder = $1 and vanished_at is null order by path',
+    [folder],
+  );
   const gone = logged.filter((r) => !present.has(r.path));
   if (gone.length) await db.exec('update media_imports set vanished_at = now() where id = any($1::bigint[])', [gone.map((r) => r.id)]);
   for (const r of gone) report({ kind: 'vanished', path: r.path });

@@ -55,7 +55,10 @@ export class UnreadableImageError extends Error {
 
 /** Names a text format the detector does not report, for a clearer refusal. */
 function textKind(head: string): Message | null {
-  const h = head.replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const h = head
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (/^<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*<svg|^<svg/.test(h) || h.includes('<svg')) return msg('attachments.refused.svg');
   if (/^<!doctype html|^<html|<script|<body|<head/.test(h)) return msg('attachments.refused.html');
   if (/^push\s+graphic-context|^viewbox\s|url\(|^<\?xml|^<image/.test(h)) return msg('attachments.refused.drawing');
@@ -91,16 +94,28 @@ export async function detectFile(file: string, size: number, maxPixels: number):
       const m = await sharp(file, { limitInputPixels: false }).metadata();
       if (m.width && m.height) dims = { width: m.width, height: m.height };
     } catch (err) {
-      if (type.mime !== 'image/tiff') throw new RefusedFileError(msg('attachments.refused.damaged', { format: accepted.label, why: (err as Error).message.split('\n')[0] }));
+      if (type.mime !== 'image/tiff')
+        throw new RefusedFileError(
+          msg('attachments.refused.damaged', { format: accepted.label, why: (err as Error).message.split('\n')[0] }),
+        );
     }
   } else if (accepted.decoder === 'magick') {
     dims = await headerDimensions(file, type.mime);
     if (!dims) throw new RefusedFileError(msg('attachments.refused.header', { format: accepted.label }));
   }
   if (dims && dims.width * dims.height > maxPixels) {
-    throw new RefusedFileError(msg('attachments.refused.pixels', { width: dims.width, height: dims.height, megapixels: Math.round(maxPixels / 1e6) }));
+    throw new RefusedFileError(
+      msg('attachments.refused.pixels', { width: dims.width, height: dims.height, megapixels: Math.round(maxPixels / 1e6) }),
+    );
   }
-  return { mime: type.mime, label: accepted.label, decoder: accepted.decoder, coder: accepted.coder, width: dims?.width ?? null, height: dims?.height ?? null };
+  return {
+    mime: type.mime,
+    label: accepted.label,
+    decoder: accepted.decoder,
+    coder: accepted.coder,
+    width: dims?.width ?? null,
+    height: dims?.height ?? null,
+  };
 }
 
 /** Width and height from a BMP or PSD header (the formats sharp cannot probe). */
@@ -131,7 +146,15 @@ export function magickToPng(input: string, coder: string, output: string, maxPix
       .in('-limit', 'width', '30000')
       .in('-limit', 'height', '30000')
       .in('-limit', 'time', String(Math.ceil(timeoutMs / 1000)))
-      .write(`png:${output}`, (err: Error | null) => (err ? reject(new UnreadableImageError(`ImageMagick could not read the ${coder.toUpperCase()} file: ${String(err.message).split('\n')[0].slice(0, 300)}`)) : resolve()));
+      .write(`png:${output}`, (err: Error | null) =>
+        err
+          ? reject(
+              new UnreadableImageError(
+                `ImageMagick could not read the ${coder.toUpperCase()} file: ${String(err.message).split('\n')[0].slice(0, 300)}`,
+              ),
+            )
+          : resolve(),
+      );
   });
 }
 

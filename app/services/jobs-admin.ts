@@ -102,7 +102,8 @@ export function parseJobListQuery(input: Record<string, unknown>): JobListQuery 
   const kind = text(input.kind);
   const page = text(input.page);
   const fields: Record<string, Text> = {};
-  if (state && !JOB_STATES.includes(state as JobState)) fields.state = msg('admin.jobs.errors.unknownState', { state, states: JOB_STATES.join(', ') });
+  if (state && !JOB_STATES.includes(state as JobState))
+    fields.state = msg('admin.jobs.errors.unknownState', { state, states: JOB_STATES.join(', ') });
   if (kind.length > 200) fields.kind = msg('admin.jobs.errors.kindLong', { count: 200 });
   if (page && !/^[1-9]\d{0,5}$/.test(page)) fields.page = msg('admin.jobs.errors.page');
   if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
@@ -198,14 +199,22 @@ export class JobAdmin {
   }
 
   async progress(ids: readonly number[]): Promise<JobProgress[]> {
-    if (ids.length > MAX_POLL_IDS) throw new ValidationError(msg('admin.jobs.errors.tooManyPolled', { count: MAX_POLL_IDS }), { ids: msg('admin.jobs.errors.tooManyIds', { count: MAX_POLL_IDS }) });
+    if (ids.length > MAX_POLL_IDS)
+      throw new ValidationError(msg('admin.jobs.errors.tooManyPolled', { count: MAX_POLL_IDS }), {
+        ids: msg('admin.jobs.errors.tooManyIds', { count: MAX_POLL_IDS }),
+      });
     if (!ids.length) return [];
     const rows = await this.db.rows<Omit<JobProgress, 'percent' | 'final'>>(
       `select id, state, attempts, max_attempts, progress_current, progress_total, started_at, finished_at, left(error, ${ERROR_PREVIEW}) as error
          from jobs where id = any($1::bigint[]) order by id`,
       [ids],
     );
-    return rows.map((r) => ({ ...r, percent: percentOf(r.state, r.progress_current, r.progress_total), label: progressLabel(r.state, r.progress_current, r.progress_total), final: FINAL.includes(r.state) }));
+    return rows.map((r) => ({
+      ...r,
+      percent: percentOf(r.state, r.progress_current, r.progress_total),
+      label: progressLabel(r.state, r.progress_current, r.progress_total),
+      final: FINAL.includes(r.state),
+    }));
   }
 
   /** Counts per state (every state present, zeros included). */
@@ -232,7 +241,11 @@ export class JobAdmin {
       if (!RETRYABLE.includes(job.state)) {
         throw new ValidationError(msg(`admin.jobs.errors.notRetryable.${job.state}`, { id }), { state: job.state });
       }
-      const deps = await this.db.rows<{ id: number; state: JobState }>('select id, state from jobs where id = any($1::bigint[]) order by id', [job.depends_on], t);
+      const deps = await this.db.rows<{ id: number; state: JobState }>(
+        'select id, state from jobs where id = any($1::bigint[]) order by id',
+        [job.depends_on],
+        t,
+      );
       const broken = deps.find((d) => d.state === 'failed' || d.state === 'cancelled');
       if (broken) {
         throw new ValidationError(msg(`admin.jobs.errors.brokenDependency.${broken.state}`, { id, dependency: broken.id }), {
@@ -265,7 +278,17 @@ export class JobAdmin {
       if (state === 'queued') t.afterCommit(() => this.publisher.add(job.queue, id));
       return { state, previous: job.state, error: job.error, revived: revived.map((r) => r.id) };
     });
-    this.log.info({ jobId: id, by: by.userId, from: outcome.previous, to: outcome.state, previousError: outcome.error, dependantsWaiting: outcome.revived }, 'job retried by an administrator');
+    this.log.info(
+      {
+        jobId: id,
+        by: by.userId,
+        from: outcome.previous,
+        to: outcome.state,
+        previousError: outcome.error,
+        dependantsWaiting: outcome.revived,
+      },
+      'job retried by an administrator',
+    );
     return outcome.state;
   }
 

@@ -39,9 +39,16 @@ export interface HousekeepingDeps {
   media: Pick<MediaService, 'files'>;
 }
 
-export async function mediaHousekeeping({ db, media }: HousekeepingDeps, regenerate: (mediaId: number) => Promise<boolean>, hooks: HousekeepingHooks = {}): Promise<HousekeepingResult> {
+export async function mediaHousekeeping(
+  { db, media }: HousekeepingDeps,
+  regenerate: (mediaId: number) => Promise<boolean>,
+  hooks: HousekeepingHooks = {},
+): Promise<HousekeepingResult> {
   const result: HousekeepingResult = { regenerated: 0, failed: 0, deletedFiles: 0, freedBytes: 0 };
-  const old = await db.rows<{ id: number; type: string }>("select id, type from media where thumbs_version < $1 and state in ('ready', 'queued') order by id", [THUMBS_VERSION]);
+  const old = await db.rows<{ id: number; type: string }>(
+    "select id, type from media where thumbs_version < $1 and state in ('ready', 'queued') order by id",
+    [THUMBS_VERSION],
+  );
   const images = old.filter((m) => MediaService.isImage(m.type));
   hooks.phase?.('thumbnails', images.length);
   for (const m of images) {
@@ -60,7 +67,8 @@ export async function mediaHousekeeping({ db, media }: HousekeepingDeps, regener
     const t = THUMB.exec(rel);
     let keep: boolean;
     if (o) keep = (await db.rows('select 1 from media where sha256 = $1 limit 1', [o[1]])).length > 0;
-    else if (t) keep = (await db.rows('select 1 from media where sha256 = $1 and thumbs_version = $2 limit 1', [t[1], Number(t[2])])).length > 0;
+    else if (t)
+      keep = (await db.rows('select 1 from media where sha256 = $1 and thumbs_version = $2 limit 1', [t[1], Number(t[2])])).length > 0;
     else keep = !rel.endsWith('.part'); // a stray half-written thumbnail goes; anything unknown is left alone
     if (keep) continue;
     const abs = files.abs(rel);
@@ -90,16 +98,19 @@ export async function mediaHousekeeping({ db, media }: HousekeepingDeps, regener
 export function inlineRegenerate(log: Logger, handler: Handler<{ mediaId: number; thumbsVersion: number }>) {
   return async (mediaId: number) => {
     try {
-      await handler({ mediaId, thumbsVersion: THUMBS_VERSION }, {
-        id: 0,
-        kind: 'images.process',
-        attempt: 1,
-        maxAttempts: 1,
-        requestId: null,
-        log,
-        signal: new AbortController().signal,
-        progress: async () => {},
-      });
+      await handler(
+        { mediaId, thumbsVersion: THUMBS_VERSION },
+        {
+          id: 0,
+          kind: 'images.process',
+          attempt: 1,
+          maxAttempts: 1,
+          requestId: null,
+          log,
+          signal: new AbortController().signal,
+          progress: async () => {},
+        },
+      );
       return true;
     } catch (err) {
       log.warn({ err, mediaId }, 'thumbnail regeneration failed');

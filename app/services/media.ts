@@ -56,7 +56,10 @@ export interface ReceivedFile {
 /** A file name fit to show and to put in a Content-Disposition: no paths, no control characters. */
 export function cleanName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, 200);
   return clean || 'file';
 }
 
@@ -85,7 +88,8 @@ export class MediaService {
     const card = await this.cards.getForUser(user, typeName, cardId);
     const type = this.cards.typeFor(user, card.type);
     if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('attachments.errors.mayNotAdd'));
-    if (field !== null && !(type.fieldMap.has(field) && fieldType(type.fieldMap.get(field)!).holdsFiles)) throw new ValidationError(msg('attachments.errors.noField'), { field: msg('attachments.errors.noFieldNamed', { field }) });
+    if (field !== null && !(type.fieldMap.has(field) && fieldType(type.fieldMap.get(field)!).holdsFiles))
+      throw new ValidationError(msg('attachments.errors.noField'), { field: msg('attachments.errors.noFieldNamed', { field }) });
     return card;
   }
 
@@ -101,7 +105,8 @@ export class MediaService {
    */
   async attach(user: SessionUser, card: Card, field: string | null, received: readonly ReceivedFile[]): Promise<Media[]> {
     try {
-      if (!received.length) throw new ValidationError(msg('attachments.upload.chooseFile'), { files: msg('attachments.upload.noFileSent') });
+      if (!received.length)
+        throw new ValidationError(msg('attachments.upload.chooseFile'), { files: msg('attachments.upload.noFileSent') });
       const errors: Record<string, Message> = {};
       const detected: { f: ReceivedFile; name: string; d: Detected }[] = [];
       for (const f of received) {
@@ -115,7 +120,10 @@ export class MediaService {
         }
       }
       if (Object.keys(errors).length) {
-        throw new ValidationError(msg('attachments.refused.summary', { count: Object.keys(errors).length, reasons: Object.values(errors) }), errors);
+        throw new ValidationError(
+          msg('attachments.refused.summary', { count: Object.keys(errors).length, reasons: Object.values(errors) }),
+          errors,
+        );
       }
       const stored: string[] = [];
       try {
@@ -140,7 +148,15 @@ export class MediaService {
    * content address. A hash this call stored is pushed on `stored`: when the
    * transaction rolls back, pass it to forgetStored().
    */
-  async store(t: Transaction, card: Card, field: string | null, userId: number, f: ReceivedFile, d: Detected, stored: string[]): Promise<Media> {
+  async store(
+    t: Transaction,
+    card: Card,
+    field: string | null,
+    userId: number,
+    f: ReceivedFile,
+    d: Detected,
+    stored: string[],
+  ): Promise<Media> {
     const images = d.decoder !== 'none';
     const [row] = await this.db.rows<Media>(
       `insert into media (card_id, field, original_name, type, size, sha256, width, height, state, created_by)
@@ -148,7 +164,12 @@ export class MediaService {
       [card.id, field, cleanName(f.name), d.mime, f.size, f.sha256, d.width, d.height, images ? 'queued' : 'ready', userId],
       t,
     );
-    if (images) await this.jobs.enqueue('images.process', { mediaId: row.id, thumbsVersion: THUMBS_VERSION }, { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) });
+    if (images)
+      await this.jobs.enqueue(
+        'images.process',
+        { mediaId: row.id, thumbsVersion: THUMBS_VERSION },
+        { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) },
+      );
     if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
     return row;
   }
@@ -157,7 +178,14 @@ export class MediaService {
   async recordAdded(t: Transaction, card: Pick<Card, 'id'>, userId: number, rows: readonly Media[]): Promise<void> {
     if (!rows.length) return;
     const at = new Date(rows[0].created_at).toISOString();
-    await recordAttachments(this.jobs, t, { cardId: card.id, kind: 'attached', userId, at, mediaIds: rows.map((m) => Number(m.id)), names: rows.map((m) => m.original_name) });
+    await recordAttachments(this.jobs, t, {
+      cardId: card.id,
+      kind: 'attached',
+      userId,
+      at,
+      mediaIds: rows.map((m) => Number(m.id)),
+      names: rows.map((m) => m.original_name),
+    });
   }
 
   /**
@@ -170,10 +198,21 @@ export class MediaService {
     const type = this.cards.typeFor(user, card.type);
     if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('attachments.errors.mayNotRemove'));
     return this.db.transaction(async (t) => {
-      const [row] = await this.db.rows<Media & { removed_at: Date }>('delete from media where id = $1 and card_id = $2 returning *, now() as removed_at', [mediaId, card.id], t);
+      const [row] = await this.db.rows<Media & { removed_at: Date }>(
+        'delete from media where id = $1 and card_id = $2 returning *, now() as removed_at',
+        [mediaId, card.id],
+        t,
+      );
       if (!row) throw new NotFoundError(msg('attachments.errors.noFile'));
       const at = new Date(row.removed_at).toISOString();
-      await recordAttachments(this.jobs, t, { cardId: card.id, kind: 'detached', userId: user.id, at, mediaIds: [Number(row.id)], names: [row.original_name] });
+      await recordAttachments(this.jobs, t, {
+        cardId: card.id,
+        kind: 'detached',
+        userId: user.id,
+        at,
+        mediaIds: [Number(row.id)],
+        names: [row.original_name],
+      });
       return row;
     });
   }
@@ -193,7 +232,10 @@ export class MediaService {
 
   /** A media row the user may read (through its card), else 404. */
   async getForUser(user: SessionUser, id: number): Promise<Media> {
-    const [row] = await this.db.rows<Media & { card_type: string }>('select m.*, c.type as card_type from media m join cards c on c.id = m.card_id where m.id = $1', [id]);
+    const [row] = await this.db.rows<Media & { card_type: string }>(
+      'select m.*, c.type as card_type from media m join cards c on c.id = m.card_id where m.id = $1',
+      [id],
+    );
     if (!row) throw new NotFoundError(msg('attachments.errors.noFileHere'));
     try {
       await this.cards.getForUser(user, row.card_type, row.card_id);

@@ -143,7 +143,11 @@ export class NoticeMail {
         const count = pending.length;
         await this.jobs.enqueue(
           'mail.send',
-          { to: user.email, subject: reader.t('mail.digestSubject', { count }), text: `${reader.t('mail.digestIntro', { count })}\n\n${this.lines(reader, pending)}\n` },
+          {
+            to: user.email,
+            subject: reader.t('mail.digestSubject', { count }),
+            text: `${reader.t('mail.digestIntro', { count })}\n\n${this.lines(reader, pending)}\n`,
+          },
           { transaction: t, key: `mail:digest:${userId}:${ids[0]}-${ids[ids.length - 1]}` },
         );
         return { mails: 1, notices: pending.length, digest: true };
@@ -151,7 +155,11 @@ export class NoticeMail {
       await this.db.exec(`update notifications set mail_state = 'sent', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
       for (const p of pending) {
         const { title, body } = reader.text(p);
-        await this.jobs.enqueue('mail.send', { to: user.email, subject: reader.t('mail.subject', { title }), text: `${title}\n${body}${this.link(p.url)}\n` }, { transaction: t, key: `mail:notification:${p.id}` });
+        await this.jobs.enqueue(
+          'mail.send',
+          { to: user.email, subject: reader.t('mail.subject', { title }), text: `${title}\n${body}${this.link(p.url)}\n` },
+          { transaction: t, key: `mail:notification:${p.id}` },
+        );
       }
       return { mails: pending.length, notices: pending.length, digest: false };
     });
@@ -164,7 +172,11 @@ export class NoticeMail {
     for (const { user_id } of users) {
       notices += await this.db.transaction(async (t) => {
         const [user] = await this.db.rows<Recipient>(RECIPIENT, [user_id], t);
-        const rows = await this.db.rows<Pending>(`select ${PENDING_COLUMNS} from notifications where user_id = $1 and mail_state = 'daily' order by id for update skip locked`, [user_id], t);
+        const rows = await this.db.rows<Pending>(
+          `select ${PENDING_COLUMNS} from notifications where user_id = $1 and mail_state = 'daily' order by id for update skip locked`,
+          [user_id],
+          t,
+        );
         if (!rows.length) return 0;
         const ids = rows.map((r) => r.id);
         if (!user?.is_active) {
@@ -173,7 +185,11 @@ export class NoticeMail {
         }
         await this.db.exec(`update notifications set mail_state = 'digested', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
         const reader = this.reader(user);
-        await this.jobs.enqueue('mail.send', { to: user.email, subject: reader.t('mail.dailySubject', { n: rows.length }), text: `${this.lines(reader, rows)}\n` }, { transaction: t, key: `mail:daily:${user_id}:${ids[0]}-${ids[ids.length - 1]}` });
+        await this.jobs.enqueue(
+          'mail.send',
+          { to: user.email, subject: reader.t('mail.dailySubject', { n: rows.length }), text: `${this.lines(reader, rows)}\n` },
+          { transaction: t, key: `mail:daily:${user_id}:${ids[0]}-${ids[ids.length - 1]}` },
+        );
         return rows.length;
       });
     }

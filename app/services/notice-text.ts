@@ -24,7 +24,8 @@ export function noticeText(n: StoredNotice, t: Translate, locale: string, timeZo
   const m = n.message;
   if (!isMessage(m) || !m.key.startsWith('notifications.notice.')) return { title: n.title, body: n.body };
   const params: Record<string, unknown> = { zone: timeZone };
-  for (const [k, v] of Object.entries(m.params ?? {})) params[k] = k.endsWith('At') && typeof v === 'string' ? formatDateTime(v, timeZone, locale) : v;
+  for (const [k, v] of Object.entries(m.params ?? {}))
+    params[k] = k.endsWith('At') && typeof v === 'string' ? formatDateTime(v, timeZone, locale) : v;
   // i18n-keys: notifications.notice.*
   const title = t(`${m.key}.title`, params);
   const body = t(`${m.key}.body`, params);

@@ -26,7 +26,11 @@ export const NOTICE_KINDS = {
   reminder: 'A reminder I set',
 } as const;
 export type NoticeKind = keyof typeof NOTICE_KINDS;
-export const CHANNELS = { app: 'In the app only', mail: 'In the app and by mail', digest: 'In the app and in a daily digest mail' } as const;
+export const CHANNELS = {
+  app: 'In the app only',
+  mail: 'In the app and by mail',
+  digest: 'In the app and in a daily digest mail',
+} as const;
 export type Channel = keyof typeof CHANNELS;
 /** Without a saved preference a kind goes by mail. */
 export const DEFAULT_CHANNEL: Channel = 'mail';
@@ -100,7 +104,13 @@ export class NotificationService {
    * `params` are the candidates' parameters ($1…); this adds its own after.
    * `countCte` names a CTE whose rows are counted too (the sweep's marked tasks).
    */
-  async write(ctes: string, candidates: string, params: unknown[], t?: Transaction | null, countCte?: string): Promise<{ notices: number; mailJobs: number; counted: number }> {
+  async write(
+    ctes: string,
+    candidates: string,
+    params: unknown[],
+    t?: Transaction | null,
+    countCte?: string,
+  ): Promise<{ notices: number; mailJobs: number; counted: number }> {
     const n = params.length;
     const gather = this.settings.gatherSeconds;
     const sql = `with ${ctes ? `${ctes},` : ''}
@@ -133,13 +143,33 @@ export class NotificationService {
 
   /** One notice to one user (a reminder, an assignment). */
   async notify(
-    n: { userId: number; kind: NoticeKind; key: string; title: string; body?: string; message?: Message | null; url?: string | null; cardId?: number | null; taskId?: number | null },
+    n: {
+      userId: number;
+      kind: NoticeKind;
+      key: string;
+      title: string;
+      body?: string;
+      message?: Message | null;
+      url?: string | null;
+      cardId?: number | null;
+      taskId?: number | null;
+    },
     t?: Transaction | null,
   ): Promise<boolean> {
     const r = await this.write(
       '',
       'select $1::bigint as user_id, $2::text as kind, $3::text as key, $4::text as title, $5::text as body, $9::jsonb as message, $6::text as url, $7::bigint as card_id, $8::bigint as task_id',
-      [n.userId, n.kind, n.key, n.title, n.body ?? '', n.url ?? null, n.cardId ?? null, n.taskId ?? null, n.message ? JSON.stringify(n.message) : null],
+      [
+        n.userId,
+        n.kind,
+        n.key,
+        n.title,
+        n.body ?? '',
+        n.url ?? null,
+        n.cardId ?? null,
+        n.taskId ?? null,
+        n.message ? JSON.stringify(n.message) : null,
+      ],
       t,
     );
     return r.notices === 1;
@@ -151,7 +181,10 @@ export class NotificationService {
     return n;
   }
 
-  async list(userId: number, options: { unread?: boolean; page?: number; pageSize?: number } = {}): Promise<{ rows: Notification[]; page: number; more: boolean }> {
+  async list(
+    userId: number,
+    options: { unread?: boolean; page?: number; pageSize?: number } = {},
+  ): Promise<{ rows: Notification[]; page: number; more: boolean }> {
     const size = options.pageSize ?? 50;
     const page = Math.max(1, Math.min(1000, options.page ?? 1));
     const rows = await this.db.rows<Notification>(
@@ -178,7 +211,10 @@ export class NotificationService {
   }
 
   async preferences(userId: number): Promise<Record<NoticeKind, Channel>> {
-    const rows = await this.db.rows<{ kind: string; channel: Channel }>('select kind, channel from notification_preferences where user_id = $1', [userId]);
+    const rows = await this.db.rows<{ kind: string; channel: Channel }>(
+      'select kind, channel from notification_preferences where user_id = $1',
+      [userId],
+    );
     const out = {} as Record<NoticeKind, Channel>;
     for (const k of Object.keys(NOTICE_KINDS) as NoticeKind[]) out[k] = rows.find((r) => r.kind === k)?.channel ?? DEFAULT_CHANNEL;
     return out;

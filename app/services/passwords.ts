@@ -48,8 +48,20 @@ export function decoyHash(): Promise<string> {
 }
 
 const COMMON = new Set([
-  'password', 'password1', 'password123', '1234567890', '12345678910', 'qwertyuiop', 'iloveyou12',
-  'letmein123', 'welcome123', 'admin12345', 'administrator', 'changeme123', 'orbisorbis', 'passw0rd123',
+  'password',
+  'password1',
+  'password123',
+  '1234567890',
+  '12345678910',
+  'qwertyuiop',
+  'iloveyou12',
+  'letmein123',
+  'welcome123',
+  'admin12345',
+  'administrator',
+  'changeme123',
+  'orbisorbis',
+  'passw0rd123',
 ]);
 
 /** Why the password is too weak, or null when it is acceptable. */

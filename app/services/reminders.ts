@@ -41,7 +41,7 @@ export function quickTime(choice: QuickChoice, now: Date, timeZone: string): Dat
   const today = utcToZonedInput(now, timeZone).slice(0, 10);
   const d = new Date(`${today}T00:00:00Z`);
   if (choice === 'tomorrow') d.setUTCDate(d.getUTCDate() + 1);
-  else d.setUTCDate(d.getUTCDate() + (((8 - d.getUTCDay()) % 7) || 7)); // the next Monday, never today
+  else d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7 || 7)); // the next Monday, never today
   return zonedToUtc(`${d.toISOString().slice(0, 10)}T09:00`, timeZone)!;
 }
 
@@ -79,14 +79,19 @@ export class ReminderService {
   whenOf(user: SessionUser, input: ReminderInput, now = new Date()): Date {
     const quick = str(input.quick);
     if (quick) {
-      if (!(quick in QUICK_CHOICES)) throw new ValidationError(msg('reminders.errors.when'), { quick: msg('reminders.errors.quick', { choices: Object.keys(QUICK_CHOICES).join(', ') }) });
+      if (!(quick in QUICK_CHOICES))
+        throw new ValidationError(msg('reminders.errors.when'), {
+          quick: msg('reminders.errors.quick', { choices: Object.keys(QUICK_CHOICES).join(', ') }),
+        });
       return quickTime(quick as QuickChoice, now, user.timeZone);
     }
     const raw = str(input.remind_at);
     if (!raw) throw new ValidationError(msg('reminders.errors.when'), { remind_at: msg('reminders.errors.whenRequired') });
     const at = zonedToUtc(raw, user.timeZone);
-    if (!at) throw new ValidationError(msg('reminders.errors.notADateSentence'), { remind_at: msg('reminders.errors.notADate', { value: raw }) });
-    if (at.getTime() <= now.getTime()) throw new ValidationError(msg('reminders.errors.pastSentence'), { remind_at: msg('reminders.errors.past') });
+    if (!at)
+      throw new ValidationError(msg('reminders.errors.notADateSentence'), { remind_at: msg('reminders.errors.notADate', { value: raw }) });
+    if (at.getTime() <= now.getTime())
+      throw new ValidationError(msg('reminders.errors.pastSentence'), { remind_at: msg('reminders.errors.past') });
     return at;
   }
 
@@ -150,18 +155,26 @@ export class ReminderService {
     const { card_owner_id: ownerId, card_assignee_id: assigneeId, card_deleted_at: deletedAt, ...reminder } = r;
     if (!r.card_type) return reminder;
     const card = { type: r.card_type, owner_id: ownerId!, assignee_id: assigneeId, deleted_at: deletedAt };
-    return this.cards.mayRead(user, card, user.isSuperuser) ? reminder : { ...reminder, task_title: null, card_type: null, card_number: null, card_title: null };
+    return this.cards.mayRead(user, card, user.isSuperuser)
+      ? reminder
+      : { ...reminder, task_title: null, card_type: null, card_number: null, card_title: null };
   }
 
   async cancel(user: SessionUser, id: number): Promise<void> {
-    const n = await this.db.exec('update reminders set cancelled_at = now() where id = $1 and user_id = $2 and cancelled_at is null and delivered_at is null', [id, user.id]);
+    const n = await this.db.exec(
+      'update reminders set cancelled_at = now() where id = $1 and user_id = $2 and cancelled_at is null and delivered_at is null',
+      [id, user.id],
+    );
     if (!n) throw new NotFoundError(msg('reminders.errors.noPending'));
   }
 
   /** Snooze: a delivered reminder fires again at a new time. */
   async snooze(user: SessionUser, id: number, input: ReminderInput, now = new Date()): Promise<Reminder> {
     const at = this.whenOf(user, input, now);
-    const n = await this.db.exec('update reminders set remind_at = $3, delivered_at = null where id = $1 and user_id = $2 and delivered_at is not null and cancelled_at is null', [id, user.id, at]);
+    const n = await this.db.exec(
+      'update reminders set remind_at = $3, delivered_at = null where id = $1 and user_id = $2 and delivered_at is not null and cancelled_at is null',
+      [id, user.id, at],
+    );
     if (!n) throw new NotFoundError(msg('reminders.errors.noDelivered'));
     return (await this.get(user, id))!;
   }

@@ -26,10 +26,13 @@ export class OverflowReport {
     const now = Date.now();
     if (now - this.lastWarnAt >= this.everyMs) return this.report(now);
     if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.report(Date.now());
-      }, this.everyMs - (now - this.lastWarnAt));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.report(Date.now());
+        },
+        this.everyMs - (now - this.lastWarnAt),
+      );
       this.timer.unref();
     }
   }

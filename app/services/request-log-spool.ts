@@ -101,7 +101,10 @@ export class RequestLogSpool {
       this.bytes += fs.writeSync(this.fd, line);
     } catch (err) {
       this.broken = true;
-      this.log.error({ error: (err as Error).message, dir: this.dir }, 'request log: the spool cannot be written; entries are held in memory only until the broker takes them');
+      this.log.error(
+        { error: (err as Error).message, dir: this.dir },
+        'request log: the spool cannot be written; entries are held in memory only until the broker takes them',
+      );
     }
   }
 
@@ -110,7 +113,12 @@ export class RequestLogSpool {
    * folder at a time, through `publish` (batches of `batchSize`). Returns the
    * number of entries sent; a folder whose publish fails stays for the next try.
    */
-  static async recover(root: string, batchSize: number, publish: (batch: RequestLogEntry[]) => Promise<void>, log: Logger): Promise<number> {
+  static async recover(
+    root: string,
+    batchSize: number,
+    publish: (batch: RequestLogEntry[]) => Promise<void>,
+    log: Logger,
+  ): Promise<number> {
     let names: string[];
     try {
       names = fs.readdirSync(root);
@@ -153,7 +161,10 @@ function readUnconfirmed(dir: string): { entries: RequestLogEntry[]; unreadable:
   let acked = 0;
   let unreadable = 0;
   const all: Array<{ seq: number; entry: RequestLogEntry }> = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     let seq = Number(file.slice(0, -'.jsonl'.length));
     for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
       if (!line) continue;

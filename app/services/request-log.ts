@@ -28,7 +28,14 @@ import { RequestLogSpool } from '#app/services/request-log-spool';
 
 // What publishers and the consumer share lives in request-log-entry.ts (the
 // spool needs it too, without this module).
-export { MAX_METHOD, MAX_PATH, MAX_REQUEST_ID, MAX_USER_AGENT, REQUEST_LOG_QUEUE, type RequestLogEntry } from '#app/services/request-log-entry';
+export {
+  MAX_METHOD,
+  MAX_PATH,
+  MAX_REQUEST_ID,
+  MAX_USER_AGENT,
+  REQUEST_LOG_QUEUE,
+  type RequestLogEntry,
+} from '#app/services/request-log-entry';
 
 export interface RequestLogStats {
   enabled: boolean;
@@ -106,14 +113,22 @@ export class RequestLogBuffer {
   recover(): Promise<void> {
     const dir = this.options.spoolDir;
     if (!this.spool || !dir) return Promise.resolve();
-    this.recovering ??= RequestLogSpool.recover(dir, this.options.batchSize, (batch) => this.options.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from(JSON.stringify(batch))]), this.options.log)
+    this.recovering ??= RequestLogSpool.recover(
+      dir,
+      this.options.batchSize,
+      (batch) => this.options.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from(JSON.stringify(batch))]),
+      this.options.log,
+    )
       .then((n) => {
         this.recovered += n;
         this.recoverAgain = false;
       })
       .catch((err: Error) => {
         this.recoverAgain = true;
-        this.options.log.warn({ error: err.message }, 'request log: sending what a stopped process left failed; trying again when the broker is back');
+        this.options.log.warn(
+          { error: err.message },
+          'request log: sending what a stopped process left failed; trying again when the broker is back',
+        );
         // Also on a timer: the broker's "back" event may have come before
         // this failure was known (a start racing the first connection).
         setTimeout(() => {
@@ -132,7 +147,10 @@ export class RequestLogBuffer {
     if (!this.options.enabled) return;
     if (this.closed) {
       this.afterClose++;
-      this.options.log.warn({ afterClose: this.afterClose, path: entry.path }, 'request log: a request answered after the request log closed was not logged');
+      this.options.log.warn(
+        { afterClose: this.afterClose, path: entry.path },
+        'request log: a request answered after the request log closed was not logged',
+      );
       return;
     }
     if (this.held >= this.options.bufferLimit) {
@@ -256,10 +274,16 @@ export class RequestLogBuffer {
     this.overflow.close();
     if (this.collecting.length) this.flush();
     if (this.held && this.spool?.active) {
-      this.options.log.warn({ spooled: this.held, dir: this.spool.dir, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took; they stay in the spool and the next start sends them`);
+      this.options.log.warn(
+        { spooled: this.held, dir: this.spool.dir, error: this.lastError },
+        `request log: stopped with ${this.held} request(s) the broker never took; they stay in the spool and the next start sends them`,
+      );
     } else if (this.held) {
       this.lostOnClose += this.held;
-      this.options.log.error({ lost: this.held, error: this.lastError }, `request log: stopped with ${this.held} request(s) the broker never took`);
+      this.options.log.error(
+        { lost: this.held, error: this.lastError },
+        `request log: stopped with ${this.held} request(s) the broker never took`,
+      );
     }
     this.spool?.close();
     this.batches.length = 0;

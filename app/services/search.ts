@@ -16,7 +16,6 @@ import type { FieldValue } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import type { CardType, CardTypes } from '#app/services/card-types';
 
-
 /** The words a card is found by: its number, title and the type's search fields (each type's searchText: a select's value and label). */
 export function cardSearchText(type: CardType, number: string, title: string, data: Record<string, FieldValue>): string {
   const parts = [number, title];
@@ -101,7 +100,12 @@ export class SearchIndex {
   }
 
   /** Rebuilds every card's vector in `language`, in batches by id, then records the language (unless a newer rebuild began). */
-  async rebuild(language: SearchLanguage, generation: number, progress: (done: number, total: number) => Promise<void>, batch = 1000): Promise<number> {
+  async rebuild(
+    language: SearchLanguage,
+    generation: number,
+    progress: (done: number, total: number) => Promise<void>,
+    batch = 1000,
+  ): Promise<number> {
     const [{ total }] = await this.db.rows<{ total: number }>('select count(*)::int as total from cards');
     let last = 0;
     let done = 0;

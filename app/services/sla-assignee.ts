@@ -59,7 +59,8 @@ export async function chooseSlaAssignee(db: Database, type: CardType, card: Card
 
   const transitionRoles = [...new Set(type.transitions.filter((x) => x.from.includes(card.stage)).flatMap((x) => x.roles))];
   if (transitionRoles.length) {
-    const holds = (param: string) => `exists (select 1 from user_roles ur join roles r on r.id = ur.role_id where ur.user_id = u.id and r.name = any(${param}::text[]))`;
+    const holds = (param: string) =>
+      `exists (select 1 from user_roles ur join roles r on r.id = ur.role_id where ur.user_id = u.id and r.name = any(${param}::text[]))`;
     const [holder] = await db.rows<{ id: number }>(
       `select u.id from users u
         where u.is_active and ${holds('$1')} and ${holds('$2')} and ${holds('$3')}

@@ -37,7 +37,12 @@ const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"H
  * → the card's owner (or, without a card, the task's creator), unless that
  * is the assignee. Batches of `batch` tasks, each batch one transaction.
  */
-export async function sweepDeadlines(notifications: NotificationService, settings: Settings['tasks'], now: Date, batch = 20_000): Promise<SweepResult> {
+export async function sweepDeadlines(
+  notifications: NotificationService,
+  settings: Settings['tasks'],
+  now: Date,
+  batch = 20_000,
+): Promise<SweepResult> {
   const result: SweepResult = { overdue: 0, dueSoon: 0, escalated: 0, notices: 0 };
   const at = now.toISOString();
   const lead = settings.dueSoonMinutes;

@@ -21,7 +21,11 @@ async function onCardChange(db: Database, notifications: NotificationService, ch
   const card = change.after;
   // Leaving a stage ends its automatic task: the SLA it tracked no longer applies.
   if (change.kind === 'transitioned') {
-    await db.exec(`update tasks set status = 'cancelled', closed_at = now(), updated_at = now() where card_id = $1 and auto_key is not null and status = 'open'`, [card.id], t);
+    await db.exec(
+      `update tasks set status = 'cancelled', closed_at = now(), updated_at = now() where card_id = $1 and auto_key is not null and status = 'open'`,
+      [card.id],
+      t,
+    );
   }
   const stage = change.type.stageMap.get(card.stage);
   if (!stage?.slaMs || !card.due_at) return;

@@ -59,7 +59,8 @@ export interface TaskFilters {
 const COLUMNS = `t.id, t.title, t.description, t.card_id, t.assignee_id, t.created_by, t.due_at, t.status, t.overdue_at, t.closed_at, t.created_at,
   ua.display_name as assignee_name, uc.display_name as creator_name, c.type as card_type, c.number as card_number, c.title as card_title`;
 
-const FROM = 'tasks t join users ua on ua.id = t.assignee_id left join users uc on uc.id = t.created_by left join cards c on c.id = t.card_id';
+const FROM =
+  'tasks t join users ua on ua.id = t.assignee_id left join users uc on uc.id = t.created_by left join cards c on c.id = t.card_id';
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
@@ -89,17 +90,26 @@ export class TaskService {
   }
 
   /** May `user` see this task? On a card: the card's read permission. */
-  private visible(user: SessionUser, task: Task, card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null } | null): boolean {
+  private visible(
+    user: SessionUser,
+    task: Task,
+    card: { type: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null } | null,
+  ): boolean {
     if (task.card_id === null) return user.isSuperuser || task.assignee_id === user.id || task.created_by === user.id;
     return card !== null && this.cards.mayRead(user, card, user.isSuperuser);
   }
 
   private async cardOf(id: number | null) {
     if (id === null) return null;
-    const [c] = await this.db.rows<{ id: number; type: string; number: string; title: string; owner_id: number; assignee_id: number | null; deleted_at: Date | null }>(
-      'select id, type, number, title, owner_id, assignee_id, deleted_at from cards where id = $1',
-      [id],
-    );
+    const [c] = await this.db.rows<{
+      id: number;
+      type: string;
+      number: string;
+      title: string;
+      owner_id: number;
+      assignee_id: number | null;
+      deleted_at: Date | null;
+    }>('select id, type, number, title, owner_id, assignee_id, deleted_at from cards where id = $1', [id]);
     return c ?? null;
   }
 
@@ -136,7 +146,11 @@ export class TaskService {
     if (cardRaw) {
       const found = await findCard(this.db, this.cards, user, cardRaw);
       card = found ? await this.cardOf(found.id) : null;
-      if (!card) errors.card = normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw) ? msg('tasks.errors.noSuchCard', { card: cardRaw.slice(0, 40) }) : msg('tasks.errors.cardFormat');
+      if (!card)
+        errors.card =
+          normalNumber(cardRaw) || /^\d{1,15}$/.test(cardRaw)
+            ? msg('tasks.errors.noSuchCard', { card: cardRaw.slice(0, 40) })
+            : msg('tasks.errors.cardFormat');
     }
     if (assigneeId === null) errors.assignee = msg('tasks.errors.assigneeRequired');
     else if (assigneeId === 'bad') errors.assignee = msg('tasks.errors.assigneeFromList');
@@ -193,12 +207,20 @@ export class TaskService {
         where ${where.join(' and ')} order by t.due_at, t.id limit ${limit}`,
       params,
     );
-    return rows.filter((t) => this.visible(user, t, t.card_id ? { type: t.card_type!, owner_id: t.c_owner!, assignee_id: t.c_assignee, deleted_at: t.c_deleted } : null));
+    return rows.filter((t) =>
+      this.visible(
+        user,
+        t,
+        t.card_id ? { type: t.card_type!, owner_id: t.c_owner!, assignee_id: t.c_assignee, deleted_at: t.c_deleted } : null,
+      ),
+    );
   }
 
   /** A card's tasks (the caller already checked the card is readable). */
   async forCard(cardId: number): Promise<Task[]> {
-    return this.db.rows<Task>(`select ${COLUMNS} from ${FROM} where t.card_id = $1 order by t.status = 'open' desc, t.due_at, t.id`, [cardId]);
+    return this.db.rows<Task>(`select ${COLUMNS} from ${FROM} where t.card_id = $1 order by t.status = 'open' desc, t.due_at, t.id`, [
+      cardId,
+    ]);
   }
 
   private async change(user: SessionUser, id: number, sql: string, params: unknown[]): Promise<Task> {
@@ -209,11 +231,21 @@ export class TaskService {
   }
 
   complete(user: SessionUser, id: number): Promise<Task> {
-    return this.change(user, id, `update tasks set status = 'done', closed_at = now(), updated_at = now() where id = $1 and status = 'open'`, []);
+    return this.change(
+      user,
+      id,
+      `update tasks set status = 'done', closed_at = now(), updated_at = now() where id = $1 and status = 'open'`,
+      [],
+    );
   }
 
   reopen(user: SessionUser, id: number): Promise<Task> {
-    return this.change(user, id, `update tasks set status = 'open', closed_at = null, updated_at = now() where id = $1 and status <> 'open'`, []);
+    return this.change(
+      user,
+      id,
+      `update tasks set status = 'open', closed_at = null, updated_at = now() where id = $1 and status <> 'open'`,
+      [],
+    );
   }
 
   /** A new assignee starts with a clean slate: the sweep notices them afresh (due soon / overdue). */
@@ -221,11 +253,15 @@ export class TaskService {
     const task = await this.getForUser(user, id);
     if (!(await this.canChange(user, task))) throw new ForbiddenError(msg('tasks.errors.mayNotChange'));
     const assigneeId = idOf(assignee);
-    if (assigneeId === null || assigneeId === 'bad') throw new ValidationError(msg('tasks.errors.chooseAssignee'), { assignee: msg('tasks.errors.assigneeFromList') });
+    if (assigneeId === null || assigneeId === 'bad')
+      throw new ValidationError(msg('tasks.errors.chooseAssignee'), { assignee: msg('tasks.errors.assigneeFromList') });
     const who = await readSessionUser(this.db, assigneeId);
     if (!who) throw new ValidationError(msg('tasks.errors.noActiveUserSentence'), { assignee: msg('tasks.errors.noActiveUser') });
     const card = await this.cardOf(task.card_id);
-    if (card && !this.cards.mayRead(who, card, true)) throw new ValidationError(msg('tasks.errors.assigneeCannotSeeSentence', { card: card.number }), { assignee: msg('tasks.errors.assigneeCannotSee', { card: card.number }) });
+    if (card && !this.cards.mayRead(who, card, true))
+      throw new ValidationError(msg('tasks.errors.assigneeCannotSeeSentence', { card: card.number }), {
+        assignee: msg('tasks.errors.assigneeCannotSee', { card: card.number }),
+      });
     const [{ at }] = await this.db.rows<{ at: Date }>(
       `update tasks set assignee_id = $2, due_soon_notified_at = null, overdue_notified_at = null, escalated_at = null, updated_at = now() where id = $1 returning updated_at as at`,
       [id, assigneeId],

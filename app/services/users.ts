@@ -62,7 +62,15 @@ export function sessionUserSql(idExpr: string): string {
 const SESSION_USER = prepared(sessionUserSql('$1'));
 
 export function toSessionUser(u: SessionUserRow): SessionUser {
-  return { id: u.id, email: u.email, displayName: u.display_name, isSuperuser: u.is_superuser, timeZone: u.time_zone, locale: u.locale, roles: u.roles };
+  return {
+    id: u.id,
+    email: u.email,
+    displayName: u.display_name,
+    isSuperuser: u.is_superuser,
+    timeZone: u.time_zone,
+    locale: u.locale,
+    roles: u.roles,
+  };
 }
 
 /** An active user with roles, as a request knows them (services without the UserService use it too). */
@@ -133,7 +141,14 @@ export class UserService {
       // The model call and the role statements share one transaction.
       const created = await this.db.transaction(async (transaction) => {
         const user = await this.models.User.create(
-          { email, display_name: displayName, password_hash: passwordHash, is_superuser: Boolean(input.isSuperuser), time_zone: timeZone, locale },
+          {
+            email,
+            display_name: displayName,
+            password_hash: passwordHash,
+            is_superuser: Boolean(input.isSuperuser),
+            time_zone: timeZone,
+            locale,
+          },
           { transaction },
         );
         if (input.roles?.length) await this.replaceRoles(user.id, input.roles, transaction);
@@ -150,7 +165,9 @@ export class UserService {
   }
 
   findByEmail(email: string): Promise<User | null> {
-    return this.models.User.findOne({ where: this.db.sequelize.where(this.db.sequelize.fn('lower', this.db.sequelize.col('email')), normalizeEmail(email)) });
+    return this.models.User.findOne({
+      where: this.db.sequelize.where(this.db.sequelize.fn('lower', this.db.sequelize.col('email')), normalizeEmail(email)),
+    });
   }
 
   async get(id: number): Promise<User> {
@@ -183,7 +200,10 @@ export class UserService {
   }
 
   async list(): Promise<Array<User & { roles?: { name: string }[] }>> {
-    return this.models.User.findAll({ order: [['email', 'ASC']], include: [{ association: 'roles', attributes: ['name', 'label'] }] }) as never;
+    return this.models.User.findAll({
+      order: [['email', 'ASC']],
+      include: [{ association: 'roles', attributes: ['name', 'label'] }],
+    }) as never;
   }
 
   async roles(): Promise<{ name: string; label: string }[]> {
@@ -192,10 +212,10 @@ export class UserService {
 
   /** Creates the role unless it exists; true when this call created it. */
   async ensureRole(name: string, label?: string): Promise<boolean> {
-    const created = await this.db.exec(
-      'insert into roles (name, label) values ($1, $2) on conflict (name) do nothing',
-      [name, label ?? name.replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase())],
-    );
+    const created = await this.db.exec('insert into roles (name, label) values ($1, $2) on conflict (name) do nothing', [
+      name,
+      label ?? name.replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase()),
+    ]);
     return created > 0;
   }
 
@@ -237,7 +257,10 @@ export class UserService {
     const wanted = [...new Set(names.filter(Boolean))];
     const known = await this.models.Role.findAll({ attributes: ['id', 'name'], where: { name: wanted }, transaction });
     const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
-    if (unknown.length) throw new ValidationError(msg('accounts.roles.unknown', { role: unknown[0] }), { roles: msg('accounts.roles.unknown', { role: unknown[0] }) });
+    if (unknown.length)
+      throw new ValidationError(msg('accounts.roles.unknown', { role: unknown[0] }), {
+        roles: msg('accounts.roles.unknown', { role: unknown[0] }),
+      });
     await this.models.UserRole.destroy({ where: { user_id: id }, transaction });
     await this.models.UserRole.bulkCreate(
       known.map((role) => ({ user_id: id, role_id: role.id })),

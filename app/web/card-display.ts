@@ -27,8 +27,15 @@ export async function displayMaps(db: Database, type: CardType, cards: ListedCar
     }
   }
   const [users, refs] = await Promise.all([
-    userIds.size ? db.rows<{ id: number; display_name: string }>('select id, display_name from users where id = any($1::bigint[])', [[...userIds]]) : [],
-    cardIds.size ? db.rows<{ id: number; number: string; title: string; type: string }>('select id, number, title, type from cards where id = any($1::bigint[])', [[...cardIds]]) : [],
+    userIds.size
+      ? db.rows<{ id: number; display_name: string }>('select id, display_name from users where id = any($1::bigint[])', [[...userIds]])
+      : [],
+    cardIds.size
+      ? db.rows<{ id: number; number: string; title: string; type: string }>(
+          'select id, number, title, type from cards where id = any($1::bigint[])',
+          [[...cardIds]],
+        )
+      : [],
   ]);
   return {
     users: new Map(users.map((u) => [u.id, u.display_name])),

@@ -94,7 +94,13 @@ function filesOf(e: HistoryEntry): string[] {
 
 function linesOf(type: CardType, e: HistoryEntry, maps: DisplayMaps, reader: Reader): TimelineLine[] {
   if (e.kind === 'attached' || e.kind === 'detached') {
-    return [{ label: reader.t(e.kind === 'attached' ? 'history.added' : 'history.removed'), old: null, new: clip(filesOf(e).join(', ')) || EMPTY }];
+    return [
+      {
+        label: reader.t(e.kind === 'attached' ? 'history.added' : 'history.removed'),
+        old: null,
+        new: clip(filesOf(e).join(', ')) || EMPTY,
+      },
+    ];
   }
   return e.changes.map((c) => ({
     label: labelOf(type, c.field, reader.t),

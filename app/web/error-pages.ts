@@ -41,7 +41,9 @@ export function renderErrorPages(root: string, limitMB: number): Map<string, str
       title: t('errors.tooLarge.title'),
       codeLabel: t('errors.page.code', { status: 413 }),
       messageHtml: `${escapeHtml(before)}<strong data-testid="upload-limit">${escapeHtml(limit)}</strong>${escapeHtml(after ?? '')}`,
-      tips: ['errors.tooLarge.tipCardPage', 'errors.tooLarge.tipSmaller', 'errors.tooLarge.tipRaise'].map((key) => tipHtml(t(key, { limit }))),
+      tips: ['errors.tooLarge.tipCardPage', 'errors.tooLarge.tipSmaller', 'errors.tooLarge.tipRaise'].map((key) =>
+        tipHtml(t(key, { limit })),
+      ),
       backLabel: t('errors.page.back'),
     });
     files.set(`413${suffix}.html`, html);

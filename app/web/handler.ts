@@ -68,7 +68,10 @@ export function parseParams<S extends ParamSchema>(req: Request, schema: S): Par
 
 export function signedIn(handler: SignedInHandler<Record<string, never>>): RequestHandler;
 export function signedIn<S extends ParamSchema>(schema: S, handler: SignedInHandler<ParsedParams<S>>): RequestHandler;
-export function signedIn<S extends ParamSchema>(a: S | SignedInHandler<Record<string, never>>, b?: SignedInHandler<ParsedParams<S>>): RequestHandler {
+export function signedIn<S extends ParamSchema>(
+  a: S | SignedInHandler<Record<string, never>>,
+  b?: SignedInHandler<ParsedParams<S>>,
+): RequestHandler {
   const schema = (typeof a === 'function' ? {} : a) as S;
   const handler = (typeof a === 'function' ? a : b) as SignedInHandler<ParsedParams<S>>;
   return async (req, res, next) => {

@@ -26,12 +26,15 @@ export function escapeHtml(text: string): string {
 
 export function createTemplates(settings: Settings): nunjucks.Environment {
   installFastFrameSet();
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(settings.root, 'app', 'web', 'templates'), { noCache: settings.env === 'development' }), {
-    autoescape: true,
-    throwOnUndefined: false,
-    trimBlocks: true,
-    lstripBlocks: true,
-  });
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader(path.join(settings.root, 'app', 'web', 'templates'), { noCache: settings.env === 'development' }),
+    {
+      autoescape: true,
+      throwOnUndefined: false,
+      trimBlocks: true,
+      lstripBlocks: true,
+    },
+  );
   // The only way templates show a date: `{{ x | datetime(user.timeZone) }}`, `{{ d | date(user.timeZone) }}`.
   // Without a locale argument, the page's own language (`this` is nunjucks' render context).
   type Ctx = { ctx: { locale?: string } };

@@ -35,7 +35,10 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
   const auth = authController({ throttle: s.throttle, settings, passport: root.passport });
-  const dashboard = dashboardController({ cards: s.cards }, [engineAlertsPanel({ engineStatus: s.engineStatus }), dashboardTasksPanel({ tasks: s.tasks })]);
+  const dashboard = dashboardController({ cards: s.cards }, [
+    engineAlertsPanel({ engineStatus: s.engineStatus }),
+    dashboardTasksPanel({ tasks: s.tasks }),
+  ]);
   // The request log's counters; never "down": a full buffer must not take the web out of a load balancer.
   const health = healthController(
     { engineStatus: s.engineStatus, cache: root.cache },
@@ -51,13 +54,17 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
-  const cards = cardsController({ cards: s.cards, audit: s.audit, db }, [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })]);
+  const cards = cardsController({ cards: s.cards, audit: s.audit, db }, [
+    attachments.panel,
+    cardTasksPanel({ tasks: s.tasks, reminders: s.reminders }),
+  ]);
   const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
   const notifications = notificationsController({ notifications: s.notifications });
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
-    if (req.user) res.locals.navCardTypes = s.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: labelOf(t, req.locale, 'plural') }));
+    if (req.user)
+      res.locals.navCardTypes = s.cards.readableTypes(req.user).map((t) => ({ name: t.name, plural: labelOf(t, req.locale, 'plural') }));
     next();
   });
 

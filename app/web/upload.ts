@@ -17,7 +17,8 @@ import type { ReceivedFile } from '#app/services/media';
 const MAX_FILES = 50;
 
 export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: number): Promise<ReceivedFile[]> {
-  if (!req.is('multipart/form-data')) throw new ValidationError(msg('attachments.upload.notMultipart'), { files: msg('attachments.upload.notMultipartField') });
+  if (!req.is('multipart/form-data'))
+    throw new ValidationError(msg('attachments.upload.notMultipart'), { files: msg('attachments.upload.notMultipartField') });
   const received: ReceivedFile[] = [];
   const writes: Promise<void>[] = [];
   try {
@@ -26,7 +27,11 @@ export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: nu
       try {
         bb = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: MAX_FILES, fields: 20, parts: MAX_FILES + 20 } });
       } catch (err) {
-        return reject(new ValidationError(msg('attachments.upload.unreadable', { why: (err as Error).message }), { files: msg('attachments.upload.malformed') }));
+        return reject(
+          new ValidationError(msg('attachments.upload.unreadable', { why: (err as Error).message }), {
+            files: msg('attachments.upload.malformed'),
+          }),
+        );
       }
       bb.on('file', (name, stream, info) => {
         if (name !== 'files') {
@@ -61,10 +66,22 @@ export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: nu
         bb.destroy(err);
         reject(err);
       };
-      bb.on('filesLimit', () => fail(new ValidationError(msg('attachments.upload.tooMany', { count: MAX_FILES }), { files: msg('attachments.upload.tooManyField') })));
-      bb.on('error', (err) => reject(new ValidationError(msg('attachments.upload.broken', { why: (err as Error).message }), { files: msg('attachments.upload.malformed') })));
+      bb.on('filesLimit', () =>
+        fail(
+          new ValidationError(msg('attachments.upload.tooMany', { count: MAX_FILES }), { files: msg('attachments.upload.tooManyField') }),
+        ),
+      );
+      bb.on('error', (err) =>
+        reject(
+          new ValidationError(msg('attachments.upload.broken', { why: (err as Error).message }), {
+            files: msg('attachments.upload.malformed'),
+          }),
+        ),
+      );
       bb.on('close', () => resolve());
-      req.on('aborted', () => fail(new ValidationError(msg('attachments.upload.aborted'), { files: msg('attachments.upload.abortedField') })));
+      req.on('aborted', () =>
+        fail(new ValidationError(msg('attachments.upload.aborted'), { files: msg('attachments.upload.abortedField') })),
+      );
       req.pipe(bb);
     });
     await Promise.all(writes);

@@ -37,7 +37,8 @@ const INSERT = `
 
 function optString(v: unknown, max: number, field: string, i: number): string | null {
   if (v === null || v === undefined) return null;
-  if (typeof v !== 'string' || v.length > max) throw new MalformedBatchError(`entry ${i}: ${field} must be a string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length > max)
+    throw new MalformedBatchError(`entry ${i}: ${field} must be a string of at most ${max} characters`);
   return v;
 }
 
@@ -57,9 +58,12 @@ export function parseBatch(body: Buffer): RequestLogEntry[] {
     const method = optString(e.method, MAX_METHOD, 'method', i);
     const path = optString(e.path, MAX_PATH, 'path', i);
     if (!method || path === null) throw new MalformedBatchError(`entry ${i}: method and path are required`);
-    if (!Number.isInteger(e.status) || (e.status as number) < 0 || (e.status as number) > 999) throw new MalformedBatchError(`entry ${i}: status must be 0-999`);
-    if (typeof e.durationMs !== 'number' || !Number.isFinite(e.durationMs) || e.durationMs < 0) throw new MalformedBatchError(`entry ${i}: durationMs must be a number ≥ 0`);
-    if (e.userId != null && !(Number.isSafeInteger(e.userId) && (e.userId as number) > 0)) throw new MalformedBatchError(`entry ${i}: userId must be a positive integer or null`);
+    if (!Number.isInteger(e.status) || (e.status as number) < 0 || (e.status as number) > 999)
+      throw new MalformedBatchError(`entry ${i}: status must be 0-999`);
+    if (typeof e.durationMs !== 'number' || !Number.isFinite(e.durationMs) || e.durationMs < 0)
+      throw new MalformedBatchError(`entry ${i}: durationMs must be a number ≥ 0`);
+    if (e.userId != null && !(Number.isSafeInteger(e.userId) && (e.userId as number) > 0))
+      throw new MalformedBatchError(`entry ${i}: userId must be a positive integer or null`);
     const ip = optString(e.ip, 64, 'ip', i);
     if (ip !== null && !net.isIP(ip)) throw new MalformedBatchError(`entry ${i}: ip is not an address`);
     return {
@@ -85,10 +89,23 @@ export interface RequestLogDeps {
 
 export async function insertBatch(ctx: Pick<RequestLogDeps, 'db'>, entries: readonly RequestLogEntry[]): Promise<number> {
   const col = <K extends keyof RequestLogEntry>(k: K) => entries.map((e) => e[k]);
-  return ctx.db.exec(INSERT, [col('at'), col('method'), col('path'), col('status'), col('durationMs'), col('userId'), col('ip'), col('requestId'), col('userAgent')]);
+  return ctx.db.exec(INSERT, [
+    col('at'),
+    col('method'),
+    col('path'),
+    col('status'),
+    col('durationMs'),
+    col('userId'),
+    col('ip'),
+    col('requestId'),
+    col('userAgent'),
+  ]);
 }
 
-export async function startRequestLogConsumer(ctx: RequestLogDeps, options: { prefetch?: number; retryDelayMs?: number } = {}): Promise<RequestLogConsumer> {
+export async function startRequestLogConsumer(
+  ctx: RequestLogDeps,
+  options: { prefetch?: number; retryDelayMs?: number } = {},
+): Promise<RequestLogConsumer> {
   const log = ctx.log.child({ queue: REQUEST_LOG_QUEUE });
   const running = new Set<Promise<void>>();
   let stopping = false;
@@ -99,13 +116,19 @@ export async function startRequestLogConsumer(ctx: RequestLogDeps, options: { pr
     try {
       entries = parseBatch(message.body);
     } catch (err) {
-      log.error({ error: (err as Error).message, body: message.body.toString('utf8', 0, 200) }, 'request log: malformed batch dead-lettered');
+      log.error(
+        { error: (err as Error).message, body: message.body.toString('utf8', 0, 200) },
+        'request log: malformed batch dead-lettered',
+      );
       return message.nack(false);
     }
     try {
       await insertBatch(ctx, entries);
     } catch (err) {
-      log.warn({ error: (err as Error).message, entries: entries.length }, 'request log: inserting a batch failed; it goes back to the queue');
+      log.warn(
+        { error: (err as Error).message, entries: entries.length },
+        'request log: inserting a batch failed; it goes back to the queue',
+      );
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 1000));
       return message.nack(true);
     }

@@ -25,7 +25,10 @@ export interface Runner {
 
 export function parseQueues(text: string | undefined): string[] {
   if (!text) return [...QUEUES];
-  const queues = text.split(',').map((q) => q.trim()).filter(Boolean);
+  const queues = text
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
   const unknown = queues.filter((q) => !(QUEUES as readonly string[]).includes(q));
   if (unknown.length) throw new Error(`unknown queue ${unknown.join(', ')}: expected some of ${QUEUES.join(', ')}`);
   return queues;
@@ -55,7 +58,8 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
   const groups: Array<{ queues: string[]; concurrency: number }> = [];
   const jobQueues = queues.filter((q) => q !== 'requestlog' && q !== 'images');
   if (jobQueues.length) groups.push({ queues: jobQueues, concurrency: options.concurrency ?? ctx.settings.jobs.concurrency });
-  if (queues.includes('images')) groups.push({ queues: ['images'], concurrency: options.concurrency ?? ctx.settings.jobs.imagesConcurrency });
+  if (queues.includes('images'))
+    groups.push({ queues: ['images'], concurrency: options.concurrency ?? ctx.settings.jobs.imagesConcurrency });
   const workers: Worker[] = [];
   for (const [i, g] of groups.entries()) {
     const w = new Worker(ctx.jobStore, ctx.transport, ctx.publisher, ctx.settings.jobs, ctx.log, {

@@ -106,7 +106,14 @@ const BENCHES: Bench[] = [
     // 30-s window in production holds one about every other time; a fresh
     // 33-s run reaches ~5,000 per process and holds none.
     name: 'recycle',
-    measures: [{ key: 'p99', label: 'list page p99, the same with each process recycled once (--max-requests 3000; quick: 600)', unit: 'ms', higherIsBetter: false }],
+    measures: [
+      {
+        key: 'p99',
+        label: 'list page p99, the same with each process recycled once (--max-requests 3000; quick: 600)',
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+    ],
     command: (root, quick) => ({
       file: path.join(HEAD_ROOT, 'test/bench/list-latency.bench.ts'),
       args: [],
@@ -124,7 +131,11 @@ const BENCHES: Bench[] = [
       { key: 'vsGraphile', label: 'best Orbis ÷ tuned graphile-worker (target ≥ 0.8)', unit: '×', higherIsBetter: true },
       { key: 'vsBull', label: 'best Orbis ÷ BullMQ (target ≥ 1.5)', unit: '×', higherIsBetter: true },
     ],
-    command: (root, quick) => ({ file: path.join(root, 'test/bench/jobs-throughput.bench.ts'), args: quick ? ['2000', '1'] : [], env: quick ? { BENCH_QUICK: '1' } : {} }),
+    command: (root, quick) => ({
+      file: path.join(root, 'test/bench/jobs-throughput.bench.ts'),
+      args: quick ? ['2000', '1'] : [],
+      env: quick ? { BENCH_QUICK: '1' } : {},
+    }),
     parse(out) {
       const r: Record<string, number> = {};
       const orbis = row(out, 'Orbis (RabbitMQ quorum queue)');
@@ -178,7 +189,11 @@ function runBench(bench: Bench, root: string, quick: boolean, log: string): Prom
     return Promise.resolve({ out: '', ok: false, seconds: 0 });
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, file, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, file, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const sink = fs.createWriteStream(log);
     const take = (d: Buffer) => {
@@ -219,7 +234,8 @@ async function main() {
       only: { type: 'string' },
     },
   });
-  for (const name of ['DATABASE_URL', 'AMQP_URL']) if (!process.env[name]) throw new Error(`set ${name} (see docs/benchmarks.md, "Architecture round: A/B")`);
+  for (const name of ['DATABASE_URL', 'AMQP_URL'])
+    if (!process.env[name]) throw new Error(`set ${name} (see docs/benchmarks.md, "Architecture round: A/B")`);
   const quick = values.quick!;
   const rounds = Number(values.rounds);
   const only = values.only?.split(',').map((s) => s.trim());
@@ -255,9 +271,17 @@ async function main() {
     { name: 'base', label: `base ${baseSha.slice(0, 7)}`, root: baseRoot },
     { name: 'head', label: `head ${headSha.slice(0, 7)}${dirty ? '+changes' : ''}`, root: HEAD_ROOT },
   ];
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`# A/B ${sides[0].label} vs ${sides[1].label}; ${rounds} round(s)${quick ? ', QUICK (smoke: not numbers to quote)' : ''}; benches ${benches.map((b) => b.name).join(', ')}`);
-  console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; ${new Date().toISOString()}; load average ${load()}`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `# A/B ${sides[0].label} vs ${sides[1].label}; ${rounds} round(s)${quick ? ', QUICK (smoke: not numbers to quote)' : ''}; benches ${benches.map((b) => b.name).join(', ')}`,
+  );
+  console.log(
+    `# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; ${new Date().toISOString()}; load average ${load()}`,
+  );
   console.log(`# logs: ${logs}`);
   if (benches.some((b) => b.name === 'jobs')) ensureRedis();
 
@@ -276,10 +300,18 @@ async function main() {
           const invalid = /^WARNING:/m.test(run.out) ? ' INVALID (failed requests, see the log)' : '';
           if (invalid || !run.ok) tainted.add(`${bench.name}/${side.name}`);
           if (invalid) failures.push(`${bench.name} ${side.name} round ${r}: requests failed, see ${log}`);
-          console.log(`  round ${r} ${bench.name} ${side.name}: ${run.ok ? '' : 'FAILED '}${got.map((m) => `${m.key} ${numbers[m.key].toFixed(m.unit === '×' ? 2 : 1)}`).join(', ') || 'no numbers'}${invalid} (${run.seconds.toFixed(0)} s; load ${load()})`);
+          console.log(
+            `  round ${r} ${bench.name} ${side.name}: ${run.ok ? '' : 'FAILED '}${got.map((m) => `${m.key} ${numbers[m.key].toFixed(m.unit === '×' ? 2 : 1)}`).join(', ') || 'no numbers'}${invalid} (${run.seconds.toFixed(0)} s; load ${load()})`,
+          );
           if (!run.ok) {
             failures.push(`${bench.name} ${side.name} round ${r}: see ${log}`);
-            console.log(run.out.split('\n').slice(-8).map((l) => `    | ${l}`).join('\n'));
+            console.log(
+              run.out
+                .split('\n')
+                .slice(-8)
+                .map((l) => `    | ${l}`)
+                .join('\n'),
+            );
           }
           for (const m of got) (((results[bench.name] ??= {})[side.name] ??= {})[m.key] ??= []).push(numbers[m.key]);
         }
@@ -289,7 +321,10 @@ async function main() {
     cleanup();
   }
 
-  const fmt = (m: Measure, xs: number[] | undefined) => (xs?.length ? `${median(xs).toFixed(m.unit === '×' ? 2 : 0)}${xs.length > 1 ? ` (${xs.map((x) => x.toFixed(m.unit === '×' ? 2 : 0)).join(', ')})` : ''}` : '—');
+  const fmt = (m: Measure, xs: number[] | undefined) =>
+    xs?.length
+      ? `${median(xs).toFixed(m.unit === '×' ? 2 : 0)}${xs.length > 1 ? ` (${xs.map((x) => x.toFixed(m.unit === '×' ? 2 : 0)).join(', ')})` : ''}`
+      : '—';
   console.log(`\n| measure | unit | ${sides[0].label} | ${sides[1].label} | head ÷ base | within 5% |\n|---|---|---|---|---|---|`);
   for (const bench of benches) {
     for (const m of bench.measures) {
@@ -310,7 +345,9 @@ async function main() {
   }
   console.log(`\n# ${new Date().toISOString()}; load average ${load()}${quick ? '; QUICK run: smoke only' : ''}`);
   if (failures.length) {
-    console.log(`# * a failed run, or one with failed requests (its numbers are in the table, not to be trusted):\n${failures.map((f) => `#   ${f}`).join('\n')}`);
+    console.log(
+      `# * a failed run, or one with failed requests (its numbers are in the table, not to be trusted):\n${failures.map((f) => `#   ${f}`).join('\n')}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -88,9 +88,20 @@ async function main() {
     });
 
     await ctx.services.users.ensureRole('operator');
-    const u = await ctx.services.users.create({ email: 'olga@example.com', password: PASSWORD, roles: ['operator'], displayName: 'Olga Operator' });
+    const u = await ctx.services.users.create({
+      email: 'olga@example.com',
+      password: PASSWORD,
+      roles: ['operator'],
+      displayName: 'Olga Operator',
+    });
     const user = (await ctx.services.users.sessionUser(u.id))!;
-    const form = (i: number, amount: number) => ({ title: `Bench card ${i}`, supplier: 'Bytecraft Ltd', amount: amount.toFixed(2), category: 'it', quantity: '2' });
+    const form = (i: number, amount: number) => ({
+      title: `Bench card ${i}`,
+      supplier: 'Bytecraft Ltd',
+      amount: amount.toFixed(2),
+      category: 'it',
+      quantity: '2',
+    });
     const pool: Array<{ id: number; version: number; busy: boolean; i: number }> = [];
     for (let i = 0; i < CARDS; i++) {
       const c = await ctx.services.cards.create(user, 'purchase_request', form(i, 1000));
@@ -158,15 +169,24 @@ async function main() {
       fromCommit.push(r.recorded_at.getTime() - c.at);
       fromAt.push(r.recorded_at.getTime() - r.at.getTime());
     }
-    const [{ n: jobs }] = await ctx.db.rows<{ n: number }>(`select count(*)::int as n from jobs where kind = 'audit.card_changed' and state = 'done'`);
+    const [{ n: jobs }] = await ctx.db.rows<{ n: number }>(
+      `select count(*)::int as n from jobs where kind = 'audit.card_changed' and state = 'done'`,
+    );
 
-    console.log(`\nAudit lag — ${committed.length} saves in ${elapsed.toFixed(1)} s (${(committed.length / elapsed).toFixed(0)}/s; target ${RATE}/s), ${failed} failed, ${skipped} skipped (no idle card)`);
+    console.log(
+      `\nAudit lag — ${committed.length} saves in ${elapsed.toFixed(1)} s (${(committed.length / elapsed).toFixed(0)}/s; target ${RATE}/s), ${failed} failed, ${skipped} skipped (no idle card)`,
+    );
     console.log(`  card save (service call)       ${summary(committed.map((c) => c.saveMs))}`);
     console.log(`  lag, commit → history row      ${summary(fromCommit)}`);
     console.log(`  lag, change \`at\` → history row ${summary(fromAt)}`);
     console.log(`  history rows ${rows.length} for ${committed.length} saves; audit jobs done ${jobs} (incl. ${CARDS} creates)`);
-    console.log(`  load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${os.cpus().length} cores`);
-    const p99 = pct([...fromCommit].sort((a, b) => a - b), 99);
+    console.log(
+      `  load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${os.cpus().length} cores`,
+    );
+    const p99 = pct(
+      [...fromCommit].sort((a, b) => a - b),
+      99,
+    );
     console.log(p99 <= 1000 ? '  p99 ≤ 1 s: target met' : `  p99 ${p99.toFixed(0)} ms > 1 s: target MISSED`);
   } finally {
     if (child && child.exitCode === null) {

@@ -40,7 +40,11 @@ from s`;
 /** Signs in through the form like a browser; returns the cookie and the session's CSRF token. */
 export async function signIn(base: string, email: string): Promise<{ cookie: string; csrf: string }> {
   const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-  const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookieOf = (res: Response) =>
+    res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   const form = await fetch(`${base}/login`);
   const loginCookie = cookieOf(form);
   const res = await fetch(`${base}/login`, {
@@ -54,4 +58,3 @@ export async function signIn(base: string, email: string): Promise<{ cookie: str
   const page = await fetch(`${base}/cards/purchase_request/new`, { headers: { cookie } });
   return { cookie, csrf: token(await page.text()) };
 }
-

@@ -66,7 +66,13 @@ const LIST_QUERY = process.env.BENCH_LIST_QUERY ?? 'stage=approval&sort=-updated
 
 // Production settings: templates cached, no pretty logging, as served for real.
 function benchEnv(): NodeJS.ProcessEnv {
-  return { NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' };
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: benchDbUrl(DB_NAME),
+    SECRET_KEY: 'bench-secret-key-0123456789',
+    ORBIS_PUBLIC_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'silent',
+  };
 }
 
 // The one-process rows use the in-process queue and cache whatever AMQP_URL
@@ -107,7 +113,10 @@ const BARE_TEMPLATE = `<!doctype html><html lang="en"><head><meta charset="utf-8
 // per request. Not the target's reference (that is the nunjucks loop above);
 // measured beside it so the report shows how much of Orbis's ratio comes
 // from building rows without nunjucks' loop, which the bare page could do too.
-const BARE_BUILT_TEMPLATE = BARE_TEMPLATE.slice(0, BARE_TEMPLATE.indexOf('{% for row in rows %}')) + '{{ rowsHtml }}' + BARE_TEMPLATE.slice(BARE_TEMPLATE.indexOf('</tbody>'));
+const BARE_BUILT_TEMPLATE =
+  BARE_TEMPLATE.slice(0, BARE_TEMPLATE.indexOf('{% for row in rows %}')) +
+  '{{ rowsHtml }}' +
+  BARE_TEMPLATE.slice(BARE_TEMPLATE.indexOf('</tbody>'));
 
 function bareRowsHtml(data: BareRows): nunjucks.runtime.SafeString {
   let html = '';
@@ -198,7 +207,9 @@ async function stop(child: ChildProcess): Promise<void> {
 async function startChild(role: 'orbis' | 'bare', rows?: BareRows, processes = 1): Promise<{ child: ChildProcess; url: string }> {
   const env = rows ? { ...process.env, BENCH_BARE_ROWS: JSON.stringify(rows) } : process.env;
   const child = fork(import.meta.filename, ['--serve', role, String(processes)], { stdio: 'inherit', env });
-  const url = await started<string>(child, `the ${role} server`, (resolve) => child.once('message', (m) => resolve((m as { url: string }).url)));
+  const url = await started<string>(child, `the ${role} server`, (resolve) =>
+    child.once('message', (m) => resolve((m as { url: string }).url)),
+  );
   return { child, url };
 }
 
@@ -231,7 +242,11 @@ async function loadData() {
   const maps = await displayMaps(ctx.db, type, result.rows);
   const bare: BareRows = {
     columns: type.columns.map((c) => columnLabel(type, c, english)),
-    rows: result.rows.map((card) => ({ id: card.id, stage: card.stage, cells: type.columns.map((c) => columnText(type, c, card, maps, { t: english, locale: 'en', timeZone: user.timeZone })) })),
+    rows: result.rows.map((card) => ({
+      id: card.id,
+      stage: card.stage,
+      cells: type.columns.map((c) => columnText(type, c, card, maps, { t: english, locale: 'en', timeZone: user.timeZone })),
+    })),
   };
   const ids = (await ctx.db.rows<{ id: number }>(`select id from cards where type = 'purchase_request' order by id`)).map((r) => r.id);
   await ctx.close();
@@ -291,7 +306,9 @@ async function measure(load: Load, server: ChildProcess, seconds = SECONDS): Pro
   const script = path.join(os.tmpdir(), `orbis-bench-${process.pid}.lua`);
   fs.writeFileSync(
     script,
-    `${Object.entries(load.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n')}
+    `${Object.entries(load.headers ?? {})
+      .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+      .join('\n')}
 bad = 0
 ${load.request ?? ''}
 local threads = {}
@@ -339,10 +356,14 @@ async function startServe(processes: number): Promise<{ child: ChildProcess; url
     });
   });
   const manage = path.join(import.meta.dirname, '..', '..', 'manage.ts');
-  const child = spawn(process.execPath, [...process.execArgv, manage, 'serve', '-h', '127.0.0.1', '-p', String(port), '-w', String(processes), '--max-requests', '0'], {
-    env: { ...process.env, ...benchEnv() },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, manage, 'serve', '-h', '127.0.0.1', '-p', String(port), '-w', String(processes), '--max-requests', '0'],
+    {
+      env: { ...process.env, ...benchEnv() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   await started<void>(child, 'manage.ts serve', (resolve) =>
     child.stdout!.on('data', (d) => {
@@ -355,7 +376,8 @@ async function startServe(processes: number): Promise<{ child: ChildProcess; url
 
 async function main() {
   const serveIndex = process.argv.indexOf('--serve');
-  if (serveIndex >= 0) return process.argv[serveIndex + 1] === 'orbis' ? serveOrbis() : serveBare(Number(process.argv[serveIndex + 2] ?? 1));
+  if (serveIndex >= 0)
+    return process.argv[serveIndex + 1] === 'orbis' ? serveOrbis() : serveBare(Number(process.argv[serveIndex + 2] ?? 1));
 
   try {
     execFileSync('wrk', ['-v'], { stdio: 'ignore' });
@@ -363,7 +385,12 @@ async function main() {
     // wrk -v prints its version and exits 1; only a missing binary is fatal.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('this benchmark needs wrk: apt-get install wrk', { cause: err });
   }
-  console.log(`# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await createBenchDatabase(DB_NAME);
   try {
     const { bare: bareRows, ids, total } = await loadData();
@@ -390,7 +417,12 @@ async function main() {
     let production: { bare: Measured; orbis: Measured } | null = null;
     if (process.env.AMQP_URL && !ORBIS_ONLY) {
       const served = await startServe(processes);
-      const prodLoad: Load = { url: `${served.url}/cards/purchase_request?${LIST_QUERY}`, connections: 50, headers: { cookie: (await signIn(served.url, 'manager@example.com')).cookie }, expectStatus: 200 };
+      const prodLoad: Load = {
+        url: `${served.url}/cards/purchase_request?${LIST_QUERY}`,
+        connections: 50,
+        headers: { cookie: (await signIn(served.url, 'manager@example.com')).cookie },
+        expectStatus: 200,
+      };
       await measure(prodLoad, served.child, 2);
       const orbisProd = await measure(prodLoad, served.child);
       await stop(served.child);
@@ -403,14 +435,28 @@ async function main() {
 
     const orbis = await startChild('orbis');
     const { cookie, csrf } = await signIn(orbis.url, 'manager@example.com');
-    const listLoad: Load = { url: `${orbis.url}/cards/purchase_request?${LIST_QUERY}`, connections: LIST_CONNECTIONS, headers: { cookie }, expectStatus: 200 };
+    const listLoad: Load = {
+      url: `${orbis.url}/cards/purchase_request?${LIST_QUERY}`,
+      connections: LIST_CONNECTIONS,
+      headers: { cookie },
+      expectStatus: 200,
+    };
     await measure(listLoad, orbis.child, 2);
     const orbisList = await measure(listLoad, orbis.child);
 
     // Saves through the edit form, each request on the next card, so every
     // save is a card's first (version 1). The cards' ids are consecutive.
     if (ids.some((id, i) => id !== ids[0] + i)) throw new Error('card ids are not consecutive');
-    const body = new URLSearchParams({ _csrf: csrf, version: '1', title: 'Saved card', supplier: 'Bench Supplies', amount: '99.90', category: 'office', quantity: '3', cost_center: 'OP-123' });
+    const body = new URLSearchParams({
+      _csrf: csrf,
+      version: '1',
+      title: 'Saved card',
+      supplier: 'Bench Supplies',
+      amount: '99.90',
+      category: 'office',
+      quantity: '3',
+      cost_center: 'OP-123',
+    });
     const saveLoad: Load = {
       url: orbis.url,
       connections: SAVE_CONNECTIONS,
@@ -430,22 +476,33 @@ end`,
     await db.end();
 
     const fmt = (n: number) => `${n.toFixed(0)} ms`;
-    const row = (name: string, m: Measured) => `| ${name} | ${m.rps.toFixed(0)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${m.cpuMs.toFixed(2)} ms | ${m.total} | ${m.bad} |`;
-    console.log(`\n| one process each | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`);
+    const row = (name: string, m: Measured) =>
+      `| ${name} | ${m.rps.toFixed(0)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${m.cpuMs.toFixed(2)} ms | ${m.total} | ${m.bad} |`;
+    console.log(
+      `\n| one process each | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`,
+    );
     console.log(row('bare Express + nunjucks, 50 rows from memory', bareList));
     console.log(row('bare, the rows built in code as Orbis builds them (not the target)', bareBuilt));
     console.log(row(`Orbis /cards/purchase_request?${LIST_QUERY}`, orbisList));
     console.log(row(`Orbis card saves (POST …/edit, ${SAVE_CONNECTIONS} connections)`, saves));
     console.log(`# saves: ${saved} cards at version 2 for ${saves.total - saves.bad} answers 303`);
     const ratio = orbisList.rps / bareList.rps;
-    console.log(`\nOrbis / bare throughput: ${(ratio * 100).toFixed(0)}% (target ≥ 60%); Orbis p99 ${fmt(orbisList.p99)} (target ≤ 50 ms); saves ${saves.rps.toFixed(0)}/s (target ≥ 500/s)`);
-    console.log(`Orbis / bare with its rows built the same way: ${((orbisList.rps / bareBuilt.rps) * 100).toFixed(0)}% (for comparison; the target is against the page above)`);
+    console.log(
+      `\nOrbis / bare throughput: ${(ratio * 100).toFixed(0)}% (target ≥ 60%); Orbis p99 ${fmt(orbisList.p99)} (target ≤ 50 ms); saves ${saves.rps.toFixed(0)}/s (target ≥ 500/s)`,
+    );
+    console.log(
+      `Orbis / bare with its rows built the same way: ${((orbisList.rps / bareBuilt.rps) * 100).toFixed(0)}% (for comparison; the target is against the page above)`,
+    );
     let invalid = orbisList.bad || bareList.bad || bareBuilt.bad || saves.bad || saved < saves.total - saves.bad;
     if (production) {
-      console.log(`\n| ${processes} processes each (node:cluster) | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`);
+      console.log(
+        `\n| ${processes} processes each (node:cluster) | requests/s | p50 | p99 | server CPU / request | requests | failed |\n|---|---|---|---|---|---|---|`,
+      );
       console.log(row('bare Express + nunjucks, 50 rows from memory', production.bare));
       console.log(row(`Orbis \`manage.ts serve -w ${processes}\``, production.orbis));
-      console.log(`\nProduction layout: Orbis / bare ${((production.orbis.rps / production.bare.rps) * 100).toFixed(0)}%; Orbis p99 ${fmt(production.orbis.p99)}`);
+      console.log(
+        `\nProduction layout: Orbis / bare ${((production.orbis.rps / production.bare.rps) * 100).toFixed(0)}%; Orbis p99 ${fmt(production.orbis.p99)}`,
+      );
       invalid ||= production.orbis.bad > 0 || production.bare.bad > 0;
     } else {
       console.log('\n# production layout (manage.ts serve) not measured: it needs AMQP_URL');

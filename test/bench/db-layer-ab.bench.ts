@@ -44,9 +44,17 @@ async function main() {
   const beforeDir = process.env.BENCH_BEFORE;
   if (!beforeDir) throw new Error('set BENCH_BEFORE to the other checkout');
   const before = (await import(pathToFileURL(path.join(beforeDir, 'app/db/connection.ts')).href)) as Layer;
-  console.log(`# ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${os.cpus().length} cores, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await createBenchDatabase(DB_NAME);
-  const settings = loadSettings({ env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' }, overrides: { database: { poolMax: IN_FLIGHT } } });
+  const settings = loadSettings({
+    env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' },
+    overrides: { database: { poolMax: IN_FLIGHT } },
+  });
   const layers = { before: await before.openDatabase(settings), after: await after.openDatabase(settings) };
   try {
     const db = layers.after;
@@ -59,7 +67,9 @@ async function main() {
     await db.exec('vacuum analyze');
     const work = (layer: Layer, d: after.Database) => {
       const one = layer.prepared('select id, number, title, stage, version, data, updated_at from cards where id = $1');
-      const page = layer.prepared(`select id, number, title, stage, data, updated_at from cards where type = $1 and stage = $2 and deleted_at is null order by updated_at desc limit 50`);
+      const page = layer.prepared(
+        `select id, number, title, stage, data, updated_at from cards where type = $1 and stage = $2 and deleted_at is null order by updated_at desc limit 50`,
+      );
       const lock = layer.prepared('select id, version from cards where id = $1 for update');
       const save = layer.prepared('update cards set version = version + 1, title = $2, updated_at = now() where id = $1');
       const outbox = layer.prepared(`insert into jobs (kind, queue, payload) values ('audit.card_changed', 'audit', $1)`);
@@ -89,7 +99,8 @@ async function main() {
       }
     }
     console.log(`\n| work | layer | operations/s (${IN_FLIGHT} in flight), each round | Node CPU per operation |\n|---|---|---|---|`);
-    for (const [key, rs] of results) console.log(`| ${key} | ${rs.map((r) => r.ops.toFixed(0)).join(' / ')} | ${rs.map((r) => r.cpuUs.toFixed(0)).join(' / ')} µs |`);
+    for (const [key, rs] of results)
+      console.log(`| ${key} | ${rs.map((r) => r.ops.toFixed(0)).join(' / ')} | ${rs.map((r) => r.cpuUs.toFixed(0)).join(' / ')} µs |`);
   } finally {
     await layers.before.close();
     await layers.after.close();

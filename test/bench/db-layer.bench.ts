@@ -25,7 +25,20 @@ const MS = Number(process.env.BENCH_MS ?? 3000);
 const CARDS = Number(process.env.BENCH_CARDS ?? 20_000);
 const IN_FLIGHT = 10;
 
-const CARD_COLUMNS = ['id', 'type', 'number', 'title', 'stage', 'assignee_id', 'owner_id', 'due_at', 'version', 'data', 'created_at', 'updated_at'];
+const CARD_COLUMNS = [
+  'id',
+  'type',
+  'number',
+  'title',
+  'stage',
+  'assignee_id',
+  'owner_id',
+  'due_at',
+  'version',
+  'data',
+  'created_at',
+  'updated_at',
+];
 const BY_ID = prepared(`select ${CARD_COLUMNS.join(', ')} from cards where id = $1 and deleted_at is null`);
 const LIST = prepared(
   `select id, number, title, stage, assignee_id, due_at, data, updated_at from cards
@@ -54,9 +67,17 @@ async function measure(op: (i: number) => Promise<unknown>): Promise<Result> {
 }
 
 async function main() {
-  console.log(`# ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${os.cpus().length} cores, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await createBenchDatabase(DB_NAME);
-  const settings = loadSettings({ env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' }, overrides: { database: { poolMax: IN_FLIGHT } } });
+  const settings = loadSettings({
+    env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' },
+    overrides: { database: { poolMax: IN_FLIGHT } },
+  });
   const db = await openDatabase(settings);
   try {
     const { Card } = defineModels(db.sequelize);
@@ -103,10 +124,17 @@ async function main() {
           'sequelize.transaction + sequelize.query',
           (i) =>
             db.sequelize.transaction((t) =>
-              db.sequelize.query('update cards set version = version + 1 where id = $1', { bind: [id(i)], transaction: t, type: QueryTypes.UPDATE }),
+              db.sequelize.query('update cards set version = version + 1 where id = $1', {
+                bind: [id(i)],
+                transaction: t,
+                type: QueryTypes.UPDATE,
+              }),
             ),
         ],
-        ['db.transaction + db.exec', (i) => db.transaction((t) => db.exec('update cards set version = version + 1 where id = $1', [id(i)], t))],
+        [
+          'db.transaction + db.exec',
+          (i) => db.transaction((t) => db.exec('update cards set version = version + 1 where id = $1', [id(i)], t)),
+        ],
       ],
     ];
     const results = new Map<string, Result[]>();

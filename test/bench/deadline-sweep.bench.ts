@@ -31,14 +31,18 @@ async function main() {
   try {
     console.log(`uptime: ${execSync('uptime').toString().trim()}`);
     let t = Date.now();
-    await db.exec(`insert into users (email, display_name, password_hash) select 'u' || i || '@bench.example', 'User ' || i, 'x' from generate_series(1, 1000) i`);
+    await db.exec(
+      `insert into users (email, display_name, password_hash) select 'u' || i || '@bench.example', 'User ' || i, 'x' from generate_series(1, 1000) i`,
+    );
     // Open tasks due from 1 h to ~1 year ahead (beyond the due-soon lead time, so the sweep leaves them).
     await db.exec(
       `insert into tasks (title, assignee_id, due_at) select 'task ' || i, 1 + (i % 1000), now() + interval '2 hours' + (i % 500000) * interval '1 minute'
          from generate_series(1, $1::int) i`,
       [TOTAL - 1000],
     );
-    await db.exec(`insert into tasks (title, assignee_id, due_at) select 'late ' || i, 1 + (i % 1000), now() - (i % 50) * interval '1 second' from generate_series(1, 1000) i`);
+    await db.exec(
+      `insert into tasks (title, assignee_id, due_at) select 'late ' || i, 1 + (i % 1000), now() - (i % 50) * interval '1 second' from generate_series(1, 1000) i`,
+    );
     await db.exec('vacuum analyze tasks');
     console.log(`loaded ${TOTAL} open tasks in ${Date.now() - t} ms`);
 
@@ -70,15 +74,25 @@ async function main() {
       await ctx.services.tasks.sweep(new Date());
       runs.push(performance.now() - t);
     }
-    console.log(`later sweeps (nothing new): ${runs.slice(1).map((x) => x.toFixed(1)).join(', ')} ms`);
+    console.log(
+      `later sweeps (nothing new): ${runs
+        .slice(1)
+        .map((x) => x.toFixed(1))
+        .join(', ')} ms`,
+    );
 
     // 100,000 newly overdue.
-    await db.exec(`update tasks set due_at = now() - interval '1 minute' where id in (select id from tasks where overdue_notified_at is null order by id limit 100000)`);
+    await db.exec(
+      `update tasks set due_at = now() - interval '1 minute' where id in (select id from tasks where overdue_notified_at is null order by id limit 100000)`,
+    );
     await db.exec('vacuum analyze tasks');
     t = performance.now();
     const r2 = await ctx.services.tasks.sweep(new Date());
     const ms = performance.now() - t;
-    console.log(`sweep 2 (100,000 newly overdue): ${ms.toFixed(0)} ms, ${r2.notices} notices, ${Math.round(r2.notices / (ms / 1000))} notices/s`, r2);
+    console.log(
+      `sweep 2 (100,000 newly overdue): ${ms.toFixed(0)} ms, ${r2.notices} notices, ${Math.round(r2.notices / (ms / 1000))} notices/s`,
+      r2,
+    );
     const [{ n }] = await db.rows<{ n: number }>(`select count(*)::int as n from notifications`);
     const [{ j }] = await db.rows<{ j: number }>(`select count(*)::int as j from jobs where kind = 'notifications.mail'`);
     console.log(`notifications rows: ${n}; mail dispatcher jobs: ${j}`);
@@ -87,8 +101,12 @@ async function main() {
     //    permission is checked per notice (the assignee owns the card and has
     //    the role "operator", which reads its own purchase requests).
     await db.exec(`insert into roles (name, label) values ('operator', 'Operator') on conflict do nothing`);
-    await db.exec(`insert into user_roles (user_id, role_id) select u.id, r.id from users u, roles r where r.name = 'operator' on conflict do nothing`);
-    await db.exec(`insert into cards (type, number, title, stage, owner_id) select 'purchase_request', 'PR-' || lpad(i::text, 6, '0'), 'card ' || i, 'draft', i from generate_series(1, 1000) i`);
+    await db.exec(
+      `insert into user_roles (user_id, role_id) select u.id, r.id from users u, roles r where r.name = 'operator' on conflict do nothing`,
+    );
+    await db.exec(
+      `insert into cards (type, number, title, stage, owner_id) select 'purchase_request', 'PR-' || lpad(i::text, 6, '0'), 'card ' || i, 'draft', i from generate_series(1, 1000) i`,
+    );
     await db.exec(
       `update tasks t set due_at = now() - interval '1 minute', card_id = (select id from cards c where c.owner_id = t.assignee_id)
         where id in (select id from tasks where overdue_notified_at is null order by id limit 100000)`,
@@ -98,9 +116,16 @@ async function main() {
     t = performance.now();
     const r3 = await ctx.services.tasks.sweep(new Date());
     const ms3 = performance.now() - t;
-    console.log(`sweep 3 (100,000 newly overdue on cards): ${ms3.toFixed(0)} ms, ${r3.notices} notices, ${Math.round(r3.notices / (ms3 / 1000))} notices/s`, r3);
-    const [hot] = await db.rows<{ upd: number; hot: number }>(`select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'tasks'`);
-    const idx = await db.rows<{ t: string; n: number }>(`select tablename as t, count(*)::int as n from pg_indexes where tablename in ('tasks', 'notifications') group by 1 order by 1`);
+    console.log(
+      `sweep 3 (100,000 newly overdue on cards): ${ms3.toFixed(0)} ms, ${r3.notices} notices, ${Math.round(r3.notices / (ms3 / 1000))} notices/s`,
+      r3,
+    );
+    const [hot] = await db.rows<{ upd: number; hot: number }>(
+      `select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'tasks'`,
+    );
+    const idx = await db.rows<{ t: string; n: number }>(
+      `select tablename as t, count(*)::int as n from pg_indexes where tablename in ('tasks', 'notifications') group by 1 order by 1`,
+    );
     console.log(`tasks updates: ${hot.upd}, of them HOT: ${hot.hot}; indexes: ${idx.map((x) => `${x.t} ${x.n}`).join(', ')}`);
     console.log(`uptime: ${execSync('uptime').toString().trim()}`);
   } finally {

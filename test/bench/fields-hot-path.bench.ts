@@ -26,7 +26,17 @@ const rows: ListedCard[] = Array.from({ length: 50 }, (_, i) => ({
   updated_at: new Date(Date.UTC(2026, 10, 24, 12, i)),
   assignee_name: i % 2 ? 'Maria Manager' : null,
 }));
-const input = { title: 'Laptops', supplier: 'Bytecraft Ltd', amount: '1200.50', category: 'it', quantity: '2', urgent: 'on', needed_by: '2026-12-20', description: 'Two laptops for the new team.', cost_center: 'CC-1234' };
+const input = {
+  title: 'Laptops',
+  supplier: 'Bytecraft Ltd',
+  amount: '1200.50',
+  category: 'it',
+  quantity: '2',
+  urgent: 'on',
+  needed_by: '2026-12-20',
+  description: 'Two laptops for the new team.',
+  cost_center: 'CC-1234',
+};
 
 function measure(name: string, n: number, fn: () => unknown) {
   for (let i = 0; i < n / 10; i++) fn();

@@ -36,7 +36,11 @@ import { AMQP_URL, testTransport, uniquePrefix } from '#test/support/queue';
 async function templateDatabase(): Promise<() => Promise<void>> {
   const template = `orbis_tpl_${process.pid}_bench`;
   await createBenchDatabase(template);
-  Object.assign(process.env, { ORBIS_TEST_ADMIN_URL: benchDbUrl('postgres'), ORBIS_TEST_TEMPLATE: template, ORBIS_TEST_RUNNER_PID: String(process.pid) });
+  Object.assign(process.env, {
+    ORBIS_TEST_ADMIN_URL: benchDbUrl('postgres'),
+    ORBIS_TEST_TEMPLATE: template,
+    ORBIS_TEST_RUNNER_PID: String(process.pid),
+  });
   return () => dropBenchDatabase(template);
 }
 
@@ -73,9 +77,11 @@ async function spawnImagesWorker(env: Record<string, string>) {
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<unknown>) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: n }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
 }
 
 /** `jpeg` with a COM segment after SOI: the same pixels and decode cost, new bytes (so a round's uploads are not deduplicated). */
@@ -93,10 +99,26 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-bench-img-'));
   const photos: Buffer[] = [];
-  const noise = await sharp({ create: { width: 800, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } } as never).png().toBuffer();
-  for (let i = 0; i < N; i++) photos.push(await sharp(noise).modulate({ hue: i * 17 }).resize(4000, 3000, { kernel: 'cubic' }).jpeg({ quality: 90 }).toBuffer());
+  const noise = await sharp({
+    create: { width: 800, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  } as never)
+    .png()
+    .toBuffer();
+  for (let i = 0; i < N; i++)
+    photos.push(
+      await sharp(noise)
+        .modulate({ hue: i * 17 })
+        .resize(4000, 3000, { kernel: 'cubic' })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
   const bytes = photos.reduce((s, b) => s + b.length, 0);
-  console.log(`# ${N} JPEGs 4000×3000, ${(bytes / N / 1024 / 1024).toFixed(1)} MB each; ${ROUNDS} rounds; ${os.cpus().length} cores; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${N} JPEGs 4000×3000, ${(bytes / N / 1024 / 1024).toFixed(1)} MB each; ${ROUNDS} rounds; ${os.cpus().length} cores; load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const out = path.join(dir, 'out');
   fs.mkdirSync(out);
 
@@ -105,11 +127,21 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
   async function bareSharp(files: string[]) {
     await pool(files, PARALLEL, async (f) => {
       const started = performance.now();
-      const base = await sharp(f, { sequentialRead: true }).rotate().resize({ width: 1600, withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+      const base = await sharp(f, { sequentialRead: true })
+        .rotate()
+        .resize({ width: 1600, withoutEnlargement: true })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const raw = { width: base.info.width, height: base.info.height, channels: base.info.channels };
       for (const w of [1600, 640, 160]) {
-        await sharp(base.data, { raw }).resize({ width: w }).webp({ quality: WEBP_QUALITY, effort: WEBP_EFFORT }).toFile(path.join(out, `${path.basename(f)}-${w}.webp`));
-        await sharp(base.data, { raw }).resize({ width: w }).jpeg({ quality: JPEG_QUALITY }).toFile(path.join(out, `${path.basename(f)}-${w}.jpg`));
+        await sharp(base.data, { raw })
+          .resize({ width: w })
+          .webp({ quality: WEBP_QUALITY, effort: WEBP_EFFORT })
+          .toFile(path.join(out, `${path.basename(f)}-${w}.webp`));
+        await sharp(base.data, { raw })
+          .resize({ width: w })
+          .jpeg({ quality: JPEG_QUALITY })
+          .toFile(path.join(out, `${path.basename(f)}-${w}.jpg`));
       }
       bareImageMs.push(performance.now() - started);
     });
@@ -126,10 +158,35 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
     await pool(files, PARALLEL, async (f) => {
       const o = path.join(out, `im-${path.basename(f)}`);
       await run('convert', [
-        '-define', 'jpeg:size=1600x1200', f, '-auto-orient', '-define', `webp:method=${WEBP_EFFORT}`,
-        '-thumbnail', '1600x', ...jpg, '-write', `${o}-1600.jpg`, ...webp, '-write', `${o}-1600.webp`,
-        '-thumbnail', '640x', ...jpg, '-write', `${o}-640.jpg`, ...webp, '-write', `${o}-640.webp`,
-        '-thumbnail', '160x', ...jpg, '-write', `${o}-160.jpg`, ...webp, `${o}-160.webp`,
+        '-define',
+        'jpeg:size=1600x1200',
+        f,
+        '-auto-orient',
+        '-define',
+        `webp:method=${WEBP_EFFORT}`,
+        '-thumbnail',
+        '1600x',
+        ...jpg,
+        '-write',
+        `${o}-1600.jpg`,
+        ...webp,
+        '-write',
+        `${o}-1600.webp`,
+        '-thumbnail',
+        '640x',
+        ...jpg,
+        '-write',
+        `${o}-640.jpg`,
+        ...webp,
+        '-write',
+        `${o}-640.webp`,
+        '-thumbnail',
+        '160x',
+        ...jpg,
+        '-write',
+        `${o}-160.jpg`,
+        ...webp,
+        `${o}-160.webp`,
       ]);
     });
   }
@@ -165,8 +222,18 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
     const token = await uploadToken(c, cardPath);
     const args = files.flatMap((f, i) => [
       ...(i ? ['--next'] : []),
-      '-s', '-H', `cookie: ${c.cookieHeader()}`, '-H', `x-csrf-token: ${token}`, '-H', 'accept: application/json',
-      '-F', `files=@${f};type=image/jpeg`, '-w', '\n%{http_code}\n', `${app.url}${cardPath}/attachments`,
+      '-s',
+      '-H',
+      `cookie: ${c.cookieHeader()}`,
+      '-H',
+      `x-csrf-token: ${token}`,
+      '-H',
+      'accept: application/json',
+      '-F',
+      `files=@${f};type=image/jpeg`,
+      '-w',
+      '\n%{http_code}\n',
+      `${app.url}${cardPath}/attachments`,
     ]);
     const cpu = process.cpuUsage();
     const { stdout } = await run('curl', args, { maxBuffer: 16 * 1024 * 1024 });
@@ -219,7 +286,12 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
       await methods[name](files);
       rates[name].push(N / ((performance.now() - t0) / 1000));
     }
-    console.log(`# round ${round + 1}: Orbis ${rates.orbis[round].toFixed(2)}, bare sharp ${rates.bare[round].toFixed(2)}, ImageMagick ${rates.magick[round].toFixed(2)} images/s; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `# round ${round + 1}: Orbis ${rates.orbis[round].toFixed(2)}, bare sharp ${rates.bare[round].toFixed(2)}, ImageMagick ${rates.magick[round].toFixed(2)} images/s; load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   }
   const workerMemory = procMemory(worker.pid!);
   const exited = new Promise((r) => worker.once('exit', r));
@@ -232,10 +304,23 @@ it('image pipeline vs bare sharp vs ImageMagick', { timeout: 900_000 }, async ()
   const vsMagick = median(rates.orbis.map((x, i) => x / rates.magick[i]));
   console.log(`| method | images/s (median of ${ROUNDS}) | vs bare sharp |`);
   console.log(`|---|---|---|`);
-  console.log(`| Orbis: HTTP upload → job (RabbitMQ) → images worker process, 6 outputs | ${o.toFixed(2)} | ${(vsBare * 100).toFixed(1)}% |`);
+  console.log(
+    `| Orbis: HTTP upload → job (RabbitMQ) → images worker process, 6 outputs | ${o.toFixed(2)} | ${(vsBare * 100).toFixed(1)}% |`,
+  );
   console.log(`| bare sharp loop, same recipe, 2 at a time | ${b.toFixed(2)} | 100% |`);
-  console.log(`| ImageMagick convert -define jpeg:size=1600x1200 -thumbnail, one decode, 2 at a time | ${m.toFixed(2)} | ${(median(rates.magick.map((x, i) => x / rates.bare[i])) * 100).toFixed(0)}% |`);
-  console.log(`# Orbis / ImageMagick: ${vsMagick.toFixed(2)}× (median of per-round ratios); uploads took ${(median(uploads) / 1000).toFixed(2)} s of an Orbis round; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`# bare sharp: ${Math.round(bareImageMs.reduce((a, b) => a + b, 0) / bareImageMs.length)} ms per image (two at a time), all rounds`);
-  console.log(`# images worker process: peak RSS (VmHWM) ${Math.round(workerMemory.peak)} MB (${workerMemory.peak < 512 ? 'under' : 'OVER'} the 512 MB budget); ${Math.round(idle.now)} MB when ready, ${Math.round(workerMemory.now)} MB at the end`);
+  console.log(
+    `| ImageMagick convert -define jpeg:size=1600x1200 -thumbnail, one decode, 2 at a time | ${m.toFixed(2)} | ${(median(rates.magick.map((x, i) => x / rates.bare[i])) * 100).toFixed(0)}% |`,
+  );
+  console.log(
+    `# Orbis / ImageMagick: ${vsMagick.toFixed(2)}× (median of per-round ratios); uploads took ${(median(uploads) / 1000).toFixed(2)} s of an Orbis round; load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `# bare sharp: ${Math.round(bareImageMs.reduce((a, b) => a + b, 0) / bareImageMs.length)} ms per image (two at a time), all rounds`,
+  );
+  console.log(
+    `# images worker process: peak RSS (VmHWM) ${Math.round(workerMemory.peak)} MB (${workerMemory.peak < 512 ? 'under' : 'OVER'} the 512 MB budget); ${Math.round(idle.now)} MB when ready, ${Math.round(workerMemory.now)} MB at the end`,
+  );
 });

@@ -17,5 +17,8 @@ const ctx = await createContext(settings, { log: createLogger(settings) });
 const runner = await startWorkers(ctx, { queues: ['images'] });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void runner.stop(5000).then(() => ctx.close()).then(() => process.exit(0));
+  void runner
+    .stop(5000)
+    .then(() => ctx.close())
+    .then(() => process.exit(0));
 });

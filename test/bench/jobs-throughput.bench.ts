@@ -20,7 +20,13 @@ import { startWorkers } from '#app/worker/start';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 
-const benchNoop = defineJob({ kind: 'bench.noop', queue: 'default', attempts: 3, uses: [], handler: () => async (_payload: { i: number }) => null });
+const benchNoop = defineJob({
+  kind: 'bench.noop',
+  queue: 'default',
+  attempts: 3,
+  uses: [],
+  handler: () => async (_payload: { i: number }) => null,
+});
 
 const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
 const N = Number(process.argv[2] ?? (quick ? 2_000 : 20_000));
@@ -39,7 +45,9 @@ async function until(check: () => Promise<boolean>, ms = 120_000): Promise<void>
 
 async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
   const url = await createBenchDatabase('orbis_bench_jobs');
-  const settings = loadSettings({ env: { ...process.env, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32), DATABASE_URL: url, LOG_LEVEL: 'warn' } });
+  const settings = loadSettings({
+    env: { ...process.env, NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(32), DATABASE_URL: url, LOG_LEVEL: 'warn' },
+  });
   const prefix = `orbis-bench.${process.pid}.${Date.now()}`;
   const transport = new AmqpTransport({ url: amqpUrl, prefix, queueType });
   const ctx = await createContext(settings, { log: createLogger(settings), transport, jobs: [...JOBS, benchNoop] });
@@ -62,7 +70,9 @@ async function orbis(queueType: 'quorum' | 'classic'): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const [{ done }] = (await counter.query<{ done: number }>(`select count(*)::int as done from jobs where state = 'done'`)).rows;
   if (done !== N) throw new Error(`Orbis finished ${done} of ${N}`);
-  console.log(`    claims: ${stats.claims} (avg ${(stats.claimed / stats.claims).toFixed(1)} ids), completions: ${stats.completes} (avg ${(stats.completed / stats.completes).toFixed(1)})`);
+  console.log(
+    `    claims: ${stats.claims} (avg ${(stats.claimed / stats.claims).toFixed(1)} ids), completions: ${stats.completes} (avg ${(stats.completed / stats.completes).toFixed(1)})`,
+  );
   await counter.end();
   await runner.stop(5000);
   await transport.deleteQueues(['default']);
@@ -96,7 +106,9 @@ async function graphile(tuned: boolean): Promise<number> {
   }
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  await until(async () => completed >= N && Number((await c.query('select count(*) as n from graphile_worker._private_jobs')).rows[0].n) === 0);
+  await until(
+    async () => completed >= N && Number((await c.query('select count(*) as n from graphile_worker._private_jobs')).rows[0].n) === 0,
+  );
   const seconds = (performance.now() - started) / 1000;
   await c.end();
   await runner.stop();
@@ -130,7 +142,12 @@ function median(xs: number[]): number {
 }
 
 async function main() {
-  console.log(`# ${N} trivial jobs, ${RUNS} run(s) each; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${N} trivial jobs, ${RUNS} run(s) each; ${os.cpus().length} cores; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const only = process.env.BENCH_ONLY;
   const all: Array<[string, () => Promise<number>]> = [
     ['Orbis (RabbitMQ quorum queue)', () => orbis('quorum')],
@@ -152,8 +169,11 @@ async function main() {
   if (only) return;
   const orbisBest = Math.max(med['Orbis (RabbitMQ quorum queue)'], med['Orbis (RabbitMQ classic queue)']);
   console.log('\n| system | jobs/s (median) | Orbis (quorum) ÷ this |\n|---|---|---|');
-  for (const [name, rate] of Object.entries(med)) console.log(`| ${name} | ${Math.round(rate)} | ${(med['Orbis (RabbitMQ quorum queue)'] / rate).toFixed(2)} |`);
-  console.log(`\nbest Orbis ÷ BullMQ: ${(orbisBest / med['BullMQ (local Redis, concurrency 50)']).toFixed(2)}; ÷ tuned graphile-worker: ${(orbisBest / med['graphile-worker tuned (local queue, batched completion)']).toFixed(2)}`);
+  for (const [name, rate] of Object.entries(med))
+    console.log(`| ${name} | ${Math.round(rate)} | ${(med['Orbis (RabbitMQ quorum queue)'] / rate).toFixed(2)} |`);
+  console.log(
+    `\nbest Orbis ÷ BullMQ: ${(orbisBest / med['BullMQ (local Redis, concurrency 50)']).toFixed(2)}; ÷ tuned graphile-worker: ${(orbisBest / med['graphile-worker tuned (local queue, batched completion)']).toFixed(2)}`,
+  );
   await dropBenchDatabase('orbis_bench_jobs');
   await dropBenchDatabase('orbis_bench_graphile');
 }

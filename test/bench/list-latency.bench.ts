@@ -46,12 +46,23 @@ const PIN = process.env.BENCH_PIN ?? (CORES >= 2 ? 'client' : 'none');
 const MANAGER = 'manager@example.com';
 
 function serverEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, NODE_ENV: 'production', DATABASE_URL: benchDbUrl(DB_NAME), SECRET_KEY: 'bench-secret-key-0123456789', ORBIS_PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'silent' };
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: benchDbUrl(DB_NAME),
+    SECRET_KEY: 'bench-secret-key-0123456789',
+    ORBIS_PUBLIC_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'silent',
+  };
 }
 
 /** `ROOT/manage.ts args…` to its end, with the same Node flags (the tsx loader) as this process. */
 function manage(args: string[]): void {
-  execFileSync(process.execPath, [...process.execArgv, path.join(ROOT, 'manage.ts'), ...args], { cwd: ROOT, env: serverEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [...process.execArgv, path.join(ROOT, 'manage.ts'), ...args], {
+    cwd: ROOT,
+    env: serverEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** The bench database through the version's own commands, then users and cards by SQL. */
@@ -63,10 +74,26 @@ async function prepare(): Promise<void> {
   await db.connect();
   try {
     // A manager, not a superuser: the list as the operators' lead reads it (cards-list.bench.ts does the same).
-    const [{ id: manager, password_hash: hash }] = (await db.query<{ id: string; password_hash: string }>('update users set is_superuser = false where email = $1 returning id, password_hash', [MANAGER])).rows;
-    const role = async (name: string) => (await db.query<{ id: string }>(`insert into roles (name, label) values ($1, initcap($1)) on conflict (name) do update set name = excluded.name returning id`, [name])).rows[0].id;
+    const [{ id: manager, password_hash: hash }] = (
+      await db.query<{ id: string; password_hash: string }>(
+        'update users set is_superuser = false where email = $1 returning id, password_hash',
+        [MANAGER],
+      )
+    ).rows;
+    const role = async (name: string) =>
+      (
+        await db.query<{ id: string }>(
+          `insert into roles (name, label) values ($1, initcap($1)) on conflict (name) do update set name = excluded.name returning id`,
+          [name],
+        )
+      ).rows[0].id;
     const users = async (prefix: string, n: number, roleName: string) => {
-      const ids = (await db.query<{ id: string }>(`insert into users (email, display_name, password_hash) select $1 || g || '@example.com', initcap($1) || ' ' || g, $2 from generate_series(1, $3::int) g returning id`, [prefix, hash, n])).rows.map((r) => r.id);
+      const ids = (
+        await db.query<{ id: string }>(
+          `insert into users (email, display_name, password_hash) select $1 || g || '@example.com', initcap($1) || ' ' || g, $2 from generate_series(1, $3::int) g returning id`,
+          [prefix, hash, n],
+        )
+      ).rows.map((r) => r.id);
       await db.query('insert into user_roles (user_id, role_id) select unnest($1::bigint[]), $2', [ids, await role(roleName)]);
       return ids;
     };
@@ -140,7 +167,9 @@ async function main() {
   if (!process.env.AMQP_URL) throw new Error('set AMQP_URL: `manage.ts serve` needs RabbitMQ');
   if (PIN !== 'none') execFileSync('taskset', ['-a', '-p', '-c', String(CORES - 1), String(process.pid)], { stdio: 'ignore' });
   const load0 = os.loadavg();
-  console.log(`# ${CORES} cores, Node ${process.version}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}; server ${ROOT}; pin ${PIN}`);
+  console.log(
+    `# ${CORES} cores, Node ${process.version}; load average ${load0.map((l) => l.toFixed(2)).join(' ')}; server ${ROOT}; pin ${PIN}`,
+  );
   await prepare();
   const served = await startServe();
   try {
@@ -169,12 +198,18 @@ async function main() {
     const load1 = os.loadavg();
 
     const f = (n: number) => `${n.toFixed(1)} ms`;
-    console.log(`\nList page, open loop: ${RATE} req/s for ${SECONDS} s after ${WARMUP} s; \`serve -w ${WORKERS}\`, ${CARDS} cards, ${rows} rows, signed in`);
-    console.log(`  p50 ${f(result.p50)}   p90 ${f(result.p90)}   p99 ${f(result.p99)}   max ${f(result.max)}   (${result.requests} requests, ${result.failed} failed${result.failed ? `: ${JSON.stringify(result.failures)}` : ''})`);
+    console.log(
+      `\nList page, open loop: ${RATE} req/s for ${SECONDS} s after ${WARMUP} s; \`serve -w ${WORKERS}\`, ${CARDS} cards, ${rows} rows, signed in`,
+    );
+    console.log(
+      `  p50 ${f(result.p50)}   p90 ${f(result.p90)}   p99 ${f(result.p99)}   max ${f(result.max)}   (${result.requests} requests, ${result.failed} failed${result.failed ? `: ${JSON.stringify(result.failures)}` : ''})`,
+    );
     console.log(`  seconds holding answers > 50 ms (by scheduled send): ${formatSlowSeconds(result.slowSeconds, WARMUP)}`);
     console.log(`  web processes started during the run, at second: ${replacements.length ? replacements.join(', ') : 'none'}`);
     console.log(`  generator: send lag p99 ${f(result.sendLagP99)}, max ${f(result.sendLagMax)}; ${result.sockets} sockets`);
-    console.log(`  server CPU per request ${((cpu * 1000) / result.samples.length).toFixed(2)} ms (its process tree); load average after ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `  server CPU per request ${((cpu * 1000) / result.samples.length).toFixed(2)} ms (its process tree); load average after ${load1.map((l) => l.toFixed(2)).join(' ')}`,
+    );
     console.log(result.p99 <= 50 ? '  p99 ≤ 50 ms: target met' : `  p99 ${f(result.p99)} > 50 ms: target MISSED`);
     if (result.failed) console.log('WARNING: some requests failed; the numbers above are not valid');
     const { samples: _samples, ...summary } = result;

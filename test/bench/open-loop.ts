@@ -89,7 +89,17 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
-  const { url, rate, seconds, warmupSeconds = 0, headers = {}, expectStatus = 200, slowMs = 50, timeoutMs = 30_000, maxSockets = 1000 } = options;
+  const {
+    url,
+    rate,
+    seconds,
+    warmupSeconds = 0,
+    headers = {},
+    expectStatus = 200,
+    slowMs = 50,
+    timeoutMs = 30_000,
+    maxSockets = 1000,
+  } = options;
   const interval = 1000 / rate;
   const total = Math.round(rate * (warmupSeconds + seconds));
   const warmupCount = Math.round(rate * warmupSeconds);
@@ -108,7 +118,13 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     const record = (k: number, sentAt: number, status: number, err?: Error) => {
       if (samples[k]) return; // an error after a timeout, or the reverse
       const scheduled = start + k * interval;
-      samples[k] = { at: k * interval, latency: performance.now() - scheduled, sendLag: sentAt - scheduled, status, warmup: k < warmupCount };
+      samples[k] = {
+        at: k * interval,
+        latency: performance.now() - scheduled,
+        sendLag: sentAt - scheduled,
+        status,
+        warmup: k < warmupCount,
+      };
       if (err) samples[k].error = (err as NodeJS.ErrnoException).code ?? err.message;
       if (++answered === total) finish();
     };

@@ -37,7 +37,12 @@ interface CannonResult {
   errors: number;
   timeouts: number;
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number; headers?: Record<string, string> }) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}) => Promise<CannonResult>;
 
 const DB_NAME = 'orbis_bench_requestlog';
 const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
@@ -96,7 +101,11 @@ async function startChild(role: Role, prefix: string): Promise<{ child: ChildPro
 // ---------------------------------------------------------------- parent
 
 async function signIn(base: string): Promise<string> {
-  const cookieOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookieOf = (res: Response) =>
+    res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   const form = await fetch(`${base}/login`);
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
   const res = await fetch(`${base}/login`, {
@@ -111,7 +120,8 @@ async function signIn(base: string): Promise<string> {
 
 async function measure(url: string, cookie: string, seconds: number): Promise<CannonResult> {
   const r = await autocannon({ url: `${url}/`, connections: CONNECTIONS, duration: seconds, headers: { cookie } });
-  if (r.errors || r.timeouts || r.non2xx) throw new Error(`errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}: not a clean run`);
+  if (r.errors || r.timeouts || r.non2xx)
+    throw new Error(`errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}: not a clean run`);
   return r;
 }
 
@@ -145,14 +155,24 @@ async function bufferCost(prefix: string) {
   const started = process.cpuUsage();
   const wall = performance.now();
   for (let i = 0; i < N; i++) {
-    buffer.add({ at: new Date().toISOString(), method: 'GET', path: '/cards/purchase_request/12345', status: 200, durationMs: 3.217, userId: 42, ip: '127.0.0.1', requestId: 'bench-0000' + i, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' });
+    buffer.add({
+      at: new Date().toISOString(),
+      method: 'GET',
+      path: '/cards/purchase_request/12345',
+      status: 200,
+      durationMs: 3.217,
+      userId: 42,
+      ip: '127.0.0.1',
+      requestId: 'bench-0000' + i,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+    });
     if (i % 10_000 === 9_999) await buffer.drained();
   }
   await buffer.drained();
   const used = process.cpuUsage(started);
   const s = buffer.stats();
   console.log(
-    `buffer alone: ${N} entries in ${((performance.now() - wall) / 1000).toFixed(1)} s, ${(((used.user + used.system) / N)).toFixed(1)} µs CPU per entry ` +
+    `buffer alone: ${N} entries in ${((performance.now() - wall) / 1000).toFixed(1)} s, ${((used.user + used.system) / N).toFixed(1)} µs CPU per entry ` +
       `(published ${s.published}, overflowed ${s.overflowed})`,
   );
   await buffer.close();
@@ -176,8 +196,15 @@ async function main() {
     const off = await startChild('off', prefix);
     children.push(on.child, off.child);
     const apps = { on: { url: on.url, cookie: await signIn(on.url) }, off: { url: off.url, cookie: await signIn(off.url) } };
-    console.log(`# ${new Date().toISOString()} ${os.cpus().length} cores, node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per measurement`);
-    console.log(`# load before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `# ${new Date().toISOString()} ${os.cpus().length} cores, node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per measurement`,
+    );
+    console.log(
+      `# load before: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (const v of ['off', 'on'] as const) await measure(apps[v].url, apps[v].cookie, 3); // warm-up
     // Throughput swings with the machine's load; CPU time per request (of the
     // serving process alone) hardly does, so both are reported.
@@ -193,9 +220,16 @@ async function main() {
       cpu[v] += cpuMs(before, after);
       if (v === 'on') consumerCpu += cpuMs(consumerBefore, consumerAfter);
       const perReq = (cpuMs(before, after) / r.requests.total) * 1000;
-      console.log(`  ${v.padEnd(3)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  CPU ${perReq.toFixed(0)} µs/request`);
+      console.log(
+        `  ${v.padEnd(3)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  CPU ${perReq.toFixed(0)} µs/request`,
+      );
     }
-    console.log(`# load after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `# load after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const total = (v: 'on' | 'off') => results[v].reduce((s, r) => s + r.requests.total, 0);
     const rate = (v: 'on' | 'off') => total(v) / (results[v].length * SECONDS);
     const p99 = (v: 'on' | 'off') => Math.max(...results[v].map((r) => r.latency.p99));
@@ -206,8 +240,12 @@ async function main() {
     console.log(`| request log off | ${rate('off').toFixed(0)} | ${p99('off')} ms | ${cpuPer('off').toFixed(0)} µs |`);
     console.log(`| request log on | ${rate('on').toFixed(0)} | ${p99('on')} ms | ${cpuPer('on').toFixed(0)} µs |`);
     console.log(`\nthroughput on/off = ${ratio.toFixed(3)}  (cost ${((1 - ratio) * 100).toFixed(1)}%; target ≤ 5%)`);
-    console.log(`web CPU per request on/off = ${(cpuPer('on') / cpuPer('off')).toFixed(3)}  (cost ${((cpuPer('on') / cpuPer('off') - 1) * 100).toFixed(1)}%)`);
-    console.log(`consumer CPU per logged request: ${((consumerCpu / total('on')) * 1000).toFixed(1)} µs (a worker process; PostgreSQL and RabbitMQ not counted)`);
+    console.log(
+      `web CPU per request on/off = ${(cpuPer('on') / cpuPer('off')).toFixed(3)}  (cost ${((cpuPer('on') / cpuPer('off') - 1) * 100).toFixed(1)}%)`,
+    );
+    console.log(
+      `consumer CPU per logged request: ${((consumerCpu / total('on')) * 1000).toFixed(1)} µs (a worker process; PostgreSQL and RabbitMQ not counted)`,
+    );
 
     // Every request of the "on" app (warm-up and sign-in included) must reach the table.
     const { stats: s } = await stats(on.child);

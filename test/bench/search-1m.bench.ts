@@ -35,35 +35,200 @@ const sqlArray = (words: string[]) => `array[${words.map((w) => `'${w.replace(/'
 
 // Title heads: the same goods in several grammatical forms, as people type them.
 const RU_HEADS = [
-  'Ноутбуки', 'Ноутбук', 'Ноутбука', 'Кресла', 'Кресло', 'Офисные кресла', 'Принтер', 'Принтеры', 'Картриджи', 'Картридж для принтера',
-  'Мониторы', 'Монитор', 'Телефоны', 'Столы', 'Письменный стол', 'Стулья', 'Бумага', 'Тонер', 'Сервер', 'Серверы',
-  'Кофемашина', 'Командировка', 'Командировки', 'Обучение', 'Курсы', 'Хостинг', 'Лицензии', 'Лицензия', 'Наушники', 'Клавиатуры',
-  'Проектор', 'Маршрутизатор', 'Кабели', 'Шкаф', 'Доска', 'Канцтовары', 'Питьевая вода', 'Уборка офиса', 'Ремонт кондиционера', 'Планшеты',
+  'Ноутбуки',
+  'Ноутбук',
+  'Ноутбука',
+  'Кресла',
+  'Кресло',
+  'Офисные кресла',
+  'Принтер',
+  'Принтеры',
+  'Картриджи',
+  'Картридж для принтера',
+  'Мониторы',
+  'Монитор',
+  'Телефоны',
+  'Столы',
+  'Письменный стол',
+  'Стулья',
+  'Бумага',
+  'Тонер',
+  'Сервер',
+  'Серверы',
+  'Кофемашина',
+  'Командировка',
+  'Командировки',
+  'Обучение',
+  'Курсы',
+  'Хостинг',
+  'Лицензии',
+  'Лицензия',
+  'Наушники',
+  'Клавиатуры',
+  'Проектор',
+  'Маршрутизатор',
+  'Кабели',
+  'Шкаф',
+  'Доска',
+  'Канцтовары',
+  'Питьевая вода',
+  'Уборка офиса',
+  'Ремонт кондиционера',
+  'Планшеты',
 ];
 const RU_TAILS = [
-  'для отдела продаж', 'для бухгалтерии', 'в переговорную', 'для склада', 'для новых сотрудников', 'на замену сломанным', 'для филиала в Казани',
-  'для офиса в Москве', 'для команды поддержки', 'для юристов', 'для дизайнеров', 'в приёмную', 'для производства', 'для отдела кадров',
+  'для отдела продаж',
+  'для бухгалтерии',
+  'в переговорную',
+  'для склада',
+  'для новых сотрудников',
+  'на замену сломанным',
+  'для филиала в Казани',
+  'для офиса в Москве',
+  'для команды поддержки',
+  'для юристов',
+  'для дизайнеров',
+  'в приёмную',
+  'для производства',
+  'для отдела кадров',
 ];
 const EN_HEADS = [
-  'Laptops', 'Laptop', 'Desk chairs', 'Office chair', 'Printer toner', 'Printers', 'Monitors', 'Monitor', 'Phones', 'Standing desks',
-  'Coffee machine', 'Cloud hosting', 'Conference travel', 'Training course', 'Licenses', 'Headsets', 'Keyboards', 'Projector', 'Router', 'Cables',
+  'Laptops',
+  'Laptop',
+  'Desk chairs',
+  'Office chair',
+  'Printer toner',
+  'Printers',
+  'Monitors',
+  'Monitor',
+  'Phones',
+  'Standing desks',
+  'Coffee machine',
+  'Cloud hosting',
+  'Conference travel',
+  'Training course',
+  'Licenses',
+  'Headsets',
+  'Keyboards',
+  'Projector',
+  'Router',
+  'Cables',
 ];
-const EN_TAILS = ['for the sales team', 'for accounting', 'for the meeting room', 'for the warehouse', 'for new hires', 'to replace broken ones', 'for the Kazan branch', 'for the support team'];
+const EN_TAILS = [
+  'for the sales team',
+  'for accounting',
+  'for the meeting room',
+  'for the warehouse',
+  'for new hires',
+  'to replace broken ones',
+  'for the Kazan branch',
+  'for the support team',
+];
 const SUPPLIERS = [
-  'ООО «Ромашка»', 'Ситилинк', 'ДНС', 'Комус', 'Офисмаг', 'Всё для офиса', 'ТехноПарк', 'Мебельная фабрика «Север»', 'Чистый дом', 'Аэрофлот',
-  'Bytecraft Ltd', 'Ergonomica Oy', 'Inkwise', 'Fly Fast', 'Sitwell GmbH', 'Northwind Traders', 'Acme Corp', 'Globex', 'Initech', 'Umbrella Supplies',
+  'ООО «Ромашка»',
+  'Ситилинк',
+  'ДНС',
+  'Комус',
+  'Офисмаг',
+  'Всё для офиса',
+  'ТехноПарк',
+  'Мебельная фабрика «Север»',
+  'Чистый дом',
+  'Аэрофлот',
+  'Bytecraft Ltd',
+  'Ergonomica Oy',
+  'Inkwise',
+  'Fly Fast',
+  'Sitwell GmbH',
+  'Northwind Traders',
+  'Acme Corp',
+  'Globex',
+  'Initech',
+  'Umbrella Supplies',
 ];
 const CITIES = ['Москва', 'Казань', 'Новосибирск', 'Екатеринбург', 'Самара', 'Berlin', 'Helsinki', 'London', 'Riga', 'Tallinn'];
 // Description words: a longer tail, so that some words are rare.
 const WORDS = [
-  'срочно', 'согласовано', 'директором', 'бюджет', 'квартала', 'поставка', 'доставка', 'склад', 'гарантия', 'счёт',
-  'оплата', 'предоплата', 'договор', 'акт', 'накладная', 'возврат', 'замена', 'ремонт', 'монтаж', 'установка',
-  'настройка', 'обслуживание', 'сотрудников', 'руководителя', 'проекта', 'клиента', 'заказчика', 'подрядчика', 'поставщика', 'аренда',
-  'офиса', 'здания', 'этажа', 'кабинета', 'переговорной', 'кухни', 'серверной', 'лаборатории', 'цеха', 'магазина',
-  'скидка', 'тендер', 'конкурс', 'коммерческое', 'предложение', 'смета', 'калькуляция', 'спецификация', 'резерв', 'остатки',
-  'urgent', 'approved', 'budget', 'quarter', 'delivery', 'warranty', 'invoice', 'payment', 'contract', 'return',
-  'replacement', 'repair', 'installation', 'setup', 'maintenance', 'employees', 'manager', 'project', 'customer', 'vendor',
-  'rental', 'building', 'floor', 'kitchen', 'server', 'laboratory', 'discount', 'tender', 'quote', 'estimate',
+  'срочно',
+  'согласовано',
+  'директором',
+  'бюджет',
+  'квартала',
+  'поставка',
+  'доставка',
+  'склад',
+  'гарантия',
+  'счёт',
+  'оплата',
+  'предоплата',
+  'договор',
+  'акт',
+  'накладная',
+  'возврат',
+  'замена',
+  'ремонт',
+  'монтаж',
+  'установка',
+  'настройка',
+  'обслуживание',
+  'сотрудников',
+  'руководителя',
+  'проекта',
+  'клиента',
+  'заказчика',
+  'подрядчика',
+  'поставщика',
+  'аренда',
+  'офиса',
+  'здания',
+  'этажа',
+  'кабинета',
+  'переговорной',
+  'кухни',
+  'серверной',
+  'лаборатории',
+  'цеха',
+  'магазина',
+  'скидка',
+  'тендер',
+  'конкурс',
+  'коммерческое',
+  'предложение',
+  'смета',
+  'калькуляция',
+  'спецификация',
+  'резерв',
+  'остатки',
+  'urgent',
+  'approved',
+  'budget',
+  'quarter',
+  'delivery',
+  'warranty',
+  'invoice',
+  'payment',
+  'contract',
+  'return',
+  'replacement',
+  'repair',
+  'installation',
+  'setup',
+  'maintenance',
+  'employees',
+  'manager',
+  'project',
+  'customer',
+  'vendor',
+  'rental',
+  'building',
+  'floor',
+  'kitchen',
+  'server',
+  'laboratory',
+  'discount',
+  'tender',
+  'quote',
+  'estimate',
 ];
 
 const LOAD_CARDS = `
@@ -100,10 +265,27 @@ type Kind = 'word' | 'stem' | 'prefix' | 'two words' | 'rare' | 'number';
 
 /** Queries by kind; `finds` is a title word the results must include (the stemming checks). */
 const QUERY_SET: { q: string; kind: Kind; finds?: RegExp }[] = [
-  ...['ноутбуки', 'кресла', 'принтер', 'мониторы', 'телефоны', 'бумага', 'сервер', 'кофемашина', 'обучение', 'лицензии', 'наушники', 'проектор', 'шкаф', 'канцтовары', 'планшеты'].map(
-    (q) => ({ q, kind: 'word' as const }),
-  ),
-  ...['laptops', 'printers', 'monitors', 'phones', 'headsets', 'keyboards', 'router', 'cables', 'licenses', 'projector'].map((q) => ({ q, kind: 'word' as const })),
+  ...[
+    'ноутбуки',
+    'кресла',
+    'принтер',
+    'мониторы',
+    'телефоны',
+    'бумага',
+    'сервер',
+    'кофемашина',
+    'обучение',
+    'лицензии',
+    'наушники',
+    'проектор',
+    'шкаф',
+    'канцтовары',
+    'планшеты',
+  ].map((q) => ({ q, kind: 'word' as const })),
+  ...['laptops', 'printers', 'monitors', 'phones', 'headsets', 'keyboards', 'router', 'cables', 'licenses', 'projector'].map((q) => ({
+    q,
+    kind: 'word' as const,
+  })),
   { q: 'ноутбук', kind: 'stem', finds: /Ноутбуки/ },
   { q: 'ноутбуков', kind: 'stem', finds: /Ноутбук/ },
   { q: 'кресло', kind: 'stem', finds: /Кресла/ },
@@ -118,11 +300,34 @@ const QUERY_SET: { q: string; kind: Kind; finds?: RegExp }[] = [
   { q: 'chairs', kind: 'stem', finds: /chair/ },
   { q: 'licence', kind: 'stem' },
   { q: 'hosting', kind: 'stem', finds: /hosting/ },
-  ...['ноут', 'крес', 'прин', 'мони', 'кофе', 'канц', 'курс', 'серв', 'маршр', 'lapt', 'prin', 'head', 'keyb', 'proj', 'сотр'].map((q) => ({ q, kind: 'prefix' as const })),
-  ...['ноутбуки прод', 'кресла переговор', 'принтеры бухг', 'мониторы дизайн', 'laptops sales', 'printer acc', 'сервер серверн', 'обучение сотрудник', 'ремонт кондиц', 'бумага скл'].map(
-    (q) => ({ q, kind: 'two words' as const }),
-  ),
-  ...['ромашка', 'ergonomica', 'тендер', 'калькуляция', 'лаборатории', 'tender', 'новосибирск', 'helsinki', '"коммерческое предложение"', 'смета -срочно'].map((q) => ({
+  ...['ноут', 'крес', 'прин', 'мони', 'кофе', 'канц', 'курс', 'серв', 'маршр', 'lapt', 'prin', 'head', 'keyb', 'proj', 'сотр'].map((q) => ({
+    q,
+    kind: 'prefix' as const,
+  })),
+  ...[
+    'ноутбуки прод',
+    'кресла переговор',
+    'принтеры бухг',
+    'мониторы дизайн',
+    'laptops sales',
+    'printer acc',
+    'сервер серверн',
+    'обучение сотрудник',
+    'ремонт кондиц',
+    'бумага скл',
+  ].map((q) => ({ q, kind: 'two words' as const })),
+  ...[
+    'ромашка',
+    'ergonomica',
+    'тендер',
+    'калькуляция',
+    'лаборатории',
+    'tender',
+    'новосибирск',
+    'helsinki',
+    '"коммерческое предложение"',
+    'смета -срочно',
+  ].map((q) => ({
     q,
     kind: 'rare' as const,
   })),
@@ -140,10 +345,25 @@ function summary(ms: number[]): string {
 
 async function load(ctx: AppContext): Promise<SessionUser> {
   await ctx.services.users.ensureRole('manager');
-  const manager = await ctx.services.users.create({ email: 'manager@example.com', password: 'correct horse battery', roles: ['manager'], displayName: 'Мария Морозова' });
+  const manager = await ctx.services.users.create({
+    email: 'manager@example.com',
+    password: 'correct horse battery',
+    roles: ['manager'],
+    displayName: 'Мария Морозова',
+  });
   const others: number[] = [manager.id];
   await ctx.services.users.ensureRole('operator');
-  for (let i = 1; i <= 20; i++) others.push((await ctx.services.users.create({ email: `op${i}@example.com`, password: 'correct horse battery', roles: ['operator'], displayName: `Оператор ${i}` })).id);
+  for (let i = 1; i <= 20; i++)
+    others.push(
+      (
+        await ctx.services.users.create({
+          email: `op${i}@example.com`,
+          password: 'correct horse battery',
+          roles: ['operator'],
+          displayName: `Оператор ${i}`,
+        })
+      ).id,
+    );
   await ctx.db.exec(`update search_state set language = 'russian', building = null where id = 1`);
   let started = Date.now();
   // The product's GIN index, built once on the full table (an insert of 1M rows through it would take far longer).
@@ -162,7 +382,9 @@ async function load(ctx: AppContext): Promise<SessionUser> {
     [Math.max(1, Math.floor(CARDS / 200))],
   );
   for (const r of sample) {
-    const [{ v }] = await ctx.db.rows<{ v: string }>(`select to_tsvector('russian', $1)::text as v`, [cardSearchText(type, r.number, r.title, r.data)]);
+    const [{ v }] = await ctx.db.rows<{ v: string }>(`select to_tsvector('russian', $1)::text as v`, [
+      cardSearchText(type, r.number, r.title, r.data),
+    ]);
     if (v !== r.search) throw new Error(`card ${r.number}: the loaded vector differs from the product's\n${r.search}\n${v}`);
   }
   console.log(`# ${sample.length} sampled vectors equal the product's (cardSearchText + to_tsvector('russian'))`);
@@ -174,7 +396,16 @@ async function main() {
   const reuse = process.env.BENCH_REUSE === '1';
   const url = reuse ? benchDbUrl(DB_NAME) : await createBenchDatabase(DB_NAME);
   const { AMQP_URL: _broker, MEMCACHED_SERVERS: _cache, ...env } = process.env;
-  const settings = loadSettings({ env: { ...env, NODE_ENV: 'production', DATABASE_URL: url, ORBIS_SEARCH_LANGUAGE: 'russian', SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'silent' } });
+  const settings = loadSettings({
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      ORBIS_SEARCH_LANGUAGE: 'russian',
+      SECRET_KEY: 'bench-secret-key-0123456789',
+      LOG_LEVEL: 'silent',
+    },
+  });
   const ctx = await createContext(settings, { log: createLogger(settings) });
   try {
     const reused = async () => {
@@ -204,7 +435,10 @@ async function main() {
       await run(q);
       if (!finds) continue;
       const built = buildListSql(type, user, parseListQuery(type, { q }), user.timeZone, 'russian');
-      const [hit] = await ctx.db.rows(`select 1 from cards c where ${built.where} and c.title ~ ${`$${built.whereParams.length + 1}`} limit 1`, [...built.whereParams, finds.source]);
+      const [hit] = await ctx.db.rows(
+        `select 1 from cards c where ${built.where} and c.title ~ ${`$${built.whereParams.length + 1}`} limit 1`,
+        [...built.whereParams, finds.source],
+      );
       if (!hit) throw new Error(`"${q}" did not find ${finds}`);
     }
     console.log(`# ${QUERY_SET.length} distinct queries, each checked once; stems find their forms`);
@@ -216,8 +450,13 @@ async function main() {
       all.push({ q, ms, total: result.total, ...(await rowsOnly(q)) });
       byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
     }
-    const loadAverage = os.loadavg().map((n) => n.toFixed(2)).join(' ');
-    console.log(`# ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0].model} · ${Math.round(os.totalmem() / 2 ** 30)} GB · load average ${loadAverage}`);
+    const loadAverage = os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+    console.log(
+      `# ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0].model} · ${Math.round(os.totalmem() / 2 ** 30)} GB · load average ${loadAverage}`,
+    );
     for (const [kind, ms] of byKind) console.log(`${kind.padEnd(10)} ${summary(ms)}`);
     const overall = summary(all.map((a) => a.ms));
     console.log(`${'all'.padEnd(10)} ${overall}`);
@@ -227,12 +466,22 @@ async function main() {
     for (const s of slowRows) console.log(`# slow rows: "${s.q}" ${s.rowsMs.toFixed(1)} ms, ${s.total} cards`);
     const slowest = [...all].sort((a, b) => b.ms - a.ms).slice(0, 5);
     for (const s of slowest) console.log(`# slow: "${s.q}" ${s.ms.toFixed(1)} ms, ${s.total} cards`);
-    const p95 = percentile(all.map((a) => a.ms).sort((a, b) => a - b), 95);
-    console.log(p95 <= TARGET_P95_MS ? `# p95 ${p95.toFixed(1)} ms: target (≤ ${TARGET_P95_MS} ms) met` : `# p95 ${p95.toFixed(1)} ms: target (≤ ${TARGET_P95_MS} ms) NOT met`);
+    const p95 = percentile(
+      all.map((a) => a.ms).sort((a, b) => a - b),
+      95,
+    );
+    console.log(
+      p95 <= TARGET_P95_MS
+        ? `# p95 ${p95.toFixed(1)} ms: target (≤ ${TARGET_P95_MS} ms) met`
+        : `# p95 ${p95.toFixed(1)} ms: target (≤ ${TARGET_P95_MS} ms) NOT met`,
+    );
     if (process.env.BENCH_EXPLAIN !== '0') {
       for (const q of [slowest[0].q, slowRows[0].q]) {
         const built = buildListSql(type, user, parseListQuery(type, { q }), user.timeZone, 'russian');
-        for (const sql of [`select c.id from cards c where ${built.where} order by ${built.orderBy} limit 50`, `select count(*) from cards c where ${built.where}`]) {
+        for (const sql of [
+          `select c.id from cards c where ${built.where} order by ${built.orderBy} limit 50`,
+          `select count(*) from cards c where ${built.where}`,
+        ]) {
           const plan = await ctx.db.rows<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`, built.params);
           console.log(`# EXPLAIN ANALYZE for "${q}": ${sql.slice(0, 60)}…\n${plan.map((p) => p['QUERY PLAN']).join('\n')}`);
         }

@@ -53,18 +53,39 @@ async function measure(op: (i: number) => Promise<unknown>): Promise<{ ops: numb
 }
 
 async function main() {
-  console.log(`# ${os.cpus().length} cores, Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# ${os.cpus().length} cores, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await createBenchDatabase(DB_NAME);
-  const settings = loadSettings({ env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' }, overrides: { database: { poolMax: IN_FLIGHT } } });
+  const settings = loadSettings({
+    env: { ...process.env, DATABASE_URL: benchDbUrl(DB_NAME), LOG_LEVEL: 'silent' },
+    overrides: { database: { poolMax: IN_FLIGHT } },
+  });
   const db = await openDatabase(settings);
   try {
-    const [{ id: userId }] = await db.rows<{ id: number }>(`insert into users (email, display_name, password_hash) values ('bench@example.com', 'Bench', 'x') returning id`);
+    const [{ id: userId }] = await db.rows<{ id: number }>(
+      `insert into users (email, display_name, password_hash) values ('bench@example.com', 'Bench', 'x') returning id`,
+    );
     await db.exec(`insert into roles (name, label) values ('manager', 'Manager'), ('operator', 'Operator')`);
     await db.exec('insert into user_roles (user_id, role_id) select $1, id from roles', [userId]);
-    await db.exec(`insert into notifications (user_id, kind, key, title) select $1, 'bench', 'k' || g, 'Notice ' || g from generate_series(1, 30) g`, [userId]);
-    const sess = (i: number) => ({ cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000).toISOString(), httpOnly: true, path: '/' }, passport: { user: userId }, csrf: `token-${i}` });
+    await db.exec(
+      `insert into notifications (user_id, kind, key, title) select $1, 'bench', 'k' || g, 'Notice ' || g from generate_series(1, 30) g`,
+      [userId],
+    );
+    const sess = (i: number) => ({
+      cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000).toISOString(), httpOnly: true, path: '/' },
+      passport: { user: userId },
+      csrf: `token-${i}`,
+    });
     for (let i = 0; i < SESSIONS; i++) {
-      await db.exec(`insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, now() + interval '1 day')`, [`s${i}`, userId, JSON.stringify(sess(i))]);
+      await db.exec(`insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, now() + interval '1 day')`, [
+        `s${i}`,
+        userId,
+        JSON.stringify(sess(i)),
+      ]);
     }
     // connect-pg-simple's table, as its README creates it.
     await db.exec(`create table session_cps (sid varchar not null primary key, sess json not null, expire timestamp(6) not null)`);

@@ -43,7 +43,8 @@ describe('/admin/jobs in Russian, in a real browser', () => {
     assert.match(await row.locator('[data-job-finished]').innerText(), /^\d{1,2} [а-я]+\.? \d{4} г\., \d{2}:\d{2}$/);
     assert.equal(await page.locator('[data-state-count="done"]').innerText(), 'выполнено 1');
     const live = await row.innerText();
-    for (const english of ['queued', 'running', 'done', 'Retry', 'Cancel']) assert.ok(!live.includes(english), `no "${english}" in ${JSON.stringify(live)}`);
+    for (const english of ['queued', 'running', 'done', 'Retry', 'Cancel'])
+      assert.ok(!live.includes(english), `no "${english}" in ${JSON.stringify(live)}`);
     // The script's own strings block is this page's language.
     const strings = JSON.parse((await page.locator('#orbis-i18n').textContent()) ?? '{}') as { jobs: { states: Record<string, string> } };
     assert.equal(strings.jobs.states.failed, 'сбой');

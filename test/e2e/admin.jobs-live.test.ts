@@ -20,7 +20,9 @@ describe('/admin/jobs in a real browser', () => {
     // One that stays queued (due later) and one that failed: context on the page.
     await ctx.services.jobs.enqueue('test.effect', { n: 1 }, { runAfter: new Date(Date.now() + 3600_000) });
     const failed = (await ctx.services.jobs.enqueue('test.permanent', { n: 2 }, { runAfter: new Date(Date.now() + 3600_000) })).id;
-    await ctx.db.exec(`update jobs set state = 'failed', attempts = 1, error = 'job 2 cannot succeed', finished_at = now() where id = $1`, [failed]);
+    await ctx.db.exec(`update jobs set state = 'failed', attempts = 1, error = 'job 2 cannot succeed', finished_at = now() where id = $1`, [
+      failed,
+    ]);
     const id = (await ctx.services.jobs.enqueue('test.progress', { steps: 8, stepMs: 700 })).id;
 
     const page = await newPage(browser, site.url);
@@ -37,12 +39,19 @@ describe('/admin/jobs in a real browser', () => {
     page.on('framenavigated', () => navigations++);
 
     await h.start();
-    const midway = await eventually(async () => {
-      const v = await row.locator('progress').evaluate((el) => (el as HTMLProgressElement).value);
-      return v > 0 && v < 100 ? v : null;
-    }, 15_000, 'the bar moving');
+    const midway = await eventually(
+      async () => {
+        const v = await row.locator('progress').evaluate((el) => (el as HTMLProgressElement).value);
+        return v > 0 && v < 100 ? v : null;
+      },
+      15_000,
+      'the bar moving',
+    );
     assert.equal(await row.locator('[data-job-state]').innerText(), 'running');
-    assert.ok(await row.locator('[data-job-state]').evaluate((el) => el.classList.contains('text-bg-primary')), 'the badge took the running colour');
+    assert.ok(
+      await row.locator('[data-job-state]').evaluate((el) => el.classList.contains('text-bg-primary')),
+      'the badge took the running colour',
+    );
     assert.match(await row.locator('[data-job-progress-text]').innerText(), /^[1-7]\/8$/);
     assert.equal(await row.locator('form[action$="/cancel"]').isHidden(), true, 'a running job offers no cancel');
     assert.match(await row.locator('[data-job-started]').innerText(), /^\d{2} \w{3} \d{4}, \d{2}:\d{2}$/);

@@ -19,8 +19,13 @@ describe('/admin/jobs progress figure', () => {
     const site = await serveContext(ctx);
     await signedIn(ctx, site.url, 'root@example.com');
     // Finished before the page loads: rendered by the template.
-    const earlier = (await ctx.services.jobs.enqueue('test.progress', { steps: 1, stepMs: 1 }, { runAfter: new Date(Date.now() + 3600_000) })).id;
-    await ctx.db.exec(`update jobs set state = 'done', progress_current = 0, progress_total = null, started_at = now(), finished_at = now() where id = $1`, [earlier]);
+    const earlier = (
+      await ctx.services.jobs.enqueue('test.progress', { steps: 1, stepMs: 1 }, { runAfter: new Date(Date.now() + 3600_000) })
+    ).id;
+    await ctx.db.exec(
+      `update jobs set state = 'done', progress_current = 0, progress_total = null, started_at = now(), finished_at = now() where id = $1`,
+      [earlier],
+    );
     // Finishes while the page is open: updated by admin-jobs.js.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -35,7 +40,15 @@ describe('/admin/jobs progress figure', () => {
       },
     });
     try {
-      await eventually(async () => ((await ctx.db.rows<{ n: number }>(`select progress_current as n from jobs where id = $1 and state = 'running'`, [live]))[0]?.n === 0 ? true : null), 10_000, 'the job running');
+      await eventually(
+        async () =>
+          (await ctx.db.rows<{ n: number }>(`select progress_current as n from jobs where id = $1 and state = 'running'`, [live]))[0]?.n ===
+          0
+            ? true
+            : null,
+        10_000,
+        'the job running',
+      );
 
       const page = await newPage(browser, site.url);
       await signIn(page, 'root@example.com', PASSWORD);
@@ -47,7 +60,11 @@ describe('/admin/jobs progress figure', () => {
       assert.equal(await running.locator('[data-job-progress-text]').innerText(), '0', 'a running job shows its count');
 
       release();
-      await eventually(async () => ((await running.locator('[data-job-state]').innerText()) === 'done' ? true : null), 15_000, 'the live row saying done');
+      await eventually(
+        async () => ((await running.locator('[data-job-state]').innerText()) === 'done' ? true : null),
+        15_000,
+        'the live row saying done',
+      );
       assert.equal(await running.locator('progress').evaluate((el) => (el as HTMLProgressElement).value), 100);
       assert.equal(await running.locator('[data-job-progress-text]').innerText(), '100%');
 

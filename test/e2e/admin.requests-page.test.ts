@@ -18,11 +18,25 @@ describe('/admin/requests in a real browser', () => {
     onCleanup(() => consumer.stop());
     await makeUser(app.ctx, 'ada@example.com', { name: 'Ada', superuser: true });
     await insertBatch(app.ctx, [
-      { at: new Date(Date.now() - 60_000).toISOString(), method: 'POST', path: '/cards/complaint/9/transition', status: 500, durationMs: 812.4, userId: null, ip: '203.0.113.9', requestId: 'e2e-failed-0001', userAgent: 'curl/8.0' },
+      {
+        at: new Date(Date.now() - 60_000).toISOString(),
+        method: 'POST',
+        path: '/cards/complaint/9/transition',
+        status: 500,
+        durationMs: 812.4,
+        userId: null,
+        ip: '203.0.113.9',
+        requestId: 'e2e-failed-0001',
+        userAgent: 'curl/8.0',
+      },
     ]);
     const page = await newPage(browser, app.url);
     await signIn(page, 'ada@example.com', 'correct horse battery');
-    await eventually(async () => (await app.ctx.db.rows(`select 1 from request_logs where path = '/' and status = 200`)).length, 10_000, 'the dashboard view logged');
+    await eventually(
+      async () => (await app.ctx.db.rows(`select 1 from request_logs where path = '/' and status = 200`)).length,
+      10_000,
+      'the dashboard view logged',
+    );
 
     await page.click('nav a.dropdown-toggle:text-is("Admin")');
     await page.click('nav a.dropdown-item[href="/admin/requests"]');

@@ -46,8 +46,16 @@ describe('attachments on the card timeline in a real browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('.att-item').length === 1);
 
     const timeline = page.locator('[data-testid=history] > li');
-    await reloadUntil(page, async () => (await page.locator('[data-testid=history] > li[data-kind=detached]').count()) === 1, 10_000, 'the removal on the timeline');
-    const read = async (i: number) => [await timeline.nth(i).locator('.fw-semibold').innerText(), (await timeline.nth(i).locator('[data-testid=history-line]').innerText()).replace(/\s+/g, ' ').trim()];
+    await reloadUntil(
+      page,
+      async () => (await page.locator('[data-testid=history] > li[data-kind=detached]').count()) === 1,
+      10_000,
+      'the removal on the timeline',
+    );
+    const read = async (i: number) => [
+      await timeline.nth(i).locator('.fw-semibold').innerText(),
+      (await timeline.nth(i).locator('[data-testid=history-line]').innerText()).replace(/\s+/g, ' ').trim(),
+    ];
     assert.deepEqual(await read(0), ['Removed a file', 'Removed: pallet-front.jpg']);
     // The page sends each file in its own request (under nginx's per-request
     // limit), so each is its own event, newest first. One request with two

@@ -15,7 +15,9 @@ import { needs } from '#test/support/servers';
 
 /** A PNG of noise: it does not compress, so its size is about width × height × 3 bytes. */
 function noisePng(width: number, height: number): Promise<Buffer> {
-  return sharp(crypto.randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(crypto.randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 describe('card attachments through nginx in a real browser', () => {
@@ -28,7 +30,9 @@ describe('card attachments through nginx in a real browser', () => {
     const card = await makePurchase(app.ctx, owner, { title: 'Three photos' });
     const dir = tempDir('nginx-e2e');
     const port = await freePort();
-    await startNginx(nginxConfig({ dir, listenPort: port, upstreamPort: Number(new URL(app.url).port), mediaRoot: app.mediaRoot, maxBodySize: '2m' }));
+    await startNginx(
+      nginxConfig({ dir, listenPort: port, upstreamPort: Number(new URL(app.url).port), mediaRoot: app.mediaRoot, maxBodySize: '2m' }),
+    );
 
     const page = await newPage(browser, `http://127.0.0.1:${port}`);
     const failed: string[] = [];
@@ -40,24 +44,42 @@ describe('card attachments through nginx in a real browser', () => {
     await page.locator('.orbis-attachments').waitFor();
 
     // 3 × ≈ 1.3 MB: ≈ 3.9 MB together, over the 2 MB limit; each file under it.
-    const files = await Promise.all(['front', 'side', 'label'].map(async (n) => ({ name: `pallet-${n}.png`, mimeType: 'image/png', buffer: await noisePng(660, 660) })));
+    const files = await Promise.all(
+      ['front', 'side', 'label'].map(async (n) => ({ name: `pallet-${n}.png`, mimeType: 'image/png', buffer: await noisePng(660, 660) })),
+    );
     for (const f of files) assert.ok(f.buffer.length > 1_200_000 && f.buffer.length < 1_900_000, `${f.name}: ${f.buffer.length} bytes`);
     await page.setInputFiles('.att-input', files);
-    await page.locator('.att-item').nth(2).waitFor({ timeout: 30_000 }).catch(async (err: Error) => {
-      throw new Error(`${err.message}\nerror box: ${await page.locator('.att-error').textContent()}\nPOSTs: ${posts}`);
-    });
+    await page
+      .locator('.att-item')
+      .nth(2)
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: Error) => {
+        throw new Error(`${err.message}\nerror box: ${await page.locator('.att-error').textContent()}\nPOSTs: ${posts}`);
+      });
     await page.locator('.att-progress').waitFor({ state: 'hidden' });
-    assert.deepEqual(await page.locator('.att-item figcaption a').allTextContents(), files.map((f) => f.name));
+    assert.deepEqual(
+      await page.locator('.att-item figcaption a').allTextContents(),
+      files.map((f) => f.name),
+    );
     assert.equal(await page.locator('.att-error').isHidden(), true, (await page.locator('.att-error').textContent()) ?? '');
     assert.deepEqual(posts, [201, 201, 201], 'one request per file');
-    const rows = await app.ctx.db.rows<{ original_name: string; size: number }>('select original_name, size from media where card_id = $1 order by id', [card.id]);
-    assert.deepEqual(rows.map((r) => [r.original_name, Number(r.size)]), files.map((f) => [f.name, f.buffer.length]));
+    const rows = await app.ctx.db.rows<{ original_name: string; size: number }>(
+      'select original_name, size from media where card_id = $1 order by id',
+      [card.id],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.original_name, Number(r.size)]),
+      files.map((f) => [f.name, f.buffer.length]),
+    );
     await screenshot(page, 'cards-attachments-through-nginx');
 
     // One file over nginx's limit (Orbis's own limit is 50 MB): nginx's 413, as Orbis's message.
     await page.setInputFiles('.att-input', [{ name: 'poster.png', mimeType: 'image/png', buffer: await noisePng(1000, 1000) }]);
     await page.locator('.att-error').waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match((await page.locator('.att-error').textContent()) ?? '', /^poster\.png: Too large: this server accepts at most \d+ MB per upload, so nothing was saved\. Make the file smaller/);
+    assert.match(
+      (await page.locator('.att-error').textContent()) ?? '',
+      /^poster\.png: Too large: this server accepts at most \d+ MB per upload, so nothing was saved\. Make the file smaller/,
+    );
     assert.equal(posts.at(-1), 413);
     await screenshot(page, 'cards-attachments-413');
     assert.equal(await page.locator('.att-item').count(), 3);

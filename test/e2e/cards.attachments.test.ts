@@ -22,7 +22,12 @@ describe('card attachments in a real browser', () => {
     page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${new URL(r.url()).pathname}`));
     await signIn(page, 'olga@example.com', PASSWORD);
     await page.goto(`/cards/purchase_request/${card.id}`);
-    await page.locator('.orbis-attachments').waitFor().catch(async (e) => { throw new Error(String(e) + (await page.content()).slice(0, 3000)); });
+    await page
+      .locator('.orbis-attachments')
+      .waitFor()
+      .catch(async (e) => {
+        throw new Error(String(e) + (await page.content()).slice(0, 3000));
+      });
 
     const photo = await twoColour(1600, 1200).jpeg().toBuffer();
     await page.setInputFiles('.att-input', [
@@ -36,10 +41,12 @@ describe('card attachments in a real browser', () => {
     assert.match((await page.locator('.att-state').first().textContent()) ?? '', /Waiting to be processed/);
     const url = page.url();
 
-    const runner = await startWorkers(app.ctx, { queues: ['images']});
+    const runner = await startWorkers(app.ctx, { queues: ['images'] });
     onCleanup(() => runner.stop(2000));
     await page.locator('.att-item img').nth(1).waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.att-item img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.att-item img')].every((i) => i.complete && i.naturalWidth > 0),
+    );
     assert.equal(page.url(), url, 'no navigation');
     assert.equal(await page.locator('.att-state').count(), 0);
     const names = await page.locator('.att-item figcaption a').allTextContents();

@@ -23,9 +23,9 @@ async function submit(page: Page, button: string): Promise<number> {
 
 /** The list rows as text, one string per row (cells joined by " | "). */
 async function listRows(page: Page): Promise<string[]> {
-  return page.locator('[data-testid=card-list] tbody tr').evaluateAll((rows) =>
-    rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).join(' | ')),
-  );
+  return page
+    .locator('[data-testid=card-list] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).join(' | ')));
 }
 
 describe('cards in a real browser', () => {
@@ -67,9 +67,20 @@ describe('cards in a real browser', () => {
     // The reason sits next to the field, and nothing typed is lost.
     const error = page.locator('[data-field-error=cost_center]');
     assert.equal(await error.innerText(), 'Two letters, a dash and three digits, e.g. IT-210.');
-    assert.ok(await page.locator('#f-cost_center').evaluate((el) => el.classList.contains('is-invalid') && el.parentElement!.contains(document.querySelector('[data-field-error=cost_center]'))));
+    assert.ok(
+      await page
+        .locator('#f-cost_center')
+        .evaluate(
+          (el) =>
+            el.classList.contains('is-invalid') && el.parentElement!.contains(document.querySelector('[data-field-error=cost_center]')),
+        ),
+    );
     assert.ok(await error.isVisible(), 'the reason is visible, not just in the markup');
-    assert.equal(await page.locator('main :text-is("Two letters, a dash and three digits, e.g. IT-210.")').count(), 1, 'the help that is the reason is said once');
+    assert.equal(
+      await page.locator('main :text-is("Two letters, a dash and three digits, e.g. IT-210.")').count(),
+      1,
+      'the help that is the reason is said once',
+    );
     assert.equal(await page.locator('[data-field-error]').count(), 1, 'only the wrong field is marked');
     assert.equal(await page.locator('[data-testid=form-message]').innerText(), 'Some fields need attention.');
     assert.equal(await page.inputValue('#f-title'), 'Standing desks for the support team');
@@ -106,16 +117,25 @@ describe('cards in a real browser', () => {
     assert.equal(await page.locator('[data-testid=total]').innerText(), '1 card');
     const rows = await listRows(page);
     assert.equal(rows.length, 1);
-    assert.match(rows[0], new RegExp(`^${number} \\| Standing desks for the support team \\| Draft \\| Ergonomica Oy \\| 4,820.40 \\| Office supplies \\| `));
+    assert.match(
+      rows[0],
+      new RegExp(`^${number} \\| Standing desks for the support team \\| Draft \\| Ergonomica Oy \\| 4,820.40 \\| Office supplies \\| `),
+    );
     assert.equal(await page.inputValue('#q'), 'ergonomica', 'the search box keeps the words');
     await screenshot(page, 'cards-list-search');
     // A word that is only in the description finds it too; the number does as well.
     await page.fill('#q', 'cable');
     await submit(page, 'form[role=search] button[type=submit]');
-    assert.deepEqual((await listRows(page)).map((r) => r.split(' | ')[0]), [number]);
+    assert.deepEqual(
+      (await listRows(page)).map((r) => r.split(' | ')[0]),
+      [number],
+    );
     await page.fill('#q', number.toLowerCase());
     await submit(page, 'form[role=search] button[type=submit]');
-    assert.deepEqual((await listRows(page)).map((r) => r.split(' | ')[0]), [number]);
+    assert.deepEqual(
+      (await listRows(page)).map((r) => r.split(' | ')[0]),
+      [number],
+    );
 
     await Promise.all([page.waitForURL(/\/cards\/purchase_request\/\d+$/), page.click(`[data-testid=card-list] a:text-is("${number}")`)]);
     await Promise.all([page.waitForURL(/\/edit$/), page.click('a:text-is("Edit")')]);
@@ -192,10 +212,17 @@ describe('cards in a real browser', () => {
 
     assert.equal(await submit(olga, 'main button[type=submit]'), 409);
     assert.equal(await olga.locator('h1').innerText(), 'Changed by someone else');
-    assert.match(await olga.locator('[data-testid=conflict-message]').innerText(), new RegExp(`^${card.number} was changed by someone else since you opened it\\.`));
-    const table = await olga.locator('[data-testid=conflict-table] tbody tr').evaluateAll((rows) =>
-      Object.fromEntries(rows.map((r) => [r.querySelector('th')!.textContent!.trim(), [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())])),
+    assert.match(
+      await olga.locator('[data-testid=conflict-message]').innerText(),
+      new RegExp(`^${card.number} was changed by someone else since you opened it\\.`),
     );
+    const table = await olga
+      .locator('[data-testid=conflict-table] tbody tr')
+      .evaluateAll((rows) =>
+        Object.fromEntries(
+          rows.map((r) => [r.querySelector('th')!.textContent!.trim(), [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())]),
+        ),
+      );
     assert.deepEqual(table.Title, ['Team laptops', 'Team laptops, 16 GB']);
     assert.deepEqual(table['Amount (EUR)'], ['9,000.00', '9,500.00']);
     assert.deepEqual(table.Category, ['IT equipment', 'IT equipment'], 'both columns read the same way');
@@ -205,7 +232,11 @@ describe('cards in a real browser', () => {
     const highlighted = await olga.locator('[data-testid=conflict-table] tr.table-warning th').allInnerTexts();
     assert.deepEqual(highlighted.sort(), ['Amount (EUR)', 'Quantity', 'Supplier', 'Title']);
     const stored = await app.ctx.services.cards.getForUser(manager, 'purchase_request', card.id);
-    assert.deepEqual({ title: stored.title, amount: stored.data.amount, version: stored.version }, { title: 'Team laptops', amount: 9000, version: 2 }, 'the stale save changed nothing');
+    assert.deepEqual(
+      { title: stored.title, amount: stored.data.amount, version: stored.version },
+      { title: 'Team laptops', amount: 9000, version: 2 },
+      'the stale save changed nothing',
+    );
     await screenshot(olga, 'cards-conflict');
 
     // The form under the table holds Olga's values on top of version 2: after
@@ -217,7 +248,13 @@ describe('cards in a real browser', () => {
     assert.equal(await submit(olga, 'main button[type=submit]'), 200);
     const saved = await app.ctx.services.cards.getForUser(manager, 'purchase_request', card.id);
     assert.deepEqual(
-      { title: saved.title, amount: saved.data.amount, quantity: saved.data.quantity, supplier: saved.data.supplier, version: saved.version },
+      {
+        title: saved.title,
+        amount: saved.data.amount,
+        quantity: saved.data.quantity,
+        supplier: saved.data.supplier,
+        version: saved.version,
+      },
       { title: 'Team laptops, 16 GB', amount: 9500, quantity: 4, supplier: 'Bytecraft Europe', version: 3 },
     );
   });

@@ -13,7 +13,13 @@ describe('the stage-change page in a real browser', () => {
     const app = await startTestApp();
     const olga = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'], name: 'Olga Operator' });
     const card = await makePurchase(app.ctx, olga);
-    const complaint = await app.ctx.services.cards.create(olga, 'complaint', { title: 'Broken lid', customer: 'Tom Becker', channel: 'phone', severity: 'low', details: 'The lid snapped.' });
+    const complaint = await app.ctx.services.cards.create(olga, 'complaint', {
+      title: 'Broken lid',
+      customer: 'Tom Becker',
+      channel: 'phone',
+      severity: 'low',
+      details: 'The lid snapped.',
+    });
 
     const page = await newPage(browser, app.url);
     await signIn(page, 'olga@example.com', 'correct horse battery');

@@ -62,7 +62,8 @@ async function readable(page: Page): Promise<string> {
   return page.evaluate(() => {
     const parts = [document.title, document.body.innerText];
     for (const el of document.querySelectorAll<HTMLElement>('[title], [placeholder], [aria-label], [alt], option, [data-confirm]')) {
-      for (const a of ['title', 'placeholder', 'aria-label', 'alt', 'data-confirm']) if (el.getAttribute(a)) parts.push(el.getAttribute(a)!);
+      for (const a of ['title', 'placeholder', 'aria-label', 'alt', 'data-confirm'])
+        if (el.getAttribute(a)) parts.push(el.getAttribute(a)!);
       if (el.tagName === 'OPTION') parts.push(el.textContent ?? '');
     }
     for (const el of document.querySelectorAll<HTMLInputElement>('input[type=submit], input[type=button]')) parts.push(el.value);
@@ -82,12 +83,20 @@ describe('a Russian-speaking operator walks Orbis in a real browser', () => {
     await ctx.db.exec(`update users set locale = 'ru', time_zone = $2 where id = any($1)`, [[ivan.id, anton.id], ZONE]);
     const laptops = await makePurchase(ctx, ivan, { title: 'Ноутбуки для отдела продаж', supplier: 'ООО «Ромашка»', amount: '154300.5' });
     await makePurchase(ctx, ivan, { title: 'Кресла в переговорную', supplier: 'Мебельная фабрика «Север»', category: 'office' });
-    await insertTask(ctx, { title: 'Позвонить поставщику', assigneeId: ivan.id, dueAt: new Date(Date.now() - 2 * HOUR), cardId: laptops.id });
+    await insertTask(ctx, {
+      title: 'Позвонить поставщику',
+      assigneeId: ivan.id,
+      dueAt: new Date(Date.now() - 2 * HOUR),
+      cardId: laptops.id,
+    });
     await insertTask(ctx, { title: 'Проверить счёт', assigneeId: ivan.id, dueAt: new Date(Date.now() + 26 * HOUR) });
     await ctx.services.tasks.sweep(new Date());
 
     const english = englishTexts(ctx);
-    assert.ok(english.includes('Purchase requests') && english.includes('Submit for approval') && english.includes('Some fields need attention'), 'the list is made');
+    assert.ok(
+      english.includes('Purchase requests') && english.includes('Submit for approval') && english.includes('Some fields need attention'),
+      'the list is made',
+    );
     // A Russian operator's browser: it asks for Russian (Accept-Language, navigator.language).
     const page = await (await browser.newContext({ baseURL: app.url, locale: 'ru-RU', viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(15_000);
@@ -96,7 +105,9 @@ describe('a Russian-speaking operator walks Orbis in a real browser', () => {
     const check = async (name: string, options: { dates?: boolean } = {}) => {
       const text = await readable(page);
       const where = (e: string) => new RegExp(`(^|[^A-Za-z])${e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`).exec(text);
-      const shown = english.filter((e) => where(e)).map((e) => `${e} in “${text.slice(Math.max(0, where(e)!.index - 30), where(e)!.index + e.length + 30).replace(/\s+/g, ' ')}”`);
+      const shown = english
+        .filter((e) => where(e))
+        .map((e) => `${e} in “${text.slice(Math.max(0, where(e)!.index - 30), where(e)!.index + e.length + 30).replace(/\s+/g, ' ')}”`);
       assert.deepEqual(shown, [], `${name} (${new URL(page.url()).pathname}) shows English`);
       assert.doesNotMatch(text, ENGLISH_DATE, `${name}: an English date`);
       if (options.dates) assert.match(text, RUSSIAN_DATE, `${name}: a date in Russian`);
@@ -158,6 +169,6 @@ describe('a Russian-speaking operator walks Orbis in a real browser', () => {
 
     await page.goto('/notifications');
     await check('notifications', { dates: true });
-    assert.equal(seen.length, 13, seen.join(", "));
+    assert.equal(seen.length, 13, seen.join(', '));
   });
 });

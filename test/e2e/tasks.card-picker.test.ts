@@ -29,19 +29,33 @@ describe('the new-task form’s card field in a real browser', () => {
     const page = await newPage(browser, app.url);
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && !r.url().endsWith('/tasks') && problems.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    page.on(
+      'response',
+      (r) =>
+        r.status() >= 400 &&
+        !r.url().endsWith('/favicon.ico') &&
+        !r.url().endsWith('/tasks') &&
+        problems.push(`${r.status()} ${new URL(r.url()).pathname}`),
+    );
     await signIn(page, 'olga@example.com', PASSWORD);
 
     // The search endpoint returns only what she may read.
-    const found = await page.evaluate(async () => (await (await fetch('/tasks/cards.json?q=standing')).json()) as { cards: Array<{ number: string }> });
-    assert.deepEqual(found.cards.map((c) => c.number), [mine.number]);
+    const found = await page.evaluate(
+      async () => (await (await fetch('/tasks/cards.json?q=standing')).json()) as { cards: Array<{ number: string }> },
+    );
+    assert.deepEqual(
+      found.cards.map((c) => c.number),
+      [mine.number],
+    );
 
     await page.goto('/tasks/new');
     await page.fill('input[name=title]', 'Ask for a quote');
     await page.fill('input[name=due_at]', utcToZonedInput(new Date(Date.now() + 86_400_000), olga.timeZone));
     await page.locator('#t-card').pressSequentially('standing', { delay: 20 });
     await page.waitForFunction(() => document.querySelectorAll('#t-card-options option').length > 0);
-    const offered = await page.locator('#t-card-options option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).label]));
+    const offered = await page
+      .locator('#t-card-options option')
+      .evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).label]));
     assert.deepEqual(offered, [[mine.number, 'Standing desks for the office']]);
 
     // Bad input: his card's number, then an unknown one — the field's message, the input kept.

@@ -30,10 +30,17 @@ const MINUTE = 60_000;
 /** Enqueues a beat job and waits until a worker has run it; returns its result. */
 async function runJob(ctx: AppContext, kind: JobKind): Promise<Record<string, number>> {
   const { id } = await ctx.services.jobs.enqueue(kind, {});
-  const done = await eventually(async () => {
-    const [row] = await ctx.db.rows<{ state: string; result: Record<string, number> | null; error: string | null }>('select state, result, error from jobs where id = $1', [id]);
-    return row && (row.state === 'done' || row.state === 'failed') ? row : null;
-  }, 15_000, `${kind} job ${id} finished`);
+  const done = await eventually(
+    async () => {
+      const [row] = await ctx.db.rows<{ state: string; result: Record<string, number> | null; error: string | null }>(
+        'select state, result, error from jobs where id = $1',
+        [id],
+      );
+      return row && (row.state === 'done' || row.state === 'failed') ? row : null;
+    },
+    15_000,
+    `${kind} job ${id} finished`,
+  );
   assert.equal(done.state, 'done', `${kind} failed: ${done.error}`);
   return done.result!;
 }
@@ -65,14 +72,23 @@ describe('tasks in a real browser', () => {
     const page = await newPage(browser, app.url);
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    page.on(
+      'response',
+      (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`${r.status()} ${new URL(r.url()).pathname}`),
+    );
     await signIn(page, 'olga@example.com', PASSWORD);
     assert.equal(await bellCount(page), 0, 'nothing to tell yet');
 
     // 1. From the card's tasks panel: the form knows the card; the due time is typed in Berlin time, 20 minutes ago.
     const cardUrl = `/cards/purchase_request/${card.id}`;
     await page.goto(cardUrl);
-    assert.equal(await page.locator('[data-testid=card-tasks]').innerText().then((s) => s.includes('No tasks on this card.')), true);
+    assert.equal(
+      await page
+        .locator('[data-testid=card-tasks]')
+        .innerText()
+        .then((s) => s.includes('No tasks on this card.')),
+      true,
+    );
     await Promise.all([page.waitForURL(`**/tasks/new?card=${card.id}`), page.click('[data-testid=add-task]')]);
     await screenshot(page, 'tasks-form');
     assert.match(await page.locator('main').innerText(), new RegExp(card.number));
@@ -82,7 +98,9 @@ describe('tasks in a real browser', () => {
     assert.equal(await submit(page, () => page.click('main button[type=submit]')), 200);
     assert.equal(new URL(page.url()).pathname, cardUrl, 'back on the card');
     assert.equal(await page.locator('main .alert, body .alert').first().innerText(), 'Task “Call the supplier about delivery” created.');
-    const [task] = await ctx.db.rows<{ id: number; due_at: Date; card_id: number; assignee_id: number }>('select id, due_at, card_id, assignee_id from tasks');
+    const [task] = await ctx.db.rows<{ id: number; due_at: Date; card_id: number; assignee_id: number }>(
+      'select id, due_at, card_id, assignee_id from tasks',
+    );
     assert.equal(task.due_at.getTime(), due.getTime(), 'the typed Berlin time is stored as that instant');
     assert.deepEqual([Number(task.card_id), Number(task.assignee_id)], [card.id, olga.id]);
     const row = page.locator(`[data-testid=card-tasks] [data-testid=task-${task.id}]`);
@@ -100,32 +118,49 @@ describe('tasks in a real browser', () => {
     await page.goto('/tasks');
     const overdueGroup = page.locator('[data-testid=tasks-overdue]');
     assert.match(await overdueGroup.innerText(), /Call the supplier about delivery/);
-    assert.equal(await page.locator('[data-testid=tasks-upcoming]').innerText().then((s) => s.includes('Call the supplier')), false);
+    assert.equal(
+      await page
+        .locator('[data-testid=tasks-upcoming]')
+        .innerText()
+        .then((s) => s.includes('Call the supplier')),
+      false,
+    );
     await screenshot(page, 'tasks-list');
     await page.goto('/');
     assert.match(await page.locator('[data-testid=dashboard-overdue]').innerText(), /Call the supplier about delivery/);
     const todayBar = page.locator('[data-testid=overdue-chart] rect').last();
     assert.equal(await page.locator('[data-testid=overdue-chart] rect').count(), 30);
-    assert.match(await todayBar.locator('title').textContent() ?? '', /: 1$/, 'today’s bar counts the overdue task');
+    assert.match((await todayBar.locator('title').textContent()) ?? '', /: 1$/, 'today’s bar counts the overdue task');
     assert.ok(Number(await todayBar.getAttribute('height')) > 0);
     await screenshot(page, 'tasks-dashboard');
 
     // 3. The bell leads to the notice; opening it lands on the task and the count goes down.
     await Promise.all([page.waitForURL('**/notifications'), page.click('[data-testid=bell]')]);
-    const [notice] = await ctx.db.rows<{ id: number }>(`select id from notifications where kind = 'task.overdue' and user_id = $1`, [olga.id]);
+    const [notice] = await ctx.db.rows<{ id: number }>(`select id from notifications where kind = 'task.overdue' and user_id = $1`, [
+      olga.id,
+    ]);
     const item = page.locator(`[data-testid=notification-${notice.id}]`);
     assert.match(await item.innerText(), /new\s*Overdue: Call the supplier about delivery/);
     assert.match(await item.innerText(), new RegExp(`It was due ${formatDateTime(due, ZONE)} \\(${ZONE}\\)`));
     await screenshot(page, 'tasks-notifications');
     await Promise.all([page.waitForURL(`**/tasks/${task.id}`), item.click()]);
-    assert.equal(await page.locator('[data-testid=task-title]').innerText().then((s) => s.startsWith('Call the supplier about delivery')), true);
+    assert.equal(
+      await page
+        .locator('[data-testid=task-title]')
+        .innerText()
+        .then((s) => s.startsWith('Call the supplier about delivery')),
+      true,
+    );
     assert.equal(await page.locator('[data-testid=task-overdue]').innerText(), 'overdue');
     assert.equal(await bellCount(page), 0, 'the opened notice is read');
     await screenshot(page, 'tasks-view-opened');
 
     // 4. A quick reminder ("In 1 hour") on the task, delivered when the reminders' clock passes it, once.
     await submit(page, () => page.click('[data-testid=reminder-form] button[value=hour]'));
-    assert.match(await page.locator('main .alert, body .alert').first().innerText(), /^Reminder set for \d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\.$/);
+    assert.match(
+      await page.locator('main .alert, body .alert').first().innerText(),
+      /^Reminder set for \d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\.$/,
+    );
     const reminders = page.locator('[data-testid=reminders]');
     assert.match(await reminders.innerText(), /pending/);
     await screenshot(page, 'tasks-reminder-set');
@@ -139,7 +174,11 @@ describe('tasks in a real browser', () => {
     await page.reload();
     assert.equal(await bellCount(page), 1);
     assert.match(await reminders.innerText(), /delivered/);
-    assert.equal(await reminders.locator('button:text-is("Snooze")').count(), 1, 'a delivered reminder offers a snooze, not a second "Remind me"');
+    assert.equal(
+      await reminders.locator('button:text-is("Snooze")').count(),
+      1,
+      'a delivered reminder offers a snooze, not a second "Remind me"',
+    );
     await screenshot(page, 'tasks-reminder-delivered');
 
     // 5. A reminder typed as a time (Berlin) on the card's panel.
@@ -160,7 +199,12 @@ describe('tasks in a real browser', () => {
     await Promise.all([page.waitForURL('**/notifications'), page.click('[data-testid=bell]')]);
     const texts = await page.locator('[data-testid=notifications] button').allInnerTexts();
     assert.equal(texts.length, 3);
-    assert.match(texts.filter((s) => s.startsWith('new')).join('\n'), new RegExp(`Reminder: Call the supplier about delivery[\\s\\S]*Reminder: ${card.number} Standing desks|Reminder: ${card.number} Standing desks[\\s\\S]*Reminder: Call the supplier about delivery`));
+    assert.match(
+      texts.filter((s) => s.startsWith('new')).join('\n'),
+      new RegExp(
+        `Reminder: Call the supplier about delivery[\\s\\S]*Reminder: ${card.number} Standing desks|Reminder: ${card.number} Standing desks[\\s\\S]*Reminder: Call the supplier about delivery`,
+      ),
+    );
     await screenshot(page, 'tasks-notifications-reminders');
     await submit(page, () => page.click('button:text-is("Mark all read")'));
     assert.equal(await bellCount(page), 0);

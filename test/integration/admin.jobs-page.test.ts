@@ -44,9 +44,12 @@ for (const kind of TRANSPORTS) {
       const admin = await signedIn(ctx, site.url, 'root@example.com');
       // Due in an hour: nothing runs them, they keep the state given here.
       const ids: number[] = [];
-      for (let i = 0; i < PAGE_SIZE + 7; i++) ids.push((await ctx.services.jobs.enqueue('test.effect', { n: i }, { runAfter: later() })).id);
+      for (let i = 0; i < PAGE_SIZE + 7; i++)
+        ids.push((await ctx.services.jobs.enqueue('test.effect', { n: i }, { runAfter: later() })).id);
       const flaky = (await ctx.services.jobs.enqueue('test.flaky', { n: 1, succeedOn: 0 }, { runAfter: later() })).id;
-      await ctx.db.exec(`update jobs set state = 'failed', error = repeat('x', 300) || ' the end' where id = any($1::bigint[])`, [[ids[0], ids[1], flaky]]);
+      await ctx.db.exec(`update jobs set state = 'failed', error = repeat('x', 300) || ' the end' where id = any($1::bigint[])`, [
+        [ids[0], ids[1], flaky],
+      ]);
       await ctx.db.exec(`update jobs set state = 'done' where id = any($1::bigint[])`, [[ids[2], ids[3], ids[4]]]);
       await ctx.db.exec(`update jobs set state = 'running', progress_current = 3, progress_total = 4 where id = $1`, [ids.at(-5)]);
       // Newest first even when ids and creation times disagree.
@@ -100,17 +103,26 @@ for (const kind of TRANSPORTS) {
       const parent = (await ctx.services.jobs.enqueue('test.effect', { n: 1 }, { runAfter: later() })).id;
       const payload = { n: 2, note: '<script>alert("x")</script>' } as unknown as { n: number };
       const child = (await ctx.services.jobs.enqueue('test.effect', payload, { dependsOn: [parent] })).id;
-      await ctx.db.exec(`update jobs set request_id = 'req-abc-123456', error = $2 where id = $1`, [child, `${'e'.repeat(300)} tail of the error`]);
+      await ctx.db.exec(`update jobs set request_id = 'req-abc-123456', error = $2 where id = $1`, [
+        child,
+        `${'e'.repeat(300)} tail of the error`,
+      ]);
 
       const page = await admin.get(`/admin/jobs/${child}`);
       assert.equal(page.status, 200);
-      assert.ok(page.text.includes('&quot;note&quot;: &quot;&lt;script&gt;alert(&#92;&quot;x&#92;&quot;)&lt;/script&gt;&quot;'), 'the payload is escaped');
+      assert.ok(
+        page.text.includes('&quot;note&quot;: &quot;&lt;script&gt;alert(&#92;&quot;x&#92;&quot;)&lt;/script&gt;&quot;'),
+        'the payload is escaped',
+      );
       assert.doesNotMatch(page.text, /<script>alert/);
       assert.ok(page.text.includes('{\n  &quot;n&quot;: 2,\n  &quot;note&quot;'), 'pretty JSON');
       assert.match(page.text, /tail of the error/, 'the whole error');
       assert.match(page.text, /data-testid="request-id">req-abc-123456</);
       assert.match(page.text, new RegExp(`data-testid="depends-on">\\s*<li><a href="/admin/jobs/${parent}">#${parent}</a>`));
-      assert.match((await admin.get(`/admin/jobs/${parent}`)).text, new RegExp(`data-testid="dependants">\\s*<li><a href="/admin/jobs/${child}">#${child}</a>`));
+      assert.match(
+        (await admin.get(`/admin/jobs/${parent}`)).text,
+        new RegExp(`data-testid="dependants">\\s*<li><a href="/admin/jobs/${child}">#${child}</a>`),
+      );
       assert.equal((await admin.get('/admin/jobs/999999')).status, 404);
       assert.equal((await admin.get('/admin/jobs/abc')).status, 400);
     });
@@ -145,11 +157,17 @@ for (const kind of TRANSPORTS) {
       assert.equal((await ctx.jobStore.get(child))?.state, 'failed');
 
       supplierDown = false;
-      const res = await admin.post(`/admin/jobs/${parent}/retry`, { back: '/admin/jobs?state=failed' }, { from: '/admin/jobs?state=failed' });
+      const res = await admin.post(
+        `/admin/jobs/${parent}/retry`,
+        { back: '/admin/jobs?state=failed' },
+        { from: '/admin/jobs?state=failed' },
+      );
       assert.equal(res.status, 303);
       assert.equal(res.location, '/admin/jobs?state=failed');
       await eventually(async () => (await ctx.jobStore.get(grandchild))?.state === 'done', 10_000, 'the retried chain done');
-      const rows = await ctx.db.rows<Row>('select id, state, attempts, error from jobs where id = any($1::bigint[]) order by id', [[parent, child, grandchild]]);
+      const rows = await ctx.db.rows<Row>('select id, state, attempts, error from jobs where id = any($1::bigint[]) order by id', [
+        [parent, child, grandchild],
+      ]);
       assert.deepEqual(
         rows.map((r) => [r.state, r.attempts, r.error]),
         [
@@ -182,7 +200,9 @@ for (const kind of TRANSPORTS) {
       const res = await admin.post(`/admin/jobs/${parent}/cancel`, {}, { from: `/admin/jobs/${parent}` });
       assert.equal(res.status, 303);
       assert.equal(res.location, `/admin/jobs/${parent}`);
-      const rows = await ctx.db.rows<Row>('select id, state, error from jobs where id = any($1::bigint[]) order by id', [[parent, child, grandchild]]);
+      const rows = await ctx.db.rows<Row>('select id, state, error from jobs where id = any($1::bigint[]) order by id', [
+        [parent, child, grandchild],
+      ]);
       assert.deepEqual(
         rows.map((r) => [r.state, r.error]),
         [
@@ -265,38 +285,51 @@ for (const kind of TRANSPORTS) {
         assert.equal(res.status, 200);
         return JSON.parse(res.text) as { jobs: Array<Record<string, unknown>>; counts: Record<string, number> };
       };
-      const midway = await eventually(async () => {
-        const body = await poll();
-        const job = body.jobs.find((j) => j.id === id)!;
-        return job.state === 'running' && (job.current as number) >= 2 && (job.current as number) < 5 ? body : null;
-      }, 10_000, 'the job half way');
+      const midway = await eventually(
+        async () => {
+          const body = await poll();
+          const job = body.jobs.find((j) => j.id === id)!;
+          return job.state === 'running' && (job.current as number) >= 2 && (job.current as number) < 5 ? body : null;
+        },
+        10_000,
+        'the job half way',
+      );
       const job = midway.jobs.find((j) => j.id === id)!;
       assert.equal(job.total, 5);
       assert.equal(job.percent, Math.round(((job.current as number) / 5) * 100));
       assert.equal(job.final, false);
       assert.equal(midway.counts.running, 1);
-      assert.deepEqual(midway.jobs.find((j) => j.id === other), {
-        id: other,
-        state: 'queued',
-        attempts: 0,
-        maxAttempts: 5,
-        current: null,
-        total: null,
-        percent: null,
-        label: '–',
-        started: '',
-        finished: '',
-        error: null,
-        final: false,
-      });
-      const end = await eventually(async () => {
-        const body = await poll();
-        return body.jobs.find((j) => j.id === id)!.state === 'done' ? body : null;
-      }, 10_000, 'the job done');
       assert.deepEqual(
-        (({ current, total, percent, final }) => ({ current, total, percent, final }))(end.jobs.find((j) => j.id === id)!),
-        { current: 5, total: 5, percent: 100, final: true },
+        midway.jobs.find((j) => j.id === other),
+        {
+          id: other,
+          state: 'queued',
+          attempts: 0,
+          maxAttempts: 5,
+          current: null,
+          total: null,
+          percent: null,
+          label: '–',
+          started: '',
+          finished: '',
+          error: null,
+          final: false,
+        },
       );
+      const end = await eventually(
+        async () => {
+          const body = await poll();
+          return body.jobs.find((j) => j.id === id)!.state === 'done' ? body : null;
+        },
+        10_000,
+        'the job done',
+      );
+      assert.deepEqual((({ current, total, percent, final }) => ({ current, total, percent, final }))(end.jobs.find((j) => j.id === id)!), {
+        current: 5,
+        total: 5,
+        percent: 100,
+        final: true,
+      });
       assert.match(String(end.jobs.find((j) => j.id === id)!.finished), /^\d{2} \w{3} \d{4}, \d{2}:\d{2}$/);
       assert.equal((await admin.get('/admin/jobs.json?ids=1,x', { accept: 'application/json' })).status, 400);
     });

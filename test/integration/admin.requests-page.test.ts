@@ -25,7 +25,14 @@ describe('/admin/requests', () => {
     const users = app.ctx.services.users;
     adminId = (await users.create({ email: 'admin@example.com', password: PASSWORD, isSuperuser: true, timeZone: 'Europe/Berlin' })).id;
     opId = (await makeUser(app.ctx, 'op@example.com', { roles: ['operator'] })).id;
-    const e = (at: string, method: string, path: string, status: number, userId: number | null, userAgent: string | null = 'test-agent'): RequestLogEntry => ({
+    const e = (
+      at: string,
+      method: string,
+      path: string,
+      status: number,
+      userId: number | null,
+      userAgent: string | null = 'test-agent',
+    ): RequestLogEntry => ({
       at,
       method,
       path,
@@ -68,7 +75,13 @@ describe('/admin/requests', () => {
     assert.match(first.text, /href="\/admin\/requests">Requests</, 'the admin menu links the page');
     const p1 = paths(first.text);
     assert.equal(p1.length, 50);
-    assert.deepEqual(p1.slice(0, 5), ['/cards/complaint', '/&lt;b&gt;boom&lt;/b&gt;', '/admin/users', '/cards/purchase_request/5/edit', '/cards/purchase_request']);
+    assert.deepEqual(p1.slice(0, 5), [
+      '/cards/complaint',
+      '/&lt;b&gt;boom&lt;/b&gt;',
+      '/admin/users',
+      '/cards/purchase_request/5/edit',
+      '/cards/purchase_request',
+    ]);
     assert.equal(p1[5], '/bulk/59');
     assert.match(first.text, /href="\/admin\/requests\?page=2" data-testid="next-page"/);
     const second = paths((await admin.get('/admin/requests?page=2')).text);
@@ -83,7 +96,10 @@ describe('/admin/requests', () => {
     const byEmail = paths((await admin.get('/admin/requests?user=OP%40example.com')).text);
     assert.deepEqual(byEmail, ['/admin/users', '/cards/purchase_request/5/edit', '/cards/purchase_request']);
     assert.deepEqual(paths((await admin.get(`/admin/requests?user=${opId}`)).text), byEmail);
-    assert.deepEqual(paths((await admin.get('/admin/requests?q=purchase')).text), ['/cards/purchase_request/5/edit', '/cards/purchase_request']);
+    assert.deepEqual(paths((await admin.get('/admin/requests?q=purchase')).text), [
+      '/cards/purchase_request/5/edit',
+      '/cards/purchase_request',
+    ]);
     assert.deepEqual(paths((await admin.get('/admin/requests?q=%25')).text), [], '% typed by the admin matches itself');
     assert.deepEqual(paths((await admin.get('/admin/requests?status=5xx')).text), ['/cards/complaint', '/&lt;b&gt;boom&lt;/b&gt;']);
     assert.deepEqual(paths((await admin.get('/admin/requests?status=403')).text), ['/admin/users']);

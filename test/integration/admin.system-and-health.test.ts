@@ -40,7 +40,9 @@ describe('engine state when things are wrong', () => {
     const site = await serveContext(ctx);
     const admin = await signedIn(ctx, site.url, 'root@example.com');
     const operator = await signedIn(ctx, site.url, 'olga@example.com', { superuser: false, roles: ['operator'] });
-    await ctx.db.exec(`insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:4242', now() - interval '5 minutes 3 seconds')`);
+    await ctx.db.exec(
+      `insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:4242', now() - interval '5 minutes 3 seconds')`,
+    );
     const failed = (await ctx.services.jobs.enqueue('test.effect', { n: 1 }, { runAfter: new Date(Date.now() + 3600_000) })).id;
     await ctx.db.exec(`update jobs set state = 'failed', error = 'boom' where id = $1`, [failed]);
 
@@ -90,7 +92,13 @@ describe('engine state when things are wrong', () => {
     const h = await health(site.url);
     assert.equal(h.status, 200);
     assert.deepEqual(h.body.warnings, ['beat']);
-    assert.deepEqual(h.body.beat, { ok: false, lastHeartbeat: null, ageSeconds: null, holder: null, error: 'no beat has ever run here (no heartbeat recorded)' });
+    assert.deepEqual(h.body.beat, {
+      ok: false,
+      lastHeartbeat: null,
+      ageSeconds: null,
+      holder: null,
+      error: 'no beat has ever run here (no heartbeat recorded)',
+    });
     await ctx.close(); // closes the database (idempotent: the cleanup's second close is a no-op)
     const down = await health(site.url);
     assert.equal(down.status, 503);
@@ -107,7 +115,9 @@ for (const kind of TRANSPORTS) {
       const { ctx } = h;
       const site = await serveContext(ctx);
       const admin = await signedIn(ctx, site.url, 'root@example.com');
-      await ctx.db.exec(`insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:1', now() - interval '20 seconds')`);
+      await ctx.db.exec(
+        `insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:1', now() - interval '20 seconds')`,
+      );
 
       // Before anything published: the probe connects the transport itself.
       const ok = await health(site.url);

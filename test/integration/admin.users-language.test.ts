@@ -8,14 +8,14 @@ import { makeUser, startTestApp, type TestApp } from '#test/support/app';
 
 const PASSWORD = 'correct horse battery';
 
-describe('a user\'s language, set on the user admin page', () => {
+describe("a user's language, set on the user admin page", () => {
   let app: TestApp;
   before(async () => {
     app = await startTestApp();
     await makeUser(app.ctx, 'admin@example.com', { superuser: true });
   });
 
-  it('offers the shipped languages by their own names, and the user\'s pages are then Russian', async () => {
+  it("offers the shipped languages by their own names, and the user's pages are then Russian", async () => {
     const op = await makeUser(app.ctx, 'op@example.com');
     const admin = app.client();
     await admin.login('admin@example.com', PASSWORD);
@@ -66,11 +66,19 @@ describe('a user\'s language, set on the user admin page', () => {
   it('creates a user with a language, and refuses one that is not shipped without changing anything', async () => {
     const admin = app.client();
     await admin.login('admin@example.com', PASSWORD);
-    const created = await admin.post('/admin/users', { email: 'new@example.com', password: PASSWORD, time_zone: 'Europe/Moscow', locale: 'ru' }, { from: '/admin/users/new' });
+    const created = await admin.post(
+      '/admin/users',
+      { email: 'new@example.com', password: PASSWORD, time_zone: 'Europe/Moscow', locale: 'ru' },
+      { from: '/admin/users/new' },
+    );
     assert.equal(created.status, 303);
     assert.equal((await app.ctx.services.users.findByEmail('new@example.com'))!.locale, 'ru');
 
-    const bad = await admin.post('/admin/users', { email: 'klingon@example.com', password: PASSWORD, locale: 'tlh' }, { from: '/admin/users/new' });
+    const bad = await admin.post(
+      '/admin/users',
+      { email: 'klingon@example.com', password: PASSWORD, locale: 'tlh' },
+      { from: '/admin/users/new' },
+    );
     assert.equal(bad.status, 400);
     assert.match(bad.text, /data-field-error="locale">unknown language &quot;tlh&quot;: choose one of the list/);
     assert.equal(await app.ctx.services.users.findByEmail('klingon@example.com'), null);

@@ -22,7 +22,11 @@ describe('/admin/users', () => {
   it('shows field errors and keeps the input on a bad form', async () => {
     const c = app.client();
     await c.login('admin@example.com', 'correct horse battery');
-    const res = await c.post('/admin/users', { email: 'OP@example.com', display_name: '<b>Op</b>', password: 'short' }, { from: '/admin/users/new' });
+    const res = await c.post(
+      '/admin/users',
+      { email: 'OP@example.com', display_name: '<b>Op</b>', password: 'short' },
+      { from: '/admin/users/new' },
+    );
     assert.equal(res.status, 400);
     assert.match(res.text, /data-field-error="email">a user with the email op@example.com already exists/);
     assert.match(res.text, /data-field-error="password">the password must be at least 10 characters/);
@@ -54,7 +58,11 @@ describe('/admin/users', () => {
     await admin.login('admin@example.com', 'correct horse battery');
     const option = /<option value="(\d+)">Newly Hired<\/option>/;
     assert.doesNotMatch((await admin.get('/cards/purchase_request')).text, option);
-    const res = await admin.post('/admin/users', { email: 'hired@example.com', display_name: 'Newly Hired', password: 'a long enough pw' }, { from: '/admin/users/new' });
+    const res = await admin.post(
+      '/admin/users',
+      { email: 'hired@example.com', display_name: 'Newly Hired', password: 'a long enough pw' },
+      { from: '/admin/users/new' },
+    );
     assert.equal(res.status, 303);
     const hired = (await app.ctx.services.users.findByEmail('hired@example.com'))!;
     assert.equal(option.exec((await admin.get('/cards/purchase_request')).text)?.[1], String(hired.id));

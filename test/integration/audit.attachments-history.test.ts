@@ -29,26 +29,38 @@ describe('attachments in the card history', () => {
     assert.equal(up.status, 201);
     const [front] = up.body.media!;
     const token = /data-csrf="([^"]+)"/.exec((await c.get(path)).text)![1];
-    const removed = await c.request('POST', `${path}/attachments/${front.id}/delete`, undefined, { accept: 'application/json', 'x-csrf-token': token });
+    const removed = await c.request('POST', `${path}/attachments/${front.id}/delete`, undefined, {
+      accept: 'application/json',
+      'x-csrf-token': token,
+    });
     assert.equal(removed.status, 200);
     assert.equal((await app.ctx.db.rows('select 1 from media where id = $1', [front.id])).length, 0);
-    const again = await c.request('POST', `${path}/attachments/${front.id}/delete`, undefined, { accept: 'application/json', 'x-csrf-token': token });
+    const again = await c.request('POST', `${path}/attachments/${front.id}/delete`, undefined, {
+      accept: 'application/json',
+      'x-csrf-token': token,
+    });
     assert.equal(again.status, 404, 'removing it twice is a 404, not a second entry');
 
-    const rows = await eventually(async () => {
-      const r = await app.ctx.db.rows<{ kind: string; version: number | null; user_id: number; changes: unknown }>(
-        `select kind, version, user_id, changes from card_history where card_id = $1 and version is null order by id`,
-        [card.id],
-      );
-      return r.length === 2 ? r : null;
-    }, 10_000, 'two attachment entries');
+    const rows = await eventually(
+      async () => {
+        const r = await app.ctx.db.rows<{ kind: string; version: number | null; user_id: number; changes: unknown }>(
+          `select kind, version, user_id, changes from card_history where card_id = $1 and version is null order by id`,
+          [card.id],
+        );
+        return r.length === 2 ? r : null;
+      },
+      10_000,
+      'two attachment entries',
+    );
     assert.deepEqual(rows, [
       { kind: 'attached', version: null, user_id: olga.id, changes: [{ field: 'files', old: null, new: ['front.jpg', 'back.png'] }] },
       { kind: 'detached', version: null, user_id: olga.id, changes: [{ field: 'files', old: ['front.jpg'], new: null }] },
     ]);
 
     // At-least-once: the same job handled again records nothing more.
-    const jobs = await app.ctx.db.rows<{ id: number; payload: never }>(`select id, payload from jobs where kind = 'audit.attachments_changed' order by id`);
+    const jobs = await app.ctx.db.rows<{ id: number; payload: never }>(
+      `select id, payload from jobs where kind = 'audit.attachments_changed' order by id`,
+    );
     assert.equal(jobs.length, 2);
     const handler = auditAttachmentsChanged.handler(jobDeps(app.ctx));
     for (const j of jobs) assert.deepEqual(await handler(j.payload, { id: j.id } as never), { recorded: false });
@@ -56,7 +68,11 @@ describe('attachments in the card history', () => {
 
     // The card page's timeline, newest first.
     const page = (await c.get(path)).text;
-    const items = [...page.matchAll(/<li[^>]*data-kind="(\w+)"[\s\S]*?<div class="fw-semibold">([^<]*)<\/div>[\s\S]*?data-testid="history-line"><span[^>]*>([^<]*)<\/span> ([^<]*)<\/li>/g)].map((m) => [m[1], m[2], m[3], m[4]]);
+    const items = [
+      ...page.matchAll(
+        /<li[^>]*data-kind="(\w+)"[\s\S]*?<div class="fw-semibold">([^<]*)<\/div>[\s\S]*?data-testid="history-line"><span[^>]*>([^<]*)<\/span> ([^<]*)<\/li>/g,
+      ),
+    ].map((m) => [m[1], m[2], m[3], m[4]]);
     assert.deepEqual(items.slice(0, 2), [
       ['detached', 'Removed a file', 'Removed:', 'front.jpg'],
       ['attached', 'Added 2 files', 'Added:', 'front.jpg, back.png'],

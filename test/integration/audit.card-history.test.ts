@@ -57,13 +57,18 @@ for (const kind of TRANSPORTS) {
       await h.start({ queues: ['audit', 'default'] });
     });
 
-    const rows = (cardId: number) => h.ctx.db.rows<HistoryRow>('select version, at, user_id, kind, transition, from_stage, to_stage, changes, job_id from card_history where card_id = $1 order by version', [cardId]);
+    const rows = (cardId: number) =>
+      h.ctx.db.rows<HistoryRow>(
+        'select version, at, user_id, kind, transition, from_stage, to_stage, changes, job_id from card_history where card_id = $1 order by version',
+        [cardId],
+      );
     const auditJobs = (cardId: number) =>
       h.ctx.db.rows<{ id: number; key: string; state: string; result: unknown; attempts: number }>(
         `select id, key, state, result, attempts from jobs where kind = 'audit.card_changed' and (payload->>'cardId')::bigint = $1 order by id`,
         [cardId],
       );
-    const waitRows = (cardId: number, n: number) => eventually(async () => (await rows(cardId)).length >= n, 10_000, `${n} history rows of card ${cardId}`);
+    const waitRows = (cardId: number, n: number) =>
+      eventually(async () => (await rows(cardId)).length >= n, 10_000, `${n} history rows of card ${cardId}`);
 
     it('records one row per create, edit, transition, delete and restore, with the field diffs', async (t) => {
       if (!transportAvailable(t, kind)) return;
@@ -83,7 +88,12 @@ for (const kind of TRANSPORTS) {
         { field: 'quantity', old: null, new: 2 },
       ]);
 
-      const edited = await h.ctx.services.cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: '1300', category: 'office', approver: String(approver.id), assignee: String(manager.id) }));
+      const edited = await h.ctx.services.cards.update(
+        operator,
+        'purchase_request',
+        card.id,
+        purchaseInput({ version: '1', amount: '1300', category: 'office', approver: String(approver.id), assignee: String(manager.id) }),
+      );
       await waitRows(card.id, 2);
       assert.deepEqual((await rows(card.id))[1].changes, [
         { field: 'assignee', old: null, new: manager.id },
@@ -92,7 +102,9 @@ for (const kind of TRANSPORTS) {
         { field: 'approver', old: null, new: approver.id },
       ]);
 
-      const moved = await h.ctx.services.cards.transition(operator, 'purchase_request', card.id, 'submit', { version: String(edited.version) });
+      const moved = await h.ctx.services.cards.transition(operator, 'purchase_request', card.id, 'submit', {
+        version: String(edited.version),
+      });
       await waitRows(card.id, 3);
       const tr = (await rows(card.id))[2];
       assert.equal(tr.kind, 'transitioned');
@@ -110,31 +122,51 @@ for (const kind of TRANSPORTS) {
       await h.ctx.publisher.drain();
       await new Promise((r) => setTimeout(r, 300)); // room for a doubled row to show up
       const all = await rows(card.id);
-      assert.deepEqual(all.map((r) => [r.version, r.kind, r.user_id]), [
-        [1, 'created', operator.id],
-        [2, 'updated', operator.id],
-        [3, 'transitioned', operator.id],
-        [4, 'deleted', admin.id],
-        [5, 'restored', admin.id],
-      ]);
+      assert.deepEqual(
+        all.map((r) => [r.version, r.kind, r.user_id]),
+        [
+          [1, 'created', operator.id],
+          [2, 'updated', operator.id],
+          [3, 'transitioned', operator.id],
+          [4, 'deleted', admin.id],
+          [5, 'restored', admin.id],
+        ],
+      );
       assert.deepEqual(all[3].changes, []);
       const jobs = await auditJobs(card.id);
-      assert.deepEqual(jobs.map((j) => j.key), [1, 2, 3, 4, 5].map((v) => `audit:card:${card.id}:v${v}`), 'exactly one job per change');
+      assert.deepEqual(
+        jobs.map((j) => j.key),
+        [1, 2, 3, 4, 5].map((v) => `audit:card:${card.id}:v${v}`),
+        'exactly one job per change',
+      );
       assert.ok(jobs.every((j) => j.state === 'done'));
-      assert.deepEqual(all.map((r) => r.job_id), jobs.map((j) => j.id));
+      assert.deepEqual(
+        all.map((r) => r.job_id),
+        jobs.map((j) => j.id),
+      );
     });
 
     it('enqueues nothing for a change that rolls back', async (t) => {
       if (!transportAvailable(t, kind)) return;
       const card = await makePurchase(h.ctx, operator);
       const cards = h.ctx.services.cards;
-      await assert.rejects(cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: 'lots' })), { name: 'ValidationError' });
-      await assert.rejects(cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '9', amount: '5' })), { name: 'ConflictError' });
+      await assert.rejects(cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: 'lots' })), {
+        name: 'ValidationError',
+      });
+      await assert.rejects(cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '9', amount: '5' })), {
+        name: 'ConflictError',
+      });
       failChangeOf = card.id;
       try {
         // The audit hook has inserted its job row when the later hook fails: it must roll back with the change.
-        await assert.rejects(cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: '7' })), /a later hook failed/);
-        await assert.rejects(cards.transition(operator, 'purchase_request', card.id, 'submit', { approver: String(approver.id) }), /a later hook failed/);
+        await assert.rejects(
+          cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: '7' })),
+          /a later hook failed/,
+        );
+        await assert.rejects(
+          cards.transition(operator, 'purchase_request', card.id, 'submit', { approver: String(approver.id) }),
+          /a later hook failed/,
+        );
       } finally {
         failChangeOf = null;
       }
@@ -142,8 +174,14 @@ for (const kind of TRANSPORTS) {
       await h.ctx.publisher.drain();
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await h.ctx.services.cards.getForUser(operator, 'purchase_request', card.id)).version, 1);
-      assert.deepEqual((await auditJobs(card.id)).map((j) => j.key), [`audit:card:${card.id}:v1`]);
-      assert.deepEqual((await rows(card.id)).map((r) => r.version), [1]);
+      assert.deepEqual(
+        (await auditJobs(card.id)).map((j) => j.key),
+        [`audit:card:${card.id}:v1`],
+      );
+      assert.deepEqual(
+        (await rows(card.id)).map((r) => r.version),
+        [1],
+      );
       // The same edit, committed this time, is recorded.
       await cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: '7' }));
       await waitRows(card.id, 2);
@@ -159,10 +197,14 @@ for (const kind of TRANSPORTS) {
       // Through the real queue: as after a crash between the insert and the job's completion.
       await h.ctx.db.exec(`update jobs set state = 'queued', result = null, finished_at = null where id = $1`, [job.id]);
       await h.ctx.publisher.publishNow('audit', [job.id]);
-      const again = await eventually(async () => {
-        const j = (await auditJobs(card.id))[0];
-        return j.state === 'done' && j.result ? j : null;
-      }, 10_000, 'the re-published job done again');
+      const again = await eventually(
+        async () => {
+          const j = (await auditJobs(card.id))[0];
+          return j.state === 'done' && j.result ? j : null;
+        },
+        10_000,
+        'the re-published job done again',
+      );
       assert.equal(again.attempts, job.attempts + 1, 'the handler ran a second time');
       assert.deepEqual(again.result, { recorded: false, changes: 6 });
       // And the handler called directly with the same payload.
@@ -191,11 +233,40 @@ for (const kind of TRANSPORTS) {
 
       const other = await makePurchase(h.ctx, operator, { title: 'Monitors' });
       const card = await makePurchase(h.ctx, operator);
-      let v = (await h.ctx.services.cards.update(operator, 'purchase_request', card.id, purchaseInput({ version: '1', amount: '1300', category: 'office', supplier: '<b>Evil & Co</b>', approver: String(approver.id), assignee: String(manager.id) }))).version;
+      let v = (
+        await h.ctx.services.cards.update(
+          operator,
+          'purchase_request',
+          card.id,
+          purchaseInput({
+            version: '1',
+            amount: '1300',
+            category: 'office',
+            supplier: '<b>Evil & Co</b>',
+            approver: String(approver.id),
+            assignee: String(manager.id),
+          }),
+        )
+      ).version;
       v = (await h.ctx.services.cards.transition(operator, 'purchase_request', card.id, 'submit', { version: String(v) })).version;
       await waitRows(card.id, 3);
-      const complaint = await h.ctx.services.cards.create(operator, 'complaint', { title: 'Late delivery', customer: 'ACME', channel: 'phone', severity: 'low', details: 'Two weeks late.', order: String(card.id) });
-      await h.ctx.services.cards.update(operator, 'complaint', complaint.id, { version: '1', title: 'Late delivery', customer: 'ACME', channel: 'phone', severity: 'high', details: 'Two weeks late.', order: String(other.id) });
+      const complaint = await h.ctx.services.cards.create(operator, 'complaint', {
+        title: 'Late delivery',
+        customer: 'ACME',
+        channel: 'phone',
+        severity: 'low',
+        details: 'Two weeks late.',
+        order: String(card.id),
+      });
+      await h.ctx.services.cards.update(operator, 'complaint', complaint.id, {
+        version: '1',
+        title: 'Late delivery',
+        customer: 'ACME',
+        channel: 'phone',
+        severity: 'high',
+        details: 'Two weeks late.',
+        order: String(other.id),
+      });
       await waitRows(complaint.id, 2);
 
       const page = await client.get(`/cards/purchase_request/${card.id}`);
@@ -220,11 +291,16 @@ for (const kind of TRANSPORTS) {
       assert.doesNotMatch(section, /history-pending/);
 
       const cPage = await client.get(`/cards/complaint/${complaint.id}`);
-      assert.deepEqual(historyLines(cPage.text).slice(0, 2), ['Severity: Low → High', `Related purchase: ${card.number} → ${other.number}`]);
+      assert.deepEqual(historyLines(cPage.text).slice(0, 2), [
+        'Severity: Low → High',
+        `Related purchase: ${card.number} → ${other.number}`,
+      ]);
 
       // The latest version's job not run yet: the page says it is pending.
       const [job] = await h.ctx.db.rows<{ id: number }>('select id from jobs where key = $1', [`audit:card:${card.id}:v${v}`]);
-      await h.ctx.db.exec(`update jobs set state = 'queued', run_after = now() + interval '1 hour', published_at = null where id = $1`, [job.id]);
+      await h.ctx.db.exec(`update jobs set state = 'queued', run_after = now() + interval '1 hour', published_at = null where id = $1`, [
+        job.id,
+      ]);
       await h.ctx.db.exec('delete from card_history where card_id = $1 and version = $2', [card.id, v]);
       const pending = await client.get(`/cards/purchase_request/${card.id}`);
       assert.match(historySection(pending.text), /data-testid="history-pending"/);

@@ -28,7 +28,10 @@ describe('CSRF protection', () => {
     await c.login('admin@example.com', 'correct horse battery');
     const token = await c.csrf('/admin/users/new');
     const form = new URLSearchParams({ email: 'header@example.com', password: 'a long enough pw' });
-    const res = await c.request('POST', '/admin/users', form, { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': token });
+    const res = await c.request('POST', '/admin/users', form, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-csrf-token': token,
+    });
     assert.equal(res.status, 303);
     assert.ok(await app.ctx.services.users.findByEmail('header@example.com'));
   });

@@ -14,7 +14,8 @@ describe('session expiry writes', () => {
     const c = app.client();
     assert.equal((await c.login('ada@example.com', 'correct horse battery')).status, 303);
     const sid = decodeURIComponent(c.cookies.get(SESSION_COOKIE)!).replace(/^s:/, '').split('.')[0];
-    const expiry = async () => (await app.ctx.db.rows<{ expires_at: Date }>('select expires_at from sessions where sid = $1', [sid]))[0].expires_at.getTime();
+    const expiry = async () =>
+      (await app.ctx.db.rows<{ expires_at: Date }>('select expires_at from sessions where sid = $1', [sid]))[0].expires_at.getTime();
 
     // The first page after sign-in stores a fresh CSRF token: a real change.
     assert.equal((await c.get('/')).status, 200);
@@ -24,7 +25,10 @@ describe('session expiry writes', () => {
 
     // The stored expiry falls more than a step behind (time passed): the next
     // page view writes it again.
-    await app.ctx.db.exec(`update sessions set expires_at = expires_at - make_interval(secs => $2) where sid = $1`, [sid, (TOUCH_STEP_MS * 2) / 1000]);
+    await app.ctx.db.exec(`update sessions set expires_at = expires_at - make_interval(secs => $2) where sid = $1`, [
+      sid,
+      (TOUCH_STEP_MS * 2) / 1000,
+    ]);
     const behind = await expiry();
     assert.equal((await c.get('/')).status, 200);
     const after = await expiry();

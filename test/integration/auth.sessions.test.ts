@@ -38,7 +38,9 @@ describe('signing in and out', () => {
     const after = c.cookies.get('orbis_sid');
     assert.ok(after);
     assert.notEqual(after, before);
-    const [{ n }] = await app.ctx.db.rows<{ n: number }>('select count(*)::int as n from sessions where sid = $1', [decodeURIComponent(before!).slice(2).split('.')[0]]);
+    const [{ n }] = await app.ctx.db.rows<{ n: number }>('select count(*)::int as n from sessions where sid = $1', [
+      decodeURIComponent(before!).slice(2).split('.')[0],
+    ]);
     assert.equal(n, 0, 'the pre-login session is gone');
   });
 

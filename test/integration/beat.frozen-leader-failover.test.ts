@@ -41,10 +41,14 @@ function startBeat(env: Record<string, string>): Beat {
     pid: child.pid!,
     out: () => out,
     async waitFor(re, ms = 60_000) {
-      await eventually(() => {
-        if (code !== undefined) throw new Error(`exited with ${code}`);
-        return re.test(out);
-      }, ms, `${re} in the beat's output`).catch((err: Error) => {
+      await eventually(
+        () => {
+          if (code !== undefined) throw new Error(`exited with ${code}`);
+          return re.test(out);
+        },
+        ms,
+        `${re} in the beat's output`,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}\n${out}`);
       });
     },
@@ -79,8 +83,12 @@ describe('beat failover', () => {
       );
       return row;
     };
-    const lockHolders = async () => (await ctx.db.rows<{ pid: number }>(`select l.pid from ${LOCK_ROWS}`, [lockName('public')])).map((r) => r.pid);
-    const sweeps = async () => ctx.db.rows<{ key: string; n: number }>(`select key, count(*)::int as n from jobs where kind = 'jobs.sweep' group by key order by key`);
+    const lockHolders = async () =>
+      (await ctx.db.rows<{ pid: number }>(`select l.pid from ${LOCK_ROWS}`, [lockName('public')])).map((r) => r.pid);
+    const sweeps = async () =>
+      ctx.db.rows<{ key: string; n: number }>(
+        `select key, count(*)::int as n from jobs where kind = 'jobs.sweep' group by key order by key`,
+      );
 
     const a = startBeat(env);
     await a.waitFor(/^beat: leading; \d+ scheduled jobs/m);
@@ -94,27 +102,42 @@ describe('beat failover', () => {
 
     // Freeze A away from a minute's first seconds, so it is not caught
     // between committing a slot and logging it.
-    await eventually(() => new Date().getUTCSeconds() >= 5 && new Date().getUTCSeconds() <= 45, 60_000, 'a quiet second of the minute', 200);
+    await eventually(
+      () => new Date().getUTCSeconds() >= 5 && new Date().getUTCSeconds() <= 45,
+      60_000,
+      'a quiet second of the minute',
+      200,
+    );
     a.signal('SIGSTOP');
     onCleanup(() => a.signal('SIGCONT'));
     const aOutFrozen = a.out().length;
     // The lease as A last renewed it: stale LEASE_SECONDS later.
-    const frozen = await eventually(async () => {
-      const l1 = await lease();
-      await new Promise((r) => setTimeout(r, 1500));
-      const l2 = await lease();
-      return l1.heartbeat_at.getTime() === l2.heartbeat_at.getTime() && l2.holder === l1.holder && l1;
-    }, 20_000, "A's last lease");
+    const frozen = await eventually(
+      async () => {
+        const l1 = await lease();
+        await new Promise((r) => setTimeout(r, 1500));
+        const l2 = await lease();
+        return l1.heartbeat_at.getTime() === l2.heartbeat_at.getTime() && l2.holder === l1.holder && l1;
+      },
+      20_000,
+      "A's last lease",
+    );
     assert.match(frozen.holder, new RegExp(`:${a.pid}:`));
 
-    const taken = await eventually(async () => {
-      const l = await lease();
-      return new RegExp(`:${b.pid}:`).test(l.holder) && l;
-    }, 30_000, 'B taking the lease');
+    const taken = await eventually(
+      async () => {
+        const l = await lease();
+        return new RegExp(`:${b.pid}:`).test(l.holder) && l;
+      },
+      30_000,
+      'B taking the lease',
+    );
     // B's lease is written by the database clock at the takeover, A's too at
     // its last renewal: the difference is the stale time plus B's ticks.
     const afterStale = (taken.heartbeat_at.getTime() - frozen.heartbeat_at.getTime()) / 1000 - LEASE_SECONDS;
-    t.diagnostic(`B took over ${afterStale.toFixed(2)} s after A's lease went stale (${(afterStale + LEASE_SECONDS).toFixed(2)} s after its last renewal)`);
+    t.diagnostic(
+      `B took over ${afterStale.toFixed(2)} s after A's lease went stale (${(afterStale + LEASE_SECONDS).toFixed(2)} s after its last renewal)`,
+    );
     assert.ok(afterStale <= 2 * TICK_SECONDS + 0.5, `B took over ${afterStale.toFixed(2)} s after A's lease went stale (bound: 2 ticks)`);
     assert.equal(Number(taken.epoch), Number(frozen.epoch) + 1, 'the takeover starts a new epoch');
     assert.deepEqual(await lockHolders(), [taken.pid], "B's lock session holds the lock; A's was ended");
@@ -139,9 +162,13 @@ describe('beat failover', () => {
 
     // Every slot once: one job per key, each minute, and exactly the fires the two processes logged.
     const jobs = await sweeps();
-    assert.ok(jobs.every((j) => j.n === 1), JSON.stringify(jobs));
+    assert.ok(
+      jobs.every((j) => j.n === 1),
+      JSON.stringify(jobs),
+    );
     const slots = jobs.map((j) => Date.parse(j.key.replace('beat:jobs.sweep:', '')));
-    for (let i = 1; i < slots.length; i++) assert.equal(slots[i] - slots[i - 1], 60_000, `consecutive minutes: ${jobs.map((j) => j.key).join(', ')}`);
+    for (let i = 1; i < slots.length; i++)
+      assert.equal(slots[i] - slots[i - 1], 60_000, `consecutive minutes: ${jobs.map((j) => j.key).join(', ')}`);
     const [{ n: runs }] = await ctx.db.rows<{ n: number }>(`select count(*)::int as n from beat_runs`);
     assert.equal(count(a.out(), ENQUEUED) + count(b.out(), ENQUEUED), runs, 'each run in beat_runs was enqueued by exactly one beat');
     assert.ok(count(b.out(), ENQUEUED) > firedByB);

@@ -50,13 +50,24 @@ async function runs(ctx: AppContext, name: string): Promise<Array<{ slot: string
 /** Asserts the entry fired exactly `slots`, each once, each with its job under the beat's key. */
 async function assertFiredExactly(ctx: AppContext, name: string, kind: string, slots: string[]): Promise<void> {
   const got = await runs(ctx, name);
-  assert.deepEqual(got.map((r) => r.slot), slots, `${name}: slots in beat_runs`);
+  assert.deepEqual(
+    got.map((r) => r.slot),
+    slots,
+    `${name}: slots in beat_runs`,
+  );
   for (const r of got) {
     assert.equal(r.key, `beat:${name}:${r.slot}`, `${name}: the run of ${r.slot} points at its job`);
     assert.equal(r.kind, kind);
   }
-  const jobs = await ctx.db.rows<{ key: string; n: number }>(`select key, count(*)::int as n from jobs where key like $1 group by key order by key`, [`beat:${name}:%`]);
-  assert.deepEqual(jobs, slots.map((s) => ({ key: `beat:${name}:${s}`, n: 1 })), `${name}: one job per slot`);
+  const jobs = await ctx.db.rows<{ key: string; n: number }>(
+    `select key, count(*)::int as n from jobs where key like $1 group by key order by key`,
+    [`beat:${name}:%`],
+  );
+  assert.deepEqual(
+    jobs,
+    slots.map((s) => ({ key: `beat:${name}:${s}`, n: 1 })),
+    `${name}: one job per slot`,
+  );
 }
 
 function minutes(fromIso: string, count: number): string[] {
@@ -75,7 +86,13 @@ async function lockHolderPid(ctx: AppContext): Promise<number | null> {
 }
 
 const EVERY_MINUTE_ALL: ScheduleEntry = { name: 'test.minutely-all', kind: 'jobs.sweep', cron: '* * * * *', catchUp: 'all', payload: {} };
-const EVERY_MINUTE_ONCE: ScheduleEntry = { name: 'test.minutely-once', kind: 'jobs.sweep', cron: '* * * * *', catchUp: 'once', payload: {} };
+const EVERY_MINUTE_ONCE: ScheduleEntry = {
+  name: 'test.minutely-once',
+  kind: 'jobs.sweep',
+  cron: '* * * * *',
+  catchUp: 'once',
+  payload: {},
+};
 
 describe('beat', () => {
   it('fires every slot of the schedule once with two beats ticking over 200 minutes', async () => {
@@ -101,10 +118,18 @@ describe('beat', () => {
       await assertFiredExactly(a, entry.name, entry.kind, [...expected].sort());
     }
     // The two entries spelled out, so the rule above is checked against known slots.
-    assert.deepEqual((await runs(a, 'jobs.sweep')).map((r) => r.slot), minutes('2026-03-01T02:00:00Z', 200));
-    assert.deepEqual((await runs(a, 'housekeeping.retention')).map((r) => r.slot), ['2026-02-28T03:15:00.000Z', '2026-03-01T03:15:00.000Z']);
+    assert.deepEqual(
+      (await runs(a, 'jobs.sweep')).map((r) => r.slot),
+      minutes('2026-03-01T02:00:00Z', 200),
+    );
+    assert.deepEqual(
+      (await runs(a, 'housekeeping.retention')).map((r) => r.slot),
+      ['2026-02-28T03:15:00.000Z', '2026-03-01T03:15:00.000Z'],
+    );
     const leader = beatA.isLeader ? 'beat-a' : 'beat-b';
-    const [status] = await a.db.rows<{ holder: string; heartbeat_at: Date }>(`select holder, heartbeat_at from beat_status where name = 'leader'`);
+    const [status] = await a.db.rows<{ holder: string; heartbeat_at: Date }>(
+      `select holder, heartbeat_at from beat_status where name = 'leader'`,
+    );
     assert.equal(status.holder, leader);
     assert.ok(Date.now() - status.heartbeat_at.getTime() < 60_000, 'the heartbeat is recent (database time)');
   });
@@ -149,7 +174,7 @@ describe('beat', () => {
     const ra = await beatA.tick();
     assert.equal(ra.leader, true, 'a graceful stop hands over on the next tick');
     clock.add(MINUTE);
-    for (let i = 0; i < 3; i++) assert.equal((await beatA.tick()).leader, true), clock.add(MINUTE);
+    for (let i = 0; i < 3; i++) (assert.equal((await beatA.tick()).leader, true), clock.add(MINUTE));
     [status] = await a.db.rows<{ holder: string }>(`select holder from beat_status where name = 'leader'`);
     assert.equal(status.holder, 'beat-a');
 
@@ -199,7 +224,10 @@ describe('beat', () => {
     assert.deepEqual(ra.fired, [], 'the stalled leader fires nothing');
     assert.equal(ra.leader, false);
     assert.equal(beatA.isLeader, false);
-    assert.deepEqual((await runs(a, EVERY_MINUTE_ALL.name)).map((r) => r.slot), ['2026-03-01T11:00:00.000Z']);
+    assert.deepEqual(
+      (await runs(a, EVERY_MINUTE_ALL.name)).map((r) => r.slot),
+      ['2026-03-01T11:00:00.000Z'],
+    );
     // B, now leading, fires 11:01 and on; A stands by.
     clockB.t = clock.t;
     for (let i = 0; i < 4; i++) {
@@ -225,7 +253,11 @@ describe('beat', () => {
     assert.equal(res.fired.filter((f) => f.name === EVERY_MINUTE_ALL.name).length, 11);
     await beat.tick(); // the same minute again: nothing new
     await assertFiredExactly(ctx, EVERY_MINUTE_ALL.name, 'jobs.sweep', minutes('2026-03-01T12:00:00Z', 13));
-    await assertFiredExactly(ctx, EVERY_MINUTE_ONCE.name, 'jobs.sweep', ['2026-03-01T12:00:00.000Z', '2026-03-01T12:01:00.000Z', '2026-03-01T12:12:00.000Z']);
+    await assertFiredExactly(ctx, EVERY_MINUTE_ONCE.name, 'jobs.sweep', [
+      '2026-03-01T12:00:00.000Z',
+      '2026-03-01T12:01:00.000Z',
+      '2026-03-01T12:12:00.000Z',
+    ]);
   });
 
   it('caps catchUp all at the latest slots', async () => {
@@ -243,7 +275,7 @@ describe('beat', () => {
     const clock = new Clock(Date.parse('2026-03-01T08:00:00Z'));
     const schedule = [EVERY_MINUTE_ALL, EVERY_MINUTE_ONCE];
     const first = createBeat(ctx, { now: clock.now, schedule });
-    for (let i = 0; i < 5; i++) await first.tick(), clock.add(MINUTE);
+    for (let i = 0; i < 5; i++) (await first.tick(), clock.add(MINUTE));
     clock.add(-MINUTE); // the restart happens within the last fired minute
     await first.stop();
     const { ctx: again } = await testContext({}, undefined, db);
@@ -254,14 +286,17 @@ describe('beat', () => {
     clock.add(3 * MINUTE); // 08:07, with 08:05 and 08:06 missed while down
     await second.tick();
     await assertFiredExactly(again, EVERY_MINUTE_ALL.name, 'jobs.sweep', minutes('2026-03-01T08:00:00Z', 8));
-    await assertFiredExactly(again, EVERY_MINUTE_ONCE.name, 'jobs.sweep', [...minutes('2026-03-01T08:00:00Z', 5), '2026-03-01T08:07:00.000Z']);
+    await assertFiredExactly(again, EVERY_MINUTE_ONCE.name, 'jobs.sweep', [
+      ...minutes('2026-03-01T08:00:00Z', 5),
+      '2026-03-01T08:07:00.000Z',
+    ]);
   });
 
   it('fires nothing twice when the clock goes backwards', async () => {
     const { ctx } = await testContext();
     const clock = new Clock(Date.parse('2026-03-01T09:00:30Z'));
     const beat = beatOn(ctx, clock, { schedule: [EVERY_MINUTE_ALL, EVERY_MINUTE_ONCE] });
-    for (let i = 0; i < 6; i++) await beat.tick(), clock.add(MINUTE); // 09:00 … 09:05
+    for (let i = 0; i < 6; i++) (await beat.tick(), clock.add(MINUTE)); // 09:00 … 09:05
     clock.add(-36 * MINUTE); // 08:30
     for (let i = 0; i < 36; i++) {
       const res = await beat.tick();

@@ -55,7 +55,10 @@ for (const kind of CACHES) {
       for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((k) => c.set(k, `value of ${k}`, 60)));
       const got = [];
       for (let i = 0; i < keys.length; i += 100) got.push(...(await Promise.all(keys.slice(i, i + 100).map((k) => c.get(k)))));
-      assert.deepEqual(got.map((v) => v?.toString()), keys.map((k) => `value of ${k}`));
+      assert.deepEqual(
+        got.map((v) => v?.toString()),
+        keys.map((k) => `value of ${k}`),
+      );
     });
 
     test('binary values come back byte for byte', async (t) => {

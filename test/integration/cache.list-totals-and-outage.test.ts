@@ -21,7 +21,17 @@ async function bulkCards(ctx: AppContext, ownerId: number, stage: string, n: num
 }
 
 const total = async (ctx: AppContext, user: Awaited<ReturnType<AppContext['services']['users']['sessionUser']>>, stage: string) =>
-  (await ctx.services.cards.list(user!, 'purchase_request', { q: '', stage, assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false })).total;
+  (
+    await ctx.services.cards.list(user!, 'purchase_request', {
+      q: '',
+      stage,
+      assignee: '',
+      sort: '-updated_at',
+      page: 1,
+      filters: {},
+      deleted: false,
+    })
+  ).total;
 
 describe('large list totals in memcached, shared by two web processes', () => {
   test('a large total counted by one process is served to the other; a small list stays exact', async (t) => {

@@ -23,24 +23,115 @@ const routes: Route[] = [
   { name: 'GET list', run: async (c) => (await c.get('/cards/purchase_request')).status },
   { name: 'GET export', run: async (c) => (await c.get('/cards/purchase_request/export.csv')).status },
   { name: 'GET new', run: async (c) => (await c.get('/cards/purchase_request/new')).status },
-  { name: 'POST create', run: async (c) => (await c.post('/cards/purchase_request', purchaseInput({ title: 'matrix-created' }), { from: '/' })).status },
+  {
+    name: 'POST create',
+    run: async (c) => (await c.post('/cards/purchase_request', purchaseInput({ title: 'matrix-created' }), { from: '/' })).status,
+  },
   { name: 'GET view', run: async (c, card) => (await c.get(`/cards/purchase_request/${card.id}`)).status },
   { name: 'GET edit', run: async (c, card) => (await c.get(`/cards/purchase_request/${card.id}/edit`)).status },
-  { name: 'POST edit', run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput({ title: 'matrix-edited' }), version: String(card.version) }, { from: '/' })).status },
+  {
+    name: 'POST edit',
+    run: async (c, card) =>
+      (
+        await c.post(
+          `/cards/purchase_request/${card.id}/edit`,
+          { ...purchaseInput({ title: 'matrix-edited' }), version: String(card.version) },
+          { from: '/' },
+        )
+      ).status,
+  },
   { name: 'GET transition', run: async (c, card) => (await c.get(`/cards/purchase_request/${card.id}/transition?name=submit`)).status },
-  { name: 'POST submit', run: async (c, card, a) => (await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'submit', approver: String(a) }, { from: '/' })).status },
-  { name: 'POST approve', stage: 'approval', run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'approve' }, { from: '/' })).status },
+  {
+    name: 'POST submit',
+    run: async (c, card, a) =>
+      (await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'submit', approver: String(a) }, { from: '/' })).status,
+  },
+  {
+    name: 'POST approve',
+    stage: 'approval',
+    run: async (c, card) =>
+      (await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'approve' }, { from: '/' })).status,
+  },
   { name: 'POST delete', run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/delete`, {}, { from: '/' })).status },
-  { name: 'POST restore', deleted: true, run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/restore`, {}, { from: '/' })).status },
+  {
+    name: 'POST restore',
+    deleted: true,
+    run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/restore`, {}, { from: '/' })).status,
+  },
 ];
 
 // The expected status per route; [own, foreign] when they differ.
 const expected: Record<Role, Record<string, number | [number, number]>> = {
-  nobody: { 'GET list': 404, 'GET export': 404, 'GET new': 404, 'POST create': 404, 'GET view': 404, 'GET edit': 404, 'POST edit': 404, 'GET transition': 404, 'POST submit': 404, 'POST approve': 404, 'POST delete': 404, 'POST restore': 404 },
-  operator: { 'GET list': 200, 'GET export': 200, 'GET new': 200, 'POST create': 303, 'GET view': [200, 404], 'GET edit': [200, 404], 'POST edit': [303, 404], 'GET transition': [200, 404], 'POST submit': [303, 404], 'POST approve': [403, 404], 'POST delete': [403, 404], 'POST restore': 404 },
-  approver: { 'GET list': 200, 'GET export': 200, 'GET new': 403, 'POST create': 403, 'GET view': 200, 'GET edit': 403, 'POST edit': 403, 'GET transition': 404, 'POST submit': 403, 'POST approve': 303, 'POST delete': 403, 'POST restore': 404 },
-  manager: { 'GET list': 200, 'GET export': 200, 'GET new': 200, 'POST create': 303, 'GET view': 200, 'GET edit': 200, 'POST edit': 303, 'GET transition': 200, 'POST submit': 303, 'POST approve': 303, 'POST delete': 303, 'POST restore': 404 },
-  admin: { 'GET list': 200, 'GET export': 200, 'GET new': 200, 'POST create': 303, 'GET view': 200, 'GET edit': 200, 'POST edit': 303, 'GET transition': 200, 'POST submit': 303, 'POST approve': 303, 'POST delete': 303, 'POST restore': 303 },
+  nobody: {
+    'GET list': 404,
+    'GET export': 404,
+    'GET new': 404,
+    'POST create': 404,
+    'GET view': 404,
+    'GET edit': 404,
+    'POST edit': 404,
+    'GET transition': 404,
+    'POST submit': 404,
+    'POST approve': 404,
+    'POST delete': 404,
+    'POST restore': 404,
+  },
+  operator: {
+    'GET list': 200,
+    'GET export': 200,
+    'GET new': 200,
+    'POST create': 303,
+    'GET view': [200, 404],
+    'GET edit': [200, 404],
+    'POST edit': [303, 404],
+    'GET transition': [200, 404],
+    'POST submit': [303, 404],
+    'POST approve': [403, 404],
+    'POST delete': [403, 404],
+    'POST restore': 404,
+  },
+  approver: {
+    'GET list': 200,
+    'GET export': 200,
+    'GET new': 403,
+    'POST create': 403,
+    'GET view': 200,
+    'GET edit': 403,
+    'POST edit': 403,
+    'GET transition': 404,
+    'POST submit': 403,
+    'POST approve': 303,
+    'POST delete': 403,
+    'POST restore': 404,
+  },
+  manager: {
+    'GET list': 200,
+    'GET export': 200,
+    'GET new': 200,
+    'POST create': 303,
+    'GET view': 200,
+    'GET edit': 200,
+    'POST edit': 303,
+    'GET transition': 200,
+    'POST submit': 303,
+    'POST approve': 303,
+    'POST delete': 303,
+    'POST restore': 404,
+  },
+  admin: {
+    'GET list': 200,
+    'GET export': 200,
+    'GET new': 200,
+    'POST create': 303,
+    'GET view': 200,
+    'GET edit': 200,
+    'POST edit': 303,
+    'GET transition': 200,
+    'POST submit': 303,
+    'POST approve': 303,
+    'POST delete': 303,
+    'POST restore': 303,
+  },
 };
 
 describe('cards: access-control matrix (every route × role × own/foreign card)', () => {
@@ -55,7 +146,13 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
   before(async () => {
     app = await startTestApp();
     ctx = app.ctx;
-    const roles: Record<Role, { roles?: string[]; superuser?: boolean }> = { nobody: {}, operator: { roles: ['operator'] }, approver: { roles: ['approver'] }, manager: { roles: ['manager'] }, admin: { superuser: true } };
+    const roles: Record<Role, { roles?: string[]; superuser?: boolean }> = {
+      nobody: {},
+      operator: { roles: ['operator'] },
+      approver: { roles: ['approver'] },
+      manager: { roles: ['manager'] },
+      admin: { superuser: true },
+    };
     for (const [role, opts] of Object.entries(roles) as [Role, { roles?: string[]; superuser?: boolean }][]) {
       users[role] = await sessionUserFor(ctx, `${role}@example.com`, opts);
       clients[role] = app.client();
@@ -85,14 +182,24 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
           const want = expected[role][route.name];
           const status = Array.isArray(want) ? want[owner === 'own' ? 0 : 1] : want;
           const card = await cardFor(route, owner === 'own' ? users[role] : other);
-          const before = (await ctx.db.rows<{ version: number; stage: string; title: string }>('select version, stage, title from cards where id = $1', [card.id]))[0];
+          const before = (
+            await ctx.db.rows<{ version: number; stage: string; title: string }>('select version, stage, title from cards where id = $1', [
+              card.id,
+            ])
+          )[0];
           const [{ n: countBefore }] = await ctx.db.rows<{ n: number }>('select count(*)::int as n from cards');
           const got = await route.run(clients[role], card, approver.id);
           if (got !== status) problems.push(`${route.name}: expected ${status}, got ${got}`);
           if (got >= 400) {
-            const after = (await ctx.db.rows<{ version: number; stage: string; title: string }>('select version, stage, title from cards where id = $1', [card.id]))[0];
+            const after = (
+              await ctx.db.rows<{ version: number; stage: string; title: string }>(
+                'select version, stage, title from cards where id = $1',
+                [card.id],
+              )
+            )[0];
             const [{ n: countAfter }] = await ctx.db.rows<{ n: number }>('select count(*)::int as n from cards');
-            if (JSON.stringify(after) !== JSON.stringify(before) || countAfter !== countBefore) problems.push(`${route.name}: refused with ${got} but the database changed`);
+            if (JSON.stringify(after) !== JSON.stringify(before) || countAfter !== countBefore)
+              problems.push(`${route.name}: refused with ${got} but the database changed`);
           }
         }
         assert.deepEqual(problems, []);
@@ -104,7 +211,9 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
     const mine = await cardFor(routes[0], users.operator);
     await ctx.db.exec("update cards set title = 'zebra-own' where id = $1", [mine.id]);
     const theirs = await cardFor(routes[0], other);
-    await ctx.db.exec("update cards set title = 'zebra-foreign', search = to_tsvector('simple', 'zebra-foreign') where id = $1", [theirs.id]);
+    await ctx.db.exec("update cards set title = 'zebra-foreign', search = to_tsvector('simple', 'zebra-foreign') where id = $1", [
+      theirs.id,
+    ]);
     await ctx.db.exec("update cards set search = to_tsvector('simple', 'zebra-own') where id = $1", [mine.id]);
     const op = clients.operator;
     const list = await op.get('/cards/purchase_request?q=zebra-own%20OR%20zebra-foreign');

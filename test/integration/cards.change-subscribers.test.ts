@@ -24,13 +24,18 @@ describe('change subscribers', () => {
     const card = await makePurchase(ctx, olga, { approver: String(anton.id), assignee: String(olga.id) });
     const moved = await ctx.services.cards.transition(olga, 'purchase_request', card.id, 'submit');
     const [row] = await ctx.db.rows<{ tx: string }>('select xmin::text as tx from cards where id = $1', [card.id]);
-    const jobs = await ctx.db.rows<{ kind: string; created_at: Date }>('select kind, created_at from jobs where key = $1', [`audit:card:${card.id}:v${moved.version}`]);
+    const jobs = await ctx.db.rows<{ kind: string; created_at: Date }>('select kind, created_at from jobs where key = $1', [
+      `audit:card:${card.id}:v${moved.version}`,
+    ]);
     assert.deepEqual(
       jobs.map((j) => j.kind),
       ['audit.card_changed'],
       'the history job of the transition',
     );
-    const tasks = await ctx.db.rows<{ tx: string; created_at: Date }>('select xmin::text as tx, created_at from tasks where auto_key = $1', [`auto:card:${card.id}:v${moved.version}`]);
+    const tasks = await ctx.db.rows<{ tx: string; created_at: Date }>(
+      'select xmin::text as tx, created_at from tasks where auto_key = $1',
+      [`auto:card:${card.id}:v${moved.version}`],
+    );
     assert.equal(tasks.length, 1, 'the approval stage’s SLA task');
     // One transaction: the task row was written by the card's, and the job's now() is the task's.
     assert.equal(tasks[0].tx, row.tx);
@@ -60,6 +65,9 @@ describe('change subscribers', () => {
     assert.ok(!before.some((u) => u.name === 'Nina New'));
     await ctx.services.users.create({ email: 'nina@example.com', displayName: 'Nina New', password: 'a long enough passphrase 42' });
     const after = await ctx.services.cards.userChoices();
-    assert.ok(after.some((u) => u.name === 'Nina New'), 'the new user is a choice within the 10 s the choices are kept');
+    assert.ok(
+      after.some((u) => u.name === 'Nina New'),
+      'the new user is a choice within the 10 s the choices are kept',
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('cards: create, edit, validate', () => {
   const count = async () => (await ctx.db.rows<{ n: number }>('select count(*)::int as n from cards'))[0].n;
 
   it('creates a card with a per-type number through the form', async () => {
-    const res = await c.post('/cards/purchase_request', purchaseInput({ title: 'Desk lamps', approver: String(approver.id) }), { from: '/cards/purchase_request/new' });
+    const res = await c.post('/cards/purchase_request', purchaseInput({ title: 'Desk lamps', approver: String(approver.id) }), {
+      from: '/cards/purchase_request/new',
+    });
     assert.equal(res.status, 303);
     const id = Number(/\/cards\/purchase_request\/(\d+)$/.exec(res.location!)![1]);
     const page = await c.get(res.location!);
@@ -32,7 +34,10 @@ describe('cards: create, edit, validate', () => {
     assert.match(page.text, /data-field="approver">Anton Approver</, 'user fields show names, never ids');
     assert.match(page.text, /data-field="category">IT equipment</, 'select fields show labels');
     const card = await ctx.services.cards.getForUser(manager, 'purchase_request', id);
-    assert.deepEqual({ amount: card.data.amount, quantity: card.data.quantity, stage: card.stage, owner: card.owner_id }, { amount: 1200.5, quantity: 2, stage: 'draft', owner: manager.id });
+    assert.deepEqual(
+      { amount: card.data.amount, quantity: card.data.quantity, stage: card.stage, owner: card.owner_id },
+      { amount: 1200.5, quantity: 2, stage: 'draft', owner: manager.id },
+    );
   });
 
   const bad: Array<[string, Record<string, string>, string, RegExp]> = [
@@ -62,7 +67,9 @@ describe('cards: create, edit, validate', () => {
 
   it('stores SQL and HTML typed into fields as text and shows them escaped', async () => {
     const evil = `<script>alert(1)</script>'); drop table cards; --`;
-    const res = await c.post('/cards/purchase_request', purchaseInput({ title: evil, supplier: evil, description: evil }), { from: '/cards/purchase_request/new' });
+    const res = await c.post('/cards/purchase_request', purchaseInput({ title: evil, supplier: evil, description: evil }), {
+      from: '/cards/purchase_request/new',
+    });
     assert.equal(res.status, 303);
     const page = await c.get(res.location!);
     assert.ok(!page.text.includes('<script>alert(1)</script>'));
@@ -74,7 +81,11 @@ describe('cards: create, edit, validate', () => {
 
   it('refuses a tampered hidden field and an unknown card type', async () => {
     const card = await makePurchase(ctx, manager);
-    const tampered = await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput(), version: 'abc' }, { from: `/cards/purchase_request/${card.id}/edit` });
+    const tampered = await c.post(
+      `/cards/purchase_request/${card.id}/edit`,
+      { ...purchaseInput(), version: 'abc' },
+      { from: `/cards/purchase_request/${card.id}/edit` },
+    );
     assert.equal(tampered.status, 400);
     const unknownType = await c.get('/cards/rocket_launch');
     assert.equal(unknownType.status, 404);
@@ -84,7 +95,11 @@ describe('cards: create, edit, validate', () => {
 
   it('saves an edit and bumps the version', async () => {
     const card = await makePurchase(ctx, manager);
-    const res = await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput({ title: 'Renamed', amount: '99.99' }), version: String(card.version) }, { from: `/cards/purchase_request/${card.id}/edit` });
+    const res = await c.post(
+      `/cards/purchase_request/${card.id}/edit`,
+      { ...purchaseInput({ title: 'Renamed', amount: '99.99' }), version: String(card.version) },
+      { from: `/cards/purchase_request/${card.id}/edit` },
+    );
     assert.equal(res.status, 303);
     const after = await ctx.services.cards.getForUser(manager, 'purchase_request', card.id);
     assert.equal(after.title, 'Renamed');
@@ -95,32 +110,55 @@ describe('cards: create, edit, validate', () => {
   it('answers a stale save with 409, showing stored and submitted values, and loses nothing', async () => {
     const card = await makePurchase(ctx, manager, { title: 'Original' });
     // Someone else saves first.
-    await ctx.services.cards.update(manager, 'purchase_request', card.id, { ...purchaseInput({ title: 'Their change' }), version: String(card.version) });
-    const res = await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput({ title: 'My change', supplier: 'My supplier' }), version: String(card.version) }, { from: `/cards/purchase_request/${card.id}/edit` });
+    await ctx.services.cards.update(manager, 'purchase_request', card.id, {
+      ...purchaseInput({ title: 'Their change' }),
+      version: String(card.version),
+    });
+    const res = await c.post(
+      `/cards/purchase_request/${card.id}/edit`,
+      { ...purchaseInput({ title: 'My change', supplier: 'My supplier' }), version: String(card.version) },
+      { from: `/cards/purchase_request/${card.id}/edit` },
+    );
     assert.equal(res.status, 409);
     assert.match(res.text, /<td class="wrap">Their change<\/td><td class="wrap">My change<\/td>/);
     assert.match(res.text, /name="title" value="My change"/, 'my values are kept in the form');
     assert.match(res.text, new RegExp(`name="version" value="${card.version + 1}"`), 'on top of the current version');
     const stored = await ctx.services.cards.getForUser(manager, 'purchase_request', card.id);
     assert.equal(stored.title, 'Their change', 'the stale save changed nothing');
-    const retry = await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput({ title: 'My change' }), version: String(card.version + 1) }, { from: `/cards/purchase_request/${card.id}/edit` });
+    const retry = await c.post(
+      `/cards/purchase_request/${card.id}/edit`,
+      { ...purchaseInput({ title: 'My change' }), version: String(card.version + 1) },
+      { from: `/cards/purchase_request/${card.id}/edit` },
+    );
     assert.equal(retry.status, 303);
   });
 
   it('takes a transition with its required fields and sets due_at from the stage SLA', async () => {
     const card = await makePurchase(ctx, manager);
-    const missing = await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'submit' }, { from: `/cards/purchase_request/${card.id}` });
+    const missing = await c.post(
+      `/cards/purchase_request/${card.id}/transition`,
+      { transition: 'submit' },
+      { from: `/cards/purchase_request/${card.id}` },
+    );
     assert.equal(missing.status, 400);
     assert.match(missing.text, /data-field-error="approver">required to submit for approval/);
     assert.equal((await ctx.services.cards.getForUser(manager, 'purchase_request', card.id)).stage, 'draft');
     const started = Date.now();
-    const ok = await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'submit', approver: String(approver.id) }, { from: `/cards/purchase_request/${card.id}` });
+    const ok = await c.post(
+      `/cards/purchase_request/${card.id}/transition`,
+      { transition: 'submit', approver: String(approver.id) },
+      { from: `/cards/purchase_request/${card.id}` },
+    );
     assert.equal(ok.status, 303);
     const after = await ctx.services.cards.getForUser(manager, 'purchase_request', card.id);
     assert.equal(after.stage, 'approval');
     const due = after.due_at!.getTime() - started;
     assert.ok(due > 2 * 86_400_000 - 60_000 && due < 2 * 86_400_000 + 60_000, 'P2D from now');
-    const again = await c.post(`/cards/purchase_request/${card.id}/transition`, { transition: 'submit' }, { from: `/cards/purchase_request/${card.id}` });
+    const again = await c.post(
+      `/cards/purchase_request/${card.id}/transition`,
+      { transition: 'submit' },
+      { from: `/cards/purchase_request/${card.id}` },
+    );
     assert.equal(again.status, 400);
     assert.match(again.text, /not possible from the stage Waiting for approval/);
   });
@@ -137,7 +175,10 @@ describe('cards: create, edit, validate', () => {
     await ac.login('root@example.com', 'correct horse battery');
     const deleted = await ac.get('/cards/purchase_request?deleted=1');
     assert.ok(deleted.text.includes(card.number));
-    assert.equal((await ac.post(`/cards/purchase_request/${card.id}/restore`, {}, { from: `/cards/purchase_request/${card.id}` })).status, 303);
+    assert.equal(
+      (await ac.post(`/cards/purchase_request/${card.id}/restore`, {}, { from: `/cards/purchase_request/${card.id}` })).status,
+      303,
+    );
     assert.equal((await ctx.services.cards.getForUser(admin, 'purchase_request', card.id)).deleted_at, null);
   });
 });

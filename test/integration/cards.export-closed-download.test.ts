@@ -32,14 +32,21 @@ describe('CSV export', () => {
       )[0].n;
 
     const abort = new AbortController();
-    const res = await fetch(`${app.url}/cards/purchase_request/export.csv`, { headers: { cookie: c.cookieHeader() }, signal: abort.signal });
+    const res = await fetch(`${app.url}/cards/purchase_request/export.csv`, {
+      headers: { cookie: c.cookieHeader() },
+      signal: abort.signal,
+    });
     assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     const first = await reader.read();
     assert.ok(first.value && first.value.length > 0, 'the download started');
     // The header line is written before the cursor's transaction begins: wait for it (we read no further,
     // so the export stalls on full socket buffers inside its transaction).
-    await eventually(async () => ((await inTransaction()) === 1 ? true : null), 10_000, 'the export streaming inside its cursor transaction');
+    await eventually(
+      async () => ((await inTransaction()) === 1 ? true : null),
+      10_000,
+      'the export streaming inside its cursor transaction',
+    );
     abort.abort();
 
     await eventually(async () => ((await inTransaction()) === 0 ? true : null), 10_000, 'the export transaction ended');

@@ -19,15 +19,15 @@ function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), (i += 2);
-      else if (ch === '"') (quoted = false), i++;
-      else (cell += ch), i++;
-    } else if (ch === '"' && cell === '') (quoted = true), i++;
-    else if (ch === ',') row.push(cell), (cell = ''), i++;
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), (i += 2);
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), (i += 2));
+      else if (ch === '"') ((quoted = false), i++);
+      else ((cell += ch), i++);
+    } else if (ch === '"' && cell === '') ((quoted = true), i++);
+    else if (ch === ',') (row.push(cell), (cell = ''), i++);
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), (i += 2));
     else {
       assert.ok(ch !== '"' && ch !== '\n' && ch !== '\r', `a bare ${JSON.stringify(ch)} outside quotes at ${i}`);
-      (cell += ch), i++;
+      ((cell += ch), i++);
     }
   }
   assert.equal(cell + row.join(''), '', 'the file ends with CRLF');
@@ -51,11 +51,19 @@ describe('CSV export', () => {
       approver: String(maria.id),
       description: 'two\nlines',
     });
-    await app.ctx.db.exec(`insert into media (card_id, field, original_name, type, size, sha256, state, created_by) values
+    await app.ctx.db.exec(
+      `insert into media (card_id, field, original_name, type, size, sha256, state, created_by) values
       ($1, 'photos', 'a.jpg', 'image/jpeg', 1, repeat('a', 64), 'ready', $2), ($1, 'photos', 'b.jpg', 'image/jpeg', 1, repeat('b', 64), 'ready', $2),
-      ($1, null, 'loose.pdf', 'application/pdf', 1, repeat('c', 64), 'ready', $2)`, [pr.id, maria.id]);
-    const media = await app.ctx.db.rows<{ id: number }>(`select id from media where card_id = $1 and field = 'photos' order by id`, [pr.id]);
-    await app.ctx.db.exec(`update cards set created_at = '2026-07-01T08:30:00Z', updated_at = '2026-12-05T20:46:00Z', due_at = '2026-12-06T10:00:00.5Z' where id = $1`, [pr.id]);
+      ($1, null, 'loose.pdf', 'application/pdf', 1, repeat('c', 64), 'ready', $2)`,
+      [pr.id, maria.id],
+    );
+    const media = await app.ctx.db.rows<{ id: number }>(`select id from media where card_id = $1 and field = 'photos' order by id`, [
+      pr.id,
+    ]);
+    await app.ctx.db.exec(
+      `update cards set created_at = '2026-07-01T08:30:00Z', updated_at = '2026-12-05T20:46:00Z', due_at = '2026-12-06T10:00:00.5Z' where id = $1`,
+      [pr.id],
+    );
     const complaint = await app.ctx.services.cards.create(maria, 'complaint', {
       title: 'Late delivery',
       customer: '-5 stars',
@@ -76,7 +84,26 @@ describe('CSV export', () => {
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a UTF-8 BOM, for Excel');
     const [header, row, ...rest] = parseCsv(bytes.subarray(3).toString('utf8'));
     assert.equal(rest.length, 0);
-    assert.deepEqual(header, ['number', 'title', 'stage', 'assignee', 'owner', 'due_at', 'created_at', 'updated_at', 'supplier', 'amount', 'category', 'quantity', 'needed_by', 'urgent', 'approver', 'cost_center', 'description', 'photos']);
+    assert.deepEqual(header, [
+      'number',
+      'title',
+      'stage',
+      'assignee',
+      'owner',
+      'due_at',
+      'created_at',
+      'updated_at',
+      'supplier',
+      'amount',
+      'category',
+      'quantity',
+      'needed_by',
+      'urgent',
+      'approver',
+      'cost_center',
+      'description',
+      'photos',
+    ]);
     assert.deepEqual(Object.fromEntries(header.map((h, i) => [h, row[i]])), {
       number: pr.number,
       title: `'=cmd|"/c calc"`,
@@ -98,7 +125,7 @@ describe('CSV export', () => {
       photos: media.map((m) => m.id).join(' '),
     });
 
-    const other = parseCsv((await c.get('/cards/complaint/export.csv')).text) // fetch's text() drops the BOM;
+    const other = parseCsv((await c.get('/cards/complaint/export.csv')).text); // fetch's text() drops the BOM;
     const got = Object.fromEntries(other[0].map((h, i) => [h, other[1][i]]));
     assert.equal(got.number, complaint.number);
     assert.equal(got.customer, `'-5 stars`, 'text starting with - is neutralised');

@@ -29,7 +29,8 @@ describe('cards: list, search, filters, sort, pages, export', () => {
     await c.login('manager@example.com', 'correct horse battery');
   });
 
-  const titles = (html: string) => [...html.matchAll(/<td class="wrap">\s*<a href="\/cards\/purchase_request\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  const titles = (html: string) =>
+    [...html.matchAll(/<td class="wrap">\s*<a href="\/cards\/purchase_request\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
 
   it('pages 50 at a time with a total', async () => {
     const p1 = await c.get('/cards/purchase_request');
@@ -81,11 +82,20 @@ describe('cards: list, search, filters, sort, pages, export', () => {
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type')!, /text\/csv/);
     assert.match(csv.headers.get('content-disposition')!, /attachment; filename="purchase_request-/);
-    const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = csv.text
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     assert.match(lines[0], /^number,title,stage,assignee,owner,due_at,created_at,updated_at,supplier,amount,category,/);
     assert.equal(lines.length, 1 + 16);
-    assert.ok(lines.every((l, i) => i === 0 || /^PR-\d{6},[^,]*,draft,/.test(l) || l.includes('HYPERLINK')), 'stage names (plain values; cards.export-plain-values pins them all)');
-    assert.ok(lines.some((l) => l.includes(`"'=HYPERLINK(""http://evil"")"`)), csv.text);
+    assert.ok(
+      lines.every((l, i) => i === 0 || /^PR-\d{6},[^,]*,draft,/.test(l) || l.includes('HYPERLINK')),
+      'stage names (plain values; cards.export-plain-values pins them all)',
+    );
+    assert.ok(
+      lines.some((l) => l.includes(`"'=HYPERLINK(""http://evil"")"`)),
+      csv.text,
+    );
   });
 
   it('shows the owner and creation columns when a type lists them (the list reads only what it shows)', async () => {
@@ -96,7 +106,11 @@ describe('cards: list, search, filters, sort, pages, export', () => {
       const page = await c.get('/cards/purchase_request?sort=title');
       assert.equal(page.status, 200);
       const firstRow = /<tbody>([\s\S]*?)<\/tr>/.exec(page.text)![1];
-      assert.match(firstRow, /<td>\s*Maria Manager\s*<\/td>\s*<td>\s*\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\s*<\/td>\s*$/, 'the owner by name, then the creation time');
+      assert.match(
+        firstRow,
+        /<td>\s*Maria Manager\s*<\/td>\s*<td>\s*\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\s*<\/td>\s*$/,
+        'the owner by name, then the creation time',
+      );
     } finally {
       (type as { columns: string[] }).columns = columns;
     }
@@ -110,15 +124,28 @@ describe('cards: list, search, filters, sort, pages, export', () => {
     const herCard = await makePurchase(app.ctx, olga, { title: 'Olga own card' });
     const rows = (html: string) => [...html.matchAll(/<a href="\/cards\/purchase_request\/(\d+)">PR-/g)].map((m) => Number(m[1]));
     const readable = async (u: SessionUser) =>
-      (await app.ctx.db.rows<{ id: number }>("select id from cards where type = 'purchase_request' and deleted_at is null and (owner_id = $1 or assignee_id = $1)", [u.id])).map((r) => r.id);
-    for (const [who, email, own] of [[olga, 'olga@example.com', herCard], [oskar, 'oskar@example.com', hisCard], [olga, 'olga@example.com', herCard]] as const) {
+      (
+        await app.ctx.db.rows<{ id: number }>(
+          "select id from cards where type = 'purchase_request' and deleted_at is null and (owner_id = $1 or assignee_id = $1)",
+          [u.id],
+        )
+      ).map((r) => r.id);
+    for (const [who, email, own] of [
+      [olga, 'olga@example.com', herCard],
+      [oskar, 'oskar@example.com', hisCard],
+      [olga, 'olga@example.com', herCard],
+    ] as const) {
       const op = app.client();
       await op.login(email, 'correct horse battery');
       for (const url of ['/cards/purchase_request', '/cards/purchase_request?stage=draft&sort=-updated_at']) {
         const shown = rows((await op.get(url)).text);
         assert.ok(shown.includes(own.id), `${email} sees their own card on ${url}`);
         const allowed = new Set(await readable(who));
-        assert.deepEqual(shown.filter((id) => !allowed.has(id)), [], `${email} sees nothing beyond their own and assigned cards on ${url}`);
+        assert.deepEqual(
+          shown.filter((id) => !allowed.has(id)),
+          [],
+          `${email} sees nothing beyond their own and assigned cards on ${url}`,
+        );
         assert.equal(shown.length, Math.min(50, allowed.size), `${email} sees all of them`);
       }
     }

@@ -21,10 +21,23 @@ const TEMPLATES = [
 ];
 
 /** English texts of these pages that must not reach a Russian reader. */
-const ENGLISH = ['Purchase requests', 'Export CSV', 'Assignee', 'Draft', 'IT equipment', 'Amount (EUR)', 'Submit for approval', 'History', 'Attachments', 'Cancel', 'Some fields need attention'];
+const ENGLISH = [
+  'Purchase requests',
+  'Export CSV',
+  'Assignee',
+  'Draft',
+  'IT equipment',
+  'Amount (EUR)',
+  'Submit for approval',
+  'History',
+  'Attachments',
+  'Cancel',
+  'Some fields need attention',
+];
 
 function noEnglish(html: string, page: string) {
-  for (const s of ENGLISH) assert.ok(!html.includes(`>${s}<`) && !html.includes(`>${s}.<`), `${page}: English "${s}" shown to a Russian reader`);
+  for (const s of ENGLISH)
+    assert.ok(!html.includes(`>${s}<`) && !html.includes(`>${s}.<`), `${page}: English "${s}" shown to a Russian reader`);
 }
 
 describe('cards: a Russian-speaking operator', () => {
@@ -64,7 +77,20 @@ describe('cards: a Russian-speaking operator', () => {
   it('reads a card in Russian: fields, stage, transitions, history', async () => {
     const page = await c.get(`/cards/purchase_request/${cardId}`);
     assert.equal(page.status, 200);
-    for (const s of ['>Исполнитель<', '>Владелец<', '>Категория<', '>ИТ-оборудование<', '>Версия 1<', '>История<', '>Вложения<', '>Задачи<', '>Отправить на согласование<', '>Изменить<', '>Удалить<', '>Создана<'])
+    for (const s of [
+      '>Исполнитель<',
+      '>Владелец<',
+      '>Категория<',
+      '>ИТ-оборудование<',
+      '>Версия 1<',
+      '>История<',
+      '>Вложения<',
+      '>Задачи<',
+      '>Отправить на согласование<',
+      '>Изменить<',
+      '>Удалить<',
+      '>Создана<',
+    ])
       assert.ok(page.text.includes(s), `card page shows ${s}`);
     assert.match(page.text, /data-field="amount">1\u00a0234,50</);
     noEnglish(page.text, 'card');
@@ -74,15 +100,23 @@ describe('cards: a Russian-speaking operator', () => {
   });
 
   it('shows a new-card form with Russian field errors and takes a decimal comma', async () => {
-    const bad = await c.post('/cards/purchase_request', purchaseInput({ title: 'Кресла', amount: 'двенадцать', cost_center: 'x' }), { from: '/cards/purchase_request/new' });
+    const bad = await c.post('/cards/purchase_request', purchaseInput({ title: 'Кресла', amount: 'двенадцать', cost_center: 'x' }), {
+      from: '/cards/purchase_request/new',
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.text, /<h1 class="h3 mb-3">Новая карточка: заявка на закупку<\/h1>/);
     assert.match(bad.text, /data-testid="form-message">Проверьте отмеченные поля.</);
     assert.match(bad.text, /data-field-error="amount">нужно число, например 1234,50</);
-    assert.match(bad.text, /data-field-error="cost_center">Две латинские буквы, дефис и три цифры, например IT-210.</, 'a format error is the help line in Russian');
+    assert.match(
+      bad.text,
+      /data-field-error="cost_center">Две латинские буквы, дефис и три цифры, например IT-210.</,
+      'a format error is the help line in Russian',
+    );
     assert.match(bad.text, /<label class="form-label" for="f-amount">Сумма \(EUR\)/);
     noEnglish(bad.text, 'new form');
-    const good = await c.post('/cards/purchase_request', purchaseInput({ title: 'Кресла', amount: '1 234,75' }), { from: '/cards/purchase_request/new' });
+    const good = await c.post('/cards/purchase_request', purchaseInput({ title: 'Кресла', amount: '1 234,75' }), {
+      from: '/cards/purchase_request/new',
+    });
     assert.equal(good.status, 303, 'a decimal comma is accepted from a Russian reader');
     const id = Number(/(\d+)$/.exec(good.location!)![1]);
     const stored = await ctx.services.cards.getForUser(manager, 'purchase_request', id);
@@ -100,14 +134,30 @@ describe('cards: a Russian-speaking operator', () => {
     assert.match(page.text, />Подтвердить: Отправить на согласование</);
     assert.match(page.text, />Согласующий</);
     noEnglish(page.text, 'transition');
-    const bad = await c.post(`/cards/purchase_request/${cardId}/transition`, { transition: 'submit', version: '1', amount: '99,5', supplier: 'ООО «Норд»', approver: '' }, { from: `/cards/purchase_request/${cardId}/transition?name=submit` });
+    const bad = await c.post(
+      `/cards/purchase_request/${cardId}/transition`,
+      { transition: 'submit', version: '1', amount: '99,5', supplier: 'ООО «Норд»', approver: '' },
+      { from: `/cards/purchase_request/${cardId}/transition?name=submit` },
+    );
     assert.equal(bad.status, 400);
     assert.match(bad.text, /data-testid="form-message">Заполните то, что нужно для перехода «Отправить на согласование»\.</);
     assert.match(bad.text, /data-field-error="approver">обязательное поле</);
-    const bare = await c.post(`/cards/purchase_request/${cardId}/transition`, { transition: 'submit', version: '1' }, { from: `/cards/purchase_request/${cardId}/transition?name=submit` });
+    const bare = await c.post(
+      `/cards/purchase_request/${cardId}/transition`,
+      { transition: 'submit', version: '1' },
+      { from: `/cards/purchase_request/${cardId}/transition?name=submit` },
+    );
     assert.equal(bare.status, 400);
-    assert.match(bare.text, /data-field-error="approver">нужно для перехода «отправить на согласование»</, 'the transition named in Russian inside a field error');
-    const ok = await c.post(`/cards/purchase_request/${cardId}/transition`, { transition: 'submit', version: '1', amount: '99,5', supplier: 'ООО «Норд»', approver: String(approver.id) }, { from: `/cards/purchase_request/${cardId}/transition?name=submit` });
+    assert.match(
+      bare.text,
+      /data-field-error="approver">нужно для перехода «отправить на согласование»</,
+      'the transition named in Russian inside a field error',
+    );
+    const ok = await c.post(
+      `/cards/purchase_request/${cardId}/transition`,
+      { transition: 'submit', version: '1', amount: '99,5', supplier: 'ООО «Норд»', approver: String(approver.id) },
+      { from: `/cards/purchase_request/${cardId}/transition?name=submit` },
+    );
     assert.equal(ok.status, 303);
     const card = await c.get(ok.location!);
     assert.match(card.text, /Карточка PR-\d{6} переведена на этап «На согласовании»\./);

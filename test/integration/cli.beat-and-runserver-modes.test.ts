@@ -22,7 +22,11 @@ interface Running {
 }
 
 function run(args: string[], env: Record<string, string>): Running {
-  const child = spawn(path.join(ROOT, 'manage.ts'), args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(path.join(ROOT, 'manage.ts'), args, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   child.stderr.on('data', (c: Buffer) => (out += c));
@@ -32,10 +36,14 @@ function run(args: string[], env: Record<string, string>): Running {
   return {
     out: () => out,
     async waitFor(re, ms = 30_000) {
-      return eventually(() => {
-        if (code !== undefined) throw new Error(`exited with ${code}:\n${out}`);
-        return re.exec(out);
-      }, ms, `${re} in the output of ${args.join(' ')}`).catch((err: Error) => {
+      return eventually(
+        () => {
+          if (code !== undefined) throw new Error(`exited with ${code}:\n${out}`);
+          return re.exec(out);
+        },
+        ms,
+        `${re} in the output of ${args.join(' ')}`,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}\n${out}`);
       });
     },
@@ -117,10 +125,16 @@ describe('manage.ts runserver modes', () => {
     await server.waitFor(/^mode: in-process \(no AMQP_URL\): web, workers and beat in this one process$/m);
     const { ctx } = await testContext({}, undefined, db);
     // The beat enqueued the current minute's sweep at start; the in-process worker ran it.
-    const job = await eventually(async () => {
-      const [row] = await ctx.db.rows<{ key: string; state: string }>(`select key, state from jobs where kind = 'jobs.sweep' and state = 'done'`);
-      return row;
-    }, 15_000, 'the sweep job done');
+    const job = await eventually(
+      async () => {
+        const [row] = await ctx.db.rows<{ key: string; state: string }>(
+          `select key, state from jobs where kind = 'jobs.sweep' and state = 'done'`,
+        );
+        return row;
+      },
+      15_000,
+      'the sweep job done',
+    );
     assert.match(job.key, SWEEP_KEY);
     assert.equal((await ctx.db.rows(`select 1 from beat_status where name = 'leader'`)).length, 1);
     assert.equal(await server.stop('SIGINT'), 0, server.out());

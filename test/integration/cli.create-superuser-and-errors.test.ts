@@ -22,7 +22,11 @@ describe('manage.ts create-superuser', () => {
   for (const [why, args, message] of [
     ['a weak password', ['create-superuser', 'weak@example.com', 'short'], /error: the password must be at least 10 characters long/],
     ['a bad email', ['create-superuser', 'not-an-email', 'a strong password'], /error: "not-an-email" is not a valid email address/],
-    ['an existing email', ['create-superuser', 'BOSS@example.com', 'another strong one'], /error: a user with the email boss@example.com already exists/],
+    [
+      'an existing email',
+      ['create-superuser', 'BOSS@example.com', 'another strong one'],
+      /error: a user with the email boss@example.com already exists/,
+    ],
     ['no password off a terminal', ['create-superuser', 'quiet@example.com'], /error: PASSWORD is required when not run on a terminal/],
   ] as const) {
     it(`refuses ${why} with one line and exit 1`, async () => {

@@ -31,7 +31,14 @@ describe('embedded PostgreSQL of two checkouts', () => {
     assert.equal(a.port, port);
 
     const said: string[] = [];
-    const b = await startEmbedded({ dir: dirB, port, movable: true, portSetting: 'ORBIS_EMBEDDED_PG_PORT', database: 'orbis', log: (l) => said.push(l) });
+    const b = await startEmbedded({
+      dir: dirB,
+      port,
+      movable: true,
+      portSetting: 'ORBIS_EMBEDDED_PG_PORT',
+      database: 'orbis',
+      log: (l) => said.push(l),
+    });
     onCleanup(() => b.stop());
     assert.notEqual(b.port, port);
     const moved = said.filter((l) => /port/.test(l));
@@ -43,21 +50,44 @@ describe('embedded PostgreSQL of two checkouts', () => {
     assert.equal(await dataDirectory(b.url), path.join(dirB, 'data'));
 
     // A port the operator chose is not moved: the error names the setting.
-    await assert.rejects(startEmbedded({ dir: dirC, port, movable: false, portSetting: 'ORBIS_EMBEDDED_PG_PORT (database.embedded.port)', database: 'orbis' }), (err: Error) => {
-      assert.ok(err instanceof EmbeddedDatabaseError);
-      assert.match(err.message, new RegExp(`^embedded PostgreSQL: port ${port} is held by another PostgreSQL .*: set ORBIS_EMBEDDED_PG_PORT \\(database\\.embedded\\.port\\) to a free port`));
-      return true;
-    });
+    await assert.rejects(
+      startEmbedded({ dir: dirC, port, movable: false, portSetting: 'ORBIS_EMBEDDED_PG_PORT (database.embedded.port)', database: 'orbis' }),
+      (err: Error) => {
+        assert.ok(err instanceof EmbeddedDatabaseError);
+        assert.match(
+          err.message,
+          new RegExp(
+            `^embedded PostgreSQL: port ${port} is held by another PostgreSQL .*: set ORBIS_EMBEDDED_PG_PORT \\(database\\.embedded\\.port\\) to a free port`,
+          ),
+        );
+        return true;
+      },
+    );
     await noServerLeft(dirC);
 
     // The same through manage.ts, as an operator sees it: one line, exit 1.
-    const refused = await manage(['db', 'status'], { DATABASE_URL: '', NODE_ENV: 'development', ORBIS_EMBEDDED_PG_DIR: dirC, ORBIS_EMBEDDED_PG_PORT: String(port) });
+    const refused = await manage(['db', 'status'], {
+      DATABASE_URL: '',
+      NODE_ENV: 'development',
+      ORBIS_EMBEDDED_PG_DIR: dirC,
+      ORBIS_EMBEDDED_PG_PORT: String(port),
+    });
     assert.equal(refused.code, 1, refused.stderr);
     assert.equal(lines(refused.stderr).length, 1, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`^error: embedded PostgreSQL: port ${port} is held by .*set ORBIS_EMBEDDED_PG_PORT \\(database\\.embedded\\.port\\) to a free port`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^error: embedded PostgreSQL: port ${port} is held by .*set ORBIS_EMBEDDED_PG_PORT \\(database\\.embedded\\.port\\) to a free port`,
+      ),
+    );
 
     // A second process of checkout B attaches to B's cluster where it really listens.
-    const status = await manage(['db', 'status'], { DATABASE_URL: '', NODE_ENV: 'development', ORBIS_EMBEDDED_PG_DIR: dirB, ORBIS_EMBEDDED_PG_PORT: String(port) });
+    const status = await manage(['db', 'status'], {
+      DATABASE_URL: '',
+      NODE_ENV: 'development',
+      ORBIS_EMBEDDED_PG_DIR: dirB,
+      ORBIS_EMBEDDED_PG_PORT: String(port),
+    });
     assert.equal(status.code, 0, status.stderr);
 
     await b.stop();

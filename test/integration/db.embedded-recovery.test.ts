@@ -26,12 +26,21 @@ describe('embedded PostgreSQL', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     try {
       // A child process starts the server, then is killed with SIGKILL.
-      const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `
         import('#app/db/embedded').then(async ({ startEmbedded }) => {
           const s = await startEmbedded({ dir: ${JSON.stringify(dir)}, port: ${port}, database: 'orbis' });
           console.log('READY ' + s.url);
           setInterval(() => {}, 1000);
-        });`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+        });`,
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (c: Buffer) => {
@@ -57,7 +66,10 @@ describe('embedded PostgreSQL', () => {
       const logs: string[] = [];
       const server = await startEmbedded({ dir, port, database: 'orbis', log: (l) => logs.push(l) });
       assert.equal(server.owner, true);
-      assert.ok(logs.some((l) => /stale embedded PostgreSQL/.test(l)), logs.join('\n'));
+      assert.ok(
+        logs.some((l) => /stale embedded PostgreSQL/.test(l)),
+        logs.join('\n'),
+      );
       assert.equal(await query(server.url), 42);
       const migrator = await createMigrator({ url: server.url, schema: 'public' });
       const applied = await migrator.upgrade();

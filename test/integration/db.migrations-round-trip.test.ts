@@ -9,7 +9,9 @@ async function tables(url: string, schema: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [schema]);
+    const r = await c.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [
+      schema,
+    ]);
     return r.rows.map((x) => x.table_name);
   } finally {
     await c.end();

@@ -85,7 +85,13 @@ describe('the models', () => {
     for (const [table, cols] of tables) {
       const attributes = byTable.get(table)!.getAttributes();
       const names = Object.values(attributes).map((a) => a.field ?? '');
-      if (names.sort().join() !== cols.map((c) => c.column_name).sort().join()) {
+      if (
+        names.sort().join() !==
+        cols
+          .map((c) => c.column_name)
+          .sort()
+          .join()
+      ) {
         problems.push(`${table}: model has [${names}], table has [${cols.map((c) => c.column_name).sort()}]`);
         continue;
       }
@@ -95,14 +101,18 @@ describe('the models', () => {
         const type = (attr.type as { key: string }).key;
         if (TYPES[col.data_type] !== type) problems.push(`${where}: ${col.data_type} modelled as ${type}`);
         const notNull = attr.allowNull === false || Boolean(attr.primaryKey);
-        if (notNull !== (col.is_nullable === 'NO')) problems.push(`${where}: ${col.is_nullable === 'NO' ? 'not null' : 'nullable'} in the table, not in the model`);
-        if (/^nextval\(/.test(col.column_default ?? '') !== Boolean(attr.autoIncrement)) problems.push(`${where}: serial in one, not the other`);
+        if (notNull !== (col.is_nullable === 'NO'))
+          problems.push(`${where}: ${col.is_nullable === 'NO' ? 'not null' : 'nullable'} in the table, not in the model`);
+        if (/^nextval\(/.test(col.column_default ?? '') !== Boolean(attr.autoIncrement))
+          problems.push(`${where}: serial in one, not the other`);
         const expected = literalDefault(col.column_default);
         if (expected !== undefined && !attr.autoIncrement) {
           try {
             assert.deepEqual(modelDefault(attr.defaultValue), expected);
           } catch {
-            problems.push(`${where}: default ${col.column_default} in the table, ${JSON.stringify(modelDefault(attr.defaultValue))} in the model`);
+            problems.push(
+              `${where}: default ${col.column_default} in the table, ${JSON.stringify(modelDefault(attr.defaultValue))} in the model`,
+            );
           }
         }
       }

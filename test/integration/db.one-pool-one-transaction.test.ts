@@ -20,7 +20,10 @@ describe('the database layer', () => {
         const user = await User.create({ email: 'tx@example.com', display_name: 'Tx', password_hash: 'x' }, { transaction: t });
         const seen = await ctx.db.rows<{ email: string }>('select email from users where id = $1', [user.id], t);
         assert.deepEqual(seen, [{ email: 'tx@example.com' }], 'the statement sees the model call’s uncommitted row');
-        const [viaModel] = await ctx.db.sequelize.query<{ pid: number }>('select pg_backend_pid() as pid', { type: QueryTypes.SELECT, transaction: t });
+        const [viaModel] = await ctx.db.sequelize.query<{ pid: number }>('select pg_backend_pid() as pid', {
+          type: QueryTypes.SELECT,
+          transaction: t,
+        });
         const [viaSql] = await ctx.db.rows<{ pid: number }>('select pg_backend_pid() as pid', [], t);
         assert.equal(viaModel.pid, viaSql.pid, 'one connection');
         throw new Error('roll back');
@@ -57,7 +60,8 @@ describe('the database layer', () => {
     }
     work.push(
       (async () => {
-        for await (const rows of ctx.db.cursor<{ pid: number }>('select pg_backend_pid() as pid from generate_series(1, 3)', [], 1)) pids.add(rows[0].pid);
+        for await (const rows of ctx.db.cursor<{ pid: number }>('select pg_backend_pid() as pid from generate_series(1, 3)', [], 1))
+          pids.add(rows[0].pid);
       })(),
     );
     await Promise.all(work);
@@ -69,10 +73,22 @@ describe('the database layer', () => {
     // for the connection its own transaction holds.
     const { ctx } = await testContext({}, { database: { poolMax: 1 } });
     const inside = (fn: () => Promise<unknown>) => ctx.db.transaction(async () => void (await fn()));
-    await assert.rejects(inside(() => ctx.db.rows('select 1')), OutsideTransactionError);
-    await assert.rejects(inside(() => ctx.db.exec('select 1')), OutsideTransactionError);
-    await assert.rejects(inside(() => ctx.models.User.count()), OutsideTransactionError);
-    await assert.rejects(inside(() => ctx.db.transaction(async () => undefined)), OutsideTransactionError);
+    await assert.rejects(
+      inside(() => ctx.db.rows('select 1')),
+      OutsideTransactionError,
+    );
+    await assert.rejects(
+      inside(() => ctx.db.exec('select 1')),
+      OutsideTransactionError,
+    );
+    await assert.rejects(
+      inside(() => ctx.models.User.count()),
+      OutsideTransactionError,
+    );
+    await assert.rejects(
+      inside(() => ctx.db.transaction(async () => undefined)),
+      OutsideTransactionError,
+    );
     await assert.rejects(
       inside(async () => {
         for await (const _ of ctx.db.cursor('select 1', [], 1)) void _;

@@ -9,7 +9,16 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { parseTimestamptz, poolTypes } from '#app/db/pg-types';
 
-const ZONES = ['UTC', 'Asia/Kolkata', 'America/St_Johns', 'Europe/Amsterdam', 'Africa/Monrovia', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Kathmandu'];
+const ZONES = [
+  'UTC',
+  'Asia/Kolkata',
+  'America/St_Johns',
+  'Europe/Amsterdam',
+  'Africa/Monrovia',
+  'Pacific/Kiritimati',
+  'America/Los_Angeles',
+  'Asia/Kathmandu',
+];
 
 // Which seconds offsets a zone had, and when, depends on the zone data the
 // server was built with (Debian's PostgreSQL has Amsterdam's +00:19:32 of the
@@ -57,10 +66,22 @@ describe('the timestamptz parser', () => {
           checked++;
         }
         const seconds = rows.filter((r) => SECONDS_OFFSET.test(r.text)).map((r) => r.text.slice(-9));
-        if (zone === 'Europe/Amsterdam') assert.ok(seconds.some((o) => o.startsWith('+')), `a positive seconds offset was in the text: ${seconds.join(' ')}`);
-        if (zone === 'Africa/Monrovia') assert.ok(seconds.some((o) => o.startsWith('-')), `a negative seconds offset was in the text: ${seconds.join(' ')}`);
+        if (zone === 'Europe/Amsterdam')
+          assert.ok(
+            seconds.some((o) => o.startsWith('+')),
+            `a positive seconds offset was in the text: ${seconds.join(' ')}`,
+          );
+        if (zone === 'Africa/Monrovia')
+          assert.ok(
+            seconds.some((o) => o.startsWith('-')),
+            `a negative seconds offset was in the text: ${seconds.join(' ')}`,
+          );
         if (zone === 'UTC') assert.deepEqual(seconds, []);
-        if (zone === 'Asia/Kolkata') assert.ok(rows.some((r) => /\+05:30$/.test(r.text)), 'a half-hour offset was in the text');
+        if (zone === 'Asia/Kolkata')
+          assert.ok(
+            rows.some((r) => /\+05:30$/.test(r.text)),
+            'a half-hour offset was in the text',
+          );
       }
       assert.ok(checked > 10_000);
     });
@@ -68,7 +89,14 @@ describe('the timestamptz parser', () => {
 
   it('leaves the unusual shapes to pg', async () => {
     const pgParse = pg.types.getTypeParser(1184, 'text') as (s: string) => unknown;
-    for (const text of ['infinity', '-infinity', '0044-03-15 12:00:00+00 BC', '12345-01-01 00:00:00+00', '0050-06-01 10:00:00+00', '2026-11-24 22:47:10+05:30:15']) {
+    for (const text of [
+      'infinity',
+      '-infinity',
+      '0044-03-15 12:00:00+00 BC',
+      '12345-01-01 00:00:00+00',
+      '0050-06-01 10:00:00+00',
+      '2026-11-24 22:47:10+05:30:15',
+    ]) {
       const mine = parseTimestamptz(text);
       const theirs = pgParse(text);
       assert.equal(mine instanceof Date ? mine.getTime() : mine, theirs instanceof Date ? theirs.getTime() : theirs, text);

@@ -25,7 +25,11 @@ describe('a transaction whose connection is lost', () => {
           await other.connect();
           try {
             await other.query('select pg_terminate_backend($1)', [pid]);
-            await eventually(async () => (await other.query('select 1 from pg_stat_activity where pid = $1', [pid])).rows.length === 0, 10_000, 'the backend gone');
+            await eventually(
+              async () => (await other.query('select 1 from pg_stat_activity where pid = $1', [pid])).rows.length === 0,
+              10_000,
+              'the backend gone',
+            );
           } finally {
             await other.end();
           }

@@ -14,7 +14,18 @@ import { thumbRel } from '#app/services/media-files';
 import { TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
-import { alive, has, NGINX, nginxConfig, startNginx, stopChild, SUPERVISORCTL, SUPERVISORD, uploadAndAwait, waitFor } from '#test/support/deploy';
+import {
+  alive,
+  has,
+  NGINX,
+  nginxConfig,
+  startNginx,
+  stopChild,
+  SUPERVISORCTL,
+  SUPERVISORD,
+  uploadAndAwait,
+  waitFor,
+} from '#test/support/deploy';
 import { awaitHealthy, deployment, descendants } from '#test/support/deploy-run';
 import { mediaRow } from '#test/support/media';
 import { AMQP_URL } from '#test/support/queue';
@@ -29,7 +40,7 @@ const PROGRAMS = ['orbis-web', 'orbis-worker-images', 'orbis-beat'];
  */
 function supervisorConfig(dir: string, envFile: string): string {
   const shipped = fs.readFileSync(path.join(ROOT, 'deploy', 'supervisor', 'orbis.conf'), 'utf8');
-  for (const p of ['/srv/orbis/', '/etc/orbis/orbis.env', '/var/log/orbis/', 'manage.ts serve\'']) {
+  for (const p of ['/srv/orbis/', '/etc/orbis/orbis.env', '/var/log/orbis/', "manage.ts serve'"]) {
     if (!shipped.includes(p)) throw new Error(`deploy/supervisor/orbis.conf no longer holds ${p}: update this test`);
   }
   const sections = shipped
@@ -71,7 +82,14 @@ function ctl(conf: string, ...args: string[]) {
 }
 
 test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib/media/ not public, clean stop', async (t) => {
-  if (!needs(t, has(NGINX) && has(SUPERVISORD) && has(SUPERVISORCTL) && Boolean(AMQP_URL), 'nginx, supervisor (Debian packages) and RabbitMQ (AMQP_URL)')) return;
+  if (
+    !needs(
+      t,
+      has(NGINX) && has(SUPERVISORD) && has(SUPERVISORCTL) && Boolean(AMQP_URL),
+      'nginx, supervisor (Debian packages) and RabbitMQ (AMQP_URL)',
+    )
+  )
+    return;
   const { ctx, dir, media, webPort, nginxPort, base, cardPath, envFile, tail } = await deployment('supervisor');
   const conf = supervisorConfig(dir, envFile);
 
@@ -83,10 +101,14 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   // Healthy through nginx: supervisord started serve, nginx proxies to it.
   await awaitHealthy(base, log);
   // RUNNING once each program stayed up startsecs (5 s): serve may answer before that.
-  await waitFor(async () => {
-    const out = ctl(conf, 'status').stdout;
-    return PROGRAMS.every((p) => new RegExp(`orbis:${p}\\s+RUNNING`).test(out));
-  }, 20_000, 'every program RUNNING').catch((err) => {
+  await waitFor(
+    async () => {
+      const out = ctl(conf, 'status').stdout;
+      return PROGRAMS.every((p) => new RegExp(`orbis:${p}\\s+RUNNING`).test(out));
+    },
+    20_000,
+    'every program RUNNING',
+  ).catch((err) => {
     throw new Error(`${(err as Error).message}\n${ctl(conf, 'status').stdout}\n${log()}`);
   });
 
@@ -96,7 +118,9 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   const page = await c.get(cardPath);
   assert.equal(page.status, 200);
 
-  const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366cc' } })
+    .png()
+    .toBuffer();
   // The page's poll, through nginx, until the images worker under supervisord is done.
   const item = await uploadAndAwait(c, cardPath, png, log);
   const id = item.id;
@@ -109,7 +133,9 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   // The file came from the internal location (its CSP), not through Node; the redirect header never reaches the client.
   assert.equal(thumb.headers.get('content-security-policy'), "default-src 'none'; sandbox");
   assert.equal(thumb.headers.get('x-accel-redirect'), null);
-  const bytes = Buffer.from(await (await fetch(base + item.thumb!, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })).arrayBuffer());
+  const bytes = Buffer.from(
+    await (await fetch(base + item.thumb!, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })).arrayBuffer(),
+  );
   const meta = await sharp(bytes).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['webp', 320, 200]);
 

@@ -15,17 +15,36 @@ import { needs } from '#test/support/servers';
 const LIMIT_MB = 50;
 
 /** Announces a body of `bytes` and waits for nginx's answer, which comes before any body byte is sent. */
-function postTooLarge(port: number, bytes: number, accept: string, language?: string): Promise<{ status: number; type: string; body: string }> {
+function postTooLarge(
+  port: number,
+  bytes: number,
+  accept: string,
+  language?: string,
+): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/cards/purchase_request/1/attachments', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(bytes), accept, ...(language ? { 'accept-language': language } : {}) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body });
-      });
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/cards/purchase_request/1/attachments',
+        headers: {
+          'content-type': 'multipart/form-data; boundary=x',
+          'content-length': String(bytes),
+          accept,
+          ...(language ? { 'accept-language': language } : {}),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body });
+        });
+      },
+    );
     req.on('error', reject);
     req.flushHeaders();
   });

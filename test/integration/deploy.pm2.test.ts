@@ -39,16 +39,18 @@ test('pm2: the web in cluster mode behind nginx — sign in, upload, thumbnail, 
   const log = () => tail('web.log', 'worker-images.log');
   await awaitHealthy(base, log);
   const list = JSON.parse(pm2('jlist').stdout) as Array<{ name: string; pid: number; pm2_env: { status: string; exec_mode: string } }>;
-  assert.deepEqual(
-    list.map((a) => [a.name, a.pm2_env.exec_mode, a.pm2_env.status]).sort(),
-    [['orbis-web', 'cluster_mode', 'online'], ['orbis-worker-images', 'fork_mode', 'online']],
-  );
+  assert.deepEqual(list.map((a) => [a.name, a.pm2_env.exec_mode, a.pm2_env.status]).sort(), [
+    ['orbis-web', 'cluster_mode', 'online'],
+    ['orbis-worker-images', 'fork_mode', 'online'],
+  ]);
 
   const c = new TestClient(base);
   const login = await c.login('root@example.com', 'correct horse battery');
   assert.equal(login.status, 303, login.text);
   assert.equal((await c.get(cardPath)).status, 200);
-  const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#cc6633' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#cc6633' } })
+    .png()
+    .toBuffer();
   const item = await uploadAndAwait(c, cardPath, png, log);
   assert.equal(item.state, 'ready', item.error ?? '');
   const thumb = await fetch(base + item.thumb!, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });

@@ -27,7 +27,11 @@ interface Proc {
 }
 
 function run(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(path.join(ROOT, 'manage.ts'), args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(path.join(ROOT, 'manage.ts'), args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
@@ -98,7 +102,11 @@ test('two serve instances and two workers share 300 card edits: 300 edit history
     cards.map(async (card, k) => {
       for (let i = 1; i <= EDITS_PER_CARD; i++) {
         const c = clients[(k + i) % 2];
-        const r = await c.post(`/cards/purchase_request/${card.id}/edit`, { ...purchaseInput({ title: `card ${k} edit ${i}` }), version: String(card.version + i - 1), _csrf: token });
+        const r = await c.post(`/cards/purchase_request/${card.id}/edit`, {
+          ...purchaseInput({ title: `card ${k} edit ${i}` }),
+          version: String(card.version + i - 1),
+          _csrf: token,
+        });
         assert.equal(r.status, 303, `card ${k} edit ${i} on web ${(k + i) % 2}: ${r.text.slice(0, 300)}`);
       }
     }),
@@ -107,16 +115,28 @@ test('two serve instances and two workers share 300 card edits: 300 edit history
 
   // Every change recorded once: creation + 10 edits per card, versions without gaps.
   const total = CARDS * (EDITS_PER_CARD + 1);
-  await waitFor(async () => Number((await ctx.db.rows<{ n: string }>('select count(*) as n from card_history'))[0].n) === total, 40_000, `${total} history rows`);
+  await waitFor(
+    async () => Number((await ctx.db.rows<{ n: string }>('select count(*) as n from card_history'))[0].n) === total,
+    40_000,
+    `${total} history rows`,
+  );
   const perCard = await ctx.db.rows<{ card_id: number; n: string; versions: number[] }>(
     'select card_id, count(*) as n, array_agg(version order by version) as versions from card_history group by card_id order by card_id',
   );
   assert.equal(perCard.length, CARDS);
-  for (const row of perCard) assert.deepEqual(row.versions, Array.from({ length: EDITS_PER_CARD + 1 }, (_, i) => i + 1), `card ${row.card_id}`);
+  for (const row of perCard)
+    assert.deepEqual(
+      row.versions,
+      Array.from({ length: EDITS_PER_CARD + 1 }, (_, i) => i + 1),
+      `card ${row.card_id}`,
+    );
   const edits = await ctx.db.rows<{ n: string }>(`select count(*) as n from card_history where kind <> 'created'`);
   assert.equal(Number(edits[0].n), CARDS * EDITS_PER_CARD);
   await waitFor(
-    async () => Number((await ctx.db.rows<{ n: string }>(`select count(*) as n from jobs where kind = 'audit.card_changed' and state = 'done'`))[0].n) === total,
+    async () =>
+      Number(
+        (await ctx.db.rows<{ n: string }>(`select count(*) as n from jobs where kind = 'audit.card_changed' and state = 'done'`))[0].n,
+      ) === total,
     10_000,
     'every audit job done',
   );
@@ -124,7 +144,8 @@ test('two serve instances and two workers share 300 card edits: 300 edit history
   // Workers stopped gracefully report how many jobs each finished.
   await Promise.all(workers.map((w) => stopChild(w.child, 'SIGTERM', 30_000)));
   const counts = workers.map((w) => processedCounts(w.stderr()));
-  for (const [i, c] of counts.entries()) assert.equal(c.length, 1, `worker ${i} logged "worker stopped" once:\n${workers[i].stderr().slice(-2000)}`);
+  for (const [i, c] of counts.entries())
+    assert.equal(c.length, 1, `worker ${i} logged "worker stopped" once:\n${workers[i].stderr().slice(-2000)}`);
   const [a, b] = counts.map((c) => c[0]);
   assert.ok(a > 0 && b > 0, `both workers processed audit jobs (${a} and ${b})`);
   assert.equal(a + b, total, `every job finished exactly once (${a} + ${b})`);

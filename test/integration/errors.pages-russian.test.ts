@@ -56,7 +56,11 @@ describe('error pages for a Russian reader', () => {
     assert.match(badHtml, /<strong>x<\/strong>: содержит управляющий символ \(U\+0000, NUL\)/);
     assert.match(badHtml, /Идентификатор запроса: <code data-testid="request-id">/);
 
-    const forbidden = await fetch(`${url}/login`, { method: 'POST', headers: { ...RU, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.c&password=x' });
+    const forbidden = await fetch(`${url}/login`, {
+      method: 'POST',
+      headers: { ...RU, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=a%40b.c&password=x',
+    });
     const forbiddenHtml = await forbidden.text();
     assert.equal(forbidden.status, 403);
     assert.equal(heading(forbiddenHtml), 'Доступ запрещён');
@@ -94,7 +98,12 @@ describe('error pages for a Russian reader', () => {
 
   it('the admin and error templates hold no word that bypasses the catalogs', () => {
     const dirs = ['admin', 'errors'].map((d) => path.join('app', 'web', 'templates', d));
-    const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.njk')).map((f) => path.join(d, f)));
+    const files = dirs.flatMap((d) =>
+      fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.njk'))
+        .map((f) => path.join(d, f)),
+    );
     assert.ok(files.length >= 9, `${files.length} templates`);
     const found = files.flatMap((f) => literalsIn(fs.readFileSync(f, 'utf8')).map((l) => `${f}:${l.line}: ${l.text}`));
     assert.deepEqual(found, []);

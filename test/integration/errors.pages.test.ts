@@ -52,7 +52,12 @@ describe('error pages', () => {
     assert.equal(conflict.status, 409);
     assert.match(await conflict.text(), /Someone else saved this card first/);
     const json = await fetch(`${url}/__bad`, { headers: { accept: 'application/json' } });
-    assert.deepEqual(await json.json(), { error: 'The amount is not a number.', status: 400, requestId: json.headers.get('x-request-id'), fields: { amount: 'not a number' } });
+    assert.deepEqual(await json.json(), {
+      error: 'The amount is not a number.',
+      status: 400,
+      requestId: json.headers.get('x-request-id'),
+      fields: { amount: 'not a number' },
+    });
     assert.equal((await fetch(`${url}/nope`, { headers: { accept: 'text/html' } })).status, 404);
   });
 });

@@ -54,8 +54,12 @@ const ratingField: FieldType = defineFieldType({
   sortSql: (expr) => `${expr}::int`,
   filter: {
     params: [''],
-    where: (_def, _suffix, value, expr, q) => (/^[1-5]$/.test(value) ? { sql: `${expr}::int >= ${q.bind(Number(value))}` } : { problem: `no rating ${value}` }),
-    control: (def) => ({ name: 'choice', options: Array.from({ length: outOf(def) }, (_, i) => ({ value: String(i + 1), label: `${i + 1}+` })) }),
+    where: (_def, _suffix, value, expr, q) =>
+      /^[1-5]$/.test(value) ? { sql: `${expr}::int >= ${q.bind(Number(value))}` } : { problem: `no rating ${value}` },
+    control: (def) => ({
+      name: 'choice',
+      options: Array.from({ length: outOf(def) }, (_, i) => ({ value: String(i + 1), label: `${i + 1}+` })),
+    }),
   },
   searchText: (_def, v) => WORDS[Number(v)],
   csvValue: (_def, v) => (v == null ? '' : String(v)),
@@ -98,7 +102,10 @@ describe('a field type registered through the registry alone', () => {
     const bad = { ...REVIEW, fields: [{ name: 'stars', type: 'rating', label: 'Stars', colour: 'gold' }] };
     assert.throws(
       () => parseCardType('/x/review.yaml', bad),
-      (err: Error) => err instanceof CardTypeError && err.message === 'review.yaml: card type review: field stars: a rating field takes no option "colour" (it takes out_of besides name, type, label, required, help)',
+      (err: Error) =>
+        err instanceof CardTypeError &&
+        err.message ===
+          'review.yaml: card type review: field stars: a rating field takes no option "colour" (it takes out_of besides name, type, label, required, help)',
     );
     const six = { ...REVIEW, fields: [{ name: 'stars', type: 'rating', label: 'Stars', out_of: 6 }] };
     assert.throws(() => parseCardType('/x/review.yaml', six), /field stars: out_of must be a whole number from 1 to 5$/);
@@ -107,7 +114,10 @@ describe('a field type registered through the registry alone', () => {
   it('renders its control on the new-card form and gives its message on bad input, keeping the input', async () => {
     const form = await c.get('/cards/review/new');
     assert.equal(form.status, 200);
-    assert.match(form.text, /<input class="form-control" type="number" id="f-stars" name="stars" value="" inputmode="numeric" min="1" max="5">/);
+    assert.match(
+      form.text,
+      /<input class="form-control" type="number" id="f-stars" name="stars" value="" inputmode="numeric" min="1" max="5">/,
+    );
     const bad = await create('Too many', '7');
     assert.equal(bad.status, 400);
     assert.match(bad.text, /<div class="invalid-feedback" data-field-error="stars">Give 1 to 5 stars\.<\/div>/);
@@ -116,7 +126,12 @@ describe('a field type registered through the registry alone', () => {
   });
 
   it('shows, sorts, filters, exports, records and finds the value as the type says', async () => {
-    for (const [title, stars] of [['Alpha', '4'], ['Beta', '2'], ['Gamma', '5']]) assert.equal((await create(title, stars)).status, 303);
+    for (const [title, stars] of [
+      ['Alpha', '4'],
+      ['Beta', '2'],
+      ['Gamma', '5'],
+    ])
+      assert.equal((await create(title, stars)).status, 303);
 
     const list = await c.get('/cards/review');
     assert.match(list.text, /<a href="\/cards\/review\/\d+">Alpha<\/a><\/td><td>★★★★☆<\/td>/);
@@ -126,14 +141,41 @@ describe('a field type registered through the registry alone', () => {
     assert.deepEqual(titles((await c.get('/cards/review?stars=4&sort=title')).text), ['Alpha', 'Gamma']);
 
     const csv = await c.get('/cards/review/export.csv?sort=title');
-    const lines = csv.text.replace(/^\ufeff/, '').trim().split('\r\n');
-    assert.deepEqual(lines[0].split(','), ['number', 'title', 'stage', 'assignee', 'owner', 'due_at', 'created_at', 'updated_at', 'stars', 'note']);
-    assert.deepEqual(lines.slice(1).map((l) => [l.split(',')[1], l.split(',')[8]]), [['Alpha', '4'], ['Beta', '2'], ['Gamma', '5']]);
+    const lines = csv.text
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    assert.deepEqual(lines[0].split(','), [
+      'number',
+      'title',
+      'stage',
+      'assignee',
+      'owner',
+      'due_at',
+      'created_at',
+      'updated_at',
+      'stars',
+      'note',
+    ]);
+    assert.deepEqual(
+      lines.slice(1).map((l) => [l.split(',')[1], l.split(',')[8]]),
+      [
+        ['Alpha', '4'],
+        ['Beta', '2'],
+        ['Gamma', '5'],
+      ],
+    );
 
-    const [alpha] = await app.ctx.db.rows<{ id: number; version: number }>("select id, version from cards where type = 'review' and title = 'Alpha'");
+    const [alpha] = await app.ctx.db.rows<{ id: number; version: number }>(
+      "select id, version from cards where type = 'review' and title = 'Alpha'",
+    );
     const edit = await c.get(`/cards/review/${alpha.id}/edit`);
     assert.match(edit.text, /name="stars" value="4"/);
-    const saved = await c.post(`/cards/review/${alpha.id}/edit`, { title: 'Alpha', stars: '3', version: String(alpha.version) }, { from: `/cards/review/${alpha.id}/edit` });
+    const saved = await c.post(
+      `/cards/review/${alpha.id}/edit`,
+      { title: 'Alpha', stars: '3', version: String(alpha.version) },
+      { from: `/cards/review/${alpha.id}/edit` },
+    );
     assert.equal(saved.status, 303);
 
     let page = '';

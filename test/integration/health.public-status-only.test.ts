@@ -63,7 +63,9 @@ describe('/healthz: status for everyone, details for superusers and local caller
     url = (await serveContext(ctx)).url;
     admin = await signedIn(ctx, url, 'root@example.com');
     operator = await signedIn(ctx, url, 'olga@example.com', { superuser: false, roles: ['operator'] });
-    await ctx.db.exec(`insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:4242', now() - interval '5 minutes 3 seconds')`);
+    await ctx.db.exec(
+      `insert into beat_status (name, holder, heartbeat_at) values ('leader', 'beat-host:4242', now() - interval '5 minutes 3 seconds')`,
+    );
   });
 
   it('answers a request that came through nginx with the status only', async () => {
@@ -95,11 +97,13 @@ describe('/healthz: status for everyone, details for superusers and local caller
     if (server) {
       onCleanup(() => server.close(1000));
       const six = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        http.get({ host: '::1', port: server.port, path: '/healthz', headers: { accept: 'application/json' } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        }).on('error', reject);
+        http
+          .get({ host: '::1', port: server.port, path: '/healthz', headers: { accept: 'application/json' } }, (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          })
+          .on('error', reject);
       });
       assertDetailed({ status: six.status, body: JSON.parse(six.text) as Health }, '::1');
     }

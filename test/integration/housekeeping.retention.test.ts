@@ -17,10 +17,14 @@ import { eventually } from '#test/support/queue';
 
 async function runRetention(ctx: AppContext): Promise<RetentionResult> {
   const { id } = await ctx.services.jobs.enqueue('housekeeping.retention', {});
-  const job = await eventually(async () => {
-    const j = await ctx.jobStore.get(id);
-    return j && ['done', 'failed'].includes(j.state) ? j : null;
-  }, 20_000, 'the retention job finished');
+  const job = await eventually(
+    async () => {
+      const j = await ctx.jobStore.get(id);
+      return j && ['done', 'failed'].includes(j.state) ? j : null;
+    },
+    20_000,
+    'the retention job finished',
+  );
   assert.equal(job.state, 'done', job.error ?? '');
   return job.result as RetentionResult;
 }
@@ -38,7 +42,9 @@ async function seedJobs(ctx: AppContext, n: number, state: string, daysAgo: numb
 }
 
 async function countByTag(ctx: AppContext): Promise<Record<string, number>> {
-  const rows = await ctx.db.rows<{ tag: string; n: number }>(`select split_part(key, ':', 1) as tag, count(*)::int as n from jobs where key is not null group by 1 order by 1`);
+  const rows = await ctx.db.rows<{ tag: string; n: number }>(
+    `select split_part(key, ':', 1) as tag, count(*)::int as n from jobs where key is not null group by 1 order by 1`,
+  );
   return Object.fromEntries(rows.map((r) => [r.tag, r.n]));
 }
 
@@ -61,10 +67,14 @@ describe('housekeeping.retention', () => {
     await seedJobs(ctx, 3, 'queued', 60, 'old-queued');
     await seedJobs(ctx, 2, 'running', 60, 'old-running');
     // A waiting job that depends on an old done job (and on one not finished).
-    const [dep] = await ctx.db.rows<{ id: number }>(`insert into jobs (kind, key, state, finished_at) values ('test.effect', 'depended:1', 'done', now() - interval '90 days') returning id`);
+    const [dep] = await ctx.db.rows<{ id: number }>(
+      `insert into jobs (kind, key, state, finished_at) values ('test.effect', 'depended:1', 'done', now() - interval '90 days') returning id`,
+    );
     const [open] = await ctx.db.rows<{ id: number }>(`select id from jobs where key = 'old-queued:1'`);
     await ctx.db.exec(`update jobs set run_after = now() + interval '1 day' where key like 'old-queued:%' or key like 'old-running:%'`);
-    await ctx.db.exec(`insert into jobs (kind, key, state, depends_on) values ('test.effect', 'waiting:1', 'waiting', $1::bigint[])`, [[dep.id, open.id]]);
+    await ctx.db.exec(`insert into jobs (kind, key, state, depends_on) values ('test.effect', 'waiting:1', 'waiting', $1::bigint[])`, [
+      [dep.id, open.id],
+    ]);
 
     await h.start({ handlers: { 'housekeeping.retention': retentionHandler(retentionDeps(ctx), { batchSize: 10, pauseMs: 5 }) } });
     const result = await runRetention(ctx);
@@ -73,7 +83,9 @@ describe('housekeeping.retention', () => {
     assert.equal(result.batches, 3 + 1 + 1);
     assert.deepEqual(result.skipped, { history: 'kept forever (retention.historyDays is not set)' });
     assert.deepEqual(await countByTag(ctx), { depended: 1, 'old-queued': 3, 'old-running': 2, 'recent-done': 4, waiting: 1 });
-    const [progress] = await ctx.db.rows<{ progress_current: number }>(`select progress_current from jobs where kind = 'housekeeping.retention'`);
+    const [progress] = await ctx.db.rows<{ progress_current: number }>(
+      `select progress_current from jobs where kind = 'housekeeping.retention'`,
+    );
     assert.equal(progress.progress_current, 26, 'progress counts the rows deleted');
   });
 
@@ -106,13 +118,21 @@ describe('housekeeping.retention', () => {
     assert.deepEqual(await ctx.db.rows(`select name from beat_runs order by name`), [{ name: 'x' }, { name: 'y' }]);
 
     // Another process with historyDays set and request logs kept 30 days.
-    await eventually(async () => (await ctx.db.rows(`select 1 from card_history where card_id = $1 and version = 1`, [card.id])).length, 10_000, 'the audit worker wrote the recent history row');
+    await eventually(
+      async () => (await ctx.db.rows(`select 1 from card_history where card_id = $1 and version = 1`, [card.id])).length,
+      10_000,
+      'the audit worker wrote the recent history row',
+    );
     const { ctx: strict } = await testContext({}, { retention: { requestLogDays: 30, historyDays: 365 } }, h.db);
     const again = await purgeOldRows(retentionDeps(strict), null, { batchSize: 5, pauseMs: 1 });
     assert.equal(again.requestLogs, 5);
     assert.equal(again.history, 7);
     assert.deepEqual(again.skipped, {});
-    assert.deepEqual(await strict.db.rows(`select version from card_history where card_id = $1`, [card.id]), [{ version: 1 }], 'recent history stays');
+    assert.deepEqual(
+      await strict.db.rows(`select version from card_history where card_id = $1`, [card.id]),
+      [{ version: 1 }],
+      'recent history stays',
+    );
   });
 
   it("purges the sign-in throttle's counters whose window ended, keeping the current ones", async () => {
@@ -138,7 +158,10 @@ describe('housekeeping.retention', () => {
   });
 
   it('refuses invalid retention settings naming the setting', () => {
-    assert.throws(() => testSettings({}, { retention: { jobDays: 0 } }), /invalid setting retention\.jobDays: 0 is not a whole number from 1 to 36500/);
+    assert.throws(
+      () => testSettings({}, { retention: { jobDays: 0 } }),
+      /invalid setting retention\.jobDays: 0 is not a whole number from 1 to 36500/,
+    );
     assert.throws(() => testSettings({}, { retention: { historyDays: 'forever' } }), /invalid setting retention\.historyDays/);
     assert.equal(testSettings({}, { retention: { historyDays: 400 } }).retention.historyDays, 400);
   });

@@ -51,14 +51,28 @@ describe('the last English texts, read in Russian', () => {
       two.body.error,
       '2 файла не приняты, ничего не прикреплено. bad.jpg: файлы HTML не принимаются, какое бы ни было расширение; empty.jpg: файл пустой.',
     );
-    assert.deepEqual(two.body.fields, { 'bad.jpg': 'bad.jpg: файлы HTML не принимаются, какое бы ни было расширение', 'empty.jpg': 'empty.jpg: файл пустой' });
-    const five = await upload(ru, cardPath, ['a', 'b', 'c', 'd', 'e'].map((n) => ({ name: `${n}.jpg`, data: Buffer.alloc(0) })));
+    assert.deepEqual(two.body.fields, {
+      'bad.jpg': 'bad.jpg: файлы HTML не принимаются, какое бы ни было расширение',
+      'empty.jpg': 'empty.jpg: файл пустой',
+    });
+    const five = await upload(
+      ru,
+      cardPath,
+      ['a', 'b', 'c', 'd', 'e'].map((n) => ({ name: `${n}.jpg`, data: Buffer.alloc(0) })),
+    );
     assert.match(five.body.error ?? '', /^5 файлов не принято, ничего не прикреплено\. a\.jpg: файл пустой; /);
     const english = await upload(en, cardPath, [{ name: 'bad.jpg', data: HTML }]);
-    assert.equal(english.body.error, 'A file was refused; nothing was attached. bad.jpg: HTML files are refused, whatever their extension.');
+    assert.equal(
+      english.body.error,
+      'A file was refused; nothing was attached. bad.jpg: HTML files are refused, whatever their extension.',
+    );
 
     const token = /data-csrf="([^"]+)"/.exec((await ru.get(cardPath)).text)![1];
-    const notMultipart = await ru.request('POST', `${cardPath}/attachments`, 'files=x', { accept: 'application/json', 'x-csrf-token': token, 'content-type': 'application/x-www-form-urlencoded' });
+    const notMultipart = await ru.request('POST', `${cardPath}/attachments`, 'files=x', {
+      accept: 'application/json',
+      'x-csrf-token': token,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assert.equal(notMultipart.status, 400);
     assert.deepEqual(JSON.parse(notMultipart.text).fields, { files: 'это не загрузка файлов (multipart)' });
     assert.equal(JSON.parse(notMultipart.text).error, 'Отправьте файлы как multipart/form-data в поле «files».');
@@ -78,7 +92,10 @@ describe('the last English texts, read in Russian', () => {
   it('writes /admin/system’s probe errors in Russian', async () => {
     const page = await ru.get('/admin/system');
     assert.equal(page.status, 200);
-    assert.match(page.text, /data-queue="default"><td>default<\/td>\s*<td class="text-end"><span class="[^"]*" title="брокер недоступен">неизвестно: брокер недоступен</);
+    assert.match(
+      page.text,
+      /data-queue="default"><td>default<\/td>\s*<td class="text-end"><span class="[^"]*" title="брокер недоступен">неизвестно: брокер недоступен</,
+    );
     assert.match(page.text, /data-testid="part-beat">[\s\S]*?планировщик здесь ещё ни разу не запускался \(нет ни одного сигнала\)/);
     assert.match(page.text, /data-testid="part-broker">[\s\S]*?text-bg-danger">нет связи</);
     const english = await en.get('/admin/system');

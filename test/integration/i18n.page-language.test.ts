@@ -43,7 +43,7 @@ describe('the language of a page', () => {
     assert.match(home.text, />Выйти<\/button>/);
   });
 
-  it('falls back to the browser, then the default, when the user\'s language is no longer shipped', async () => {
+  it("falls back to the browser, then the default, when the user's language is no longer shipped", async () => {
     const c = app.client();
     c.headers['accept-language'] = 'ru';
     await c.login('ann@example.com', 'correct horse battery');

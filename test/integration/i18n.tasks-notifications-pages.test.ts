@@ -20,13 +20,26 @@ import { insertTask } from '#test/support/tasks';
 
 const PASSWORD = 'correct horse battery';
 const HOUR = 3_600_000;
-const TEMPLATES = ['tasks/form.njk', 'tasks/list.njk', 'tasks/macros.njk', 'tasks/reminders.njk', 'tasks/view.njk', 'notifications/list.njk', 'notifications/preferences.njk', 'dashboard-tasks.njk', 'dashboard-alerts.njk'];
+const TEMPLATES = [
+  'tasks/form.njk',
+  'tasks/list.njk',
+  'tasks/macros.njk',
+  'tasks/reminders.njk',
+  'tasks/view.njk',
+  'notifications/list.njk',
+  'notifications/preferences.njk',
+  'dashboard-tasks.njk',
+  'dashboard-alerts.njk',
+];
 
 /** What a person reads on a page: text between tags and the attributes read aloud or shown. */
 function readable(html: string): string {
   const body = html.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ');
   const attrs = [...body.matchAll(/\s(?:title|aria-label|placeholder|label)="([^"]*)"/gi)].map((m) => m[1]);
-  return `${body.replace(/<[^>]*>/g, '\n')}\n${attrs.join('\n')}`.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return `${body.replace(/<[^>]*>/g, '\n')}\n${attrs.join('\n')}`
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** Every English text of these areas without placeholders (the words a Russian page must not show). */
@@ -45,7 +58,11 @@ function englishTexts(areas: string[]): string[] {
 function assertNoEnglish(html: string, where: string) {
   const text = readable(html);
   for (const s of englishTexts(['tasks', 'reminders', 'notifications'])) {
-    assert.doesNotMatch(text, new RegExp(`(^|[^A-Za-z])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`), `${where} shows the English “${s}”`);
+    assert.doesNotMatch(
+      text,
+      new RegExp(`(^|[^A-Za-z])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`),
+      `${where} shows the English “${s}”`,
+    );
   }
 }
 
@@ -74,7 +91,11 @@ describe('tasks and notifications in Russian', () => {
   it('shows the task list, a task and the dashboard panel in Russian, with plural counts and a relative due time', async () => {
     await insertTask(app.ctx, { title: 'Позвонить поставщику', assigneeId: ivanId, dueAt: new Date(Date.now() - HOUR) });
     await insertTask(app.ctx, { title: 'Сверить счёт', assigneeId: ivanId, dueAt: new Date(Date.now() - 2 * HOUR) });
-    const soon = await insertTask(app.ctx, { title: 'Согласовать договор', assigneeId: ivanId, dueAt: new Date(Date.now() + 5 * HOUR + 10 * 60_000) });
+    const soon = await insertTask(app.ctx, {
+      title: 'Согласовать договор',
+      assigneeId: ivanId,
+      dueAt: new Date(Date.now() + 5 * HOUR + 10 * 60_000),
+    });
 
     const list = await ivan.get('/tasks');
     assert.equal(list.status, 200);
@@ -102,7 +123,11 @@ describe('tasks and notifications in Russian', () => {
     const form = await ivan.get('/tasks/new');
     assert.match(form.text, /<h1 class="h3 mb-3">Новая задача<\/h1>/);
     assertNoEnglish(form.text, 'the new-task form');
-    const bad = await ivan.post('/tasks', { title: '', assignee: '999999', due_at: '2030-02-30T10:00', card: 'PR-999999' }, { from: '/tasks/new' });
+    const bad = await ivan.post(
+      '/tasks',
+      { title: '', assignee: '999999', due_at: '2030-02-30T10:00', card: 'PR-999999' },
+      { from: '/tasks/new' },
+    );
     assert.equal(bad.status, 400);
     assert.match(bad.text, /role="alert">Проверьте отмеченные поля\.<\/div>/);
     assert.match(bad.text, /<div class="invalid-feedback">введите название<\/div>/);
@@ -116,21 +141,37 @@ describe('tasks and notifications in Russian', () => {
   it('shows notices written in an English context in the reader’s language and zone; old notices as stored', async () => {
     // An English manager assigns work (her request's language is English); the sweep writes the overdue notice.
     const card = await makePurchase(app.ctx, maria, { title: 'Стулья' });
-    const task = await app.ctx.services.tasks.create(maria, { title: 'Проверить предложение', assignee: String(ivanId), due_at: '2030-01-07T08:00', card: String(card.id) });
+    const task = await app.ctx.services.tasks.create(maria, {
+      title: 'Проверить предложение',
+      assignee: String(ivanId),
+      due_at: '2030-01-07T08:00',
+      card: String(card.id),
+    });
     const due = new Date('2026-12-05T18:45:00Z');
     await insertTask(app.ctx, { title: 'Оплатить счёт', assigneeId: ivanId, dueAt: due });
     await app.ctx.services.tasks.sweep(new Date(due.getTime() + 60_000));
-    await app.ctx.db.exec(`insert into notifications (user_id, kind, key, title, body) values ($1, 'task.overdue', 'old-row', 'Overdue: an old notice', 'written before messages')`, [ivanId]);
+    await app.ctx.db.exec(
+      `insert into notifications (user_id, kind, key, title, body) values ($1, 'task.overdue', 'old-row', 'Overdue: an old notice', 'written before messages')`,
+      [ivanId],
+    );
     const [stored] = await app.ctx.db.rows<{ title: string }>(`select title from notifications where task_id = $1`, [task.id]);
     assert.equal(stored.title, 'Task for you: Проверить предложение', 'the English text is kept beside the message');
 
     const page = await ivan.get('/notifications');
     assert.equal(page.status, 200);
     assert.match(page.text, /<h1 class="h3 mb-0">Уведомления<\/h1>/);
-    assert.match(page.text, /Задача для вас: Проверить предложение<br><span[^>]*>Maria Manager назначил\(а\) вам эту задачу по карточке PR-\d{6}\.<\/span>/);
+    assert.match(
+      page.text,
+      /Задача для вас: Проверить предложение<br><span[^>]*>Maria Manager назначил\(а\) вам эту задачу по карточке PR-\d{6}\.<\/span>/,
+    );
     const ruDue = formatDateTime(due, 'Europe/Moscow', 'ru');
     assert.equal(ruDue, '5 дек. 2026 г., 21:45');
-    assert.ok(page.text.includes(`Просрочено: Оплатить счёт<br><span class="small text-body-secondary fw-normal">Срок был ${ruDue} (Europe/Moscow)</span>`), 'the overdue notice in Russian, in the reader’s zone');
+    assert.ok(
+      page.text.includes(
+        `Просрочено: Оплатить счёт<br><span class="small text-body-secondary fw-normal">Срок был ${ruDue} (Europe/Moscow)</span>`,
+      ),
+      'the overdue notice in Russian, in the reader’s zone',
+    );
     assert.match(page.text, /data-testid="notification-age">(сейчас|\d+ (минуту|минуты|минут) назад)</);
     assert.match(page.text, /Overdue: an old notice<br><span[^>]*>written before messages</, 'an old row as stored');
     const shown = page.text.replace(/Overdue: an old notice|written before messages/g, '');

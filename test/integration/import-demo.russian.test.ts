@@ -21,18 +21,30 @@ describe('import-demo --lang ru', () => {
     try {
       const titles = (await app.ctx.db.rows<{ title: string }>('select title from cards order by id')).map((r) => r.title);
       assert.equal(titles.length, 11);
-      assert.ok(titles.includes('Ноутбуки для новой группы поддержки') && titles.includes('Посылка пришла повреждённой'), titles.join('; '));
-      assert.ok(titles.every((t) => /[а-яё]/i.test(t)), 'every title is Russian');
-      const [laptops] = await app.ctx.db.rows<{ data: Record<string, unknown> }>("select data from cards where title = 'Ноутбуки для новой группы поддержки'");
+      assert.ok(
+        titles.includes('Ноутбуки для новой группы поддержки') && titles.includes('Посылка пришла повреждённой'),
+        titles.join('; '),
+      );
+      assert.ok(
+        titles.every((t) => /[а-яё]/i.test(t)),
+        'every title is Russian',
+      );
+      const [laptops] = await app.ctx.db.rows<{ data: Record<string, unknown> }>(
+        "select data from cards where title = 'Ноутбуки для новой группы поддержки'",
+      );
       assert.equal(laptops.data.supplier, 'ООО «Норд-Офис»');
       assert.equal(laptops.data.amount, 8400);
-      const users = await app.ctx.db.rows<{ display_name: string; locale: string | null }>("select display_name, locale from users where email like '%@orbis.local' order by email");
+      const users = await app.ctx.db.rows<{ display_name: string; locale: string | null }>(
+        "select display_name, locale from users where email like '%@orbis.local' order by email",
+      );
       assert.deepEqual(users, [
         { display_name: 'Мария Морозова', locale: 'ru' },
         { display_name: 'Ольга Соколова', locale: 'ru' },
         { display_name: 'Олег Орлов', locale: 'ru' },
       ]);
-      const [resolved] = await app.ctx.db.rows<{ data: Record<string, unknown> }>("select data from cards where title = 'Посылка пришла повреждённой'");
+      const [resolved] = await app.ctx.db.rows<{ data: Record<string, unknown> }>(
+        "select data from cards where title = 'Посылка пришла повреждённой'",
+      );
       assert.equal(resolved.data.resolution, 'Отправлена замена экспресс-доставкой.');
     } finally {
       await app.close();

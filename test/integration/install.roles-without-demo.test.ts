@@ -20,14 +20,20 @@ describe('a fresh installation without demo data', () => {
     const db = await testDatabase({ migrated: false });
     const up = await manage(['db', 'upgrade'], { DATABASE_URL: db.url });
     assert.equal(up.code, 0, up.stderr);
-    assert.match(up.stdout, /^Created the roles the card types name: approver, manager, operator \(give them to users under Admin → Users\)\.$/m);
+    assert.match(
+      up.stdout,
+      /^Created the roles the card types name: approver, manager, operator \(give them to users under Admin → Users\)\.$/m,
+    );
     const su = await manage(['create-superuser', 'boss@example.com', PASSWORD], { DATABASE_URL: db.url });
     assert.equal(su.code, 0, su.stderr);
 
     const { ctx } = await testContext({}, undefined, db);
     const expected = rolesNamedBy(loadCardTypes(path.join(ROOT, 'conf', 'cardtypes')));
     assert.deepEqual(expected, ['approver', 'manager', 'operator'], 'what the shipped card types name');
-    assert.deepEqual((await ctx.services.users.roles()).map((r) => r.name), expected);
+    assert.deepEqual(
+      (await ctx.services.users.roles()).map((r) => r.name),
+      expected,
+    );
     assert.deepEqual(await ctx.db.rows('select count(*)::int as n from users'), [{ n: 1 }], 'no demo user came with it');
 
     // An administrator renamed a role's label: a second upgrade keeps it and creates nothing.
@@ -47,13 +53,23 @@ describe('a fresh installation without demo data', () => {
     assert.equal((await admin.login('boss@example.com', PASSWORD)).status, 303);
     const form = await admin.get('/admin/users/new');
     for (const role of expected) assert.match(form.text, new RegExp(`name="roles" value="${role}"`), `the new-user form offers ${role}`);
-    const made = await admin.post('/admin/users', { email: 'olga@example.com', display_name: 'Olga', password: PASSWORD, time_zone: 'UTC', roles: ['operator'] }, { from: '/admin/users/new' });
+    const made = await admin.post(
+      '/admin/users',
+      { email: 'olga@example.com', display_name: 'Olga', password: PASSWORD, time_zone: 'UTC', roles: ['operator'] },
+      { from: '/admin/users/new' },
+    );
     assert.equal(made.status, 303, made.text);
     const operator = new TestClient(app.url);
     assert.equal((await operator.login('olga@example.com', PASSWORD)).status, 303);
-    const created = await operator.post('/cards/purchase_request', { title: 'Desk lamps', supplier: 'Lumen Displays', amount: '120.00', category: 'office' }, { from: '/cards/purchase_request/new' });
+    const created = await operator.post(
+      '/cards/purchase_request',
+      { title: 'Desk lamps', supplier: 'Lumen Displays', amount: '120.00', category: 'office' },
+      { from: '/cards/purchase_request/new' },
+    );
     assert.equal(created.status, 303, created.text);
-    const [card] = await ctx.db.rows<{ id: number; owner: string }>(`select c.id, u.email as owner from cards c join users u on u.id = c.owner_id`);
+    const [card] = await ctx.db.rows<{ id: number; owner: string }>(
+      `select c.id, u.email as owner from cards c join users u on u.id = c.owner_id`,
+    );
     assert.equal(card.owner, 'olga@example.com');
   });
 

@@ -51,8 +51,13 @@ test('dev and public in one database: users and jobs stay apart', async (t) => {
   const effects = (ctx: AppContext) => ctx.db.rows<{ n: number; runs: number }>('select n, runs from test_effects order by n');
 
   // The tables really are two sets in two schemas of the same database.
-  const tables = await dev.ctx.db.rows<{ schema: string }>(`select table_schema as schema from information_schema.tables where table_name = 'users' order by 1`);
-  assert.deepEqual(tables.map((r) => r.schema), ['dev', 'public']);
+  const tables = await dev.ctx.db.rows<{ schema: string }>(
+    `select table_schema as schema from information_schema.tables where table_name = 'users' order by 1`,
+  );
+  assert.deepEqual(
+    tables.map((r) => r.schema),
+    ['dev', 'public'],
+  );
 
   // Users: each installation signs in its own users only.
   await makeUser(dev.ctx, 'dev-only@example.com', { password: PASSWORD });
@@ -61,7 +66,10 @@ test('dev and public in one database: users and jobs stay apart', async (t) => {
   assert.equal((await new TestClient(pub.url).login('public-only@example.com', PASSWORD)).status, 303);
   assert.equal((await new TestClient(pub.url).login('dev-only@example.com', PASSWORD)).status, 401);
   assert.equal((await new TestClient(dev.url).login('public-only@example.com', PASSWORD)).status, 401);
-  assert.deepEqual((await pub.ctx.db.rows<{ email: string }>('select email from users')).map((r) => r.email), ['public-only@example.com']);
+  assert.deepEqual(
+    (await pub.ctx.db.rows<{ email: string }>('select email from users')).map((r) => r.email),
+    ['public-only@example.com'],
+  );
 
   // Jobs: with only public's worker running, dev's jobs wait in dev's queue.
   await pub.worker();
@@ -71,21 +79,31 @@ test('dev and public in one database: users and jobs stay apart', async (t) => {
   assert.equal(await dev.transport.depth('default'), 5, "public's worker took none of dev's messages");
   assert.deepEqual(pub.ran, []);
   assert.deepEqual(await effects(pub.ctx), []);
-  assert.deepEqual((await pub.ctx.db.rows('select id from jobs')), []);
+  assert.deepEqual(await pub.ctx.db.rows('select id from jobs'), []);
 
   // Dev's worker runs them, each once; public still has nothing.
   await dev.worker();
   await eventually(async () => (await effects(dev.ctx)).length === 5, 15_000, "dev's jobs done");
-  assert.deepEqual(await effects(dev.ctx), [1, 2, 3, 4, 5].map((n) => ({ n, runs: 1 })));
+  assert.deepEqual(
+    await effects(dev.ctx),
+    [1, 2, 3, 4, 5].map((n) => ({ n, runs: 1 })),
+  );
   assert.deepEqual(dev.ran.sort(), [1, 2, 3, 4, 5]);
 
   // And the other way round, both workers running: public's job is public's only.
   await pub.ctx.services.jobs.enqueue('test.effect', { n: 101 });
   await eventually(async () => (await effects(pub.ctx)).length === 1, 15_000, "public's job done");
-  await eventually(async () => (await pub.ctx.db.rows<{ state: string }>('select state from jobs'))[0]?.state === 'done', 5_000, "public's job row done");
+  await eventually(
+    async () => (await pub.ctx.db.rows<{ state: string }>('select state from jobs'))[0]?.state === 'done',
+    5_000,
+    "public's job row done",
+  );
   assert.deepEqual(await effects(pub.ctx), [{ n: 101, runs: 1 }]);
   assert.deepEqual(pub.ran, [101]);
   assert.deepEqual(dev.ran.sort(), [1, 2, 3, 4, 5]);
-  assert.deepEqual((await dev.ctx.db.rows<{ state: string }>('select distinct state from jobs')).map((r) => r.state), ['done']);
+  assert.deepEqual(
+    (await dev.ctx.db.rows<{ state: string }>('select distinct state from jobs')).map((r) => r.state),
+    ['done'],
+  );
   assert.equal((await dev.ctx.db.rows('select id from jobs')).length, 5);
 });

@@ -24,7 +24,8 @@ const nightlyReport = defineJob({
   backoff: { baseMs: 400, capMs: 400 },
   schedule: { cron: '30 2 * * *', catchUp: 'once', payload: { report: 'sales' } },
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async ({ report }: { report: string }, job) => {
       await db.exec('insert into test_report_runs (attempt, report) values ($1, $2)', [job.attempt, report]);
       if (job.attempt === 1) throw new Error('the first attempt of the report fails');
@@ -40,7 +41,8 @@ const slowOnce = defineJob({
   backoff: { baseMs: 100, capMs: 100 },
   timeoutSeconds: 1,
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async ({ n }: { n: number }, job) => {
       if (job.attempt === 1) {
         await new Promise((resolve) => {
@@ -62,7 +64,9 @@ describe('a job kind defined in one object', () => {
       transport,
       jobs: [...JOBS, nightlyReport, slowOnce],
     });
-    await ctx.db.exec('create table test_report_runs (attempt integer not null, report text not null, at timestamptz not null default clock_timestamp())');
+    await ctx.db.exec(
+      'create table test_report_runs (attempt integer not null, report text not null, at timestamptz not null default clock_timestamp())',
+    );
     await ctx.db.exec('create table test_slow_runs (attempt integer not null, aborted boolean not null)');
 
     let now = new Date('2026-03-01T02:30:10Z');
@@ -71,9 +75,17 @@ describe('a job kind defined in one object', () => {
     const first = await beat.tick();
     assert.equal(first.leader, true);
     const fired = first.fired.filter((f) => f.name === 'test.nightly_report');
-    assert.deepEqual(fired.map((f) => f.slot.toISOString()), ['2026-03-01T02:30:00.000Z'], 'the beat fires the slot of the kind’s cron');
+    assert.deepEqual(
+      fired.map((f) => f.slot.toISOString()),
+      ['2026-03-01T02:30:00.000Z'],
+      'the beat fires the slot of the kind’s cron',
+    );
     now = new Date('2026-03-01T02:45:00Z');
-    assert.deepEqual((await beat.tick()).fired.filter((f) => f.name === 'test.nightly_report'), [], 'and not again before the next slot');
+    assert.deepEqual(
+      (await beat.tick()).fired.filter((f) => f.name === 'test.nightly_report'),
+      [],
+      'and not again before the next slot',
+    );
 
     const [job] = await ctx.db.rows<JobRow>('select * from jobs where id = $1', [fired[0].jobId]);
     assert.equal(job.kind, 'test.nightly_report');
@@ -84,14 +96,21 @@ describe('a job kind defined in one object', () => {
 
     const runner = await startWorkers(ctx, { queues: ['default'] });
     onCleanup(() => runner.stop(2000));
-    const done = await eventually(async () => {
-      const [row] = await ctx.db.rows<JobRow>('select * from jobs where id = $1', [job.id]);
-      return row.state === 'done' ? row : null;
-    }, 20_000, 'the report done on its retry');
+    const done = await eventually(
+      async () => {
+        const [row] = await ctx.db.rows<JobRow>('select * from jobs where id = $1', [job.id]);
+        return row.state === 'done' ? row : null;
+      },
+      20_000,
+      'the report done on its retry',
+    );
     assert.equal(done.attempts, 2);
     assert.deepEqual(done.result, { report: 'sales', attempt: 2 });
     const runs = await ctx.db.rows<{ attempt: number; at: Date }>('select attempt, at from test_report_runs order by at');
-    assert.deepEqual(runs.map((r) => r.attempt), [1, 2]);
+    assert.deepEqual(
+      runs.map((r) => r.attempt),
+      [1, 2],
+    );
     const gap = runs[1].at.getTime() - runs[0].at.getTime();
     assert.ok(gap >= 200 && gap < 20_000, `the retry waited the kind's backoff (half to all of 400 ms), not the installation's: ${gap} ms`);
   });
@@ -107,16 +126,24 @@ describe('a job kind defined in one object', () => {
     // The context's queue accepts the kinds of its list; its type here comes from the test's own list.
     const jobs = ctx.services.jobs as unknown as JobQueue<PayloadsOf<[typeof slowOnce]>>;
     const { id } = await jobs.enqueue('test.slow_once', { n: 7 });
-    const done = await eventually(async () => {
-      const [row] = await ctx.db.rows<JobRow>('select * from jobs where id = $1', [id]);
-      return row.state === 'done' ? row : null;
-    }, 20_000, 'the slow job done on its retry');
+    const done = await eventually(
+      async () => {
+        const [row] = await ctx.db.rows<JobRow>('select * from jobs where id = $1', [id]);
+        return row.state === 'done' ? row : null;
+      },
+      20_000,
+      'the slow job done on its retry',
+    );
     assert.equal(done.attempts, 2, 'the first attempt timed out');
     assert.ok(Date.now() - started < 7000, 'the timeout did not wait for the hanging attempt');
     const runs = await ctx.db.rows<{ attempt: number; aborted: boolean }>('select attempt, aborted from test_slow_runs order by attempt');
-    assert.deepEqual(runs, [
-      { attempt: 1, aborted: true },
-      { attempt: 2, aborted: false },
-    ], 'the hanging attempt saw its signal aborted');
+    assert.deepEqual(
+      runs,
+      [
+        { attempt: 1, aborted: true },
+        { attempt: 2, aborted: false },
+      ],
+      'the hanging attempt saw its signal aborted',
+    );
   });
 });

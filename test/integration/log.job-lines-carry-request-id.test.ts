@@ -65,12 +65,19 @@ for (const kind of TRANSPORTS) {
       assert.equal(res.status, 200);
       const { ids } = (await res.json()) as { ids: number[] };
       const outside = (await ctx.services.jobs.enqueue('test.effect', { n: 3 })).id;
-      await eventually(async () => {
-        const rows = await ctx.db.rows<{ state: string }>('select state from jobs where id = any($1::bigint[])', [[...ids, outside]]);
-        return rows.length === 3 && rows.every((r) => r.state === 'done');
-      }, 15_000, 'the three jobs done');
+      await eventually(
+        async () => {
+          const rows = await ctx.db.rows<{ state: string }>('select state from jobs where id = any($1::bigint[])', [[...ids, outside]]);
+          return rows.length === 3 && rows.every((r) => r.state === 'done');
+        },
+        15_000,
+        'the three jobs done',
+      );
 
-      const [rowA, rowB] = await ctx.db.rows<{ request_id: string | null }>('select request_id from jobs where id = any($1::bigint[]) order by id', [ids]);
+      const [rowA, rowB] = await ctx.db.rows<{ request_id: string | null }>(
+        'select request_id from jobs where id = any($1::bigint[]) order by id',
+        [ids],
+      );
       assert.deepEqual([rowA.request_id, rowB.request_id], [REQUEST_ID, REQUEST_ID]);
       // Every line written while a job runs names it (jobId from the log context).
       const of = (id: number) => lines.filter((l) => String(l.jobId) === String(id));
@@ -78,7 +85,11 @@ for (const kind of TRANSPORTS) {
       assert.deepEqual(effectLines.map((l) => l.msg).sort(), ['handler working (job.log)', 'handler working (process logger)']);
       for (const l of effectLines) assert.equal(l.reqId, REQUEST_ID, `${l.msg} carries the request id`);
       const flakyLines = of(ids[1]);
-      assert.deepEqual(flakyLines.map((l) => l.msg), ['job attempt failed; retrying'], 'the wrapper logs the failed first attempt');
+      assert.deepEqual(
+        flakyLines.map((l) => l.msg),
+        ['job attempt failed; retrying'],
+        'the wrapper logs the failed first attempt',
+      );
       assert.equal(flakyLines[0].reqId, REQUEST_ID);
       assert.equal(flakyLines[0].kind, 'test.flaky');
       const outsideLines = of(outside);

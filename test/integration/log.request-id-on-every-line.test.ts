@@ -40,7 +40,10 @@ describe('logging', () => {
     assert.equal(res.headers.get('x-request-id'), 'trace-me-12345');
     await new Promise((r) => setTimeout(r, 50));
     const mine = lines.filter((l) => l.reqId === 'trace-me-12345');
-    assert.deepEqual(mine.map((l) => l.msg), ['inside the handler', 'after an await', 'request']);
+    assert.deepEqual(
+      mine.map((l) => l.msg),
+      ['inside the handler', 'after an await', 'request'],
+    );
     assert.equal(mine[2].status, 200);
   });
 });

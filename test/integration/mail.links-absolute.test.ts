@@ -13,7 +13,10 @@ import { startSmtpSink } from '#test/support/smtp-sink';
 
 async function mailOfAssignedTask(env: Record<string, string>): Promise<{ body: string; taskId: number }> {
   const sink = await startSmtpSink();
-  const { ctx } = await testContext({ SMTP_URL: sink.url, ...env }, { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } });
+  const { ctx } = await testContext(
+    { SMTP_URL: sink.url, ...env },
+    { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } },
+  );
   const runner = await startWorkers(ctx, { queues: ['default'] });
   onCleanup(() => runner.stop(2000));
   const maria = await sessionUserFor(ctx, 'maria@example.com', { name: 'Maria' });

@@ -22,7 +22,10 @@ const DUE = new Date('2026-12-05T18:45:00Z');
 
 async function setup(digestAfter: number): Promise<{ ctx: AppContext; sink: SmtpSink; ivan: number; ann: number }> {
   const sink = await startSmtpSink();
-  const { ctx } = await testContext({ SMTP_URL: sink.url, ORBIS_PUBLIC_URL: 'https://orbis.example.com' }, { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter, burstMinutes: 15 } });
+  const { ctx } = await testContext(
+    { SMTP_URL: sink.url, ORBIS_PUBLIC_URL: 'https://orbis.example.com' },
+    { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter, burstMinutes: 15 } },
+  );
   const runner = await startWorkers(ctx, { queues: ['default'] });
   onCleanup(() => runner.stop(2000));
   const ivan = (await sessionUserFor(ctx, 'ivan@example.com', { name: 'Иван' })).id;
@@ -50,11 +53,17 @@ describe('mail in the recipient’s language', () => {
     assert.equal(ru.subject, 'Orbis: Просрочено: Check the quote');
     const ruDue = formatDateTime(DUE, 'Europe/Moscow', 'ru');
     assert.match(ruDue, /^5 дек\. 2026 г\., 21:45$/, 'the Russian style of a date');
-    assert.equal(ru.text.trimEnd(), `Просрочено: Check the quote\nСрок был ${ruDue} (Europe/Moscow)\nhttps://orbis.example.com/tasks/${toIvan}`);
+    assert.equal(
+      ru.text.trimEnd(),
+      `Просрочено: Check the quote\nСрок был ${ruDue} (Europe/Moscow)\nhttps://orbis.example.com/tasks/${toIvan}`,
+    );
 
     const en = mailTo(sink, 'ann@example.com');
     assert.equal(en.subject, 'Orbis: Overdue: Check the quote');
-    assert.equal(en.text.trimEnd(), `Overdue: Check the quote\nIt was due 05 Dec 2026, 18:45 (UTC)\nhttps://orbis.example.com/tasks/${toAnn}`);
+    assert.equal(
+      en.text.trimEnd(),
+      `Overdue: Check the quote\nIt was due 05 Dec 2026, 18:45 (UTC)\nhttps://orbis.example.com/tasks/${toAnn}`,
+    );
   });
 
   it('counts a digest in each language’s plural forms', async () => {
@@ -67,7 +76,11 @@ describe('mail in the recipient’s language', () => {
     const ru = mailTo(sink, 'ivan@example.com');
     assert.equal(ru.subject, 'Orbis: 5 новых уведомлений');
     assert.match(ru.text, /^У вас 5 новых уведомлений:\n/);
-    assert.equal((ru.text.match(/^• Просрочено: quote \d — Срок был 5 дек\. 2026 г\., 21:45 \(Europe\/Moscow\)$/gm) ?? []).length, 5, ru.text);
+    assert.equal(
+      (ru.text.match(/^• Просрочено: quote \d — Срок был 5 дек\. 2026 г\., 21:45 \(Europe\/Moscow\)$/gm) ?? []).length,
+      5,
+      ru.text,
+    );
 
     const en = mailTo(sink, 'ann@example.com');
     assert.equal(en.subject, 'Orbis: 2 new notifications');

@@ -44,7 +44,12 @@ function bombPng(): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // greyscale
   const idat = zlib.deflateSync(Buffer.alloc(30001 * 64)); // the first rows of zeros; the rest would inflate to 900 MB
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 for (const kind of TRANSPORTS) {
@@ -68,14 +73,35 @@ for (const kind of TRANSPORTS) {
       assert.equal((await app.ctx.db.rows('select id from media')).length, 0, 'no media row');
       const tmp = path.join(app.mediaRoot, 'tmp');
       assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], 'no temp file');
-      assert.equal(fs.existsSync(path.join(app.mediaRoot, 'originals')) ? fs.readdirSync(path.join(app.mediaRoot, 'originals'), { recursive: true }).length : 0, 0, 'no original');
+      assert.equal(
+        fs.existsSync(path.join(app.mediaRoot, 'originals'))
+          ? fs.readdirSync(path.join(app.mediaRoot, 'originals'), { recursive: true }).length
+          : 0,
+        0,
+        'no original',
+      );
     };
 
     const refused: Array<[string, () => Buffer | Promise<Buffer>, RegExp]> = [
       ['bomb.png', bombPng, /30000×30000 pixels, more than the 100 megapixels/],
-      ['page.jpg', () => Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'), /HTML files are refused/],
-      ['logo.svg', () => Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), /SVG images are refused/],
-      ['draw.jpg', () => Buffer.from("push graphic-context\nviewbox 0 0 640 480\nfill 'url(https://example.com/image.jpg\"|ls \"-la)'\npop graphic-context\n"), /drawing scripts \(MVG\/MSL\/XML\) are refused/],
+      [
+        'page.jpg',
+        () => Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'),
+        /HTML files are refused/,
+      ],
+      [
+        'logo.svg',
+        () => Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        /SVG images are refused/,
+      ],
+      [
+        'draw.jpg',
+        () =>
+          Buffer.from(
+            'push graphic-context\nviewbox 0 0 640 480\nfill \'url(https://example.com/image.jpg"|ls "-la)\'\npop graphic-context\n',
+          ),
+        /drawing scripts \(MVG\/MSL\/XML\) are refused/,
+      ],
       ['empty.jpg', () => Buffer.alloc(0), /the file is empty/],
     ];
     for (const [name, make, reason] of refused) {
@@ -93,7 +119,10 @@ for (const kind of TRANSPORTS) {
 
     it('refuses a whole request when one of its files is refused (nothing half-written)', async (t) => {
       if (!transportAvailable(t, kind)) return;
-      const r = await upload(olga, cardPath, [{ name: 'fine.png', data: await fixture('png') }, { name: 'bad.jpg', data: Buffer.from('<html></html>') }]);
+      const r = await upload(olga, cardPath, [
+        { name: 'fine.png', data: await fixture('png') },
+        { name: 'bad.jpg', data: Buffer.from('<html></html>') },
+      ]);
       assert.equal(r.status, 400);
       assert.match(r.body.error ?? '', /bad\.jpg: HTML files are refused/);
       await nothingStored();
@@ -111,10 +140,17 @@ for (const kind of TRANSPORTS) {
       assert.match(row.error ?? '', /cannot be read/);
       // The handler marks the media failed before the worker records the
       // job's outcome: wait for the job row too, then check it ran once.
-      const job = await eventually(async () => {
-        const [j] = await app.ctx.db.rows<{ state: string; attempts: number }>("select state, attempts from jobs where kind = 'images.process' and payload->>'mediaId' = $1", [String(row.id)]);
-        return j && j.state !== 'running' && j.state !== 'queued' ? j : null;
-      }, 10_000, 'the job to finish');
+      const job = await eventually(
+        async () => {
+          const [j] = await app.ctx.db.rows<{ state: string; attempts: number }>(
+            "select state, attempts from jobs where kind = 'images.process' and payload->>'mediaId' = $1",
+            [String(row.id)],
+          );
+          return j && j.state !== 'running' && j.state !== 'queued' ? j : null;
+        },
+        10_000,
+        'the job to finish',
+      );
       assert.deepEqual([job.state, job.attempts], ['failed', 1]);
       assert.ok(process.memoryUsage().rss < 512 * MB, `rss ${Math.round(process.memoryUsage().rss / MB)} MB`);
       const page = await olga.get(cardPath);
@@ -154,7 +190,9 @@ for (const kind of TRANSPORTS) {
 
 describe('media in production', () => {
   it('answers with X-Accel-Redirect to /lib/media/ and no body', async () => {
-    const app = await mediaApp('local', { env: { NODE_ENV: 'production', SECRET_KEY: 'a-production-secret-of-length', ORBIS_PUBLIC_URL: 'http://localhost' } });
+    const app = await mediaApp('local', {
+      env: { NODE_ENV: 'production', SECRET_KEY: 'a-production-secret-of-length', ORBIS_PUBLIC_URL: 'http://localhost' },
+    });
     const owner = await makeSessionUser(app.ctx, 'olga@example.com', ['operator']);
     const cardPath = `/cards/purchase_request/${(await makePurchase(app.ctx, owner)).id}`;
     const c = await signedIn(app, 'olga@example.com');

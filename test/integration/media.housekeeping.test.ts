@@ -38,12 +38,15 @@ describe('manage.ts housekeeping', () => {
     mediaRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-media-'));
     onCleanup(() => fs.rmSync(mediaRoot, { recursive: true, force: true }));
     ({ ctx } = await testContext({ MEDIA_ROOT: mediaRoot }, undefined, db, { transport: await testTransport('local') }));
-    const runner = await startWorkers(ctx, { queues: ['images']});
+    const runner = await startWorkers(ctx, { queues: ['images'] });
     onCleanup(() => runner.stop(2000));
     const olga = await sessionUserFor(ctx, 'olga@example.com', { roles: ['operator'] });
     const card = await makePurchase(ctx, olga);
     const received = [];
-    for (const [name, data] of [['old.jpg', await fixture('jpeg', 900, 600)], ['new.png', await fixture('png', 500, 400)]] as const) {
+    for (const [name, data] of [
+      ['old.jpg', await fixture('jpeg', 900, 600)],
+      ['new.png', await fixture('png', 500, 400)],
+    ] as const) {
       const tempFile = await ctx.services.media.files.tempPath();
       fs.writeFileSync(tempFile, data);
       received.push({ tempFile, name, ...(await hashFile(tempFile)), truncated: false });
@@ -65,7 +68,11 @@ describe('manage.ts housekeeping', () => {
 
   it('remakes old-version thumbnails and deletes only files no media row names', async () => {
     const orphanSha = 'ab'.repeat(32);
-    const orphans = [originalRel(orphanSha), thumbRel(orphanSha, THUMBS_VERSION, 160, 'webp'), thumbRel(current.sha256, THUMBS_VERSION + 5, 640, 'jpg')];
+    const orphans = [
+      originalRel(orphanSha),
+      thumbRel(orphanSha, THUMBS_VERSION, 160, 'webp'),
+      thumbRel(current.sha256, THUMBS_VERSION + 5, 640, 'jpg'),
+    ];
     // Files no row names are deleted only once they are an hour old: a fresh
     // one may belong to an upload or a thumbnail run not yet committed.
     const hoursAgo = new Date(Date.now() - 2 * 3600_000);

@@ -57,7 +57,7 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
     env = { DATABASE_URL: db.url, MEDIA_ROOT: mediaRoot, AMQP_URL, ORBIS_QUEUE_PREFIX: prefix };
     const transport = await testTransport('amqp', { prefix });
     ({ ctx } = await testContext({ MEDIA_ROOT: mediaRoot }, undefined, db, { transport }));
-    const runner = await startWorkers(ctx, { queues: ['images']});
+    const runner = await startWorkers(ctx, { queues: ['images'] });
     onCleanup(() => runner.stop(2000));
     await sessionUserFor(ctx, 'boss@example.com', { superuser: true });
     const olga = await sessionUserFor(ctx, 'olga@example.com', { roles: ['operator'] });
@@ -76,7 +76,10 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
     assert.equal(r.stderr, '');
     const out = lines(r.stdout);
     assert.equal(out.at(-1), 'summary: 2 new card(s), 1 attached, 0 skipped, 1 refused, 0 vanished');
-    assert.ok(out.some((l) => /^refused invoice\.jpg: HTML files are refused/.test(l)), r.stdout);
+    assert.ok(
+      out.some((l) => /^refused invoice\.jpg: HTML files are refused/.test(l)),
+      r.stdout,
+    );
     assert.ok(out.includes(`attached to ${existing.number}: ${existing.number}_receipt.webp`), r.stdout);
 
     const cards = await ctx.db.rows<{ id: number; title: string; owner_email: string; data: Record<string, unknown>; number: string }>(
@@ -93,7 +96,9 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
     assert.deepEqual(cards[0].data.supplier, 'Scanner');
     assert.ok(out.includes(`new card ${cards[1].number}: delivery_note.jpg`), r.stdout);
 
-    const media = await ctx.db.rows<{ id: number; card_id: number; original_name: string; sha256: string }>('select id, card_id, original_name, sha256 from media order by original_name');
+    const media = await ctx.db.rows<{ id: number; card_id: number; original_name: string; sha256: string }>(
+      'select id, card_id, original_name, sha256 from media order by original_name',
+    );
     assert.deepEqual(
       media.map((m) => [m.original_name, m.card_id]),
       [
@@ -105,7 +110,10 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
     const jobs = await ctx.db.rows<{ n: number }>("select count(*)::int as n from jobs where kind = 'images.process'");
     assert.equal(jobs[0].n, 3);
     const log = await ctx.db.rows<{ path: string; media_id: number }>('select path, media_id from media_imports order by path');
-    assert.deepEqual(log.map((l) => l.path), [`${existing.number}_receipt.webp`, 'batch 2/signed-form.png', 'delivery_note.jpg']);
+    assert.deepEqual(
+      log.map((l) => l.path),
+      [`${existing.number}_receipt.webp`, 'batch 2/signed-form.png', 'delivery_note.jpg'],
+    );
 
     for (const m of media) {
       const row = await settled(ctx, m.id);
@@ -150,12 +158,28 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
   });
 
   for (const [why, args, message] of [
-    ['a missing folder', () => ['import-folder', path.join(dir, 'nope'), '--type', 'purchase_request', ...SETS], /^error: the folder .*nope does not exist$/],
-    ['a file instead of a folder', () => ['import-folder', path.join(dir, 'invoice.jpg'), '--type', 'purchase_request', ...SETS], /^error: .*invoice\.jpg is not a folder$/],
+    [
+      'a missing folder',
+      () => ['import-folder', path.join(dir, 'nope'), '--type', 'purchase_request', ...SETS],
+      /^error: the folder .*nope does not exist$/,
+    ],
+    [
+      'a file instead of a folder',
+      () => ['import-folder', path.join(dir, 'invoice.jpg'), '--type', 'purchase_request', ...SETS],
+      /^error: .*invoice\.jpg is not a folder$/,
+    ],
     ['an unknown type', () => ['import-folder', dir, '--type', 'spaceship'], /^error: unknown card type "spaceship"/],
     ['no --type', () => ['import-folder', dir], /^error: --type TYPE is required$/],
-    ['required fields with no value', () => ['import-folder', dir, '--type', 'purchase_request'], /^error: purchase_request has required fields with no value: supplier, amount, category/],
-    ['a bad field value', () => ['import-folder', dir, '--type', 'purchase_request', '--set', 'supplier=X', '--set', 'amount=lots', '--set', 'category=office'], /^error: --set amount: /],
+    [
+      'required fields with no value',
+      () => ['import-folder', dir, '--type', 'purchase_request'],
+      /^error: purchase_request has required fields with no value: supplier, amount, category/,
+    ],
+    [
+      'a bad field value',
+      () => ['import-folder', dir, '--type', 'purchase_request', '--set', 'supplier=X', '--set', 'amount=lots', '--set', 'category=office'],
+      /^error: --set amount: /,
+    ],
   ] as const) {
     it(`refuses ${why} with one line and exit 1`, async () => {
       const r = await manage([...args()], env);

@@ -107,7 +107,10 @@ for (const kind of TRANSPORTS) {
       assert.equal(b.state, 'ready');
       assert.deepEqual([b.width, b.height], [321, 123]);
       const dir = path.dirname(path.join(app.mediaRoot, originalRel(a.sha256)));
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(a.sha256)), [a.sha256]);
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((f) => f.startsWith(a.sha256)),
+        [a.sha256],
+      );
       assert.deepEqual(fs.readdirSync(path.join(app.mediaRoot, 'tmp')), [], 'no temp file left');
     });
   });

@@ -10,7 +10,16 @@ import { makePurchase } from '#test/support/cards';
 import { fixture, makeSessionUser, mediaApp, mediaRow, settled, signedIn, upload } from '#test/support/media';
 
 function jobContext(attempt: number, log: JobContext['log']): JobContext {
-  return { id: 0, kind: 'images.process', attempt, maxAttempts: 5, requestId: null, log, signal: new AbortController().signal, progress: async () => undefined };
+  return {
+    id: 0,
+    kind: 'images.process',
+    attempt,
+    maxAttempts: 5,
+    requestId: null,
+    log,
+    signal: new AbortController().signal,
+    progress: async () => undefined,
+  };
 }
 
 describe('images.process after a worker died mid-render', () => {

@@ -18,7 +18,13 @@ import { insertTask } from '#test/support/tasks';
 const ZONE = 'America/New_York';
 const ONE_STYLE = /\b\d{2} [A-Z][a-z]{2} \d{4}(, \d{2}:\d{2})?\b/g;
 // Any other way of writing a date or a time of day.
-const OTHER = [/\d{4}-\d{2}-\d{2}/, /\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/, /\b\d{1,2}:\d{2}(:\d{2})? ?(AM|PM|am|pm)\b/, /\bT\d{2}:\d{2}/, /\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b/];
+const OTHER = [
+  /\d{4}-\d{2}-\d{2}/,
+  /\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/,
+  /\b\d{1,2}:\d{2}(:\d{2})? ?(AM|PM|am|pm)\b/,
+  /\bT\d{2}:\d{2}/,
+  /\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b/,
+];
 
 function visibleText(html: string): string {
   return html
@@ -41,14 +47,33 @@ describe('dates on pages', () => {
     const due = new Date(Date.now() - 3 * 3600_000);
     await insertTask(app.ctx, { title: 'Call the supplier', assigneeId: manager.id, dueAt: due, cardId: card.id, createdBy: manager.id });
     await app.ctx.services.tasks.sweep(new Date());
-    await eventually(async () => ((await app.ctx.db.rows('select 1 from card_history where card_id = $1', [card.id])).length ? true : null), 10_000, 'the history row');
+    await eventually(
+      async () => ((await app.ctx.db.rows('select 1 from card_history where card_id = $1', [card.id])).length ? true : null),
+      10_000,
+      'the history row',
+    );
 
     const c = app.client();
     assert.equal((await c.login('mia@example.com', 'correct horse battery')).status, 303);
-    const reminder = await c.post('/reminders', { card: String(card.id), remind_at: '2027-01-15T09:30', back: `/cards/purchase_request/${card.id}` }, { from: `/cards/purchase_request/${card.id}` });
+    const reminder = await c.post(
+      '/reminders',
+      { card: String(card.id), remind_at: '2027-01-15T09:30', back: `/cards/purchase_request/${card.id}` },
+      { from: `/cards/purchase_request/${card.id}` },
+    );
     assert.equal(reminder.status, 303, 'the reminder was set');
 
-    const pages = ['/', `/cards/purchase_request/${card.id}`, '/cards/purchase_request', '/tasks', '/reminders', '/notifications', '/admin/jobs', '/admin/users', '/admin/requests', '/admin/system'];
+    const pages = [
+      '/',
+      `/cards/purchase_request/${card.id}`,
+      '/cards/purchase_request',
+      '/tasks',
+      '/reminders',
+      '/notifications',
+      '/admin/jobs',
+      '/admin/users',
+      '/admin/requests',
+      '/admin/system',
+    ];
     const seen: Record<string, string[]> = {};
     for (const path of pages) {
       const res = await c.get(path);

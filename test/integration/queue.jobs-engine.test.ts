@@ -25,7 +25,11 @@ for (const kind of TRANSPORTS) {
         }),
         /the change failed/,
       );
-      await eventually(async () => (await h.ctx.db.rows(`select 1 from jobs where kind = 'test.effect' and state = 'done'`)).length === 1, 10_000, 'job 1 done');
+      await eventually(
+        async () => (await h.ctx.db.rows(`select 1 from jobs where kind = 'test.effect' and state = 'done'`)).length === 1,
+        10_000,
+        'job 1 done',
+      );
       await new Promise((r) => setTimeout(r, 300)); // time for job 2, had it been published
       assert.deepEqual(await h.effects(), [{ n: 1, runs: 1 }]);
       const [row] = await h.ctx.db.rows<{ state: string; published_at: Date | null; attempts: number; result: unknown }>(
@@ -58,7 +62,10 @@ for (const kind of TRANSPORTS) {
       const { id } = await h.ctx.services.jobs.enqueue('test.flaky', { n: 7, succeedOn: 3 });
       await eventually(async () => (await h.ctx.jobStore.get(id))?.state === 'done', 10_000, 'flaky job done');
       const attempts = await h.ctx.db.rows<{ attempt: number }>('select attempt from test_attempts where n = 7 order by attempt');
-      assert.deepEqual(attempts.map((a) => a.attempt), [1, 2, 3]);
+      assert.deepEqual(
+        attempts.map((a) => a.attempt),
+        [1, 2, 3],
+      );
       const job = (await h.ctx.jobStore.get(id))!;
       assert.equal(job.attempts, 3);
     });
@@ -106,7 +113,11 @@ for (const kind of TRANSPORTS) {
       await eventually(async () => (await h.ctx.jobStore.get(grandchild.id))?.state === 'failed', 10_000, 'grandchild failed');
       assert.equal((await h.ctx.jobStore.get(child.id))!.error, `dependency #${bad.id} failed`);
       assert.equal((await h.ctx.jobStore.get(grandchild.id))!.error, `dependency #${child.id} failed`);
-      assert.deepEqual((await h.effects()).map((e) => e.n), [1, 2], 'jobs 4 and 5 never ran');
+      assert.deepEqual(
+        (await h.effects()).map((e) => e.n),
+        [1, 2],
+        'jobs 4 and 5 never ran',
+      );
       const late = await jobs.enqueue('test.effect', { n: 6 }, { dependsOn: [bad.id] });
       assert.equal(late.state, 'failed', 'a job enqueued after its dependency failed fails at once');
     });
@@ -115,7 +126,10 @@ for (const kind of TRANSPORTS) {
       if (!transportAvailable(t, kind)) return;
       const h = await jobsHarness(kind);
       // 30 ids in one batch: the publisher packs them into one message.
-      const ids = await h.ctx.services.jobs.enqueueMany('test.effect', Array.from({ length: 30 }, (_, n) => ({ n })));
+      const ids = await h.ctx.services.jobs.enqueueMany(
+        'test.effect',
+        Array.from({ length: 30 }, (_, n) => ({ n })),
+      );
       await h.ctx.publisher.drain();
       let now = 0;
       let max = 0;
@@ -131,7 +145,14 @@ for (const kind of TRANSPORTS) {
           },
         },
       });
-      await eventually(async () => (await h.ctx.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'done' and id = any($1::bigint[])`, [ids]))[0].n === 30, 20_000, 'all 30 done');
+      await eventually(
+        async () =>
+          (
+            await h.ctx.db.rows<{ n: number }>(`select count(*)::int as n from jobs where state = 'done' and id = any($1::bigint[])`, [ids])
+          )[0].n === 30,
+        20_000,
+        'all 30 done',
+      );
       assert.equal(max, 3, 'three at a time, never more');
       const [{ claimedEarly }] = await h.ctx.db.rows<{ claimedEarly: number }>(
         // Claimed only when a slot was free: no job started long before it ran.
@@ -145,7 +166,9 @@ for (const kind of TRANSPORTS) {
       if (!transportAvailable(t, kind)) return;
       const h = await jobsHarness(kind);
       // Rows committed without a publish (a process that died after commit).
-      await h.ctx.db.exec(`insert into jobs (kind, queue, payload, updated_at, run_after) select 'test.effect', 'default', jsonb_build_object('n', g), now() - interval '1 minute', now() - interval '1 minute' from generate_series(1, 20) g`);
+      await h.ctx.db.exec(
+        `insert into jobs (kind, queue, payload, updated_at, run_after) select 'test.effect', 'default', jsonb_build_object('n', g), now() - interval '1 minute', now() - interval '1 minute' from generate_series(1, 20) g`,
+      );
       await h.start();
       await eventually(async () => (await h.effects()).length === 20, 10_000, 'all 20 relayed and done');
       assert.ok((await h.effects()).every((e) => e.runs === 1));
@@ -183,7 +206,9 @@ describe('job engine recovery by the sweep', () => {
 
   it('wakes a waiting job whose dependencies all finished while nobody woke it', async () => {
     const h = await jobsHarness('local');
-    const [{ dep }] = await h.ctx.db.rows<{ dep: number }>(`insert into jobs (kind, state, finished_at) values ('test.effect', 'done', now()) returning id as dep`);
+    const [{ dep }] = await h.ctx.db.rows<{ dep: number }>(
+      `insert into jobs (kind, state, finished_at) values ('test.effect', 'done', now()) returning id as dep`,
+    );
     // Inserted directly as `waiting`: the race where completion and enqueue crossed.
     const [{ id }] = await h.ctx.db.rows<{ id: number }>(
       `insert into jobs (kind, queue, payload, state, depends_on) values ('test.effect', 'default', '{"n": 78}', 'waiting', $1::bigint[]) returning id`,

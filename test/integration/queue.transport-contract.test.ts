@@ -57,7 +57,10 @@ for (const kind of TRANSPORTS) {
         m.ack();
       });
       await eventually(() => second.length === 4, 5000, 'the four unacked ones again');
-      assert.ok(second.every((m) => m.redelivered), 'redelivered flag set');
+      assert.ok(
+        second.every((m) => m.redelivered),
+        'redelivered flag set',
+      );
       assert.deepEqual(second.map((m) => m.body.toString()).sort(), ['1', '2', '3', '4']);
       await c2.cancel();
     });
@@ -69,7 +72,8 @@ for (const kind of TRANSPORTS) {
       let seen = 0;
       const c = await tr.consume('test', { prefetch: 1 }, (m) => {
         seen++;
-        if (seen === 1) m.nack(true); // back to the queue
+        if (seen === 1)
+          m.nack(true); // back to the queue
         else m.nack(false); // to the dead letters
       });
       await tr.publish('test', [Buffer.from('poison')]);

@@ -65,7 +65,10 @@ describe('publishing during a broker outage', () => {
     const summaries = during.slice(1);
     assert.ok(summaries.length >= 2, `a summary per second of the outage (${summaries.length})`);
     assert.ok(summaries.length <= Math.ceil(outageMs / 1000) + 1, `at most one summary per second (${summaries.length} in ${outageMs} ms)`);
-    assert.ok(summaries.every((l) => /^publishing jobs still fails: \d+ job\(s\) deferred in the last 1 s$/.test(l.msg)), JSON.stringify(summaries));
+    assert.ok(
+      summaries.every((l) => /^publishing jobs still fails: \d+ job\(s\) deferred in the last 1 s$/.test(l.msg)),
+      JSON.stringify(summaries),
+    );
     const deferred = (during[0].jobs as number) + summaries.reduce((n, l) => n + (l.deferred as number), 0);
     assert.equal(deferred, SAVES, 'every deferred job is counted once');
 
@@ -77,7 +80,9 @@ describe('publishing during a broker outage', () => {
     assert.equal(after.length, 1, JSON.stringify(after));
     assert.equal(after[0].msg, `publishing jobs works again; ${SAVES} job(s) were deferred during the outage (the relay publishes them)`);
     assert.equal(after[0].deferred, SAVES);
-    const [{ unpublished }] = await ctx.db.rows<{ unpublished: number }>('select count(*)::int as unpublished from jobs where published_at is null');
+    const [{ unpublished }] = await ctx.db.rows<{ unpublished: number }>(
+      'select count(*)::int as unpublished from jobs where published_at is null',
+    );
     assert.equal(unpublished, SAVES, "the outage's jobs wait in the outbox for the relay");
   });
 });

@@ -39,17 +39,23 @@ describe('a broker outage while jobs and requests flow', () => {
     const during: number[] = [];
     for (let i = 0; i < 100; i++) during.push(await hit());
     assert.deepEqual([...new Set(during)], [200], 'the web answered every request during the outage');
-    const [{ unpublished }] = await ctx.db.rows<{ unpublished: number }>(`select count(*)::int as unpublished from jobs where published_at is null`);
+    const [{ unpublished }] = await ctx.db.rows<{ unpublished: number }>(
+      `select count(*)::int as unpublished from jobs where published_at is null`,
+    );
     assert.ok(unpublished >= 100, `the outage's jobs wait in the outbox (${unpublished})`);
 
     proxy.restore();
     await eventually(() => transport.status().ok, 20_000, 'the transport to reconnect');
     await eventually(async () => (await h.effects()).length === 150, 30_000, 'the backlog to drain');
     const effects = await h.effects();
-    assert.ok(effects.every((e) => e.runs === 1), 'no job ran twice');
+    assert.ok(
+      effects.every((e) => e.runs === 1),
+      'no job ran twice',
+    );
     // A handler's effect commits before its job's completion batch: wait for the rows too.
     await eventually(
-      async () => (await ctx.db.rows<{ notDone: number }>(`select count(*)::int as "notDone" from jobs where state <> 'done'`))[0].notDone === 0,
+      async () =>
+        (await ctx.db.rows<{ notDone: number }>(`select count(*)::int as "notDone" from jobs where state <> 'done'`))[0].notDone === 0,
       10_000,
       'every job row done',
     );

@@ -57,9 +57,13 @@ describe('a RabbitMQ restart while jobs and requests flow', () => {
     assert.deepEqual([...new Set(statuses)], [200], 'every request answered 200, during the outage too');
     const total = statuses.length;
     await eventually(async () => (await h.effects()).length === total, 60_000, `all ${total} jobs done`);
-    assert.ok((await h.effects()).every((e) => e.runs === 1), 'no job ran twice');
+    assert.ok(
+      (await h.effects()).every((e) => e.runs === 1),
+      'no job ran twice',
+    );
     await eventually(
-      async () => (await ctx.db.rows<{ n: number }>(`select count(*)::int as n from request_logs where path = '/test/enqueue'`))[0].n === total,
+      async () =>
+        (await ctx.db.rows<{ n: number }>(`select count(*)::int as n from request_logs where path = '/test/enqueue'`))[0].n === total,
       60_000,
       `all ${total} request logs written`,
     );

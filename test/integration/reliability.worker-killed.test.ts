@@ -49,7 +49,9 @@ describe('a worker killed with SIGKILL mid-run', () => {
     const worker = await spawnWorker(env);
     await eventually(async () => (await done()) === JOBS, 90_000, 'every job done after the restart');
     const [{ balance }] = await h.ctx.db.rows<{ balance: number }>('select balance from test_accounts where id = 1');
-    const [{ runs, distinct }] = await h.ctx.db.rows<{ runs: number; distinct: number }>('select count(*)::int as runs, count(distinct key)::int as distinct from test_runs');
+    const [{ runs, distinct }] = await h.ctx.db.rows<{ runs: number; distinct: number }>(
+      'select count(*)::int as runs, count(distinct key)::int as distinct from test_runs',
+    );
     const states = await h.ctx.db.rows<{ state: string; n: number }>('select state, count(*)::int as n from jobs group by state');
     assert.deepEqual(states, [{ state: 'done', n: JOBS }], 'all done, none failed or stuck');
     assert.equal(distinct, JOBS, 'every job ran');

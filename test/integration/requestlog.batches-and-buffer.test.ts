@@ -136,15 +136,23 @@ for (const kind of TRANSPORTS) {
       assert.equal((await client.get('/healthz')).status, 200);
       assert.equal((await client.get('/favicon.ico')).status, 404);
       // 20 at once: they finish close together and share batches.
-      const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => h.client().get(`/login?n=${i}`, { 'x-request-id': `req-burst-${String(i).padStart(4, '0')}` })));
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          h.client().get(`/login?n=${i}`, { 'x-request-id': `req-burst-${String(i).padStart(4, '0')}` }),
+        ),
+      );
       assert.ok(burst.every((r) => r.status === 200));
 
       // login page GET (csrf) + POST /login + dashboard + 404 + 20 burst
       const expected = 24;
-      const rows = await eventually(async () => {
-        const r = await h.rows();
-        return r.length >= expected && r;
-      }, 15_000, `${expected} request log rows`);
+      const rows = await eventually(
+        async () => {
+          const r = await h.rows();
+          return r.length >= expected && r;
+        },
+        15_000,
+        `${expected} request log rows`,
+      );
       await new Promise((r) => setTimeout(r, 200));
       assert.equal((await h.rows()).length, expected, 'no extra rows (static files, the icon and /healthz are not logged)');
       assert.ok(!rows.some((r) => String(r.path).startsWith('/lib/static') || r.path === '/healthz' || r.path === '/favicon.ico'));
@@ -201,10 +209,14 @@ for (const kind of TRANSPORTS) {
       assert.equal(health.requestLog.buffered, 30);
 
       await h.restore();
-      const rows = await eventually(async () => {
-        const r = await h.rows();
-        return r.length >= 30 && r;
-      }, 25_000, 'the waiting batches drained');
+      const rows = await eventually(
+        async () => {
+          const r = await h.rows();
+          return r.length >= 30 && r;
+        },
+        25_000,
+        'the waiting batches drained',
+      );
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await h.rows()).length, 30);
       // The oldest entries were kept, the newest overflowed. (Sorted: the
@@ -237,9 +249,25 @@ for (const kind of TRANSPORTS) {
     it('dead-letters a malformed batch and keeps inserting the next ones', async (t) => {
       if (!transportAvailable(t, kind)) return;
       const h = await harness(t, kind, {});
-      const good = [{ at: new Date().toISOString(), method: 'GET', path: '/x', status: 200, durationMs: 1.5, userId: null, ip: '::1', requestId: 'r1', userAgent: null }];
+      const good = [
+        {
+          at: new Date().toISOString(),
+          method: 'GET',
+          path: '/x',
+          status: 200,
+          durationMs: 1.5,
+          userId: null,
+          ip: '::1',
+          requestId: 'r1',
+          userAgent: null,
+        },
+      ];
       const bad = [{ ...good[0], status: 'oops' }];
-      await h.worker.transport.publish(REQUEST_LOG_QUEUE, [Buffer.from('not json'), Buffer.from(JSON.stringify(bad)), Buffer.from(JSON.stringify(good))]);
+      await h.worker.transport.publish(REQUEST_LOG_QUEUE, [
+        Buffer.from('not json'),
+        Buffer.from(JSON.stringify(bad)),
+        Buffer.from(JSON.stringify(good)),
+      ]);
       await eventually(async () => (await h.rows()).length === 1, 10_000, 'the good batch inserted');
       await eventually(async () => (await h.worker.transport.depth(DEAD_LETTERS)) === 2, 5000, 'two dead letters');
       const [row] = await h.rows();

@@ -18,7 +18,11 @@ import { kill9 } from '#test/support/worker-spawn';
 const script = path.resolve(import.meta.dirname, '..', 'support', 'web-process.ts');
 
 async function startWeb(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d));
@@ -72,7 +76,11 @@ describe('a web process killed with request log entries in memory', () => {
     );
     assert.equal(ids, N, 'every answered request is logged');
     assert.equal(rows, N, 'none twice (the replay resends what the broker had already taken)');
-    await eventually(() => /request log: sent \d+ request\(s\) that stopped process \d+ had answered but not handed to the broker/.test(second.output()), 5000, 'the recovery logged');
+    await eventually(
+      () => /request log: sent \d+ request\(s\) that stopped process \d+ had answered but not handed to the broker/.test(second.output()),
+      5000,
+      'the recovery logged',
+    );
     const sent = Number(/sent (\d+) request/.exec(second.output())![1]);
     assert.ok(sent >= N - before, `the log names how many were sent (${sent})`);
     assert.ok(!fs.readdirSync(spool).includes(dirs[0]), 'the recovered folder is gone');

@@ -23,7 +23,17 @@ describe('the request log consumer killed mid-drain', () => {
     const bodies = Array.from({ length: BATCHES }, (_, b) => {
       const batch: RequestLogEntry[] = Array.from({ length: PER_BATCH }, (_, k) => {
         const n = b * PER_BATCH + k;
-        return { at: new Date(at + n).toISOString(), method: 'GET', path: `/p/${n}`, status: 200, durationMs: 1, userId: null, ip: '127.0.0.1', requestId: `kill-${String(n).padStart(6, '0')}`, userAgent: null };
+        return {
+          at: new Date(at + n).toISOString(),
+          method: 'GET',
+          path: `/p/${n}`,
+          status: 200,
+          durationMs: 1,
+          userId: null,
+          ip: '127.0.0.1',
+          requestId: `kill-${String(n).padStart(6, '0')}`,
+          userAgent: null,
+        };
       });
       return Buffer.from(JSON.stringify(batch));
     });
@@ -46,7 +56,9 @@ describe('the request log consumer killed mid-drain', () => {
     await eventually(async () => (await count()) >= TOTAL, 30_000, 'every entry stored');
     await new Promise((r) => setTimeout(r, 500));
     await kill9(worker);
-    const [{ rows, ids }] = await ctx.db.rows<{ rows: number; ids: number }>('select count(*)::int as rows, count(distinct request_id)::int as ids from request_logs');
+    const [{ rows, ids }] = await ctx.db.rows<{ rows: number; ids: number }>(
+      'select count(*)::int as rows, count(distinct request_id)::int as ids from request_logs',
+    );
     assert.equal(ids, TOTAL, 'no entry lost');
     assert.equal(rows, TOTAL, `no entry stored twice (${rows - ids} doubled)`);
   });

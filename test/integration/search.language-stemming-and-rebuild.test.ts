@@ -59,7 +59,10 @@ describe('search in the installation language', () => {
     it('enqueues one rebuild, however many processes start, runs it with progress, and then finds by stems', async () => {
       // A word before the last is matched whole: its stem is not in a simple vector.
       assert.deepEqual(await titlesFound(after, admin, 'ноутбуков партия'), [], 'the vectors are still simple ones');
-      const [id, again] = await Promise.all([after.services.search.ensureLanguage(after.services.jobs), after.services.search.ensureLanguage(after.services.jobs)]);
+      const [id, again] = await Promise.all([
+        after.services.search.ensureLanguage(after.services.jobs),
+        after.services.search.ensureLanguage(after.services.jobs),
+      ]);
       assert.ok((id === null) !== (again === null), `exactly one enqueued (${id}, ${again})`);
       assert.equal(await after.services.search.ensureLanguage(after.services.jobs), null, 'not while one is under way');
       assert.deepEqual(await before_.services.search.state(), { language: 'simple', building: 'russian', generation: 1 });

@@ -16,7 +16,8 @@ import { descendants } from '#test/support/deploy-run';
 import { AMQP_URL, testTransport, transportAvailable, uniquePrefix } from '#test/support/queue';
 
 const SHIPPED = path.join(ROOT, 'conf', 'cardtypes');
-const PROBLEM = 'card type purchase_request: field supplier: type "strng" is not one of string, text, number, decimal, date, datetime, boolean, select, user, reference, images';
+const PROBLEM =
+  'card type purchase_request: field supplier: type "strng" is not one of string, text, number, decimal, date, datetime, boolean, select, user, reference, images';
 
 /** A copy of the shipped card types, in a folder the setting cardTypes.dir can point at. */
 function cardTypesCopy(): string {
@@ -46,7 +47,15 @@ async function serve(port: number, env: Record<string, string>): Promise<Serve> 
   await testTransport('amqp', { prefix }); // deletes the prefix's queues at the end
   const child = spawn(path.join(ROOT, 'manage.ts'), ['serve', '-p', String(port), '-w', '2', '--max-requests', '0'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, AMQP_URL: AMQP_URL!, ORBIS_QUEUE_PREFIX: prefix, ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: db.url,
+      AMQP_URL: AMQP_URL!,
+      ORBIS_QUEUE_PREFIX: prefix,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -93,7 +102,11 @@ describe('manage.ts serve with a broken card type', () => {
 
     const file = breakPurchaseRequest(dir);
     s.child.kill('SIGHUP');
-    await waitFor(async () => /reload failed, the running web processes keep serving/.test(s.output()), 150_000, 'the failed reload to be logged').catch((err: Error) => {
+    await waitFor(
+      async () => /reload failed, the running web processes keep serving/.test(s.output()),
+      150_000,
+      'the failed reload to be logged',
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n${s.output()}`);
     });
     const failed = lines(s.output()).find((l) => l.includes('reload failed'))!;
@@ -106,10 +119,16 @@ describe('manage.ts serve with a broken card type', () => {
 
     fs.copyFileSync(path.join(SHIPPED, 'purchase-request.yaml'), file);
     s.child.kill('SIGHUP');
-    await waitFor(async () => /SIGHUP: reloaded, 2 new web process\(es\) serving/.test(s.output()), 150_000, 'the reload').catch((err: Error) => {
-      throw new Error(`${err.message}\n${s.output()}`);
-    });
-    await waitFor(async () => descendants(pid).every((p) => !first.includes(p)) && descendants(pid).length === 2, 60_000, 'the old generation to leave');
+    await waitFor(async () => /SIGHUP: reloaded, 2 new web process\(es\) serving/.test(s.output()), 150_000, 'the reload').catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n${s.output()}`);
+      },
+    );
+    await waitFor(
+      async () => descendants(pid).every((p) => !first.includes(p)) && descendants(pid).length === 2,
+      60_000,
+      'the old generation to leave',
+    );
     await allAnswer(port, 10);
 
     s.child.kill('SIGTERM');

@@ -48,14 +48,22 @@ async function steadyLoad(port: number): Promise<Outcome[]> {
   const one = (i: number) =>
     new Promise<Outcome>((resolve) => {
       const scheduled = start + (i * 1000) / RATE;
-      setTimeout(() => {
-        const req = http.get({ host: '127.0.0.1', port, path: pathOf(i), agent, headers: { 'x-request-id': `steady-${String(i).padStart(6, '0')}` } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ ms: performance.now() - scheduled, status: res.statusCode }));
-          res.on('error', (err) => resolve({ ms: performance.now() - scheduled, error: err.message }));
-        });
-        req.on('error', (err) => resolve({ ms: performance.now() - scheduled, error: (err as NodeJS.ErrnoException).code ?? err.message }));
-      }, Math.max(0, scheduled - performance.now()));
+      setTimeout(
+        () => {
+          const req = http.get(
+            { host: '127.0.0.1', port, path: pathOf(i), agent, headers: { 'x-request-id': `steady-${String(i).padStart(6, '0')}` } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ ms: performance.now() - scheduled, status: res.statusCode }));
+              res.on('error', (err) => resolve({ ms: performance.now() - scheduled, error: err.message }));
+            },
+          );
+          req.on('error', (err) =>
+            resolve({ ms: performance.now() - scheduled, error: (err as NodeJS.ErrnoException).code ?? err.message }),
+          );
+        },
+        Math.max(0, scheduled - performance.now()),
+      );
     });
   const outcomes = await Promise.all(Array.from({ length: total }, (_, i) => one(i)));
   agent.destroy();
@@ -90,17 +98,28 @@ describe('serve recycling under steady load', () => {
       const worst = Math.max(...outcomes.map((o) => o.ms));
       const slow = outcomes.filter((o) => o.ms > BOUND_MS).length;
       const recycles = (out.match(/recycling this web process/g) ?? []).length;
-      t.diagnostic(`${outcomes.length} requests, ${recycles} recycles, worst answer ${Math.round(worst)} ms, ${slow} over ${BOUND_MS} ms, errors: ${JSON.stringify(errors.slice(0, 5))}`);
+      t.diagnostic(
+        `${outcomes.length} requests, ${recycles} recycles, worst answer ${Math.round(worst)} ms, ${slow} over ${BOUND_MS} ms, errors: ${JSON.stringify(errors.slice(0, 5))}`,
+      );
       assert.ok(recycles >= 3, `several recycles during the load (${recycles})`);
       assert.deepEqual(errors, [], 'no socket error, every answer 200');
       assert.ok(worst <= BOUND_MS, `no answer slower than ${BOUND_MS} ms (worst ${Math.round(worst)} ms)`);
       // Every answered request is logged, also those a closing process answered.
       const logged = async () =>
-        (await ctx.db.rows<{ n: number }>("select count(distinct request_id)::int as n from request_logs where request_id like 'steady-%'"))[0].n;
+        (
+          await ctx.db.rows<{ n: number }>("select count(distinct request_id)::int as n from request_logs where request_id like 'steady-%'")
+        )[0].n;
       const expected = outcomes.filter((_, i) => pathOf(i) === LOGGED).length;
-      await eventually(async () => (await logged()) === expected, 20_000, `all ${expected} sign-in page answers in the request log`).catch(async (err: Error) => {
-        throw new Error(`${err.message} (${await logged()} logged)\n${out.split('\n').filter((l) => /request log/.test(l)).join('\n')}`);
-      });
+      await eventually(async () => (await logged()) === expected, 20_000, `all ${expected} sign-in page answers in the request log`).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message} (${await logged()} logged)\n${out
+              .split('\n')
+              .filter((l) => /request log/.test(l))
+              .join('\n')}`,
+          );
+        },
+      );
       assert.doesNotMatch(out, /buffer full|not logged/);
     } finally {
       child.kill('SIGTERM');

@@ -16,7 +16,9 @@ const MANAGER = 'maria.manager@orbis.local';
 
 /** email → password of the printed demo lines ("  EMAIL  password PW  (roles)"). */
 function printedPasswords(text: string): Map<string, { password: string; roles: string }> {
-  return new Map([...text.matchAll(/^ +(\S+@orbis\.local) +password (\S+) +\(([^)]+)\)$/gm)].map((m) => [m[1], { password: m[2], roles: m[3] }]));
+  return new Map(
+    [...text.matchAll(/^ +(\S+@orbis\.local) +password (\S+) +\(([^)]+)\)$/gm)].map((m) => [m[1], { password: m[2], roles: m[3] }]),
+  );
 }
 
 async function cardNumbers(c: TestClient): Promise<number> {
@@ -29,13 +31,18 @@ describe('signing in as the demo users', () => {
   it('works with what npm start prints and with what import-demo --passwords prints, as the README says', async () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = /^## Demo users[^\n]*\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
-    for (const said of [OPERATOR, MANAGER, './manage.ts import-demo --passwords']) assert.ok(section.includes(`\`${said}\``), `the README's demo section names ${said}`);
+    for (const said of [OPERATOR, MANAGER, './manage.ts import-demo --passwords'])
+      assert.ok(section.includes(`\`${said}\``), `the README's demo section names ${said}`);
 
     const db = await testDatabase({ migrated: false });
     const env = { DATABASE_URL: db.url, ORBIS_ADMIN_EMAIL: '', ORBIS_ADMIN_PASSWORD: '' };
     const first = await startOrbis(env);
     const printed = printedPasswords(first.out());
-    assert.deepEqual([...printed.keys()].sort(), ['maria.manager@orbis.local', 'olga.operator@orbis.local', 'oscar.operator@orbis.local'], first.out());
+    assert.deepEqual(
+      [...printed.keys()].sort(),
+      ['maria.manager@orbis.local', 'olga.operator@orbis.local', 'oscar.operator@orbis.local'],
+      first.out(),
+    );
     assert.equal(printed.get(OPERATOR)!.roles, 'operator');
     assert.equal(printed.get(MANAGER)!.roles, 'manager, approver');
 

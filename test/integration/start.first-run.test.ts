@@ -28,11 +28,17 @@ describe('first run (npm start)', () => {
 
   it('creates the first superuser from ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD', async () => {
     const db = await testDatabase({ migrated: false });
-    await assert.rejects(start({ DATABASE_URL: db.url, ORBIS_ADMIN_EMAIL: 'chief@example.com', ORBIS_ADMIN_PASSWORD: 'short' }), (err: { code: number; out: string }) => {
-      assert.equal(err.code, 1);
-      assert.match(err.out, /^error: cannot create the superuser from ORBIS_ADMIN_EMAIL\/ORBIS_ADMIN_PASSWORD: the password must be at least 10 characters long$/m);
-      return true;
-    });
+    await assert.rejects(
+      start({ DATABASE_URL: db.url, ORBIS_ADMIN_EMAIL: 'chief@example.com', ORBIS_ADMIN_PASSWORD: 'short' }),
+      (err: { code: number; out: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(
+          err.out,
+          /^error: cannot create the superuser from ORBIS_ADMIN_EMAIL\/ORBIS_ADMIN_PASSWORD: the password must be at least 10 characters long$/m,
+        );
+        return true;
+      },
+    );
     const run = await start({ DATABASE_URL: db.url, ORBIS_ADMIN_EMAIL: 'boss@example.com', ORBIS_ADMIN_PASSWORD: 'a sturdy secret 123' });
     assert.match(run.out(), /Sign in as boss@example.com with the password from ORBIS_ADMIN_PASSWORD/);
     assert.equal((await new TestClient(run.url).login('boss@example.com', 'a sturdy secret 123')).status, 303);

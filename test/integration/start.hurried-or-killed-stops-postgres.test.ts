@@ -21,7 +21,9 @@ describe('npm start stops the app and the embedded PostgreSQL', () => {
     const socket = net.connect(Number(port), '127.0.0.1');
     socket.on('error', () => undefined);
     await new Promise((r) => socket.once('connect', r));
-    socket.write('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nemail=');
+    socket.write(
+      'POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nemail=',
+    );
     onCleanup(() => socket.destroy());
     await new Promise((r) => setTimeout(r, 500));
     const first = Date.now();

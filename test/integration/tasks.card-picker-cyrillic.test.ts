@@ -16,12 +16,18 @@ describe('the card picker', () => {
     await makePurchase(ctx, admin, { title: 'ÉCRANS Laptops' });
     await makePurchase(ctx, admin, { title: 'Стулья 100%_готовы' });
     const titles = async (q: string) => (await searchCards(ctx.db, ctx.services.cards, admin, q)).map((c) => c.title).sort();
-    const [{ ctype }] = await ctx.db.rows<{ ctype: string }>('select datctype as ctype from pg_database where datname = current_database()');
-    for (const q of ['ноут', 'Ноут', 'НОУТБУКИ', 'отдела', 'ОТДЕЛА ПРОДАЖ']) assert.deepEqual(await titles(q), ['Ноутбуки для Отдела продаж'], `"${q}" (LC_CTYPE ${ctype})`);
+    const [{ ctype }] = await ctx.db.rows<{ ctype: string }>(
+      'select datctype as ctype from pg_database where datname = current_database()',
+    );
+    for (const q of ['ноут', 'Ноут', 'НОУТБУКИ', 'отдела', 'ОТДЕЛА ПРОДАЖ'])
+      assert.deepEqual(await titles(q), ['Ноутбуки для Отдела продаж'], `"${q}" (LC_CTYPE ${ctype})`);
     assert.deepEqual(await titles('écrans'), ['ÉCRANS Laptops'], 'an accented capital');
     assert.deepEqual(await titles('LAPTOPS'), ['ÉCRANS Laptops']);
     assert.deepEqual(await titles('100%_г'), ['Стулья 100%_готовы'], 'like characters are text');
     assert.deepEqual(await titles('0%x'), [], 'a % in the query is not a wildcard');
-    assert.deepEqual((await searchCards(ctx.db, ctx.services.cards, admin, laptops.number.toLowerCase())).map((c) => c.id), [laptops.id]);
+    assert.deepEqual(
+      (await searchCards(ctx.db, ctx.services.cards, admin, laptops.number.toLowerCase())).map((c) => c.id),
+      [laptops.id],
+    );
   });
 });

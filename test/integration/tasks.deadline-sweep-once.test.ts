@@ -39,11 +39,22 @@ async function twoProcesses(kind: TransportKind, clock: Clock): Promise<{ a: App
 }
 
 function jobContext(ctx: AppContext, id: number): JobContext {
-  return { id, kind: 'tasks.deadlines', attempt: 1, maxAttempts: 1, requestId: null, log: ctx.log, signal: new AbortController().signal, progress: async () => undefined };
+  return {
+    id,
+    kind: 'tasks.deadlines',
+    attempt: 1,
+    maxAttempts: 1,
+    requestId: null,
+    log: ctx.log,
+    signal: new AbortController().signal,
+    progress: async () => undefined,
+  };
 }
 
 async function deadlineJobsDone(ctx: AppContext): Promise<boolean> {
-  const [{ open }] = await ctx.db.rows<{ open: number }>(`select count(*)::int as open from jobs where kind = 'tasks.deadlines' and state not in ('done', 'failed')`);
+  const [{ open }] = await ctx.db.rows<{ open: number }>(
+    `select count(*)::int as open from jobs where kind = 'tasks.deadlines' and state not in ('done', 'failed')`,
+  );
   return open === 0;
 }
 
@@ -54,7 +65,11 @@ for (const kind of TRANSPORTS) {
       const clock = new Clock(Date.now());
       const { a, b } = await twoProcesses(kind, clock);
       const ann = await sessionUserFor(a, 'ann@example.com');
-      const past = await Promise.all(Array.from({ length: 20 }, (_, i) => insertTask(a, { title: `late ${i}`, assigneeId: ann.id, dueAt: new Date(clock.t - (i + 1) * MINUTE) })));
+      const past = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          insertTask(a, { title: `late ${i}`, assigneeId: ann.id, dueAt: new Date(clock.t - (i + 1) * MINUTE) }),
+        ),
+      );
       const later = await insertTask(a, { title: 'next week', assigneeId: ann.id, dueAt: new Date(clock.t + 7 * 24 * 60 * MINUTE) });
 
       const beats = [a, b].map((ctx, i) => createBeat(ctx, { now: clock.now, schedule: DEADLINES, id: `beat-${i}` }));
@@ -72,9 +87,17 @@ for (const kind of TRANSPORTS) {
       assert.equal(fired, 5, 'one job per minute slot although two beats ticked');
 
       const counts = await noticeCounts(a, 'task.overdue');
-      assert.deepEqual(counts, past.sort((x, y) => x - y).map((id) => ({ user_id: ann.id, task_id: id, n: 1 })));
-      assert.equal((await noticeCounts(a, 'task.overdue')).some((c) => c.task_id === later), false);
-      const [{ marked }] = await a.db.rows<{ marked: number }>('select count(*)::int as marked from tasks where overdue_notified_at is not null');
+      assert.deepEqual(
+        counts,
+        past.sort((x, y) => x - y).map((id) => ({ user_id: ann.id, task_id: id, n: 1 })),
+      );
+      assert.equal(
+        (await noticeCounts(a, 'task.overdue')).some((c) => c.task_id === later),
+        false,
+      );
+      const [{ marked }] = await a.db.rows<{ marked: number }>(
+        'select count(*)::int as marked from tasks where overdue_notified_at is not null',
+      );
       assert.equal(marked, 20);
     });
 
@@ -86,7 +109,8 @@ for (const kind of TRANSPORTS) {
       const t0 = clock.t;
       // One task falls due in each of the ten minutes the beat is away, one after.
       const meanwhile = [];
-      for (let i = 1; i <= 10; i++) meanwhile.push(await insertTask(a, { title: `minute ${i}`, assigneeId: bob.id, dueAt: new Date(t0 + i * MINUTE - 1000) }));
+      for (let i = 1; i <= 10; i++)
+        meanwhile.push(await insertTask(a, { title: `minute ${i}`, assigneeId: bob.id, dueAt: new Date(t0 + i * MINUTE - 1000) }));
       const after = await insertTask(a, { title: 'after', assigneeId: bob.id, dueAt: new Date(t0 + 30 * MINUTE) });
 
       const beat = createBeat(a, { now: clock.now, schedule: DEADLINES });
@@ -104,8 +128,15 @@ for (const kind of TRANSPORTS) {
         await beat.tick();
       }
       await eventually(() => deadlineJobsDone(a), 15_000, 'the later sweeps');
-      assert.deepEqual(await noticeCounts(a, 'task.overdue'), meanwhile.map((id) => ({ user_id: bob.id, task_id: id, n: 1 })));
-      assert.equal((await noticeCounts(a, 'task.overdue')).some((c) => c.task_id === after), false, 'a task not yet due is not noticed');
+      assert.deepEqual(
+        await noticeCounts(a, 'task.overdue'),
+        meanwhile.map((id) => ({ user_id: bob.id, task_id: id, n: 1 })),
+      );
+      assert.equal(
+        (await noticeCounts(a, 'task.overdue')).some((c) => c.task_id === after),
+        false,
+        'a task not yet due is not noticed',
+      );
     });
   });
 }

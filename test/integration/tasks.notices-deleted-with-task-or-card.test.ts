@@ -26,8 +26,20 @@ describe('notices deleted with their task or card', () => {
     await insertTask(ctx, { title: 'on kept', assigneeId: olga.id, dueAt: past, cardId: keep.id });
     await insertTask(ctx, { title: 'on deleted', assigneeId: olga.id, dueAt: past, cardId: gone.id });
     assert.equal((await ctx.services.tasks.sweep(new Date())).notices, 4);
-    await ctx.services.notifications.notify({ userId: olga.id, kind: 'reminder', key: 'r:card', title: 'Reminder: deleted card', cardId: gone.id });
-    await ctx.services.notifications.notify({ userId: olga.id, kind: 'reminder', key: 'r:keep', title: 'Reminder: kept card', cardId: keep.id });
+    await ctx.services.notifications.notify({
+      userId: olga.id,
+      kind: 'reminder',
+      key: 'r:card',
+      title: 'Reminder: deleted card',
+      cardId: gone.id,
+    });
+    await ctx.services.notifications.notify({
+      userId: olga.id,
+      kind: 'reminder',
+      key: 'r:keep',
+      title: 'Reminder: kept card',
+      cardId: keep.id,
+    });
 
     // Two tasks in one statement: one trigger run deletes both tasks' notices.
     await ctx.db.exec('delete from tasks where id = any($1::bigint[])', [[alone, other]]);

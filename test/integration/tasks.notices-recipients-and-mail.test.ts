@@ -27,14 +27,27 @@ describe('task notices: recipients and mail', () => {
   it('fires a reminder at its time, once', async () => {
     const { ctx } = await testContext();
     const ann = await sessionUserFor(ctx, 'ann@example.com');
-    const task = await insertTask(ctx, { title: 'call back', assigneeId: ann.id, dueAt: new Date(Date.now() + 86_400_000), createdBy: ann.id });
+    const task = await insertTask(ctx, {
+      title: 'call back',
+      assigneeId: ann.id,
+      dueAt: new Date(Date.now() + 86_400_000),
+      createdBy: ann.id,
+    });
     const t0 = new Date('2030-01-07T08:00:00Z');
     const r = await ctx.services.reminders.create(ann, { task: String(task), remind_at: '2030-01-07T08:05' }, t0);
     assert.equal(r.remind_at.toISOString(), '2030-01-07T08:05:00.000Z', 'typed in the user zone (UTC)');
-    assert.deepEqual(await ctx.services.reminders.deliver(new Date(t0.getTime() + 4 * MINUTE + 59_000)), { delivered: 0, notices: 0 }, 'not before its time');
+    assert.deepEqual(
+      await ctx.services.reminders.deliver(new Date(t0.getTime() + 4 * MINUTE + 59_000)),
+      { delivered: 0, notices: 0 },
+      'not before its time',
+    );
     assert.deepEqual(await ctx.services.reminders.deliver(new Date(t0.getTime() + 5 * MINUTE)), { delivered: 1, notices: 1 });
-    for (let i = 0; i < 3; i++) assert.equal((await ctx.services.reminders.deliver(new Date(t0.getTime() + (6 + i) * MINUTE))).delivered, 0);
-    const rows = await ctx.db.rows<{ title: string; url: string }>(`select title, url from notifications where user_id = $1 and kind = 'reminder'`, [ann.id]);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await ctx.services.reminders.deliver(new Date(t0.getTime() + (6 + i) * MINUTE))).delivered, 0);
+    const rows = await ctx.db.rows<{ title: string; url: string }>(
+      `select title, url from notifications where user_id = $1 and kind = 'reminder'`,
+      [ann.id],
+    );
     assert.deepEqual(rows, [{ title: 'Reminder: call back', url: `/tasks/${task}` }]);
     // Snoozed, it fires again at the new time, once.
     await ctx.services.reminders.snooze(ann, r.id, { quick: 'hour' }, new Date(t0.getTime() + 6 * MINUTE));
@@ -71,7 +84,12 @@ describe('task notices: recipients and mail', () => {
     const olga = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'] }); // purchase requests: read own only
     const other = await sessionUserFor(app.ctx, 'other@example.com', { roles: ['operator'] });
     const card = await makePurchase(app.ctx, olga, { title: 'Secret chairs' });
-    const task = await insertTask(app.ctx, { title: 'Call the secret supplier', assigneeId: olga.id, dueAt: new Date(Date.now() + 86_400_000), cardId: card.id });
+    const task = await insertTask(app.ctx, {
+      title: 'Call the secret supplier',
+      assigneeId: olga.id,
+      dueAt: new Date(Date.now() + 86_400_000),
+      cardId: card.id,
+    });
     await app.ctx.services.reminders.create(olga, { card: String(card.id), remind_at: '2030-01-07T08:05', note: 'my own note' });
     await app.ctx.services.reminders.create(olga, { task: String(task), remind_at: '2030-01-08T08:05' });
     const c = app.client();
@@ -96,12 +114,27 @@ describe('task notices: recipients and mail', () => {
     const olga = await sessionUserFor(ctx, 'olga@example.com', { roles: ['manager'] });
     const card = await makePurchase(ctx, maria);
     const assigned = (userId: number) =>
-      ctx.db.rows<{ title: string; body: string; url: string; task_id: number }>(`select title, body, url, task_id from notifications where user_id = $1 and kind = 'task.assigned' order by id`, [userId]);
+      ctx.db.rows<{ title: string; body: string; url: string; task_id: number }>(
+        `select title, body, url, task_id from notifications where user_id = $1 and kind = 'task.assigned' order by id`,
+        [userId],
+      );
 
     await ctx.services.tasks.create(maria, { title: 'Mine', assignee: String(maria.id), due_at: '2030-01-07T08:00' });
     assert.deepEqual(await assigned(maria.id), [], 'no notice for assigning oneself');
-    const task = await ctx.services.tasks.create(maria, { title: 'Check the quote', assignee: String(olga.id), due_at: '2030-01-07T08:00', card: String(card.id) });
-    assert.deepEqual(await assigned(olga.id), [{ title: 'Task for you: Check the quote', body: `Maria Manager assigned it to you on ${card.number}.`, url: `/tasks/${task.id}`, task_id: task.id }]);
+    const task = await ctx.services.tasks.create(maria, {
+      title: 'Check the quote',
+      assignee: String(olga.id),
+      due_at: '2030-01-07T08:00',
+      card: String(card.id),
+    });
+    assert.deepEqual(await assigned(olga.id), [
+      {
+        title: 'Task for you: Check the quote',
+        body: `Maria Manager assigned it to you on ${card.number}.`,
+        url: `/tasks/${task.id}`,
+        task_id: task.id,
+      },
+    ]);
 
     await ctx.services.tasks.reassign(maria, task.id, String(maria.id));
     assert.deepEqual(await assigned(maria.id), [], 'taking it herself: no notice');
@@ -114,7 +147,10 @@ describe('task notices: recipients and mail', () => {
 
   it('turns a burst of 50 notices into one digest mail; a lone notice is mailed alone', async () => {
     const sink = await startSmtpSink();
-    const { ctx } = await testContext({ SMTP_URL: sink.url }, { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } });
+    const { ctx } = await testContext(
+      { SMTP_URL: sink.url },
+      { jobs: { ...FAST_JOBS, concurrency: 4 }, notifications: { gatherSeconds: 1, digestAfter: 5, burstMinutes: 15 } },
+    );
     const runner = await startWorkers(ctx, { queues: ['default'] });
     onCleanup(() => runner.stop(2000));
     const busy = await sessionUserFor(ctx, 'busy@example.com');
@@ -134,8 +170,13 @@ describe('task notices: recipients and mail', () => {
     assert.equal((toBusy[0].data.match(/Overdue: burst/g) ?? []).length, 50);
     assert.equal(toCalm.length, 1);
     assert.match(toCalm[0].subject, /Overdue: the only one/);
-    const states = await ctx.db.rows<{ mail_state: string; n: number }>('select mail_state, count(*)::int as n from notifications group by 1 order by 1');
-    assert.deepEqual(states, [{ mail_state: 'digested', n: 50 }, { mail_state: 'sent', n: 1 }]);
+    const states = await ctx.db.rows<{ mail_state: string; n: number }>(
+      'select mail_state, count(*)::int as n from notifications group by 1 order by 1',
+    );
+    assert.deepEqual(states, [
+      { mail_state: 'digested', n: 50 },
+      { mail_state: 'sent', n: 1 },
+    ]);
   });
 
   it('keeps the task form input and names the field on an impossible date or an unknown assignee', async () => {
@@ -143,7 +184,11 @@ describe('task notices: recipients and mail', () => {
     await sessionUserFor(app.ctx, 'ann@example.com');
     const c = app.client();
     await c.login('ann@example.com', 'correct horse battery');
-    const bad = await c.post('/tasks', { title: 'Check <invoice>', assignee: '999999', due_at: '2030-02-30T10:00' }, { from: '/tasks/new' });
+    const bad = await c.post(
+      '/tasks',
+      { title: 'Check <invoice>', assignee: '999999', due_at: '2030-02-30T10:00' },
+      { from: '/tasks/new' },
+    );
     assert.equal(bad.status, 400);
     assert.match(bad.text, /no active user with this id/);
     assert.match(bad.text, /&quot;2030-02-30T10:00&quot; is not a real date and time/);
@@ -179,12 +224,29 @@ describe('task notices: recipients and mail', () => {
     const app = await startTestApp();
     const ann = await sessionUserFor(app.ctx, 'ann@example.com', { roles: ['manager'] });
     const card = await makePurchase(app.ctx, ann);
-    const task = await insertTask(app.ctx, { title: 'on the card', assigneeId: ann.id, dueAt: new Date(Date.now() - MINUTE), cardId: card.id, createdBy: ann.id });
+    const task = await insertTask(app.ctx, {
+      title: 'on the card',
+      assigneeId: ann.id,
+      dueAt: new Date(Date.now() - MINUTE),
+      cardId: card.id,
+      createdBy: ann.id,
+    });
     await app.ctx.services.tasks.sweep(new Date());
     await app.ctx.services.reminders.create(ann, { card: String(card.id), quick: 'tomorrow' });
     const c = app.client();
     await c.login('ann@example.com', 'correct horse battery');
-    for (const path of ['/', '/tasks', '/tasks?status=all&scope=created&q=card', `/tasks/new?card=${card.id}`, `/tasks/${task}`, '/reminders', '/notifications', '/notifications?filter=unread', '/notifications/preferences', `/cards/purchase_request/${card.id}`]) {
+    for (const path of [
+      '/',
+      '/tasks',
+      '/tasks?status=all&scope=created&q=card',
+      `/tasks/new?card=${card.id}`,
+      `/tasks/${task}`,
+      '/reminders',
+      '/notifications',
+      '/notifications?filter=unread',
+      '/notifications/preferences',
+      `/cards/purchase_request/${card.id}`,
+    ]) {
       const page = await c.get(path);
       assert.equal(page.status, 200, path);
     }
@@ -192,4 +254,3 @@ describe('task notices: recipients and mail', () => {
     assert.match((await c.get(`/cards/purchase_request/${card.id}`)).text, /on the card/);
   });
 });
-

@@ -46,7 +46,11 @@ describe('the task of a stage SLA', () => {
     const notices = await ctx.db.rows<{ kind: string; url: string }>('select kind, url from notifications where user_id = $1', [anton.id]);
     assert.deepEqual(notices, [{ kind: 'task.assigned', url: `/tasks/${task.id}` }]);
     assert.equal((await ctx.services.tasks.getForUser(anton, task.id)).id, task.id, 'the approver sees the task');
-    assert.deepEqual(await ctx.db.rows('select count(*)::int as n from notifications where user_id = $1', [olga.id]), [{ n: 0 }], 'the requester hears of nothing she did herself');
+    assert.deepEqual(
+      await ctx.db.rows('select count(*)::int as n from notifications where user_id = $1', [olga.id]),
+      [{ n: 0 }],
+      'the requester hears of nothing she did herself',
+    );
   });
 
   it('in the ordering stage goes to the least-loaded active manager, the only role that may order', async () => {
@@ -67,7 +71,14 @@ describe('the task of a stage SLA', () => {
   });
 
   it('stays with an assignee who may act (a complaint’s operator starts it)', async () => {
-    const complaint = await ctx.services.cards.create(olga, 'complaint', { title: 'Broken lid', customer: 'Tom Becker', channel: 'phone', severity: 'low', details: 'The lid snapped.', assignee: String(olga.id) });
+    const complaint = await ctx.services.cards.create(olga, 'complaint', {
+      title: 'Broken lid',
+      customer: 'Tom Becker',
+      channel: 'phone',
+      severity: 'low',
+      details: 'The lid snapped.',
+      assignee: String(olga.id),
+    });
     assert.equal((await autoTask(ctx, complaint.id)).assignee, 'olga@example.com');
   });
 
@@ -97,8 +108,14 @@ permissions:
 `;
     assert.throws(
       () => parseCardType('inspection.yaml', YAML.parse(yaml)),
-      (err: Error) => err instanceof CardTypeError && err.message === 'inspection.yaml: card type inspection: stage open: task_assignee "boss" is not one of actor, assignee, owner',
+      (err: Error) =>
+        err instanceof CardTypeError &&
+        err.message === 'inspection.yaml: card type inspection: stage open: task_assignee "boss" is not one of actor, assignee, owner',
     );
-    assert.equal(parseCardType('inspection.yaml', YAML.parse(yaml.replace(', task_assignee: boss', ''))).stageMap.get('open')!.taskAssignee, 'actor', 'actor by default');
+    assert.equal(
+      parseCardType('inspection.yaml', YAML.parse(yaml.replace(', task_assignee: boss', ''))).stageMap.get('open')!.taskAssignee,
+      'actor',
+      'actor by default',
+    );
   });
 });

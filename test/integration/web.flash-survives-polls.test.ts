@@ -48,7 +48,7 @@ describe('flash messages', () => {
     assert.doesNotMatch((await c.get('/')).text, /created\./, 'a bad signature');
   });
 
-  it('keeps a long message small, and never shows one user\'s message to the next user of the browser', async () => {
+  it("keeps a long message small, and never shows one user's message to the next user of the browser", async () => {
     const app = await startTestApp();
     await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
     await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['manager'], name: 'Olga' });
@@ -71,7 +71,7 @@ describe('flash messages', () => {
     c.cookies.set(FLASH_COOKIE, cookie);
     const olgas = await c.get('/');
     assert.equal(olgas.status, 200);
-    assert.doesNotMatch(olgas.text, /検/, 'not Olga\'s message');
+    assert.doesNotMatch(olgas.text, /検/, "not Olga's message");
     assert.equal(c.cookies.has(FLASH_COOKIE), false, 'and it is cleared');
   });
 });

@@ -34,7 +34,11 @@ interface Route {
 function routesOf(app: Express): Route[] {
   const stack = (app as unknown as { router: { stack: RouteLayer[] } }).router.stack;
   return stack.flatMap((layer) =>
-    layer.route ? Object.keys(layer.route.methods).filter((m) => m === 'get' || m === 'post').map((m) => ({ method: m.toUpperCase() as Route['method'], pattern: layer.route!.path, layer })) : [],
+    layer.route
+      ? Object.keys(layer.route.methods)
+          .filter((m) => m === 'get' || m === 'post')
+          .map((m) => ({ method: m.toUpperCase() as Route['method'], pattern: layer.route!.path, layer }))
+      : [],
   );
 }
 
@@ -72,14 +76,22 @@ describe('hostile input on every route', () => {
     assert.equal(res.status, 303, 'the superuser signs in');
     token = await client.csrf('/tasks/new');
     const cookie = client.cookies.get(SESSION_COOKIE)!;
-    const sid = decodeURIComponent(cookie).slice(2).replace(/\.[^.]*$/, '');
-    const [row] = await ctx.db.rows<{ user_id: number; data: unknown; expires_at: Date }>('select user_id, data, expires_at from sessions where sid = $1', [sid]);
+    const sid = decodeURIComponent(cookie)
+      .slice(2)
+      .replace(/\.[^.]*$/, '');
+    const [row] = await ctx.db.rows<{ user_id: number; data: unknown; expires_at: Date }>(
+      'select user_id, data, expires_at from sessions where sid = $1',
+      [sid],
+    );
     session = { cookie, sid, row: [row.user_id, row.data, row.expires_at] };
   }
 
   /** Puts the signed-in session back after a request ended it (sign-out takes any value): no new sign-in per request. */
   async function restoreSession(): Promise<void> {
-    await ctx.db.exec('insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, $4) on conflict (sid) do nothing', [session.sid, ...session.row]);
+    await ctx.db.exec('insert into sessions (sid, user_id, data, expires_at) values ($1, $2, $3, $4) on conflict (sid) do nothing', [
+      session.sid,
+      ...session.row,
+    ]);
     client.cookies.set(SESSION_COOKIE, session.cookie);
   }
 
@@ -110,93 +122,174 @@ describe('hostile input on every route', () => {
     await ctx.services.users.resetPassword(root.id, PASSWORD);
     const other = await sessionUserFor(ctx, 'olga@example.com', { roles: ['operator', 'approver'] });
     const card = await makePurchase(ctx, root, { approver: String(other.id), title: 'Hostile input target' });
-    const task = await insertTask(ctx, { title: 'Check the offer', assigneeId: root.id, dueAt: new Date(Date.now() + 86_400_000), cardId: card.id, createdBy: root.id });
-    const [reminder] = await ctx.db.rows<{ id: number }>(`insert into reminders (user_id, task_id, remind_at, note, delivered_at) values ($1, $2, now() - interval '1 hour', 'note', now()) returning id`, [root.id, task]);
-    const [notice] = await ctx.db.rows<{ id: number }>(`insert into notifications (user_id, kind, key, title, url) values ($1, 'task.assigned', 'k1', 'A task', '/tasks/${task}') returning id`, [root.id]);
-    const [job] = await ctx.db.rows<{ id: number }>(`insert into jobs (kind, queue, state, error) values ('audit.card', 'audit', 'failed', 'boom') returning id`);
-    Object.assign(ids, { cards: String(card.id), tasks: String(task), reminders: String(reminder.id), notifications: String(notice.id), jobs: String(job.id), users: String(other.id), media: '1' });
-    tables = (await ctx.db.rows<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not in ('sessions', 'request_logs') order by 1`)).map((r) => r.t);
+    const task = await insertTask(ctx, {
+      title: 'Check the offer',
+      assigneeId: root.id,
+      dueAt: new Date(Date.now() + 86_400_000),
+      cardId: card.id,
+      createdBy: root.id,
+    });
+    const [reminder] = await ctx.db.rows<{ id: number }>(
+      `insert into reminders (user_id, task_id, remind_at, note, delivered_at) values ($1, $2, now() - interval '1 hour', 'note', now()) returning id`,
+      [root.id, task],
+    );
+    const [notice] = await ctx.db.rows<{ id: number }>(
+      `insert into notifications (user_id, kind, key, title, url) values ($1, 'task.assigned', 'k1', 'A task', '/tasks/${task}') returning id`,
+      [root.id],
+    );
+    const [job] = await ctx.db.rows<{ id: number }>(
+      `insert into jobs (kind, queue, state, error) values ('audit.card', 'audit', 'failed', 'boom') returning id`,
+    );
+    Object.assign(ids, {
+      cards: String(card.id),
+      tasks: String(task),
+      reminders: String(reminder.id),
+      notifications: String(notice.id),
+      jobs: String(job.id),
+      users: String(other.id),
+      media: '1',
+    });
+    tables = (
+      await ctx.db.rows<{ t: string }>(
+        `select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not in ('sessions', 'request_logs') order by 1`,
+      )
+    ).map((r) => r.t);
     await signIn();
   });
 
-  it('never answers 500, refuses control characters with the field named, and a refusal changes nothing', { timeout: 400_000 }, async () => {
-    const routes = routesOf(app);
-    assert.ok(routes.length >= 40, `${routes.length} routes read from the router`);
-    // What the pages show: forms (with their current values) and linked query parameters.
-    const forms = new Map<string, Array<[string, string]>>();
-    const queries = new Map<string, Set<string>>();
-    const anonymous = new TestClient(url);
-    for (const [r, c] of routes.filter((x) => x.method === 'GET').flatMap((x) => [[x, client], [x, anonymous]] as const)) {
-      const path = fill(r.pattern);
-      const page = await c.get(path);
-      if (!page.headers.get('content-type')?.includes('text/html')) continue;
-      for (const f of pageForms(page.text, path)) {
-        const key = `${f.method} ${f.action}`;
-        if (f.method === 'GET') for (const [n] of f.fields) queries.set(f.action, (queries.get(f.action) ?? new Set()).add(n));
-        else if (!forms.has(key) || forms.get(key)!.length < f.fields.length) forms.set(key, f.fields);
-      }
-      for (const [p, names] of linkQueries(page.text, path)) queries.set(p, new Set([...(queries.get(p) ?? []), ...names]));
-    }
-
-    const failures: string[] = [];
-    let current = await digest();
-    let sent = 0;
-    const started = Date.now();
-    /** Sends one request; `refused` names the fields a 400 must name. */
-    async function send(what: string, method: string, path: string, body?: string, headers: Record<string, string> = {}, refused?: string[]) {
-      const before = current;
-      let res: Reply;
-      try {
-        sent++;
-        res = await client.request(method, path, body, { 'x-csrf-token': token, ...headers });
-      } catch (err) {
-        failures.push(`${what}: no answer (${(err as Error).cause ?? (err as Error).message})`);
-        return;
-      }
-      if (res.status >= 500) failures.push(`${what}: ${res.status}`);
-      else if (refused && res.status !== 400) failures.push(`${what}: ${res.status}, expected 400`);
-      else if (refused && !(/control character/.test(res.text) && refused.every((n) => res.text.includes(`<strong>${n}</strong>`)))) failures.push(`${what}: the 400 does not name the field and what is wrong`);
-      current = await digest();
-      if (REFUSED.has(res.status) && current !== before) failures.push(`${what}: refused with ${res.status} but rows changed`);
-      if (res.location?.startsWith('/login') || path === '/logout') {
-        await restoreSession();
-        current = await digest();
-      }
-    }
-
-    for (const r of routes) {
-      const path = fill(r.pattern);
-      const form = r.method === 'POST' ? [...forms].find(([key]) => key.startsWith('POST ') && r.layer.match(key.slice(5)))?.[1] ?? [] : [];
-      const baseline = new URLSearchParams(form.filter(([n]) => n !== '_csrf'));
-      const queryNames = new Set([...[...queries].filter(([p]) => r.layer.match(p)).flatMap(([, n]) => [...n]), ...(r.method === 'GET' ? COMMON_QUERY : [])]);
-      // Every query parameter at once (a refusal must name each one).
-      const names = [...queryNames].map(encodeURIComponent);
-      for (const v of names.length ? VALUES : []) {
-        const q = names.map((n) => v.pairs(n, 'query').replace('x'.repeat(6000), 'x'.repeat(Math.floor(6000 / names.length)))).join('&');
-        await send(`${r.method} ${r.pattern} ?${names.join(',')} ${v.name}`, r.method, `${path}?${q}`, r.method === 'POST' ? baseline.toString() : undefined, r.method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}, v.refused ? names : undefined);
-      }
-      if (r.method === 'POST') {
-        for (const name of new Set([...baseline.keys(), '_csrf'])) {
-          for (const v of VALUES) {
-            const rest = new URLSearchParams(baseline);
-            rest.delete(name);
-            await send(`POST ${r.pattern} ${name}= ${v.name}`, 'POST', path, [rest.toString(), v.pairs(encodeURIComponent(name), 'body')].filter(Boolean).join('&'), { 'content-type': 'application/x-www-form-urlencoded' }, v.refused ? [name] : undefined);
-          }
+  it(
+    'never answers 500, refuses control characters with the field named, and a refusal changes nothing',
+    { timeout: 400_000 },
+    async () => {
+      const routes = routesOf(app);
+      assert.ok(routes.length >= 40, `${routes.length} routes read from the router`);
+      // What the pages show: forms (with their current values) and linked query parameters.
+      const forms = new Map<string, Array<[string, string]>>();
+      const queries = new Map<string, Set<string>>();
+      const anonymous = new TestClient(url);
+      for (const [r, c] of routes
+        .filter((x) => x.method === 'GET')
+        .flatMap(
+          (x) =>
+            [
+              [x, client],
+              [x, anonymous],
+            ] as const,
+        )) {
+        const path = fill(r.pattern);
+        const page = await c.get(path);
+        if (!page.headers.get('content-type')?.includes('text/html')) continue;
+        for (const f of pageForms(page.text, path)) {
+          const key = `${f.method} ${f.action}`;
+          if (f.method === 'GET') for (const [n] of f.fields) queries.set(f.action, (queries.get(f.action) ?? new Set()).add(n));
+          else if (!forms.has(key) || forms.get(key)!.length < f.fields.length) forms.set(key, f.fields);
         }
-        const xml = '<?xml version="1.0"?><card><title>x</title></card>';
-        await send(`POST ${r.pattern} as XML`, 'POST', path, xml, { 'content-type': 'text/xml' });
-        await send(`POST ${r.pattern} as a JSON object`, 'POST', path, JSON.stringify({ ...Object.fromEntries(baseline), title: { a: 1 } }), { 'content-type': 'application/json' });
-        await send(`POST ${r.pattern} as JSON 20,000 deep`, 'POST', path, '['.repeat(20_000) + ']'.repeat(20_000), { 'content-type': 'application/json' });
-        await send(`POST ${r.pattern} without a content type`, 'POST', path, 'title=x', { 'content-type': '' });
-        await send(`POST ${r.pattern} with no body`, 'POST', path);
-        await send(`POST ${r.pattern} over the size limit`, 'POST', path, `title=${'x'.repeat(1_100_000)}`, { 'content-type': 'application/x-www-form-urlencoded' });
+        for (const [p, names] of linkQueries(page.text, path)) queries.set(p, new Set([...(queries.get(p) ?? []), ...names]));
       }
-      for (const param of r.pattern.match(/:(\w+)/g) ?? []) {
-        for (const raw of PATH_VALUES) await send(`${r.method} ${r.pattern} ${param}=${raw}`, r.method, fill(r.pattern, [param.slice(1), raw]), r.method === 'POST' ? baseline.toString() : undefined, r.method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {});
+
+      const failures: string[] = [];
+      let current = await digest();
+      let sent = 0;
+      const started = Date.now();
+      /** Sends one request; `refused` names the fields a 400 must name. */
+      async function send(
+        what: string,
+        method: string,
+        path: string,
+        body?: string,
+        headers: Record<string, string> = {},
+        refused?: string[],
+      ) {
+        const before = current;
+        let res: Reply;
+        try {
+          sent++;
+          res = await client.request(method, path, body, { 'x-csrf-token': token, ...headers });
+        } catch (err) {
+          failures.push(`${what}: no answer (${(err as Error).cause ?? (err as Error).message})`);
+          return;
+        }
+        if (res.status >= 500) failures.push(`${what}: ${res.status}`);
+        else if (refused && res.status !== 400) failures.push(`${what}: ${res.status}, expected 400`);
+        else if (refused && !(/control character/.test(res.text) && refused.every((n) => res.text.includes(`<strong>${n}</strong>`))))
+          failures.push(`${what}: the 400 does not name the field and what is wrong`);
+        current = await digest();
+        if (REFUSED.has(res.status) && current !== before) failures.push(`${what}: refused with ${res.status} but rows changed`);
+        if (res.location?.startsWith('/login') || path === '/logout') {
+          await restoreSession();
+          current = await digest();
+        }
       }
-    }
-    console.log(`# ${sent} hostile requests on ${routes.length} routes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    assert.ok(sent > 1000, `${sent} requests sent`);
-    assert.deepEqual(failures, []);
-  });
+
+      for (const r of routes) {
+        const path = fill(r.pattern);
+        const form =
+          r.method === 'POST' ? ([...forms].find(([key]) => key.startsWith('POST ') && r.layer.match(key.slice(5)))?.[1] ?? []) : [];
+        const baseline = new URLSearchParams(form.filter(([n]) => n !== '_csrf'));
+        const queryNames = new Set([
+          ...[...queries].filter(([p]) => r.layer.match(p)).flatMap(([, n]) => [...n]),
+          ...(r.method === 'GET' ? COMMON_QUERY : []),
+        ]);
+        // Every query parameter at once (a refusal must name each one).
+        const names = [...queryNames].map(encodeURIComponent);
+        for (const v of names.length ? VALUES : []) {
+          const q = names.map((n) => v.pairs(n, 'query').replace('x'.repeat(6000), 'x'.repeat(Math.floor(6000 / names.length)))).join('&');
+          await send(
+            `${r.method} ${r.pattern} ?${names.join(',')} ${v.name}`,
+            r.method,
+            `${path}?${q}`,
+            r.method === 'POST' ? baseline.toString() : undefined,
+            r.method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+            v.refused ? names : undefined,
+          );
+        }
+        if (r.method === 'POST') {
+          for (const name of new Set([...baseline.keys(), '_csrf'])) {
+            for (const v of VALUES) {
+              const rest = new URLSearchParams(baseline);
+              rest.delete(name);
+              await send(
+                `POST ${r.pattern} ${name}= ${v.name}`,
+                'POST',
+                path,
+                [rest.toString(), v.pairs(encodeURIComponent(name), 'body')].filter(Boolean).join('&'),
+                { 'content-type': 'application/x-www-form-urlencoded' },
+                v.refused ? [name] : undefined,
+              );
+            }
+          }
+          const xml = '<?xml version="1.0"?><card><title>x</title></card>';
+          await send(`POST ${r.pattern} as XML`, 'POST', path, xml, { 'content-type': 'text/xml' });
+          await send(
+            `POST ${r.pattern} as a JSON object`,
+            'POST',
+            path,
+            JSON.stringify({ ...Object.fromEntries(baseline), title: { a: 1 } }),
+            { 'content-type': 'application/json' },
+          );
+          await send(`POST ${r.pattern} as JSON 20,000 deep`, 'POST', path, '['.repeat(20_000) + ']'.repeat(20_000), {
+            'content-type': 'application/json',
+          });
+          await send(`POST ${r.pattern} without a content type`, 'POST', path, 'title=x', { 'content-type': '' });
+          await send(`POST ${r.pattern} with no body`, 'POST', path);
+          await send(`POST ${r.pattern} over the size limit`, 'POST', path, `title=${'x'.repeat(1_100_000)}`, {
+            'content-type': 'application/x-www-form-urlencoded',
+          });
+        }
+        for (const param of r.pattern.match(/:(\w+)/g) ?? []) {
+          for (const raw of PATH_VALUES)
+            await send(
+              `${r.method} ${r.pattern} ${param}=${raw}`,
+              r.method,
+              fill(r.pattern, [param.slice(1), raw]),
+              r.method === 'POST' ? baseline.toString() : undefined,
+              r.method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+            );
+        }
+      }
+      console.log(`# ${sent} hostile requests on ${routes.length} routes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      assert.ok(sent > 1000, `${sent} requests sent`);
+      assert.deepEqual(failures, []);
+    },
+  );
 });

@@ -23,13 +23,19 @@ describe('hostile input is refused with the field named, and changes nothing', (
   let taskId: number;
 
   const counts = async () =>
-    (await ctx.db.rows<{ c: string }>(`select (select count(*) from cards) || '/' || (select count(*) from tasks) || '/' || (select count(*) from reminders) || '/' || (select string_agg(title || data::text, '|' order by id) from cards) as c`))[0].c;
+    (
+      await ctx.db.rows<{ c: string }>(
+        `select (select count(*) from cards) || '/' || (select count(*) from tasks) || '/' || (select count(*) from reminders) || '/' || (select string_agg(title || data::text, '|' order by id) from cards) as c`,
+      )
+    )[0].c;
 
   before(async () => {
     ({ ctx } = await testContext());
     url = (await serveContext(ctx)).url;
     admin = await signedIn(ctx, url, 'root@example.com');
-    root = (await ctx.services.users.sessionUser((await ctx.db.rows<{ id: number }>(`select id from users where email = 'root@example.com'`))[0].id))!;
+    root = (await ctx.services.users.sessionUser(
+      (await ctx.db.rows<{ id: number }>(`select id from users where email = 'root@example.com'`))[0].id,
+    ))!;
     const approver = await sessionUserFor(ctx, 'olga@example.com', { roles: ['approver'] });
     cardId = (await makePurchase(ctx, root, { approver: String(approver.id) })).id;
     taskId = await insertTask(ctx, { title: 'Call back', assigneeId: root.id, dueAt: new Date(Date.now() + 86_400_000), cardId });
@@ -40,7 +46,11 @@ describe('hostile input is refused with the field named, and changes nothing', (
     const before = await counts();
     const res = await admin.request(method, path, body, { 'x-csrf-token': token, ...headers });
     assert.equal(res.status, 400, `${what}: ${res.status} ${res.text.slice(0, 200)}`);
-    assert.match(res.text, new RegExp(`<strong>${field}</strong>: contains a control character \\(U\\+0000, NUL\\)`), `${what}: the field and the reason`);
+    assert.match(
+      res.text,
+      new RegExp(`<strong>${field}</strong>: contains a control character \\(U\\+0000, NUL\\)`),
+      `${what}: the field and the reason`,
+    );
     assert.match(res.text, /nothing was changed/);
     assert.equal(await counts(), before, `${what}: nothing changed`);
   }
@@ -54,8 +64,22 @@ describe('hostile input is refused with the field named, and changes nothing', (
     card.delete('title');
     await refused('card title', 'POST', '/cards/purchase_request', 'title', `${card}&title=Lap%00tops`, FORM);
     const [{ version }] = await ctx.db.rows<{ version: number }>('select version from cards where id = $1', [cardId]);
-    await refused('card text field', 'POST', `/cards/purchase_request/${cardId}/edit`, 'description', `${new URLSearchParams({ ...purchaseInput(), version: String(version) })}&description=x%00y`, FORM);
-    await refused('task title', 'POST', '/tasks', 'title', `title=Call%00back&assignee=${root.id}&due_at=2099-01-01T10:00&card=${cardId}`, FORM);
+    await refused(
+      'card text field',
+      'POST',
+      `/cards/purchase_request/${cardId}/edit`,
+      'description',
+      `${new URLSearchParams({ ...purchaseInput(), version: String(version) })}&description=x%00y`,
+      FORM,
+    );
+    await refused(
+      'task title',
+      'POST',
+      '/tasks',
+      'title',
+      `title=Call%00back&assignee=${root.id}&due_at=2099-01-01T10:00&card=${cardId}`,
+      FORM,
+    );
     await refused('reminder note', 'POST', '/reminders', 'note', `task=${taskId}&quick=tomorrow&note=see%00this`, FORM);
   });
 
@@ -83,7 +107,12 @@ describe('hostile input is refused with the field named, and changes nothing', (
     assert.equal(await counts(), before);
     assert.equal((await ctx.db.rows(`select 1 from cards where title like '%object Object%'`)).length, 0);
     // A repeated field is a list; the service reads its last value as before (no "a,b", no 500).
-    const ok = await admin.request('POST', '/cards/purchase_request', `${new URLSearchParams(purchaseInput({ title: 'first' }))}&title=second`, { 'x-csrf-token': token, ...FORM });
+    const ok = await admin.request(
+      'POST',
+      '/cards/purchase_request',
+      `${new URLSearchParams(purchaseInput({ title: 'first' }))}&title=second`,
+      { 'x-csrf-token': token, ...FORM },
+    );
     assert.equal(ok.status, 303);
     assert.equal((await ctx.db.rows<{ title: string }>('select title from cards order by id desc limit 1'))[0].title, 'second');
   });

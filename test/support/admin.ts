@@ -15,7 +15,12 @@ export async function serveContext(ctx: AppContext, options: AppOptions = {}): P
 }
 
 /** A signed-in client of a new user (an administrator unless `superuser: false`). */
-export async function signedIn(ctx: AppContext, url: string, email: string, options: { superuser?: boolean; roles?: string[] } = {}): Promise<TestClient> {
+export async function signedIn(
+  ctx: AppContext,
+  url: string,
+  email: string,
+  options: { superuser?: boolean; roles?: string[] } = {},
+): Promise<TestClient> {
   await makeUser(ctx, email, { superuser: options.superuser ?? true, roles: options.roles, password: PASSWORD });
   const client = new TestClient(url);
   const res = await client.login(email, PASSWORD);

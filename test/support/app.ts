@@ -41,7 +41,12 @@ export async function testContext(
   // Without a transport of the test's choosing: the in-process one (tests
   // that need RabbitMQ pass theirs from test/support/queue.ts).
   // Every context knows the test job kinds too (test/support/test-jobs.ts).
-  const ctx = await createContext(settings, { log: createLogger(settings), transport: options.transport ?? new LocalTransport(), jobs: [...JOBS, ...TEST_JOBS], ...options });
+  const ctx = await createContext(settings, {
+    log: createLogger(settings),
+    transport: options.transport ?? new LocalTransport(),
+    jobs: [...JOBS, ...TEST_JOBS],
+    ...options,
+  });
   onCleanup(() => ctx.close());
   return { ctx, db };
 }
@@ -90,7 +95,12 @@ export class TestClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: string, path: string, body?: URLSearchParams | FormData | string, headers: Record<string, string> = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    body?: URLSearchParams | FormData | string,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
     const res = await fetch(this.base + path, {
       method,
       body,
@@ -121,7 +131,11 @@ export class TestClient {
   }
 
   /** POSTs a form with the CSRF token taken from `from` (or no token with csrf: false). */
-  async post(path: string, fields: Record<string, string | string[]>, options: { from?: string; csrf?: boolean; headers?: Record<string, string> } = {}): Promise<Reply> {
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    options: { from?: string; csrf?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<Reply> {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
     if (options.csrf !== false && !form.has('_csrf')) form.set('_csrf', await this.csrf(options.from ?? '/login'));
@@ -134,7 +148,11 @@ export class TestClient {
 }
 
 /** Creates a user directly through the service. */
-export async function makeUser(ctx: AppContext, email: string, options: { password?: string; superuser?: boolean; roles?: string[]; name?: string } = {}) {
+export async function makeUser(
+  ctx: AppContext,
+  email: string,
+  options: { password?: string; superuser?: boolean; roles?: string[]; name?: string } = {},
+) {
   for (const r of options.roles ?? []) await ctx.services.users.ensureRole(r);
   return ctx.services.users.create({
     email,

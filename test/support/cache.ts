@@ -9,7 +9,10 @@ import { MemcachedCache } from '#app/cache/memcached';
 import { onCleanup } from '#test/support/cleanup';
 import { needs } from '#test/support/servers';
 
-export const MEMCACHED_SERVERS = (process.env.MEMCACHED_SERVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+export const MEMCACHED_SERVERS = (process.env.MEMCACHED_SERVERS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 export type CacheKind = 'local' | 'memcached';
 export const CACHES: CacheKind[] = ['local', 'memcached'];

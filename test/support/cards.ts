@@ -4,7 +4,11 @@ import type { Card } from '#app/services/cards';
 import type { SessionUser } from '#app/services/users';
 import { makeUser } from '#test/support/app';
 
-export async function sessionUserFor(ctx: AppContext, email: string, options: { roles?: string[]; superuser?: boolean; name?: string } = {}): Promise<SessionUser> {
+export async function sessionUserFor(
+  ctx: AppContext,
+  email: string,
+  options: { roles?: string[]; superuser?: boolean; name?: string } = {},
+): Promise<SessionUser> {
   const u = await makeUser(ctx, email, options);
   return (await ctx.services.users.sessionUser(u.id))!;
 }

@@ -23,7 +23,12 @@ export function orbisEnvFile(dir: string, env: Record<string, string>): string {
     ...env,
   };
   const file = path.join(dir, 'orbis.env');
-  fs.writeFileSync(file, Object.entries(all).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  fs.writeFileSync(
+    file,
+    Object.entries(all)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   return file;
 }
 
@@ -88,8 +93,19 @@ export async function deployment(name: string, env: Record<string, string> = {})
   const media = tempDir('media');
   const [webPort, nginxPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${nginxPort}`;
-  const envFile = orbisEnvFile(dir, { DATABASE_URL: db.url, ORBIS_QUEUE_PREFIX: prefix, MEDIA_ROOT: media, PORT: String(webPort), ORBIS_PUBLIC_URL: base, ORBIS_LOG_DIR: dir, ...env });
-  const tail = (...files: string[]) => files.map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000) : `${f}: none`)).join('\n---\n');
+  const envFile = orbisEnvFile(dir, {
+    DATABASE_URL: db.url,
+    ORBIS_QUEUE_PREFIX: prefix,
+    MEDIA_ROOT: media,
+    PORT: String(webPort),
+    ORBIS_PUBLIC_URL: base,
+    ORBIS_LOG_DIR: dir,
+    ...env,
+  });
+  const tail = (...files: string[]) =>
+    files
+      .map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-3000) : `${f}: none`))
+      .join('\n---\n');
   return { ctx, dir, media, webPort, nginxPort, base, cardPath: `/cards/purchase_request/${card.id}`, envFile, tail };
 }
 

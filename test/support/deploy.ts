@@ -78,8 +78,15 @@ export function nginxConfig(o: NginxOptions): string {
     .replaceAll('listen 80;', `listen 127.0.0.1:${o.listenPort};`)
     .replaceAll('/var/log/nginx/', `${o.dir}/`)
     .replaceAll('client_max_body_size 50m;', `client_max_body_size ${o.maxBodySize ?? '50m'};`);
-  for (const [shipped, what] of [['client_max_body_size 50m;', 'upload limit'], ['/srv/orbis/', 'checkout'], ['/var/lib/orbis/media/', 'media'], ['127.0.0.1:5000', 'upstream'], ['listen 80;', 'listen']]) {
-    if (!site.includes(shipped)) throw new Error(`deploy/nginx/orbis.conf no longer holds the ${what} path ${shipped}: update test/support/deploy.ts`);
+  for (const [shipped, what] of [
+    ['client_max_body_size 50m;', 'upload limit'],
+    ['/srv/orbis/', 'checkout'],
+    ['/var/lib/orbis/media/', 'media'],
+    ['127.0.0.1:5000', 'upstream'],
+    ['listen 80;', 'listen'],
+  ]) {
+    if (!site.includes(shipped))
+      throw new Error(`deploy/nginx/orbis.conf no longer holds the ${what} path ${shipped}: update test/support/deploy.ts`);
   }
   fs.writeFileSync(path.join(o.dir, 'orbis.site.conf'), replaced);
   const conf = path.join(o.dir, 'nginx.conf');
@@ -168,7 +175,12 @@ export interface UploadedThumbnail {
  * Uploads one PNG to a card through the client (nginx in front), then follows
  * the page's own poll until the images worker is done with it.
  */
-export async function uploadAndAwait(c: TestClient, cardPath: string, png: Buffer, context: () => string = () => ''): Promise<UploadedThumbnail> {
+export async function uploadAndAwait(
+  c: TestClient,
+  cardPath: string,
+  png: Buffer,
+  context: () => string = () => '',
+): Promise<UploadedThumbnail> {
   const up = await upload(c, cardPath, [{ name: 'photo.png', data: png, type: 'image/png' }]);
   assert.equal(up.status, 201, JSON.stringify(up.body));
   const id = up.body.media![0].id;

@@ -39,7 +39,10 @@ export function pageForms(html: string, pagePath: string): PageForm[] {
     for (const [, tag, inner] of body.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/gi)) {
       const name = attr(tag, 'name');
       if (!name) continue;
-      const options = [...inner.matchAll(/<option\b([^>]*)>([^<]*)/gi)].map(([, o, label]) => ({ value: attr(o, 'value') ?? decode(label.trim()), selected: /\sselected\b/i.test(o) }));
+      const options = [...inner.matchAll(/<option\b([^>]*)>([^<]*)/gi)].map(([, o, label]) => ({
+        value: attr(o, 'value') ?? decode(label.trim()),
+        selected: /\sselected\b/i.test(o),
+      }));
       const chosen = options.find((o) => o.selected) ?? options.find((o) => o.value !== '') ?? options[0];
       fields.push([name, chosen?.value ?? '']);
     }
@@ -48,7 +51,11 @@ export function pageForms(html: string, pagePath: string): PageForm[] {
       if (name) fields.push([name, decode(inner)]);
     }
     const action = attr(head, 'action') || pagePath;
-    forms.push({ action: new URL(action, 'http://x' + pagePath).pathname, method: (attr(head, 'method') ?? 'get').toUpperCase() === 'POST' ? 'POST' : 'GET', fields });
+    forms.push({
+      action: new URL(action, 'http://x' + pagePath).pathname,
+      method: (attr(head, 'method') ?? 'get').toUpperCase() === 'POST' ? 'POST' : 'GET',
+      fields,
+    });
   }
   return forms;
 }

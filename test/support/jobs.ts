@@ -12,7 +12,14 @@ import type { TestDatabase } from '#test/support/db';
 import { testTransport, type TransportKind } from '#test/support/queue';
 import { TEST_JOBS } from '#test/support/test-jobs';
 
-export const FAST_JOBS = { backoffBaseMs: 20, backoffCapMs: 200, heartbeatSeconds: 1, staleSeconds: 3, relaySeconds: 1, relayGraceSeconds: 1 };
+export const FAST_JOBS = {
+  backoffBaseMs: 20,
+  backoffCapMs: 200,
+  heartbeatSeconds: 1,
+  staleSeconds: 3,
+  relaySeconds: 1,
+  relayGraceSeconds: 1,
+};
 
 /** The test kinds' handlers bound to `ctx` (to wrap one in a test). */
 export function testHandlers(ctx: AppContext): Handlers {
@@ -26,7 +33,10 @@ export interface JobsHarness {
   effects(): Promise<{ n: number; runs: number }[]>;
 }
 
-export async function jobsHarness(kind: TransportKind, options: { existing?: TestDatabase; prefix?: string; jobs?: Record<string, number> } = {}): Promise<JobsHarness> {
+export async function jobsHarness(
+  kind: TransportKind,
+  options: { existing?: TestDatabase; prefix?: string; jobs?: Record<string, number> } = {},
+): Promise<JobsHarness> {
   const transport = await testTransport(kind, { prefix: options.prefix });
   const { ctx, db } = await testContext({}, { jobs: { ...FAST_JOBS, ...options.jobs } }, options.existing, { transport });
   await ctx.db.exec('create table if not exists test_effects (n integer primary key, runs integer not null default 1)');

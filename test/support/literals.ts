@@ -27,7 +27,11 @@ export function literalsIn(source: string): Literal[] {
   const found: Literal[] = [];
   const lineOf = (index: number) => s.slice(0, index).split('\n').length;
   const consider = (text: string, index: number) => {
-    const t = text.replace(/\u0000/g, ' ').replace(/&[a-z#0-9]+;/gi, ' ').replace(/\s+/g, ' ').trim();
+    const t = text
+      .replace(/\u0000/g, ' ')
+      .replace(/&[a-z#0-9]+;/gi, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (!t || !/\p{L}/u.test(t) || ALLOWED.has(t)) return;
     const words = t.split(' ').filter((w) => /\p{L}/u.test(w));
     if (words.every((w) => ALLOWED.has(w.replace(/[^\p{L}\p{N}◎ ]/gu, '')))) return;
@@ -84,8 +88,10 @@ function argumentsAt(source: string, from: number): Piece[][] {
   const args: Piece[][] = [[]];
   const stack: string[] = [];
   let segment = from;
-  const keyAt = (at: number) => (stack.join('') === '{' ? (/^\s*['"]?([\w$.-]+)['"]?\s*:/.exec(source.slice(segment, at))?.[1] ?? null) : null);
-  const push = (text: string, start: number, end: number) => args[args.length - 1].push({ text, start, end, stack: stack.join(''), key: keyAt(start) });
+  const keyAt = (at: number) =>
+    stack.join('') === '{' ? (/^\s*['"]?([\w$.-]+)['"]?\s*:/.exec(source.slice(segment, at))?.[1] ?? null) : null;
+  const push = (text: string, start: number, end: number) =>
+    args[args.length - 1].push({ text, start, end, stack: stack.join(''), key: keyAt(start) });
   for (let i = from; i < source.length; i++) {
     const ch = source[i];
     if (ch === '/' && source[i + 1] === '/') i = source.indexOf('\n', i) - 1;
@@ -108,7 +114,7 @@ function argumentsAt(source: string, from: number): Piece[][] {
           while (j < source.length && d > 0) {
             if (source[j] === '{') d++;
             else if (source[j] === '}') d--;
-            else if ("'\"`".includes(source[j])) j = skipString(source, j);
+            else if ('\'"`'.includes(source[j])) j = skipString(source, j);
             j++;
           }
           text += ' ';
@@ -164,7 +170,8 @@ export function codeLiteralsIn(source: string): Literal[] {
       for (const p of pieces) {
         let shown = false;
         if (p.stack === '') shown = !(call[0].startsWith('flash') && n > 0) && !(errorClass && n > 0);
-        else if (p.stack === '{' && p.key) shown = (errorClass === 'ValidationError' && n === 1) || (resMethod === 'json' && /^(error|message)$/.test(p.key));
+        else if (p.stack === '{' && p.key)
+          shown = (errorClass === 'ValidationError' && n === 1) || (resMethod === 'json' && /^(error|message)$/.test(p.key));
         if (!shown) continue;
         const before = source.slice(Math.max(0, p.start - 40), p.start);
         const after = source.slice(p.end, p.end + 40);

@@ -27,6 +27,11 @@ export function readMail(mail: SunkMail): { subject: string; text: string } {
       enc.toUpperCase() === 'B' ? Buffer.from(s, 'base64').toString('utf8') : quotedPrintable(s.replace(/_/g, ' ')),
     );
   const encoding = /^Content-Transfer-Encoding: (\S+)/im.exec(head)?.[1]?.toLowerCase();
-  const text = encoding === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : encoding === 'quoted-printable' ? quotedPrintable(body) : body;
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? quotedPrintable(body)
+        : body;
   return { subject, text: text.replace(/\r\n/g, '\n') };
 }

@@ -27,15 +27,20 @@ export interface MediaApp {
   client(): TestClient;
 }
 
-export async function mediaApp(kind: TransportKind, options: { env?: Record<string, string>; overrides?: Record<string, unknown>; worker?: boolean } = {}): Promise<MediaApp> {
+export async function mediaApp(
+  kind: TransportKind,
+  options: { env?: Record<string, string>; overrides?: Record<string, unknown>; worker?: boolean } = {},
+): Promise<MediaApp> {
   const mediaRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-media-'));
   onCleanup(() => fs.rmSync(mediaRoot, { recursive: true, force: true }));
   const transport = await testTransport(kind);
-  const { ctx } = await testContext({ MEDIA_ROOT: mediaRoot, ...options.env }, { jobs: FAST_JOBS, ...options.overrides }, undefined, { transport });
+  const { ctx } = await testContext({ MEDIA_ROOT: mediaRoot, ...options.env }, { jobs: FAST_JOBS, ...options.overrides }, undefined, {
+    transport,
+  });
   const server = await listen(createApp(ctx), '127.0.0.1', 0);
   onCleanup(() => server.close(1000));
   if (options.worker !== false) {
-    const runner = await startWorkers(ctx, { queues: ['images']});
+    const runner = await startWorkers(ctx, { queues: ['images'] });
     onCleanup(() => runner.stop(2000));
   }
   return { ctx, url: server.url, mediaRoot, client: () => new TestClient(server.url) };
@@ -77,10 +82,14 @@ export function mediaRow(ctx: AppContext, id: number): Promise<Media> {
 
 /** Waits until the media row leaves queued/processing. */
 export function settled(ctx: AppContext, id: number, ms = 20_000): Promise<Media> {
-  return eventually(async () => {
-    const m = await mediaRow(ctx, id);
-    return m && (m.state === 'ready' || m.state === 'failed') ? m : null;
-  }, ms, `media #${id} processed`);
+  return eventually(
+    async () => {
+      const m = await mediaRow(ctx, id);
+      return m && (m.state === 'ready' || m.state === 'failed') ? m : null;
+    },
+    ms,
+    `media #${id} processed`,
+  );
 }
 
 /** A test photo: left half red, right half blue (so orientation can be checked by pixel). */

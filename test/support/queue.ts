@@ -22,7 +22,10 @@ export function uniquePrefix(): string {
 }
 
 /** A transport of `kind` with a unique prefix; closed (and its queues deleted) at the end. */
-export async function testTransport(kind: TransportKind, options: { prefix?: string; queues?: readonly string[] } = {}): Promise<Transport> {
+export async function testTransport(
+  kind: TransportKind,
+  options: { prefix?: string; queues?: readonly string[] } = {},
+): Promise<Transport> {
   if (kind === 'local') {
     const t = new LocalTransport();
     onCleanup(() => t.close());

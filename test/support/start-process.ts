@@ -12,7 +12,11 @@ export interface StartedOrbis {
 }
 
 export async function startOrbis(env: Record<string, string>, timeoutMs = 60_000): Promise<StartedOrbis> {
-  const child = spawn(path.join(ROOT, 'manage.ts'), ['start', '-p', '0'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(path.join(ROOT, 'manage.ts'), ['start', '-p', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   child.stderr.on('data', (c: Buffer) => (out += c));

@@ -12,7 +12,8 @@ const testEffect = defineJob({
   queue: 'default',
   attempts: 5,
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async ({ n, sleepMs }: { n: number; sleepMs?: number }) => {
       if (sleepMs) await sleep(sleepMs);
       await db.exec('insert into test_effects (n) values ($1) on conflict (n) do update set runs = test_effects.runs + 1', [n]);
@@ -26,7 +27,8 @@ const testFlaky = defineJob({
   queue: 'default',
   attempts: 3,
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async ({ n, succeedOn }: { n: number; succeedOn: number }, job) => {
       await db.exec('insert into test_attempts (n, attempt) values ($1, $2)', [n, job.attempt]);
       if (!succeedOn || job.attempt < succeedOn) throw new Error(`flaky failure on attempt ${job.attempt}`);
@@ -40,9 +42,11 @@ const testPermanent = defineJob({
   queue: 'default',
   attempts: 5,
   uses: [],
-  handler: () => async ({ n }: { n: number }) => {
-    throw new PermanentJobError(`job ${n} cannot succeed`);
-  },
+  handler:
+    () =>
+    async ({ n }: { n: number }) => {
+      throw new PermanentJobError(`job ${n} cannot succeed`);
+    },
 });
 
 /** Reports progress 1..steps, one step every stepMs (the live admin page). */
@@ -51,7 +55,8 @@ const testProgress = defineJob({
   queue: 'default',
   attempts: 1,
   uses: [],
-  handler: () =>
+  handler:
+    () =>
     async ({ steps, stepMs }: { steps: number; stepMs: number }, job) => {
       for (let i = 1; i <= steps; i++) {
         await sleep(stepMs);
@@ -71,7 +76,8 @@ const testCredit = defineJob({
   queue: 'default',
   attempts: 10,
   uses: ['db'],
-  handler: ({ db }) =>
+  handler:
+    ({ db }) =>
     async ({ account, key, sleepMs }: { account: number; key: string; sleepMs?: number }) => {
       // Every execution is logged (outside the effect's transaction), so the
       // test can see re-runs happened and still find the effect applied once.

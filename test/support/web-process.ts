@@ -15,5 +15,8 @@ const ctx = await createContext(settings, { log: createLogger(settings) });
 const server = await listen(createApp(ctx), '127.0.0.1', 0);
 process.stdout.write(`ready ${server.port}\n`);
 process.on('SIGTERM', () => {
-  void server.close(2000).then(() => ctx.close()).then(() => process.exit(0));
+  void server
+    .close(2000)
+    .then(() => ctx.close())
+    .then(() => process.exit(0));
 });

@@ -19,5 +19,8 @@ const runner = await startWorkers(ctx, {
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void runner.stop(5000).then(() => ctx.close()).then(() => process.exit(0));
+  void runner
+    .stop(5000)
+    .then(() => ctx.close())
+    .then(() => process.exit(0));
 });

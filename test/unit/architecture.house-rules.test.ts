@@ -32,7 +32,11 @@ const COMPOSITION_ROOT = ['app/context.ts', 'app/web/app.ts', 'app/worker/start.
 
 const LAYERS: Array<[string, string[], string]> = [
   ['app/services/', ['app/web/', 'app/commands/', 'app/cli/', 'app/context.ts', 'app/jobs/'], 'services know no page, command or job'],
-  ['app/db/', ['app/services/', 'app/web/', 'app/commands/', 'app/jobs/', 'app/queue/', 'app/context.ts'], 'the database layer knows nothing above it'],
+  [
+    'app/db/',
+    ['app/services/', 'app/web/', 'app/commands/', 'app/jobs/', 'app/queue/', 'app/context.ts'],
+    'the database layer knows nothing above it',
+  ],
   ['app/fields/', ['app/web/', 'app/commands/', 'app/jobs/', 'app/context.ts'], 'field types know no page or job'],
   ['app/models/', ['app/services/', 'app/web/', 'app/commands/', 'app/jobs/', 'app/context.ts'], 'models are the schema, nothing above'],
   ['app/web/', ['app/commands/', 'app/cli/', 'app/jobs/'], 'pages do not run commands or jobs'],

@@ -44,7 +44,11 @@ describe('cron', () => {
       ['*/0 * * * *', /minute "\*\/0": .*repeat/],
       ['5-1 * * * *', /minute "5-1": .*range/],
     ] as const) {
-      assert.throws(() => parseCron(expr), (err: Error) => err instanceof CronError && msg.test(err.message), expr);
+      assert.throws(
+        () => parseCron(expr),
+        (err: Error) => err instanceof CronError && msg.test(err.message),
+        expr,
+      );
     }
   });
 
@@ -56,19 +60,31 @@ describe('cron', () => {
   it('lists due slots oldest first, latest `cap` of them, only the current one on a first run', () => {
     const c = parseCron('* * * * *');
     const at = new Date('2026-03-01T10:10:30Z');
-    assert.deepEqual(dueSlots(c, at, null, 1000).slots.map((d) => d.toISOString()), ['2026-03-01T10:10:00.000Z']);
+    assert.deepEqual(
+      dueSlots(c, at, null, 1000).slots.map((d) => d.toISOString()),
+      ['2026-03-01T10:10:00.000Z'],
+    );
     const due = dueSlots(c, at, new Date('2026-03-01T10:07:00Z'), 1000);
-    assert.deepEqual(due.slots.map((d) => d.toISOString()), ['2026-03-01T10:08:00.000Z', '2026-03-01T10:09:00.000Z', '2026-03-01T10:10:00.000Z']);
+    assert.deepEqual(
+      due.slots.map((d) => d.toISOString()),
+      ['2026-03-01T10:08:00.000Z', '2026-03-01T10:09:00.000Z', '2026-03-01T10:10:00.000Z'],
+    );
     assert.equal(due.more, false);
     const capped = dueSlots(c, at, new Date('2026-03-01T10:00:00Z'), 2);
-    assert.deepEqual(capped.slots.map((d) => d.toISOString()), ['2026-03-01T10:09:00.000Z', '2026-03-01T10:10:00.000Z']);
+    assert.deepEqual(
+      capped.slots.map((d) => d.toISOString()),
+      ['2026-03-01T10:09:00.000Z', '2026-03-01T10:10:00.000Z'],
+    );
     assert.equal(capped.more, true);
     assert.deepEqual(dueSlots(c, at, new Date('2026-03-01T10:30:00Z'), 1000).slots, [], 'a clock behind the last run fires nothing');
   });
 
   it('compiles the schedule and refuses a bad entry with its name', () => {
     assert.equal(compileSchedule(SCHEDULE).length, SCHEDULE.length);
-    assert.throws(() => compileSchedule([{ name: 'x', kind: 'jobs.sweep', cron: '0 0 30 2 *', catchUp: 'once', payload: {} }]), /schedule entry "x": cron "0 0 30 2 \*" never fires/);
+    assert.throws(
+      () => compileSchedule([{ name: 'x', kind: 'jobs.sweep', cron: '0 0 30 2 *', catchUp: 'once', payload: {} }]),
+      /schedule entry "x": cron "0 0 30 2 \*" never fires/,
+    );
     assert.throws(() => compileSchedule([SCHEDULE[0], SCHEDULE[0]]), /appears twice/);
   });
 });

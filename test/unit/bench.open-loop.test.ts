@@ -61,7 +61,10 @@ describe('open-loop generator', () => {
     assert.ok(during.length >= 30, `${during.length} requests were due during the 200 ms stall`);
     for (const s of during) {
       const waited = to - (result.startedAt + s.at);
-      assert.ok(s.latency >= waited, `request due at ${s.at.toFixed(1)} ms: latency ${s.latency.toFixed(1)} ms < the ${waited.toFixed(1)} ms it waited`);
+      assert.ok(
+        s.latency >= waited,
+        `request due at ${s.at.toFixed(1)} ms: latency ${s.latency.toFixed(1)} ms < the ${waited.toFixed(1)} ms it waited`,
+      );
     }
     assert.ok(result.max >= STALL_MS - 10, `max ${result.max} ms`);
     // The stall began in the run's second 1 (at ≈ 1.2 s): the slow answers are counted there.
@@ -107,7 +110,10 @@ describe('open-loop generator', () => {
     assert.equal(result.requests, 100);
     assert.equal(result.samples.length, 150);
     assert.equal(result.failed, 0);
-    assert.ok(result.slowSeconds.some((s) => s.second === 0 && s.count >= 40), JSON.stringify(result.slowSeconds));
+    assert.ok(
+      result.slowSeconds.some((s) => s.second === 0 && s.count >= 40),
+      JSON.stringify(result.slowSeconds),
+    );
     assert.ok(result.p50 < 50, `p50 ${result.p50}`);
     const wrongStatus = await openLoop({ url, rate: 100, seconds: 0.2, expectStatus: 201 });
     assert.equal(wrongStatus.failed, 20);

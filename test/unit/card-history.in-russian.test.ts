@@ -16,7 +16,18 @@ const type = loadCardTypes(path.join(projectRoot, 'conf', 'cardtypes')).get('pur
 const at = new Date('2026-12-05T18:45:00Z');
 
 function entry(e: Partial<HistoryEntry>): HistoryEntry {
-  return { version: 1, at, kind: 'created', transition: null, fromStage: null, toStage: null, userId: 1, userName: 'Мария', changes: [], ...e };
+  return {
+    version: 1,
+    at,
+    kind: 'created',
+    transition: null,
+    fromStage: null,
+    toStage: null,
+    userId: 1,
+    userName: 'Мария',
+    changes: [],
+    ...e,
+  };
 }
 
 function timeline(locale: string, entries: HistoryEntry[]) {
@@ -24,18 +35,44 @@ function timeline(locale: string, entries: HistoryEntry[]) {
   return historyTimeline(typeIn(type, locale), history, { t: createI18n(projectRoot, 'en').t(locale), locale, timeZone: 'Europe/Moscow' });
 }
 
-const files = (n: number) => entry({ version: null, kind: 'attached', changes: [{ field: 'files', old: null, new: Array.from({ length: n }, (_, i) => `f${i}.jpg`) }] });
+const files = (n: number) =>
+  entry({
+    version: null,
+    kind: 'attached',
+    changes: [{ field: 'files', old: null, new: Array.from({ length: n }, (_, i) => `f${i}.jpg`) }],
+  });
 
 describe('card history in Russian', () => {
   it('says what happened with Russian plurals', () => {
-    assert.deepEqual(timeline('ru', [files(1), files(2), files(5), files(21)]).items.map((i) => i.what), ['Добавлен 1 файл', 'Добавлено 2 файла', 'Добавлено 5 файлов', 'Добавлен 21 файл']);
-    assert.deepEqual(timeline('en', [files(1), files(2)]).items.map((i) => i.what), ['Added a file', 'Added 2 files'], 'English unchanged');
+    assert.deepEqual(
+      timeline('ru', [files(1), files(2), files(5), files(21)]).items.map((i) => i.what),
+      ['Добавлен 1 файл', 'Добавлено 2 файла', 'Добавлено 5 файлов', 'Добавлен 21 файл'],
+    );
+    assert.deepEqual(
+      timeline('en', [files(1), files(2)]).items.map((i) => i.what),
+      ['Added a file', 'Added 2 files'],
+      'English unchanged',
+    );
   });
 
   it('names transitions, fields, stages and options in Russian, numbers in its format', () => {
     const [moved, created] = timeline('ru', [
-      entry({ version: 2, kind: 'transitioned', transition: 'submit', changes: [{ field: 'stage', old: 'draft', new: 'approval' }, { field: 'amount', old: 1234.5, new: 99.5 }] }),
-      entry({ changes: [{ field: 'category', old: null, new: 'it' }, { field: 'urgent', old: null, new: true }, { field: 'photos', old: null, new: ['a.jpg', 'b.jpg'] }] }),
+      entry({
+        version: 2,
+        kind: 'transitioned',
+        transition: 'submit',
+        changes: [
+          { field: 'stage', old: 'draft', new: 'approval' },
+          { field: 'amount', old: 1234.5, new: 99.5 },
+        ],
+      }),
+      entry({
+        changes: [
+          { field: 'category', old: null, new: 'it' },
+          { field: 'urgent', old: null, new: true },
+          { field: 'photos', old: null, new: ['a.jpg', 'b.jpg'] },
+        ],
+      }),
     ]).items;
     assert.equal(moved.what, 'Отправить на согласование');
     assert.deepEqual(moved.lines, [

@@ -51,10 +51,19 @@ describe('card type labels per language', () => {
     assert.equal(ru.plural, 'Проверки');
     assert.equal(ru.fieldMap.get('result')!.label, 'Результат');
     assert.equal(ru.fieldMap.get('site')!.help, 'Где это.');
-    assert.deepEqual(ru.fieldMap.get('result')!.options!.map((o) => o.label), ['Пройдена', 'Failed', 'plain']);
-    assert.deepEqual(ru.stages.map((s) => s.label), ['Открыта', 'Done']);
+    assert.deepEqual(
+      ru.fieldMap.get('result')!.options!.map((o) => o.label),
+      ['Пройдена', 'Failed', 'plain'],
+    );
+    assert.deepEqual(
+      ru.stages.map((s) => s.label),
+      ['Открыта', 'Done'],
+    );
     assert.equal(ru.stageMap.get('open')!.label, 'Открыта');
-    assert.deepEqual(ru.transitions.map((x) => x.label), ['Завершить', 'again']);
+    assert.deepEqual(
+      ru.transitions.map((x) => x.label),
+      ['Завершить', 'again'],
+    );
     assert.equal(typeIn(t, 'de').label, 'Prüfung');
     assert.equal(typeIn(t, 'ru'), ru, 'built once per language');
     assert.equal(t.stageMap.get('open')!.label, 'Open', 'the original stays in the default language');
@@ -78,12 +87,30 @@ describe('card type labels per language', () => {
 
   it('refuses a text per language without the default language, naming the element', () => {
     const refuse = (mutate: (t: Record<string, any>) => void, message: string) =>
-      assert.throws(() => parsed(mutate), (err: Error) => err instanceof CardTypeError && err.message === message);
-    refuse((t) => (t.label = { ru: 'Проверка' }), 'inspection.yaml: card type inspection: label: label: the text in the default language (en) is missing; it answers for every language not given');
-    refuse((t) => (t.fields[1].options[0].label = { ru: 'Пройдена' }), 'inspection.yaml: card type inspection: field result: option ok: label: the text in the default language (en) is missing; it answers for every language not given');
-    refuse((t) => (t.process.stages[0].label = { en: 'Open', ru: '' }), 'inspection.yaml: card type inspection: stage open: label: the ru text must be a non-empty string');
-    refuse((t) => (t.process.transitions[0].label = { en: 'Finish', Russian: 'Завершить' }), 'inspection.yaml: card type inspection: transition finish: label: "Russian" is not a language code such as en or ru');
+      assert.throws(
+        () => parsed(mutate),
+        (err: Error) => err instanceof CardTypeError && err.message === message,
+      );
+    refuse(
+      (t) => (t.label = { ru: 'Проверка' }),
+      'inspection.yaml: card type inspection: label: label: the text in the default language (en) is missing; it answers for every language not given',
+    );
+    refuse(
+      (t) => (t.fields[1].options[0].label = { ru: 'Пройдена' }),
+      'inspection.yaml: card type inspection: field result: option ok: label: the text in the default language (en) is missing; it answers for every language not given',
+    );
+    refuse(
+      (t) => (t.process.stages[0].label = { en: 'Open', ru: '' }),
+      'inspection.yaml: card type inspection: stage open: label: the ru text must be a non-empty string',
+    );
+    refuse(
+      (t) => (t.process.transitions[0].label = { en: 'Finish', Russian: 'Завершить' }),
+      'inspection.yaml: card type inspection: transition finish: label: "Russian" is not a language code such as en or ru',
+    );
     refuse((t) => delete t.plural, 'inspection.yaml: card type inspection: plural: plural must be given when label is given per language');
-    refuse((t) => (t.fields[0].help = { ru: 'Где' }), 'inspection.yaml: card type inspection: field site: help: the text in the default language (en) is missing; it answers for every language not given');
+    refuse(
+      (t) => (t.fields[0].help = { ru: 'Где' }),
+      'inspection.yaml: card type inspection: field site: help: the text in the default language (en) is missing; it answers for every language not given',
+    );
   });
 });

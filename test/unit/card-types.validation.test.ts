@@ -15,11 +15,14 @@ function base() {
 function refuse(mutate: (t: Record<string, any>) => void, message: string) {
   const t = base();
   mutate(t);
-  assert.throws(() => parseCardType('/x/purchase-request.yaml', t), (err: Error) => {
-    assert.ok(err instanceof CardTypeError);
-    assert.equal(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseCardType('/x/purchase-request.yaml', t),
+    (err: Error) => {
+      assert.ok(err instanceof CardTypeError);
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('card type declarations', () => {
@@ -30,19 +33,52 @@ describe('card type declarations', () => {
   });
 
   it('names the file, the card type and the field in every error', () => {
-    refuse((t) => (t.fields[0].type = 'strng'), 'purchase-request.yaml: card type purchase_request: field supplier: type "strng" is not one of string, text, number, decimal, date, datetime, boolean, select, user, reference, images');
+    refuse(
+      (t) => (t.fields[0].type = 'strng'),
+      'purchase-request.yaml: card type purchase_request: field supplier: type "strng" is not one of string, text, number, decimal, date, datetime, boolean, select, user, reference, images',
+    );
     refuse((t) => (t.fields[1].min = 'zero'), 'purchase-request.yaml: card type purchase_request: field amount: min must be a number');
-    refuse((t) => delete t.fields[2].options, 'purchase-request.yaml: card type purchase_request: field category: a select field needs options');
+    refuse(
+      (t) => delete t.fields[2].options,
+      'purchase-request.yaml: card type purchase_request: field category: a select field needs options',
+    );
     // A field takes the options of its type (app/fields/<type>.ts, yaml.options) and no other.
-    refuse((t) => (t.fields[0].role = 'buyer'), 'purchase-request.yaml: card type purchase_request: field supplier: a string field takes no option "role" (it takes min, max, pattern besides name, type, label, required, help)');
-    refuse((t) => (t.fields[2].max = 3), 'purchase-request.yaml: card type purchase_request: field category: a select field takes no option "max" (it takes options besides name, type, label, required, help)');
-    refuse((t) => (t.fields[7].pattern = '(['), 'purchase-request.yaml: card type purchase_request: field cost_center: pattern is not a valid regular expression: Invalid regular expression: /([/: Unterminated character class');
-    refuse((t) => (t.process.stages[1].sla = 'two days'), 'purchase-request.yaml: card type purchase_request: stage approval: sla "two days" is not an ISO-8601 duration such as P2D or PT4H');
-    refuse((t) => (t.process.transitions[0].to = 'limbo'), 'purchase-request.yaml: card type purchase_request: transition submit: to: unknown stage "limbo"');
-    refuse((t) => (t.process.transitions[0].requires = ['budget']), 'purchase-request.yaml: card type purchase_request: transition submit: requires: unknown field "budget"');
-    refuse((t) => (t.permissions.operator.read = 'mine'), 'purchase-request.yaml: card type purchase_request: permissions.operator: read: "mine" is not all, own or none');
-    refuse((t) => (t.list.columns = ['number', 'colour']), 'purchase-request.yaml: card type purchase_request: list.columns: unknown column "colour"');
-    refuse((t) => t.fields.push({ name: 'title', type: 'string', label: 'Dup' }), 'purchase-request.yaml: card type purchase_request: field title: the name is already used');
+    refuse(
+      (t) => (t.fields[0].role = 'buyer'),
+      'purchase-request.yaml: card type purchase_request: field supplier: a string field takes no option "role" (it takes min, max, pattern besides name, type, label, required, help)',
+    );
+    refuse(
+      (t) => (t.fields[2].max = 3),
+      'purchase-request.yaml: card type purchase_request: field category: a select field takes no option "max" (it takes options besides name, type, label, required, help)',
+    );
+    refuse(
+      (t) => (t.fields[7].pattern = '(['),
+      'purchase-request.yaml: card type purchase_request: field cost_center: pattern is not a valid regular expression: Invalid regular expression: /([/: Unterminated character class',
+    );
+    refuse(
+      (t) => (t.process.stages[1].sla = 'two days'),
+      'purchase-request.yaml: card type purchase_request: stage approval: sla "two days" is not an ISO-8601 duration such as P2D or PT4H',
+    );
+    refuse(
+      (t) => (t.process.transitions[0].to = 'limbo'),
+      'purchase-request.yaml: card type purchase_request: transition submit: to: unknown stage "limbo"',
+    );
+    refuse(
+      (t) => (t.process.transitions[0].requires = ['budget']),
+      'purchase-request.yaml: card type purchase_request: transition submit: requires: unknown field "budget"',
+    );
+    refuse(
+      (t) => (t.permissions.operator.read = 'mine'),
+      'purchase-request.yaml: card type purchase_request: permissions.operator: read: "mine" is not all, own or none',
+    );
+    refuse(
+      (t) => (t.list.columns = ['number', 'colour']),
+      'purchase-request.yaml: card type purchase_request: list.columns: unknown column "colour"',
+    );
+    refuse(
+      (t) => t.fields.push({ name: 'title', type: 'string', label: 'Dup' }),
+      'purchase-request.yaml: card type purchase_request: field title: the name is already used',
+    );
   });
 
   it('refuses a reference to an unknown card type, naming where', () => {

@@ -50,7 +50,11 @@ describe('manage.ts commands', () => {
       const positionals = args.filter((a): a is Positional => !isOption(a));
       for (const p of positionals) assert.match(p.name, /^[A-Z][A-Z_=]*$/, `${c.name}: positional ${p.name} in capitals`);
       const firstOptional = positionals.findIndex((p) => p.optional);
-      if (firstOptional >= 0) assert.ok(positionals.slice(firstOptional).every((p) => p.optional), `${c.name}: optional positionals last`);
+      if (firstOptional >= 0)
+        assert.ok(
+          positionals.slice(firstOptional).every((p) => p.optional),
+          `${c.name}: optional positionals last`,
+        );
     }
   });
 
@@ -58,7 +62,10 @@ describe('manage.ts commands', () => {
     const all = capture();
     assert.equal(await main(['help'], all), 0);
     for (const c of commands) {
-      assert.ok(all.outLines.some((l) => l.startsWith(`  ${c.name} `)), `${c.name} in help`);
+      assert.ok(
+        all.outLines.some((l) => l.startsWith(`  ${c.name} `)),
+        `${c.name} in help`,
+      );
       const io = capture();
       assert.equal(await main([c.name, '--help'], io), 0);
       const text = io.outLines.join('\n');
@@ -74,14 +81,20 @@ describe('manage.ts commands', () => {
     for (const c of commands) {
       const positionals = (c.arguments ?? []).filter((a): a is Positional => !isOption(a));
       const valid = validPositionals(positionals);
-      assert.match(await refused([c.name, ...valid, '--no-such-option']), new RegExp(`^error: Unknown option '--no-such-option'; usage: \\./manage\\.ts ${c.name}`));
+      assert.match(
+        await refused([c.name, ...valid, '--no-such-option']),
+        new RegExp(`^error: Unknown option '--no-such-option'; usage: \\./manage\\.ts ${c.name}`),
+      );
       assert.match(await refused([c.name, ...valid, 'surplus']), /^error: unexpected argument "surplus"; usage: /);
       const required = positionals.filter((p) => !p.optional);
       if (required.length) assert.match(await refused([c.name]), new RegExp(`^error: missing argument ${required[0].name}; usage: `));
       for (const [i, p] of positionals.entries()) {
         if (!p.choices) continue;
         const wrong = valid.map((v, j) => (i === j ? 'no-such-choice' : v));
-        assert.match(await refused([c.name, ...wrong]), new RegExp(`^error: ${p.name} is one of ${p.choices.join(', ')}, not "no-such-choice"`));
+        assert.match(
+          await refused([c.name, ...wrong]),
+          new RegExp(`^error: ${p.name} is one of ${p.choices.join(', ')}, not "no-such-choice"`),
+        );
       }
     }
   });
@@ -90,7 +103,11 @@ describe('manage.ts commands', () => {
     for (const c of commands) {
       const valid = validPositionals((c.arguments ?? []).filter((a): a is Positional => !isOption(a)));
       for (const o of (c.arguments ?? []).filter(isOption)) {
-        if (o.value) assert.match(await refused([c.name, ...valid, o.name]), new RegExp(`^error: Option '${o.short ? `${o.short}, ` : ''}${o.name} <value>' argument missing`));
+        if (o.value)
+          assert.match(
+            await refused([c.name, ...valid, o.name]),
+            new RegExp(`^error: Option '${o.short ? `${o.short}, ` : ''}${o.name} <value>' argument missing`),
+          );
         if (o.required) assert.equal(await refused([c.name, ...valid]), `error: ${o.name} ${o.value} is required`);
       }
     }
@@ -99,9 +116,13 @@ describe('manage.ts commands', () => {
   it('through ./manage.ts: an unknown command and a missing argument are one line and exit 1', async () => {
     const unknown = await manage(['frobnicate']);
     assert.equal(unknown.code, 1);
-    assert.deepEqual(lines(unknown.stderr), ['error: unknown command "frobnicate"; usage: ./manage.ts COMMAND [ARGUMENTS] (./manage.ts help lists the commands)']);
+    assert.deepEqual(lines(unknown.stderr), [
+      'error: unknown command "frobnicate"; usage: ./manage.ts COMMAND [ARGUMENTS] (./manage.ts help lists the commands)',
+    ]);
     const missing = await manage(['create-superuser']);
     assert.equal(missing.code, 1);
-    assert.deepEqual(lines(missing.stderr), ['error: missing argument EMAIL; usage: ./manage.ts create-superuser EMAIL [PASSWORD] [--name NAME]']);
+    assert.deepEqual(lines(missing.stderr), [
+      'error: missing argument EMAIL; usage: ./manage.ts create-superuser EMAIL [PASSWORD] [--name NAME]',
+    ]);
   });
 });

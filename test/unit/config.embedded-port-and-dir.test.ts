@@ -30,7 +30,8 @@ describe('embedded PostgreSQL settings', () => {
 
   it('takes the port and the folder from the environment; a chosen port is fixed', () => {
     const dir = root();
-    const s = loadSettings({ root: dir, env: { ...KEY, ORBIS_EMBEDDED_PG_PORT: '55432', ORBIS_EMBEDDED_PG_DIR: 'var/second' } }).database.embedded;
+    const s = loadSettings({ root: dir, env: { ...KEY, ORBIS_EMBEDDED_PG_PORT: '55432', ORBIS_EMBEDDED_PG_DIR: 'var/second' } }).database
+      .embedded;
     assert.deepEqual({ ...s }, { dir: path.join(dir, 'var', 'second'), port: 55432, portFixed: true });
     const t = loadSettings({ root: dir, env: { ...KEY, NODE_ENV: 'test', ORBIS_EMBEDDED_PG_DIR: '/srv/orbis-pg' } }).database.embedded;
     assert.equal(t.dir, '/srv/orbis-pg-test', 'the tests keep their own cluster beside it');

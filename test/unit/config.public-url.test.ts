@@ -21,7 +21,11 @@ describe('server.publicUrl', () => {
   it('defaults to the address Orbis listens on outside production', () => {
     const dir = root();
     assert.equal(loadSettings({ root: dir, env: {} }).server.publicUrl, 'http://127.0.0.1:5000');
-    assert.equal(loadSettings({ root: dir, env: { PORT: '6001', HOST: '0.0.0.0' } }).server.publicUrl, 'http://127.0.0.1:6001', 'all interfaces: the loopback address');
+    assert.equal(
+      loadSettings({ root: dir, env: { PORT: '6001', HOST: '0.0.0.0' } }).server.publicUrl,
+      'http://127.0.0.1:6001',
+      'all interfaces: the loopback address',
+    );
     assert.equal(loadSettings({ root: dir, env: { HOST: 'orbis.lan' } }).server.publicUrl, 'http://orbis.lan:5000');
   });
 
@@ -33,7 +37,10 @@ describe('server.publicUrl', () => {
   it('is required in production when mail is sent, and stays unset (links relative) without mail', () => {
     assert.throws(
       () => loadSettings({ root: root(), env: { ...PROD, SMTP_URL: 'smtp://127.0.0.1:25' } }),
-      (err: Error) => err instanceof SettingsError && err.message === 'missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and SMTP_URL is set, for the links in mails',
+      (err: Error) =>
+        err instanceof SettingsError &&
+        err.message ===
+          'missing setting ORBIS_PUBLIC_URL (server.publicUrl): required when NODE_ENV=production and SMTP_URL is set, for the links in mails',
     );
     assert.equal(loadSettings({ root: root(), env: PROD }).server.publicUrl, null);
   });
@@ -41,11 +48,20 @@ describe('server.publicUrl', () => {
   for (const [value, message] of [
     ['orbis.example.com', 'invalid setting ORBIS_PUBLIC_URL: not a URL (expected http://…)'],
     ['ftp://orbis.example.com', 'invalid setting ORBIS_PUBLIC_URL: scheme ftp: is not one of http: https:'],
-    ['https://orbis.example.com/?x=1', 'invalid setting ORBIS_PUBLIC_URL: "https://orbis.example.com/?x=1" must be scheme, host and an optional path (no query, fragment or user)'],
-    ['https://me:secret@orbis.example.com', 'invalid setting ORBIS_PUBLIC_URL: "https://me:secret@orbis.example.com" must be scheme, host and an optional path (no query, fragment or user)'],
+    [
+      'https://orbis.example.com/?x=1',
+      'invalid setting ORBIS_PUBLIC_URL: "https://orbis.example.com/?x=1" must be scheme, host and an optional path (no query, fragment or user)',
+    ],
+    [
+      'https://me:secret@orbis.example.com',
+      'invalid setting ORBIS_PUBLIC_URL: "https://me:secret@orbis.example.com" must be scheme, host and an optional path (no query, fragment or user)',
+    ],
   ] as const) {
     it(`refuses ${value} naming the setting`, () => {
-      assert.throws(() => loadSettings({ root: root(), env: { ORBIS_PUBLIC_URL: value } }), (err: Error) => err instanceof SettingsError && err.message === message);
+      assert.throws(
+        () => loadSettings({ root: root(), env: { ORBIS_PUBLIC_URL: value } }),
+        (err: Error) => err instanceof SettingsError && err.message === message,
+      );
     });
   }
 });

@@ -44,32 +44,44 @@ describe('settings', () => {
     [{ ORBIS_ADMIN_EMAIL: 'a@b.c' }, 'invalid setting ORBIS_ADMIN_EMAIL/ORBIS_ADMIN_PASSWORD: set both or neither'],
   ] as const) {
     it(`refuses ${JSON.stringify(env)} with a message naming the setting`, () => {
-      assert.throws(() => loadSettings({ root: root(), env }), (err: Error) => err instanceof SettingsError && err.message === message);
+      assert.throws(
+        () => loadSettings({ root: root(), env }),
+        (err: Error) => err instanceof SettingsError && err.message === message,
+      );
     });
   }
 
   it('refuses an unknown key and a bad time zone in conf/local.yaml', () => {
     assert.throws(() => loadSettings({ root: root('sever:\n  port: 1\n'), env: {} }), /unknown setting sever/);
-    assert.throws(() => loadSettings({ root: root('timeZone: Mars/Olympus\n'), env: {} }), /invalid setting timeZone: unknown time zone "Mars\/Olympus"/);
+    assert.throws(
+      () => loadSettings({ root: root('timeZone: Mars/Olympus\n'), env: {} }),
+      /invalid setting timeZone: unknown time zone "Mars\/Olympus"/,
+    );
   });
 
   it('refuses a stale-job limit shorter than three heartbeats (running jobs would be taken from live workers)', () => {
     assert.throws(
       () => loadSettings({ root: root('jobs:\n  heartbeatSeconds: 10\n  staleSeconds: 20\n'), env: {} }),
-      (err: Error) => err instanceof SettingsError && err.message === 'invalid setting jobs.staleSeconds: 20 must be at least 3 × jobs.heartbeatSeconds (30)',
+      (err: Error) =>
+        err instanceof SettingsError &&
+        err.message === 'invalid setting jobs.staleSeconds: 20 must be at least 3 × jobs.heartbeatSeconds (30)',
     );
     assert.equal(loadSettings({ root: root('jobs:\n  heartbeatSeconds: 10\n  staleSeconds: 30\n'), env: {} }).jobs.staleSeconds, 30);
   });
 
   it('takes the beat tick and lease from the environment, and refuses a tick that does not divide the minute or a lease under three ticks', () => {
-    assert.deepEqual(loadSettings({ root: root(''), env: { ORBIS_BEAT_TICK_SECONDS: '1', ORBIS_BEAT_LEASE_SECONDS: '3' } }).beat, { tickSeconds: 1, leaseSeconds: 3 });
+    assert.deepEqual(loadSettings({ root: root(''), env: { ORBIS_BEAT_TICK_SECONDS: '1', ORBIS_BEAT_LEASE_SECONDS: '3' } }).beat, {
+      tickSeconds: 1,
+      leaseSeconds: 3,
+    });
     assert.throws(
       () => loadSettings({ root: root(''), env: { ORBIS_BEAT_TICK_SECONDS: '7' } }),
       (err: Error) => err instanceof SettingsError && /^invalid setting ORBIS_BEAT_TICK_SECONDS: 7 must divide 60/.test(err.message),
     );
     assert.throws(
       () => loadSettings({ root: root('beat:\n  tickSeconds: 10\n  leaseSeconds: 20\n'), env: {} }),
-      (err: Error) => err instanceof SettingsError && err.message === 'invalid setting beat.leaseSeconds: 20 must be at least 3 × beat.tickSeconds (30)',
+      (err: Error) =>
+        err instanceof SettingsError && err.message === 'invalid setting beat.leaseSeconds: 20 must be at least 3 × beat.tickSeconds (30)',
     );
   });
 });

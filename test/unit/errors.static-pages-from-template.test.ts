@@ -23,7 +23,10 @@ test('the committed static error pages are what the template and the catalogs gi
 
 test('every language gets the same card with its own words and the limit it is given', () => {
   const pages = renderErrorPages(ROOT, 7);
-  for (const [lang, unit, back] of [['', 'MB', 'Back to the dashboard'], ['.ru', 'МБ', 'Вернуться на главную']] as const) {
+  for (const [lang, unit, back] of [
+    ['', 'MB', 'Back to the dashboard'],
+    ['.ru', 'МБ', 'Вернуться на главную'],
+  ] as const) {
     const html = pages.get(`413${lang}.html`)!;
     assert.match(html, new RegExp(`data-testid="upload-limit">7 ${unit}</strong>`));
     assert.equal([...html.matchAll(/(\d+) (?:MB|МБ)/g)].filter((m) => m[1] !== '7').length, 0, 'no other limit named');

@@ -20,8 +20,24 @@ const incomplete: FieldType = withoutCsv;
 defineFieldType({ ...withoutCsv });
 
 const CAPABILITIES: readonly (keyof FieldType)[] = [
-  'name', 'yaml', 'holdsFiles', 'link', 'parseForm', 'localInput', 'parseImport', 'fromStored', 'toStored',
-  'control', 'formValue', 'display', 'listCell', 'historyText', 'sortSql', 'filter', 'searchText', 'csvValue',
+  'name',
+  'yaml',
+  'holdsFiles',
+  'link',
+  'parseForm',
+  'localInput',
+  'parseImport',
+  'fromStored',
+  'toStored',
+  'control',
+  'formValue',
+  'display',
+  'listCell',
+  'historyText',
+  'sortSql',
+  'filter',
+  'searchText',
+  'csvValue',
 ];
 // The list above names them all (the compiler says so when one is added to FieldType and not here).
 const listed: Exclude<keyof FieldType, (typeof CAPABILITIES)[number]> extends never ? true : false = true;
@@ -31,7 +47,19 @@ describe('field types', () => {
     assert.equal(noneOptional, true);
     assert.equal(listed, true);
     assert.ok(incomplete);
-    assert.deepEqual(fieldTypeNames(), ['string', 'text', 'number', 'decimal', 'date', 'datetime', 'boolean', 'select', 'user', 'reference', 'images']);
+    assert.deepEqual(fieldTypeNames(), [
+      'string',
+      'text',
+      'number',
+      'decimal',
+      'date',
+      'datetime',
+      'boolean',
+      'select',
+      'user',
+      'reference',
+      'images',
+    ]);
     for (const name of fieldTypeNames()) {
       const type = findFieldType(name)!;
       for (const key of CAPABILITIES) assert.ok(key in type && type[key] !== undefined, `${name} names ${key}`);
@@ -60,6 +88,9 @@ describe('field types', () => {
       assert.deepEqual(type.parseImport(def, cell, tz), { value }, `${name}: ${cell}`);
     }
     const user = findFieldType('user')!;
-    assert.deepEqual(user.parseImport({ name: 'u', type: 'user', label: 'U', required: false }, 'Maria@Example.com', tz), { lookup: 'user', key: 'maria@example.com' });
+    assert.deepEqual(user.parseImport({ name: 'u', type: 'user', label: 'U', required: false }, 'Maria@Example.com', tz), {
+      lookup: 'user',
+      key: 'maria@example.com',
+    });
   });
 });

@@ -19,15 +19,28 @@ describe('language catalogs', () => {
     const report = checkCatalogs(
       {
         en: { a: { b: 'B' }, cards_one: '{{count}} card', cards_other: '{{count}} cards', hi: 'Hello {{name}}', bye: 'Bye {{name}}' },
-        ru: { cards_one: '{{count}} карточка', cards_few: '{{count}} карточки', cards_other: '{{count}} карточки', hi: 'Привет {{name}', bye: 'Пока {{who}}', extra: 'x' },
+        ru: {
+          cards_one: '{{count}} карточка',
+          cards_few: '{{count}} карточки',
+          cards_other: '{{count}} карточки',
+          hi: 'Привет {{name}',
+          bye: 'Пока {{who}}',
+          extra: 'x',
+        },
       },
       'en',
     );
     assert.equal(report.ok, false);
     const ru = report.languages.find((l) => l.locale === 'ru')!;
     assert.deepEqual(ru.missing.sort(), ['a.b', 'cards_many']);
-    assert.ok(ru.placeholders.some((p) => p.startsWith('hi: a broken placeholder')), ru.placeholders.join('; '));
-    assert.ok(ru.placeholders.some((p) => p === 'bye: {{name}} missing, {{who}} unknown'), ru.placeholders.join('; '));
+    assert.ok(
+      ru.placeholders.some((p) => p.startsWith('hi: a broken placeholder')),
+      ru.placeholders.join('; '),
+    );
+    assert.ok(
+      ru.placeholders.some((p) => p === 'bye: {{name}} missing, {{who}} unknown'),
+      ru.placeholders.join('; '),
+    );
     assert.deepEqual(ru.stray, ['extra']);
     const en = report.languages.find((l) => l.locale === 'en')!;
     assert.deepEqual([en.missing, en.placeholders, en.stray], [[], [], []]);
@@ -61,15 +74,18 @@ describe('choosing the language', () => {
 
   it('has three Russian plural forms and the default language answers an unshipped one', () => {
     const ru = i18n.t('ru');
-    assert.deepEqual([1, 2, 5, 21, 22, 25, 11].map((n) => ru('nav.unread', { count: n })), [
-      '1 непрочитанное',
-      '2 непрочитанных',
-      '5 непрочитанных',
-      '21 непрочитанное',
-      '22 непрочитанных',
-      '25 непрочитанных',
-      '11 непрочитанных',
-    ]);
+    assert.deepEqual(
+      [1, 2, 5, 21, 22, 25, 11].map((n) => ru('nav.unread', { count: n })),
+      [
+        '1 непрочитанное',
+        '2 непрочитанных',
+        '5 непрочитанных',
+        '21 непрочитанное',
+        '22 непрочитанных',
+        '25 непрочитанных',
+        '11 непрочитанных',
+      ],
+    );
     assert.equal(i18n.t('xx')('nav.tasks'), 'Tasks');
     assert.equal(i18n.nativeName('ru'), 'Русский');
   });

@@ -84,8 +84,16 @@ describe('literals that bypass translation', () => {
     assert.ok(pages.length >= 2);
     const words = (file: string) => {
       const source = fs.readFileSync(path.join(projectRoot, dir, file), 'utf8');
-      const texts = file.endsWith('.json') ? [String((JSON.parse(source) as { error: string }).error)] : literalsIn(source).map((l) => l.text);
-      return new Set(texts.join(' ').split(/[\s,;:()«»"“”—–]+/).map((w) => w.replace(/^[.-]+|[.-]+$/g, '')).filter((w) => /\p{L}{2,}/u.test(w) && !SAME_IN_EVERY_LANGUAGE.has(w)));
+      const texts = file.endsWith('.json')
+        ? [String((JSON.parse(source) as { error: string }).error)]
+        : literalsIn(source).map((l) => l.text);
+      return new Set(
+        texts
+          .join(' ')
+          .split(/[\s,;:()«»"“”—–]+/)
+          .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
+          .filter((w) => /\p{L}{2,}/u.test(w) && !SAME_IN_EVERY_LANGUAGE.has(w)),
+      );
     };
     for (const page of pages) {
       const base = words(page);

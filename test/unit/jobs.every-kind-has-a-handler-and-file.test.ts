@@ -82,8 +82,10 @@ describe('the job list', () => {
       queue: 'default',
       attempts: 1,
       uses: ['db'],
-      // @ts-expect-error `cards` is not in `uses`, so the handler cannot reach it
-      handler: ({ cards }) => async () => cards,
+      handler(deps) {
+        // @ts-expect-error `cards` is not in `uses`, so the handler cannot reach it
+        return async () => deps.cards;
+      },
     });
   });
 

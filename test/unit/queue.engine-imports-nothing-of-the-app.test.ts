@@ -36,7 +36,14 @@ function importsOf(source: string): Import[] {
   // import … from 'x' / export … from 'x' (over several lines), import 'x'
   for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;'"]*?)\s*\bfrom\s*['"]([^'"]+)['"]/g)) {
     const names = m[3];
-    const typeOnly = Boolean(m[2]) || (/^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type')));
+    const typeOnly =
+      Boolean(m[2]) ||
+      (/^\{[^}]*\}$/.test(names.trim()) &&
+        names
+          .replace(/[{}\s]/g, '')
+          .split(',')
+          .filter(Boolean)
+          .every((n) => n.startsWith('type')));
     found.push({ spec: m[4], typeOnly });
   }
   for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ spec: m[1], typeOnly: false });
@@ -92,7 +99,10 @@ describe('the job engine (app/queue/)', () => {
     const all = files(engine);
     assert.ok(all.length >= 10, `the engine's files were found (${all.length})`);
     const imports = all.flatMap((f) => importsOf(fs.readFileSync(f, 'utf8')).map((i) => ({ f, i })));
-    assert.ok(imports.some(({ i }) => i.spec === '#app/queue/transport'), 'the engine imports its own parts (the scan sees imports)');
+    assert.ok(
+      imports.some(({ i }) => i.spec === '#app/queue/transport'),
+      'the engine imports its own parts (the scan sees imports)',
+    );
     const wrong = imports.map(({ f, i }) => outside(f, i)).filter(Boolean);
     assert.deepEqual(wrong, [], 'imports from outside app/queue');
   });

@@ -25,7 +25,16 @@ const LOOP = nunjucks.compile(
   env,
 );
 
-const AWKWARD = ['<script>alert(1)</script>', `"double" and 'single'`, 'a & b &amp; c', 'back\\slash', '</td></tr><tr>', 'Ünïcödé · 東京', '', '{{ 7*7 }}'];
+const AWKWARD = [
+  '<script>alert(1)</script>',
+  `"double" and 'single'`,
+  'a & b &amp; c',
+  'back\\slash',
+  '</td></tr><tr>',
+  'Ünïcödé · 東京',
+  '',
+  '{{ 7*7 }}',
+];
 
 function card(i: number, title: string, supplier: string, stage: string): ListedCard {
   return {
@@ -69,6 +78,14 @@ describe('list rows built outside the template', () => {
   });
 
   it('is empty for no cards', () => {
-    assert.equal(listRowsHtml(types.get('purchase_request')!, [], { users: new Map(), cards: new Map() }, { t: english, locale: 'en', timeZone: 'UTC' }).toString(), '');
+    assert.equal(
+      listRowsHtml(
+        types.get('purchase_request')!,
+        [],
+        { users: new Map(), cards: new Map() },
+        { t: english, locale: 'en', timeZone: 'UTC' },
+      ).toString(),
+      '',
+    );
   });
 });

@@ -6,7 +6,14 @@ import { describe, it } from 'node:test';
 import nunjucks from 'nunjucks';
 import { fastFrameSet, frameProto, installFastFrameSet, originalSet } from '#app/web/nunjucks-frame';
 
-type FrameCtor = new (parent?: unknown, isolateWrites?: boolean) => { variables: Record<string, unknown>; push(isolate?: boolean): InstanceType<FrameCtor>; set(n: string, v: unknown, up?: boolean): void };
+type FrameCtor = new (
+  parent?: unknown,
+  isolateWrites?: boolean,
+) => {
+  variables: Record<string, unknown>;
+  push(isolate?: boolean): InstanceType<FrameCtor>;
+  set(n: string, v: unknown, up?: boolean): void;
+};
 const Frame = (nunjucks as unknown as { runtime: { Frame: FrameCtor } }).runtime.Frame;
 
 function withSet<T>(impl: typeof originalSet, fn: () => T): T {
@@ -41,7 +48,14 @@ function scenario() {
 const TEMPLATE = `{% macro cell(v) %}<i>{{ v }}</i>{% endmacro %}{% set total = 0 %}
 {% for row in rows %}{% set total = total + row.n %}{{ loop.index }}/{{ loop.length }}{% if loop.first %}F{% endif %}{% if loop.last %}L{% endif %}:
 {% for c in row.cells %}{{ loop.index0 }}{{ loop.revindex }}{{ cell(c) }}{% endfor %}{% endfor %}|{{ total }}|{% for k, v in obj %}{{ k }}={{ v }};{% endfor %}`;
-const DATA = { rows: [{ n: 1, cells: ['<a>', 'b'] }, { n: 2, cells: [] }, { n: 4, cells: ['c'] }], obj: { p: 1, q: 2 } };
+const DATA = {
+  rows: [
+    { n: 1, cells: ['<a>', 'b'] },
+    { n: 2, cells: [] },
+    { n: 4, cells: ['c'] },
+  ],
+  obj: { p: 1, q: 2 },
+};
 
 describe('the cached nunjucks Frame.set', () => {
   it('leaves the same variables as nunjucks own set', () => {

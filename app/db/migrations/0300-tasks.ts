@@ -35,8 +35,12 @@ export async function up({ sql }: MigrationContext) {
   await sql('create index tasks_card_idx on tasks (card_id) where card_id is not null');
   // The sweep: newly overdue, due soon, to escalate.
   await sql("create index tasks_overdue_pending_idx on tasks (due_at) where status = 'open' and overdue_notified_at is null");
-  await sql("create index tasks_due_soon_pending_idx on tasks (due_at) where status = 'open' and due_soon_notified_at is null and overdue_notified_at is null");
-  await sql("create index tasks_escalation_pending_idx on tasks (due_at) where status = 'open' and overdue_notified_at is not null and escalated_at is null");
+  await sql(
+    "create index tasks_due_soon_pending_idx on tasks (due_at) where status = 'open' and due_soon_notified_at is null and overdue_notified_at is null",
+  );
+  await sql(
+    "create index tasks_escalation_pending_idx on tasks (due_at) where status = 'open' and overdue_notified_at is not null and escalated_at is null",
+  );
   // The dashboard chart: tasks of a user overdue at some time in the last 30 days.
   await sql('create index tasks_assignee_overdue_idx on tasks (assignee_id, due_at) where overdue_at is not null');
 }

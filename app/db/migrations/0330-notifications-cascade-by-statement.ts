@@ -37,8 +37,12 @@ export async function up({ sql }: MigrationContext) {
       delete from notifications n using gone g where n.card_id = g.id;
       return null;
     end $$`);
-  await sql('create trigger tasks_delete_notifications after delete on tasks referencing old table as gone for each statement execute function notifications_delete_for_tasks()');
-  await sql('create trigger cards_delete_notifications after delete on cards referencing old table as gone for each statement execute function notifications_delete_for_cards()');
+  await sql(
+    'create trigger tasks_delete_notifications after delete on tasks referencing old table as gone for each statement execute function notifications_delete_for_tasks()',
+  );
+  await sql(
+    'create trigger cards_delete_notifications after delete on cards referencing old table as gone for each statement execute function notifications_delete_for_cards()',
+  );
 }
 
 export async function down({ sql }: MigrationContext) {
@@ -47,6 +51,10 @@ export async function down({ sql }: MigrationContext) {
   await sql('drop function notifications_delete_for_cards()');
   await sql('drop function notifications_delete_for_tasks()');
   // Orphans cannot exist while the triggers ran; the check below would refuse them anyway.
-  await sql('alter table notifications add constraint notifications_task_id_fkey foreign key (task_id) references tasks (id) on delete cascade');
-  await sql('alter table notifications add constraint notifications_card_id_fkey foreign key (card_id) references cards (id) on delete cascade');
+  await sql(
+    'alter table notifications add constraint notifications_task_id_fkey foreign key (task_id) references tasks (id) on delete cascade',
+  );
+  await sql(
+    'alter table notifications add constraint notifications_card_id_fkey foreign key (card_id) references cards (id) on delete cascade',
+  );
 }

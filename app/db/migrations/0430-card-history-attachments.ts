@@ -22,7 +22,9 @@ export async function down({ sql }: MigrationContext) {
   await sql('drop index card_history_card_event_key');
   await sql('alter table card_history drop constraint card_history_version_or_event');
   await sql('alter table card_history drop constraint card_history_kind_check');
-  await sql(`alter table card_history add constraint card_history_kind_check check (kind in ('created', 'updated', 'transitioned', 'deleted', 'restored'))`);
+  await sql(
+    `alter table card_history add constraint card_history_kind_check check (kind in ('created', 'updated', 'transitioned', 'deleted', 'restored'))`,
+  );
   await sql('alter table card_history drop column event');
   await sql('alter table card_history alter column version set not null');
 }

@@ -79,7 +79,9 @@ export class AmqpTransport implements Transport {
     conn.on('close', () => this.lost(conn));
     const pub = await conn.createConfirmChannel();
     pub.on('error', (err: Error) => (this.lastError = err.message));
-    this.pubClosed = new Promise<never>((_, reject) => pub.once('close', () => reject(new TransportError('the RabbitMQ channel closed before confirming'))));
+    this.pubClosed = new Promise<never>((_, reject) =>
+      pub.once('close', () => reject(new TransportError('the RabbitMQ channel closed before confirming'))),
+    );
     this.pubClosed.catch(() => undefined);
     this.conn = conn;
     this.pub = pub;
@@ -166,7 +168,10 @@ export class AmqpTransport implements Transport {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TransportError(`RabbitMQ did not confirm ${bodies.length} message(s) within ${this.confirmTimeoutMs} ms`)), this.confirmTimeoutMs);
+      timer = setTimeout(
+        () => reject(new TransportError(`RabbitMQ did not confirm ${bodies.length} message(s) within ${this.confirmTimeoutMs} ms`)),
+        this.confirmTimeoutMs,
+      );
     });
     try {
       // A lost channel never confirms: fail at once instead of at the timeout.

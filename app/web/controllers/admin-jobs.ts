@@ -5,14 +5,23 @@ import type { Request, Response } from 'express';
 import type { Services } from '#app/context';
 import { msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
-import { CANCELLABLE, jobListUrl, parseJobListQuery, percentOf, progressLabel, RETRYABLE, type JobProgress } from '#app/services/jobs-admin';
+import {
+  CANCELLABLE,
+  jobListUrl,
+  parseJobListQuery,
+  percentOf,
+  progressLabel,
+  RETRYABLE,
+  type JobProgress,
+} from '#app/services/jobs-admin';
 import { formatDateTime } from '#app/web/render';
 import { flash } from '#app/web/flash';
 import { signedIn, type ParamRule } from '#app/web/handler';
 
 /** A job's id in the path: a positive number, else 400 naming what came. */
 const jobId: ParamRule<number> = (raw) => {
-  if (!/^[1-9]\d{0,17}$/.test(raw)) throw new ValidationError(msg('admin.jobs.errors.notAnId', { id: raw.slice(0, 40) }), { id: msg('admin.jobs.errors.positiveNumber') });
+  if (!/^[1-9]\d{0,17}$/.test(raw))
+    throw new ValidationError(msg('admin.jobs.errors.notAnId', { id: raw.slice(0, 40) }), { id: msg('admin.jobs.errors.positiveNumber') });
   return Number(raw);
 };
 const ONE = { id: jobId };
@@ -26,7 +35,6 @@ function back(req: Request, id: number): string {
 export type AdminJobsDeps = Pick<Services, 'jobsAdmin'>;
 
 export function adminJobsController({ jobsAdmin: jobs }: AdminJobsDeps) {
-
   function live(p: JobProgress, timeZone: string, locale: string) {
     return {
       id: p.id,
@@ -51,7 +59,11 @@ export function adminJobsController({ jobsAdmin: jobs }: AdminJobsDeps) {
       res.render('admin/jobs.njk', {
         q,
         result,
-        rows: result.jobs.map((j) => ({ ...j, percent: percentOf(j.state, j.progress_current, j.progress_total), progressLabel: progressLabel(j.state, j.progress_current, j.progress_total) })),
+        rows: result.jobs.map((j) => ({
+          ...j,
+          percent: percentOf(j.state, j.progress_current, j.progress_total),
+          progressLabel: progressLabel(j.state, j.progress_current, j.progress_total),
+        })),
         url: (change: Record<string, unknown>) => `/admin/jobs${jobListUrl(q, { page: 1, ...change })}`,
         here: `/admin/jobs${jobListUrl({ ...q, page: result.page })}`,
         retryable: RETRYABLE,
@@ -77,7 +89,8 @@ export function adminJobsController({ jobsAdmin: jobs }: AdminJobsDeps) {
     poll: signedIn(async (req, res, { user }) => {
       const raw = typeof req.query.ids === 'string' ? req.query.ids : '';
       const parts = raw.split(',').filter(Boolean);
-      if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) throw new ValidationError(msg('admin.jobs.errors.ids'), { ids: msg('admin.jobs.errors.idsExample') });
+      if (parts.some((p) => !/^[1-9]\d{0,17}$/.test(p)))
+        throw new ValidationError(msg('admin.jobs.errors.ids'), { ids: msg('admin.jobs.errors.idsExample') });
       const [progress, counts] = await Promise.all([jobs.progress([...new Set(parts.map(Number))]), jobs.counts()]);
       const tz = user.timeZone;
       res.set('Cache-Control', 'no-store').json({ jobs: progress.map((p) => live(p, tz, req.locale)), counts });
@@ -91,7 +104,10 @@ export function adminJobsController({ jobsAdmin: jobs }: AdminJobsDeps) {
 
     cancel: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       const failed = await jobs.cancel(id, { userId: user.id });
-      flash(req, failed ? req.t('admin.jobs.flash.cancelledWithDependants', { id, count: failed }) : req.t('admin.jobs.flash.cancelled', { id }));
+      flash(
+        req,
+        failed ? req.t('admin.jobs.flash.cancelledWithDependants', { id, count: failed }) : req.t('admin.jobs.flash.cancelled', { id }),
+      );
       res.redirect(303, back(req, id));
     }),
   };

@@ -33,7 +33,13 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
     const session = await users.sessionUser(user.id);
     res.status(status).render('admin/user-edit.njk', {
       subject: user,
-      subjectRoles: session?.roles ?? (await db.rows<{ name: string }>('select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1', [user.id])).map((r) => r.name),
+      subjectRoles:
+        session?.roles ??
+        (
+          await db.rows<{ name: string }>('select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1', [
+            user.id,
+          ])
+        ).map((r) => r.name),
       roles,
       errors,
       languages: languages(),
@@ -46,7 +52,12 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
     },
 
     async newForm(_req: Request, res: Response) {
-      res.render('admin/user-new.njk', { values: { time_zone: timeZone, roles: [], locale: '' }, errors: {}, roles: await users.roles(), languages: languages() });
+      res.render('admin/user-new.njk', {
+        values: { time_zone: timeZone, roles: [], locale: '' },
+        errors: {},
+        roles: await users.roles(),
+        languages: languages(),
+      });
     },
 
     async create(req: Request, res: Response) {
@@ -73,7 +84,14 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
         res.redirect(303, `/admin/users/${user.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res.status(400).render('admin/user-new.njk', { values, errors: localizeAll(req.t, err.fieldTexts), roles: await users.roles(), languages: languages() });
+        res
+          .status(400)
+          .render('admin/user-new.njk', {
+            values,
+            errors: localizeAll(req.t, err.fieldTexts),
+            roles: await users.roles(),
+            languages: languages(),
+          });
       }
     },
 

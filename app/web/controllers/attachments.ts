@@ -68,10 +68,11 @@ export interface AttachmentsDeps extends Pick<Services, 'media' | 'cards'> {
 }
 
 export function attachmentsController({ media, cards, settings }: AttachmentsDeps) {
-
   async function panelData(user: SessionUser, type: CardType, card: Card, locale: string) {
     const rows = await media.forCard(card.id);
-    const fields = typeIn(type, locale).fields.filter((f) => fieldType(f).holdsFiles).map((f) => ({ name: f.name, label: f.label }));
+    const fields = typeIn(type, locale)
+      .fields.filter((f) => fieldType(f).holdsFiles)
+      .map((f) => ({ name: f.name, label: f.label }));
     return {
       attachments: {
         items: rows.map((m) => mediaView(m, user.timeZone)),
@@ -123,11 +124,15 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
       const m = await media.getForUser(user, id);
       let rel: string;
       if (variant[1]) {
-        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version) throw new NotFoundError(msg('attachments.errors.noThumbnails'));
+        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version)
+          throw new NotFoundError(msg('attachments.errors.noThumbnails'));
         const format = variant[2] as ThumbFormat;
         rel = thumbRel(m.sha256, m.thumbs_version, Number(variant[1]) as ThumbWidth, format);
         res.setHeader('Content-Type', TYPES[format]);
-        res.setHeader('Content-Disposition', contentDisposition('inline', `${m.original_name.replace(/\.[^.]*$/, '')}-${variant[1]}.${format}`));
+        res.setHeader(
+          'Content-Disposition',
+          contentDisposition('inline', `${m.original_name.replace(/\.[^.]*$/, '')}-${variant[1]}.${format}`),
+        );
       } else {
         // An original is never shown inline: it was not re-encoded by us (EXIF, GPS, hostile bytes), so it is downloaded.
         rel = originalRel(m.sha256);

@@ -29,7 +29,10 @@ export function authController({ throttle, settings, passport: pp }: AuthDeps) {
         if (err instanceof ValidationError || err instanceof ThrottledError || !user) {
           const status = err instanceof ThrottledError ? 429 : 401;
           if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-          const message = err instanceof ValidationError || err instanceof ThrottledError ? localize(req.t, err.text) : req.t('accounts.enterCredentials');
+          const message =
+            err instanceof ValidationError || err instanceof ThrottledError
+              ? localize(req.t, err.text)
+              : req.t('accounts.enterCredentials');
           return res.status(status).render('login.njk', { email, error: message });
         }
         if (err) return next(err);
@@ -63,7 +66,12 @@ export function authController({ throttle, settings, passport: pp }: AuthDeps) {
           if (destroyErr) return next(destroyErr);
           // The same attributes as when set: a browser keeps a `__Host-`
           // cookie whose removal lacks Secure or path=/.
-          res.clearCookie(cookieName(settings, SESSION_COOKIE), { httpOnly: true, sameSite: 'lax', secure: secureCookies(settings), path: '/' });
+          res.clearCookie(cookieName(settings, SESSION_COOKIE), {
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: secureCookies(settings),
+            path: '/',
+          });
           // And everything else this site left in the browser: its cache (the
           // pages just seen), cookies (the trusted-device one too: signing out
           // is "forget me here") and storage.

@@ -78,7 +78,13 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
     return { users, fields };
   }
 
-  async function renderForm(req: Request, res: Response, user: SessionUser, type: CardType, opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string }) {
+  async function renderForm(
+    req: Request,
+    res: Response,
+    user: SessionUser,
+    type: CardType,
+    opts: { card?: Card; values: Record<string, string>; errors?: Record<string, string>; status?: number; message?: string },
+  ) {
     res.status(opts.status ?? 200).render('cards/form.njk', {
       type: typeIn(type, req.locale),
       card: opts.card ?? null,
@@ -91,7 +97,11 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
 
   /** The form values of a stored card (times in the user's zone, decimals with the reader's separator). */
   function valuesOf(req: Request, user: SessionUser, type: CardType, card: Card): Record<string, string> {
-    const values: Record<string, string> = { title: card.title, assignee: card.assignee_id ? String(card.assignee_id) : '', version: String(card.version) };
+    const values: Record<string, string> = {
+      title: card.title,
+      assignee: card.assignee_id ? String(card.assignee_id) : '',
+      version: String(card.version),
+    };
     for (const f of type.fields) values[f.name] = formValue(f, card.data[f.name], readerOf(req, user));
     return values;
   }
@@ -148,7 +158,8 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
         const refs = await exportRefs(db, type, batch);
         let chunk = '';
         for (const card of batch) chunk += csvLine(exportRow(type, card, refs, tz));
-        if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed') break;
+        if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed')
+          break;
       }
       if (!res.destroyed) res.end();
     }),
@@ -167,7 +178,12 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
         res.redirect(303, `/cards/${type.name}/${card.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        await renderForm(req, res, user, type, { values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
+        await renderForm(req, res, user, type, {
+          values: rawValues(req.body),
+          errors: fieldErrors(req, type, err),
+          status: 400,
+          message: said(req, err.text),
+        });
       }
     }),
 
@@ -182,7 +198,15 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
       res.render('cards/view.njk', {
         type: shown,
         card,
-        fields: shown.fields.filter((f) => !fieldType(f).holdsFiles).map((f) => ({ field: f, text: fieldText(f, card.data[f.name], maps, reader), value: card.data[f.name], ref: fieldType(f).link === 'card' ? maps.cards.get(card.data[f.name] as number) : null, multiline: fieldType(f).control(f)?.name === 'textarea' })),
+        fields: shown.fields
+          .filter((f) => !fieldType(f).holdsFiles)
+          .map((f) => ({
+            field: f,
+            text: fieldText(f, card.data[f.name], maps, reader),
+            value: card.data[f.name],
+            ref: fieldType(f).link === 'card' ? maps.cards.get(card.data[f.name] as number) : null,
+            multiline: fieldType(f).control(f)?.name === 'textarea',
+          })),
         stage: shown.stageMap.get(card.stage),
         transitions: card.deleted_at ? [] : allowedTransitions(user, type, card).map((t) => ({ ...t, label: labelOf(t, req.locale) })),
         canUpdate: !card.deleted_at && can(user, type, 'update', card),
@@ -210,7 +234,13 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
       } catch (err) {
         if (err instanceof ValidationError) {
           const card = await cards.getForUser(user, type.name, id);
-          return renderForm(req, res, user, type, { card, values: rawValues(req.body), errors: fieldErrors(req, type, err), status: 400, message: said(req, err.text) });
+          return renderForm(req, res, user, type, {
+            card,
+            values: rawValues(req.body),
+            errors: fieldErrors(req, type, err),
+            status: 400,
+            message: said(req, err.text),
+          });
         }
         if (err instanceof ConflictError) {
           // Nothing is lost: the stored card, what the user typed, and a form
@@ -249,7 +279,15 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
       const tr = allowedTransitions(user, type, card).find((t) => t.name === req.query.name);
       if (!tr) throw new NotFoundError(msg('cards.errors.transitionUnavailable'));
       const shown = typeIn(type, req.locale);
-      res.render('cards/transition.njk', { type: shown, card, tr: { ...tr, label: labelOf(tr, req.locale) }, fields: tr.requires.map((n) => shown.fieldMap.get(n)!), values: valuesOf(req, user, type, card), errors: {}, choices: await choices(user, type) });
+      res.render('cards/transition.njk', {
+        type: shown,
+        card,
+        tr: { ...tr, label: labelOf(tr, req.locale) },
+        fields: tr.requires.map((n) => shown.fieldMap.get(n)!),
+        values: valuesOf(req, user, type, card),
+        errors: {},
+        choices: await choices(user, type),
+      });
     }),
 
     transition: signedIn(CARD, async (req, res, { user, params }) => {

@@ -19,7 +19,9 @@ export function dashboardController({ cards }: DashboardDeps, panels: DashboardP
       const mine = types
         .map((t) => ({
           type: t,
-          stages: t.stages.map((s) => ({ stage: s, n: counts.find((c) => c.type === t.name && c.stage === s.name)?.n ?? 0 })).filter((x) => x.n > 0),
+          stages: t.stages
+            .map((s) => ({ stage: s, n: counts.find((c) => c.type === t.name && c.stage === s.name)?.n ?? 0 }))
+            .filter((x) => x.n > 0),
         }))
         .filter((x) => x.stages.length);
       const extra: Record<string, unknown> = {};

@@ -35,7 +35,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** A caller on this machine, not a request nginx (or another proxy) passed on. */
 export function localDirect(req: Request): boolean {
-  return LOOPBACK.has(req.socket.remoteAddress ?? '') && !['x-forwarded-for', 'x-real-ip', 'forwarded'].some((h) => req.headers[h] !== undefined);
+  return (
+    LOOPBACK.has(req.socket.remoteAddress ?? '') && !['x-forwarded-for', 'x-real-ip', 'forwarded'].some((h) => req.headers[h] !== undefined)
+  );
 }
 
 /** Parts reported, but not worth taking a web process out of rotation for. */
@@ -50,7 +52,13 @@ export function healthController({ engineStatus: engine, cache }: HealthDeps, ex
     broker: async () => ({ ...(await engine.broker()) }),
     async beat() {
       const b = await engine.beat();
-      return { ok: b.ok, lastHeartbeat: b.heartbeatAt?.toISOString() ?? null, ageSeconds: b.ageSeconds, holder: b.holder, ...(b.error ? { error: b.error } : {}) };
+      return {
+        ok: b.ok,
+        lastHeartbeat: b.heartbeatAt?.toISOString() ?? null,
+        ageSeconds: b.ageSeconds,
+        holder: b.holder,
+        ...(b.error ? { error: b.error } : {}),
+      };
     },
     cache: async () => ({ ...(await cache.ping()) }),
     ...extraProbes,

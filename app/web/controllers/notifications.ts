@@ -26,7 +26,8 @@ export function notificationsController({ notifications }: NotificationsDeps) {
     async bell(req: Request, res: Response, next: NextFunction) {
       if (req.user) {
         if (req.unreadNotices !== undefined) res.locals.unreadCount = req.unreadNotices;
-        else if (req.method === 'GET' && req.accepts('html', 'json') === 'html') res.locals.unreadCount = await notifications.unreadCount(req.user.id);
+        else if (req.method === 'GET' && req.accepts('html', 'json') === 'html')
+          res.locals.unreadCount = await notifications.unreadCount(req.user.id);
       }
       next();
     },
@@ -37,7 +38,11 @@ export function notificationsController({ notifications }: NotificationsDeps) {
       const found = await notifications.list(user.id, { unread, page });
       // Each notice in the reader's language and zone (older rows: as stored), and its age ("5 minutes ago").
       const now = new Date();
-      const rows = found.rows.map((n) => ({ ...n, text: noticeText(n, req.t, req.locale, user.timeZone), ago: formatRelative(n.created_at, now, req.locale) }));
+      const rows = found.rows.map((n) => ({
+        ...n,
+        text: noticeText(n, req.t, req.locale, user.timeZone),
+        ago: formatRelative(n.created_at, now, req.locale),
+      }));
       res.render('notifications/list.njk', { ...found, rows, unread });
     }),
 
@@ -53,7 +58,12 @@ export function notificationsController({ notifications }: NotificationsDeps) {
     }),
 
     preferences: signedIn(async (_req, res, { user }) => {
-      res.render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: await notifications.preferences(user.id), errors: {} });
+      res.render('notifications/preferences.njk', {
+        kinds: NOTICE_KINDS,
+        channels: CHANNELS,
+        values: await notifications.preferences(user.id),
+        errors: {},
+      });
     }),
 
     savePreferences: signedIn(async (req, res, { user }) => {
@@ -63,7 +73,14 @@ export function notificationsController({ notifications }: NotificationsDeps) {
         res.redirect(303, '/notifications/preferences');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res.status(400).render('notifications/preferences.njk', { kinds: NOTICE_KINDS, channels: CHANNELS, values: req.body, errors: localizeAll(req.t, err.fieldTexts) });
+        res
+          .status(400)
+          .render('notifications/preferences.njk', {
+            kinds: NOTICE_KINDS,
+            channels: CHANNELS,
+            values: req.body,
+            errors: localizeAll(req.t, err.fieldTexts),
+          });
       }
     }),
   };

@@ -43,7 +43,9 @@ export function parseTaskFilters(q: Request['query']): TaskFilters {
   return {
     status: (['open', 'done', 'cancelled', 'all'].includes(status) ? status : 'open') as TaskFilters['status'],
     scope: scope === 'created' ? 'created' : 'mine',
-    q: String(q.q ?? '').trim().slice(0, 200),
+    q: String(q.q ?? '')
+      .trim()
+      .slice(0, 200),
   };
 }
 
@@ -66,7 +68,14 @@ export interface TasksDeps extends Pick<Services, 'tasks' | 'reminders' | 'cards
 }
 
 export function tasksController({ tasks, reminders, cards, db }: TasksDeps) {
-  async function renderForm(user: SessionUser, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, message: string | null = null) {
+  async function renderForm(
+    user: SessionUser,
+    res: Response,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+    message: string | null = null,
+  ) {
     // The card the field names (number or id), when the user may read it; the field keeps what was typed.
     const card = values.card && !errors.card ? await findCard(db, cards, user, values.card) : null;
     res.status(status).render('tasks/form.njk', { values, errors, message, card, users: await cards.userChoices() });
@@ -101,7 +110,8 @@ export function tasksController({ tasks, reminders, cards, db }: TasksDeps) {
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const values: Record<string, string> = {};
-        for (const k of ['title', 'description', 'assignee', 'due_at', 'card']) values[k] = typeof input[k] === 'string' ? (input[k] as string) : '';
+        for (const k of ['title', 'description', 'assignee', 'due_at', 'card'])
+          values[k] = typeof input[k] === 'string' ? (input[k] as string) : '';
         await renderForm(user, res, values, localizeAll(req.t, err.fieldTexts), 400, localize(req.t, err.text));
       }
     }),

@@ -29,7 +29,8 @@ export function errorHandler(log: Logger, showStack: boolean) {
     // The reader's language (the locale middleware runs first of all).
     const t = (res.locals.t as Translate | undefined) ?? ((key: string) => inEnglish(msg(key)));
     const own = (err as { text?: Text }).text;
-    const message = status === 500 ? t('errors.server') : own !== undefined ? localize(t, own) : (err as Error).message || t('errors.badRequest');
+    const message =
+      status === 500 ? t('errors.server') : own !== undefined ? localize(t, own) : (err as Error).message || t('errors.badRequest');
     const fields = err instanceof ValidationError ? localizeAll(t, err.fieldTexts) : {};
     if (status === 500) log.error({ err, reqId: req.id }, 'unhandled error');
     if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));

@@ -16,7 +16,14 @@ export function requestContext(log: Logger) {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { reqId: id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, user: req.user?.id };
+      const line = {
+        reqId: id,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        user: req.user?.id,
+      };
       if (res.statusCode >= 500) log.error(line, 'request');
       else log.debug(line, 'request');
     });

@@ -105,15 +105,19 @@ export class PostgresSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, cb?: Callback): void {
     this.remember(sid, this.expiry(data).getTime());
-    this.db
-      .exec(SET, [sid, userIdOf(data), JSON.stringify(data), this.expiry(data)])
-      .then(() => cb?.(), (err) => cb?.(err));
+    this.db.exec(SET, [sid, userIdOf(data), JSON.stringify(data), this.expiry(data)]).then(
+      () => cb?.(),
+      (err) => cb?.(err),
+    );
   }
 
   override destroy(sid: string, cb?: Callback): void {
     this.written.delete(sid);
     this.preloaded.delete(sid);
-    this.db.exec('delete from sessions where sid = $1', [sid]).then(() => cb?.(), (err) => cb?.(err));
+    this.db.exec('delete from sessions where sid = $1', [sid]).then(
+      () => cb?.(),
+      (err) => cb?.(err),
+    );
   }
 
   override touch(sid: string, data: session.SessionData, cb?: Callback): void {
@@ -121,9 +125,10 @@ export class PostgresSessionStore extends session.Store {
     const last = this.written.get(sid);
     if (last !== undefined && expires.getTime() - last < TOUCH_STEP_MS) return void cb?.();
     this.remember(sid, expires.getTime());
-    this.db
-      .exec('update sessions set expires_at = $2 where sid = $1', [sid, expires])
-      .then(() => cb?.(), (err) => cb?.(err));
+    this.db.exec('update sessions set expires_at = $2 where sid = $1', [sid, expires]).then(
+      () => cb?.(),
+      (err) => cb?.(err),
+    );
   }
 
   /** Housekeeping: drop expired sessions. */

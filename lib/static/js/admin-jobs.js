@@ -48,7 +48,8 @@
     var bar = el.querySelector('[data-job-progress] progress');
     if (bar) {
       if (job.percent !== null) bar.value = job.percent;
-      else if (job.state === 'running') bar.removeAttribute('value'); // indeterminate
+      else if (job.state === 'running')
+        bar.removeAttribute('value'); // indeterminate
       else bar.value = 0;
     }
     text(el.querySelector('[data-job-progress-text]'), job.label); // the server's progressLabel()

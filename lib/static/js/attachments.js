@@ -16,7 +16,9 @@
   var viewer = document.querySelector('.att-viewer');
   var items = JSON.parse(root.dataset.items || '[]');
   var fieldLabels = {};
-  JSON.parse(root.dataset.fields || '[]').forEach(function (f) { fieldLabels[f.name] = f.label; });
+  JSON.parse(root.dataset.fields || '[]').forEach(function (f) {
+    fieldLabels[f.name] = f.label;
+  });
   var timer = null;
 
   function el(tag, cls, text) {
@@ -29,7 +31,8 @@
   // The words come from the page (orbis.js). i18n-keys: js.attachments.*
   var t = Orbis.t;
   function sizeText(n) {
-    if (n >= 1048576) return t('attachments.mb', { size: Orbis.number(n / 1048576, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+    if (n >= 1048576)
+      return t('attachments.mb', { size: Orbis.number(n / 1048576, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
     return t('attachments.kb', { size: Orbis.number(Math.max(1, Math.round(n / 1024))) });
   }
 
@@ -48,14 +51,20 @@
       img.alt = m.name;
       img.loading = 'lazy';
       box.appendChild(img);
-      box.addEventListener('click', function () { openViewer(m); });
+      box.addEventListener('click', function () {
+        openViewer(m);
+      });
     } else if (m.state === 'queued' || m.state === 'processing') {
       box = el('div', 'att-thumb att-pending');
       var spin = el('div', 'spinner-border spinner-border-sm text-secondary');
       spin.setAttribute('role', 'status');
       box.appendChild(spin);
     } else {
-      box = el('a', 'att-thumb att-file', m.state === 'failed' ? t('attachments.failed') : (m.name.split('.').pop() || 'file').toUpperCase());
+      box = el(
+        'a',
+        'att-thumb att-file',
+        m.state === 'failed' ? t('attachments.failed') : (m.name.split('.').pop() || 'file').toUpperCase(),
+      );
       box.href = m.original;
     }
     fig.appendChild(box);
@@ -71,13 +80,21 @@
     if (m.camera) meta.push(m.camera);
     if (m.gps) meta.push('GPS ' + m.gps.lat.toFixed(5) + ', ' + m.gps.lon.toFixed(5));
     if (meta.length) cap.appendChild(el('div', 'att-meta', meta.join(' · ')));
-    if (m.state === 'queued' || m.state === 'processing') cap.appendChild(el('div', 'text-body-secondary att-state', m.state === 'queued' ? t('attachments.queued') : t('attachments.processing')));
-    if (m.state === 'failed') cap.appendChild(el('div', 'text-danger att-state', t('attachments.notProcessed', { reason: m.error || t('attachments.unknownReason') })));
+    if (m.state === 'queued' || m.state === 'processing')
+      cap.appendChild(
+        el('div', 'text-body-secondary att-state', m.state === 'queued' ? t('attachments.queued') : t('attachments.processing')),
+      );
+    if (m.state === 'failed')
+      cap.appendChild(
+        el('div', 'text-danger att-state', t('attachments.notProcessed', { reason: m.error || t('attachments.unknownReason') })),
+      );
     if (root.dataset.removeUrl) {
       var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', t('attachments.remove'));
       remove.type = 'button';
       remove.title = t('attachments.removeTitle', { name: m.name });
-      remove.addEventListener('click', function () { removeItem(m, remove); });
+      remove.addEventListener('click', function () {
+        removeItem(m, remove);
+      });
       cap.appendChild(remove);
     }
     fig.appendChild(cap);
@@ -88,10 +105,16 @@
   function removeItem(m, button) {
     if (!window.confirm(t('attachments.removeConfirm', { name: m.name }))) return;
     button.disabled = true;
-    fetch(root.dataset.removeUrl + m.id + '/delete', { method: 'POST', headers: { accept: 'application/json', 'X-CSRF-Token': root.dataset.csrf }, credentials: 'same-origin' })
+    fetch(root.dataset.removeUrl + m.id + '/delete', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'X-CSRF-Token': root.dataset.csrf },
+      credentials: 'same-origin',
+    })
       .then(function (r) {
         if (!r.ok) throw new Error(t('attachments.removeFailed', { status: String(r.status) }));
-        items = items.filter(function (i) { return i.id !== m.id; });
+        items = items.filter(function (i) {
+          return i.id !== m.id;
+        });
         render();
       })
       .catch(function (err) {
@@ -107,7 +130,9 @@
   }
 
   function pending() {
-    return items.some(function (m) { return m.state === 'queued' || m.state === 'processing'; });
+    return items.some(function (m) {
+      return m.state === 'queued' || m.state === 'processing';
+    });
   }
 
   function schedule() {
@@ -118,14 +143,18 @@
   function poll() {
     timer = null;
     fetch(root.dataset.pollUrl, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+      .then(function (r) {
+        return r.ok ? r.json() : Promise.reject(new Error(String(r.status)));
+      })
       .then(function (data) {
         var before = JSON.stringify(items);
         items = data.media;
         if (JSON.stringify(items) !== before) render();
         else schedule();
       })
-      .catch(function () { timer = setTimeout(poll, POLL_MS * 4); });
+      .catch(function () {
+        timer = setTimeout(poll, POLL_MS * 4);
+      });
   }
 
   // --- viewer -------------------------------------------------------------
@@ -149,8 +178,12 @@
     if (lastFocus) lastFocus.focus();
   }
   if (viewer) {
-    viewer.addEventListener('click', function (e) { if (e.target !== viewerImg) closeViewer(); });
-    document.addEventListener('keydown', function (e) { if (e.key === 'Escape') closeViewer(); });
+    viewer.addEventListener('click', function (e) {
+      if (e.target !== viewerImg) closeViewer();
+    });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') closeViewer();
+    });
   }
 
   // --- upload -------------------------------------------------------------
@@ -174,18 +207,34 @@
     function upload(fileList) {
       var files = Array.prototype.slice.call(fileList);
       if (!files.length) return;
-      var big = files.filter(function (f) { return f.size > maxBytes; });
-      if (big.length) return showError(big.map(function (f) { return f.name; }).join(', ') + ': larger than ' + form.dataset.maxMb + ' MB; nothing was uploaded.');
+      var big = files.filter(function (f) {
+        return f.size > maxBytes;
+      });
+      if (big.length)
+        return showError(
+          big
+            .map(function (f) {
+              return f.name;
+            })
+            .join(', ') +
+            ': larger than ' +
+            form.dataset.maxMb +
+            ' MB; nothing was uploaded.',
+        );
       showError('');
       var url = form.dataset.uploadUrl + (target && target.value ? '?field=' + encodeURIComponent(target.value) : '');
-      var total = files.reduce(function (n, f) { return n + f.size; }, 0) || 1;
+      var total =
+        files.reduce(function (n, f) {
+          return n + f.size;
+        }, 0) || 1;
       var done = 0;
       var failures = [];
       function progress(current, fraction) {
         var pct = Math.min(100, Math.round(((done + current.size * fraction) / total) * 100));
         barInner.style.width = pct + '%';
         var percent = Orbis.number(pct / 100, { style: 'percent' });
-        barInner.textContent = files.length > 1 ? t('attachments.fileOf', { n: files.indexOf(current) + 1, total: files.length }) + ' · ' + percent : percent;
+        barInner.textContent =
+          files.length > 1 ? t('attachments.fileOf', { n: files.indexOf(current) + 1, total: files.length }) + ' · ' + percent : percent;
       }
       function finish() {
         bar.classList.add('d-none');
@@ -212,7 +261,9 @@
             render();
           } else {
             // Orbis's JSON error (or nginx's 413 page for JSON): its message says what to do.
-            failures.push(file.name + ': ' + ((xhr.response && xhr.response.error) || t('attachments.uploadFailed', { status: String(xhr.status) })));
+            failures.push(
+              file.name + ': ' + ((xhr.response && xhr.response.error) || t('attachments.uploadFailed', { status: String(xhr.status) })),
+            );
           }
           done += file.size;
           next(i + 1);
@@ -230,18 +281,28 @@
       next(0);
     }
 
-    input.addEventListener('change', function () { upload(input.files); });
+    input.addEventListener('change', function () {
+      upload(input.files);
+    });
     ['dragenter', 'dragover'].forEach(function (t) {
-      drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add('att-over'); });
+      drop.addEventListener(t, function (e) {
+        e.preventDefault();
+        drop.classList.add('att-over');
+      });
     });
     ['dragleave', 'drop'].forEach(function (t) {
-      drop.addEventListener(t, function () { drop.classList.remove('att-over'); });
+      drop.addEventListener(t, function () {
+        drop.classList.remove('att-over');
+      });
     });
     drop.addEventListener('drop', function (e) {
       e.preventDefault();
       upload(e.dataTransfer.files);
     });
-    form.addEventListener('submit', function (e) { e.preventDefault(); upload(input.files); });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      upload(input.files);
+    });
   }
 
   render();

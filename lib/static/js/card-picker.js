@@ -12,22 +12,34 @@
     var timer = null;
     var asked = '';
     function fill(cards) {
-      list.replaceChildren.apply(list, cards.map(function (c) {
-        var o = document.createElement('option');
-        o.value = c.number;
-        o.label = c.title; // set as a property: never parsed as markup
-        o.textContent = c.title;
-        return o;
-      }));
+      list.replaceChildren.apply(
+        list,
+        cards.map(function (c) {
+          var o = document.createElement('option');
+          o.value = c.number;
+          o.label = c.title; // set as a property: never parsed as markup
+          o.textContent = c.title;
+          return o;
+        }),
+      );
     }
     function search() {
       var q = input.value.trim();
       if (q.length < 2 || q === asked) return;
       asked = q;
-      fetch(input.dataset.cardSearch + '?q=' + encodeURIComponent(q), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.json() : { cards: [] }; })
-        .then(function (data) { if (input.value.trim() === q) fill(data.cards); })
-        .catch(function () { asked = ''; });
+      fetch(input.dataset.cardSearch + '?q=' + encodeURIComponent(q), {
+        headers: { accept: 'application/json' },
+        credentials: 'same-origin',
+      })
+        .then(function (r) {
+          return r.ok ? r.json() : { cards: [] };
+        })
+        .then(function (data) {
+          if (input.value.trim() === q) fill(data.cards);
+        })
+        .catch(function () {
+          asked = '';
+        });
     }
     input.addEventListener('input', function () {
       clearTimeout(timer);
