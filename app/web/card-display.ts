@@ -2,12 +2,14 @@
 // users, numbers of referenced cards, times in the viewer's zone — never raw
 // ids. The CSV export writes plain values instead (app/services/card-export.ts).
 import nunjucks from 'nunjucks';
+import type { Request } from 'express';
 import type { Database } from '#app/db/connection';
 import type { DisplayMaps, FieldValue, Reader } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import type { Translate } from '#app/i18n/i18n';
 import type { ListedCard } from '#app/services/cards';
 import type { CardType, FieldDef } from '#app/services/card-types';
+import type { SessionUser } from '#app/services/users';
 import { escapeHtml, formatDateTime } from '#app/web/render';
 
 export type { DisplayMaps, Reader } from '#app/fields/field-type';
@@ -110,4 +112,9 @@ export function listRowsHtml(type: CardType, cards: ListedCard[], maps: DisplayM
 export function columnLabel(type: CardType, column: string, t: Translate): string {
   const f = type.fieldMap.get(column);
   return f ? f.label : t(`cards.columns.${column}`);
+}
+
+/** Who reads the page: the request's language and the user's time zone. */
+export function readerOf(req: Request, user: SessionUser): Reader {
+  return { t: req.t, locale: req.locale, timeZone: user.timeZone };
 }

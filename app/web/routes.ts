@@ -13,6 +13,7 @@ import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/a
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
+import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
@@ -54,6 +55,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
+  const cardList = cardListController({ cards: s.cards, db });
   const cards = cardsController({ cards: s.cards, audit: s.audit, db }, [
     attachments.panel,
     cardTasksPanel({ tasks: s.tasks, reminders: s.reminders }),
@@ -77,10 +79,10 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/logout', requireLogin, auth.logout);
   app.get('/', requireLogin, dashboard.index);
 
-  app.get('/cards/:type', requireLogin, cards.list);
+  app.get('/cards/:type', requireLogin, cardList.list);
   app.post('/cards/:type', requireLogin, cards.create);
   app.get('/cards/:type/new', requireLogin, cards.newForm);
-  app.get('/cards/:type/export.csv', requireLogin, cards.exportCsv);
+  app.get('/cards/:type/export.csv', requireLogin, cardList.exportCsv);
   app.get('/cards/:type/:id', requireLogin, cards.view);
   app.get('/cards/:type/:id/edit', requireLogin, cards.editForm);
   app.post('/cards/:type/:id/edit', requireLogin, cards.update);

@@ -1,19 +1,18 @@
-// Card pages: list, view, create, edit (with the conflict page), transition,
-// delete/restore and CSV export. Thin: parse, call the card service, render.
+// One card's pages: view, create, edit (with the conflict page), transition,
+// delete/restore (the list and its CSV export: card-list.ts). Thin: parse,
+// call the card service, render.
 import type { Request, Response } from 'express';
 import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import { isMessage, localize, localizeAll, msg, type Text } from '#app/i18n/message';
-import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
 import { formValue, inputFromLocale, parseCardForm, type FormInput } from '#app/services/card-fields';
 import { fieldType } from '#app/fields/registry';
-import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import type { Card } from '#app/services/cards';
 import type { CardType, TransitionDef } from '#app/services/card-types';
-import { labelOf, problemIn, typeIn } from '#app/services/card-type-labels';
+import { labelOf, typeIn } from '#app/services/card-type-labels';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
-import { columnLabel, displayMaps, fieldText, listRowsHtml, type Reader } from '#app/web/card-display';
+import { displayMaps, fieldText, readerOf } from '#app/web/card-display';
 import { historyTimeline } from '#app/web/card-history';
 import type { SessionUser } from '#app/services/users';
 import { flash } from '#app/web/flash';
@@ -22,11 +21,6 @@ import { id, signedIn } from '#app/web/handler';
 /** A card type's pages, and one card's. */
 const TYPE = { type: 'text' } as const;
 const CARD = { type: 'text', id: id(msg('cards.errors.noCard')) } as const;
-
-/** Who reads the page: the request's language and the user's time zone. */
-function readerOf(req: Request, user: SessionUser): Reader {
-  return { t: req.t, locale: req.locale, timeZone: user.timeZone };
-}
 
 /** A form as the card service reads it: values typed in the reader's notation (a decimal "1234,50") made plain. */
 function formInput(req: Request, type: CardType): FormInput {
@@ -113,57 +107,6 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
   }
 
   return {
-    list: signedIn(TYPE, async (req, res, { user, params }) => {
-      const type = cards.typeFor(user, params.type);
-      const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const [result, assignees] = await Promise.all([cards.list(user, type.name, q), cards.userChoices()]);
-      // Names only for the fields the list shows: no users query when, as
-      // usual, no user field is a column (each query is ~0.3 ms of Node CPU).
-      const maps = await displayMaps(db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
-      const shown = typeIn(type, req.locale);
-      res.render('cards/list.njk', {
-        type: shown,
-        q,
-        result: { ...result, problems: result.problems.map((p) => problemIn(p, shown)) },
-        columns: type.columns.map((c) => ({
-          name: c,
-          label: columnLabel(shown, c, req.t),
-          sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
-          sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
-        })),
-        rows: listRowsHtml(shown, result.rows, maps, readerOf(req, user)),
-        filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!).map((f) => ({ field: f, control: fieldType(f).filter!.control(f) })),
-        assignees,
-        canCreate: can(user, type, 'create'),
-        pageUrl: (page: number) => listQueryParams(q, { page }),
-        exportUrl: `/cards/${type.name}/export.csv${listQueryParams(q, { page: null })}`,
-      });
-    }),
-
-    /** Plain values of every field, streamed (app/services/card-export.ts says the format). */
-    exportCsv: signedIn(TYPE, async (req, res, { user, params }) => {
-      const type = cards.typeFor(user, params.type);
-      const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const tz = user.timeZone;
-      const rows = cards.export(user, type.name, q);
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
-      res.setHeader('Cache-Control', 'no-store');
-      res.write(CSV_BOM + csvLine(exportHeader(type)));
-      // A closed download ends the loop (and so the cursor's transaction):
-      // 'drain' never comes on a closed connection.
-      const closed = new Promise<'closed'>((resolve) => res.once('close', () => resolve('closed')));
-      for await (const batch of rows) {
-        if (res.destroyed) break;
-        const refs = await exportRefs(db, type, batch);
-        let chunk = '';
-        for (const card of batch) chunk += csvLine(exportRow(type, card, refs, tz));
-        if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed')
-          break;
-      }
-      if (!res.destroyed) res.end();
-    }),
-
     newForm: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
       if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
