@@ -39,6 +39,8 @@ export interface ScheduleSpec<P> {
   payload?: P;
 }
 
+// A list of definitions holds kinds of every payload and every set of uses: `any` is what lets one list hold them all.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface JobDefinition<K extends string = string, P = any, U extends DepName = any> extends KindSettings {
   /** `area.what_happens`: the name in the jobs table, the logs and /admin/jobs. */
   kind: K;

@@ -39,6 +39,8 @@ export const JOBS = [
  * kind → payload type. An interface so that tests can add their kinds:
  *   declare module '#app/jobs/index' { interface JobPayloads extends PayloadsOf<typeof TEST_JOBS> {} }
  */
+// An interface, not a type alias, because only an interface can be merged with the tests' kinds.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface JobPayloads extends PayloadsOf<typeof JOBS> {}
 
 export type JobKind = keyof JobPayloads;

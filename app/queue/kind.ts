@@ -44,6 +44,7 @@ export type Handler<P = never> = (payload: P, job: JobContext) => Promise<unknow
 export interface RunnableKind extends KindSettings {
   kind: string;
   // The engine does not know payload types: each handler checks what it reads.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handler: Handler<any>;
 }
 

@@ -152,7 +152,7 @@ function children(pid: number): number[] {
 
 /** utime + stime of a process and its descendants, seconds. */
 function treeCpu(pid: number): number {
-  let total = 0;
+  let total: number;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');

@@ -94,5 +94,7 @@ const testCredit = defineJob({
 export const TEST_JOBS = [testEffect, testFlaky, testPermanent, testProgress, testCredit] as const;
 
 declare module '#app/jobs/index' {
+  // Declaration merging: the empty body is the point.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface JobPayloads extends PayloadsOf<typeof TEST_JOBS> {}
 }

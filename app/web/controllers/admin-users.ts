@@ -84,14 +84,12 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
         res.redirect(303, `/admin/users/${user.id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res
-          .status(400)
-          .render('admin/user-new.njk', {
-            values,
-            errors: localizeAll(req.t, err.fieldTexts),
-            roles: await users.roles(),
-            languages: languages(),
-          });
+        res.status(400).render('admin/user-new.njk', {
+          values,
+          errors: localizeAll(req.t, err.fieldTexts),
+          roles: await users.roles(),
+          languages: languages(),
+        });
       }
     },
 

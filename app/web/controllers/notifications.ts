@@ -73,14 +73,12 @@ export function notificationsController({ notifications }: NotificationsDeps) {
         res.redirect(303, '/notifications/preferences');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res
-          .status(400)
-          .render('notifications/preferences.njk', {
-            kinds: NOTICE_KINDS,
-            channels: CHANNELS,
-            values: req.body,
-            errors: localizeAll(req.t, err.fieldTexts),
-          });
+        res.status(400).render('notifications/preferences.njk', {
+          kinds: NOTICE_KINDS,
+          channels: CHANNELS,
+          values: req.body,
+          errors: localizeAll(req.t, err.fieldTexts),
+        });
       }
     }),
   };
