@@ -5,6 +5,7 @@
 //
 //   npx tsx test/support/imports.ts            (folders one level under app/)
 //   npx tsx test/support/imports.ts --depth 3  (app/web/controllers apart, …)
+//   npx tsx test/support/imports.ts --layout L.json  (files moved by path prefix: a layout not built yet)
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -74,10 +75,22 @@ export function folderArrows(edges: Edge[], depth: number): Map<string, number> 
   return counts;
 }
 
+/** Files renamed by the first matching prefix of `layout` ({ "app/services/card": "app/cards/" }): a layout that is not built yet. */
+export function relayout(edges: Edge[], layout: Record<string, string>): Edge[] {
+  const prefixes = Object.keys(layout).sort((a, b) => b.length - a.length);
+  const place = (f: string) => {
+    const p = prefixes.find((x) => f.startsWith(x));
+    return p ? layout[p] + f.slice(f.lastIndexOf('/') + 1) : f;
+  };
+  return edges.map((e) => ({ ...e, from: place(e.from), to: place(e.to) }));
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--depth');
   const depth = i > 0 ? Number(process.argv[i + 1]) : 2;
-  const counts = folderArrows(importEdges(), depth);
+  const l = process.argv.indexOf('--layout');
+  const layout = l > 0 ? (JSON.parse(fs.readFileSync(process.argv[l + 1], 'utf8')) as Record<string, string>) : null;
+  const counts = folderArrows(layout ? relayout(importEdges(), layout) : importEdges(), depth);
   const rows = [...counts].sort((a, b) => b[1] - a[1]);
   for (const [pair, n] of rows) console.log(`${String(n).padStart(4)}  ${pair}`);
   console.log(`${rows.reduce((s, [, n]) => s + n, 0)} file-to-file imports between ${rows.length} pairs of folders (depth ${depth})`);
