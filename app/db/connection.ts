@@ -75,6 +75,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
   // before it waits for the pool (app/db/transactions.ts).
   sequelize.addHook('beforePoolAcquire', () => refuseInsideTransaction('a connection was taken (a model call without `transaction`?)'));
   const manager = sequelize.connectionManager;
+  const cursorSlots = slots(Math.max(1, settings.database.poolMax - 2));
   /**
    * The pool's side of a connection. Sequelize listens for a client's
    * 'error' for as long as the client lives (a connection lost while checked
@@ -126,7 +127,18 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     transaction: (fn) => runTransaction(sequelize, pool, fn),
     async *cursor(sql, bind, batch) {
       refuseInsideTransaction('a cursor was opened');
-      const client = await pool.acquire();
+      // A cursor holds its connection for a whole download while its reader
+      // looks up names on others: at most poolMax - 2 cursors at once, so
+      // those lookups (and the pages) always find a connection and a burst
+      // of exports waits instead of deadlocking the one pool.
+      await cursorSlots.take();
+      let client: PooledClient;
+      try {
+        client = await pool.acquire();
+      } catch (err) {
+        cursorSlots.give();
+        throw err;
+      }
       let open = false;
       let failure: unknown;
       try {
@@ -154,6 +166,7 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
           if (rollback) client._invalid = true;
         }
         pool.release(client, failure);
+        cursorSlots.give();
       }
     },
     async close() {
@@ -162,6 +175,23 @@ export async function openDatabase(settings: Settings, log?: Logger, urlOverride
     },
   };
   return db;
+}
+
+/** A counting semaphore: take() waits while `n` are out. */
+function slots(n: number): { take(): Promise<void>; give(): void } {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return {
+    async take() {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    give() {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
 }
 
 /** The URL with its password hidden, for messages. */

@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { Transaction as SequelizeTransaction, type Sequelize } from 'sequelize';
+import { isStalePlan } from '#app/db/statements';
 
 export type Transaction = SequelizeTransaction;
 
@@ -98,8 +99,10 @@ export async function runTransaction<T>(sequelize: Sequelize, pool: Pool, fn: (t
       (e: Error) => e,
     );
     client.uuid = undefined;
-    // A failed rollback means a broken connection: the pool drops it.
-    pool.release(client, rollback ?? err);
+    // A failed rollback means a broken connection, and a stale prepared plan
+    // stays stale on it: the pool drops it. An application's error (a
+    // validation, a conflict) rolled back cleanly: the connection stays.
+    pool.release(client, rollback ?? (isStalePlan(err) ? err : undefined));
     throw err;
   }
   connections.delete(t);
