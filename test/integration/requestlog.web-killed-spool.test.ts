@@ -51,7 +51,8 @@ describe('a web process killed with request log entries in memory', () => {
     const consumer = await startRequestLogConsumer(ctx);
     onCleanup(() => consumer.stop());
     const env = { DATABASE_URL: db.url, AMQP_URL: AMQP_URL!, ORBIS_QUEUE_PREFIX: prefix };
-    const count = async () => (await ctx.db.rows<{ n: number }>('select count(*)::int as n from request_logs'))[0].n;
+    const count = async () =>
+      (await ctx.db.rows<{ n: number }>("select count(*)::int as n from request_logs where request_id like 'spool-%'"))[0].n;
 
     // Batches are published every 300 ms: some entries are with the broker, the last ones only in memory.
     const first = await startWeb({ ...env, REQUEST_LOG_FLUSH_MS: '300' });
@@ -62,6 +63,11 @@ describe('a web process killed with request log entries in memory', () => {
       await r.text();
       if (i === 99) await eventually(async () => (await count()) === 100, 10_000, 'the first 100 entries stored');
     }
+    // One more answer on the same keep-alive connection: a server takes the
+    // next request after the previous answer's 'finish', where its entry is
+    // logged (a client can read an answer before that runs). Its own entry
+    // may be lost with the kill: it is not counted.
+    await (await fetch(`${first.url}/login`, { headers: { 'x-request-id': 'sentinel-1' } })).text();
     await kill9(first.child);
     const before = await count();
     assert.ok(before >= 100 && before < N, `the kill left entries in memory only (${before} of ${N} stored)`);
