@@ -25,7 +25,7 @@ export interface Settings {
   readonly database: {
     readonly url: string | null;
     readonly schema: string;
-    /** Connections of the query pool; transactions get half as many more. */
+    /** Connections of the process's one pool (statements, transactions, model calls, cursors). */
     readonly poolMax: number;
     /** An idle connection is closed after this long. */
     readonly idleSeconds: number;

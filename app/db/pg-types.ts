@@ -1,4 +1,4 @@
-// Type parsers for the pg pool. `timestamptz` values arrive as text like
+// Type parsers for the pool's statements. `timestamptz` values arrive as text like
 // "2026-11-24 22:47:10.123456+00"; pg's parser (postgres-date) runs three
 // regular expressions per value, ≈ 0.6 µs — 120 µs of a 50-row list page with
 // four timestamps a row (docs/benchmarks.md). parseTimestamptz reads the

@@ -1,6 +1,6 @@
 // audit.card_changed (queue `audit`): one card_history row of field-level
 // diffs for one card change, enqueued in the change's transaction
-// (app/services/audit.ts, recordCardChanges).
+// (app/services/audit.ts, auditHistory, a card change subscriber).
 //
 // What MUST hold: idempotent. The row is keyed by (card_id, version), so a
 // second run of the same job (a redelivery after a crash between the insert
