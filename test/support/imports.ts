@@ -26,7 +26,32 @@ export function sourceFiles(dir = path.join(projectRoot, 'app')): string[] {
   });
 }
 
-const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+export interface Import {
+  spec: string;
+  typeOnly: boolean;
+}
+
+/** Every module specifier the file names (comments removed first; strings kept). */
+export function importsOf(source: string): Import[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  const found: Import[] = [];
+  // import … from 'x' / export … from 'x' (over several lines), import 'x'
+  for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;'"]*?)\s*\bfrom\s*['"]([^'"]+)['"]/g)) {
+    const names = m[3];
+    const typeOnly =
+      Boolean(m[2]) ||
+      (/^\{[^}]*\}$/.test(names.trim()) &&
+        names
+          .replace(/[{}\s]/g, '')
+          .split(',')
+          .filter(Boolean)
+          .every((n) => n.startsWith('type')));
+    found.push({ spec: m[4], typeOnly });
+  }
+  for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ spec: m[1], typeOnly: false });
+  for (const m of code.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: m[1], typeOnly: false });
+  return found;
+}
 
 function resolve(from: string, spec: string): string | null {
   let target: string;
@@ -44,12 +69,9 @@ function resolve(from: string, spec: string): string | null {
 export function importEdges(files = [...sourceFiles(), path.join(projectRoot, 'manage.ts')]): Edge[] {
   const edges: Edge[] = [];
   for (const file of files) {
-    const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(IMPORT)) {
-      const spec = m[3] ?? m[4];
+    for (const { spec, typeOnly } of importsOf(fs.readFileSync(file, 'utf8'))) {
       const target = resolve(file, spec);
-      if (!target) continue;
-      edges.push({ from: path.relative(projectRoot, file), to: path.relative(projectRoot, target), typeOnly: Boolean(m[2]) });
+      if (target) edges.push({ from: path.relative(projectRoot, file), to: path.relative(projectRoot, target), typeOnly });
     }
   }
   return edges;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { importsOf, type Import } from '#test/support/imports';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const engine = path.join(root, 'app/queue');
@@ -22,33 +23,6 @@ function files(dir: string): string[] {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? files(p) : e.name.endsWith('.ts') ? [p] : [];
   });
-}
-
-interface Import {
-  spec: string;
-  typeOnly: boolean;
-}
-
-/** Every module specifier the file names (comments removed first; strings kept). */
-function importsOf(source: string): Import[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  const found: Import[] = [];
-  // import … from 'x' / export … from 'x' (over several lines), import 'x'
-  for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;'"]*?)\s*\bfrom\s*['"]([^'"]+)['"]/g)) {
-    const names = m[3];
-    const typeOnly =
-      Boolean(m[2]) ||
-      (/^\{[^}]*\}$/.test(names.trim()) &&
-        names
-          .replace(/[{}\s]/g, '')
-          .split(',')
-          .filter(Boolean)
-          .every((n) => n.startsWith('type')));
-    found.push({ spec: m[4], typeOnly });
-  }
-  for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) found.push({ spec: m[1], typeOnly: false });
-  for (const m of code.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: m[1], typeOnly: false });
-  return found;
 }
 
 function outside(file: string, { spec, typeOnly }: Import): string | null {
