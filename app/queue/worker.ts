@@ -224,10 +224,13 @@ export class Worker {
         this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'),
       );
     } catch (err) {
-      // The database is away: keep the outcomes and try again shortly.
+      // The database is away: keep the outcomes and try again shortly. A
+      // deadlock or serialization failure was this statement losing a race
+      // with another one: nothing waits on, so again at once.
       this.log.warn({ error: (err as Error).message, jobs: batch.length }, 'recording finished jobs failed; retrying');
       this.doneBuffer.unshift(...batch);
-      await new Promise((r) => setTimeout(r, 1000));
+      const lostRace = ['40P01', '40001'].includes((err as { code?: string }).code ?? '');
+      await new Promise((r) => setTimeout(r, lostRace ? 0 : 1000));
       this.scheduleDone();
     }
   }
