@@ -89,4 +89,22 @@ describe('choosing the language', () => {
     assert.equal(i18n.t('xx')('nav.tasks'), 'Tasks');
     assert.equal(i18n.nativeName('ru'), 'Русский');
   });
+
+  it('answers a remembered lookup as i18next would, and shares the browser catalog frozen', () => {
+    const ru = i18n.t('ru');
+    for (let i = 0; i < 3; i++) {
+      assert.equal(ru('nav.tasks'), 'Задачи');
+      assert.equal(ru('nav.unread', { count: 2 }), '2 непрочитанных');
+    }
+    const js = ru('js', { returnObjects: true }) as unknown as Record<string, unknown>;
+    assert.equal(typeof js, 'object');
+    assert.ok(Object.keys(js).length > 0);
+    assert.equal(ru('js', { returnObjects: true }), js, 'one object per language');
+    assert.ok(Object.isFrozen(js), 'a shared catalog is frozen: one page cannot change the next one’s');
+    assert.throws(() => {
+      'use strict';
+      (js as Record<string, unknown>).extra = 1;
+    });
+    assert.notEqual(i18n.t('en')('js', { returnObjects: true }), js);
+  });
 });
