@@ -73,11 +73,13 @@ function deepFreeze<T>(value: T): T {
  * per process, so a key without parameters always reads the same, and so does
  * a subtree asked for as an object. i18next's lookup (key split, namespaces,
  * fallbacks, nesting) cost a list page's 34 lookups 1.5 ms; remembered, 0.25
- * ms (test/bench/i18n-lookups.bench.ts). Other calls go to i18next each time.
+ * ms (test/bench/i18n-lookups.bench.ts). A call with plain values (a count,
+ * a label) is remembered in a bounded map; others go to i18next each time.
  */
 function memoized(t: TFunction): Translate {
   const plain = new Map<string, string>();
   const objects = new Map<string, unknown>();
+  const withParams = new Map<string, string>();
   return (key, params) => {
     if (params !== undefined) {
       // A subtree (the layout's catalog for the browser's scripts, on every
@@ -86,7 +88,19 @@ function memoized(t: TFunction): Translate {
         if (!objects.has(key)) objects.set(key, deepFreeze(t(key, params as never)));
         return objects.get(key) as string;
       }
-      return t(key, params as never) as unknown as string;
+      // Plain values (a count, a type's label): the same call reads the same,
+      // kept in a bounded map; a Date or an object may format otherwise.
+      const values = Object.values(params);
+      if (!values.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+        return t(key, params as never) as unknown as string;
+      const callKey = `${key}\u0000${JSON.stringify(params)}`;
+      let text = withParams.get(callKey);
+      if (text === undefined) {
+        text = t(key, params as never) as unknown as string;
+        if (withParams.size >= 5_000) withParams.clear();
+        withParams.set(callKey, text);
+      }
+      return text;
     }
     let text = plain.get(key);
     if (text === undefined) {

@@ -2,7 +2,9 @@
 // purchase-request list: 29 without parameters, a plural, three with
 // parameters and the browser's catalog as an object), through i18next's own
 // fixed `t` and through Orbis's (app/i18n/i18n.ts, which remembers answers
-// that cannot change), side by side in one run.
+// that cannot change), side by side in one run. Every page here repeats the
+// same parameters, Orbis's best case: a real list's count changes with its
+// filter, and each new count is one i18next call.
 //
 //   npx tsx test/bench/i18n-lookups.bench.ts
 import os from 'node:os';
