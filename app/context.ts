@@ -18,7 +18,9 @@ import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
 import { AuditService } from '#app/services/audit';
 import { loadCardTypes } from '#app/services/card-types';
+import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
+import { CommentService } from '#app/services/comments';
 import { EngineStatusService } from '#app/services/engine-status';
 import { JobAdmin } from '#app/services/jobs-admin';
 import { RequestLogBuffer } from '#app/services/request-log';
@@ -33,6 +35,7 @@ import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
+import { WatcherService } from '#app/services/watchers';
 
 export interface Services {
   users: UserService;
@@ -58,6 +61,12 @@ export interface Services {
   jobsAdmin: JobAdmin;
   /** /admin/requests: the request log searched. */
   requestLogSearch: RequestLogSearch;
+  /** Comments on cards (markdown subset, mentions). */
+  comments: CommentService;
+  /** Who watches a card. */
+  watchers: WatcherService;
+  /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
+  cardNotices: CardNotices;
 }
 
 export interface AppContext {
@@ -140,6 +149,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     engineStatus: new EngineStatusService(db, transport),
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
+    comments: new CommentService(db, cards, jobs),
+    watchers: new WatcherService(db, cards),
+    cardNotices: new CardNotices(db, cardTypes, notifications),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);

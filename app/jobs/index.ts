@@ -12,6 +12,7 @@ import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
 import { job as imagesProcess } from '#app/jobs/images.process';
 import { job as jobsSweep } from '#app/jobs/jobs.sweep';
 import { job as mailSend } from '#app/jobs/mail.send';
+import { job as notificationsCardEvent } from '#app/jobs/notifications.card-event';
 import { job as notificationsDailyDigest } from '#app/jobs/notifications.daily-digest';
 import { job as notificationsMail } from '#app/jobs/notifications.mail';
 import { job as remindersDeliver } from '#app/jobs/reminders.deliver';
@@ -31,6 +32,7 @@ export const JOBS = [
   remindersDeliver,
   notificationsMail,
   notificationsDailyDigest,
+  notificationsCardEvent,
   mailSend,
   searchRebuild,
 ] as const;

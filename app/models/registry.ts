@@ -5,6 +5,14 @@
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
+import {
+  defineCardComment,
+  defineCardCommentRevision,
+  defineCardWatcher,
+  type CardComment,
+  type CardCommentRevision,
+  type CardWatcher,
+} from '#app/models/comment';
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
 import { defineJob, type Job } from '#app/models/job';
 import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
@@ -39,6 +47,9 @@ export interface Models {
   Task: typeof Task;
   RequestLog: typeof RequestLog;
   SearchState: typeof SearchState;
+  CardComment: typeof CardComment;
+  CardCommentRevision: typeof CardCommentRevision;
+  CardWatcher: typeof CardWatcher;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -67,5 +78,8 @@ export function defineModels(sequelize: Sequelize): Models {
     Task: defineTask(sequelize),
     RequestLog: defineRequestLog(sequelize),
     SearchState: defineSearchState(sequelize),
+    CardComment: defineCardComment(sequelize),
+    CardCommentRevision: defineCardCommentRevision(sequelize),
+    CardWatcher: defineCardWatcher(sequelize),
   };
 }

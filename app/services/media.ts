@@ -18,6 +18,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/er
 import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-files';
 import { recordAttachments } from '#app/services/audit';
+import { enqueueCardEvent } from '#app/services/card-notices';
 import type { PhotoMetadata } from '#app/services/exif';
 import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
@@ -174,7 +175,7 @@ export class MediaService {
     return row;
   }
 
-  /** Inside the caller's transaction: the card's history entry for files just added (one for all of them). */
+  /** Inside the caller's transaction: the card's history entry for files just added (one for all of them), and the watchers' notice. */
   async recordAdded(t: Transaction, card: Pick<Card, 'id'>, userId: number, rows: readonly Media[]): Promise<void> {
     if (!rows.length) return;
     const at = new Date(rows[0].created_at).toISOString();
@@ -186,6 +187,10 @@ export class MediaService {
       mediaIds: rows.map((m) => Number(m.id)),
       names: rows.map((m) => m.original_name),
     });
+    // Watchers hear of the files (one notice per upload, keyed like the history entry).
+    const first = Math.min(...rows.map((m) => Number(m.id)));
+    const files = rows.map((m) => m.original_name);
+    await enqueueCardEvent(this.jobs, t, { event: 'attachment_added', cardId: card.id, actorId: userId, ref: `m${first}`, files });
   }
 
   /**

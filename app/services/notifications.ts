@@ -24,6 +24,12 @@ export const NOTICE_KINDS = {
   'task.escalated': 'A task on my card is overdue for long',
   'task.assigned': 'A task was assigned to me',
   reminder: 'A reminder I set',
+  'card.mentioned': 'Someone mentioned me in a comment',
+  'card.commented': 'A comment on a card I watch',
+  'card.assigned': 'A card was assigned to me',
+  'card.unassigned': 'A card of mine was assigned to someone else',
+  'card.stage_changed': 'A card I watch changed stage',
+  'card.attachment_added': 'Files were added to a card I watch',
 } as const;
 export type NoticeKind = keyof typeof NOTICE_KINDS;
 export const CHANNELS = {

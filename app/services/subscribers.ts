@@ -8,10 +8,12 @@
 import type { Database } from '#app/db/connection';
 import type { Jobs } from '#app/jobs/index';
 import { auditHistory } from '#app/services/audit';
+import { cardEventNotices } from '#app/services/card-notices';
 import type { CardService, ChangeHook } from '#app/services/cards';
 import type { NotificationService } from '#app/services/notifications';
 import { slaTasks } from '#app/services/task-sla';
 import type { UserService } from '#app/services/users';
+import { autoWatch } from '#app/services/watchers';
 
 export interface SubscriberDeps {
   db: Database;
@@ -27,6 +29,10 @@ export function cardChangeSubscribers(d: SubscriberDeps): ChangeHook[] {
     auditHistory(d.jobs),
     // A stage with an SLA gets its task; leaving the stage cancels it.
     slaTasks(d.db, d.notifications),
+    // The creator, the owner and each new assignee watch the card.
+    autoWatch(d.db),
+    // Assigned / unassigned, and a stage change to the watchers (notifications.card_event jobs).
+    cardEventNotices(d.jobs),
   ];
 }
 

@@ -14,7 +14,8 @@ import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
-import { cardsController } from '#app/web/controllers/cards';
+import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
+import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
@@ -56,10 +57,11 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
   const cardList = cardListController({ cards: s.cards, db });
-  const cards = cardsController({ cards: s.cards, audit: s.audit, db }, [
-    attachments.panel,
-    cardTasksPanel({ tasks: s.tasks, reminders: s.reminders }),
-  ]);
+  const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
+  const cards = cardsController({ cards: s.cards, db }, cardPanels);
+  // The timeline and the watchers are a panel of the card page, which also answers a refused comment (its text kept).
+  const comments = commentsController({ comments: s.comments, watchers: s.watchers, audit: s.audit }, cards.show);
+  cardPanels.push(comments.panel);
   const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
   const notifications = notificationsController({ notifications: s.notifications });
 
@@ -93,6 +95,12 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
   app.post('/cards/:type/:id/attachments/:mediaId/delete', requireLogin, attachments.remove);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
+  app.post('/cards/:type/:id/comments', requireLogin, comments.create);
+  app.post('/cards/:type/:id/comments/:commentId/edit', requireLogin, comments.edit);
+  app.post('/cards/:type/:id/comments/:commentId/delete', requireLogin, comments.remove);
+  app.get('/cards/:type/:id/mentions.json', requireLogin, comments.mentions);
+  app.post('/cards/:type/:id/watch', requireLogin, comments.watch);
+  app.post('/cards/:type/:id/unwatch', requireLogin, comments.unwatch);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
 
   app.get('/tasks', requireLogin, tasks.list);

@@ -13,7 +13,6 @@ import { labelOf, typeIn } from '#app/services/card-type-labels';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { allowedTransitions, can } from '#app/services/permissions';
 import { displayMaps, fieldText, readerOf } from '#app/web/card-display';
-import { historyTimeline } from '#app/web/card-history';
 import type { SessionUser } from '#app/services/users';
 import { flash } from '#app/web/flash';
 import { id, signedIn } from '#app/web/handler';
@@ -54,12 +53,12 @@ function fieldErrors(req: Request, type: CardType, err: ValidationError, tr?: Tr
 /** Extra panels other features put on the card page (tasks, attachments, history). */
 export type CardPanelLoader = (req: Request, user: SessionUser, type: CardType, card: Card) => Promise<Record<string, unknown>>;
 
-export interface CardsDeps extends Pick<Services, 'cards' | 'audit'> {
+export interface CardsDeps extends Pick<Services, 'cards'> {
   /** The names of users and cards a page shows (app/web/card-display.ts, app/services/card-export.ts). */
   db: Database;
 }
 
-export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPanelLoader[] = []) {
+export function cardsController({ cards, db }: CardsDeps, panels: CardPanelLoader[] = []) {
   /** What a card form needs besides values: the users and cards to choose from (the assignee's, and each field's that links to one). */
   async function choices(user: SessionUser, type: CardType) {
     const users: Record<string, { id: number; name: string }[]> = { assignee: await cards.userChoices() };
@@ -106,7 +105,49 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
     return out;
   }
 
+  /** The card page; `extra` goes on top of what it shows (a comment form with its error), at `status`. */
+  async function show(
+    req: Request,
+    res: Response,
+    user: SessionUser,
+    typeName: string,
+    cardId: number,
+    more: Record<string, unknown> = {},
+    status = 200,
+  ): Promise<void> {
+    const card = await cards.getForUser(user, typeName, cardId, { includeDeleted: true });
+    const type = cards.typeFor(user, card.type);
+    const maps = await displayMaps(db, type, [card]);
+    const extra: Record<string, unknown> = {};
+    for (const load of panels) Object.assign(extra, await load(req, user, type, card));
+    const shown = typeIn(type, req.locale);
+    const reader = readerOf(req, user);
+    res.status(status).render('cards/view.njk', {
+      type: shown,
+      card,
+      fields: shown.fields
+        .filter((f) => !fieldType(f).holdsFiles)
+        .map((f) => ({
+          field: f,
+          text: fieldText(f, card.data[f.name], maps, reader),
+          value: card.data[f.name],
+          ref: fieldType(f).link === 'card' ? maps.cards.get(card.data[f.name] as number) : null,
+          multiline: fieldType(f).control(f)?.name === 'textarea',
+        })),
+      stage: shown.stageMap.get(card.stage),
+      transitions: card.deleted_at ? [] : allowedTransitions(user, type, card).map((t) => ({ ...t, label: labelOf(t, req.locale) })),
+      canUpdate: !card.deleted_at && can(user, type, 'update', card),
+      canDelete: !card.deleted_at && can(user, type, 'delete', card),
+      canRestore: Boolean(card.deleted_at) && user.isSuperuser,
+      ...extra,
+      ...more,
+    });
+  }
+
   return {
+    /** The card page, for other controllers that answer with it (a refused comment keeps its text there). */
+    show,
+
     newForm: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
       if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
@@ -130,35 +171,7 @@ export function cardsController({ cards, audit, db }: CardsDeps, panels: CardPan
       }
     }),
 
-    view: signedIn(CARD, async (req, res, { user, params }) => {
-      const card = await cards.getForUser(user, params.type, params.id, { includeDeleted: true });
-      const type = cards.typeFor(user, card.type);
-      const maps = await displayMaps(db, type, [card]);
-      const extra: Record<string, unknown> = {};
-      for (const load of panels) Object.assign(extra, await load(req, user, type, card));
-      const shown = typeIn(type, req.locale);
-      const reader = readerOf(req, user);
-      res.render('cards/view.njk', {
-        type: shown,
-        card,
-        fields: shown.fields
-          .filter((f) => !fieldType(f).holdsFiles)
-          .map((f) => ({
-            field: f,
-            text: fieldText(f, card.data[f.name], maps, reader),
-            value: card.data[f.name],
-            ref: fieldType(f).link === 'card' ? maps.cards.get(card.data[f.name] as number) : null,
-            multiline: fieldType(f).control(f)?.name === 'textarea',
-          })),
-        stage: shown.stageMap.get(card.stage),
-        transitions: card.deleted_at ? [] : allowedTransitions(user, type, card).map((t) => ({ ...t, label: labelOf(t, req.locale) })),
-        canUpdate: !card.deleted_at && can(user, type, 'update', card),
-        canDelete: !card.deleted_at && can(user, type, 'delete', card),
-        canRestore: Boolean(card.deleted_at) && user.isSuperuser,
-        history: historyTimeline(shown, await audit.history(card, type), reader),
-        ...extra,
-      });
-    }),
+    view: signedIn(CARD, (req, res, { user, params }) => show(req, res, user, params.type, params.id)),
 
     editForm: signedIn(CARD, async (req, res, { user, params }) => {
       const card = await cards.getForUser(user, params.type, params.id);

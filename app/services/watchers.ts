@@ -1,0 +1,87 @@
+// Watchers: who hears of a card's changes. Anyone who may read a card may
+// watch it or stop; the creator, the owner and the assignee watch it by
+// themselves (a card change subscriber, app/services/subscribers.ts).
+//
+// What MUST hold, and why:
+// - Reading decides, at every use: the watcher list on the card page and the
+//   recipients of every notice are filtered by "active and may read the card
+//   now" in SQL (canReadCardSql), so a watcher who lost access (a role taken
+//   away, the card given to someone else under an "own" scope) hears nothing
+//   and is not listed; their row stays, and counts again if access returns.
+// - An explicit "unwatch" is a row with watching = false: an automatic watch
+//   (ON CONFLICT DO NOTHING) never overrides it. Becoming the assignee is a
+//   new reason to hear of the card, and watches it again.
+import type { Database, Transaction } from '#app/db/connection';
+import type { Card, CardService, ChangeHook } from '#app/services/cards';
+import { canReadCardSql, readPermissions } from '#app/services/notifications';
+import type { SessionUser } from '#app/services/users';
+
+export interface Watcher {
+  id: number;
+  name: string;
+}
+
+export class WatcherService {
+  private readonly perms: string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly cards: CardService,
+  ) {
+    this.perms = JSON.stringify(readPermissions(cards.types));
+  }
+
+  private async set(user: SessionUser, typeName: string, cardId: number, watching: boolean): Promise<Card> {
+    // Only a reader may watch: anyone else gets the card's 404.
+    const card = await this.cards.getForUser(user, typeName, cardId);
+    await this.db.exec(
+      `insert into card_watchers (card_id, user_id, watching) values ($1, $2, $3)
+       on conflict (card_id, user_id) do update set watching = excluded.watching, since = now()`,
+      [card.id, user.id, watching],
+    );
+    return card;
+  }
+
+  watch(user: SessionUser, typeName: string, cardId: number): Promise<Card> {
+    return this.set(user, typeName, cardId, true);
+  }
+
+  unwatch(user: SessionUser, typeName: string, cardId: number): Promise<Card> {
+    return this.set(user, typeName, cardId, false);
+  }
+
+  /** Watchers of the card who are active and may read it now, by name. */
+  async forCard(cardId: number): Promise<Watcher[]> {
+    return this.db.rows<Watcher>(
+      `select u.id, coalesce(nullif(u.display_name, ''), u.email) as name
+         from card_watchers w join users u on u.id = w.user_id and u.is_active join cards c on c.id = w.card_id
+        where w.card_id = $1 and w.watching and ${canReadCardSql('$2')}
+        order by lower(coalesce(nullif(u.display_name, ''), u.email))`,
+      [cardId, this.perms],
+    );
+  }
+
+  /** Watches the card for `userIds` unless they chose not to (`renew`: even if they did). */
+  static async add(db: Database, t: Transaction, cardId: number, userIds: number[], renew = false): Promise<void> {
+    if (!userIds.length) return;
+    await db.exec(
+      `insert into card_watchers (card_id, user_id) select $1, unnest($2::bigint[])
+       on conflict (card_id, user_id) do ${renew ? 'update set watching = true, since = now() where not card_watchers.watching' : 'nothing'}`,
+      [cardId, [...new Set(userIds)]],
+      t,
+    );
+  }
+}
+
+/** The card change subscriber: the creator and owner watch a new card, the assignee whenever one is set. */
+export function autoWatch(db: Database): ChangeHook {
+  return async function autoWatch(change, t) {
+    const { before, after } = change;
+    if (change.kind === 'created') {
+      await WatcherService.add(db, t, after.id, [change.user.id, after.owner_id]);
+      if (after.assignee_id !== null) await WatcherService.add(db, t, after.id, [after.assignee_id], true);
+    } else if (after.assignee_id !== null && before?.assignee_id !== after.assignee_id) {
+      await WatcherService.add(db, t, after.id, [after.assignee_id], true);
+    }
+  };
+}
