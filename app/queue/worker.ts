@@ -224,9 +224,8 @@ export class Worker {
         this.log.warn({ error: err.message }, 'publishing dependants failed; the relay will'),
       );
     } catch (err) {
-      // The database is away: keep the outcomes and try again shortly. A
-      // deadlock or serialization failure was this statement losing a race
-      // with another one: nothing waits on, so again at once.
+      // The database is away: keep the outcomes and try again shortly (at
+      // once after a lost deadlock or serialization race: nothing to wait for).
       this.log.warn({ error: (err as Error).message, jobs: batch.length }, 'recording finished jobs failed; retrying');
       this.doneBuffer.unshift(...batch);
       const lostRace = ['40P01', '40001'].includes((err as { code?: string }).code ?? '');
