@@ -31,6 +31,7 @@ import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
 import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
+import { TokenService } from '#app/services/api-tokens';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
 
@@ -58,6 +59,8 @@ export interface Services {
   jobsAdmin: JobAdmin;
   /** /admin/requests: the request log searched. */
   requestLogSearch: RequestLogSearch;
+  /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
+  tokens: TokenService;
 }
 
 export interface AppContext {
@@ -140,6 +143,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     engineStatus: new EngineStatusService(db, transport),
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
+    tokens: new TokenService(db, models),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);

@@ -4,6 +4,7 @@
 // hold two databases in one process. A new table: its migration in
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
+import { defineApiToken, type ApiToken } from '#app/models/api-token';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
 import { defineJob, type Job } from '#app/models/job';
@@ -39,6 +40,7 @@ export interface Models {
   Task: typeof Task;
   RequestLog: typeof RequestLog;
   SearchState: typeof SearchState;
+  ApiToken: typeof ApiToken;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -67,5 +69,6 @@ export function defineModels(sequelize: Sequelize): Models {
     Task: defineTask(sequelize),
     RequestLog: defineRequestLog(sequelize),
     SearchState: defineSearchState(sequelize),
+    ApiToken: defineApiToken(sequelize),
   };
 }
