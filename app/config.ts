@@ -223,6 +223,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
         perAccountUntrusted: int(tree, 'auth.throttle.perAccountUntrusted', 1, 1_000_000),
       },
     },
+    api: { requestsPerMinute: int(tree, 'api.requestsPerMinute', 0, 1_000_000) },
     admin: { email: adminEmail, password: adminPassword },
     log: { level, pretty: env_ !== 'production' },
   };

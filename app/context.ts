@@ -33,6 +33,7 @@ import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
 import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
+import { TokenService } from '#app/services/api-tokens';
 import { LoginThrottle } from '#app/services/throttle';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
@@ -67,6 +68,8 @@ export interface Services {
   watchers: WatcherService;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
+  /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
+  tokens: TokenService;
 }
 
 export interface AppContext {
@@ -152,6 +155,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     comments: new CommentService(db, cards, jobs),
     watchers: new WatcherService(db, cards),
     cardNotices: new CardNotices(db, cardTypes, notifications),
+    tokens: new TokenService(db, models),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);

@@ -29,6 +29,12 @@ export interface Cache {
   set(key: string, value: CacheValue, ttlSeconds: number): Promise<void>;
   /** Never throws; resolves false when the cache could not be reached. */
   delete(key: string): Promise<boolean>;
+  /**
+   * Adds 1 to the counter at `key` — made at 1, living ttlSeconds, when
+   * missing — and answers its new value; null when the cache could not be
+   * reached (a counter is a limit's helper, never the truth). Never throws.
+   */
+  incr(key: string, ttlSeconds: number): Promise<number | null>;
   /** One round trip that says whether the cache answers (for /healthz and check). */
   ping(): Promise<CacheProbe>;
   close(): Promise<void>;

@@ -36,6 +36,13 @@ export class LocalCache implements Cache {
     return true;
   }
 
+  async incr(key: string, ttlSeconds: number): Promise<number | null> {
+    const now = Number(this.lru.get(key)?.toString() ?? 0) + 1;
+    // The counter's window does not move with each count.
+    this.lru.set(key, String(now), { ttl: Math.max(1, Math.round(ttlSeconds)) * 1000, noUpdateTTL: now > 1 });
+    return now;
+  }
+
   async ping(): Promise<CacheProbe> {
     return { ok: true, kind: 'local', ms: 0 };
   }

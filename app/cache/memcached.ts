@@ -137,6 +137,25 @@ export class MemcachedCache implements Cache {
     }
   }
 
+  async incr(key: string, ttlSeconds: number): Promise<number | null> {
+    const k = this.k(key);
+    const ttl = Math.max(1, Math.round(ttlSeconds));
+    try {
+      // incr answers false for a missing key; add makes it unless another
+      // process made it meanwhile (then its incr counts this one).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const n = await bounded<number | boolean>((done) => this.client.incr(k, 1, done as never), this.timeoutMs);
+        if (typeof n === 'number') return n;
+        const added = await bounded<boolean>((done) => this.client.add(k, '1', ttl, done), this.timeoutMs).catch(() => false);
+        if (added) return 1;
+      }
+      return null;
+    } catch (err) {
+      this.warn(err, 'incr');
+      return null;
+    }
+  }
+
   /** A version call to every server: ok only when all answer. */
   async ping(): Promise<CacheProbe> {
     const started = Date.now();

@@ -13,4 +13,5 @@ export { command as importFolder } from '#app/commands/import-folder';
 export { command as runserver } from '#app/commands/runserver';
 export { command as serve } from '#app/commands/serve';
 export { command as start } from '#app/commands/start';
+export { command as token } from '#app/commands/token';
 export { command as worker } from '#app/commands/worker';

@@ -95,6 +95,8 @@ export interface Settings {
       readonly perAccountUntrusted: number;
     };
   };
+  /** The REST API (/api/v1): requests one token may make per minute (0: no limit; shared by every web process through the cache). */
+  readonly api: { readonly requestsPerMinute: number };
   readonly admin: { readonly email: string | null; readonly password: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
 }

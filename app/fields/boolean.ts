@@ -1,5 +1,6 @@
 // boolean: a checkbox; never set reads false (as the form shows it).
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldType, FieldValue, Reader } from '#app/fields/field-type';
 import { asTyped, defineFieldType, noCheck, sameValue, storedAs } from '#app/fields/shared';
 
@@ -38,4 +39,5 @@ export const booleanField: FieldType = defineFieldType({
   },
   searchText: null,
   csvValue: (_def, v) => (v ? 'true' : 'false'),
+  api: { schema: () => z.boolean(), formText: (_def, v) => (v === true ? 'true' : '') },
 });

@@ -1,7 +1,8 @@
 // date: a calendar day, stored "YYYY-MM-DD"; the list filters it by a from/to pair of days.
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldType, FieldValue, Reader } from '#app/fields/field-type';
-import { asText, asTyped, defineFieldType, empty, noCheck, sameValue, storedAs } from '#app/fields/shared';
+import { asText, asTyped, defineFieldType, empty, noCheck, sameValue, storedAs, plainText } from '#app/fields/shared';
 import { formatDate } from '#app/services/date-format';
 import { parseDate } from '#app/services/time';
 
@@ -39,4 +40,5 @@ export const dateField: FieldType = defineFieldType({
   },
   searchText: null,
   csvValue: (def, v) => (v == null || v === '' ? '' : asText(def, v)),
+  api: { schema: () => z.iso.date(), formText: plainText },
 });

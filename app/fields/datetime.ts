@@ -2,6 +2,7 @@
 // reader's time zone; exported with that zone's offset; the list filters it
 // by days in the reader's zone.
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldType, FieldValue, Reader } from '#app/fields/field-type';
 import { asTyped, defineFieldType, empty, noCheck, sameValue, storedAs } from '#app/fields/shared';
 import { formatDateTime } from '#app/services/date-format';
@@ -53,4 +54,9 @@ export const datetimeField: FieldType = defineFieldType({
   },
   searchText: null,
   csvValue: (_def, v, c) => (v == null || v === '' ? '' : isoWithOffset(String(v), c.timeZone)),
+  api: {
+    schema: () => z.iso.datetime({ offset: true }),
+    // The API's reader is in UTC: the instant as UTC wall-clock time (to the second).
+    formText: (_def, v) => (v == null ? '' : new Date(String(v)).toISOString().slice(0, 19)),
+  },
 });

@@ -3,7 +3,7 @@
 // their decimal separator.
 import type { FieldDef, FieldType, FieldValue, Reader } from '#app/fields/field-type';
 import { parseNumber } from '#app/fields/number';
-import { checkMinMax, defineFieldType, minMax, noCheck, sameValue, storedAs } from '#app/fields/shared';
+import { checkMinMax, defineFieldType, minMax, noCheck, sameValue, storedAs, numberSchema, plainText } from '#app/fields/shared';
 
 const DECIMAL = /^-?\d{1,13}(\.\d{1,4})?$/;
 
@@ -62,4 +62,5 @@ export const decimalField: FieldType = defineFieldType({
   filter: null,
   searchText: null,
   csvValue: (_def, v) => (v == null || v === '' ? '' : String(Number(v))),
+  api: { schema: (def) => numberSchema(def, false), formText: plainText },
 });

@@ -6,6 +6,7 @@
 // is required: a type that forgets one does not compile
 // (test/unit/fields.every-capability-required.test.ts). One file per type in
 // app/fields/, registered in app/fields/registry.ts.
+import type { ZodType } from 'zod';
 import type { Translate } from '#app/i18n/i18n';
 import type { Text } from '#app/i18n/message';
 
@@ -122,6 +123,20 @@ export type OptionReader = (
   o: { fail: (message: string) => never; texts: (into: HasTranslations, raw: unknown, where: string) => string },
 ) => void;
 
+/**
+ * A field's value in the REST API (app/web/api/): its JSON shape, as a zod
+ * schema built from the field's options — the one source of the request
+ * check and of the OpenAPI document — and the way a checked value reaches
+ * the card service (as the form text parseForm reads). Answers show
+ * `fromStored(value)`, which has the same shape.
+ */
+export interface FieldApi {
+  /** The schema of a set value (the API allows null where the field may be empty). */
+  schema(def: FieldDef): ZodType;
+  /** A value that passed `schema` as the text parseForm reads; instants in UTC (the API's reader has that zone). */
+  formText(def: FieldDef, value: unknown): string;
+}
+
 export interface FieldType {
   /** The name card types use (`type: date`). */
   readonly name: string;
@@ -177,4 +192,7 @@ export interface FieldType {
 
   /** The CSV cell (before quoting): plain values a program reads back; '' for no value. */
   csvValue(def: FieldDef, value: FieldValue, c: ExportContext): string;
+
+  /** The value in the REST API; null: not among a card's API fields (files are the card's attachments there). */
+  readonly api: FieldApi | null;
 }

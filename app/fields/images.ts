@@ -23,4 +23,5 @@ export const imagesField: FieldType = defineFieldType({
   filter: null,
   searchText: null,
   csvValue: (def, _v, c) => (c.refs.media.get(`${c.card.id}:${def.name}`) ?? []).join(' '),
+  api: null,
 });

@@ -2,7 +2,19 @@
 // (app/fields/decimal.ts) shares the bounds and differs in notation.
 import { msg } from '#app/i18n/message';
 import type { FieldDef, FieldType, Parsed } from '#app/fields/field-type';
-import { asText, asTyped, checkMinMax, defineFieldType, empty, minMax, noCheck, sameValue, storedAs } from '#app/fields/shared';
+import {
+  asText,
+  asTyped,
+  checkMinMax,
+  defineFieldType,
+  empty,
+  minMax,
+  noCheck,
+  sameValue,
+  storedAs,
+  numberSchema,
+  plainText,
+} from '#app/fields/shared';
 
 /** A number typed with a dot as decimal separator: `shape` its digits, `message` when it does not match. */
 export function parseNumber(def: FieldDef, s: string, shape: RegExp, message: string): Parsed {
@@ -36,4 +48,5 @@ export const numberField: FieldType = defineFieldType({
   filter: null,
   searchText: null,
   csvValue: (_def, v) => (v == null || v === '' ? '' : String(Number(v))),
+  api: { schema: (def) => numberSchema(def, true), formText: plainText },
 });

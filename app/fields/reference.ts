@@ -2,8 +2,9 @@
 // show "number · title" (a link), the CSV the number; a save checks the
 // user may read the card.
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldType, FieldValue, Reader, DisplayMaps } from '#app/fields/field-type';
-import { asTyped, defineFieldType, empty, sameValue, storedAs } from '#app/fields/shared';
+import { asTyped, defineFieldType, empty, sameValue, storedAs, plainText } from '#app/fields/shared';
 
 const shown = (_def: FieldDef, v: FieldValue, maps: DisplayMaps, reader: Reader) => {
   const ref = maps.cards.get(v as number);
@@ -43,4 +44,5 @@ export const referenceField: FieldType = defineFieldType({
   filter: null,
   searchText: null,
   csvValue: (_def, v, c) => (v == null ? '' : (c.refs.numbers.get(v as number) ?? '')),
+  api: { schema: () => z.number().int().positive(), formText: plainText },
 });

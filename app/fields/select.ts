@@ -1,8 +1,9 @@
 // select: one of the `options` the YAML lists (a value and a label, per
 // language); stored by value, shown by label, found by both.
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldOption, FieldType, FieldValue } from '#app/fields/field-type';
-import { asText, asTyped, defineFieldType, empty, noCheck, sameValue, storedAs } from '#app/fields/shared';
+import { asText, asTyped, defineFieldType, empty, noCheck, sameValue, storedAs, plainText } from '#app/fields/shared';
 
 const parse = (def: FieldDef, s: string) => {
   if (s === '') return empty(def);
@@ -57,4 +58,5 @@ export const selectField: FieldType = defineFieldType({
   },
   searchText: (def, v) => `${v} ${def.options!.find((o) => o.value === v)?.label ?? ''}`,
   csvValue: (def, v) => (v == null || v === '' ? '' : asText(def, v)),
+  api: { schema: (def) => z.enum(def.options!.map((o) => o.value) as [string, ...string[]]), formText: plainText },
 });

@@ -1,6 +1,7 @@
 // Parts several field types share: YAML option readers, the required-field
 // rule, plain text for display and CSV. A type takes what fits and writes
 // the rest itself.
+import { z } from 'zod';
 import { msg } from '#app/i18n/message';
 import type { FieldDef, FieldType, FieldValue, OptionReader, Parsed } from '#app/fields/field-type';
 
@@ -56,6 +57,17 @@ export const sameValue = (value: FieldValue): FieldValue => value;
 
 /** Identity for types whose input has no language-specific notation. */
 export const asTyped = (_def: FieldDef, input: string): string => input;
+
+/** A checked API value as form text: as it is, '' for none. */
+export const plainText = (_def: FieldDef, value: unknown): string => (value == null ? '' : String(value));
+
+/** A number's API schema with the field's min/max. */
+export function numberSchema(def: FieldDef, whole: boolean): z.ZodNumber {
+  let s = whole ? z.number().int() : z.number();
+  if (def.min !== undefined) s = s.min(def.min);
+  if (def.max !== undefined) s = s.max(def.max);
+  return s;
+}
 
 /** A type's object, checked against the FieldType interface (every capability named). */
 export function defineFieldType<T extends FieldType>(type: T): T {

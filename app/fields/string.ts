@@ -1,6 +1,7 @@
 // string: one line of text (at most 500 characters unless `max` says), an
 // optional `pattern` whose field `help` is the message when it does not match.
 // text (app/fields/text.ts) is the same with line breaks and a wide box.
+import { z } from 'zod';
 import { msg } from '#app/i18n/message';
 import type { FieldDef, FieldType, FormControl, Parsed } from '#app/fields/field-type';
 import {
@@ -14,6 +15,7 @@ import {
   minMax,
   noCheck,
   patternOption,
+  plainText,
   sameValue,
   storedAs,
 } from '#app/fields/shared';
@@ -49,6 +51,14 @@ export function textual(name: string, maxDefault: number, oneLine: boolean, cont
     filter: null,
     searchText: asText,
     csvValue: (_def, v) => (v == null || v === '' ? '' : csvText(String(v))),
+    api: {
+      schema: (def) => {
+        let schema = z.string().max(def.max ?? maxDefault);
+        if (def.min !== undefined) schema = schema.min(def.min);
+        return def.pattern ? schema.regex(new RegExp(def.pattern)) : schema;
+      },
+      formText: plainText,
+    },
   });
 }
 

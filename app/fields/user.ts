@@ -1,8 +1,9 @@
 // user: a person, stored by id; `role` limits who may be chosen. Pages show
 // the name, the CSV the email; a save checks the user exists and is active.
 import { msg } from '#app/i18n/message';
+import { z } from 'zod';
 import type { FieldDef, FieldType, FieldValue, Reader, DisplayMaps } from '#app/fields/field-type';
-import { asTyped, defineFieldType, empty, noCheck, sameValue, storedAs } from '#app/fields/shared';
+import { asTyped, defineFieldType, empty, noCheck, sameValue, storedAs, plainText } from '#app/fields/shared';
 
 const shown = (_def: FieldDef, v: FieldValue, maps: DisplayMaps, reader: Reader) =>
   maps.users.get(v as number) ?? reader.t('fields.unknownUser', { id: v });
@@ -36,4 +37,5 @@ export const userField: FieldType = defineFieldType({
   filter: null,
   searchText: null,
   csvValue: (_def, v, c) => (v == null ? '' : (c.refs.emails.get(v as number) ?? '')),
+  api: { schema: () => z.number().int().positive(), formText: plainText },
 });

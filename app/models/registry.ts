@@ -4,6 +4,7 @@
 // hold two databases in one process. A new table: its migration in
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
+import { defineApiToken, type ApiToken } from '#app/models/api-token';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import {
   defineCardComment,
@@ -50,6 +51,7 @@ export interface Models {
   CardComment: typeof CardComment;
   CardCommentRevision: typeof CardCommentRevision;
   CardWatcher: typeof CardWatcher;
+  ApiToken: typeof ApiToken;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -81,5 +83,6 @@ export function defineModels(sequelize: Sequelize): Models {
     CardComment: defineCardComment(sequelize),
     CardCommentRevision: defineCardCommentRevision(sequelize),
     CardWatcher: defineCardWatcher(sequelize),
+    ApiToken: defineApiToken(sequelize),
   };
 }

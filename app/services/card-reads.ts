@@ -54,6 +54,7 @@ export const COLUMNS = `c.id, c.type, c.number, c.title, c.stage, c.assignee_id,
 export const FROM = 'cards c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id';
 const LOAD = prepared(`select ${COLUMNS} from ${FROM} where c.id = $1`);
 const LOAD_FOR_UPDATE = prepared(`select ${COLUMNS} from ${FROM} where c.id = $1 for update of c`);
+const NUMBERED = prepared('select id from cards where type = $1 and number = $2');
 const USER_CHOICES_TTL_MS = 10_000;
 const USER_CHOICES = prepared('select id, display_name as name from users where is_active order by lower(display_name)');
 
@@ -115,7 +116,26 @@ export class CardReads {
     return card;
   }
 
-  async list(user: SessionUser, typeName: string, q: ListQuery, timeZone = user.timeZone): Promise<ListResult> {
+  /** The card of the type numbered `number` ("PR-000012"), when the user may read it; 404 otherwise. */
+  async getByNumber(user: SessionUser, typeName: string, number: string): Promise<Card> {
+    const type = this.typeFor(user, typeName);
+    const [row] = await this.db.rows<{ id: number }>(NUMBERED, [type.name, number]);
+    if (!row) throw new NotFoundError(msg('cards.errors.noCard'));
+    return this.getForUser(user, type.name, row.id);
+  }
+
+  /**
+   * A list view of the type. `shape`: what a row holds — the list page's
+   * columns (`page`), or every column of the card as `load` reads it (`card`:
+   * the REST API answers whole cards).
+   */
+  async list(
+    user: SessionUser,
+    typeName: string,
+    q: ListQuery,
+    timeZone = user.timeZone,
+    shape: 'page' | 'card' = 'page',
+  ): Promise<ListResult> {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, timeZone, this.searchLanguage);
     const offset = (q.page - 1) * PAGE_SIZE;
@@ -128,7 +148,7 @@ export class CardReads {
     const [rows, cached] = await Promise.all([
       this.db.rows<ListedCard>(
         listStatement(
-          `select ${listSelect(type, q.deleted && user.isSuperuser)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`,
+          `select ${shape === 'card' ? `${COLUMNS} from ${FROM}` : listSelect(type, q.deleted && user.isSuperuser)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`,
           q,
           scopeFor(user, type, 'read') === 'own',
         ),

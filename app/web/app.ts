@@ -21,6 +21,7 @@ import { noStore, securityHeaders } from '#app/web/middleware/security-headers';
 import { PostgresSessionStore } from '#app/web/middleware/session-store';
 import { createTemplates } from '#app/web/render';
 import { mountRoutes } from '#app/web/routes';
+import { apiRouter } from '#app/web/api/router';
 
 export { cookieName, secureCookies, SESSION_COOKIE } from '#app/web/cookies';
 
@@ -75,7 +76,11 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(noStore);
   if (https) app.use(warnPlainHttp(ctx.log, settings.server.publicUrl));
 
-  // Forms only (the API, when there is one, reads its own JSON): what else
+  // The REST API: bearer tokens, JSON, problem details — none of the pages'
+  // session, forms and CSRF below (app/web/api/router.ts).
+  app.use('/api/v1', apiRouter({ services: ctx.services, cache: ctx.cache, i18n: ctx.i18n, settings, log: ctx.log }));
+
+  // Forms only (the API above reads its own JSON): what else
   // comes is refused by the input guard below, unparsed.
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   app.use(cookieParser(settings.secretKey));

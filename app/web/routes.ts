@@ -7,7 +7,10 @@ import type { Settings } from '#app/config';
 import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import type { I18n } from '#app/i18n/i18n';
+import { accountTokensController } from '#app/web/controllers/account-tokens';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
+import { adminTokensController } from '#app/web/controllers/admin-tokens';
+import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
 import { adminUsersController } from '#app/web/controllers/admin-users';
@@ -64,6 +67,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   cardPanels.push(comments.panel);
   const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
   const notifications = notificationsController({ notifications: s.notifications });
+  const accountTokens = accountTokensController({ tokens: s.tokens });
+  const adminTokens = adminTokensController({ tokens: s.tokens });
+  const apiDocs = apiDocsController({ cards: s.cards });
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
@@ -138,4 +144,12 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/admin/system', requireSuperuser, system.show);
 
   app.get('/admin/requests', requireSuperuser, requests.list);
+
+  // The REST API itself is app/web/api/router.ts (tokens, not sessions); these are its pages.
+  app.get('/account/tokens', requireLogin, accountTokens.list);
+  app.post('/account/tokens', requireLogin, accountTokens.create);
+  app.post('/account/tokens/:id/revoke', requireLogin, accountTokens.revoke);
+  app.get('/admin/tokens', requireSuperuser, adminTokens.list);
+  app.post('/admin/tokens/:id/revoke', requireSuperuser, adminTokens.revoke);
+  app.get('/api/docs', requireLogin, apiDocs.show);
 }

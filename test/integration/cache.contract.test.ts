@@ -37,6 +37,21 @@ for (const kind of CACHES) {
       assert.equal((await c.get('long'))?.toString(), 'v');
     });
 
+    test('incr counts from 1, concurrently without losing a count, and the count expires', async (t) => {
+      if (!(await cacheAvailable(t, kind))) return;
+      const c = testCache(kind);
+      assert.equal(await c.incr('hits', 60), 1);
+      assert.equal(await c.incr('hits', 60), 2);
+      const many = await Promise.all(Array.from({ length: 50 }, () => c.incr('burst', 60)));
+      assert.deepEqual(
+        [...many].sort((a, b) => a! - b!),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      await c.incr('brief', 1);
+      await sleep(2100);
+      assert.equal(await c.incr('brief', 1), 1, 'a new window after the TTL');
+    });
+
     test('delete removes the entry and only that one', async (t) => {
       if (!(await cacheAvailable(t, kind))) return;
       const c = testCache(kind);
@@ -101,6 +116,7 @@ describe('memcached outage: misses and no-ops, quickly, never an error', () => {
       assert.equal(await c.get('x'), null);
       await c.set('x', 'v', 60);
       assert.equal(await c.delete('x'), false);
+      assert.equal(await c.incr('x', 60), null, 'a counter cannot be reached: null, not an error');
       const probe = await c.ping();
       assert.equal(probe.ok, false);
       assert.match(probe.error ?? '', /127\.0\.0\.1:\d+/);

@@ -6,10 +6,8 @@ import type { AppContext } from '#app/context';
 import type { Card } from '#app/services/cards';
 import type { SessionUser } from '#app/services/users';
 import { startTestApp, type TestApp, type TestClient } from '#test/support/app';
-import { makePurchase, purchaseInput, sessionUserFor } from '#test/support/cards';
-
-type Role = 'nobody' | 'operator' | 'approver' | 'manager' | 'admin';
-type Owner = 'own' | 'foreign';
+import { purchaseInput } from '#test/support/cards';
+import { expected, matrixCard, matrixUsers, type Owner, type Role } from '#test/support/access-matrix';
 
 interface Route {
   name: string;
@@ -60,80 +58,6 @@ const routes: Route[] = [
   },
 ];
 
-// The expected status per route; [own, foreign] when they differ.
-const expected: Record<Role, Record<string, number | [number, number]>> = {
-  nobody: {
-    'GET list': 404,
-    'GET export': 404,
-    'GET new': 404,
-    'POST create': 404,
-    'GET view': 404,
-    'GET edit': 404,
-    'POST edit': 404,
-    'GET transition': 404,
-    'POST submit': 404,
-    'POST approve': 404,
-    'POST delete': 404,
-    'POST restore': 404,
-  },
-  operator: {
-    'GET list': 200,
-    'GET export': 200,
-    'GET new': 200,
-    'POST create': 303,
-    'GET view': [200, 404],
-    'GET edit': [200, 404],
-    'POST edit': [303, 404],
-    'GET transition': [200, 404],
-    'POST submit': [303, 404],
-    'POST approve': [403, 404],
-    'POST delete': [403, 404],
-    'POST restore': 404,
-  },
-  approver: {
-    'GET list': 200,
-    'GET export': 200,
-    'GET new': 403,
-    'POST create': 403,
-    'GET view': 200,
-    'GET edit': 403,
-    'POST edit': 403,
-    'GET transition': 404,
-    'POST submit': 403,
-    'POST approve': 303,
-    'POST delete': 403,
-    'POST restore': 404,
-  },
-  manager: {
-    'GET list': 200,
-    'GET export': 200,
-    'GET new': 200,
-    'POST create': 303,
-    'GET view': 200,
-    'GET edit': 200,
-    'POST edit': 303,
-    'GET transition': 200,
-    'POST submit': 303,
-    'POST approve': 303,
-    'POST delete': 303,
-    'POST restore': 404,
-  },
-  admin: {
-    'GET list': 200,
-    'GET export': 200,
-    'GET new': 200,
-    'POST create': 303,
-    'GET view': 200,
-    'GET edit': 200,
-    'POST edit': 303,
-    'GET transition': 200,
-    'POST submit': 303,
-    'POST approve': 303,
-    'POST delete': 303,
-    'POST restore': 303,
-  },
-};
-
 describe('cards: access-control matrix (every route × role × own/foreign card)', () => {
   let app: TestApp;
   let ctx: AppContext;
@@ -146,32 +70,20 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
   before(async () => {
     app = await startTestApp();
     ctx = app.ctx;
-    const roles: Record<Role, { roles?: string[]; superuser?: boolean }> = {
-      nobody: {},
-      operator: { roles: ['operator'] },
-      approver: { roles: ['approver'] },
-      manager: { roles: ['manager'] },
-      admin: { superuser: true },
-    };
-    for (const [role, opts] of Object.entries(roles) as [Role, { roles?: string[]; superuser?: boolean }][]) {
-      users[role] = await sessionUserFor(ctx, `${role}@example.com`, opts);
+    const made = await matrixUsers(ctx);
+    Object.assign(users, made.users);
+    for (const role of Object.keys(users) as Role[]) {
       clients[role] = app.client();
       assert.equal((await clients[role].login(`${role}@example.com`, 'correct horse battery')).status, 303);
     }
-    other = await sessionUserFor(ctx, 'someone.else@example.com', { roles: ['operator'] });
+    other = made.other;
     manager = users.manager;
     approver = users.approver;
   });
 
   /** A fresh card in the state the route needs, owned by `owner`. */
-  async function cardFor(route: Route, owner: SessionUser): Promise<Card> {
-    // Cards are made by a manager on the owner's behalf when the owner may not create.
-    let card = await makePurchase(ctx, manager, { approver: String(approver.id), title: `matrix ${route.name}` });
-    await ctx.db.exec('update cards set owner_id = $2 where id = $1', [card.id, owner.id]);
-    if (route.stage === 'approval') await ctx.services.cards.transition(manager, 'purchase_request', card.id, 'submit');
-    if (route.deleted) await ctx.services.cards.remove(manager, 'purchase_request', card.id);
-    card = (await ctx.db.rows<Card>('select * from cards where id = $1', [card.id]))[0];
-    return card;
+  function cardFor(route: Route, owner: SessionUser): Promise<Card> {
+    return matrixCard(ctx, route, owner, manager, approver, `matrix ${route.name}`);
   }
 
   for (const role of Object.keys(expected) as Role[]) {

@@ -12,6 +12,7 @@ import type { FieldType } from '#app/fields/field-type';
 import { registerFieldType } from '#app/fields/registry';
 import { defineFieldType, empty } from '#app/fields/shared';
 import { startWorkers } from '#app/worker/start';
+import { z } from 'zod';
 import { CardTypeError, parseCardType } from '#app/services/card-types';
 import { startTestApp, makeUser, type TestApp, type TestClient } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
@@ -63,6 +64,8 @@ const ratingField: FieldType = defineFieldType({
   },
   searchText: (_def, v) => WORDS[Number(v)],
   csvValue: (_def, v) => (v == null ? '' : String(v)),
+  // In the REST API: a whole number of stars.
+  api: { schema: (def) => z.number().int().min(1).max(outOf(def)), formText: (_def, v) => (v == null ? '' : String(v)) },
 });
 
 const REVIEW = {

@@ -38,6 +38,7 @@ const CAPABILITIES: readonly (keyof FieldType)[] = [
   'filter',
   'searchText',
   'csvValue',
+  'api',
 ];
 // The list above names them all (the compiler says so when one is added to FieldType and not here).
 const listed: Exclude<keyof FieldType, (typeof CAPABILITIES)[number]> extends never ? true : false = true;

@@ -1,6 +1,7 @@
 // Attachments: the upload (multipart field `files`), the card's media as
 // JSON (the page polls it while images are processed), the card page's
 // gallery panel, and GET /media/:id/:variant.
+import type { NextFunction, Response } from 'express';
 import type { Settings } from '#app/config';
 import type { Services } from '#app/context';
 import { fieldType } from '#app/fields/registry';
@@ -20,7 +21,7 @@ import { id, matching, signedIn, STRICT_ID } from '#app/web/handler';
 import type { CardPanelLoader } from '#app/web/controllers/cards';
 
 // Strict shapes: anything else (../, %2e%2e, absolute paths, odd widths) is a 404 before any lookup.
-const VARIANT = /^(?:original|(160|640|1600)\.(webp|jpg))$/;
+export const VARIANT = /^(?:original|(160|640|1600)\.(webp|jpg))$/;
 const FIELD = /^[a-z][a-z0-9_]{0,62}$/;
 const TYPES: Record<ThumbFormat, string> = { webp: 'image/webp', jpg: 'image/jpeg' };
 
@@ -60,6 +61,49 @@ export function mediaView(m: Media, timeZone: string) {
 function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/[\\"]/g, '_');
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/**
+ * Sends one file of a media row the caller may read (checked by the caller):
+ * `variant` is the match of VARIANT ("original", or a width and format).
+ * The page (/media/:id/:variant) and the API share it.
+ */
+export async function sendMedia(
+  res: Response,
+  next: NextFunction,
+  m: Media,
+  variant: RegExpExecArray,
+  media: MediaService,
+  settings: Pick<Settings, 'env'>,
+): Promise<void> {
+  let rel: string;
+  if (variant[1]) {
+    if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version)
+      throw new NotFoundError(msg('attachments.errors.noThumbnails'));
+    const format = variant[2] as ThumbFormat;
+    rel = thumbRel(m.sha256, m.thumbs_version, Number(variant[1]) as ThumbWidth, format);
+    res.setHeader('Content-Type', TYPES[format]);
+    res.setHeader(
+      'Content-Disposition',
+      contentDisposition('inline', `${m.original_name.replace(/\.[^.]*$/, '')}-${variant[1]}.${format}`),
+    );
+  } else {
+    // An original is never shown inline: it was not re-encoded by us (EXIF, GPS, hostile bytes), so it is downloaded.
+    rel = originalRel(m.sha256);
+    res.setHeader('Content-Type', m.type);
+    res.setHeader('Content-Disposition', contentDisposition('attachment', m.original_name));
+  }
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  // Content-addressed: a URL's bytes never change (thumbnail URLs carry ?v=<recipe version>).
+  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+  if (settings.env === 'production') {
+    res.setHeader('X-Accel-Redirect', `/lib/media/${rel}`);
+    res.end();
+    return;
+  }
+  res.sendFile(media.files.abs(rel), { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
+    if (err && !res.headersSent) next(new NotFoundError(msg('attachments.errors.missing')));
+  });
 }
 
 export interface AttachmentsDeps extends Pick<Services, 'media' | 'cards'> {
@@ -121,34 +165,7 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
     }),
 
     serve: signedIn(FILE, async (_req, res, { user, params: { id, variant } }, next) => {
-      const m = await media.getForUser(user, id);
-      let rel: string;
-      if (variant[1]) {
-        if (m.state !== 'ready' || !MediaService.isImage(m.type) || !m.thumbs_version)
-          throw new NotFoundError(msg('attachments.errors.noThumbnails'));
-        const format = variant[2] as ThumbFormat;
-        rel = thumbRel(m.sha256, m.thumbs_version, Number(variant[1]) as ThumbWidth, format);
-        res.setHeader('Content-Type', TYPES[format]);
-        res.setHeader(
-          'Content-Disposition',
-          contentDisposition('inline', `${m.original_name.replace(/\.[^.]*$/, '')}-${variant[1]}.${format}`),
-        );
-      } else {
-        // An original is never shown inline: it was not re-encoded by us (EXIF, GPS, hostile bytes), so it is downloaded.
-        rel = originalRel(m.sha256);
-        res.setHeader('Content-Type', m.type);
-        res.setHeader('Content-Disposition', contentDisposition('attachment', m.original_name));
-      }
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      // Content-addressed: a URL's bytes never change (thumbnail URLs carry ?v=<recipe version>).
-      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-      if (settings.env === 'production') {
-        res.setHeader('X-Accel-Redirect', `/lib/media/${rel}`);
-        return res.end();
-      }
-      res.sendFile(media.files.abs(rel), { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
-        if (err && !res.headersSent) next(new NotFoundError(msg('attachments.errors.missing')));
-      });
+      await sendMedia(res, next, await media.getForUser(user, id), variant, media, settings);
     }),
   };
 }

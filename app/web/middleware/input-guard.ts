@@ -36,7 +36,7 @@ function shownName(name: string): string {
   return safe.length > NAME_SHOWN ? `${safe.slice(0, NAME_SHOWN)}…` : safe;
 }
 
-function textProblem(s: string): Text | null {
+export function textProblem(s: string): Text | null {
   const m = CONTROL.exec(s);
   if (!m) return null;
   const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
