@@ -65,7 +65,10 @@ describe('the sign-in audit', () => {
       assert.match(r.ip ?? '', /127\.0\.0\.1/);
     }
     // The answer never says which: the reason is for the audit alone.
-    for (const res of [await app.client().login('nobody@example.com', 'whatever it is'), await app.client().login('op@example.com', 'wrong')]) {
+    for (const res of [
+      await app.client().login('nobody@example.com', 'whatever it is'),
+      await app.client().login('op@example.com', 'wrong'),
+    ]) {
       assert.equal(res.status, 401);
       assert.match(res.text, /Invalid email or password\./);
       assert.doesNotMatch(res.text, /no account|wrong password|unknown_email|bad_password/);
@@ -114,8 +117,10 @@ describe('the sign-in audit', () => {
   });
 
   it('lists the events to superusers only, filtered by kind, user and days, in pages', async () => {
+    // (op is a superuser since the test above.)
+    await makeUser(app.ctx, 'plain@example.com');
     const op = app.client();
-    await op.login('op@example.com', 'a brand new secret');
+    await op.login('plain@example.com', PASSWORD);
     assert.equal((await op.get('/admin/security')).status, 403);
 
     const admin = app.client();
@@ -148,7 +153,10 @@ describe('the sign-in audit', () => {
     assert.match(first.text, /href="\/admin\/security\?from=2026-03-10&amp;to=2026-03-10&amp;page=2" data-testid="next-page"/);
     const second = await admin.get('/admin/security?from=2026-03-10&to=2026-03-10&page=2');
     assert.equal([...second.text.matchAll(/data-testid="auth-event"/g)].length, 10);
-    assert.equal([...(await admin.get('/admin/security?from=2026-03-11&to=2026-03-11')).text.matchAll(/data-testid="auth-event"/g)].length, 0);
+    assert.equal(
+      [...(await admin.get('/admin/security?from=2026-03-11&to=2026-03-11')).text.matchAll(/data-testid="auth-event"/g)].length,
+      0,
+    );
 
     // A filter that cannot be applied says so, keeps the input and shows no rows.
     const bad = await admin.get('/admin/security?kind=nonsense&from=2026-02-30');
@@ -163,7 +171,9 @@ describe('the sign-in audit', () => {
     const catalogs = readCatalogs(path.join(projectRoot, 'locales'));
     for (const [locale, catalog] of Object.entries(catalogs)) {
       for (const kind of AUTH_EVENT_KINDS) {
-        const words = `admin.security.kinds.${kind}`.split('.').reduce<Catalog | string | undefined>((c, k) => (typeof c === 'object' ? c[k] : undefined), catalog);
+        const words = `admin.security.kinds.${kind}`
+          .split('.')
+          .reduce<Catalog | string | undefined>((c, k) => (typeof c === 'object' ? c[k] : undefined), catalog);
         assert.equal(typeof words, 'string', `${locale}: no words for ${kind}`);
       }
     }
@@ -177,7 +187,10 @@ describe('the retention job and the sign-in audit', () => {
     await ctx.db.exec(
       `insert into auth_events (at, kind, email) select now() - make_interval(days => d), 'sign_in.failed', 'x' || d || '@example.com' from unnest(array[10, 29, 31, 400]) d`,
     );
-    const result = await purgeOldRows({ db: ctx.db, settings: ctx.settings, throttle: ctx.services.throttle }, null, { batchSize: 1, pauseMs: 1 });
+    const result = await purgeOldRows({ db: ctx.db, settings: ctx.settings, throttle: ctx.services.throttle }, null, {
+      batchSize: 1,
+      pauseMs: 1,
+    });
     assert.equal(result.authEvents, 2);
     assert.deepEqual(await ctx.db.rows(`select email from auth_events order by at desc`), [
       { email: 'x10@example.com' },
