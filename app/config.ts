@@ -217,11 +217,16 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     },
     auth: {
       sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),
+      sessionMaxHours: int(tree, 'auth.sessionMaxHours', 1, 24 * 365 * 10),
       throttle: {
         windowMinutes: int(tree, 'auth.throttle.windowMinutes', 1, 24 * 60),
         perAccountAndIp: int(tree, 'auth.throttle.perAccountAndIp', 1, 1_000_000),
         perIp: int(tree, 'auth.throttle.perIp', 1, 1_000_000),
         perAccountUntrusted: int(tree, 'auth.throttle.perAccountUntrusted', 1, 1_000_000),
+      },
+      passwordReset: {
+        perIp: int(tree, 'auth.passwordReset.perIp', 1, 1_000_000),
+        perAccount: int(tree, 'auth.passwordReset.perAccount', 1, 1_000_000),
       },
     },
     admin: { email: adminEmail, password: adminPassword },

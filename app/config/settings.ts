@@ -93,13 +93,18 @@ export interface Settings {
     readonly authEventDays: number;
   };
   readonly auth: {
+    /** A session ends this long after its last use... */
     readonly sessionHours: number;
+    /** ...and this long after its sign-in, however much it is used. */
+    readonly sessionMaxHours: number;
     readonly throttle: {
       readonly windowMinutes: number;
       readonly perAccountAndIp: number;
       readonly perIp: number;
       readonly perAccountUntrusted: number;
     };
+    /** Password reset requests per address and per account (the email typed), in the throttle's window. */
+    readonly passwordReset: { readonly perIp: number; readonly perAccount: number };
   };
   readonly admin: { readonly email: string | null; readonly password: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };

@@ -108,7 +108,16 @@ export async function purgeOldRows(
 ): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? 5000;
   const pauseMs = options.pauseMs ?? 200;
-  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, authEvents: 0, loginCounters: 0, batches: 0, skipped: {} };
+  const result: RetentionResult = {
+    requestLogs: 0,
+    jobs: 0,
+    history: 0,
+    beatRuns: 0,
+    authEvents: 0,
+    loginCounters: 0,
+    batches: 0,
+    skipped: {},
+  };
   let deleted = 0;
   for (const part of parts(settings)) {
     if (part.days === null) {

@@ -4,6 +4,7 @@
 // hold two databases in one process. A new table: its migration in
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
+import { defineAccountToken, type AccountToken } from '#app/models/account-token';
 import { defineAuthEvent, type AuthEvent } from '#app/models/auth-event';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
@@ -27,6 +28,7 @@ export interface Models {
   Session: typeof Session;
   LoginCounter: typeof LoginCounter;
   AuthEvent: typeof AuthEvent;
+  AccountToken: typeof AccountToken;
   Card: typeof Card;
   CardCounter: typeof CardCounter;
   CardHistory: typeof CardHistory;
@@ -56,6 +58,7 @@ export function defineModels(sequelize: Sequelize): Models {
     Session: defineSession(sequelize),
     LoginCounter: defineLoginCounter(sequelize),
     AuthEvent: defineAuthEvent(sequelize),
+    AccountToken: defineAccountToken(sequelize),
     Card: defineCard(sequelize),
     CardCounter: defineCardCounter(sequelize),
     CardHistory: defineCardHistory(sequelize),

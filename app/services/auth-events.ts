@@ -34,8 +34,8 @@ export interface AuthEventDetails {
   'sign_in.ok': { method?: string };
   'sign_in.failed': { reason: SignInFailure };
   sign_out: Record<string, never>;
-  /** Sessions of the user ended from /account ("sign out this one / all others"). */
-  'session.ended': { count: number };
+  /** Sessions of the user ended from /account ("sign out this one / all others"), or by an administrator. */
+  'session.ended': By & { count: number };
   'password.changed': By;
   'password.reset_requested': Record<string, never>;
   /** A new password through a mailed link (no `by`), or set by an administrator. */
@@ -52,6 +52,7 @@ export interface AuthEventDetails {
 }
 
 export type AuthEventKind = keyof AuthEventDetails;
+// i18n-keys: admin.security.kinds.* admin.security.reasons.*
 
 /** Every kind, in the order the filter lists them. */
 export const AUTH_EVENT_KINDS = [

@@ -222,7 +222,8 @@ export class UserService {
     const user = await this.get(id);
     await this.db.transaction(async (transaction) => {
       await this.models.User.update({ is_superuser: superuser }, { where: { id }, transaction });
-      if (user.is_superuser !== superuser) await this.roleEvents(user, superuser ? ['superuser'] : [], superuser ? [] : ['superuser'], by, transaction);
+      if (user.is_superuser !== superuser)
+        await this.roleEvents(user, superuser ? ['superuser'] : [], superuser ? [] : ['superuser'], by, transaction);
     });
   }
 
@@ -272,6 +273,7 @@ export class UserService {
     await this.db.transaction(async (transaction) => {
       await this.models.User.update({ password_hash: hash }, { where: { id }, transaction });
       await this.models.Session.destroy({ where: { user_id: id }, transaction });
+      await this.models.AccountToken.destroy({ where: { user_id: id, purpose: 'password_reset' }, transaction });
       const event = { kind: 'password.reset', userId: id, email: user.email, origin: by?.origin, detail: { by: by?.userId } } as const;
       await this.events.record(event, transaction);
     });

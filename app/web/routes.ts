@@ -7,6 +7,7 @@ import type { Settings } from '#app/config';
 import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import type { I18n } from '#app/i18n/i18n';
+import { accountController } from '#app/web/controllers/account';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSecurityController } from '#app/web/controllers/admin-security';
@@ -18,6 +19,7 @@ import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
+import { passwordResetController } from '#app/web/controllers/password-reset';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
 import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
@@ -37,6 +39,14 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
   const auth = authController({ throttle: s.throttle, authEvents: s.authEvents, settings, passport: root.passport });
+  const account = accountController({
+    account: s.account,
+    accountSessions: s.accountSessions,
+    authEvents: s.authEvents,
+    i18n: root.i18n,
+    settings,
+  });
+  const passwordReset = passwordResetController({ passwordReset: s.passwordReset });
   const dashboard = dashboardController({ cards: s.cards }, [
     engineAlertsPanel({ engineStatus: s.engineStatus }),
     dashboardTasksPanel({ tasks: s.tasks }),
@@ -51,7 +61,13 @@ export function mountRoutes(app: Express, root: WebRoot): void {
       },
     },
   );
-  const users = adminUsersController({ users: s.users, db, i18n: root.i18n, timeZone: settings.timeZone });
+  const users = adminUsersController({
+    users: s.users,
+    accountSessions: s.accountSessions,
+    db,
+    i18n: root.i18n,
+    timeZone: settings.timeZone,
+  });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const security = adminSecurityController({ authEvents: s.authEvents });
@@ -79,6 +95,18 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/login', auth.form);
   app.post('/login', auth.login);
   app.post('/logout', requireLogin, auth.logout);
+  app.get('/password/forgot', passwordReset.forgotForm);
+  app.post('/password/forgot', passwordReset.forgot);
+  app.get('/password/reset/:token', passwordReset.resetForm);
+  app.post('/password/reset/:token', passwordReset.reset);
+
+  app.get('/account', requireLogin, account.show);
+  app.post('/account/profile', requireLogin, account.saveProfile);
+  app.post('/account/password', requireLogin, account.changePassword);
+  app.post('/account/email', requireLogin, account.requestEmailChange);
+  app.get('/account/email/:token', account.emailConfirmForm);
+  app.post('/account/email/:token', account.emailConfirm);
+  app.post('/account/sessions/end', requireLogin, account.endSessions);
   app.get('/', requireLogin, dashboard.index);
 
   app.get('/cards/:type', requireLogin, cardList.list);
@@ -123,6 +151,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
+  app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
 
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);

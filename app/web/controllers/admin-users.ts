@@ -15,7 +15,7 @@ function list(value: unknown): string[] {
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export interface AdminUsersDeps extends Pick<Services, 'users'> {
+export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions'> {
   /** The roles of a disabled user (who has no session user). */
   db: Database;
   i18n: I18n;
@@ -23,7 +23,7 @@ export interface AdminUsersDeps extends Pick<Services, 'users'> {
   timeZone: string;
 }
 
-export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDeps) {
+export function adminUsersController({ users, accountSessions, db, i18n, timeZone }: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
@@ -117,6 +117,14 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       flash(req, req.t('admin.users.flash.rolesSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** Every session of the user ends (they sign in again); recorded. */
+    endSessions: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      await users.get(id);
+      const count = await accountSessions.endAll(id, { userId: user.id, origin: originOf(req) });
+      flash(req, req.t('admin.users.flash.sessionsEnded', { count }));
       res.redirect(303, `/admin/users/${id}`);
     }),
 

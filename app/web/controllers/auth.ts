@@ -7,6 +7,7 @@ import { ThrottledError, ValidationError } from '#app/services/errors';
 import { cookieName, SESSION_COOKIE, secureCookies, type CookieSettings } from '#app/web/cookies';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
 import { issueCsrfToken } from '#app/web/middleware/csrf';
+import { clientOf } from '#app/web/middleware/session-client';
 import { originOf, signedIn } from '#app/web/handler';
 
 /** Only paths on this site: never an open redirect. */
@@ -42,6 +43,8 @@ export function authController({ throttle, authEvents, settings, passport: pp }:
           if (loginErr) return next(loginErr);
           // The new session's one CSRF token, saved with this redirect.
           issueCsrfToken(req);
+          // What My account lists this session by.
+          req.session.client = clientOf(req);
           // Remember this browser as a trusted device for this account.
           const existing: string = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? '';
           if (!throttle.trustedDevice(user.email, existing)) {
