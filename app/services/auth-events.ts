@@ -177,6 +177,23 @@ function nextDay(date: string): string {
 export class AuthEvents {
   constructor(private readonly db: Database) {}
 
+  /** Address → when its throttle lets go (this process's memory of throttled sign-ins it recorded). */
+  private readonly throttledUntil = new Map<string, number>();
+
+  /**
+   * A sign-in the throttle refused: recorded once per address while the
+   * throttle holds it (per process). An attack then writes one row, not one
+   * per refused guess: refusing stays a read, as the throttle means it to be.
+   */
+  async recordThrottled(email: string, origin: Origin, retryAfterSeconds: number): Promise<void> {
+    const now = Date.now();
+    const key = origin.ip ?? '';
+    if ((this.throttledUntil.get(key) ?? 0) > now) return;
+    if (this.throttledUntil.size >= 10_000) this.throttledUntil.clear();
+    this.throttledUntil.set(key, now + retryAfterSeconds * 1000);
+    await this.record({ kind: 'sign_in.failed', email, origin, detail: { reason: 'throttled' } });
+  }
+
   /** Records one event (in `t` when given: it commits or rolls back with the change). */
   async record(event: AuthEventInput, t?: Transaction): Promise<void> {
     const cut = (v: string | null | undefined, n: number) => (v ? v.slice(0, n) : null);

@@ -148,7 +148,7 @@ export class UserService {
       this.events.record({ kind: 'sign_in.failed', userId, email: normalized, origin, detail: { reason } });
     const attempt = { email: normalized, ip: from.ip, deviceCookie: from.deviceCookie };
     const reservation = await this.throttle.reserve(attempt).catch(async (err: unknown) => {
-      if (err instanceof ThrottledError) await failed('throttled');
+      if (err instanceof ThrottledError) await this.events.recordThrottled(normalized, origin, err.retryAfterSeconds);
       throw err;
     });
     const user = normalized ? await this.findByEmail(normalized) : null;
