@@ -52,10 +52,7 @@ describe('password reset by mail', () => {
   };
 
   it('links to it from the login page', async () => {
-    assert.match(
-      (await browser().get('/login')).text,
-      /<a href="\/password\/forgot" data-testid="forgot-password">Forgot password\?<\/a>/,
-    );
+    assert.match((await browser().get('/login')).text, /<a href="\/password\/forgot" data-testid="forgot-password">Forgot password\?<\/a>/);
   });
 
   it('mails an absolute, single-use link in the recipient’s language, and answers unknown addresses alike', async () => {
@@ -170,6 +167,18 @@ describe('password reset by mail', () => {
       assert.match(res.text, /href="\/password\/forgot"/);
     }
     assert.equal(await hashOf(user.id), after);
+  });
+
+  it('lets only one of two uses of a link at once through', async () => {
+    await makeUser(m.app.ctx, 'emil@example.com');
+    const seen = m.count('emil@example.com');
+    await ask('emil@example.com', '10.0.0.7');
+    const { path } = await m.nextMail('emil@example.com', seen);
+    const [a, b] = [browser(), browser()];
+    const [ta, tb] = [await a.csrf(path), await b.csrf(path)];
+    const post = (c: TestClient, token: string, password: string) => c.post(path, { _csrf: token, password }, { csrf: false });
+    const answers = await Promise.all([post(a, ta, 'first of the two'), post(b, tb, 'second of the two')]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [303, 400]);
   });
 
   it('refuses a link replaced by a newer one, one older than 30 minutes, one of a changed password, and foreign ones', async () => {
