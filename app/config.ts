@@ -213,14 +213,20 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       requestLogDays: int(tree, 'retention.requestLogDays', 1, 36_500),
       jobDays: int(tree, 'retention.jobDays', 1, 36_500),
       historyDays: optInt(tree, 'retention.historyDays', 1, 36_500),
+      authEventDays: int(tree, 'retention.authEventDays', 1, 36_500),
     },
     auth: {
       sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),
+      sessionMaxHours: int(tree, 'auth.sessionMaxHours', 1, 24 * 365 * 10),
       throttle: {
         windowMinutes: int(tree, 'auth.throttle.windowMinutes', 1, 24 * 60),
         perAccountAndIp: int(tree, 'auth.throttle.perAccountAndIp', 1, 1_000_000),
         perIp: int(tree, 'auth.throttle.perIp', 1, 1_000_000),
         perAccountUntrusted: int(tree, 'auth.throttle.perAccountUntrusted', 1, 1_000_000),
+      },
+      passwordReset: {
+        perIp: int(tree, 'auth.passwordReset.perIp', 1, 1_000_000),
+        perAccount: int(tree, 'auth.passwordReset.perAccount', 1, 1_000_000),
       },
     },
     api: { requestsPerMinute: int(tree, 'api.requestsPerMinute', 0, 1_000_000) },

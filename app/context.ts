@@ -16,7 +16,12 @@ import { JobStore } from '#app/queue/store';
 import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
+import { AccountService } from '#app/services/account';
+import { AccountMail } from '#app/services/account-mail';
+import { AccountSessions } from '#app/services/account-sessions';
+import { AccountTokens } from '#app/services/account-tokens';
 import { AuditService } from '#app/services/audit';
+import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
@@ -28,6 +33,7 @@ import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
+import { PasswordReset } from '#app/services/password-reset';
 import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
@@ -42,6 +48,16 @@ export interface Services {
   users: UserService;
   cards: CardService;
   throttle: LoginThrottle;
+  /** The sign-in audit: sign-ins, sign-outs and account changes (/admin/security, /account). */
+  authEvents: AuthEvents;
+  /** My account: profile, password, email change (/account). */
+  account: AccountService;
+  /** A user's own sessions (/account). */
+  accountSessions: AccountSessions;
+  /** The password reset and email change mails (their jobs). */
+  accountMail: AccountMail;
+  /** /password/forgot and /password/reset. */
+  passwordReset: PasswordReset;
   jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
@@ -121,6 +137,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
+  const authEvents = new AuthEvents(db);
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
@@ -130,9 +147,18 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const jobStore = new JobStore(db);
+  const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
+  const tokens = new AccountTokens(db);
+  const accountSessions = new AccountSessions(db, authEvents, settings);
+  const accountDeps = { users, throttle, tokens, events: authEvents, jobs, sessions: accountSessions };
   const services: Services = {
     throttle,
-    users: new UserService(db, models, settings, throttle, options.passwords),
+    authEvents,
+    users,
+    account: new AccountService(db, models, accountDeps, options.passwords),
+    accountSessions,
+    accountMail: new AccountMail(db, tokens, authEvents, settings),
+    passwordReset: new PasswordReset(db, models, accountDeps, options.passwords),
     cards,
     jobs,
     audit: new AuditService(db),

@@ -85,15 +85,26 @@ export interface Settings {
   readonly cardTypes: { readonly dir: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
-  readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
+  readonly retention: {
+    readonly requestLogDays: number;
+    readonly jobDays: number;
+    readonly historyDays: number | null;
+    /** The sign-in audit (auth_events: sign-ins, sign-outs, account changes). */
+    readonly authEventDays: number;
+  };
   readonly auth: {
+    /** A session ends this long after its last use... */
     readonly sessionHours: number;
+    /** ...and this long after its sign-in, however much it is used. */
+    readonly sessionMaxHours: number;
     readonly throttle: {
       readonly windowMinutes: number;
       readonly perAccountAndIp: number;
       readonly perIp: number;
       readonly perAccountUntrusted: number;
     };
+    /** Password reset requests per address and per account (the email typed), in the throttle's window. */
+    readonly passwordReset: { readonly perIp: number; readonly perAccount: number };
   };
   /** The REST API (/api/v1): requests one token may make per minute (0: no limit; shared by every web process through the cache). */
   readonly api: { readonly requestsPerMinute: number };

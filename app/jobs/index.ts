@@ -4,6 +4,8 @@
 // runs (app/worker/start.ts) and the beat's schedule (the kinds with a
 // `schedule`). Adding a kind: its file, and one line here.
 import { scheduleOf } from '#app/beat/schedule';
+import { job as accountsEmailChangeMail } from '#app/jobs/accounts.email-change-mail';
+import { job as accountsPasswordResetMail } from '#app/jobs/accounts.password-reset-mail';
 import { job as auditAttachmentsChanged } from '#app/jobs/audit.attachments-changed';
 import { job as auditCardChanged } from '#app/jobs/audit.card-changed';
 import type { PayloadsOf } from '#app/jobs/define';
@@ -35,6 +37,8 @@ export const JOBS = [
   notificationsCardEvent,
   mailSend,
   searchRebuild,
+  accountsPasswordResetMail,
+  accountsEmailChangeMail,
 ] as const;
 
 /**

@@ -5,6 +5,8 @@
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
 import { defineApiToken, type ApiToken } from '#app/models/api-token';
+import { defineAccountToken, type AccountToken } from '#app/models/account-token';
+import { defineAuthEvent, type AuthEvent } from '#app/models/auth-event';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import {
   defineCardComment,
@@ -34,6 +36,8 @@ export interface Models {
   UserRole: typeof UserRole;
   Session: typeof Session;
   LoginCounter: typeof LoginCounter;
+  AuthEvent: typeof AuthEvent;
+  AccountToken: typeof AccountToken;
   Card: typeof Card;
   CardCounter: typeof CardCounter;
   CardHistory: typeof CardHistory;
@@ -66,6 +70,8 @@ export function defineModels(sequelize: Sequelize): Models {
     UserRole,
     Session: defineSession(sequelize),
     LoginCounter: defineLoginCounter(sequelize),
+    AuthEvent: defineAuthEvent(sequelize),
+    AccountToken: defineAccountToken(sequelize),
     Card: defineCard(sequelize),
     CardCounter: defineCardCounter(sequelize),
     CardHistory: defineCardHistory(sequelize),

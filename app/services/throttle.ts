@@ -18,6 +18,11 @@
 // its places in the others. Checking first and recording after let parallel
 // guesses all through (issue 16).
 //
+// Password reset requests (/password/forgot) are counted the same way, in
+// counters of their own: per address and per account (the email typed,
+// whether or not an account has it, so the count tells nothing), and a
+// request keeps its place — asking is not a failure, but it sends mail.
+//
 // A window starts with the first attempt after the last window ended (a fixed
 // window per counter, not a sliding one): at most `limit` checked guesses per
 // window and counter.
@@ -35,7 +40,7 @@ export interface Attempt {
 }
 
 interface Counter {
-  scope: 'account+ip' | 'account+device' | 'ip' | 'account';
+  scope: 'account+ip' | 'account+device' | 'ip' | 'account' | 'reset+ip' | 'reset+account';
   key: string;
   limit: number;
 }
@@ -82,10 +87,10 @@ const FULL = `
     from login_counters c join unnest($1::text[], $2::text[]) as t(scope, key) on c.scope = t.scope and c.key = t.key
    where c.window_start > now() - make_interval(mins => $3)`;
 
-function throttled(over: Array<{ retryAfter: number }>): ThrottledError {
+function throttled(over: Array<{ retryAfter: number }>, key = 'accounts.throttled'): ThrottledError {
   const seconds = Math.max(1, ...over.map((c) => c.retryAfter));
   const minutes = Math.ceil(seconds / 60);
-  return new ThrottledError(msg('accounts.throttled', { count: minutes }), seconds);
+  return new ThrottledError(msg(key, { count: minutes }), seconds);
 }
 
 export class LoginThrottle {
@@ -138,9 +143,23 @@ export class LoginThrottle {
    * ThrottledError (places given back) when one is over its limit, so the
    * password must not even be checked.
    */
-  async reserve(a: Attempt): Promise<Reservation> {
-    const counters = this.countersFor(a);
-    await this.refuseIfFull(counters);
+  reserve(a: Attempt): Promise<Reservation> {
+    return this.reserveIn(this.countersFor(a));
+  }
+
+  /** A password reset asked for: its places, kept; ThrottledError (with a reset's words) over a limit. */
+  async reserveReset(email: string, ip: string): Promise<void> {
+    const r = this.settings.auth.passwordReset;
+    // Always in this order: parallel requests lock their rows alike.
+    const counters: Counter[] = [
+      { scope: 'reset+ip', key: ip.slice(0, 100), limit: r.perIp },
+      { scope: 'reset+account', key: email.toLowerCase().slice(0, 320), limit: r.perAccount },
+    ];
+    await this.reserveIn(counters, 'accounts.resetThrottled');
+  }
+
+  private async reserveIn(counters: Counter[], words?: string): Promise<Reservation> {
+    await this.refuseIfFull(counters, words);
     const rows = await this.db.rows<{ scope: string; key: string; count: number; window_start: string; retry_after: number }>(RESERVE, [
       counters.map((c) => c.scope),
       counters.map((c) => c.key),
@@ -153,7 +172,7 @@ export class LoginThrottle {
     const over = held.filter((c) => c.count > c.limit);
     if (over.length) {
       await this.giveBack(held);
-      throw throttled(over);
+      throw throttled(over, words);
     }
     return { held };
   }
@@ -162,7 +181,7 @@ export class LoginThrottle {
    * The cheap way to refuse during a sustained attack: a read, no write.
    * Only a shortcut; the reservation alone decides whether a password is checked.
    */
-  private async refuseIfFull(counters: Counter[]): Promise<void> {
+  private async refuseIfFull(counters: Counter[], words?: string): Promise<void> {
     const rows = await this.db.rows<{ scope: string; key: string; count: number; retry_after: number }>(FULL, [
       counters.map((c) => c.scope),
       counters.map((c) => c.key),
@@ -172,7 +191,7 @@ export class LoginThrottle {
       const row = rows.find((r) => r.scope === c.scope && r.key === c.key);
       return row && Number(row.count) >= c.limit ? [{ retryAfter: Number(row.retry_after) }] : [];
     });
-    if (full.length) throw throttled(full);
+    if (full.length) throw throttled(full, words);
   }
 
   /** After a success: forget the account's failures from here, give back the other places. */

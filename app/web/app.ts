@@ -18,6 +18,7 @@ import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
 import { noStore, securityHeaders } from '#app/web/middleware/security-headers';
+import { sessionClient } from '#app/web/middleware/session-client';
 import { PostgresSessionStore } from '#app/web/middleware/session-store';
 import { createTemplates } from '#app/web/render';
 import { mountRoutes } from '#app/web/routes';
@@ -85,7 +86,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   app.use(cookieParser(settings.secretKey));
   const maxAge = settings.auth.sessionHours * 3600 * 1000;
-  const store = new PostgresSessionStore(ctx.db, maxAge);
+  const store = new PostgresSessionStore(ctx.db, maxAge, settings.auth.sessionMaxHours * 3600 * 1000);
   app.use(
     session({
       name: cookieName(settings, SESSION_COOKIE),
@@ -100,6 +101,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const passport = createPassport({ users: ctx.services.users, settings }, store);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(sessionClient);
   app.use(locale);
   app.use((req, res, next) => {
     res.locals.user = req.user ?? null;

@@ -8,10 +8,12 @@ import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import type { I18n } from '#app/i18n/i18n';
 import { accountTokensController } from '#app/web/controllers/account-tokens';
+import { accountController } from '#app/web/controllers/account';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminTokensController } from '#app/web/controllers/admin-tokens';
 import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
+import { adminSecurityController } from '#app/web/controllers/admin-security';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
@@ -21,6 +23,7 @@ import { cardsController, type CardPanelLoader } from '#app/web/controllers/card
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
+import { passwordResetController } from '#app/web/controllers/password-reset';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
 import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
@@ -39,7 +42,15 @@ export interface WebRoot {
 export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
-  const auth = authController({ throttle: s.throttle, settings, passport: root.passport });
+  const auth = authController({ throttle: s.throttle, authEvents: s.authEvents, settings, passport: root.passport });
+  const account = accountController({
+    account: s.account,
+    accountSessions: s.accountSessions,
+    authEvents: s.authEvents,
+    i18n: root.i18n,
+    settings,
+  });
+  const passwordReset = passwordResetController({ passwordReset: s.passwordReset });
   const dashboard = dashboardController({ cards: s.cards }, [
     engineAlertsPanel({ engineStatus: s.engineStatus }),
     dashboardTasksPanel({ tasks: s.tasks }),
@@ -54,9 +65,16 @@ export function mountRoutes(app: Express, root: WebRoot): void {
       },
     },
   );
-  const users = adminUsersController({ users: s.users, db, i18n: root.i18n, timeZone: settings.timeZone });
+  const users = adminUsersController({
+    users: s.users,
+    accountSessions: s.accountSessions,
+    db,
+    i18n: root.i18n,
+    timeZone: settings.timeZone,
+  });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
+  const security = adminSecurityController({ authEvents: s.authEvents });
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
   const cardList = cardListController({ cards: s.cards, db });
@@ -85,6 +103,18 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/login', auth.form);
   app.post('/login', auth.login);
   app.post('/logout', requireLogin, auth.logout);
+  app.get('/password/forgot', passwordReset.forgotForm);
+  app.post('/password/forgot', passwordReset.forgot);
+  app.get('/password/reset/:token', passwordReset.resetForm);
+  app.post('/password/reset/:token', passwordReset.reset);
+
+  app.get('/account', requireLogin, account.show);
+  app.post('/account/profile', requireLogin, account.saveProfile);
+  app.post('/account/password', requireLogin, account.changePassword);
+  app.post('/account/email', requireLogin, account.requestEmailChange);
+  app.get('/account/email/:token', account.emailConfirmForm);
+  app.post('/account/email/:token', account.emailConfirm);
+  app.post('/account/sessions/end', requireLogin, account.endSessions);
   app.get('/', requireLogin, dashboard.index);
 
   app.get('/cards/:type', requireLogin, cardList.list);
@@ -135,6 +165,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
+  app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
 
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);
@@ -152,4 +183,5 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/admin/tokens', requireSuperuser, adminTokens.list);
   app.post('/admin/tokens/:id/revoke', requireSuperuser, adminTokens.revoke);
   app.get('/api/docs', requireLogin, apiDocs.show);
+  app.get('/admin/security', requireSuperuser, security.list);
 }

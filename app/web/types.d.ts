@@ -20,6 +20,8 @@ declare module 'express-session' {
   interface SessionData {
     csrfToken?: string;
     returnTo?: string;
+    /** The browser that signed in (My account's list of sessions). */
+    client?: import('#app/services/account-sessions').SessionClient;
   }
 }
 

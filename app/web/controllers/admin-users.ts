@@ -6,7 +6,7 @@ import type { I18n } from '#app/i18n/i18n';
 import { localizeAll, msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import { flash } from '#app/web/flash';
-import { id, signedIn } from '#app/web/handler';
+import { id, originOf, signedIn } from '#app/web/handler';
 
 const ONE = { id: id(msg('accounts.noUser')) };
 
@@ -15,7 +15,7 @@ function list(value: unknown): string[] {
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export interface AdminUsersDeps extends Pick<Services, 'users'> {
+export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions'> {
   /** The roles of a disabled user (who has no session user). */
   db: Database;
   i18n: I18n;
@@ -23,7 +23,7 @@ export interface AdminUsersDeps extends Pick<Services, 'users'> {
   timeZone: string;
 }
 
-export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDeps) {
+export function adminUsersController({ users, accountSessions, db, i18n, timeZone }: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
@@ -102,20 +102,29 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
       if (!active && id === user.id) {
         return renderEdit(res, id, 400, { active: req.t('admin.users.cannotDisableSelf') });
       }
-      await users.setActive(id, active);
+      await users.setActive(id, active, { userId: user.id, origin: originOf(req) });
       flash(req, req.t(active ? 'admin.users.flash.enabled' : 'admin.users.flash.disabled'));
       res.redirect(303, `/admin/users/${id}`);
     }),
 
     setRoles: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
-        await users.setRoles(id, list(req.body?.roles));
-        if (id !== user.id) await users.setSuperuser(id, req.body?.is_superuser === 'on');
+        const by = { userId: user.id, origin: originOf(req) };
+        await users.setRoles(id, list(req.body?.roles), by);
+        if (id !== user.id) await users.setSuperuser(id, req.body?.is_superuser === 'on', by);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       flash(req, req.t('admin.users.flash.rolesSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** Every session of the user ends (they sign in again); recorded. */
+    endSessions: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      await users.get(id);
+      const count = await accountSessions.endAll(id, { userId: user.id, origin: originOf(req) });
+      flash(req, req.t('admin.users.flash.sessionsEnded', { count }));
       res.redirect(303, `/admin/users/${id}`);
     }),
 
@@ -134,9 +143,9 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
       res.redirect(303, `/admin/users/${id}`);
     }),
 
-    resetPassword: signedIn(ONE, async (req, res, { params: { id } }) => {
+    resetPassword: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
-        await users.resetPassword(id, String(req.body?.password ?? ''));
+        await users.resetPassword(id, String(req.body?.password ?? ''), { userId: user.id, origin: originOf(req) });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));

@@ -11,13 +11,16 @@ import type { RequestLogBuffer } from '#app/services/request-log';
 
 const SKIP = /^\/(?:lib\/static\/|healthz(?:$|\/)|favicon\.ico$)/;
 
+/** Mailed single-use links carry their token in the path: it is not written to the log. */
+const SECRET = /^(\/(?:password\/reset|account\/email)\/)[^/]+/;
+
 /** 499 (nginx's "client closed request"): the client went away before the response was done. */
 export const CLIENT_CLOSED = 499;
 
 export function requestLog(buffer: RequestLogBuffer) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!buffer.enabled) return next();
-    const path = req.originalUrl.split('?')[0];
+    const path = req.originalUrl.split('?')[0].replace(SECRET, '$1…');
     if (SKIP.test(path)) return next();
     const at = new Date().toISOString();
     const started = process.hrtime.bigint();

@@ -1,6 +1,8 @@
 // express-session store on the `sessions` table: sessions survive restarts
 // and are shared by every web process. The user id is kept in its own column
 // so disabling a user or resetting a password can end their sessions.
+// A session also ends `maxLifetimeMs` after its sign-in (the time it keeps
+// in `client.signedInAt`), however much it is used (ASVS 5.0 7.3.2).
 import session from 'express-session';
 import { prepared, type Database } from '#app/db/connection';
 import { unreadCountSql } from '#app/services/notifications';
@@ -42,8 +44,15 @@ export class PostgresSessionStore extends session.Store {
   constructor(
     private readonly db: Database,
     private readonly defaultMaxAgeMs: number,
+    private readonly maxLifetimeMs = Infinity,
   ) {
     super();
+  }
+
+  /** Signed in longer ago than the absolute lifetime allows. */
+  private outlived(data: session.SessionData): boolean {
+    const at = Date.parse((data as { client?: { signedInAt?: string } }).client?.signedInAt ?? '');
+    return Date.now() - at > this.maxLifetimeMs;
   }
 
   private expiry(data: session.SessionData): Date {
@@ -77,6 +86,7 @@ export class PostgresSessionStore extends session.Store {
       .rows<{ data: session.SessionData; expires_at: Date; unread: number | null } & Partial<SessionUserRow>>(GET, [sid])
       .then((rows) => {
         const row = rows[0];
+        if (row && this.outlived(row.data)) return this.destroy(sid, (err) => cb(err, null));
         if (row) {
           this.remember(sid, row.expires_at.getTime());
           if (row.id != null) {
