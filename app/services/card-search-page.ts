@@ -1,8 +1,9 @@
 // One page of a list view with a search term, at any size of the type
 // (docs/benchmarks.md, "Card search at 1,000,000 cards"). In this order:
 //
-// 1. The matches are looked up through the full-text (GIN) index, up to
-//    `countUpTo` + 1 of them, in no order: that is the page's count. A search
+// 1. The matches are looked up, up to `countUpTo` + 1 of them, in no order
+//    (first among the first cards of the table, then through the full-text
+//    index: see SCAN_FIRST): that is the page's count. A search
 //    is never counted past it — an exact count of a common word (35,000 to
 //    100,000 cards of a million) visited every match, 1–2 s — so a larger
 //    match reads "more than 1,000 cards" and has no last page, only the next.
@@ -13,9 +14,9 @@
 //    anywhere: 459 cards estimated 2,432) and which read 100,000 cards to
 //    find 50 (2–3 s). The view's WHERE is applied again, so a card changed
 //    between the two statements is not shown.
-// 3. When it is large, the rows are the view's own statement: newest first it
-//    walks the recency index, and with more than `countUpTo` of the type's
-//    cards matching, 50 of them come soon. One row more than the page tells
+// 3. When it is large, the rows are the view's own statement, walking the
+//    recency index newest first when the lookup found the match dense, else
+//    sorting the matches (see `dense`). One row more than the page tells
 //    whether a next page exists.
 import type { Database, Transaction } from '#app/db/connection';
 import { PAGE_SIZE } from '#app/services/card-list';
