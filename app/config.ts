@@ -203,7 +203,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     },
     timeZone: timeZone(tree, 'timeZone'),
     i18n: { defaultLocale },
-    search: { language: searchLanguage(tree, defaultLocale) },
+    search: { language: searchLanguage(tree, defaultLocale), countUpTo: int(tree, 'search.countUpTo', 1, 100_000) },
     cardTypes: { dir: path.resolve(root, str(tree, 'cardTypes.dir', label('cardTypes.dir'))) },
     serve: {
       workers: int(tree, 'serve.workers', 1, 256),

@@ -141,7 +141,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
-  const cards = new CardService(db, cardTypes, cache, settings.search.language);
+  const cards = new CardService(db, cardTypes, cache, settings.search.language, settings.search.countUpTo);
   const jobDefinitions = options.jobs ?? JOBS;
   const jobs: Jobs = new JobQueue(db, publisher, kindLookup(jobDefinitions));
   const notifications = new NotificationService(db, cardTypes, settings.notifications);

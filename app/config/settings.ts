@@ -79,8 +79,12 @@ export interface Settings {
   readonly timeZone: string;
   /** Languages: the installation's default (users without a choice, unknown Accept-Language). */
   readonly i18n: { readonly defaultLocale: string };
-  /** Full-text search: the text search configuration cards are stemmed with (app/services/search.ts). */
-  readonly search: { readonly language: SearchLanguage };
+  /**
+   * Full-text search: the text search configuration cards are stemmed with
+   * (app/services/search.ts), and how far a search's list counts its matches
+   * (app/services/card-search-page.ts: past it, "more than 1,000 cards").
+   */
+  readonly search: { readonly language: SearchLanguage; readonly countUpTo: number };
   /** Where the card types are declared (*.yaml), validated at every start and reload. */
   readonly cardTypes: { readonly dir: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };

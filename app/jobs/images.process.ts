@@ -3,7 +3,9 @@
 //
 // What MUST hold:
 // - a file that cannot be read (corrupt, truncated, over the limits) marks
-//   its media `failed` with the reason and fails the job at once
+//   its media `failed` with the reason (a catalog key and its parameters,
+//   `error_message`, shown in the reader's language; `error` in English) and
+//   fails the job at once
 //   (PermanentJobError): retrying the same bytes cannot help. Only other
 //   errors (a full disk, a lost database connection) are retried, and the
 //   last attempt marks the media failed too, so no row stays "processing".
@@ -15,6 +17,7 @@
 import fs from 'node:fs';
 import { defineJob } from '#app/jobs/define';
 import { PermanentJobError } from '#app/queue/kind';
+import { inEnglish, msg, type Message } from '#app/i18n/message';
 import { ACCEPTED, magickToPng, renderThumbnails, UnreadableImageError, type Rendered } from '#app/services/images';
 import { originalRel, thumbRel } from '#app/services/media-files';
 import type { Media } from '#app/services/media';
@@ -35,7 +38,7 @@ export const job = defineJob({
 
     async function render(row: Media): Promise<Rendered> {
       const kind = ACCEPTED[row.type];
-      if (!kind || kind.decoder === 'none') throw new UnreadableImageError(`${row.type} files get no thumbnails`);
+      if (!kind || kind.decoder === 'none') throw new UnreadableImageError(msg('attachments.failed.noThumbnails', { type: row.type }));
       const original = media.files.abs(originalRel(row.sha256));
       if (kind.decoder === 'sharp') {
         try {
@@ -68,7 +71,7 @@ export const job = defineJob({
       );
       if (twin) {
         await db.exec(
-          "update media set state = 'ready', error = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
+          "update media set state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
           [row.id, twin.width, twin.height, JSON.stringify(twin.metadata), twin.dominant_color, thumbsVersion],
         );
         return { reused: twin.id };
@@ -79,9 +82,13 @@ export const job = defineJob({
       // worker down again is refused, so the card shows why instead of
       // "processing" forever once the sweeper gives up on the job.
       if (row.state === 'processing' && job.attempt >= 3) {
-        const reason = 'the worker stopped while processing this file, more than once: it is refused';
-        await db.exec("update media set state = 'failed', error = $2 where id = $1 and state = 'processing'", [row.id, reason]);
-        throw new PermanentJobError(reason);
+        const reason = msg('attachments.failed.workerStopped');
+        await db.exec("update media set state = 'failed', error = $2, error_message = $3 where id = $1 and state = 'processing'", [
+          row.id,
+          inEnglish(reason),
+          JSON.stringify(reason),
+        ]);
+        throw new PermanentJobError(inEnglish(reason));
       }
       await db.exec("update media set state = 'processing' where id = $1 and state <> 'ready'", [row.id]);
       const started = Date.now();
@@ -94,10 +101,12 @@ export const job = defineJob({
         const permanent = err instanceof UnreadableImageError;
         // A row already ready keeps serving its older thumbnails; otherwise the card shows why.
         if (permanent || job.attempt >= job.maxAttempts) {
-          await db.exec("update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2 where id = $1", [
-            row.id,
-            message.slice(0, 500),
-          ]);
+          const reason: Message =
+            err instanceof UnreadableImageError ? err.text : msg('attachments.failed.error', { why: message.slice(0, 300) });
+          await db.exec(
+            "update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2, error_message = $3 where id = $1",
+            [row.id, message.slice(0, 500), JSON.stringify(reason)],
+          );
         } else {
           await db.exec("update media set state = 'queued' where id = $1 and state = 'processing'", [row.id]);
         }
@@ -105,7 +114,7 @@ export const job = defineJob({
         throw err;
       }
       await db.exec(
-        "update media set state = 'ready', error = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
+        "update media set state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
         [row.id, rendered.width, rendered.height, JSON.stringify(rendered.metadata), rendered.dominant, thumbsVersion],
       );
       return { width: rendered.width, height: rendered.height, thumbs: rendered.thumbs.length, ms: Date.now() - started };

@@ -13,6 +13,7 @@ export class Media extends Model<InferAttributes<Media>, InferCreationAttributes
   declare height: CreationOptional<number | null>;
   declare state: CreationOptional<string>;
   declare error: CreationOptional<string | null>;
+  declare error_message: CreationOptional<unknown | null>;
   declare metadata: CreationOptional<unknown>;
   declare dominant_color: CreationOptional<string | null>;
   declare thumbs_version: CreationOptional<number>;
@@ -36,6 +37,7 @@ export function defineMedia(sequelize: Sequelize): typeof Media {
       height: { type: DataTypes.INTEGER, allowNull: true },
       state: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'queued' },
       error: { type: DataTypes.TEXT, allowNull: true },
+      error_message: { type: DataTypes.JSONB, allowNull: true },
       metadata: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
       dominant_color: { type: DataTypes.TEXT, allowNull: true },
       thumbs_version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },

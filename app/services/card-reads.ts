@@ -7,6 +7,7 @@ import type { Cache } from '#app/cache/cache';
 import { prepared, type Database, type Transaction } from '#app/db/connection';
 import type { FieldValue } from '#app/fields/field-type';
 import { buildListSql, listSelect, listStatement, PAGE_SIZE, type ListQuery } from '#app/services/card-list';
+import { searchPage } from '#app/services/card-search-page';
 import type { SearchLanguage } from '#app/config';
 import type { CardType, CardTypes } from '#app/services/card-types';
 import { msg, type Text } from '#app/i18n/message';
@@ -43,8 +44,11 @@ export interface UserChoice {
 
 export interface ListResult {
   rows: ListedCard[];
+  /** The view's cards; a search's stops at search.countUpTo (`capped`: "more than 1,000"). */
   total: number;
+  capped: boolean;
   page: number;
+  /** Pages of the view; when capped, the pages known so far (this one, and the next when there is one). */
   pages: number;
   problems: Text[];
 }
@@ -72,6 +76,8 @@ export class CardReads {
     private readonly cache: Cache | null = null,
     /** The text search configuration of every card's vector and every list search (search.language). */
     readonly searchLanguage: SearchLanguage = 'simple',
+    /** How far a search's list counts its matches (search.countUpTo; app/services/card-search-page.ts). */
+    private readonly searchCountUpTo = 1000,
   ) {}
 
   /** The type, when the user may read it; 404 otherwise (its existence is not revealed). */
@@ -138,6 +144,12 @@ export class CardReads {
   ): Promise<ListResult> {
     const type = this.typeFor(user, typeName);
     const built = buildListSql(type, user, q, timeZone, this.searchLanguage);
+    const deletedAt = q.deleted && user.isSuperuser;
+    const select = shape === 'card' ? `${COLUMNS} from ${FROM}` : listSelect(type, deletedAt);
+    if (q.q) {
+      const sql = { select: `select ${select} where ${built.where}`, newestFirst: q.sort === '-updated_at', ...built };
+      return { ...(await searchPage<ListedCard>(this.db, sql, q.page, this.searchCountUpTo)), page: q.page, problems: built.problems };
+    }
     const offset = (q.page - 1) * PAGE_SIZE;
     const countKey = this.cache
       ? `cards:total:${crypto
@@ -148,7 +160,7 @@ export class CardReads {
     const [rows, cached] = await Promise.all([
       this.db.rows<ListedCard>(
         listStatement(
-          `select ${shape === 'card' ? `${COLUMNS} from ${FROM}` : listSelect(type, q.deleted && user.isSuperuser)} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`,
+          `select ${select} where ${built.where} order by ${built.orderBy} limit ${PAGE_SIZE} offset ${offset}`,
           q,
           scopeFor(user, type, 'read') === 'own',
         ),
@@ -157,11 +169,12 @@ export class CardReads {
       countKey ? this.cache!.get(countKey) : null,
     ]);
     const total = await this.total(built.where, built.whereParams, { offset, shown: rows.length, cached, countKey });
-    return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), problems: built.problems };
+    return { rows, total, capped: false, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), problems: built.problems };
   }
 
   /**
-   * The number of cards a list view matches. count(*) visits every match:
+   * The number of cards a list view without a search term matches (a
+   * search's own: app/services/card-search-page.ts). count(*) visits every match:
    * ~4 ms for a 16k-card stage of 100k, on every page view, which capped the
    * list page near 100 views/s on 2 cores (docs/benchmarks.md). So, cheapest
    * first: a page that is not full ends the view, and its rows give the total

@@ -48,9 +48,13 @@ export class RefusedFileError extends Error {
   }
 }
 
-/** A file accepted at upload that cannot be made into thumbnails (not retried). */
+/** A file accepted at upload that cannot be made into thumbnails (not retried), with the reason the card shows. */
 export class UnreadableImageError extends Error {
   override name = 'UnreadableImageError';
+  /** The reason for the reader's language; `message` holds it in English (logs, the job's error). */
+  constructor(readonly text: Message) {
+    super(inEnglish(text));
+  }
 }
 
 /** Names a text format the detector does not report, for a clearer refusal. */
@@ -150,7 +154,7 @@ export function magickToPng(input: string, coder: string, output: string, maxPix
         err
           ? reject(
               new UnreadableImageError(
-                `ImageMagick could not read the ${coder.toUpperCase()} file: ${String(err.message).split('\n')[0].slice(0, 300)}`,
+                msg('attachments.failed.magick', { format: coder.toUpperCase(), why: String(err.message).split('\n')[0].slice(0, 300) }),
               ),
             )
           : resolve(),
@@ -195,7 +199,7 @@ export async function renderThumbnails(input: string, maxPixels: number): Promis
     meta = await open().metadata();
     base = await open().rotate().resize({ width: 1600, withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new UnreadableImageError(`the image cannot be read: ${(err as Error).message.split('\n')[0].slice(0, 300)}`);
+    throw new UnreadableImageError(msg('attachments.failed.unreadable', { why: (err as Error).message.split('\n')[0].slice(0, 300) }));
   }
   const metadata = parseExif(meta.exif);
   const swap = (meta.orientation ?? 1) >= 5;

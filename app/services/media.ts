@@ -36,7 +36,10 @@ export interface Media {
   width: number | null;
   height: number | null;
   state: MediaState;
+  /** Why it failed, in English (logs, the CLI; rows of before 0740 have only this). */
   error: string | null;
+  /** Why it failed, for the reader's language (attachments.failed.*). */
+  error_message: Message | null;
   metadata: PhotoMetadata;
   dominant_color: string | null;
   thumbs_version: number;

@@ -7,7 +7,8 @@ import type { Services } from '#app/context';
 import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
-import { msg } from '#app/i18n/message';
+import type { Translate } from '#app/i18n/i18n';
+import { localize, msg } from '#app/i18n/message';
 import { typeIn } from '#app/services/card-type-labels';
 import { NotFoundError } from '#app/services/errors';
 import { formatWallClock } from '#app/services/date-format';
@@ -30,8 +31,8 @@ const CARD = { type: 'text', id: id(msg('cards.errors.noCard'), STRICT_ID) } as 
 const CARD_FILE = { mediaId: id(msg('attachments.errors.noFile'), STRICT_ID), ...CARD } as const;
 const FILE = { id: id(msg('attachments.errors.noSuchFile'), STRICT_ID), variant: matching(VARIANT, msg('attachments.errors.noSuchFile')) };
 
-/** The JSON shape of one media row (the gallery script renders from it). */
-export function mediaView(m: Media, timeZone: string) {
+/** The JSON shape of one media row (the gallery script renders from it), for a reader (their zone and language). */
+export function mediaView(m: Media, timeZone: string, t: Translate) {
   const image = MediaService.isImage(m.type);
   const ready = m.state === 'ready' && image;
   const v = `?v=${m.thumbs_version}`;
@@ -42,7 +43,8 @@ export function mediaView(m: Media, timeZone: string) {
     type: m.type,
     size: Number(m.size),
     state: m.state,
-    error: m.error,
+    // Why it failed in the reader's language; a row failed before the key was kept has only the English text.
+    error: m.error_message ? localize(t, m.error_message) : m.error,
     width: m.width,
     height: m.height,
     color: m.dominant_color,
@@ -112,14 +114,14 @@ export interface AttachmentsDeps extends Pick<Services, 'media' | 'cards'> {
 }
 
 export function attachmentsController({ media, cards, settings }: AttachmentsDeps) {
-  async function panelData(user: SessionUser, type: CardType, card: Card, locale: string) {
+  async function panelData(user: SessionUser, type: CardType, card: Card, locale: string, t: Translate) {
     const rows = await media.forCard(card.id);
     const fields = typeIn(type, locale)
       .fields.filter((f) => fieldType(f).holdsFiles)
       .map((f) => ({ name: f.name, label: f.label }));
     return {
       attachments: {
-        items: rows.map((m) => mediaView(m, user.timeZone)),
+        items: rows.map((m) => mediaView(m, user.timeZone, t)),
         fields,
         canUpload: !card.deleted_at && can(user, type, 'update', card),
         removeUrl: `/cards/${type.name}/${card.id}/attachments/`,
@@ -132,7 +134,7 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
 
   return {
     /** The card page's panel. */
-    panel: ((req, user, type, card) => panelData(user, type, card, req.locale)) satisfies CardPanelLoader,
+    panel: ((req, user, type, card) => panelData(user, type, card, req.locale, req.t)) satisfies CardPanelLoader,
 
     upload: signedIn(CARD, async (req, res, { user, params }) => {
       const field = typeof req.query.field === 'string' && req.query.field !== '' ? req.query.field : null;
@@ -142,7 +144,7 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
       const received = await receiveFiles(req, media.files, media.maxBytes);
       const rows = await media.attach(user, card, field, received);
       if (req.accepts(['html', 'json']) === 'json' || req.xhr) {
-        return res.status(201).json({ media: rows.map((m) => mediaView(m, user.timeZone)) });
+        return res.status(201).json({ media: rows.map((m) => mediaView(m, user.timeZone, req.t)) });
       }
       flash(req, req.t('attachments.attached', { count: rows.length }));
       res.redirect(303, `/cards/${card.type}/${card.id}#attachments`);
@@ -159,7 +161,7 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
     poll: signedIn(CARD, async (req, res, { user, params }) => {
       const card = await cards.getForUser(user, params.type, params.id, { includeDeleted: true });
       const type = cards.typeFor(user, card.type);
-      const data = await panelData(user, type, card, req.locale);
+      const data = await panelData(user, type, card, req.locale, req.t);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ media: data.attachments.items });
     }),

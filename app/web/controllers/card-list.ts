@@ -32,6 +32,8 @@ export function cardListController({ cards, db }: CardListDeps) {
         type: shown,
         q,
         result: { ...result, problems: result.problems.map((p) => problemIn(p, shown)) },
+        // "more than 1,000 cards" (a search's count stops there), the number as the reader writes it.
+        totalShown: new Intl.NumberFormat(req.locale).format(result.total),
         columns: type.columns.map((c) => ({
           name: c,
           label: columnLabel(shown, c, req.t),
