@@ -213,6 +213,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       requestLogDays: int(tree, 'retention.requestLogDays', 1, 36_500),
       jobDays: int(tree, 'retention.jobDays', 1, 36_500),
       historyDays: optInt(tree, 'retention.historyDays', 1, 36_500),
+      authEventDays: int(tree, 'retention.authEventDays', 1, 36_500),
     },
     auth: {
       sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),

@@ -17,6 +17,7 @@ import type { Transport } from '#app/queue/transport';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { LocalTransport } from '#app/queue/transports/local';
 import { AuditService } from '#app/services/audit';
+import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
 import { CardService } from '#app/services/cards';
 import { EngineStatusService } from '#app/services/engine-status';
@@ -38,6 +39,8 @@ export interface Services {
   users: UserService;
   cards: CardService;
   throttle: LoginThrottle;
+  /** The sign-in audit: sign-ins, sign-outs and account changes (/admin/security, /account). */
+  authEvents: AuthEvents;
   jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
@@ -109,6 +112,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
+  const authEvents = new AuthEvents(db);
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
@@ -120,7 +124,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const jobStore = new JobStore(db);
   const services: Services = {
     throttle,
-    users: new UserService(db, models, settings, throttle, options.passwords),
+    authEvents,
+    users: new UserService(db, models, settings, throttle, authEvents, options.passwords),
     cards,
     jobs,
     audit: new AuditService(db),

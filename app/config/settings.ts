@@ -85,7 +85,13 @@ export interface Settings {
   readonly cardTypes: { readonly dir: string };
   readonly serve: { readonly workers: number; readonly maxRequests: number };
   /** What the housekeeping.retention job purges, by age in days (null: kept forever). */
-  readonly retention: { readonly requestLogDays: number; readonly jobDays: number; readonly historyDays: number | null };
+  readonly retention: {
+    readonly requestLogDays: number;
+    readonly jobDays: number;
+    readonly historyDays: number | null;
+    /** The sign-in audit (auth_events: sign-ins, sign-outs, account changes). */
+    readonly authEventDays: number;
+  };
   readonly auth: {
     readonly sessionHours: number;
     readonly throttle: {

@@ -1,5 +1,6 @@
 // housekeeping.retention (the beat, daily at 03:15 UTC): purges
-// request logs, finished jobs, old beat runs and — only when
+// request logs, finished jobs, old beat runs, the sign-in audit
+// (auth_events, retention.authEventDays) and — only when
 // retention.historyDays is set — card history, by age; and the sign-in
 // throttle's counters whose window ended.
 //
@@ -24,6 +25,8 @@ export interface RetentionResult {
   jobs: number;
   history: number;
   beatRuns: number;
+  /** Sign-in audit events (app/services/auth-events.ts). */
+  authEvents: number;
   /** Sign-in throttle counters whose window ended (app/services/throttle.ts). */
   loginCounters: number;
   batches: number;
@@ -32,7 +35,7 @@ export interface RetentionResult {
 }
 
 interface Part {
-  key: 'requestLogs' | 'jobs' | 'history' | 'beatRuns';
+  key: 'requestLogs' | 'jobs' | 'history' | 'beatRuns' | 'authEvents';
   table: string;
   days: number | null;
   setting: string;
@@ -82,6 +85,13 @@ function parts(settings: RetentionDeps['settings']): Part[] {
                limit $2)`,
     },
     {
+      key: 'authEvents',
+      table: 'auth_events',
+      days: r.authEventDays,
+      setting: 'retention.authEventDays',
+      sql: 'delete from auth_events where id in (select id from auth_events where at < $1 limit $2)',
+    },
+    {
       key: 'history',
       table: 'card_history',
       days: r.historyDays,
@@ -98,7 +108,7 @@ export async function purgeOldRows(
 ): Promise<RetentionResult> {
   const batchSize = options.batchSize ?? 5000;
   const pauseMs = options.pauseMs ?? 200;
-  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, loginCounters: 0, batches: 0, skipped: {} };
+  const result: RetentionResult = { requestLogs: 0, jobs: 0, history: 0, beatRuns: 0, authEvents: 0, loginCounters: 0, batches: 0, skipped: {} };
   let deleted = 0;
   for (const part of parts(settings)) {
     if (part.days === null) {

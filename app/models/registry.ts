@@ -4,6 +4,7 @@
 // hold two databases in one process. A new table: its migration in
 // app/db/migrations/ and its model here.
 import type { Sequelize } from 'sequelize';
+import { defineAuthEvent, type AuthEvent } from '#app/models/auth-event';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
 import { defineJob, type Job } from '#app/models/job';
@@ -25,6 +26,7 @@ export interface Models {
   UserRole: typeof UserRole;
   Session: typeof Session;
   LoginCounter: typeof LoginCounter;
+  AuthEvent: typeof AuthEvent;
   Card: typeof Card;
   CardCounter: typeof CardCounter;
   CardHistory: typeof CardHistory;
@@ -53,6 +55,7 @@ export function defineModels(sequelize: Sequelize): Models {
     UserRole,
     Session: defineSession(sequelize),
     LoginCounter: defineLoginCounter(sequelize),
+    AuthEvent: defineAuthEvent(sequelize),
     Card: defineCard(sequelize),
     CardCounter: defineCardCounter(sequelize),
     CardHistory: defineCardHistory(sequelize),

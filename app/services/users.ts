@@ -1,25 +1,25 @@
-// Accounts: creating users, signing in, roles, disabling.
+// Accounts: creating users, signing in, roles, disabling. Every sign-in,
+// role change and state change is recorded as an auth event
+// (app/services/auth-events.ts), a change in its own transaction.
 import { UniqueConstraintError } from 'sequelize';
-import { prepared, type Database, type Transaction } from '#app/db/connection';
+import type { Database, Transaction } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import type { User } from '#app/models/user';
 import { projectRoot, type Settings } from '#app/config';
 import { createI18n } from '#app/i18n/i18n';
 import { msg, type Message, type Text } from '#app/i18n/message';
-import { NotFoundError, ValidationError } from '#app/services/errors';
+import type { AuthEvents, Origin, SignInFailure } from '#app/services/auth-events';
+import { NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
 import { decoyHash, hashPassword, passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
+import { readSessionUser, type SessionUser } from '#app/services/session-user';
 import type { LoginThrottle } from '#app/services/throttle';
 
-/** What a request knows about its signed-in user. */
-export interface SessionUser {
-  id: number;
-  email: string;
-  displayName: string;
-  isSuperuser: boolean;
-  timeZone: string;
-  /** The language the user chose (null: the browser's, else the installation's default). */
-  locale: string | null;
-  roles: string[];
+export { readSessionUser, sessionUserSql, toSessionUser, type SessionUser, type SessionUserRow } from '#app/services/session-user';
+
+/** Who made a change: an administrator, from where (their own changes are the user's own). */
+export interface Actor {
+  userId: number;
+  origin?: Origin | null;
 }
 
 export interface NewUser {
@@ -31,52 +31,6 @@ export interface NewUser {
   timeZone?: string;
   /** A shipped language, or null/absent: the browser's. */
   locale?: string | null;
-}
-
-/** One row of sessionUserSql. */
-export interface SessionUserRow {
-  id: number;
-  email: string;
-  display_name: string;
-  is_superuser: boolean;
-  time_zone: string;
-  locale: string | null;
-  roles: string[];
-}
-
-/**
- * The statement that reads an active user with their roles, for the user id
- * given as a SQL expression: `sessionUser` passes a parameter, the session
- * store a column of the session row (one round trip for both, per request).
- */
-export function sessionUserSql(idExpr: string): string {
-  return `select u.id, u.email, u.display_name, u.is_superuser, u.time_zone, u.locale,
-            coalesce(array_agg(r.name order by r.name) filter (where r.name is not null), '{}') as roles
-       from users u
-       left join user_roles ur on ur.user_id = u.id
-       left join roles r on r.id = ur.role_id
-      where u.id = ${idExpr} and u.is_active
-      group by u.id`;
-}
-
-const SESSION_USER = prepared(sessionUserSql('$1'));
-
-export function toSessionUser(u: SessionUserRow): SessionUser {
-  return {
-    id: u.id,
-    email: u.email,
-    displayName: u.display_name,
-    isSuperuser: u.is_superuser,
-    timeZone: u.time_zone,
-    locale: u.locale,
-    roles: u.roles,
-  };
-}
-
-/** An active user with roles, as a request knows them (services without the UserService use it too). */
-export async function readSessionUser(db: Database, id: number): Promise<SessionUser | null> {
-  const rows = await db.rows<SessionUserRow>(SESSION_USER, [id]);
-  return rows[0] ? toSessionUser(rows[0]) : null;
 }
 
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
@@ -99,6 +53,7 @@ export class UserService {
     private readonly models: Models,
     private readonly settings: Settings,
     private readonly throttle: LoginThrottle,
+    private readonly events: AuthEvents,
     private readonly passwords: PasswordHasher = scryptPasswords,
   ) {}
 
@@ -181,16 +136,31 @@ export class UserService {
    * and in message; a disabled account fails the same way. The throttle
    * reserves the attempt before the password is checked (services/throttle).
    */
-  async authenticate(email: string, password: string, from: { ip: string; deviceCookie?: string | null }): Promise<SessionUser> {
+  async authenticate(
+    email: string,
+    password: string,
+    from: { ip: string; deviceCookie?: string | null; userAgent?: string | null },
+  ): Promise<SessionUser> {
     const normalized = normalizeEmail(email ?? '');
+    const origin = { ip: from.ip, userAgent: from.userAgent };
+    // Recorded alike for an unknown email and a wrong password: the same cost either way.
+    const failed = (reason: SignInFailure, userId: number | null = null) =>
+      this.events.record({ kind: 'sign_in.failed', userId, email: normalized, origin, detail: { reason } });
     const attempt = { email: normalized, ip: from.ip, deviceCookie: from.deviceCookie };
-    const reservation = await this.throttle.reserve(attempt);
+    const reservation = await this.throttle.reserve(attempt).catch(async (err: unknown) => {
+      if (err instanceof ThrottledError) await failed('throttled');
+      throw err;
+    });
     const user = normalized ? await this.findByEmail(normalized) : null;
     const ok = await this.passwords.verify(password ?? '', user?.password_hash ?? (await decoyHash()));
     // A failure keeps its reservation: that is its record.
-    if (!user || !ok || !user.is_active) throw new ValidationError(msg('accounts.invalidLogin'));
+    if (!user || !ok || !user.is_active) {
+      await failed(!user ? 'unknown_email' : !ok ? 'bad_password' : 'disabled', user?.id ?? null);
+      throw new ValidationError(msg('accounts.invalidLogin'));
+    }
     await this.throttle.succeeded(reservation);
     await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
+    await this.events.record({ kind: 'sign_in.ok', userId: user.id, email: user.email, origin, detail: { method: 'password' } });
     return (await this.sessionUser(user.id))!;
   }
 
@@ -220,11 +190,15 @@ export class UserService {
   }
 
   /** Disabling also ends every session of the user at once. */
-  async setActive(id: number, active: boolean): Promise<void> {
-    await this.get(id);
+  async setActive(id: number, active: boolean, by?: Actor): Promise<void> {
+    const user = await this.get(id);
     await this.db.transaction(async (transaction) => {
       await this.models.User.update({ is_active: active }, { where: { id }, transaction });
       if (!active) await this.models.Session.destroy({ where: { user_id: id }, transaction });
+      if (user.is_active !== active) {
+        const kind = active ? 'user.enabled' : 'user.disabled';
+        await this.events.record({ kind, userId: id, email: user.email, origin: by?.origin, detail: { by: by?.userId } }, transaction);
+      }
     });
     this.changed();
   }
@@ -243,18 +217,37 @@ export class UserService {
     await this.models.User.update({ locale }, { where: { id } });
   }
 
-  async setSuperuser(id: number, superuser: boolean): Promise<void> {
-    await this.get(id);
-    await this.models.User.update({ is_superuser: superuser }, { where: { id } });
+  /** Being a superuser is recorded as the role `superuser` granted or revoked. */
+  async setSuperuser(id: number, superuser: boolean, by?: Actor): Promise<void> {
+    const user = await this.get(id);
+    await this.db.transaction(async (transaction) => {
+      await this.models.User.update({ is_superuser: superuser }, { where: { id }, transaction });
+      if (user.is_superuser !== superuser) await this.roleEvents(user, superuser ? ['superuser'] : [], superuser ? [] : ['superuser'], by, transaction);
+    });
   }
 
-  async setRoles(id: number, names: string[]): Promise<void> {
-    await this.get(id);
-    await this.db.transaction((t) => this.replaceRoles(id, names, t));
+  async setRoles(id: number, names: string[], by?: Actor): Promise<void> {
+    const user = await this.get(id);
+    await this.db.transaction(async (t) => {
+      const { granted, revoked } = await this.replaceRoles(id, names, t);
+      await this.roleEvents(user, granted, revoked, by, t);
+    });
   }
 
-  private async replaceRoles(id: number, names: string[], transaction: Transaction): Promise<void> {
+  private async roleEvents(user: User, granted: string[], revoked: string[], by: Actor | undefined, t: Transaction): Promise<void> {
+    const common = { userId: user.id, email: user.email, origin: by?.origin };
+    for (const role of granted) await this.events.record({ ...common, kind: 'role.granted', detail: { role, by: by?.userId } }, t);
+    for (const role of revoked) await this.events.record({ ...common, kind: 'role.revoked', detail: { role, by: by?.userId } }, t);
+  }
+
+  /** Replaces the user's roles; returns the names granted and revoked. */
+  private async replaceRoles(id: number, names: string[], transaction: Transaction): Promise<{ granted: string[]; revoked: string[] }> {
     const wanted = [...new Set(names.filter(Boolean))];
+    const before = await this.db.rows<{ name: string }>(
+      'select r.name from roles r join user_roles ur on ur.role_id = r.id where ur.user_id = $1',
+      [id],
+      transaction,
+    );
     const known = await this.models.Role.findAll({ attributes: ['id', 'name'], where: { name: wanted }, transaction });
     const unknown = wanted.filter((n) => !known.some((r) => r.name === n));
     if (unknown.length)
@@ -266,10 +259,12 @@ export class UserService {
       known.map((role) => ({ user_id: id, role_id: role.id })),
       { transaction },
     );
+    const had = before.map((r) => r.name);
+    return { granted: wanted.filter((n) => !had.includes(n)), revoked: had.filter((n) => !wanted.includes(n)) };
   }
 
-  /** A new password ends the user's other sessions. */
-  async resetPassword(id: number, password: string): Promise<void> {
+  /** A new password set by an administrator ends the user's sessions. */
+  async resetPassword(id: number, password: string, by?: Actor): Promise<void> {
     const user = await this.get(id);
     const weak = passwordWeakness(password ?? '', user.email);
     if (weak) throw new ValidationError(weak, { password: weak });
@@ -277,6 +272,8 @@ export class UserService {
     await this.db.transaction(async (transaction) => {
       await this.models.User.update({ password_hash: hash }, { where: { id }, transaction });
       await this.models.Session.destroy({ where: { user_id: id }, transaction });
+      const event = { kind: 'password.reset', userId: id, email: user.email, origin: by?.origin, detail: { by: by?.userId } } as const;
+      await this.events.record(event, transaction);
     });
   }
 }

@@ -10,6 +10,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { msg, type Text } from '#app/i18n/message';
 import { NotFoundError } from '#app/services/errors';
+import type { Origin } from '#app/services/auth-events';
 import type { SessionUser } from '#app/services/users';
 import { requireLogin } from '#app/web/middleware/auth';
 
@@ -51,6 +52,11 @@ export function matching(pattern: RegExp, notFound: Text = msg('errors.noPage'))
     if (!m) throw new NotFoundError(notFound);
     return m;
   };
+}
+
+/** Where a request came from, as the sign-in audit records it. */
+export function originOf(req: Request): Origin {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
 }
 
 const byName: Record<'id' | 'text', ParamRule<unknown>> = { id: id(), text: (raw) => raw };

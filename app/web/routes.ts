@@ -9,6 +9,7 @@ import type { Database } from '#app/db/connection';
 import type { I18n } from '#app/i18n/i18n';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
+import { adminSecurityController } from '#app/web/controllers/admin-security';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
@@ -35,7 +36,7 @@ export interface WebRoot {
 export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
-  const auth = authController({ throttle: s.throttle, settings, passport: root.passport });
+  const auth = authController({ throttle: s.throttle, authEvents: s.authEvents, settings, passport: root.passport });
   const dashboard = dashboardController({ cards: s.cards }, [
     engineAlertsPanel({ engineStatus: s.engineStatus }),
     dashboardTasksPanel({ tasks: s.tasks }),
@@ -53,6 +54,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const users = adminUsersController({ users: s.users, db, i18n: root.i18n, timeZone: settings.timeZone });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
+  const security = adminSecurityController({ authEvents: s.authEvents });
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
   const cardList = cardListController({ cards: s.cards, db });
@@ -130,4 +132,5 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/admin/system', requireSuperuser, system.show);
 
   app.get('/admin/requests', requireSuperuser, requests.list);
+  app.get('/admin/security', requireSuperuser, security.list);
 }

@@ -79,8 +79,8 @@ describe('housekeeping.retention', () => {
     await h.start({ handlers: { 'housekeeping.retention': retentionHandler(retentionDeps(ctx), { batchSize: 10, pauseMs: 5 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.jobs, 26);
-    // jobs: 10 + 10 + 6; request logs, beat runs: one (empty) batch each.
-    assert.equal(result.batches, 3 + 1 + 1);
+    // jobs: 10 + 10 + 6; request logs, beat runs, auth events: one (empty) batch each.
+    assert.equal(result.batches, 3 + 1 + 1 + 1);
     assert.deepEqual(result.skipped, { history: 'kept forever (retention.historyDays is not set)' });
     assert.deepEqual(await countByTag(ctx), { depended: 1, 'old-queued': 3, 'old-running': 2, 'recent-done': 4, waiting: 1 });
     const [progress] = await ctx.db.rows<{ progress_current: number }>(
@@ -92,8 +92,8 @@ describe('housekeeping.retention', () => {
   it('follows the retention settings for request logs, card history and beat runs', async () => {
     const h = await jobsHarness('local', { jobs: {} });
     const { ctx } = h;
-    // The defaults: request logs 90 days, history kept.
-    assert.deepEqual(ctx.settings.retention, { requestLogDays: 90, jobDays: 30, historyDays: null });
+    // The defaults: request logs 90 days, history kept, the sign-in audit a year.
+    assert.deepEqual(ctx.settings.retention, { requestLogDays: 90, jobDays: 30, historyDays: null, authEventDays: 365 });
     await seedRequestLogs(ctx, 12, 91);
     await seedRequestLogs(ctx, 5, 89);
     const owner = await sessionUserFor(ctx, 'owner@example.com', { superuser: true });

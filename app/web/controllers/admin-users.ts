@@ -6,7 +6,7 @@ import type { I18n } from '#app/i18n/i18n';
 import { localizeAll, msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
 import { flash } from '#app/web/flash';
-import { id, signedIn } from '#app/web/handler';
+import { id, originOf, signedIn } from '#app/web/handler';
 
 const ONE = { id: id(msg('accounts.noUser')) };
 
@@ -102,15 +102,16 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
       if (!active && id === user.id) {
         return renderEdit(res, id, 400, { active: req.t('admin.users.cannotDisableSelf') });
       }
-      await users.setActive(id, active);
+      await users.setActive(id, active, { userId: user.id, origin: originOf(req) });
       flash(req, req.t(active ? 'admin.users.flash.enabled' : 'admin.users.flash.disabled'));
       res.redirect(303, `/admin/users/${id}`);
     }),
 
     setRoles: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
-        await users.setRoles(id, list(req.body?.roles));
-        if (id !== user.id) await users.setSuperuser(id, req.body?.is_superuser === 'on');
+        const by = { userId: user.id, origin: originOf(req) };
+        await users.setRoles(id, list(req.body?.roles), by);
+        if (id !== user.id) await users.setSuperuser(id, req.body?.is_superuser === 'on', by);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
@@ -134,9 +135,9 @@ export function adminUsersController({ users, db, i18n, timeZone }: AdminUsersDe
       res.redirect(303, `/admin/users/${id}`);
     }),
 
-    resetPassword: signedIn(ONE, async (req, res, { params: { id } }) => {
+    resetPassword: signedIn(ONE, async (req, res, { user, params: { id } }) => {
       try {
-        await users.resetPassword(id, String(req.body?.password ?? ''));
+        await users.resetPassword(id, String(req.body?.password ?? ''), { userId: user.id, origin: originOf(req) });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));

@@ -7,15 +7,16 @@ import { ThrottledError, ValidationError } from '#app/services/errors';
 import { cookieName, SESSION_COOKIE, secureCookies, type CookieSettings } from '#app/web/cookies';
 import { DEVICE_COOKIE } from '#app/web/middleware/auth';
 import { issueCsrfToken } from '#app/web/middleware/csrf';
+import { originOf, signedIn } from '#app/web/handler';
 
 /** Only paths on this site: never an open redirect. */
 export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
 }
 
-export type AuthDeps = Pick<Services, 'throttle'> & { settings: CookieSettings; passport: passport.PassportStatic };
+export type AuthDeps = Pick<Services, 'throttle' | 'authEvents'> & { settings: CookieSettings; passport: passport.PassportStatic };
 
-export function authController({ throttle, settings, passport: pp }: AuthDeps) {
+export function authController({ throttle, authEvents, settings, passport: pp }: AuthDeps) {
   return {
     form(req: Request, res: Response) {
       if (req.user) return res.redirect(303, '/');
@@ -59,7 +60,8 @@ export function authController({ throttle, settings, passport: pp }: AuthDeps) {
       })(req, res, next);
     },
 
-    logout(req: Request, res: Response, next: NextFunction) {
+    logout: signedIn(async (req, res, { user }, next) => {
+      await authEvents.record({ kind: 'sign_out', userId: user.id, email: user.email, origin: originOf(req) });
       req.logout((err) => {
         if (err) return next(err);
         req.session.destroy((destroyErr) => {
@@ -79,6 +81,6 @@ export function authController({ throttle, settings, passport: pp }: AuthDeps) {
           res.redirect(303, '/login');
         });
       });
-    },
+    }),
   };
 }

@@ -21,8 +21,9 @@ export function createPassport({ users, settings }: PassportDeps, store?: Postgr
   const pp = new passport.Passport() as unknown as passport.PassportStatic;
   pp.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
+      const deviceCookie = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null;
       users
-        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie: req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null })
+        .authenticate(email, password, { ip: req.ip ?? '', deviceCookie, userAgent: req.get('user-agent') ?? null })
         .then((user) => done(null, user), done);
     }),
   );
