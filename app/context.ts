@@ -27,12 +27,15 @@ import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
+import { OidcClient } from '#app/services/oidc';
 import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
+import { SsoAccounts } from '#app/services/sso-accounts';
 import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { LoginThrottle } from '#app/services/throttle';
+import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 
 export interface Services {
@@ -61,6 +64,12 @@ export interface Services {
   jobsAdmin: JobAdmin;
   /** /admin/requests: the request log searched. */
   requestLogSearch: RequestLogSearch;
+  /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
+  twoFactor: TwoFactorService;
+  /** Single sign-on's OpenID provider (null: auth.oidc not set). */
+  oidc: OidcClient | null;
+  /** Which user a provider's account is (link, verified email, or a new user). */
+  ssoAccounts: SsoAccounts;
 }
 
 export interface AppContext {
@@ -122,10 +131,11 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const notifications = new NotificationService(db, cardTypes, settings.notifications);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const jobStore = new JobStore(db);
+  const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
   const services: Services = {
     throttle,
     authEvents,
-    users: new UserService(db, models, settings, throttle, authEvents, options.passwords),
+    users,
     cards,
     jobs,
     audit: new AuditService(db),
@@ -145,6 +155,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     engineStatus: new EngineStatusService(db, transport),
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
+    twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
+    oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
+    ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);
