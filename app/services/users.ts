@@ -160,7 +160,7 @@ export class UserService {
     }
     await this.throttle.succeeded(reservation);
     await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
-    await this.events.record({ kind: 'sign_in.ok', userId: user.id, email: user.email, origin, detail: { method: 'password' } });
+    // 'sign_in.ok' is recorded when the session is signed in (app/web/sign-in.ts): after the second factor, if any.
     return (await this.sessionUser(user.id))!;
   }
 
@@ -222,7 +222,8 @@ export class UserService {
     const user = await this.get(id);
     await this.db.transaction(async (transaction) => {
       await this.models.User.update({ is_superuser: superuser }, { where: { id }, transaction });
-      if (user.is_superuser !== superuser) await this.roleEvents(user, superuser ? ['superuser'] : [], superuser ? [] : ['superuser'], by, transaction);
+      if (user.is_superuser !== superuser)
+        await this.roleEvents(user, superuser ? ['superuser'] : [], superuser ? [] : ['superuser'], by, transaction);
     });
   }
 

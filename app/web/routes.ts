@@ -18,7 +18,11 @@ import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController } from '#app/web/controllers/cards';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
+import { ssoController } from '#app/web/controllers/sso';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
+import { twoFactorController, twoFactorGate } from '#app/web/controllers/two-factor';
+import type { Logger } from '#app/log';
+import { signInFlow } from '#app/web/sign-in';
 import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
@@ -31,12 +35,28 @@ export interface WebRoot {
   i18n: I18n;
   settings: Settings;
   passport: passport.PassportStatic;
+  log: Logger;
 }
 
 export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
-  const auth = authController({ throttle: s.throttle, authEvents: s.authEvents, settings, passport: root.passport });
+  // Every sign-in ends here: the second step, or signed in.
+  const signIn = signInFlow({ twoFactor: s.twoFactor, throttle: s.throttle, authEvents: s.authEvents, settings });
+  const auth = authController({ authEvents: s.authEvents, ssoAccounts: s.ssoAccounts, settings, passport: root.passport, signIn });
+  const twoFactor = twoFactorController({ twoFactor: s.twoFactor, users: s.users, authEvents: s.authEvents, settings, signIn });
+  const oidcLabel = settings.auth.oidc?.label ?? null;
+  const sso = ssoController({
+    oidc: s.oidc,
+    ssoAccounts: s.ssoAccounts,
+    users: s.users,
+    authEvents: s.authEvents,
+    log: root.log,
+    label: oidcLabel,
+    signIn,
+  });
+  // The login page's "Sign in with …" button, when single sign-on is set up.
+  app.locals.sso = s.oidc ? { label: oidcLabel } : null;
   const dashboard = dashboardController({ cards: s.cards }, [
     engineAlertsPanel({ engineStatus: s.engineStatus }),
     dashboardTasksPanel({ tasks: s.tasks }),
@@ -51,7 +71,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
       },
     },
   );
-  const users = adminUsersController({ users: s.users, db, i18n: root.i18n, timeZone: settings.timeZone });
+  const users = adminUsersController({ users: s.users, twoFactor: s.twoFactor, db, i18n: root.i18n, timeZone: settings.timeZone });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const security = adminSecurityController({ authEvents: s.authEvents });
@@ -64,6 +84,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   ]);
   const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
   const notifications = notificationsController({ notifications: s.notifications });
+
+  // A superuser who must enrol a second factor can do nothing else until they did.
+  app.use(twoFactorGate);
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
@@ -79,6 +102,13 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/login', auth.form);
   app.post('/login', auth.login);
   app.post('/logout', requireLogin, auth.logout);
+  app.get('/login/two-factor', twoFactor.stepForm);
+  app.post('/login/two-factor', twoFactor.step);
+  app.get('/login/oidc', sso.start);
+  app.get('/login/oidc/callback', sso.callback);
+  app.get('/account/two-factor', requireLogin, twoFactor.page);
+  app.post('/account/two-factor/confirm', requireLogin, twoFactor.confirm);
+  app.post('/account/two-factor/disable', requireLogin, twoFactor.disable);
   app.get('/', requireLogin, dashboard.index);
 
   app.get('/cards/:type', requireLogin, cardList.list);
@@ -123,6 +153,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
+  app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);
 
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);
