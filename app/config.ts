@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oidcSettings, twoFactorSettings } from '#app/config/auth';
 import { SettingsError, type Environment, type Settings } from '#app/config/settings';
 import { get, readLayers, type Env, type Tree } from '#app/config/sources';
 import {
@@ -25,7 +26,14 @@ import {
   url,
 } from '#app/config/validators';
 
-export { SEARCH_LANGUAGES, SettingsError, type Environment, type SearchLanguage, type Settings } from '#app/config/settings';
+export {
+  SEARCH_LANGUAGES,
+  SettingsError,
+  type Environment,
+  type OidcSettings,
+  type SearchLanguage,
+  type Settings,
+} from '#app/config/settings';
 
 export const projectRoot = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -126,6 +134,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   const host = str(tree, 'server.host', label('server.host'));
   const port = int(tree, 'server.port', 0, 65535, label('server.port'));
   const mailUrl = url(tree, 'mail.url', label('mail.url'), ['smtp:', 'smtps:']);
+  const serverPublicUrl = publicUrl(tree, label('server.publicUrl'), env_, host, port, mailUrl, label('mail.url'));
   // The beat's timer fires at fixed seconds of each minute, so a tick must
   // divide the minute; a lease shorter than three ticks would let a standby
   // take over from a live leader whose tick merely ran late.
@@ -145,7 +154,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     env: env_,
     root,
     varDir,
-    server: { host, port, publicUrl: publicUrl(tree, label('server.publicUrl'), env_, host, port, mailUrl, label('mail.url')) },
+    server: { host, port, publicUrl: serverPublicUrl },
     database: {
       url: url(tree, 'database.url', label('database.url'), ['postgres:', 'postgresql:']),
       schema,
@@ -228,6 +237,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
         perIp: int(tree, 'auth.passwordReset.perIp', 1, 1_000_000),
         perAccount: int(tree, 'auth.passwordReset.perAccount', 1, 1_000_000),
       },
+      twoFactor: twoFactorSettings(tree),
+      oidc: oidcSettings(tree, label, serverPublicUrl),
     },
     api: { requestsPerMinute: int(tree, 'api.requestsPerMinute', 0, 1_000_000) },
     admin: { email: adminEmail, password: adminPassword },

@@ -34,13 +34,16 @@ import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
 import { NotificationService } from '#app/services/notifications';
 import { PasswordReset } from '#app/services/password-reset';
+import { OidcClient } from '#app/services/oidc';
 import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
+import { SsoAccounts } from '#app/services/sso-accounts';
 import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { LoginThrottle } from '#app/services/throttle';
+import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
 
@@ -86,6 +89,12 @@ export interface Services {
   cardNotices: CardNotices;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
   tokens: TokenService;
+  /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
+  twoFactor: TwoFactorService;
+  /** Single sign-on's OpenID provider (null: auth.oidc not set). */
+  oidc: OidcClient | null;
+  /** Which user a provider's account is (link, verified email, or a new user). */
+  ssoAccounts: SsoAccounts;
 }
 
 export interface AppContext {
@@ -182,6 +191,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     watchers: new WatcherService(db, cards),
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
+    twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
+    oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
+    ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards }, services.users);

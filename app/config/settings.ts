@@ -109,11 +109,45 @@ export interface Settings {
     };
     /** Password reset requests per address and per account (the email typed), in the throttle's window. */
     readonly passwordReset: { readonly perIp: number; readonly perAccount: number };
+    /** Second factors (TOTP, app/services/two-factor.ts). */
+    readonly twoFactor: {
+      /** The name authenticator apps show above the account. */
+      readonly issuer: string;
+      /** Superusers without a second factor are sent to enrol at sign-in and can do nothing else. */
+      readonly requiredForSuperusers: boolean;
+    };
+    /** Single sign-on with OpenID Connect (app/services/oidc.ts); null: off (no issuer set). */
+    readonly oidc: OidcSettings | null;
   };
   /** The REST API (/api/v1): requests one token may make per minute (0: no limit; shared by every web process through the cache). */
   readonly api: { readonly requestsPerMinute: number };
   readonly admin: { readonly email: string | null; readonly password: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
+}
+
+/** Single sign-on through one OpenID provider (auth.oidc.*; docs/install.md, "Accounts and single sign-on"). */
+export interface OidcSettings {
+  /** The provider's issuer identifier, exactly as its discovery document says it. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Null: a public client (PKCE only). */
+  readonly clientSecret: string | null;
+  /** Always holds openid. */
+  readonly scopes: readonly string[];
+  /** The provider's name on the sign-in button ("Sign in with LABEL"); null: "single sign-on". */
+  readonly label: string | null;
+  /** The claim holding the email a user is matched by (only when email_verified is true). */
+  readonly emailClaim: string;
+  /** Create a user for a verified email no user has; false: refuse. */
+  readonly createUsers: boolean;
+  /** The claim whose values give a created user roles (e.g. groups); null: no roles. */
+  readonly rolesClaim: string | null;
+  /** A claim value → an Orbis role; empty: values that name a role are that role. */
+  readonly roleMapping: ReadonlyArray<{ readonly value: string; readonly role: string }>;
+  /** False: users who signed in through the provider once can no longer sign in with a password. */
+  readonly passwordForSsoUsers: boolean;
+  /** Where the provider sends the browser back: server.publicUrl + /login/oidc/callback. */
+  readonly redirectUri: string;
 }
 
 /** A setting that cannot be used. The message is one line naming the setting. */

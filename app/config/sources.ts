@@ -32,6 +32,9 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_EMBEDDED_PG_DIR', 'database.embedded.dir'],
   ['ORBIS_BEAT_TICK_SECONDS', 'beat.tickSeconds'],
   ['ORBIS_BEAT_LEASE_SECONDS', 'beat.leaseSeconds'],
+  ['ORBIS_OIDC_ISSUER', 'auth.oidc.issuer'],
+  ['ORBIS_OIDC_CLIENT_ID', 'auth.oidc.clientId'],
+  ['ORBIS_OIDC_CLIENT_SECRET', 'auth.oidc.clientSecret'],
 ];
 
 function readYaml(file: string): Tree {

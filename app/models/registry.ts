@@ -25,10 +25,12 @@ import { defineReminder, type Reminder } from '#app/models/reminder';
 import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
 import { defineSearchState, type SearchState } from '#app/models/search-state';
+import { defineRecoveryCode, defineUserTotp, type RecoveryCode, type UserTotp } from '#app/models/second-factor';
 import { defineSession, type Session } from '#app/models/session';
 import { defineTask, type Task } from '#app/models/task';
 import { defineUserRole, type UserRole } from '#app/models/user-role';
 import { defineUser, type User } from '#app/models/user';
+import { defineUserIdentity, type UserIdentity } from '#app/models/user-identity';
 
 export interface Models {
   User: typeof User;
@@ -56,6 +58,9 @@ export interface Models {
   CardCommentRevision: typeof CardCommentRevision;
   CardWatcher: typeof CardWatcher;
   ApiToken: typeof ApiToken;
+  UserTotp: typeof UserTotp;
+  RecoveryCode: typeof RecoveryCode;
+  UserIdentity: typeof UserIdentity;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -90,5 +95,8 @@ export function defineModels(sequelize: Sequelize): Models {
     CardCommentRevision: defineCardCommentRevision(sequelize),
     CardWatcher: defineCardWatcher(sequelize),
     ApiToken: defineApiToken(sequelize),
+    UserTotp: defineUserTotp(sequelize),
+    RecoveryCode: defineRecoveryCode(sequelize),
+    UserIdentity: defineUserIdentity(sequelize),
   };
 }

@@ -14,9 +14,17 @@ import type { Database, Transaction } from '#app/db/connection';
 import { msg, type Text } from '#app/i18n/message';
 import { zonedToUtc, parseDate } from '#app/services/time';
 import { deviceOf, type Device } from '#app/services/user-agent';
+import type { OidcRefusal } from '#app/services/oidc';
 
-/** Why a sign-in failed (kept for admins; extend the union for new ways to fail). */
-export type SignInFailure = 'unknown_email' | 'bad_password' | 'disabled' | 'throttled';
+/**
+ * Why a sign-in failed (kept for admins; extend the union for new ways to
+ * fail): the password's, the second step's (a wrong or throttled code, the
+ * step expired, a password for an account that must use single sign-on), and
+ * single sign-on's refusals (services/oidc). Each has its words under
+ * admin.security.reasons (i18n-keys: admin.security.reasons.*).
+ */
+export type SignInFailure =
+  'unknown_email' | 'bad_password' | 'disabled' | 'throttled' | 'wrong_code' | 'step_expired' | 'password_off' | OidcRefusal;
 
 /** Done by an administrator (their user id), not by the user themself. */
 interface By {
@@ -32,7 +40,7 @@ interface By {
  */
 export interface AuthEventDetails {
   'sign_in.ok': { method?: string };
-  'sign_in.failed': { reason: SignInFailure };
+  'sign_in.failed': { reason: SignInFailure; method?: string };
   sign_out: Record<string, never>;
   /** Sessions of the user ended from /account ("sign out this one / all others"), or by an administrator. */
   'session.ended': By & { count: number };

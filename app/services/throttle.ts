@@ -37,6 +37,13 @@ export interface Attempt {
   ip: string;
   /** The device cookie sent with the attempt, if any. */
   deviceCookie?: string | null;
+  /**
+   * What is guessed: the password (default) or a second-factor code. Codes
+   * count against the same limits on counters of their own (the address's
+   * counter is shared), so a right password, which clears the password's
+   * failures, never clears the failures of the codes that follow it.
+   */
+  secret?: 'password' | 'code';
 }
 
 interface Counter {
@@ -128,13 +135,14 @@ export class LoginThrottle {
     const email = a.email.toLowerCase().slice(0, 320);
     const ip = a.ip.slice(0, 100);
     const device = this.trustedDevice(email, a.deviceCookie);
+    const account = a.secret === 'code' ? `code:${email}` : email;
     // Always in this order (account+…, ip, account): parallel attempts lock
     // their rows in the same order and cannot deadlock.
-    if (device) return [{ scope: 'account+device', key: `${device} ${email}`, limit: t.perAccountAndIp }];
+    if (device) return [{ scope: 'account+device', key: `${device} ${account}`, limit: t.perAccountAndIp }];
     return [
-      { scope: 'account+ip', key: `${ip} ${email}`, limit: t.perAccountAndIp },
+      { scope: 'account+ip', key: `${ip} ${account}`, limit: t.perAccountAndIp },
       { scope: 'ip', key: ip, limit: t.perIp },
-      { scope: 'account', key: email, limit: t.perAccountUntrusted },
+      { scope: 'account', key: account, limit: t.perAccountUntrusted },
     ];
   }
 

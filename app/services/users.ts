@@ -160,7 +160,7 @@ export class UserService {
     }
     await this.throttle.succeeded(reservation);
     await this.models.User.update({ last_login_at: new Date() }, { where: { id: user.id } });
-    await this.events.record({ kind: 'sign_in.ok', userId: user.id, email: user.email, origin, detail: { method: 'password' } });
+    // 'sign_in.ok' is recorded when the session is signed in (app/web/sign-in.ts): after the second factor, if any.
     return (await this.sessionUser(user.id))!;
   }
 

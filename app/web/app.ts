@@ -113,7 +113,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(csrfProtection);
   app.use(inputGuard);
 
-  mountRoutes(app, { services: ctx.services, db: ctx.db, cache: ctx.cache, i18n: ctx.i18n, settings, passport });
+  mountRoutes(app, { services: ctx.services, db: ctx.db, cache: ctx.cache, i18n: ctx.i18n, settings, passport, log: ctx.log });
   options.extend?.(app);
 
   app.use(notFound);

@@ -24,7 +24,11 @@ import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
 import { passwordResetController } from '#app/web/controllers/password-reset';
+import { ssoController } from '#app/web/controllers/sso';
 import { cardTasksPanel, dashboardTasksPanel, tasksController } from '#app/web/controllers/tasks';
+import { twoFactorController, twoFactorGate } from '#app/web/controllers/two-factor';
+import type { Logger } from '#app/log';
+import { signInFlow } from '#app/web/sign-in';
 import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
@@ -37,12 +41,28 @@ export interface WebRoot {
   i18n: I18n;
   settings: Settings;
   passport: passport.PassportStatic;
+  log: Logger;
 }
 
 export function mountRoutes(app: Express, root: WebRoot): void {
   const { services: s, db, settings } = root;
   // Each controller names what it needs; built here, once.
-  const auth = authController({ throttle: s.throttle, authEvents: s.authEvents, settings, passport: root.passport });
+  // Every sign-in ends here: the second step, or signed in.
+  const signIn = signInFlow({ twoFactor: s.twoFactor, throttle: s.throttle, authEvents: s.authEvents, settings });
+  const auth = authController({ authEvents: s.authEvents, ssoAccounts: s.ssoAccounts, settings, passport: root.passport, signIn });
+  const twoFactor = twoFactorController({ twoFactor: s.twoFactor, users: s.users, authEvents: s.authEvents, settings, signIn });
+  const oidcLabel = settings.auth.oidc?.label ?? null;
+  const sso = ssoController({
+    oidc: s.oidc,
+    ssoAccounts: s.ssoAccounts,
+    users: s.users,
+    authEvents: s.authEvents,
+    log: root.log,
+    label: oidcLabel,
+    signIn,
+  });
+  // The login page's "Sign in with …" button, when single sign-on is set up.
+  app.locals.sso = s.oidc ? { label: oidcLabel } : null;
   const account = accountController({
     account: s.account,
     accountSessions: s.accountSessions,
@@ -68,6 +88,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const users = adminUsersController({
     users: s.users,
     accountSessions: s.accountSessions,
+    twoFactor: s.twoFactor,
     db,
     i18n: root.i18n,
     timeZone: settings.timeZone,
@@ -88,6 +109,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const accountTokens = accountTokensController({ tokens: s.tokens });
   const adminTokens = adminTokensController({ tokens: s.tokens });
   const apiDocs = apiDocsController({ cards: s.cards });
+
+  // A superuser who must enrol a second factor can do nothing else until they did.
+  app.use(twoFactorGate);
 
   // Every signed-in page shows the card types its user may read.
   app.use((req, res, next) => {
@@ -115,6 +139,13 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/account/email/:token', account.emailConfirmForm);
   app.post('/account/email/:token', account.emailConfirm);
   app.post('/account/sessions/end', requireLogin, account.endSessions);
+  app.get('/login/two-factor', twoFactor.stepForm);
+  app.post('/login/two-factor', twoFactor.step);
+  app.get('/login/oidc', sso.start);
+  app.get('/login/oidc/callback', sso.callback);
+  app.get('/account/two-factor', requireLogin, twoFactor.page);
+  app.post('/account/two-factor/confirm', requireLogin, twoFactor.confirm);
+  app.post('/account/two-factor/disable', requireLogin, twoFactor.disable);
   app.get('/', requireLogin, dashboard.index);
 
   app.get('/cards/:type', requireLogin, cardList.list);
@@ -166,6 +197,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
   app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
+  app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);
 
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);

@@ -22,6 +22,12 @@ declare module 'express-session' {
     returnTo?: string;
     /** The browser that signed in (My account's list of sessions). */
     client?: import('#app/services/account-sessions').SessionClient;
+    /** Passed the first factor, waiting for the second (not signed in): app/web/sign-in.ts. */
+    pendingSignIn?: import('#app/web/sign-in').PendingSignIn;
+    /** Signed in, but may only enrol a second factor (auth.twoFactor.requiredForSuperusers). */
+    mustEnrolTwoFactor?: boolean;
+    /** A single sign-on under way: what the callback must see again (app/services/oidc.ts). */
+    oidc?: import('#app/services/oidc').OidcFlow & { returnTo: string };
   }
 }
 

@@ -43,6 +43,10 @@ describe('My account', () => {
     assert.match(page.text, /olga@example\.com/);
     assert.match(page.text, /data-testid="session" data-current="1">\s*<td>Firefox 128 on Linux<\/td>/);
     assert.match(page.text, /data-kind="sign_in\.ok"/);
+    // The account's other pages: the second factor and the API tokens.
+    const links = /data-testid="account-links">([\s\S]*?)<\/nav>/.exec(page.text)?.[1] ?? '';
+    assert.match(links, /href="\/account\/two-factor"/);
+    assert.match(links, /href="\/account\/tokens"/);
   });
 
   it('saves name, time zone and language (the next page is in it), and refuses a bad value keeping the input', async () => {

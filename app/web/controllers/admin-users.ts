@@ -15,7 +15,7 @@ function list(value: unknown): string[] {
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions'> {
+export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions' | 'twoFactor'> {
   /** The roles of a disabled user (who has no session user). */
   db: Database;
   i18n: I18n;
@@ -23,7 +23,7 @@ export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSession
   timeZone: string;
 }
 
-export function adminUsersController({ users, accountSessions, db, i18n, timeZone }: AdminUsersDeps) {
+export function adminUsersController({ users, accountSessions, twoFactor, db, i18n, timeZone }: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
@@ -43,6 +43,7 @@ export function adminUsersController({ users, accountSessions, db, i18n, timeZon
       roles,
       errors,
       languages: languages(),
+      twoFactor: await twoFactor.status(user.id),
     });
   }
 

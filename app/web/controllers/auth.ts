@@ -1,23 +1,37 @@
 // Sign-in and sign-out.
 import type { NextFunction, Request, Response } from 'express';
 import type passport from 'passport';
+import type { Settings } from '#app/config';
 import type { Services } from '#app/context';
 import { localize } from '#app/i18n/message';
 import { ThrottledError, ValidationError } from '#app/services/errors';
 import { cookieName, SESSION_COOKIE, secureCookies, type CookieSettings } from '#app/web/cookies';
-import { DEVICE_COOKIE } from '#app/web/middleware/auth';
-import { issueCsrfToken } from '#app/web/middleware/csrf';
-import { clientOf } from '#app/web/middleware/session-client';
 import { originOf, signedIn } from '#app/web/handler';
+import type { SignInFlow } from '#app/web/sign-in';
 
 /** Only paths on this site: never an open redirect. */
 export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
 }
 
-export type AuthDeps = Pick<Services, 'throttle' | 'authEvents'> & { settings: CookieSettings; passport: passport.PassportStatic };
+export type AuthDeps = Pick<Services, 'authEvents' | 'ssoAccounts'> & {
+  settings: CookieSettings & Pick<Settings, 'auth'>;
+  passport: passport.PassportStatic;
+  /** What follows a right password: the second step, or signed in (app/web/sign-in.ts). */
+  signIn: SignInFlow;
+};
 
-export function authController({ throttle, authEvents, settings, passport: pp }: AuthDeps) {
+export function authController({ authEvents, ssoAccounts, settings, passport: pp, signIn }: AuthDeps) {
+  const oidc = settings.auth.oidc;
+
+  /** A right password for a user who must sign in through the provider (auth.oidc.passwordForSsoUsers: false). */
+  async function passwordOff(req: Request, user: Express.User): Promise<boolean> {
+    if (!oidc || oidc.passwordForSsoUsers || !(await ssoAccounts.isSsoUser(user.id))) return false;
+    const detail = { reason: 'password_off' as const, method: 'password' };
+    await authEvents.record({ kind: 'sign_in.failed', userId: user.id, email: user.email, origin: originOf(req), detail });
+    return true;
+  }
+
   return {
     form(req: Request, res: Response) {
       if (req.user) return res.redirect(303, '/');
@@ -38,28 +52,13 @@ export function authController({ throttle, authEvents, settings, passport: pp }:
           return res.status(status).render('login.njk', { email, error: message });
         }
         if (err) return next(err);
-        // req.logIn regenerates the session id (no fixation).
-        req.logIn(user, (loginErr) => {
-          if (loginErr) return next(loginErr);
-          // The new session's one CSRF token, saved with this redirect.
-          issueCsrfToken(req);
-          // What My account lists this session by.
-          req.session.client = clientOf(req);
-          // Remember this browser as a trusted device for this account.
-          const existing: string = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? '';
-          if (!throttle.trustedDevice(user.email, existing)) {
-            const tokens = [throttle.issueDevice(user.email), ...existing.split('|').filter(Boolean)].slice(0, 5);
-            res.cookie(cookieName(settings, DEVICE_COOKIE), tokens.join('|'), {
-              path: '/',
-              signed: true,
-              httpOnly: true,
-              sameSite: 'lax',
-              secure: secureCookies(settings),
-              maxAge: 365 * 24 * 3600 * 1000,
-            });
+        (async () => {
+          if (await passwordOff(req, user)) {
+            const label = oidc?.label ?? req.t('sso.defaultLabel');
+            return res.status(401).render('login.njk', { email, error: req.t('sso.passwordOff', { label }) });
           }
-          res.redirect(303, returnTo);
-        });
+          await signIn.begin(req, res, next, user, 'password', returnTo);
+        })().catch(next);
       })(req, res, next);
     },
 
