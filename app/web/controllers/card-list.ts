@@ -45,6 +45,7 @@ export function cardListController({ cards, db }: CardListDeps) {
         assignees,
         canCreate: can(user, type, 'create'),
         pageUrl: (page: number) => listQueryParams(q, { page }),
+        boardUrl: `/cards/${type.name}/board${listQueryParams(q, { page: null, stage: null })}`,
         exportUrl: `/cards/${type.name}/export.csv${listQueryParams(q, { page: null })}`,
       });
     }),
