@@ -12,7 +12,7 @@ describe('the board in a real browser', () => {
     const browser = await launchBrowser(t);
     if (!browser) return;
     const app = await startTestApp();
-    const maria = await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager'], name: 'Maria Manager' });
+    const maria = await sessionUserFor(app.ctx, 'maria@example.com', { roles: ['manager', 'approver'], name: 'Maria Manager' });
     const submit = async (title: string) => {
       const card = await makePurchase(app.ctx, maria, { title, approver: String(maria.id), assignee: String(maria.id) });
       return app.ctx.services.cards.transition(maria, 'purchase_request', card.id, 'submit');
@@ -31,10 +31,14 @@ describe('the board in a real browser', () => {
     await screenshot(page, 'cards-board');
 
     // While dragging, only the columns an allowed transition leads to light up.
-    await tile(one.number).hover();
+    const centre = async (l: ReturnType<typeof column>) => {
+      const box = (await l.boundingBox())!;
+      return [box.x + box.width / 2, box.y + Math.min(60, box.height / 2)] as const;
+    };
+    await page.mouse.move(...(await centre(tile(one.number).locator('.small').first())));
     await page.mouse.down();
-    await column('received').hover();
-    await column('ordering').hover();
+    await page.mouse.move(...(await centre(column('received'))), { steps: 5 });
+    await page.mouse.move(...(await centre(column('ordering'))), { steps: 5 });
     const lit = await page.locator('.board-column.board-drop').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
     assert.deepEqual(lit.sort(), ['draft', 'ordering', 'rejected']);
     await page.mouse.up();

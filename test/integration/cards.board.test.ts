@@ -23,13 +23,14 @@ describe('cards: the board', () => {
     app = await startTestApp();
     manager = await sessionUserFor(app.ctx, 'manager@example.com', { roles: ['manager'], name: 'Maria Manager' });
     olga = await sessionUserFor(app.ctx, 'olga@example.com', { roles: ['operator'], name: 'Olga Operator' });
+    const approver = await sessionUserFor(app.ctx, 'ada@example.com', { roles: ['approver'], name: 'Ada Approver' });
     // 55 drafts (one column shows 50), 7 waiting for approval (its WIP limit is 5: conf/cardtypes/purchase-request.yaml).
     for (let i = 1; i <= 55; i++)
       await makePurchase(app.ctx, manager, { title: `Draft ${i}`, category: i <= 5 ? 'office' : 'it', assignee: String(olga.id) });
     waiting = [];
     for (let i = 1; i <= 7; i++) {
-      const mine = i === 7 ? { assignee: String(olga.id) } : {};
-      const card = await makePurchase(app.ctx, manager, { title: `Waiting ${i}`, category: 'it', approver: String(manager.id), ...mine });
+      const mine: Record<string, string> = i === 7 ? { assignee: String(olga.id) } : {};
+      const card = await makePurchase(app.ctx, manager, { title: `Waiting ${i}`, category: 'it', approver: String(approver.id), ...mine });
       waiting.push(await app.ctx.services.cards.transition(manager, 'purchase_request', card.id, 'submit'));
     }
     await app.ctx.db.exec(`update cards set due_at = now() - interval '2 days' where id = $1`, [waiting[0].id]);
@@ -93,11 +94,10 @@ describe('cards: the board', () => {
     const page = await asManager.get(BOARD);
     const tile = (html: string, number: string) => new RegExp(`<li [^>]*data-testid="tile-${number}"[\\s\\S]*?</li>`).exec(html)![0];
     const approvalTile = tile(page.text, waiting[1].number);
-    assert.deepEqual([...approvalTile.matchAll(/data-to="([a-z_]+)" data-move="(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`), [
-      'ordering:post',
-      'rejected:post',
-      'draft:post',
-    ]);
+    assert.deepEqual(
+      [...approvalTile.matchAll(/data-to="([a-z_]+)" data-move="(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`),
+      ['ordering:post', 'rejected:post', 'draft:post'],
+    );
     // A transition that needs fields is its form page.
     assert.match(
       tile(page.text, olgasDraft.number),
@@ -138,10 +138,11 @@ describe('cards: the board', () => {
     assert.match(stale.text, new RegExp(`${card.number} was changed by someone else since you opened it`));
     assert.equal((await app.ctx.services.cards.getForUser(manager, 'purchase_request', card.id)).stage, 'ordering');
     // Only the board is a place to come back to.
-    const other = await asManager.post(`/cards/purchase_request/${waiting[4].id}/transition`, {
-      transition: 'approve',
-      back: 'https://evil.example/',
-    });
+    const other = await asManager.post(
+      `/cards/purchase_request/${waiting[4].id}/transition`,
+      { transition: 'approve', back: 'https://evil.example/' },
+      { from: BOARD },
+    );
     assert.equal(other.location, `/cards/purchase_request/${waiting[4].id}`);
   });
 });
