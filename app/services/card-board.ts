@@ -47,13 +47,13 @@ export async function readBoard(
   q: ListQuery,
   searchLanguage: SearchLanguage,
 ): Promise<{ columns: BoardColumn[]; problems: Text[] }> {
-  const all = buildListSql(type, user, { ...q, stage: '', page: 1 }, user.timeZone, searchLanguage);
+  const all = buildListSql(type, user, { ...q, stage: '', page: 1, deleted: false }, user.timeZone, searchLanguage);
   const counts = db.rows<{ stage: string; n: number }>(
     `select c.stage, count(*)::int as n from cards c where ${all.where} group by c.stage`,
     all.whereParams,
   );
   const tiles = type.stages.map((s) => {
-    const one = buildListSql(type, user, { ...q, stage: s.name, page: 1 }, user.timeZone, searchLanguage);
+    const one = buildListSql(type, user, { ...q, stage: s.name, page: 1, deleted: false }, user.timeZone, searchLanguage);
     return db.rows<Omit<BoardTile, 'moves'>>(
       `select c.id, c.number, c.title, c.stage, c.version, c.due_at, c.owner_id, c.assignee_id, ua.display_name as assignee_name
          from cards c left join users ua on ua.id = c.assignee_id

@@ -11,28 +11,34 @@ import { listQueryParams, parseListQuery } from '#app/services/card-list';
 import { labelOf, problemIn, typeIn } from '#app/services/card-type-labels';
 import { formatDate } from '#app/services/date-format';
 import { signedIn } from '#app/web/handler';
+import { viewsMenu } from '#app/web/controllers/saved-views';
 
 const TYPE = { type: 'text' } as const;
 
-export interface CardBoardDeps extends Pick<Services, 'cards'> {
+export interface CardBoardDeps extends Pick<Services, 'cards' | 'savedViews'> {
   /** The board's queries (counts and tiles per stage). */
   db: Database;
 }
 
-export function cardBoardController({ cards, db }: CardBoardDeps) {
+export function cardBoardController({ cards, db, savedViews }: CardBoardDeps) {
   return {
     board: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
       const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const [{ columns, problems }, assignees] = await Promise.all([readBoard(db, type, user, q, cards.searchLanguage), cards.userChoices()]);
+      const [{ columns, problems }, assignees, views] = await Promise.all([
+        readBoard(db, type, user, q, cards.searchLanguage),
+        cards.userChoices(),
+        savedViews.list(user, type),
+      ]);
       const shown = typeIn(type, req.locale);
       const now = Date.now();
-      const view = listQueryParams({ ...q, stage: '', page: 1 });
+      const view = listQueryParams({ ...q, stage: '', page: 1, deleted: false });
       res.render('cards/board.njk', {
         type: shown,
         q,
         view,
         back: `/cards/${type.name}/board${view}`,
+        viewsMenu: viewsMenu(req, user, type, views, 'board', view),
         problems: problems.map((p) => problemIn(p, shown)),
         columns: columns.map((c) => ({
           ...c,
