@@ -2,9 +2,11 @@
 // for a manager (reads every card) with 10,000 open purchase requests (no
 // card in a final stage), as a browser asks for it: one request at a time on
 // a warm process, BENCH_RUNS (30) after 5 to warm up; min, median, p90, max.
-// Runs in a throwaway test schema (test/support/app.ts):
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres MEMCACHED_SERVERS=127.0.0.1:11211 \
-//   nice -n 10 npx tsx test/bench/board.bench.ts          # BENCH_CARDS (10000) BENCH_RUNS (30)
+// A test (its own schema, through `npm test -- cards.board-first-paint`) that
+// prints the figures for docs/benchmarks.md; it fails only far off the
+// 300 ms target (a median over 1 s), so a loaded CI machine does not flake it.
+// BENCH_CARDS (10000) BENCH_RUNS (30).
+import assert from 'node:assert/strict';
 import os from 'node:os';
 import { LOAD_CARDS } from '#test/bench/bench-cards';
 import { it } from 'node:test';
@@ -46,4 +48,5 @@ it('board first paint', async () => {
         .map((l) => l.toFixed(1))
         .join(' ')} on ${os.cpus().length} cores`,
   );
+  assert.ok(Number(at(0.5)) < 1000, `median ${at(0.5)} ms`);
 });
