@@ -8,7 +8,7 @@ import { launchBrowser, newPage, screenshot, signIn } from '#test/support/browse
 import { makePurchase, sessionUserFor } from '#test/support/cards';
 
 describe('the board in a real browser', () => {
-  it('drags a card to another column, and a forbidden column does not take it', async (t) => {
+  it('drags a card to another column, a forbidden column does not take it; saves and opens a view', async (t) => {
     const browser = await launchBrowser(t);
     if (!browser) return;
     const app = await startTestApp();
@@ -63,5 +63,21 @@ describe('the board in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByText(`${two.number} moved to Rejected`).waitFor();
     assert.equal(await column('rejected').getByTestId(`tile-${two.number}`).count(), 1);
+
+    // Saved views: filter the board, save it under a name, open it from the menu on the list.
+    await page.goto('/cards/purchase_request/board?category=it');
+    await page.getByTestId('views-menu').getByRole('button', { name: 'Views' }).click();
+    await page.getByLabel('Save this view as').fill('IT on the board');
+    await page.getByLabel('Who sees it').selectOption('manager');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await page.getByText('View “IT on the board” saved.').waitFor();
+    assert.match(page.url(), /\/cards\/purchase_request\/board\?category=it$/);
+    await page.goto('/cards/purchase_request');
+    await page.getByTestId('views-menu').getByRole('button', { name: 'Views' }).click();
+    await screenshot(page, 'cards-views-menu');
+    await Promise.all([
+      page.waitForURL(/\/cards\/purchase_request\?category=it$/),
+      page.getByRole('link', { name: /IT on the board/ }).click(),
+    ]);
   });
 });
