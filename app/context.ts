@@ -46,6 +46,7 @@ import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
+import { SavedViewService } from '#app/services/saved-views';
 
 export interface Services {
   users: UserService;
@@ -85,6 +86,8 @@ export interface Services {
   comments: CommentService;
   /** Who watches a card. */
   watchers: WatcherService;
+  /** Saved views of card lists and boards (a name for a query string). */
+  savedViews: SavedViewService;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
@@ -189,6 +192,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     requestLogSearch: new RequestLogSearch(db),
     comments: new CommentService(db, cards, jobs),
     watchers: new WatcherService(db, cards),
+    savedViews: new SavedViewService(db),
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),

@@ -24,6 +24,7 @@ import { defineNotification, defineNotificationPreference, type Notification, ty
 import { defineReminder, type Reminder } from '#app/models/reminder';
 import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
+import { defineSavedView, type SavedView } from '#app/models/saved-view';
 import { defineSearchState, type SearchState } from '#app/models/search-state';
 import { defineRecoveryCode, defineUserTotp, type RecoveryCode, type UserTotp } from '#app/models/second-factor';
 import { defineSession, type Session } from '#app/models/session';
@@ -61,6 +62,7 @@ export interface Models {
   UserTotp: typeof UserTotp;
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
+  SavedView: typeof SavedView;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -98,5 +100,6 @@ export function defineModels(sequelize: Sequelize): Models {
     UserTotp: defineUserTotp(sequelize),
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),
+    SavedView: defineSavedView(sequelize),
   };
 }

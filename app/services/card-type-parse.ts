@@ -129,6 +129,10 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
       stage.sla = sr.sla as string;
       stage.slaMs = ms!;
     }
+    if (sr.wip !== undefined) {
+      if (!Number.isInteger(sr.wip) || (sr.wip as number) < 1) fail(sw, `wip ${JSON.stringify(sr.wip)} is not a whole number above 0`);
+      stage.wip = sr.wip as number;
+    }
     stages.push(stage);
     stageMap.set(stage.name, stage);
   }

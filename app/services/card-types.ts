@@ -36,6 +36,8 @@ export interface StageDef extends HasTranslations {
   /** Who gets the SLA's task (YAML `task_assignee`, default actor): see app/services/sla-assignee.ts. */
   taskAssignee: TaskAssigneeRule;
   final: boolean;
+  /** The board's work-in-progress limit (YAML `wip`): a column holding more is marked over it. */
+  wip?: number;
 }
 
 export const TASK_ASSIGNEE_RULES = ['actor', 'assignee', 'owner'] as const;

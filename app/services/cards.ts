@@ -189,6 +189,10 @@ export class CardService extends CardReads {
       const before = await this.load(id, t, true);
       if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
         throw new NotFoundError(msg('cards.errors.noCard'));
+      // A stale page first: a card moved meanwhile is "changed by someone else", not "cannot go from its new stage".
+      if (input.version !== undefined && Number(input.version) !== before.version) {
+        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, input });
+      }
       const tr = type.transitions.find((x) => x.name === name);
       if (!tr)
         throw new ValidationError(msg('cards.errors.noTransition', { name: JSON.stringify(name) }), {
@@ -202,9 +206,6 @@ export class CardService extends CardReads {
       }
       if (!allowedTransitions(user, type, before).some((x) => x.name === tr.name))
         throw new ForbiddenError(msg('cards.errors.rolesMayNot', { transition: tr.label }));
-      if (input.version !== undefined && Number(input.version) !== before.version) {
-        throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, input });
-      }
       const data = { ...before.data };
       const errors: Record<string, Text> = {};
       for (const fname of tr.requires) {

@@ -20,6 +20,8 @@ import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
+import { cardBoardController } from '#app/web/controllers/card-board';
+import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
 import { notificationsController } from '#app/web/controllers/notifications';
@@ -98,7 +100,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const security = adminSecurityController({ authEvents: s.authEvents });
   const requests = adminRequestsController({ requestLogSearch: s.requestLogSearch, requestLog: s.requestLog });
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
-  const cardList = cardListController({ cards: s.cards, db });
+  const cardList = cardListController({ cards: s.cards, db, savedViews: s.savedViews });
+  const cardBoard = cardBoardController({ cards: s.cards, db, savedViews: s.savedViews });
+  const views = savedViewsController({ cards: s.cards, savedViews: s.savedViews });
   const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
   const cards = cardsController({ cards: s.cards, db }, cardPanels);
   // The timeline and the watchers are a panel of the card page, which also answers a refused comment (its text kept).
@@ -152,6 +156,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type', requireLogin, cards.create);
   app.get('/cards/:type/new', requireLogin, cards.newForm);
   app.get('/cards/:type/export.csv', requireLogin, cardList.exportCsv);
+  app.get('/cards/:type/board', requireLogin, cardBoard.board);
+  app.post('/cards/:type/views', requireLogin, views.create);
+  app.post('/cards/:type/views/:viewId/delete', requireLogin, views.remove);
   app.get('/cards/:type/:id', requireLogin, cards.view);
   app.get('/cards/:type/:id/edit', requireLogin, cards.editForm);
   app.post('/cards/:type/:id/edit', requireLogin, cards.update);

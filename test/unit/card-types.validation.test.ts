@@ -30,6 +30,19 @@ describe('card type declarations', () => {
     const types = loadCardTypes(shipped);
     assert.deepEqual(types.all.map((t) => t.name).sort(), ['complaint', 'purchase_request']);
     assert.equal(types.get('purchase_request')!.stageMap.get('approval')!.slaMs, 2 * 86_400_000);
+    assert.equal(types.get('purchase_request')!.stageMap.get('approval')!.wip, 5);
+    assert.equal(types.get('purchase_request')!.stageMap.get('draft')!.wip, undefined);
+  });
+
+  it("refuses a board's WIP limit that is not a whole number above 0", () => {
+    refuse(
+      (t) => (t.process.stages[1].wip = 0),
+      'purchase-request.yaml: card type purchase_request: stage approval: wip 0 is not a whole number above 0',
+    );
+    refuse(
+      (t) => (t.process.stages[1].wip = 'five'),
+      'purchase-request.yaml: card type purchase_request: stage approval: wip "five" is not a whole number above 0',
+    );
   });
 
   it('names the file, the card type and the field in every error', () => {

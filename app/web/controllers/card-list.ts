@@ -9,21 +9,26 @@ import { problemIn, typeIn } from '#app/services/card-type-labels';
 import { can } from '#app/services/permissions';
 import { columnLabel, displayMaps, listRowsHtml, readerOf } from '#app/web/card-display';
 import { signedIn } from '#app/web/handler';
+import { viewsMenu } from '#app/web/controllers/saved-views';
 
 /** A card type's pages. */
 const TYPE = { type: 'text' } as const;
 
-export interface CardListDeps extends Pick<Services, 'cards'> {
+export interface CardListDeps extends Pick<Services, 'cards' | 'savedViews'> {
   /** The names of users and cards the rows and the export show. */
   db: Database;
 }
 
-export function cardListController({ cards, db }: CardListDeps) {
+export function cardListController({ cards, db, savedViews }: CardListDeps) {
   return {
     list: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
       const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const [result, assignees] = await Promise.all([cards.list(user, type.name, q), cards.userChoices()]);
+      const [result, assignees, views] = await Promise.all([
+        cards.list(user, type.name, q),
+        cards.userChoices(),
+        savedViews.list(user, type),
+      ]);
       // Names only for the fields the list shows: no users query when, as
       // usual, no user field is a column (each query is ~0.3 ms of Node CPU).
       const maps = await displayMaps(db, { ...type, fields: type.fields.filter((f) => type.columns.includes(f.name)) }, result.rows);
@@ -45,6 +50,8 @@ export function cardListController({ cards, db }: CardListDeps) {
         assignees,
         canCreate: can(user, type, 'create'),
         pageUrl: (page: number) => listQueryParams(q, { page }),
+        viewsMenu: viewsMenu(req, user, type, views, 'list', listQueryParams(q, { page: null })),
+        boardUrl: `/cards/${type.name}/board${listQueryParams(q, { page: null, stage: null })}`,
         exportUrl: `/cards/${type.name}/export.csv${listQueryParams(q, { page: null })}`,
       });
     }),

@@ -253,7 +253,9 @@ export function cardsController({ cards, db }: CardsDeps, panels: CardPanelLoade
       try {
         const card = await cards.transition(user, type.name, id, name, formInput(req, type));
         flash(req, req.t('cards.flash.moved', { number: card.number, stage: typeIn(type, req.locale).stageMap.get(card.stage)?.label }));
-        res.redirect(303, `/cards/${type.name}/${card.id}`);
+        // A move on the board goes back to the board (its view kept): only that page, never elsewhere.
+        const back = String(req.body?.back ?? '');
+        res.redirect(303, back.startsWith(`/cards/${type.name}/board`) && !/[\\\s]/.test(back) ? back : `/cards/${type.name}/${card.id}`);
       } catch (err) {
         const tr = type.transitions.find((t) => t.name === name);
         if (!(err instanceof ValidationError) || !tr || !tr.from.length || err.fields.transition) throw err;
