@@ -3,8 +3,9 @@
 // card in a final stage), as a browser asks for it: one request at a time on
 // a warm process, BENCH_RUNS (30) after 5 to warm up; min, median, p90, max.
 // A test (its own schema, through `npm test -- cards.board-first-paint`) that
-// prints the figures for docs/benchmarks.md; it fails only far off the
-// 300 ms target (a median over 1 s), so a loaded CI machine does not flake it.
+// prints the figures for docs/benchmarks.md and asserts what a large board
+// must hold — at most 50 tiles a column, each column's "show more" naming the
+// rest — never a time: speed is read from the printed figures, not asserted.
 // BENCH_CARDS (10000) BENCH_RUNS (30).
 import assert from 'node:assert/strict';
 import os from 'node:os';
@@ -48,5 +49,15 @@ it('board first paint', async () => {
         .map((l) => l.toFixed(1))
         .join(' ')} on ${os.cpus().length} cores`,
   );
-  assert.ok(Number(at(0.5)) < 1000, `median ${at(0.5)} ms`);
+  const last = await c.get('/cards/purchase_request/board');
+  const columns = last.text.split('data-testid="column-').slice(1);
+  assert.ok(columns.length >= 3, 'a column per stage');
+  let shown = 0;
+  for (const col of columns) {
+    const tiles = (col.match(/data-testid="tile-/g) ?? []).length;
+    assert.ok(tiles <= 50, `a column shows at most 50 tiles, not ${tiles}`);
+    shown += tiles;
+  }
+  assert.ok(shown < CARDS, 'the board does not paint every card');
+  assert.ok((last.text.match(/data-testid="more"/g) ?? []).length >= 1, 'a full column offers the rest in the list');
 });
