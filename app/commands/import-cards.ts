@@ -29,7 +29,12 @@ export const command: Command = {
   arguments: [
     { name: 'FILE', help: 'the CSV file (UTF-8; comma, semicolon or tab; a BOM is skipped)' },
     { name: '--type', value: 'TYPE', required: true, help: 'card type of the new cards' },
-    { name: '--map', value: 'COLUMN=FIELD', multiple: true, help: 'the field a column fills (COLUMN= skips it); default: by name or label' },
+    {
+      name: '--map',
+      value: 'COLUMN=FIELD',
+      multiple: true,
+      help: 'the field a column fills (COLUMN= skips it); default: by name or label',
+    },
     { name: '--as', value: 'EMAIL', help: 'who imports (owns the cards; default: the first superuser)' },
     { name: '--all-or-nothing', help: 'import nothing when any row is refused (default: import the valid rows)' },
   ],

@@ -75,11 +75,20 @@ export function detectDelimiter(text: string): string {
 export function readCsv(bytes: Buffer): CsvTable {
   if (bytes.length > CSV_MAX_BYTES)
     throw new CardImportError(`the file is larger than ${CSV_MAX_BYTES / 1024 / 1024} MB, the import's limit`);
-  const text = bytes.toString('utf8').replace(/^\ufeff/, '');
+  const text = bytes
+    .toString('utf8')
+    .replace(/^\ufeff/, '')
+    .replace(/\r\n?/g, '\n'); // Windows (and old Mac) line ends, in cells too
   const delimiter = detectDelimiter(text);
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as typeof records;
+    records = parse(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      info: true,
+    }) as unknown as typeof records;
   } catch (err) {
     throw new CardImportError(`the file is not a readable CSV file: ${(err as Error).message}`);
   }
@@ -118,7 +127,13 @@ export function mapColumns(type: CardType, headers: string[], overrides: Record<
 export type CheckedRow = { line: number; input: FormInput } | { line: number; problems: RowProblem[] };
 
 /** Every row checked (cells, lookups of emails and card numbers, the card form's rules). */
-export async function checkRows(ctx: ImportDeps, type: CardType, table: CsvTable, mapping: Mapping, user: SessionUser): Promise<CheckedRow[]> {
+export async function checkRows(
+  ctx: ImportDeps,
+  type: CardType,
+  table: CsvTable,
+  mapping: Mapping,
+  user: SessionUser,
+): Promise<CheckedRow[]> {
   if (!mapping.includes('title')) throw new CardImportError('no column is mapped to the title (name one with --map COLUMN=title)');
   const tz = user.timeZone;
   const width = table.headers.length;
@@ -137,7 +152,10 @@ export async function checkRows(ctx: ImportDeps, type: CardType, table: CsvTable
       });
     return { line, problems, values };
   });
-  const ids = await lookups(ctx.db, parsed.flatMap((p) => [...p.values.values()]));
+  const ids = await lookups(
+    ctx.db,
+    parsed.flatMap((p) => [...p.values.values()]),
+  );
   return parsed.map(({ line, problems, values }) => {
     const input: FormInput = {};
     const columnOf = (to: string) => table.headers[mapping.indexOf(to)];
@@ -171,9 +189,10 @@ async function lookups(db: Database, values: ParsedImport[]): Promise<Record<'us
   for (const v of values) if ('lookup' in v) keys[v.lookup].add(v.key);
   const [users, cards] = await Promise.all([
     keys.user.size
-      ? db.rows<{ id: number; key: string }>('select id, lower(email) as key from users where lower(email) = any($1::text[]) and is_active', [
-          [...keys.user],
-        ])
+      ? db.rows<{ id: number; key: string }>(
+          'select id, lower(email) as key from users where lower(email) = any($1::text[]) and is_active',
+          [[...keys.user]],
+        )
       : [],
     keys.card.size
       ? db.rows<{ id: number; key: string }>('select id, number as key from cards where number = any($1::text[]) and deleted_at is null', [

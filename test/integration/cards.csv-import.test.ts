@@ -10,15 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import {
-  CardImportError,
-  checkRows,
-  CSV_MAX_BYTES,
-  importRows,
-  mapColumns,
-  readCsv,
-  type CheckedRow,
-} from '#app/services/card-import';
+import { CardImportError, checkRows, CSV_MAX_BYTES, importRows, mapColumns, readCsv, type CheckedRow } from '#app/services/card-import';
 import type { SessionUser } from '#app/services/users';
 import { startTestApp, type TestApp } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';
@@ -98,10 +90,13 @@ describe('CSV import of cards', () => {
   });
 
   it('reads a BOM, semicolons, Windows line ends and quoted line breaks', async () => {
-    const text = '\ufefftitle;supplier;amount;category;quantity\r\n"Chairs; two\r\nof them";"Acme ""Ltd""";1200.50;office;2\r\nDesks;Ikea;99;office;1\r\n';
+    const text =
+      '\ufefftitle;supplier;amount;category;quantity;description\r\n' +
+      'Chairs;"Acme ""Ltd""";1200.50;office;2;"two\r\nlines; quoted"\r\nDesks;Ikea;99;office;1;\r\nLamps;Ikea;lots;office;1;\r\n';
     assert.deepEqual(inputs(await check(text)), [
-      { title: 'Chairs; two\r\nof them', supplier: 'Acme "Ltd"', amount: '1200.5', category: 'office', quantity: '2' },
-      { title: 'Desks', supplier: 'Ikea', amount: '99', category: 'office', quantity: '1' },
+      { title: 'Chairs', supplier: 'Acme "Ltd"', amount: '1200.5', category: 'office', quantity: '2', description: 'two\nlines; quoted' },
+      { title: 'Desks', supplier: 'Ikea', amount: '99', category: 'office', quantity: '1', description: '' },
+      [{ line: 5, column: 'amount', reason: 'must be a number such as 1234.50' }],
     ]);
   });
 
@@ -144,7 +139,10 @@ describe('CSV import of cards', () => {
   it('imports only for users who may create cards of the type', async () => {
     const ann = await sessionUserFor(ctx, 'ann@example.com', { roles: ['approver'] });
     const t = ctx.services.cards.types.get('purchase_request')!;
-    await assert.rejects(importRows(ctx, t, ann, await check(`${HEADER}\nA,S,1,it,1`), { fileName: 'x.csv', allOrNothing: false }), CardImportError);
+    await assert.rejects(
+      importRows(ctx, t, ann, await check(`${HEADER}\nA,S,1,it,1`), { fileName: 'x.csv', allOrNothing: false }),
+      CardImportError,
+    );
   });
 
   it('manage.ts import-cards: 0 when every row is imported, 2 when rows are refused, 1 for a mistake', async () => {
@@ -161,10 +159,16 @@ describe('CSV import of cards', () => {
     assert.match(r.stdout, /^refused line 3, amount: /m);
     assert.equal(lines(r.stdout).at(-1), 'summary: 0 card(s) imported of 2 row(s), 1 row(s) refused (--all-or-nothing: nothing imported)');
     for (const [args, message] of [
-      [['--type', 'nope'], /^unknown card type "nope"/],
-      [['--type', 'purchase_request', '--map', 'price=amount'], /^--map price=…: the file has no column "price"/],
-      [['--type', 'purchase_request', '--map', 'amount=price'], /^--map amount=price: purchase_request has no field "price"/],
-      [['--type', 'purchase_request', '--as', 'nobody@example.com'], /^no active user with the email nobody@example.com/],
+      [['--type', 'nope'], /^error: unknown card type "nope"/],
+      [
+        ['--type', 'purchase_request', '--as', 'maria@example.com', '--map', 'price=amount'],
+        /^error: --map price=…: the file has no column "price"/,
+      ],
+      [
+        ['--type', 'purchase_request', '--as', 'maria@example.com', '--map', 'amount=price'],
+        /^error: --map amount=price: purchase_request has no field "price"/,
+      ],
+      [['--type', 'purchase_request', '--as', 'nobody@example.com'], /^error: no active user with the email nobody@example.com/],
     ] as const) {
       r = await manage(['import-cards', good, ...args], env);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
@@ -177,7 +181,9 @@ describe('CSV import of cards', () => {
   });
 
   async function count(like = '%'): Promise<number> {
-    const [r] = await ctx.db.rows<{ n: number }>(`select count(*)::int as n from cards where type = 'purchase_request' and title like $1`, [like]);
+    const [r] = await ctx.db.rows<{ n: number }>(`select count(*)::int as n from cards where type = 'purchase_request' and title like $1`, [
+      like,
+    ]);
     return r.n;
   }
 });
