@@ -9,6 +9,7 @@ export { command as errorPages } from '#app/commands/error-pages';
 export { command as housekeeping } from '#app/commands/housekeeping';
 export { command as i18n } from '#app/commands/i18n';
 export { command as importDemo } from '#app/commands/import-demo';
+export { command as importCards } from '#app/commands/import-cards';
 export { command as importFolder } from '#app/commands/import-folder';
 export { command as runserver } from '#app/commands/runserver';
 export { command as serve } from '#app/commands/serve';

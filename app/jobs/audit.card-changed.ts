@@ -17,6 +17,8 @@ export interface CardChangedPayload {
   at: string;
   version: number;
   transition?: string;
+  /** A new card's origin ("import:orders.csv"). */
+  source?: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown>;
 }
@@ -42,8 +44,8 @@ export const job = defineJob({
       const transitioned = payload.kind === 'transitioned';
       // `where exists`: a card removed for good since then has no history to keep.
       const rows = await db.rows<{ id: number }>(
-        `insert into card_history (card_id, version, at, user_id, kind, transition, from_stage, to_stage, changes, job_id)
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 where exists (select 1 from cards where id = $1)
+        `insert into card_history (card_id, version, at, user_id, kind, transition, from_stage, to_stage, changes, job_id, source)
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 where exists (select 1 from cards where id = $1)
          on conflict (card_id, version) do nothing returning id`,
         [
           payload.cardId,
@@ -56,6 +58,7 @@ export const job = defineJob({
           transitioned ? (payload.after.stage ?? null) : null,
           JSON.stringify(changes),
           job.id,
+          payload.source ?? null,
         ],
       );
       return { recorded: rows.length === 1, changes: changes.length };

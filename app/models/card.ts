@@ -75,6 +75,7 @@ export class CardHistory extends Model<InferAttributes<CardHistory>, InferCreati
   declare job_id: CreationOptional<number | null>;
   declare recorded_at: CreationOptional<Date>;
   declare event: CreationOptional<string | null>;
+  declare source: CreationOptional<string | null>;
 }
 
 /** One change of a card (a version) or an event on it (attachments), written by the audit job. */
@@ -95,6 +96,7 @@ export function defineCardHistory(sequelize: Sequelize): typeof CardHistory {
       job_id: { type: DataTypes.BIGINT, allowNull: true },
       recorded_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
       event: { type: DataTypes.TEXT, allowNull: true },
+      source: { type: DataTypes.TEXT, allowNull: true },
     },
     { sequelize, tableName: 'card_history', modelName: 'CardHistory', timestamps: false },
   );

@@ -62,6 +62,7 @@ export function auditHistory(jobs: Jobs): ChangeHook {
       after: cardSnapshot(after),
     };
     if (change.transition) payload.transition = change.transition;
+    if (change.source) payload.source = change.source;
     await jobs.enqueue('audit.card_changed', payload, { transaction: t, key: `audit:card:${after.id}:v${after.version}` });
   };
 }
@@ -126,6 +127,8 @@ export interface HistoryEntry {
   userId: number | null;
   userName: string | null;
   changes: FieldChange[];
+  /** Where a new card came from ("import:orders.csv"), null when typed in. */
+  source: string | null;
 }
 
 export interface CardHistory {
@@ -157,8 +160,9 @@ export class AuditService {
       user_id: number | null;
       user_name: string | null;
       changes: FieldChange[];
+      source: string | null;
     }>(
-      `select h.version, h.at, h.kind, h.transition, h.from_stage, h.to_stage, h.user_id, u.display_name as user_name, h.changes
+      `select h.version, h.at, h.kind, h.source, h.transition, h.from_stage, h.to_stage, h.user_id, u.display_name as user_name, h.changes
          from card_history h left join users u on u.id = h.user_id
         where h.card_id = $1 order by h.at desc, h.version desc nulls last, h.id desc limit $2`,
       [card.id, limit + 1],
@@ -173,6 +177,7 @@ export class AuditService {
       userId: r.user_id,
       userName: r.user_name,
       changes: r.changes,
+      source: r.source,
     }));
     // No row for the latest version: pending while its job is still to run.
     // A job row that is gone (purged) or done means nothing is coming (a card

@@ -26,6 +26,8 @@ export interface CardChange {
   after: Card;
   user: SessionUser;
   transition?: string;
+  /** Where a new card came from when not typed in ("import:orders.csv"). */
+  source?: string;
 }
 
 export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
@@ -107,9 +109,15 @@ export class CardService extends CardReads {
 
   /**
    * Creates a card. With `options.transaction` it runs inside the caller's
-   * transaction (a folder import makes the card and its attachment together).
+   * transaction (a folder import makes the card and its attachment together);
+   * `options.source` goes to its history (a CSV import names its file).
    */
-  async create(user: SessionUser, typeName: string, input: FormInput, options: { transaction?: Transaction } = {}): Promise<Card> {
+  async create(
+    user: SessionUser,
+    typeName: string,
+    input: FormInput,
+    options: { transaction?: Transaction; source?: string } = {},
+  ): Promise<Card> {
     const type = this.typeFor(user, typeName);
     if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
     const parsed = parseCardForm(type, input, user.timeZone);
@@ -144,7 +152,7 @@ export class CardService extends CardReads {
         t,
       );
       const card = (await this.load(id, t))!;
-      await this.emit({ kind: 'created', type, card, before: null, after: card, user }, t);
+      await this.emit({ kind: 'created', type, card, before: null, after: card, user, source: options.source }, t);
       return card;
     });
   }

@@ -69,7 +69,7 @@ function labelOf(type: CardType, field: string, t: Reader['t']): string {
 function whatOf(type: CardType, e: HistoryEntry, t: Reader['t']): string {
   switch (e.kind) {
     case 'created':
-      return t('history.created');
+      return e.source?.startsWith('import:') ? t('history.imported', { file: e.source.slice(7) }) : t('history.created');
     case 'updated':
       return t('history.edited');
     case 'transitioned':

@@ -26,6 +26,7 @@ function entry(e: Partial<HistoryEntry>): HistoryEntry {
     userId: 1,
     userName: 'Мария',
     changes: [],
+    source: null,
     ...e,
   };
 }
@@ -43,6 +44,13 @@ const files = (n: number) =>
   });
 
 describe('card history in Russian', () => {
+  it('says a card was imported and from which file', () => {
+    const imported = entry({ source: 'import:orders.csv' });
+    assert.equal(timeline('ru', [imported]).items[0].what, 'Импортирована из файла orders.csv');
+    assert.equal(timeline('en', [imported]).items[0].what, 'Imported from orders.csv');
+    assert.equal(timeline('en', [entry({})]).items[0].what, 'Created');
+  });
+
   it('says what happened with Russian plurals', () => {
     assert.deepEqual(
       timeline('ru', [files(1), files(2), files(5), files(21)]).items.map((i) => i.what),

@@ -1,0 +1,67 @@
+// CSV import of cards: BENCH_ROWS (100,000) rows of purchase requests read,
+// checked and imported (valid rows, one card per transaction as the command
+// does) through app/services/card-import.ts on a fresh database; the history
+// jobs are enqueued, not run. Prints the time of each phase, progress every
+// 10%, and the load average before and after.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/csv-import.bench.ts
+import os from 'node:os';
+import { loadSettings } from '#app/config';
+import { createContext } from '#app/context';
+import { createLogger } from '#app/log';
+import { LocalTransport } from '#app/queue/transports/local';
+import { checkRows, importRows, mapColumns, readCsv } from '#app/services/card-import';
+import { createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
+import { makeUser } from '#test/support/app';
+
+const DB_NAME = 'orbis_bench_csv_import';
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+const url = await createBenchDatabase(DB_NAME);
+const settings = loadSettings({
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    SECRET_KEY: 'bench-secret-key-0123456789',
+    ORBIS_PUBLIC_URL: 'http://127.0.0.1',
+    LOG_LEVEL: 'warn',
+  },
+});
+const ctx = await createContext(settings, { log: createLogger(settings), transport: new LocalTransport() });
+try {
+  const u = await makeUser(ctx, 'boss@example.com', { superuser: true });
+  const user = (await ctx.services.users.sessionUser(u.id))!;
+  const type = ctx.services.cards.types.get('purchase_request')!;
+  const lines = ['title,supplier,amount,category,quantity'];
+  for (let i = 0; i < ROWS; i++) lines.push(`Row ${i},"Supplier; ${i % 97}",${i}.25,it,${(i % 9) + 1}`);
+  const bytes = Buffer.from('\ufeff' + lines.join('\r\n') + '\r\n');
+  console.log(`load average before: ${load()}; ${ROWS} rows, ${(bytes.length / 1e6).toFixed(1)} MB`);
+  let t0 = performance.now();
+  const table = readCsv(bytes);
+  const rows = await checkRows(ctx, type, table, mapColumns(type, table.headers), user);
+  console.log(`read and checked: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  t0 = performance.now();
+  let done = 0;
+  const r = await importRows(
+    ctx,
+    type,
+    user,
+    rows,
+    { fileName: 'bench.csv', allOrNothing: false },
+    {
+      row() {
+        if (++done % (ROWS / 10) === 0) console.log(`  ${done} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      },
+    },
+  );
+  console.log(`imported ${r.created} cards in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average after: ${load()}`);
+} finally {
+  await ctx.close();
+  await dropBenchDatabase(DB_NAME);
+}
