@@ -72,7 +72,8 @@ function guardedLookup(allow: readonly string[]): net.LookupFunction {
     dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const refused = addresses.find((a) => isPrivateAddress(a.address) && !allow.includes(a.address));
-      if (refused) return callback(new RefusedAddressError(`refused: ${hostname} resolves to ${refused.address}, a private address`), '', 0);
+      if (refused)
+        return callback(new RefusedAddressError(`refused: ${hostname} resolves to ${refused.address}, a private address`), '', 0);
       if (!addresses.length) return callback(new Error(`${hostname}: no address`), '', 0);
       // The connect goes to exactly what was checked.
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);

@@ -74,7 +74,12 @@ function verify(secret: string, r: Received): boolean {
   return crypto.timingSafeEqual(expected, Buffer.from(m[2], 'hex')) && Math.abs(Date.now() / 1000 - Number(m[1])) < 300;
 }
 
-async function subscribe(ctx: AppContext, admin: SessionUser, url: string, events = ['card.created', 'card.transitioned', 'comment.created']) {
+async function subscribe(
+  ctx: AppContext,
+  admin: SessionUser,
+  url: string,
+  events = ['card.created', 'card.transitioned', 'comment.created'],
+) {
   return ctx.services.webhooks.create({ url, card_type: 'purchase_request', events }, admin);
 }
 
@@ -102,7 +107,10 @@ describe('webhooks', () => {
     await ctx.services.cards.update(maria, 'purchase_request', card.id, purchaseInput({ quantity: '3', version: String(card.version) }));
     await ctx.services.comments.add(maria, 'purchase_request', card.id, 'Ordered today');
     const ds = await settled(ctx, hook.id, 'delivered', 2);
-    assert.deepEqual(ds.map((x) => x.event), ['comment.created', 'card.created']);
+    assert.deepEqual(
+      ds.map((x) => x.event),
+      ['comment.created', 'card.created'],
+    );
   });
 
   it('retries after a 500 and then delivers, keeping each answer', async () => {
@@ -113,7 +121,9 @@ describe('webhooks', () => {
     const [first] = await settled(ctx, hook.id, 'retrying');
     assert.equal(first.response_status, 500);
     assert.ok(first.response_body!.length <= 1024, 'the answer read at most maxResponseKb');
-    const [job] = await ctx.db.rows<{ max_attempts: number; run_after: Date }>('select max_attempts, run_after from jobs where id = $1', [first.job_id]);
+    const [job] = await ctx.db.rows<{ max_attempts: number; run_after: Date }>('select max_attempts, run_after from jobs where id = $1', [
+      first.job_id,
+    ]);
     assert.equal(job.max_attempts, 38);
     assert.ok(job.run_after.getTime() - Date.now() > 20_000, 'the retry waits (the kind backs off from a minute)');
     // The test brings the retry forward rather than waiting for it.
@@ -136,7 +146,18 @@ describe('webhooks', () => {
       assert.equal(d.attempts, 1, 'not retried');
     }
     assert.equal(r.got.length, 0, 'nothing reached the receiver');
-    for (const a of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '127.0.0.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0'])
+    for (const a of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '127.0.0.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ])
       assert.ok(isPrivateAddress(a), a);
     for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) assert.ok(!isPrivateAddress(a), a);
   });
@@ -163,7 +184,11 @@ describe('webhooks', () => {
 
     const manager = await signedIn(ctx, url, 'anna@example.com', { superuser: false, roles: ['manager'] });
     for (const p of ['/admin/webhooks', `/admin/webhooks/${hook.id}`]) assert.equal((await manager.get(p)).status, 403, p);
-    const refused = await manager.post('/admin/webhooks', { url: 'https://example.com/x', events: 'card.created' }, { from: '/cards/purchase_request' });
+    const refused = await manager.post(
+      '/admin/webhooks',
+      { url: 'https://example.com/x', events: 'card.created' },
+      { from: '/cards/purchase_request' },
+    );
     assert.equal(refused.status, 403);
     assert.equal((await ctx.services.webhooks.list()).length, 1);
     // Bad input keeps what was typed and names the fields.

@@ -22,11 +22,15 @@ function listOf(value: unknown): string[] {
 }
 
 export function adminWebhooksController({ webhooks, cards }: AdminWebhooksDeps) {
+  /** Card type name → its plural label in the reader's language. */
+  const typeLabels = (req: Request) => Object.fromEntries(cards.types.all.map((t) => [t.name, labelOf(t, req.locale, 'plural')]));
+
   async function renderList(req: Request, res: Response, status: number, extra: Record<string, unknown>) {
     res.status(status).render('webhooks/list.njk', {
       webhooks: await webhooks.list(),
       events: WEBHOOK_EVENTS,
       cardTypes: cards.types.all.map((t) => ({ name: t.name, label: labelOf(t, req.locale, 'plural') })),
+      typeLabels: typeLabels(req),
       values: { url: '', card_type: '', events: [] },
       errors: {},
       created: null,
@@ -49,9 +53,9 @@ export function adminWebhooksController({ webhooks, cards }: AdminWebhooksDeps) 
       }
     }),
 
-    show: signedIn(ONE, async (_req, res, { params }) => {
+    show: signedIn(ONE, async (req, res, { params }) => {
       const webhook = await webhooks.get(params.id);
-      res.render('webhooks/show.njk', { webhook, deliveries: await webhooks.deliveries(webhook.id) });
+      res.render('webhooks/show.njk', { webhook, deliveries: await webhooks.deliveries(webhook.id), typeLabels: typeLabels(req) });
     }),
 
     setEnabled: signedIn(ONE, async (req, res, { params }) => {
