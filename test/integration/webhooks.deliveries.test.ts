@@ -121,9 +121,14 @@ describe('webhooks', () => {
     const [first] = await settled(ctx, hook.id, 'retrying');
     assert.equal(first.response_status, 500);
     assert.ok(first.response_body!.length <= 1024, 'the answer read at most maxResponseKb');
-    const [job] = await ctx.db.rows<{ max_attempts: number; run_after: Date }>('select max_attempts, run_after from jobs where id = $1', [
-      first.job_id,
-    ]);
+    // The delivery records its answer before the engine puts the job back with its retry time: wait for the engine.
+    const job = await eventually(async () => {
+      const [row] = await ctx.db.rows<{ max_attempts: number; run_after: Date }>(
+        `select max_attempts, run_after from jobs where id = $1 and state = 'queued' and attempts = 1`,
+        [first.job_id],
+      );
+      return row;
+    });
     assert.equal(job.max_attempts, 38);
     assert.ok(job.run_after.getTime() - Date.now() > 20_000, 'the retry waits (the kind backs off from a minute)');
     // The test brings the retry forward rather than waiting for it.
