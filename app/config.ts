@@ -241,6 +241,14 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       oidc: oidcSettings(tree, label, serverPublicUrl),
     },
     api: { requestsPerMinute: int(tree, 'api.requestsPerMinute', 0, 1_000_000) },
+    webhooks: {
+      allowAddresses: (optStr(tree, 'webhooks.allowAddresses') ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+      timeoutSeconds: int(tree, 'webhooks.timeoutSeconds', 1, 120),
+      maxResponseKb: int(tree, 'webhooks.maxResponseKb', 1, 1024),
+    },
     admin: { email: adminEmail, password: adminPassword },
     log: { level, pretty: env_ !== 'production' },
   };

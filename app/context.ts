@@ -42,6 +42,8 @@ import { SsoAccounts } from '#app/services/sso-accounts';
 import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
+import { secretBox } from '#app/services/secret-box';
+import { WebhookService } from '#app/services/webhooks';
 import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
@@ -92,6 +94,8 @@ export interface Services {
   cardNotices: CardNotices;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
   tokens: TokenService;
+  /** Outgoing webhooks: subscriptions, deliveries (webhooks.deliver jobs), /admin/webhooks. */
+  webhooks: WebhookService;
   /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
   twoFactor: TwoFactorService;
   /** Single sign-on's OpenID provider (null: auth.oidc not set). */
@@ -195,12 +199,13 @@ export async function createContext(settings: Settings, options: ContextOptions 
     savedViews: new SavedViewService(db),
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
+    webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
-  subscribeAll({ db, jobs, notifications, cards }, services.users);
+  subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server

@@ -121,6 +121,8 @@ export interface Settings {
   };
   /** The REST API (/api/v1): requests one token may make per minute (0: no limit; shared by every web process through the cache). */
   readonly api: { readonly requestsPerMinute: number };
+  /** Outgoing webhooks: addresses allowed although private/loopback/link-local, the request's timeout, the answer kept. */
+  readonly webhooks: { readonly allowAddresses: readonly string[]; readonly timeoutSeconds: number; readonly maxResponseKb: number };
   readonly admin: { readonly email: string | null; readonly password: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
 }

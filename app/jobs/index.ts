@@ -20,6 +20,7 @@ import { job as notificationsMail } from '#app/jobs/notifications.mail';
 import { job as remindersDeliver } from '#app/jobs/reminders.deliver';
 import { job as searchRebuild } from '#app/jobs/search.rebuild';
 import { job as tasksDeadlines } from '#app/jobs/tasks.deadlines';
+import { job as webhooksDeliver } from '#app/jobs/webhooks.deliver';
 import type { Handler } from '#app/queue/kind';
 import type { JobQueue } from '#app/queue/jobs';
 
@@ -39,6 +40,7 @@ export const JOBS = [
   searchRebuild,
   accountsPasswordResetMail,
   accountsEmailChangeMail,
+  webhooksDeliver,
 ] as const;
 
 /**

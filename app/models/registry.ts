@@ -32,6 +32,7 @@ import { defineTask, type Task } from '#app/models/task';
 import { defineUserRole, type UserRole } from '#app/models/user-role';
 import { defineUser, type User } from '#app/models/user';
 import { defineUserIdentity, type UserIdentity } from '#app/models/user-identity';
+import { defineWebhook, defineWebhookDelivery, type Webhook, type WebhookDelivery } from '#app/models/webhook';
 
 export interface Models {
   User: typeof User;
@@ -59,6 +60,8 @@ export interface Models {
   CardCommentRevision: typeof CardCommentRevision;
   CardWatcher: typeof CardWatcher;
   ApiToken: typeof ApiToken;
+  Webhook: typeof Webhook;
+  WebhookDelivery: typeof WebhookDelivery;
   UserTotp: typeof UserTotp;
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
@@ -97,6 +100,8 @@ export function defineModels(sequelize: Sequelize): Models {
     CardCommentRevision: defineCardCommentRevision(sequelize),
     CardWatcher: defineCardWatcher(sequelize),
     ApiToken: defineApiToken(sequelize),
+    Webhook: defineWebhook(sequelize),
+    WebhookDelivery: defineWebhookDelivery(sequelize),
     UserTotp: defineUserTotp(sequelize),
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),

@@ -46,12 +46,16 @@ export interface MentionChoice {
 
 const COLUMNS = `k.id, k.card_id, k.user_id, coalesce(nullif(u.display_name, ''), u.email) as author_name, k.body, k.created_at, k.edited_at, k.deleted_at`;
 
+/** Runs in the transaction of a new comment (a webhook's comment.created). */
+export type CommentHook = (added: { card: Card; commentId: number; userId: number }, t: Transaction) => Promise<void>;
+
 function refuse(field: Message): never {
   throw new ValidationError(msg('comments.errors.invalid'), { body: field });
 }
 
 export class CommentService {
   private readonly perms: string;
+  private readonly hooks: CommentHook[] = [];
 
   constructor(
     private readonly db: Database,
@@ -59,6 +63,11 @@ export class CommentService {
     private readonly jobs: Jobs,
   ) {
     this.perms = JSON.stringify(readPermissions(cards.types));
+  }
+
+  /** Runs `hook` inside the transaction of every new comment. */
+  onAdded(hook: CommentHook): void {
+    this.hooks.push(hook);
   }
 
   /** The body as kept (trimmed), and the users it mentions (each active and a reader of the card); refuses bad input. */
@@ -118,6 +127,7 @@ export class CommentService {
       );
       await WatcherService.add(this.db, t, card.id, [user.id]);
       await this.notices(t, user, card, id, body, mentioned);
+      for (const hook of this.hooks) await hook({ card, commentId: Number(id), userId: user.id }, t);
       return id;
     });
     return { card, comment: (await this.load(id))! };

@@ -14,12 +14,16 @@ import type { NotificationService } from '#app/services/notifications';
 import { slaTasks } from '#app/services/task-sla';
 import type { UserService } from '#app/services/users';
 import { autoWatch } from '#app/services/watchers';
+import type { CommentService } from '#app/services/comments';
+import type { WebhookService } from '#app/services/webhooks';
 
 export interface SubscriberDeps {
   db: Database;
   jobs: Jobs;
   notifications: NotificationService;
   cards: CardService;
+  comments: CommentService;
+  webhooks: WebhookService;
 }
 
 /** Every card change (created, updated, transitioned, deleted, restored). */
@@ -33,6 +37,8 @@ export function cardChangeSubscribers(d: SubscriberDeps): ChangeHook[] {
     autoWatch(d.db),
     // Assigned / unassigned, and a stage change to the watchers (notifications.card_event jobs).
     cardEventNotices(d.jobs),
+    // card.created, .updated, .transitioned, .deleted to the webhooks that asked (webhooks.deliver jobs).
+    d.webhooks.cardHook(),
   ];
 }
 
@@ -50,4 +56,6 @@ export function userChangeSubscribers(d: SubscriberDeps): Array<() => void> {
 export function subscribeAll(d: SubscriberDeps, users: UserService): void {
   for (const s of cardChangeSubscribers(d)) d.cards.onChange(s);
   for (const s of userChangeSubscribers(d)) users.onChange(s);
+  // comment.created to the webhooks that asked.
+  d.comments.onAdded(d.webhooks.commentHook());
 }

@@ -11,6 +11,7 @@ import { accountTokensController } from '#app/web/controllers/account-tokens';
 import { accountController } from '#app/web/controllers/account';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminTokensController } from '#app/web/controllers/admin-tokens';
+import { adminWebhooksController } from '#app/web/controllers/admin-webhooks';
 import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSecurityController } from '#app/web/controllers/admin-security';
@@ -112,6 +113,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const notifications = notificationsController({ notifications: s.notifications });
   const accountTokens = accountTokensController({ tokens: s.tokens });
   const adminTokens = adminTokensController({ tokens: s.tokens });
+  const adminWebhooks = adminWebhooksController({ webhooks: s.webhooks, cards: s.cards });
   const apiDocs = apiDocsController({ cards: s.cards });
 
   // A superuser who must enrol a second factor can do nothing else until they did.
@@ -222,5 +224,11 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/admin/tokens', requireSuperuser, adminTokens.list);
   app.post('/admin/tokens/:id/revoke', requireSuperuser, adminTokens.revoke);
   app.get('/api/docs', requireLogin, apiDocs.show);
+  app.get('/admin/webhooks', requireSuperuser, adminWebhooks.list);
+  app.post('/admin/webhooks', requireSuperuser, adminWebhooks.create);
+  app.get('/admin/webhooks/:id', requireSuperuser, adminWebhooks.show);
+  app.post('/admin/webhooks/:id/enabled', requireSuperuser, adminWebhooks.setEnabled);
+  app.post('/admin/webhooks/:id/delete', requireSuperuser, adminWebhooks.remove);
+  app.post('/admin/webhooks/:id/deliveries/:delivery/redeliver', requireSuperuser, adminWebhooks.redeliver);
   app.get('/admin/security', requireSuperuser, security.list);
 }

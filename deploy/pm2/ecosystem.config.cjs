@@ -77,7 +77,7 @@ module.exports = {
     {
       ...common,
       name: 'orbis-worker',
-      ...command('worker', '--queues', 'default,audit,requestlog'),
+      ...command('worker', '--queues', 'default,audit,requestlog,webhooks'),
       exec_mode: 'fork',
       kill_timeout: 60_000,
       out_file: path.join(logDir, 'worker.log'),

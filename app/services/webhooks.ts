@@ -1,0 +1,267 @@
+// Outgoing webhooks: an admin subscribes a URL to events, for one card type
+// or all; each event becomes a delivery row and a `webhooks.deliver` job
+// (queue `webhooks`) in the transaction of the change itself, so an event is
+// sent when, and only when, its change committed.
+//
+// What MUST hold, and why:
+// - The secret is shown once (when made) and kept sealed (secret-box): Orbis
+//   reads it back to sign, so a hash would not do.
+// - The signature is HMAC-SHA256 over `timestamp + "." + body`, sent as
+//   `Orbis-Signature: t=<unix seconds>,v1=<hex>`: a receiver checks the body
+//   it got and refuses old timestamps (replays). docs/api.md shows the check.
+// - The body is kept as sent, so a redelivery sends the same event (with a
+//   fresh timestamp and signature).
+// - A delivery records every answer; after the job's last attempt it is
+//   `failed` with the last answer kept.
+import crypto from 'node:crypto';
+import type { Database, Transaction } from '#app/db/connection';
+import { msg, type Text } from '#app/i18n/message';
+import type { Jobs } from '#app/jobs/index';
+import type { CardTypes } from '#app/services/card-types';
+import type { ChangeHook } from '#app/services/cards';
+import type { CommentHook } from '#app/services/comments';
+import { NotFoundError, ValidationError } from '#app/services/errors';
+import type { SecretBox } from '#app/services/secret-box';
+import type { SessionUser } from '#app/services/users';
+import { postJson, RefusedAddressError, type OutgoingSettings } from '#app/services/webhook-request';
+
+/** The events a webhook may ask for (task.overdue and attachment.processed are not sent yet: docs/api.md). */
+export const WEBHOOK_EVENTS = ['card.created', 'card.updated', 'card.transitioned', 'card.deleted', 'comment.created'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface Webhook {
+  id: number;
+  url: string;
+  card_type: string | null;
+  events: string[];
+  enabled: boolean;
+  created_at: Date;
+  deliveries: number;
+  failed: number;
+}
+
+export interface Delivery {
+  id: number;
+  webhook_id: number;
+  event: string;
+  body: string;
+  state: 'pending' | 'retrying' | 'delivered' | 'failed';
+  attempts: number;
+  response_status: number | null;
+  response_body: string | null;
+  error: string | null;
+  job_id: number | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface WebhookInput {
+  url: string;
+  card_type: string;
+  events: string[];
+}
+
+/** The outcome of one attempt, for the job's record. */
+export interface AttemptOutcome {
+  state: Delivery['state'] | 'skipped';
+  status?: number;
+}
+
+/** Thrown when an attempt got no 2xx: the engine retries it with the kind's backoff. */
+export class DeliveryFailed extends Error {}
+
+/** `t=…,v1=…`: the signature of `body` at `timestamp` (unix seconds). */
+export function signature(secret: string, timestamp: number, body: string): string {
+  const v1 = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+const COLUMNS = `w.id, w.url, w.card_type, w.events, w.enabled, w.created_at,
+  (select count(*)::int from webhook_deliveries d where d.webhook_id = w.id) as deliveries,
+  (select count(*)::int from webhook_deliveries d where d.webhook_id = w.id and d.state = 'failed') as failed`;
+
+const CHANGE_EVENTS: Partial<Record<string, WebhookEvent>> = {
+  created: 'card.created',
+  updated: 'card.updated',
+  transitioned: 'card.transitioned',
+  deleted: 'card.deleted',
+};
+
+export class WebhookService {
+  constructor(
+    private readonly db: Database,
+    private readonly jobs: Jobs,
+    private readonly types: CardTypes,
+    private readonly box: SecretBox,
+    private readonly outgoing: OutgoingSettings,
+  ) {}
+
+  /** Checks the input; makes the webhook; returns it with its secret (shown once). */
+  async create(input: WebhookInput, user: SessionUser): Promise<{ id: number; secret: string }> {
+    const errors: Record<string, Text> = {};
+    let url: URL | null = null;
+    try {
+      url = new URL(input.url.trim());
+    } catch {
+      /* refused below */
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password) errors.url = msg('webhooks.errors.url');
+    if (input.card_type && !this.types.get(input.card_type)) errors.card_type = msg('webhooks.errors.cardType');
+    const events = [...new Set(input.events)];
+    if (!events.length || events.some((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e)))
+      errors.events = msg('webhooks.errors.events');
+    if (Object.keys(errors).length) throw new ValidationError(msg('webhooks.errors.invalid'), errors);
+    const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+    const id = await this.db.transaction(async (t) => {
+      const [row] = await this.db.rows<{ id: number }>(
+        `insert into webhooks (url, card_type, events, secret_sealed, created_by) values ($1, $2, $3, '', $4) returning id`,
+        [url!.toString(), input.card_type || null, events, user.id],
+        t,
+      );
+      await this.db.exec('update webhooks set secret_sealed = $2 where id = $1', [row.id, this.box.seal(secret, `webhook:${row.id}`)], t);
+      return Number(row.id);
+    });
+    return { id, secret };
+  }
+
+  async list(): Promise<Webhook[]> {
+    return this.db.rows<Webhook>(`select ${COLUMNS} from webhooks w order by w.id`);
+  }
+
+  async get(id: number): Promise<Webhook> {
+    const [row] = await this.db.rows<Webhook>(`select ${COLUMNS} from webhooks w where w.id = $1`, [id]);
+    if (!row) throw new NotFoundError(msg('webhooks.errors.notFound'));
+    return row;
+  }
+
+  /** The latest deliveries of a webhook, newest first. */
+  async deliveries(webhookId: number, limit = 50): Promise<Delivery[]> {
+    return this.db.rows<Delivery>('select * from webhook_deliveries where webhook_id = $1 order by id desc limit $2', [webhookId, limit]);
+  }
+
+  async setEnabled(id: number, enabled: boolean): Promise<void> {
+    if (!(await this.db.exec('update webhooks set enabled = $2 where id = $1', [id, enabled])))
+      throw new NotFoundError(msg('webhooks.errors.notFound'));
+  }
+
+  async remove(id: number): Promise<void> {
+    if (!(await this.db.exec('delete from webhooks where id = $1', [id]))) throw new NotFoundError(msg('webhooks.errors.notFound'));
+  }
+
+  /** Sends a delivery's event again, as a new delivery of the same body. */
+  async redeliver(webhookId: number, deliveryId: number): Promise<number> {
+    return this.db.transaction(async (t) => {
+      const [d] = await this.db.rows<{ event: string; body: string }>(
+        'select event, body from webhook_deliveries where id = $1 and webhook_id = $2',
+        [deliveryId, webhookId],
+        t,
+      );
+      if (!d) throw new NotFoundError(msg('webhooks.errors.noDelivery'));
+      return this.enqueue(t, webhookId, d.event, d.body);
+    });
+  }
+
+  /** Every enabled webhook of `event` (and the card's type) gets a delivery, in the change's transaction. */
+  async emit(t: Transaction, event: WebhookEvent, cardType: string | null, data: Record<string, unknown>): Promise<void> {
+    const hooks = await this.db.rows<{ id: number }>(
+      `select id from webhooks where enabled and $1 = any(events) and (card_type is null or card_type = $2)`,
+      [event, cardType],
+      t,
+    );
+    if (!hooks.length) return;
+    const body = JSON.stringify({ event, time: new Date().toISOString(), ...data });
+    for (const h of hooks) await this.enqueue(t, Number(h.id), event, body);
+  }
+
+  private async enqueue(t: Transaction, webhookId: number, event: string, body: string): Promise<number> {
+    const [row] = await this.db.rows<{ id: number }>(
+      'insert into webhook_deliveries (webhook_id, event, body) values ($1, $2, $3) returning id',
+      [webhookId, event, body],
+      t,
+    );
+    const id = Number(row.id);
+    const { id: jobId } = await this.jobs.enqueue(
+      'webhooks.deliver',
+      { deliveryId: id },
+      { transaction: t, key: `webhook-delivery:${id}` },
+    );
+    await this.db.exec('update webhook_deliveries set job_id = $2 where id = $1', [id, jobId], t);
+    return id;
+  }
+
+  /** The card change subscriber: card.created, .updated, .transitioned, .deleted. */
+  cardHook(): ChangeHook {
+    return async (change, t) => {
+      const event = CHANGE_EVENTS[change.kind];
+      if (!event) return;
+      const c = change.after;
+      const card = { id: Number(c.id), number: c.number, type: c.type, title: c.title, stage: c.stage, version: c.version };
+      const extra = change.kind === 'transitioned' ? { transition: change.transition ?? null, from: change.before?.stage ?? null } : {};
+      await this.emit(t, event, c.type, { card, ...extra, user: { id: change.user.id } });
+    };
+  }
+
+  /** The comment subscriber: comment.created. */
+  commentHook(): CommentHook {
+    return async ({ card: c, commentId, userId }, t) => {
+      const card = { id: Number(c.id), number: c.number, type: c.type };
+      await this.emit(t, 'comment.created', c.type, { card, comment: { id: commentId }, user: { id: userId } });
+    };
+  }
+
+  /**
+   * One attempt of a delivery (the job's handler): signs and sends, records
+   * the answer. A 2xx is delivered; anything else throws (the engine retries)
+   * and is `failed` after the last attempt; a refused address fails at once.
+   */
+  async attempt(deliveryId: number, attempt: number, maxAttempts: number): Promise<AttemptOutcome> {
+    const [d] = await this.db.rows<{
+      body: string;
+      event: string;
+      url: string;
+      secret_sealed: string;
+      webhook_id: number;
+      enabled: boolean;
+    }>(
+      `select d.body, d.event, w.url, w.secret_sealed, w.id as webhook_id, w.enabled
+         from webhook_deliveries d join webhooks w on w.id = d.webhook_id where d.id = $1`,
+      [deliveryId],
+    );
+    if (!d) return { state: 'skipped' };
+    const record = (state: Delivery['state'], status: number | null, body: string | null, error: string | null) =>
+      this.db.exec(
+        `update webhook_deliveries set state = $2, attempts = $3, response_status = $4, response_body = $5, error = $6,
+                finished_at = case when $2 in ('delivered', 'failed') then now() end where id = $1`,
+        [deliveryId, state, attempt, status, body, error],
+      );
+    if (!d.enabled) {
+      await record('failed', null, null, 'webhook disabled');
+      return { state: 'failed' };
+    }
+    const secret = this.box.open(d.secret_sealed, `webhook:${d.webhook_id}`);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const last = attempt >= maxAttempts;
+    try {
+      const answer = await postJson(
+        d.url,
+        d.body,
+        {
+          'user-agent': 'Orbis-Webhooks/1',
+          'orbis-event': d.event,
+          'orbis-delivery': String(deliveryId),
+          'orbis-signature': signature(secret, timestamp, d.body),
+        },
+        this.outgoing,
+      );
+      const ok = answer.status >= 200 && answer.status < 300;
+      await record(ok ? 'delivered' : last ? 'failed' : 'retrying', answer.status, answer.body, null);
+      if (!ok) throw new DeliveryFailed(`answered ${answer.status}`);
+      return { state: 'delivered', status: answer.status };
+    } catch (err) {
+      if (err instanceof DeliveryFailed) throw err;
+      const refused = err instanceof RefusedAddressError;
+      await record(refused || last ? 'failed' : 'retrying', null, null, (err as Error).message);
+      throw err;
+    }
+  }
+}
