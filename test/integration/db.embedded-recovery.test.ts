@@ -9,9 +9,9 @@ import pg from 'pg';
 import { startEmbedded } from '#app/db/embedded';
 import { createMigrator } from '#app/db/migrate';
 import { ROOT } from '#test/support/cli';
+import { freePort } from '#test/support/deploy';
 
 const dir = path.join(ROOT, 'var', `pg-recovery-${process.pid}`);
-const port = 54400 + (process.pid % 500);
 
 async function query(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -23,6 +23,9 @@ async function query(url: string): Promise<number> {
 
 describe('embedded PostgreSQL', () => {
   it('starts, survives kill -9 of its owner, migrates, and stops', async () => {
+    // A port the system says is free, not one picked from the pid: that fell in
+    // the ephemeral range, where another test's outgoing connection could hold it.
+    const port = await freePort();
     fs.rmSync(dir, { recursive: true, force: true });
     try {
       // A child process starts the server, then is killed with SIGKILL.
