@@ -16,9 +16,11 @@ async function bulkCards(ctx: AppContext, ownerId: number, word: string, n: numb
   await ctx.db.exec(
     `insert into cards (type, number, title, stage, owner_id, data, search, updated_at)
      select 'purchase_request', 'PR-' || lpad(g::text, 6, '0'), $2 || ' ' || g, 'draft', $1, '{}',
-            to_tsvector('russian', lower('PR-' || lpad(g::text, 6, '0') || ' ' || $2 || ' ' || g)), now() - g * interval '1 minute'
+            to_tsvector('russian', 'pr-' || lpad(g::text, 6, '0') || ' ' || $5 || ' ' || g), now() - g * interval '1 minute'
        from generate_series($3::int, $3::int + $4::int - 1) g`,
-    [ownerId, word, from, n],
+    // Lower-cased here, as the product does (app/services/search.ts): SQL's lower() leaves
+    // Cyrillic as it is under the C collation of the embedded PostgreSQL.
+    [ownerId, word, from, n, word.toLowerCase()],
   );
 }
 
