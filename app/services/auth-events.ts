@@ -15,6 +15,7 @@ import { msg, type Text } from '#app/i18n/message';
 import { zonedToUtc, parseDate } from '#app/services/time';
 import { deviceOf, type Device } from '#app/services/user-agent';
 import type { OidcRefusal } from '#app/services/oidc';
+import { pageNumber, paramReader } from '#app/services/query-params';
 
 /**
  * Why a sign-in failed (kept for admins; extend the union for new ways to
@@ -151,17 +152,13 @@ type Row = Omit<AuthEventRow, 'device'>;
 const withDevice = (r: Row): AuthEventRow => ({ ...r, device: deviceOf(r.user_agent) });
 
 export function parseAuthEventQuery(params: Record<string, unknown>): AuthEventQuery {
-  const one = (k: string) => {
-    const v = params[k];
-    return (Array.isArray(v) ? String(v[0] ?? '') : typeof v === 'string' ? v : '').trim();
-  };
-  const page = Number(one('page'));
+  const one = paramReader(params);
   return {
     kind: one('kind').slice(0, 60),
     user: one('user').slice(0, 320),
     from: one('from').slice(0, 10),
     to: one('to').slice(0, 10),
-    page: Number.isInteger(page) && page > 0 && page <= MAX_PAGE ? page : 1,
+    page: pageNumber(one('page'), MAX_PAGE),
   };
 }
 

@@ -9,6 +9,7 @@ import type { CardType } from '#app/services/card-types';
 import { searchCondition } from '#app/services/search';
 import { scopeFor } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
+import { pageNumber, paramReader } from '#app/services/query-params';
 
 export const PAGE_SIZE = 50;
 
@@ -26,22 +27,18 @@ export interface ListQuery {
 
 /** Reads a list query from URL parameters, keeping only what the type knows. */
 export function parseListQuery(type: CardType, params: Record<string, unknown>): ListQuery {
-  const one = (k: string) => {
-    const v = params[k];
-    return (Array.isArray(v) ? String(v[0] ?? '') : typeof v === 'string' ? v : '').trim();
-  };
+  const one = paramReader(params);
   const filters: Record<string, string> = {};
   for (const name of type.filters) {
     for (const suffix of fieldType(type.fieldMap.get(name)!).filter!.params)
       if (one(name + suffix)) filters[name + suffix] = one(name + suffix);
   }
-  const page = Number(one('page'));
   return {
     q: one('q').slice(0, 200),
     stage: one('stage'),
     assignee: one('assignee'),
     sort: one('sort') || '-updated_at',
-    page: Number.isInteger(page) && page > 0 && page < 1_000_000 ? page : 1,
+    page: pageNumber(one('page'), 999_999),
     filters,
     deleted: one('deleted') === '1',
   };

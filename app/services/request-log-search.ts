@@ -5,6 +5,7 @@
 import { msg, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import { zonedToUtc } from '#app/services/time';
+import { pageNumber, paramReader } from '#app/services/query-params';
 
 export const PAGE_SIZE = 50;
 const MAX_PAGE = 10_000;
@@ -43,18 +44,14 @@ export interface RequestLogPage {
 }
 
 export function parseRequestLogQuery(params: Record<string, unknown>): RequestLogQuery {
-  const one = (k: string) => {
-    const v = params[k];
-    return (Array.isArray(v) ? String(v[0] ?? '') : typeof v === 'string' ? v : '').trim();
-  };
-  const page = Number(one('page'));
+  const one = paramReader(params);
   return {
     user: one('user').slice(0, 320),
     q: one('q').slice(0, 200),
     status: one('status').slice(0, 10),
     from: one('from').slice(0, 20),
     to: one('to').slice(0, 20),
-    page: Number.isInteger(page) && page > 0 && page <= MAX_PAGE ? page : 1,
+    page: pageNumber(one('page'), MAX_PAGE),
   };
 }
 
