@@ -7,9 +7,9 @@
 // session over). Last seen comes from the stored expiry: the session store
 // moves it on with every use, at most TOUCH_STEP_MS late
 // (app/web/middleware/session-store.ts), so it costs no write.
-import crypto from 'node:crypto';
 import type { Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
+import { tokenHash } from '#app/services/secret-box';
 import type { AuthEvents, Origin } from '#app/services/auth-events';
 import { deviceOf, type Device } from '#app/services/user-agent';
 
@@ -32,7 +32,7 @@ export interface MySession {
 }
 
 export function sessionDigest(sid: string): string {
-  return crypto.createHash('sha256').update(sid).digest('hex').slice(0, 24);
+  return tokenHash(sid).slice(0, 24);
 }
 
 export class AccountSessions {

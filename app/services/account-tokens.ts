@@ -13,8 +13,8 @@
 //   EMAIL_CHANGE_HOURS.
 // - A token of the other purpose, or of another user than the one signed
 //   in, is no token here (the caller checks the user).
-import crypto from 'node:crypto';
 import type { Database, Transaction } from '#app/db/connection';
+import { newToken, tokenHash } from '#app/services/secret-box';
 import { inEnglish, msg, type Message } from '#app/i18n/message';
 
 export type TokenPurpose = 'password_reset' | 'email_change';
@@ -48,10 +48,6 @@ export interface TokenHolder {
   newEmail: string | null;
 }
 
-function digest(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
-}
-
 export class AccountTokens {
   constructor(private readonly db: Database) {}
 
@@ -61,12 +57,12 @@ export class AccountTokens {
    * Returns the plain token: put it in the mail, store it nowhere.
    */
   async issue(userId: number, purpose: TokenPurpose, newEmail: string | null = null, t?: Transaction): Promise<string> {
-    const token = crypto.randomBytes(32).toString('base64url');
+    const token = newToken();
     await this.db.exec(
       `with gone as (delete from account_tokens where (user_id = $1 and purpose = $2) or expires_at < now() - interval '1 day')
        insert into account_tokens (user_id, purpose, token_hash, new_email, expires_at)
        values ($1, $2, $3, $4, now() + make_interval(mins => $5))`,
-      [userId, purpose, digest(token), newEmail, LIFETIME_MINUTES[purpose]],
+      [userId, purpose, tokenHash(token), newEmail, LIFETIME_MINUTES[purpose]],
       t,
     );
     return token;
@@ -77,7 +73,7 @@ export class AccountTokens {
     if (!SHAPE.test(token)) return null;
     const [row] = await this.db.rows<{ user_id: number; new_email: string | null }>(
       `select user_id, new_email from account_tokens where token_hash = $1 and purpose = $2 and expires_at > now()`,
-      [digest(token), purpose],
+      [tokenHash(token), purpose],
     );
     return row ? { userId: row.user_id, newEmail: row.new_email } : null;
   }
@@ -87,7 +83,7 @@ export class AccountTokens {
     if (!SHAPE.test(token)) throw new LinkError();
     const [row] = await this.db.rows<{ user_id: number; new_email: string | null }>(
       `delete from account_tokens where token_hash = $1 and purpose = $2 and expires_at > now() returning user_id, new_email`,
-      [digest(token), purpose],
+      [tokenHash(token), purpose],
       t,
     );
     if (!row) throw new LinkError();

@@ -9,11 +9,11 @@
 // token, its user (active) and the user's roles in one prepared statement,
 // and nothing of it is cached. `last_used_at` is written at most once per
 // TOUCH_STEP_MS per token, so a busy token does not write on every request.
-import crypto from 'node:crypto';
 import { prepared, type Database } from '#app/db/connection';
 import type { Models } from '#app/models/registry';
 import { msg, type Text } from '#app/i18n/message';
 import { NotFoundError, ValidationError } from '#app/services/errors';
+import { newToken, tokenHash } from '#app/services/secret-box';
 import { sessionUserSql, toSessionUser, type SessionUser, type SessionUserRow } from '#app/services/users';
 
 export type TokenScope = 'read' | 'write';
@@ -64,9 +64,6 @@ const AUTHENTICATE = prepared(
     where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())`,
 );
 
-export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
-}
 
 function stateOf(row: { revoked_at: Date | null; expires_at: Date | null }, now = Date.now()): TokenRow['state'] {
   if (row.revoked_at) return 'revoked';
@@ -103,12 +100,12 @@ export class TokenService {
 
   /** Makes a token for `userId`; the token itself is in the answer only. */
   async create(userId: number, input: NewToken, createdBy: number | null): Promise<{ token: string; row: TokenRow }> {
-    const token = TOKEN_START + crypto.randomBytes(32).toString('base64url');
+    const token = TOKEN_START + newToken();
     const created = await this.models.ApiToken.create({
       user_id: userId,
       name: input.name,
       prefix: token.slice(0, PREFIX_LENGTH),
-      token_hash: hashToken(token),
+      token_hash: tokenHash(token),
       scope: input.scope,
       expires_at: input.expiresDays === null ? null : new Date(Date.now() + input.expiresDays * 86_400_000),
       created_by: createdBy,
@@ -147,7 +144,7 @@ export class TokenService {
   async authenticate(token: string): Promise<TokenCaller | null> {
     if (!token.startsWith(TOKEN_START) || token.length > 200) return null;
     const [row] = await this.db.rows<SessionUserRow & { token_id: number; scope: TokenScope; last_used_at: Date | null }>(AUTHENTICATE, [
-      hashToken(token),
+      tokenHash(token),
     ]);
     if (!row) return null;
     this.touch(row.token_id, row.last_used_at);

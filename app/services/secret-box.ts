@@ -40,3 +40,17 @@ export function keyedHash(secretKey: string, purpose: string): (value: string) =
   const key = Buffer.from(crypto.hkdfSync('sha256', secretKey, 'orbis keyed hash', purpose, 32));
   return (value) => crypto.createHmac('sha256', key).update(value).digest('base64url');
 }
+
+/** A new bearer secret (a reset link's token, an API token): 32 random bytes, base64url. */
+export function newToken(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
+/**
+ * How a bearer secret is stored and looked up: SHA-256, hex. Unkeyed on
+ * purpose — the secret has 256 bits of its own, and a lookup by hash needs
+ * no key that a changed SECRET_KEY would invalidate.
+ */
+export function tokenHash(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}

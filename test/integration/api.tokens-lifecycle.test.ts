@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
-import { hashToken } from '#app/services/api-tokens';
+import { tokenHash } from '#app/services/secret-box';
 import type { SessionUser } from '#app/services/users';
 import { startTestApp, type TestApp } from '#test/support/app';
 import { ApiClient, contractProblems, servedDocument, tokenFor, type Recorded } from '#test/support/api';
@@ -39,7 +39,7 @@ describe('REST API: personal access tokens', () => {
     const [row] = await ctx.db.rows<{ id: number; token_hash: string; prefix: string; scope: string; expires_at: Date }>(
       "select id, token_hash, prefix, scope, expires_at from api_tokens where name = 'shop sync'",
     );
-    assert.equal(row.token_hash, hashToken(token!));
+    assert.equal(row.token_hash, tokenHash(token!));
     assert.ok(token!.startsWith(row.prefix) && row.prefix.length < 20);
     assert.equal(row.scope, 'write');
     assert.ok(Math.abs(new Date(row.expires_at).getTime() - Date.now() - 30 * 86_400_000) < 60_000);
@@ -71,7 +71,7 @@ describe('REST API: personal access tokens', () => {
   it('is refused once expired, or when its user is disabled; a read token only reads', async () => {
     const expiring = await tokenFor(ctx, op.id, 'write', 1);
     assert.equal((await client(expiring).get('/api/v1/users/me')).status, 200);
-    await ctx.db.exec("update api_tokens set expires_at = now() - interval '1 second' where token_hash = $1", [hashToken(expiring)]);
+    await ctx.db.exec("update api_tokens set expires_at = now() - interval '1 second' where token_hash = $1", [tokenHash(expiring)]);
     assert.equal((await client(expiring).get('/api/v1/users/me')).status, 401);
 
     const someone = await sessionUserFor(ctx, 'leaver@example.com', { roles: ['operator'] });
@@ -118,7 +118,7 @@ describe('REST API: personal access tokens', () => {
 
   it('is listed and revoked by an admin on /admin/tokens, and only there', async () => {
     const token = await tokenFor(ctx, op.id);
-    const [{ id }] = await ctx.db.rows<{ id: number }>('select id from api_tokens where token_hash = $1', [hashToken(token)]);
+    const [{ id }] = await ctx.db.rows<{ id: number }>('select id from api_tokens where token_hash = $1', [tokenHash(token)]);
     const other = app.client();
     await other.login('op@example.com', 'correct horse battery');
     assert.equal((await other.get('/admin/tokens')).status, 403);
