@@ -184,12 +184,13 @@ export class TwoFactorService {
 
   /** A code checked through the throttle; a failure is recorded with its reason. */
   private async check(user: CodeOwner, code: string, from: CodeSource): Promise<SecondFactorUsed> {
-    const failed = (reason: 'wrong_code' | 'throttled') =>
+    const failed = (reason: 'wrong_code') =>
       this.events.record({ kind: 'sign_in.failed', userId: user.id, email: user.email, origin: originOf(from), detail: { reason } });
     const reservation = await this.throttle
       .reserve({ email: user.email, ip: from.ip, deviceCookie: from.deviceCookie, secret: 'code' })
       .catch(async (err: unknown) => {
-        if (err instanceof ThrottledError) await failed('throttled');
+        // Once per address while the throttle holds it, as for passwords: refusing stays a read.
+        if (err instanceof ThrottledError) await this.events.recordThrottled(user.email, originOf(from), err.retryAfterSeconds);
         throw err;
       });
     const used = await this.use(user.id, code);

@@ -179,6 +179,16 @@ describe('two-factor sign-in with TOTP', () => {
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
     assert.match(blocked.text, /Too many failed sign-ins/);
     assert.equal((await attacker.get('/')).status, 303);
+    // Refused codes write one event while the throttle holds, not one per guess.
+    for (let i = 0; i < 3; i++) {
+      await attacker.login(bob.email, PASSWORD);
+      assert.equal((await attacker.post('/login/two-factor', { code: `88888${i}` }, { from: '/login/two-factor' })).status, 429);
+    }
+    const [{ n }] = await app.ctx.db.rows<{ n: number }>(
+      `select count(*)::int as n from auth_events where kind = 'sign_in.failed' and email = $1 and detail->>'reason' = 'throttled'`,
+      [bob.email],
+    );
+    assert.equal(n, 1);
   });
 
   it('lets the second step expire', async () => {
