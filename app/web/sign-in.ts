@@ -15,7 +15,7 @@ import type { Services } from '#app/context';
 import type { SessionUser } from '#app/services/users';
 import { cookieName, secureCookies, type CookieSettings } from '#app/web/cookies';
 import { originOf } from '#app/web/handler';
-import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+import { DEVICE_COOKIE, deviceCookieOf } from '#app/web/middleware/auth';
 import { issueCsrfToken } from '#app/web/middleware/csrf';
 import { clientOf } from '#app/web/middleware/session-client';
 
@@ -50,7 +50,7 @@ function regenerate(req: Request): Promise<void> {
 
 export function signInFlow({ twoFactor, throttle, authEvents, settings }: SignInDeps): SignInFlow {
   function trustDevice(req: Request, res: Response, email: string) {
-    const existing: string = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? '';
+    const existing = deviceCookieOf(req, settings) ?? '';
     if (throttle.trustedDevice(email, existing)) return;
     const tokens = [throttle.issueDevice(email), ...existing.split('|').filter(Boolean)].slice(0, 5);
     res.cookie(cookieName(settings, DEVICE_COOKIE), tokens.join('|'), {

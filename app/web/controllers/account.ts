@@ -9,11 +9,11 @@ import { localize, localizeAll } from '#app/i18n/message';
 import type { Here } from '#app/services/account';
 import { ThrottledError, ValidationError } from '#app/services/errors';
 import type { SessionUser } from '#app/services/users';
-import { cookieName, type CookieSettings } from '#app/web/cookies';
+import type { CookieSettings } from '#app/web/cookies';
 import { flash } from '#app/web/flash';
 import { originOf, signedIn } from '#app/web/handler';
 import { field, linkRefused, tokenOf } from '#app/web/link-refused';
-import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+import { deviceCookieOf } from '#app/web/middleware/auth';
 
 export type AccountDeps = Pick<Services, 'account' | 'accountSessions' | 'authEvents'> & { i18n: I18n; settings: CookieSettings };
 
@@ -26,7 +26,7 @@ export function accountController({ account, accountSessions, authEvents, i18n, 
   const here = (req: Request): Here => ({
     sid: req.sessionID,
     origin: originOf(req),
-    deviceCookie: req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null,
+    deviceCookie: deviceCookieOf(req, settings),
   });
 
   async function render(req: Request, res: Response, user: SessionUser, status = 200, errors: Values = {}, typed: Values = {}) {

@@ -9,10 +9,10 @@ import type { Services } from '#app/context';
 import { localize, msg } from '#app/i18n/message';
 import { ForbiddenError, ThrottledError, ValidationError } from '#app/services/errors';
 import type { SessionUser } from '#app/services/users';
-import { cookieName, type CookieSettings } from '#app/web/cookies';
+import type { CookieSettings } from '#app/web/cookies';
 import { flash } from '#app/web/flash';
 import { id, originOf, signedIn } from '#app/web/handler';
-import { DEVICE_COOKIE } from '#app/web/middleware/auth';
+import { deviceCookieOf } from '#app/web/middleware/auth';
 import type { SignInFlow } from '#app/web/sign-in';
 
 export type TwoFactorDeps = Pick<Services, 'twoFactor' | 'users' | 'authEvents'> & {
@@ -32,7 +32,7 @@ function codeOf(req: Request): string {
 export function twoFactorController({ twoFactor, users, authEvents, settings, signIn }: TwoFactorDeps) {
   const from = (req: Request) => ({
     ip: req.ip ?? '',
-    deviceCookie: req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null,
+    deviceCookie: deviceCookieOf(req, settings),
     userAgent: req.get('user-agent') ?? null,
   });
   /** Superusers may not turn it off when the setting makes it mandatory for them. */

@@ -11,6 +11,11 @@ import type { PostgresSessionStore } from '#app/web/middleware/session-store';
 
 export const DEVICE_COOKIE = 'orbis_device';
 
+/** This browser's trusted-device cookie for the throttle (signed; null when absent or tampered with). */
+export function deviceCookieOf(req: Request, settings: CookieSettings): string | null {
+  return req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] || null;
+}
+
 export interface PassportDeps {
   users: UserService;
   settings: CookieSettings;
@@ -21,7 +26,7 @@ export function createPassport({ users, settings }: PassportDeps, store?: Postgr
   const pp = new passport.Passport() as unknown as passport.PassportStatic;
   pp.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-      const deviceCookie = req.signedCookies?.[cookieName(settings, DEVICE_COOKIE)] ?? null;
+      const deviceCookie = deviceCookieOf(req, settings);
       users
         .authenticate(email, password, { ip: req.ip ?? '', deviceCookie, userAgent: req.get('user-agent') ?? null })
         .then((user) => done(null, user), done);
