@@ -15,7 +15,7 @@ import { msg, type Text } from '#app/i18n/message';
 import { zonedToUtc, parseDate } from '#app/services/time';
 import { deviceOf, type Device } from '#app/services/user-agent';
 import type { OidcRefusal } from '#app/services/oidc';
-import { pageNumber, paramReader } from '#app/services/query-params';
+import { pageNumber, paramReader, queryString } from '#app/services/query-params';
 
 /**
  * Why a sign-in failed (kept for admins; extend the union for new ways to
@@ -163,14 +163,8 @@ export function parseAuthEventQuery(params: Record<string, unknown>): AuthEventQ
 }
 
 /** The query as URL parameters, with `changes` applied (pagination links). */
-export function authEventParams(q: AuthEventQuery, changes: Partial<AuthEventQuery> = {}): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...q, ...changes })) {
-    if (k === 'page' ? Number(v) > 1 : v !== '') p.set(k, String(v));
-  }
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
+export const authEventParams = (q: AuthEventQuery, changes: Partial<Record<keyof AuthEventQuery, string | number>> = {}): string =>
+  queryString(q, changes);
 
 /** The next day of a YYYY-MM-DD date. */
 function nextDay(date: string): string {

@@ -14,3 +14,13 @@ export function pageNumber(value: string, max: number): number {
   const page = Number(value);
   return Number.isInteger(page) && page > 0 && page <= max ? page : 1;
 }
+
+/** A query as URL parameters ("?a=1&page=2"), with `changes` applied: empty values and page 1 left out (paging links). */
+export function queryString<Q extends object>(q: Q, changes: Partial<Record<keyof Q, string | number>> = {}): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...q, ...changes })) {
+    if (k === 'page' ? Number(v) > 1 : v !== '') p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

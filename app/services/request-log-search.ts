@@ -5,7 +5,7 @@
 import { msg, type Text } from '#app/i18n/message';
 import type { Database } from '#app/db/connection';
 import { zonedToUtc } from '#app/services/time';
-import { pageNumber, paramReader } from '#app/services/query-params';
+import { pageNumber, paramReader, queryString } from '#app/services/query-params';
 
 export const PAGE_SIZE = 50;
 const MAX_PAGE = 10_000;
@@ -56,14 +56,8 @@ export function parseRequestLogQuery(params: Record<string, unknown>): RequestLo
 }
 
 /** The query as URL parameters, with `changes` applied (pagination links). */
-export function requestLogParams(q: RequestLogQuery, changes: Partial<Record<keyof RequestLogQuery, string | number>> = {}): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...q, ...changes })) {
-    if (k === 'page' ? Number(v) > 1 : v !== '') p.set(k, String(v));
-  }
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
+export const requestLogParams = (q: RequestLogQuery, changes: Partial<Record<keyof RequestLogQuery, string | number>> = {}): string =>
+  queryString(q, changes);
 
 /** `%` and `_` typed by the admin match themselves. */
 function likePattern(text: string): string {
