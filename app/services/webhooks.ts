@@ -87,6 +87,15 @@ const CHANGE_EVENTS: Partial<Record<string, WebhookEvent>> = {
   deleted: 'card.deleted',
 };
 
+/** How long a process trusts its list of enabled webhooks (see `enabled`). */
+const ENABLED_TTL_MS = 2_000;
+
+interface EnabledHook {
+  id: number;
+  events: string[];
+  card_type: string | null;
+}
+
 export class WebhookService {
   constructor(
     private readonly db: Database,
@@ -95,6 +104,8 @@ export class WebhookService {
     private readonly box: SecretBox,
     private readonly outgoing: OutgoingSettings,
   ) {}
+
+  private enabledCache: { at: number; hooks: EnabledHook[] } | null = null;
 
   /** Checks the input; makes the webhook; returns it with its secret (shown once). */
   async create(input: WebhookInput, user: SessionUser): Promise<{ id: number; secret: string }> {
@@ -121,6 +132,7 @@ export class WebhookService {
       await this.db.exec('update webhooks set secret_sealed = $2 where id = $1', [row.id, this.box.seal(secret, `webhook:${row.id}`)], t);
       return Number(row.id);
     });
+    this.enabledCache = null;
     return { id, secret };
   }
 
@@ -140,11 +152,13 @@ export class WebhookService {
   }
 
   async setEnabled(id: number, enabled: boolean): Promise<void> {
+    this.enabledCache = null;
     if (!(await this.db.exec('update webhooks set enabled = $2 where id = $1', [id, enabled])))
       throw new NotFoundError(msg('webhooks.errors.notFound'));
   }
 
   async remove(id: number): Promise<void> {
+    this.enabledCache = null;
     if (!(await this.db.exec('delete from webhooks where id = $1', [id]))) throw new NotFoundError(msg('webhooks.errors.notFound'));
   }
 
@@ -157,28 +171,45 @@ export class WebhookService {
         t,
       );
       if (!d) throw new NotFoundError(msg('webhooks.errors.noDelivery'));
-      return this.enqueue(t, webhookId, d.event, d.body);
+      // Not ifEnabled: the delivery found above holds the webhook's row (its foreign key).
+      return (await this.enqueue(t, webhookId, d.event, d.body))!;
     });
+  }
+
+  /**
+   * The enabled webhooks, read at most once per ENABLED_TTL_MS in a process:
+   * every card save asks, and most installations have none, so a save must
+   * not pay a statement for them. A change made here is seen at once; one
+   * made in another process within ENABLED_TTL_MS.
+   */
+  private async enabled(t: Transaction): Promise<EnabledHook[]> {
+    if (this.enabledCache && Date.now() - this.enabledCache.at < ENABLED_TTL_MS) return this.enabledCache.hooks;
+    const hooks = await this.db.rows<EnabledHook>('select id, events, card_type from webhooks where enabled', [], t);
+    this.enabledCache = { at: Date.now(), hooks };
+    return hooks;
   }
 
   /** Every enabled webhook of `event` (and the card's type) gets a delivery, in the change's transaction. */
   async emit(t: Transaction, event: WebhookEvent, cardType: string | null, data: Record<string, unknown>): Promise<void> {
-    const hooks = await this.db.rows<{ id: number }>(
-      `select id from webhooks where enabled and $1 = any(events) and (card_type is null or card_type = $2)`,
-      [event, cardType],
-      t,
-    );
+    const hooks = (await this.enabled(t)).filter((h) => h.events.includes(event) && (h.card_type === null || h.card_type === cardType));
     if (!hooks.length) return;
     const body = JSON.stringify({ event, time: new Date().toISOString(), ...data });
-    for (const h of hooks) await this.enqueue(t, Number(h.id), event, body);
+    for (const h of hooks) await this.enqueue(t, Number(h.id), event, body, true);
   }
 
-  private async enqueue(t: Transaction, webhookId: number, event: string, body: string): Promise<number> {
+  /**
+   * A delivery and its job. `ifEnabled`: only while the webhook is still there
+   * and enabled — `emit`'s list may be a moment old (another process may
+   * have just removed it), and a card save must not fail for that.
+   */
+  private async enqueue(t: Transaction, webhookId: number, event: string, body: string, ifEnabled = false): Promise<number | null> {
     const [row] = await this.db.rows<{ id: number }>(
-      'insert into webhook_deliveries (webhook_id, event, body) values ($1, $2, $3) returning id',
-      [webhookId, event, body],
+      `insert into webhook_deliveries (webhook_id, event, body)
+       select $1, $2, $3 where not $4 or exists (select 1 from webhooks where id = $1 and enabled) returning id`,
+      [webhookId, event, body, ifEnabled],
       t,
     );
+    if (!row) return null;
     const id = Number(row.id);
     const { id: jobId } = await this.jobs.enqueue(
       'webhooks.deliver',

@@ -113,6 +113,22 @@ describe('webhooks', () => {
     );
   });
 
+  it('keeps saving cards when another process removed or disabled a webhook this one still lists', async () => {
+    const { ctx, admin, maria } = await world('127.0.0.1');
+    const r = await receiver();
+    const gone = await subscribe(ctx, admin, `http://127.0.0.1:${r.port}/gone`);
+    const off = await subscribe(ctx, admin, `http://127.0.0.1:${r.port}/off`);
+    await makePurchase(ctx, maria); // this process now lists both
+    await settled(ctx, off.id, 'delivered');
+    // As another web process would: straight in the database, this process's list not told.
+    await ctx.db.exec('delete from webhooks where id = $1', [gone.id]);
+    await ctx.db.exec('update webhooks set enabled = false where id = $1', [off.id]);
+    const card = await makePurchase(ctx, maria);
+    assert.ok(card.id, 'the save went through');
+    assert.equal((await deliveries(ctx, off.id)).length, 1, 'nothing more for the disabled one');
+    assert.equal((await deliveries(ctx, gone.id)).length, 0);
+  });
+
   it('retries after a 500 and then delivers, keeping each answer', async () => {
     const { ctx, admin, maria } = await world('127.0.0.1');
     const r = await receiver([500]);
