@@ -18,7 +18,6 @@ export interface SavedViewRow {
   query: string;
   role: string | null;
   owner_id: number;
-  owner_name: string;
   /** May the reader delete it (theirs, or they are an administrator). */
   mine: boolean;
 }
@@ -29,8 +28,8 @@ export class SavedViewService {
   /** The views of the type the user may open: their own and those shared with a role they hold (an admin: every shared one). */
   async list(user: SessionUser, type: CardType): Promise<SavedViewRow[]> {
     const rows = await this.db.rows<Omit<SavedViewRow, 'mine'>>(
-      `select v.id, v.name, v.query, v.role, v.owner_id, u.display_name as owner_name
-         from saved_views v join users u on u.id = v.owner_id
+      `select v.id, v.name, v.query, v.role, v.owner_id
+         from saved_views v
         where v.card_type = $1 and (v.owner_id = $2 or v.role = any($3::text[]) or ($4 and v.role is not null))
         order by lower(v.name), v.id`,
       [type.name, user.id, user.roles, user.isSuperuser],
@@ -66,7 +65,7 @@ export class SavedViewService {
       `insert into saved_views (card_type, name, query, owner_id, role) values ($1, $2, $3, $4, $5) returning id`,
       [type.name, name, query, user.id, role || null],
     );
-    return { id: row.id, name, query, role: role || null, owner_id: user.id, owner_name: user.displayName, mine: true };
+    return { id: row.id, name, query, role: role || null, owner_id: user.id, mine: true };
   }
 
   /** Deletes a view of the type: its maker's, or any for an admin; otherwise it is not there for them. */

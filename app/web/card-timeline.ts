@@ -48,7 +48,7 @@ export function commentItem(c: Comment, userId: number): CommentItem {
     id: c.id,
     at: c.created_at,
     who: c.author_name,
-    html: c.deleted_at ? '' : commentHtml(c.body),
+    html: '', // rendered by mergeTimeline for the entries a page shows
     body: c.deleted_at ? '' : c.body,
     editedAt: c.edited_at,
     deletedAt: c.deleted_at,
@@ -65,8 +65,15 @@ export function mergeTimeline(history: Timeline, comments: { items: CommentItem[
   const all: TimelineEntry[] = [...history.items, ...comments.items.map((c) => ({ comment: c, at: c.at }))];
   all.sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
   const end = page * TIMELINE_PAGE;
+  // Markdown is rendered for the page's own comments only: a later page holds
+  // page × TIMELINE_PAGE comments of which it shows none but a few.
+  const entries = all
+    .slice(end - TIMELINE_PAGE, end)
+    .map((e) =>
+      'comment' in e && e.comment && !e.comment.deletedAt ? { ...e, comment: { ...e.comment, html: commentHtml(e.comment.body) } } : e,
+    );
   return {
-    entries: all.slice(end - TIMELINE_PAGE, end),
+    entries,
     page,
     more: all.length > end || history.truncated || comments.more,
     pending: history.pending,

@@ -119,7 +119,8 @@ export function cardsController({ cards, db }: CardsDeps, panels: CardPanelLoade
     const type = cards.typeFor(user, card.type);
     const maps = await displayMaps(db, type, [card]);
     const extra: Record<string, unknown> = {};
-    for (const load of panels) Object.assign(extra, await load(req, user, type, card));
+    // The panels read independently (attachments, tasks, the timeline): at once, not one after another.
+    for (const part of await Promise.all(panels.map((load) => load(req, user, type, card)))) Object.assign(extra, part);
     const shown = typeIn(type, req.locale);
     const reader = readerOf(req, user);
     res.status(status).render('cards/view.njk', {
