@@ -7,11 +7,9 @@ import type { ZodType } from 'zod';
 import { msg } from '#app/i18n/message';
 import { ApiProblem, controlProblems, invalid, zodFields } from '#app/web/api/problems';
 
-/** A body is on its way (the test the body parsers make). */
-export function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
+import { hasBody } from '#app/web/middleware/input-guard';
+
+export { hasBody };
 
 export function unsupportedType(req: Request): ApiProblem {
   const type = req.headers['content-type'] ? String(req.headers['content-type']).split(';')[0].slice(0, 80) : '';

@@ -71,7 +71,8 @@ export function inputProblems(values: unknown): Record<string, Text> {
 }
 
 /** A body is on its way (the same test the body parsers make), and not an empty one. */
-function hasBody(req: Request): boolean {
+/** A body is on its way (the test the body parsers make). */
+export function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
