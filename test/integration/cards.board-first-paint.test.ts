@@ -6,7 +6,7 @@
 // prints the figures for docs/benchmarks.md and asserts what a large board
 // must hold — at most 50 tiles a column, each column's "show more" naming the
 // rest — never a time: speed is read from the printed figures, not asserted.
-// BENCH_CARDS (10000) BENCH_RUNS (30).
+// BENCH_CARDS (400) BENCH_RUNS (3).
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { LOAD_CARDS } from '#test/bench/bench-cards';
@@ -14,8 +14,10 @@ import { it } from 'node:test';
 import { startTestApp } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';
 
-const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+// The suite runs it small (its assertions need only columns over 50 cards);
+// the figures in docs/benchmarks.md come from BENCH_CARDS=10000 BENCH_RUNS=30.
+const CARDS = Number(process.env.BENCH_CARDS ?? 400);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 it('board first paint', async () => {
   const app = await startTestApp();
@@ -52,12 +54,14 @@ it('board first paint', async () => {
   const last = await c.get('/cards/purchase_request/board');
   const columns = last.text.split('data-testid="column-').slice(1);
   assert.ok(columns.length >= 3, 'a column per stage');
-  let shown = 0;
+  let full = 0;
   for (const col of columns) {
     const tiles = (col.match(/data-testid="tile-/g) ?? []).length;
     assert.ok(tiles <= 50, `a column shows at most 50 tiles, not ${tiles}`);
-    shown += tiles;
+    if (tiles === 50) {
+      full++;
+      assert.match(col, /data-testid="more"/, 'a full column offers the rest in the list');
+    }
   }
-  assert.ok(shown < CARDS, 'the board does not paint every card');
-  assert.ok((last.text.match(/data-testid="more"/g) ?? []).length >= 1, 'a full column offers the rest in the list');
+  assert.ok(full >= 1, 'some column holds more than 50 cards');
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import i18next from 'i18next';
 import { checkCatalogs, readSources } from '#app/i18n/check';
 import { createI18n, readCatalogs } from '#app/i18n/i18n';
 import { manage, ROOT } from '#test/support/cli';
@@ -91,11 +92,35 @@ describe('choosing the language', () => {
   });
 
   it('answers a remembered lookup as i18next would, and shares the browser catalog frozen', () => {
-    const ru = i18n.t('ru');
-    for (let i = 0; i < 3; i++) {
-      assert.equal(ru('nav.tasks'), 'Задачи');
-      assert.equal(ru('nav.unread', { count: 2 }), '2 непрочитанных');
+    // The same calls, in an order that repeats each, against a fresh i18next of the same catalogs:
+    // a remembered answer must not leak across plural counts, parameters or languages.
+    const fresh = i18next.createInstance();
+    void fresh.init({
+      initAsync: false,
+      lng: 'en',
+      fallbackLng: 'en',
+      resources: Object.fromEntries(Object.entries(readCatalogs(path.join(ROOT, 'locales'))).map(([l, c]) => [l, { translation: c }])),
+      interpolation: { escapeValue: false },
+      returnNull: false,
+    });
+    const calls: [string, Record<string, unknown>?][] = [
+      ['nav.tasks'],
+      ['nav.unread', { count: 1 }],
+      ['nav.unread', { count: 2 }],
+      ['nav.unread', { count: 5 }],
+      ['nav.unread', { count: 21 }],
+      ['tasks.flash.created', { title: 'A' }],
+      ['tasks.flash.created', { title: 'B' }],
+      ['tasks.flash.created', { title: 7 }],
+    ];
+    for (const lang of ['ru', 'en', 'ru']) {
+      const t = i18n.t(lang);
+      const reference = fresh.getFixedT(lang);
+      for (const [key, params] of [...calls, ...calls])
+        assert.equal(t(key, params), reference(key, params), `${lang} ${key} ${JSON.stringify(params)}`);
     }
+    const ru = i18n.t('ru');
+    assert.equal(ru('nav.unread', { count: 2 }), '2 непрочитанных');
     const js = ru('js', { returnObjects: true }) as unknown as Record<string, unknown>;
     assert.equal(typeof js, 'object');
     assert.ok(Object.keys(js).length > 0);
