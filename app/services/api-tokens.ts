@@ -64,7 +64,6 @@ const AUTHENTICATE = prepared(
     where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())`,
 );
 
-
 function stateOf(row: { revoked_at: Date | null; expires_at: Date | null }, now = Date.now()): TokenRow['state'] {
   if (row.revoked_at) return 'revoked';
   if (row.expires_at && new Date(row.expires_at).getTime() <= now) return 'expired';
