@@ -24,6 +24,8 @@ export interface ResetMailPayload {
   locale: string;
   ip: string | null;
   userAgent: string | null;
+  /** The administrator who sent it from the user's page; absent when asked on /password/forgot. */
+  by?: number;
 }
 
 /** accounts.email_change_mail: what /account was given. */
@@ -76,7 +78,8 @@ export class AccountMail {
   async passwordReset(p: ResetMailPayload): Promise<MailMessage | null> {
     const [user] = await this.db.rows<Recipient>(BY_EMAIL, [p.email]);
     const origin = { ip: p.ip, userAgent: p.userAgent };
-    await this.events.record({ kind: 'password.reset_requested', userId: user?.id ?? null, email: p.email, origin });
+    const detail = p.by ? { by: p.by } : {};
+    await this.events.record({ kind: 'password.reset_requested', userId: user?.id ?? null, email: p.email, origin, detail });
     if (!user?.is_active) return null;
     const token = await this.tokens.issue(user.id, 'password_reset');
     const t = this.i18n.t(this.i18n.resolve(user.locale ?? p.locale));

@@ -46,11 +46,13 @@ export interface AuthEventDetails {
   /** Sessions of the user ended from /account ("sign out this one / all others"), or by an administrator. */
   'session.ended': By & { count: number };
   'password.changed': By;
-  'password.reset_requested': Record<string, never>;
+  /** Asked on /password/forgot (no `by`), or sent by an administrator from the user's page. */
+  'password.reset_requested': By;
   /** A new password through a mailed link (no `by`), or set by an administrator. */
   'password.reset': By;
   'email.change_requested': { to: string };
-  'email.changed': { from: string; to: string };
+  /** Through the mailed link (no `by`), or set by an administrator. */
+  'email.changed': By & { from: string; to: string };
   'factor.enrolled': By & { factor: string };
   'factor.used': { factor: string };
   'factor.reset': By & { factor: string };

@@ -19,7 +19,9 @@ import type { Jobs } from '#app/jobs/index';
 import type { Models } from '#app/models/registry';
 import { LinkError, type AccountTokens } from '#app/services/account-tokens';
 import type { AuthEvents, Origin } from '#app/services/auth-events';
-import { ValidationError } from '#app/services/errors';
+import type { ResetMailPayload } from '#app/services/account-mail';
+import { NotFoundError, ValidationError } from '#app/services/errors';
+import { msg } from '#app/i18n/message';
 import { passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
 import type { LoginThrottle } from '#app/services/throttle';
 import { emailProblem, normalizeEmail } from '#app/services/users';
@@ -52,6 +54,28 @@ export class PasswordReset {
     await this.deps.throttle.reserveReset(normalized, ip);
     const payload = { email: normalized, locale, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null };
     await this.deps.jobs.enqueue('accounts.password_reset_mail', payload);
+  }
+
+  /**
+   * An administrator sends the user a reset link from the user's page (the
+   * same mail and link as /password/forgot, in the user's language; not
+   * throttled: it goes to the address on record). A disabled account gets none.
+   */
+  async sendFor(userId: number, by: { userId: number; origin?: Origin | null }, locale: string): Promise<string> {
+    const user = await this.models.User.findByPk(userId);
+    if (!user) throw new NotFoundError(msg('accounts.noUser'));
+    if (!user.is_active)
+      throw new ValidationError(msg('admin.users.resetLinkDisabled'), { reset_link: msg('admin.users.resetLinkDisabled') });
+    const origin = by.origin ?? {};
+    const payload: ResetMailPayload = {
+      email: normalizeEmail(user.email),
+      locale: user.locale ?? locale,
+      ip: origin.ip ?? null,
+      userAgent: origin.userAgent ?? null,
+      by: by.userId,
+    };
+    await this.deps.jobs.enqueue('accounts.password_reset_mail', payload);
+    return user.email;
   }
 
   /** The account a link would reset (its email, for the page); LinkError when the link cannot be used. */

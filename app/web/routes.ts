@@ -92,6 +92,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
     users: s.users,
     accountSessions: s.accountSessions,
     twoFactor: s.twoFactor,
+    passwordReset: s.passwordReset,
     db,
     i18n: root.i18n,
     timeZone: settings.timeZone,
@@ -203,7 +204,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/admin/users/:id', requireSuperuser, users.edit);
   app.post('/admin/users/:id/active', requireSuperuser, users.setActive);
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
+  app.post('/admin/users/:id/profile', requireSuperuser, users.profile);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
+  app.post('/admin/users/:id/password/send-link', requireSuperuser, users.sendResetLink);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
   app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
   app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);

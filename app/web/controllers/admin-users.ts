@@ -5,17 +5,28 @@ import type { Database } from '#app/db/connection';
 import type { I18n } from '#app/i18n/i18n';
 import { localizeAll, msg } from '#app/i18n/message';
 import { ValidationError } from '#app/services/errors';
+import { queryString } from '#app/services/query-params';
 import { flash } from '#app/web/flash';
 import { id, originOf, signedIn } from '#app/web/handler';
 
 const ONE = { id: id(msg('accounts.noUser')) };
+
+interface ProfileValues {
+  email: string;
+  display_name: string;
+  time_zone: string;
+}
+
+function one(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions' | 'twoFactor'> {
+export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions' | 'twoFactor' | 'passwordReset'> {
   /** The roles of a disabled user (who has no session user). */
   db: Database;
   i18n: I18n;
@@ -23,16 +34,17 @@ export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSession
   timeZone: string;
 }
 
-export function adminUsersController({ users, accountSessions, twoFactor, db, i18n, timeZone }: AdminUsersDeps) {
+export function adminUsersController({ users, accountSessions, twoFactor, passwordReset, db, i18n, timeZone }: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
-  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}) {
+  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}, profile?: ProfileValues) {
     const user = await users.get(id);
     const roles = await users.roles();
     const session = await users.sessionUser(user.id);
     res.status(status).render('admin/user-edit.njk', {
       subject: user,
+      profile: profile ?? { email: user.email, display_name: user.display_name, time_zone: user.time_zone },
       subjectRoles:
         session?.roles ??
         (
@@ -48,8 +60,22 @@ export function adminUsersController({ users, accountSessions, twoFactor, db, i1
   }
 
   return {
-    async list(_req: Request, res: Response) {
-      res.render('admin/users.njk', { users: await users.list() });
+    /** Filtered by `q` (email or name), `role`, `status`; 50 a page. */
+    async list(req: Request, res: Response) {
+      const filter = {
+        q: one(req.query.q).slice(0, 200),
+        role: one(req.query.role),
+        status: (['active', 'disabled'] as const).find((s) => s === one(req.query.status)),
+        page: Number(one(req.query.page)) || 1,
+      };
+      const found = await users.search(filter);
+      const keep = { q: filter.q, role: filter.role, status: filter.status ?? '', page: found.page };
+      res.render('admin/users.njk', {
+        ...found,
+        filter: keep,
+        roles: await users.roles(),
+        query: (page: number) => queryString(keep, { page }),
+      });
     },
 
     async newForm(_req: Request, res: Response) {
@@ -141,6 +167,34 @@ export function adminUsersController({ users, accountSessions, twoFactor, db, i1
       // The flash is read on the next page: in the language it will be shown in.
       const next = id === user.id ? i18n.t(i18n.resolve(raw || null, req.get('accept-language'))) : req.t;
       flash(req, next('admin.users.flash.languageSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** Name, email and time zone; errors at the fields with the input kept. */
+    profile: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const values = { email: String(b.email ?? ''), display_name: String(b.display_name ?? ''), time_zone: String(b.time_zone ?? '') };
+      try {
+        const input = { email: values.email, displayName: values.display_name, timeZone: values.time_zone };
+        await users.updateProfile(id, input, { userId: user.id, origin: originOf(req) });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), values);
+      }
+      flash(req, req.t('admin.users.flash.profileSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** Mails the user the reset link of /password/forgot. */
+    sendResetLink: signedIn(ONE, async (req, res, { user, params: { id } }) => {
+      let email: string;
+      try {
+        email = await passwordReset.sendFor(id, { userId: user.id, origin: originOf(req) }, req.locale);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
+      }
+      flash(req, req.t('admin.users.flash.resetLinkSent', { email }));
       res.redirect(303, `/admin/users/${id}`);
     }),
 
