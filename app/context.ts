@@ -23,6 +23,7 @@ import { AccountTokens } from '#app/services/account-tokens';
 import { AuditService } from '#app/services/audit';
 import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
+import { RoleService } from '#app/services/roles';
 import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
 import { CommentService } from '#app/services/comments';
@@ -64,6 +65,7 @@ export interface Services {
   accountMail: AccountMail;
   /** /password/forgot and /password/reset. */
   passwordReset: PasswordReset;
+  roles: RoleService;
   jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
@@ -203,14 +205,18 @@ export async function createContext(settings: Settings, options: ContextOptions 
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
+    roles: new RoleService(db, cardTypes, log),
   };
+  // Rights set in the browser, and kept current as other processes change them.
+  await services.roles.load();
+  void services.roles.follow().catch((err: unknown) => log.warn({ err }, 'roles: cannot listen for changes of rights'));
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];
+  const closers: Array<() => Promise<void>> = [() => services.requestLog.close(), () => services.roles.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,

@@ -4,6 +4,7 @@ export class Role extends Model<InferAttributes<Role>, InferCreationAttributes<R
   declare id: CreationOptional<number>;
   declare name: string;
   declare label: string;
+  declare description: CreationOptional<string>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -15,6 +16,7 @@ export function defineRole(sequelize: Sequelize): typeof Role {
       id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
       name: { type: DataTypes.TEXT, allowNull: false, unique: true },
       label: { type: DataTypes.TEXT, allowNull: false },
+      description: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
       created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
       updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },

@@ -78,6 +78,8 @@ export { durationMs };
 
 export class CardTypes {
   private readonly byName: Map<string, CardType>;
+  /** Counts changes of the types' rights (set in the browser): what is derived from them is remade when it moves. */
+  rightsRevision = 0;
   constructor(readonly all: CardType[]) {
     this.byName = new Map(all.map((t) => [t.name, t]));
   }

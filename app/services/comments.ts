@@ -20,7 +20,7 @@ import { enqueueCardEvent } from '#app/services/card-notices';
 import type { Card, CardService } from '#app/services/cards';
 import { commentFacts } from '#app/services/comment-text';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
-import { canReadCardSql, readPermissions } from '#app/services/notifications';
+import { canReadCardSql, readPermissionsJson } from '#app/services/notifications';
 import type { SessionUser } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
 
@@ -54,15 +54,16 @@ function refuse(field: Message): never {
 }
 
 export class CommentService {
-  private readonly perms: string;
   private readonly hooks: CommentHook[] = [];
 
   constructor(
     private readonly db: Database,
     private readonly cards: CardService,
     private readonly jobs: Jobs,
-  ) {
-    this.perms = JSON.stringify(readPermissions(cards.types));
+  ) {}
+
+  private get perms(): string {
+    return readPermissionsJson(this.cards.types);
   }
 
   /** Runs `hook` inside the transaction of every new comment. */

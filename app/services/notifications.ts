@@ -82,6 +82,17 @@ export function readPermissions(types: CardTypes): Record<string, { all: string[
   return out;
 }
 
+const readRightsMemo = new WeakMap<CardTypes, { revision: number; json: string }>();
+
+/** readPermissions as the `$perm` parameter, remade only when the rights changed (RoleService). */
+export function readPermissionsJson(types: CardTypes): string {
+  const memo = readRightsMemo.get(types);
+  if (memo?.revision === types.rightsRevision) return memo.json;
+  const json = JSON.stringify(readPermissions(types));
+  readRightsMemo.set(types, { revision: types.rightsRevision, json });
+  return json;
+}
+
 /** The bell's count stops here: the badge shows "99+", and a user with a huge backlog costs no more than that. */
 export const UNREAD_COUNT_CAP = 100;
 
@@ -93,14 +104,14 @@ export function unreadCountSql(userExpr: string): string {
 const UNREAD_COUNT = prepared(`select ${unreadCountSql('$1')} as n`);
 
 export class NotificationService {
-  private readonly perms: string;
-
   constructor(
     private readonly db: Database,
-    types: CardTypes,
+    private readonly types: CardTypes,
     private readonly settings: Settings['notifications'],
-  ) {
-    this.perms = JSON.stringify(readPermissions(types));
+  ) {}
+
+  private get perms(): string {
+    return readPermissionsJson(this.types);
   }
 
   /**

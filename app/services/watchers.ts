@@ -13,7 +13,7 @@
 //   new reason to hear of the card, and watches it again.
 import type { Database, Transaction } from '#app/db/connection';
 import type { Card, CardService, ChangeHook } from '#app/services/cards';
-import { canReadCardSql, readPermissions } from '#app/services/notifications';
+import { canReadCardSql, readPermissionsJson } from '#app/services/notifications';
 import type { SessionUser } from '#app/services/users';
 
 export interface Watcher {
@@ -22,13 +22,13 @@ export interface Watcher {
 }
 
 export class WatcherService {
-  private readonly perms: string;
-
   constructor(
     private readonly db: Database,
     private readonly cards: CardService,
-  ) {
-    this.perms = JSON.stringify(readPermissions(cards.types));
+  ) {}
+
+  private get perms(): string {
+    return readPermissionsJson(this.cards.types);
   }
 
   private async set(user: SessionUser, typeName: string, cardId: number, watching: boolean): Promise<Card> {

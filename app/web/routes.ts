@@ -16,6 +16,7 @@ import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSecurityController } from '#app/web/controllers/admin-security';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
+import { adminRolesController } from '#app/web/controllers/admin-roles';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
@@ -97,6 +98,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
     i18n: root.i18n,
     timeZone: settings.timeZone,
   });
+  const roles = adminRolesController({ roles: s.roles });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const security = adminSecurityController({ authEvents: s.authEvents });
@@ -198,6 +200,12 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/notifications/preferences', requireLogin, notifications.savePreferences);
   app.post('/notifications/:id/open', requireLogin, notifications.open);
 
+  app.get('/admin/roles', requireSuperuser, roles.list);
+  app.post('/admin/roles', requireSuperuser, roles.create);
+  app.get('/admin/roles/:name', requireSuperuser, roles.show);
+  app.post('/admin/roles/:name', requireSuperuser, roles.update);
+  app.post('/admin/roles/:name/rights', requireSuperuser, roles.setRights);
+  app.post('/admin/roles/:name/delete', requireSuperuser, roles.remove);
   app.get('/admin/users', requireSuperuser, users.list);
   app.get('/admin/users/new', requireSuperuser, users.newForm);
   app.post('/admin/users', requireSuperuser, users.create);

@@ -3,7 +3,6 @@
 // process started on this machine sends them — none lost, none doubled, and
 // the log says how many it recovered (122 answered requests vanished before).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -13,32 +12,8 @@ import { testContext } from '#test/support/app';
 import { onCleanup } from '#test/support/cleanup';
 import { ROOT } from '#test/support/cli';
 import { AMQP_URL, eventually, testTransport, transportAvailable, uniquePrefix } from '#test/support/queue';
+import { startWebProcess } from '#test/support/web-spawn';
 import { kill9 } from '#test/support/worker-spawn';
-
-const script = path.resolve(import.meta.dirname, '..', 'support', 'web-process.ts');
-
-async function startWeb(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the web process did not get ready within 30 s: ${err}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /ready (\d+)/.exec(d.toString());
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the web process exited early (${code}): ${err}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => err };
-}
 
 describe('a web process killed with request log entries in memory', () => {
   it('leaves them in its spool, and the next start sends them exactly once', async (t) => {
@@ -55,7 +30,7 @@ describe('a web process killed with request log entries in memory', () => {
       (await ctx.db.rows<{ n: number }>("select count(*)::int as n from request_logs where request_id like 'spool-%'"))[0].n;
 
     // Batches are published every 300 ms: some entries are with the broker, the last ones only in memory.
-    const first = await startWeb({ ...env, REQUEST_LOG_FLUSH_MS: '300' });
+    const first = await startWebProcess({ ...env, REQUEST_LOG_FLUSH_MS: '300' });
     const N = 150;
     for (let i = 0; i < N; i++) {
       const r = await fetch(`${first.url}/login`, { headers: { 'x-request-id': `spool-${String(i).padStart(5, '0')}` } });
@@ -74,7 +49,7 @@ describe('a web process killed with request log entries in memory', () => {
     const dirs = fs.readdirSync(spool);
     assert.equal(dirs.length, 1, 'the killed process left its spool folder');
 
-    const second = await startWeb({ ...env, REQUEST_LOG_FLUSH_MS: '300' });
+    const second = await startWebProcess({ ...env, REQUEST_LOG_FLUSH_MS: '300' });
     await eventually(async () => (await count()) >= N, 15_000, 'the spooled entries stored');
     await new Promise((r) => setTimeout(r, 500));
     const [{ rows, ids }] = await ctx.db.rows<{ rows: number; ids: number }>(
