@@ -24,7 +24,9 @@ import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { Actor } from '#app/services/users';
 
 export const SCOPES: readonly Scope[] = ['none', 'own', 'all'];
-const CHANNEL = 'orbis_role_permissions';
+/** PostgreSQL's NOTIFY channel on which a change of roles or rights is announced (the payload: the role's name). */
+export const ROLES_CHANNEL = 'orbis_role_permissions';
+const CHANNEL = ROLES_CHANNEL;
 const NAME = /^[a-z][a-z0-9_-]*$/;
 
 export interface RoleRow {
@@ -51,6 +53,7 @@ export class RoleService {
   /** Each type's rights as its YAML declared them, kept to rebuild from. */
   private readonly declared = new Map<string, Rights>();
   private listener: pg.Client | null = null;
+  private labelMap: Record<string, string> = {};
   private stopped = false;
 
   constructor(
@@ -77,6 +80,8 @@ export class RoleService {
         return;
       throw err;
     }
+    const labels = await this.db.rows<{ name: string; label: string }>('select name, label from roles');
+    this.labelMap = Object.fromEntries(labels.map((r) => [r.name, r.label]));
     const next = new Map<string, Rights>();
     for (const [name, rights] of this.declared) next.set(name, copy(rights));
     for (const row of rows) {
@@ -134,6 +139,16 @@ export class RoleService {
     await client?.end().catch(() => undefined);
   }
 
+  /** Each role's label by name, as of the last change any process made (kept in memory). */
+  labels(): Readonly<Record<string, string>> {
+    return this.labelMap;
+  }
+
+  /** Tells every process (this one included, at once) that roles or rights changed. */
+  private async changed(name: string, t?: Parameters<Database['exec']>[2]): Promise<void> {
+    await this.db.exec(`select pg_notify('${CHANNEL}', $1)`, [name], t);
+  }
+
   async list(): Promise<RoleRow[]> {
     return this.db.rows<RoleRow>(
       `select r.id, r.name, r.label, r.description, count(ur.user_id)::int as holders
@@ -183,6 +198,8 @@ export class RoleService {
       input.label.trim(),
       input.description.trim(),
     ]);
+    await this.changed(name);
+    await this.load();
     return this.get(name);
   }
 
@@ -195,6 +212,8 @@ export class RoleService {
       input.label.trim(),
       input.description.trim(),
     ]);
+    await this.changed(name);
+    await this.load();
   }
 
   /** Deletes an unused role; a role in use is refused, naming where it is used. */
@@ -211,7 +230,7 @@ export class RoleService {
     await this.db.transaction(async (t) => {
       // Held by nobody at the check; refused by the key if someone got it since.
       await this.db.exec('delete from roles where id = $1 and not exists (select 1 from user_roles where role_id = $1)', [role.id], t);
-      await this.db.exec(`select pg_notify('${CHANNEL}', $1)`, [name], t);
+      await this.changed(name, t);
     });
     await this.load();
   }
@@ -256,7 +275,7 @@ export class RoleService {
           t,
         );
       }
-      await this.db.exec(`select pg_notify('${CHANNEL}', $1)`, [name], t);
+      await this.changed(name, t);
     });
     await this.load();
   }

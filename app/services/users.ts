@@ -14,6 +14,7 @@ import { decoyHash, hashPassword, passwordWeakness, scryptPasswords, type Passwo
 import { readSessionUser, type SessionUser } from '#app/services/session-user';
 import type { LoginThrottle } from '#app/services/throttle';
 
+import { ROLES_CHANNEL } from '#app/services/roles';
 export { readSessionUser, sessionUserSql, toSessionUser, type SessionUser, type SessionUserRow } from '#app/services/session-user';
 
 /** Who made a change: an administrator, from where (their own changes are the user's own). */
@@ -203,6 +204,8 @@ export class UserService {
       name,
       label ?? name.replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase()),
     ]);
+    // Running processes learn its label (app/services/roles.ts).
+    if (created > 0) await this.db.exec(`select pg_notify('${ROLES_CHANNEL}', $1)`, [name]);
     return created > 0;
   }
 

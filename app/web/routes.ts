@@ -23,6 +23,7 @@ import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
 import { cardBoardController } from '#app/web/controllers/card-board';
+import { cardProcessController } from '#app/web/controllers/card-process';
 import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -106,12 +107,14 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
   const cardList = cardListController({ cards: s.cards, db, savedViews: s.savedViews });
   const cardBoard = cardBoardController({ cards: s.cards, db, savedViews: s.savedViews });
+  const cardProcess = cardProcessController({ cards: s.cards, roles: s.roles, db });
   const views = savedViewsController({ cards: s.cards, savedViews: s.savedViews });
   const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
   const cards = cardsController({ cards: s.cards, db }, cardPanels);
   // The timeline and the watchers are a panel of the card page, which also answers a refused comment (its text kept).
   const comments = commentsController({ comments: s.comments, watchers: s.watchers, audit: s.audit }, cards.show);
   cardPanels.push(comments.panel);
+  cardPanels.push(cardProcess.panel);
   const tasks = tasksController({ tasks: s.tasks, reminders: s.reminders, cards: s.cards, db });
   const notifications = notificationsController({ notifications: s.notifications });
   const accountTokens = accountTokensController({ tokens: s.tokens });
@@ -162,6 +165,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/cards/:type/new', requireLogin, cards.newForm);
   app.get('/cards/:type/export.csv', requireLogin, cardList.exportCsv);
   app.get('/cards/:type/board', requireLogin, cardBoard.board);
+  app.get('/cards/:type/process', requireLogin, cardProcess.show);
   app.post('/cards/:type/views', requireLogin, views.create);
   app.post('/cards/:type/views/:viewId/delete', requireLogin, views.remove);
   app.get('/cards/:type/:id', requireLogin, cards.view);
