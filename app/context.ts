@@ -23,6 +23,7 @@ import { AccountTokens } from '#app/services/account-tokens';
 import { AuditService } from '#app/services/audit';
 import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
+import { ChangeSignals } from '#app/services/change-signals';
 import { RoleService } from '#app/services/roles';
 import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
@@ -159,6 +160,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const transport = options.transport ?? createTransport(settings, log);
   const publisher = new Publisher(db, transport, log, { outageSummaryMs: settings.jobs.outageSummarySeconds * 1000 });
   const cache = options.cache ?? createCache(settings, log);
+  const signals = new ChangeSignals(db, log);
   const cards = new CardService(db, cardTypes, cache, settings.search.language, settings.search.countUpTo);
   const jobDefinitions = options.jobs ?? JOBS;
   const jobs: Jobs = new JobQueue(db, publisher, kindLookup(jobDefinitions));
@@ -205,18 +207,18 @@ export async function createContext(settings: Settings, options: ContextOptions 
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
-    roles: new RoleService(db, cardTypes, log),
+    roles: new RoleService(db, cardTypes, signals),
   };
   // Rights set in the browser, and kept current as other processes change them.
   await services.roles.load();
-  void services.roles.follow().catch((err: unknown) => log.warn({ err }, 'roles: cannot listen for changes of rights'));
+  void signals.start().catch((err: unknown) => log.warn({ err }, 'cannot listen for changes of roles and settings'));
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => services.requestLog.close(), () => services.roles.close()];
+  const closers: Array<() => Promise<void>> = [() => services.requestLog.close(), () => signals.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,

@@ -11,22 +11,20 @@
 //   reads memory as before.
 // - A change takes effect at once in this process and, through PostgreSQL's
 //   NOTIFY sent in the change's transaction, in every other web process,
-//   worker and beat of the installation that follows (`follow()`); a
+//   worker and beat of the installation (app/services/change-signals.ts); a
 //   process that lost its listening connection reloads when it is back.
 // - A role in use is not deleted: the answer names the users who hold it
 //   and the card types that name it.
-import type pg from 'pg';
-import { rawClient, type Database } from '#app/db/connection';
+import type { Database } from '#app/db/connection';
 import { msg } from '#app/i18n/message';
-import type { Logger } from '#app/log';
 import { ACTIONS, type Action, type CardType, type CardTypes, type Scope } from '#app/services/card-types';
+import type { ChangeSignals } from '#app/services/change-signals';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { Actor } from '#app/services/users';
 
 export const SCOPES: readonly Scope[] = ['none', 'own', 'all'];
 /** PostgreSQL's NOTIFY channel on which a change of roles or rights is announced (the payload: the role's name). */
 export const ROLES_CHANNEL = 'orbis_role_permissions';
-const CHANNEL = ROLES_CHANNEL;
 const NAME = /^[a-z][a-z0-9_-]*$/;
 
 export interface RoleRow {
@@ -52,16 +50,15 @@ function copy(rights: Rights): Rights {
 export class RoleService {
   /** Each type's rights as its YAML declared them, kept to rebuild from. */
   private readonly declared = new Map<string, Rights>();
-  private listener: pg.Client | null = null;
   private labelMap: Record<string, string> = {};
-  private stopped = false;
 
   constructor(
     private readonly db: Database,
     private readonly types: CardTypes,
-    private readonly log?: Logger,
+    private readonly signals: ChangeSignals,
   ) {
     for (const type of types.all) this.declared.set(type.name, copy(type.permissions));
+    signals.on(ROLES_CHANNEL, () => this.load());
   }
 
   /** Reads the rights set in the browser and applies them to the card types. */
@@ -95,50 +92,6 @@ export class RoleService {
     this.types.rightsRevision++;
   }
 
-  /**
-   * Keeps this process's rights current: listens for changes made by other
-   * processes (and reloads after a lost connection). Stopped by `close()`.
-   */
-  async follow(): Promise<void> {
-    if (this.listener || this.stopped) return;
-    const client = rawClient(this.db);
-    this.listener = client;
-    const retry = () => {
-      if (this.listener !== client) return;
-      this.listener = null;
-      client.end().catch(() => undefined);
-      if (this.stopped) return;
-      setTimeout(
-        () => void this.follow().catch((err: unknown) => this.log?.warn({ err }, 'roles: cannot listen for changes')),
-        1000,
-      ).unref();
-    };
-    client.on('error', (err) => {
-      this.log?.warn({ err }, 'roles: the listening connection failed; reconnecting');
-      retry();
-    });
-    client.on('end', retry);
-    client.on('notification', () => {
-      this.load().catch((err: unknown) => this.log?.warn({ err }, 'roles: cannot reload rights'));
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${CHANNEL}`);
-      // Whatever changed while this process was not listening.
-      await this.load();
-    } catch (err) {
-      retry();
-      throw err;
-    }
-  }
-
-  async close(): Promise<void> {
-    this.stopped = true;
-    const client = this.listener;
-    this.listener = null;
-    await client?.end().catch(() => undefined);
-  }
-
   /** Each role's label by name, as of the last change any process made (kept in memory). */
   labels(): Readonly<Record<string, string>> {
     return this.labelMap;
@@ -146,7 +99,7 @@ export class RoleService {
 
   /** Tells every process (this one included, at once) that roles or rights changed. */
   private async changed(name: string, t?: Parameters<Database['exec']>[2]): Promise<void> {
-    await this.db.exec(`select pg_notify('${CHANNEL}', $1)`, [name], t);
+    await this.signals.announce(ROLES_CHANNEL, name, t);
   }
 
   async list(): Promise<RoleRow[]> {
