@@ -25,6 +25,7 @@ import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
 import { ChangeSignals } from '#app/services/change-signals';
 import { RoleService } from '#app/services/roles';
+import { WorkCalendar } from '#app/services/work-calendar';
 import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
 import { CommentService } from '#app/services/comments';
@@ -67,6 +68,7 @@ export interface Services {
   /** /password/forgot and /password/reset. */
   passwordReset: PasswordReset;
   roles: RoleService;
+  calendar: WorkCalendar;
   jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
   audit: AuditService;
@@ -208,7 +210,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
     roles: new RoleService(db, cardTypes, signals),
+    calendar: new WorkCalendar(db, signals),
   };
+  cards.useCalendar(() => services.calendar.calendar);
+  await services.calendar.load();
   // Rights set in the browser, and kept current as other processes change them.
   await services.roles.load();
   void signals.start().catch((err: unknown) => log.warn({ err }, 'cannot listen for changes of roles and settings'));

@@ -124,10 +124,15 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
     const stage: StageDef = { name: sr.name as string, label: '', taskAssignee, final: sr.final === true };
     stage.label = texts(stage, sr.label, sw, 'label');
     if (sr.sla !== undefined) {
-      const ms = typeof sr.sla === 'string' ? durationMs(sr.sla) : null;
-      if (!ms) fail(sw, `sla ${JSON.stringify(sr.sla)} is not an ISO-8601 duration such as P2D or PT4H`);
-      stage.sla = sr.sla as string;
+      // `sla: P2D` counts calendar time; `sla: { working: PT16H }` working time (app/services/work-calendar.ts).
+      const working = isObj(sr.sla) ? (sr.sla as Raw).working : undefined;
+      if (isObj(sr.sla) && Object.keys(sr.sla as Raw).some((k) => k !== 'working')) fail(sw, 'sla may only give `working`');
+      const iso = working ?? sr.sla;
+      const ms = typeof iso === 'string' ? durationMs(iso) : null;
+      if (!ms) fail(sw, `sla ${JSON.stringify(sr.sla)} is not an ISO-8601 duration such as P2D or PT4H, or { working: PT16H }`);
+      stage.sla = iso as string;
       stage.slaMs = ms!;
+      if (working !== undefined) stage.slaWorking = true;
     }
     if (sr.wip !== undefined) {
       if (!Number.isInteger(sr.wip) || (sr.wip as number) < 1) fail(sw, `wip ${JSON.stringify(sr.wip)} is not a whole number above 0`);

@@ -33,6 +33,8 @@ export interface StageDef extends HasTranslations {
   /** ISO-8601 duration; entering the stage sets due_at. */
   sla?: string;
   slaMs?: number;
+  /** The SLA counts working time of the installation's calendar (YAML `sla: { working: PT16H }`). */
+  slaWorking?: boolean;
   /** Who gets the SLA's task (YAML `task_assignee`, default actor): see app/services/sla-assignee.ts. */
   taskAssignee: TaskAssigneeRule;
   final: boolean;

@@ -3,6 +3,7 @@
 // which this service extends. No Express here. Every change runs in one transaction
 // and calls the change hooks inside it, so whatever they enqueue (the audit
 // job, an automatic task) commits or rolls back with the change itself.
+import { Calendar, DEFAULT_CALENDAR, slaDeadline } from '#app/services/work-calendar';
 import { prepared, type Transaction } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
@@ -102,9 +103,16 @@ export class CardService extends CardReads {
     for (const hook of this.hooks) await hook(change, t);
   }
 
+  private calendar: () => Calendar = () => new Calendar(DEFAULT_CALENDAR);
+
+  /** Where working-time SLAs read the installation's calendar (the context's WorkCalendar). */
+  useCalendar(calendar: () => Calendar): void {
+    this.calendar = calendar;
+  }
+
   private dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
-    const ms = type.stageMap.get(stage)?.slaMs;
-    return ms ? new Date(from + ms) : null;
+    const s = type.stageMap.get(stage);
+    return s?.slaMs ? slaDeadline(from, s.slaMs, Boolean(s.slaWorking), this.calendar()) : null;
   }
 
   /**

@@ -54,7 +54,10 @@ export class ChangeSignals {
       this.listener = null;
       client.end().catch(() => undefined);
       if (this.stopped) return;
-      setTimeout(() => void this.start().catch((err: unknown) => this.log?.warn({ err }, 'cannot listen for changes; retrying')), 1000).unref();
+      setTimeout(
+        () => void this.start().catch((err: unknown) => this.log?.warn({ err }, 'cannot listen for changes; retrying')),
+        1000,
+      ).unref();
     };
     client.on('error', (err) => {
       this.log?.warn({ err }, 'the connection listening for changes failed; reconnecting');

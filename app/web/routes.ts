@@ -16,6 +16,7 @@ import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSecurityController } from '#app/web/controllers/admin-security';
 import { adminSystemController, engineAlertsPanel } from '#app/web/controllers/admin-system';
+import { adminCalendarController } from '#app/web/controllers/admin-calendar';
 import { adminRolesController } from '#app/web/controllers/admin-roles';
 import { adminUsersController } from '#app/web/controllers/admin-users';
 import { attachmentsController } from '#app/web/controllers/attachments';
@@ -100,6 +101,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
     timeZone: settings.timeZone,
   });
   const roles = adminRolesController({ roles: s.roles });
+  const calendar = adminCalendarController({ calendar: s.calendar });
   const jobs = adminJobsController({ jobsAdmin: s.jobsAdmin });
   const system = adminSystemController({ engineStatus: s.engineStatus });
   const security = adminSecurityController({ authEvents: s.authEvents });
@@ -210,6 +212,11 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/roles/:name', requireSuperuser, roles.update);
   app.post('/admin/roles/:name/rights', requireSuperuser, roles.setRights);
   app.post('/admin/roles/:name/delete', requireSuperuser, roles.remove);
+  app.get('/admin/calendar', requireSuperuser, calendar.show);
+  app.post('/admin/calendar', requireSuperuser, calendar.saveWeek);
+  app.post('/admin/calendar/holidays', requireSuperuser, calendar.addHoliday);
+  app.post('/admin/calendar/holidays/import', requireSuperuser, calendar.importHolidays);
+  app.post('/admin/calendar/holidays/:day/delete', requireSuperuser, calendar.removeHoliday);
   app.get('/admin/users', requireSuperuser, users.list);
   app.get('/admin/users/new', requireSuperuser, users.newForm);
   app.post('/admin/users', requireSuperuser, users.create);
