@@ -205,7 +205,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
-  subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);
+  subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks, tasks }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server

@@ -18,7 +18,16 @@
 //   those indexes holding only the pending tasks. Each marked task costs a
 //   new heap tuple plus entries in the indexes whose predicate it still
 //   meets (pkey, assignee/due, escalation pending, assignee/overdue).
+// - task.overdue (webhooks) is sent once per task, the first time it is
+//   overdue: when a subscriber wants it, each overdue batch is one
+//   transaction — the marking statement also returns the tasks whose
+//   `overdue_at` was still empty (the statement's snapshot: the row before
+//   its update), and the subscriber writes their deliveries before the
+//   commit. Marks and deliveries commit together, so a second sweep (later
+//   or concurrent, SKIP LOCKED) finds nothing left to send. A task given to
+//   another assignee is noticed again but is not newly overdue: no event.
 import type { Settings } from '#app/config';
+import type { Database, Transaction } from '#app/db/connection';
 import type { NotificationService } from '#app/services/notifications';
 
 export interface SweepResult {
@@ -26,6 +35,24 @@ export interface SweepResult {
   dueSoon: number;
   escalated: number;
   notices: number;
+}
+
+/** A task the sweep found overdue for the first time (task.overdue). */
+export interface OverdueTask {
+  id: number;
+  title: string;
+  due_at: string;
+  assignee_id: number;
+  card_id: number | null;
+  card_number: string | null;
+  card_type: string | null;
+}
+
+/** Hears of newly overdue tasks in the transaction that marked them (the webhooks). */
+export interface OverdueHook {
+  /** Whether to pay for the transaction and the tasks' rows at all (most installations have no such webhook). */
+  wanted(): Promise<boolean>;
+  emit(t: Transaction, tasks: OverdueTask[]): Promise<unknown>;
 }
 
 /** An instant as the ISO string a notice's message keeps (rendered in the reader's zone). */
@@ -42,6 +69,7 @@ export async function sweepDeadlines(
   settings: Settings['tasks'],
   now: Date,
   batch = 20_000,
+  overdue: { db: Database; hooks: readonly OverdueHook[] } | null = null,
 ): Promise<SweepResult> {
   const result: SweepResult = { overdue: 0, dueSoon: 0, escalated: 0, notices: 0 };
   const at = now.toISOString();
@@ -102,9 +130,23 @@ export async function sweepDeadlines(
       params: [at, batch, escalate],
     },
   ];
+  // The tasks of the batch whose overdue_at was empty before this statement (`o`: the statement's snapshot).
+  const fresh = `(select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'title', m.title, 'due_at', ${ISO('m.due_at')},
+      'assignee_id', m.user_id, 'card_id', m.card_id, 'card_number', c.number, 'card_type', c.type) order by m.id), '[]'::jsonb)
+     from marked m join tasks o on o.id = m.id left join cards c on c.id = m.card_id where o.overdue_at is null)`;
+  const hooks: OverdueHook[] = [];
+  if (overdue) for (const h of overdue.hooks) if (await h.wanted()) hooks.push(h);
   for (const part of parts) {
     for (;;) {
-      const marked = await notifications.write(part.ctes, part.cand, part.params, null, 'marked');
+      const marked =
+        part.key === 'overdue' && hooks.length
+          ? await overdue!.db.transaction(async (t) => {
+              const r = await notifications.write(part.ctes, part.cand, part.params, t, 'marked', fresh);
+              const tasks = r.collected as OverdueTask[];
+              if (tasks.length) for (const h of hooks) await h.emit(t, tasks);
+              return r;
+            })
+          : await notifications.write(part.ctes, part.cand, part.params, null, 'marked');
       result[part.key] += marked.counted;
       result.notices += marked.notices;
       if (marked.counted < batch) break;
