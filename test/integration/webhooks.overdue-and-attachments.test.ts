@@ -4,7 +4,7 @@
 // even when two sweeps run at once and a third later, and not again when
 // the overdue task goes to another assignee — and attachment.processed from
 // the image job, ready or failed — once per file even when the job runs
-// again over the same file.
+// again over the same file. A large sweep writes its deliveries in batches.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,6 +141,26 @@ describe('webhooks: task.overdue and attachment.processed', () => {
     assert.equal((await ctx.services.webhooks.deliveries(typed.id)).length, 1);
     assert.equal((await ctx.services.webhooks.deliveries(all.id)).length, 8);
     assert.equal(r.got.filter((g) => g.event === 'task.overdue').length, 8);
+  });
+
+  it('writes the deliveries of a large sweep in transactions of at most 2,000 tasks, one delivery each', async () => {
+    const { ctx } = await testContext({}, { webhooks: ALLOW });
+    const admin = await sessionUserFor(ctx, 'root@example.com', { superuser: true });
+    // No worker: the deliveries stay pending; only how they were written is looked at.
+    const hook = await ctx.services.webhooks.create({ url: 'http://127.0.0.1:9/none', card_type: '', events: ['task.overdue'] }, admin);
+    await ctx.db.exec(
+      `insert into tasks (title, assignee_id, due_at) select 'Task ' || g, $1, now() - interval '1 hour' from generate_series(1, 2500) g`,
+      [admin.id],
+    );
+    assert.equal((await ctx.services.tasks.sweep(new Date())).overdue, 2500);
+    const [row] = await ctx.db.rows<{ deliveries: number; tasks: number; transactions: number }>(
+      `select count(*)::int as deliveries, count(distinct d.body::jsonb->'task'->>'id')::int as tasks,
+              count(distinct j.created_at)::int as transactions
+         from webhook_deliveries d join jobs j on j.id = d.job_id where d.webhook_id = $1`,
+      [hook.id],
+    );
+    // jobs.created_at is its transaction's start: one value per transaction.
+    assert.deepEqual(row, { deliveries: 2500, tasks: 2500, transactions: 2 });
   });
 
   it('sends attachment.processed once per file, ready or failed, also when the image job runs again', async () => {
