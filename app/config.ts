@@ -223,6 +223,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       jobDays: int(tree, 'retention.jobDays', 1, 36_500),
       historyDays: optInt(tree, 'retention.historyDays', 1, 36_500),
       authEventDays: int(tree, 'retention.authEventDays', 1, 36_500),
+      webhookDeliveryDays: int(tree, 'retention.webhookDeliveryDays', 1, 36_500),
     },
     auth: {
       sessionHours: int(tree, 'auth.sessionHours', 1, 24 * 365),

@@ -218,7 +218,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   await services.roles.load();
   void signals.start().catch((err: unknown) => log.warn({ err }, 'cannot listen for changes of roles and settings'));
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
-  subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);
+  subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks, tasks }, services.users);
   // What a killed web process left in the spool goes out now (in the background).
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server

@@ -95,6 +95,8 @@ export interface Settings {
     readonly historyDays: number | null;
     /** The sign-in audit (auth_events: sign-ins, sign-outs, account changes). */
     readonly authEventDays: number;
+    /** Finished webhook deliveries (delivered or failed; /admin/webhooks). */
+    readonly webhookDeliveryDays: number;
   };
   readonly auth: {
     /** A session ends this long after its last use... */

@@ -1,6 +1,7 @@
 // housekeeping.retention (the beat, daily at 03:15 UTC): purges
 // request logs, finished jobs, old beat runs, the sign-in audit
-// (auth_events, retention.authEventDays) and — only when
+// (auth_events, retention.authEventDays), finished webhook deliveries
+// (retention.webhookDeliveryDays) and — only when
 // retention.historyDays is set — card history, by age; and the sign-in
 // throttle's counters whose window ended.
 //
@@ -27,6 +28,8 @@ export interface RetentionResult {
   beatRuns: number;
   /** Sign-in audit events (app/services/auth-events.ts). */
   authEvents: number;
+  /** Finished webhook deliveries (app/services/webhooks.ts). */
+  webhookDeliveries: number;
   /** Sign-in throttle counters whose window ended (app/services/throttle.ts). */
   loginCounters: number;
   batches: number;
@@ -35,7 +38,7 @@ export interface RetentionResult {
 }
 
 interface Part {
-  key: 'requestLogs' | 'jobs' | 'history' | 'beatRuns' | 'authEvents';
+  key: 'requestLogs' | 'jobs' | 'history' | 'beatRuns' | 'authEvents' | 'webhookDeliveries';
   table: string;
   days: number | null;
   setting: string;
@@ -92,6 +95,15 @@ function parts(settings: RetentionDeps['settings']): Part[] {
       sql: 'delete from auth_events where id in (select id from auth_events where at < $1 limit $2)',
     },
     {
+      key: 'webhookDeliveries',
+      table: 'webhook_deliveries',
+      days: r.webhookDeliveryDays,
+      setting: 'retention.webhookDeliveryDays',
+      // Finished ones only (delivered or failed): one still being retried stays, however old.
+      sql: `delete from webhook_deliveries where id in (
+              select id from webhook_deliveries where finished_at < $1 and state in ('delivered', 'failed') limit $2)`,
+    },
+    {
       key: 'history',
       table: 'card_history',
       days: r.historyDays,
@@ -114,6 +126,7 @@ export async function purgeOldRows(
     history: 0,
     beatRuns: 0,
     authEvents: 0,
+    webhookDeliveries: 0,
     loginCounters: 0,
     batches: 0,
     skipped: {},

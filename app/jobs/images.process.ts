@@ -14,6 +14,12 @@
 //   processed by another row are not processed again.
 // - formats sharp cannot read go through ImageMagick (explicit coder, limits)
 //   into a temporary PNG, removed afterwards whatever happens.
+// - attachment.processed (webhooks) once per file that ends `ready` or
+//   `failed`: each final state is set by `settle`, in a transaction that
+//   locks the row, reads its state before and sends the event only when the
+//   state changed — a second run (a redelivery, a retry that raced a slow
+//   attempt) finds it already set and sends nothing. Thumbnails made again
+//   for a file already ready (housekeeping) send nothing either.
 import fs from 'node:fs';
 import { defineJob } from '#app/jobs/define';
 import { PermanentJobError } from '#app/queue/kind';
@@ -32,9 +38,22 @@ export const job = defineJob({
   kind: 'images.process',
   queue: 'images',
   attempts: 4,
-  uses: ['db', 'media', 'settings'],
-  handler: ({ db, media, settings }) => {
+  uses: ['db', 'media', 'settings', 'webhooks'],
+  handler: ({ db, media, settings, webhooks }) => {
     const maxPixels = settings.media.maxPixels;
+
+    /** Sets a final state (`set`, its parameters from $2) where `where` holds; attachment.processed when it changed. */
+    async function settle(id: number, set: string, params: unknown[], where = 'true'): Promise<void> {
+      await db.transaction(async (t) => {
+        const [r] = await db.rows<Media & { before: string }>(
+          `with old as (select id, state from media where id = $1 for update)
+           update media m set ${set} from old where m.id = old.id and ${where} returning m.*, old.state as before`,
+          [id, ...params],
+          t,
+        );
+        if (r && r.state !== r.before && (r.state === 'ready' || r.state === 'failed')) await webhooks.attachmentProcessed(t, r);
+      });
+    }
 
     async function render(row: Media): Promise<Rendered> {
       const kind = ACCEPTED[row.type];
@@ -70,9 +89,10 @@ export const job = defineJob({
         [row.sha256, row.id, thumbsVersion],
       );
       if (twin) {
-        await db.exec(
-          "update media set state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
-          [row.id, twin.width, twin.height, JSON.stringify(twin.metadata), twin.dominant_color, thumbsVersion],
+        await settle(
+          row.id,
+          "state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6",
+          [twin.width, twin.height, JSON.stringify(twin.metadata), twin.dominant_color, thumbsVersion],
         );
         return { reused: twin.id };
       }
@@ -83,11 +103,12 @@ export const job = defineJob({
       // "processing" forever once the sweeper gives up on the job.
       if (row.state === 'processing' && job.attempt >= 3) {
         const reason = msg('attachments.failed.workerStopped');
-        await db.exec("update media set state = 'failed', error = $2, error_message = $3 where id = $1 and state = 'processing'", [
+        await settle(
           row.id,
-          inEnglish(reason),
-          JSON.stringify(reason),
-        ]);
+          "state = 'failed', error = $2, error_message = $3",
+          [inEnglish(reason), JSON.stringify(reason)],
+          "old.state = 'processing'",
+        );
         throw new PermanentJobError(inEnglish(reason));
       }
       await db.exec("update media set state = 'processing' where id = $1 and state <> 'ready'", [row.id]);
@@ -103,19 +124,20 @@ export const job = defineJob({
         if (permanent || job.attempt >= job.maxAttempts) {
           const reason: Message =
             err instanceof UnreadableImageError ? err.text : msg('attachments.failed.error', { why: message.slice(0, 300) });
-          await db.exec(
-            "update media set state = case when state = 'ready' then 'ready' else 'failed' end, error = $2, error_message = $3 where id = $1",
-            [row.id, message.slice(0, 500), JSON.stringify(reason)],
-          );
+          await settle(row.id, "state = case when old.state = 'ready' then 'ready' else 'failed' end, error = $2, error_message = $3", [
+            message.slice(0, 500),
+            JSON.stringify(reason),
+          ]);
         } else {
           await db.exec("update media set state = 'queued' where id = $1 and state = 'processing'", [row.id]);
         }
         if (permanent) throw new PermanentJobError(message);
         throw err;
       }
-      await db.exec(
-        "update media set state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6 where id = $1",
-        [row.id, rendered.width, rendered.height, JSON.stringify(rendered.metadata), rendered.dominant, thumbsVersion],
+      await settle(
+        row.id,
+        "state = 'ready', error = null, error_message = null, width = $2, height = $3, metadata = $4, dominant_color = $5, thumbs_version = $6",
+        [rendered.width, rendered.height, JSON.stringify(rendered.metadata), rendered.dominant, thumbsVersion],
       );
       return { width: rendered.width, height: rendered.height, thumbs: rendered.thumbs.length, ms: Date.now() - started };
     };

@@ -127,7 +127,9 @@ export class NotificationService {
     params: unknown[],
     t?: Transaction | null,
     countCte?: string,
-  ): Promise<{ notices: number; mailJobs: number; counted: number }> {
+    /** An expression over the CTEs whose value comes back as `collected` (the sweep's newly overdue tasks). */
+    collect?: string,
+  ): Promise<{ notices: number; mailJobs: number; counted: number; collected?: unknown }> {
     const n = params.length;
     const gather = this.settings.gatherSeconds;
     const sql = `with ${ctes ? `${ctes},` : ''}
@@ -153,8 +155,12 @@ export class NotificationService {
         on conflict (key) where key is not null do nothing
         returning id)
       select (select count(*) from ins)::int as notices, (select count(*) from mail_jobs)::int as "mailJobs",
-             ${countCte ? `(select count(*) from ${countCte})::int` : '0'} as counted`;
-    const [row] = await this.db.rows<{ notices: number; mailJobs: number; counted: number }>(sql, [...params, this.perms], t);
+             ${countCte ? `(select count(*) from ${countCte})::int` : '0'} as counted${collect ? `, ${collect} as collected` : ''}`;
+    const [row] = await this.db.rows<{ notices: number; mailJobs: number; counted: number; collected?: unknown }>(
+      sql,
+      [...params, this.perms],
+      t,
+    );
     return row;
   }
 

@@ -15,6 +15,7 @@ import { slaTasks } from '#app/services/task-sla';
 import type { UserService } from '#app/services/users';
 import { autoWatch } from '#app/services/watchers';
 import type { CommentService } from '#app/services/comments';
+import type { TaskService } from '#app/services/tasks';
 import type { WebhookService } from '#app/services/webhooks';
 
 export interface SubscriberDeps {
@@ -24,6 +25,7 @@ export interface SubscriberDeps {
   cards: CardService;
   comments: CommentService;
   webhooks: WebhookService;
+  tasks: TaskService;
 }
 
 /** Every card change (created, updated, transitioned, deleted, restored). */
@@ -58,4 +60,6 @@ export function subscribeAll(d: SubscriberDeps, users: UserService): void {
   for (const s of userChangeSubscribers(d)) users.onChange(s);
   // comment.created to the webhooks that asked.
   d.comments.onAdded(d.webhooks.commentHook());
+  // task.overdue to the webhooks that asked (the deadline sweep, once per task).
+  d.tasks.onOverdue(d.webhooks.overdueHook());
 }

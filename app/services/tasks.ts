@@ -14,7 +14,7 @@ import { msg, type Message } from '#app/i18n/message';
 import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import type { NotificationService } from '#app/services/notifications';
 import { can } from '#app/services/permissions';
-import { sweepDeadlines, type SweepResult } from '#app/services/task-deadlines';
+import { sweepDeadlines, type OverdueHook, type SweepResult } from '#app/services/task-deadlines';
 import { zonedToUtc } from '#app/services/time';
 import { readSessionUser, type SessionUser } from '#app/services/users';
 
@@ -271,9 +271,16 @@ export class TaskService {
     return changed;
   }
 
+  private readonly overdueHooks: OverdueHook[] = [];
+
+  /** Hears of tasks the sweep finds overdue for the first time, in the transaction that marks them (webhooks). */
+  onOverdue(hook: OverdueHook): void {
+    this.overdueHooks.push(hook);
+  }
+
   /** The deadline sweep at `now` (app/services/task-deadlines.ts). */
   sweep(now: Date, batch = 20_000): Promise<SweepResult> {
-    return sweepDeadlines(this.notifications, this.settings, now, batch);
+    return sweepDeadlines(this.notifications, this.settings, now, batch, { db: this.db, hooks: this.overdueHooks });
   }
 
   /** Overdue tasks of the user per day over the last `days` days (the dashboard chart), in the user's zone. */

@@ -13,6 +13,11 @@
 //   fresh timestamp and signature).
 // - A delivery records every answer; after the job's last attempt it is
 //   `failed` with the last answer kept.
+// - An event that must reach a webhook once whatever runs twice (task.overdue
+//   of a task, attachment.processed of a file in a final state) carries an
+//   event key: the delivery is inserted `on conflict do nothing` on
+//   (webhook, key), so a second emit in another transaction adds nothing. A
+//   redelivery is a new delivery without a key.
 import crypto from 'node:crypto';
 import type { Database, Transaction } from '#app/db/connection';
 import { msg, type Text } from '#app/i18n/message';
@@ -20,13 +25,22 @@ import type { Jobs } from '#app/jobs/index';
 import type { CardTypes } from '#app/services/card-types';
 import type { ChangeHook } from '#app/services/cards';
 import type { CommentHook } from '#app/services/comments';
+import type { OverdueHook } from '#app/services/task-deadlines';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { SecretBox } from '#app/services/secret-box';
 import type { SessionUser } from '#app/services/users';
 import { postJson, RefusedAddressError, type OutgoingSettings } from '#app/services/webhook-request';
 
-/** The events a webhook may ask for (task.overdue and attachment.processed are not sent yet: docs/api.md). */
-export const WEBHOOK_EVENTS = ['card.created', 'card.updated', 'card.transitioned', 'card.deleted', 'comment.created'] as const;
+/** The events a webhook may ask for (docs/api.md describes each body). */
+export const WEBHOOK_EVENTS = [
+  'card.created',
+  'card.updated',
+  'card.transitioned',
+  'card.deleted',
+  'task.overdue',
+  'comment.created',
+  'attachment.processed',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface Webhook {
@@ -182,7 +196,7 @@ export class WebhookService {
    * not pay a statement for them. A change made here is seen at once; one
    * made in another process within ENABLED_TTL_MS.
    */
-  private async enabled(t: Transaction): Promise<EnabledHook[]> {
+  private async enabled(t: Transaction | null): Promise<EnabledHook[]> {
     if (this.enabledCache && Date.now() - this.enabledCache.at < ENABLED_TTL_MS) return this.enabledCache.hooks;
     const hooks = await this.db.rows<EnabledHook>('select id, events, card_type from webhooks where enabled', [], t);
     this.enabledCache = { at: Date.now(), hooks };
@@ -190,11 +204,71 @@ export class WebhookService {
   }
 
   /** Every enabled webhook of `event` (and the card's type) gets a delivery, in the change's transaction. */
-  async emit(t: Transaction, event: WebhookEvent, cardType: string | null, data: Record<string, unknown>): Promise<void> {
+  async emit(
+    t: Transaction,
+    event: WebhookEvent,
+    cardType: string | null,
+    data: Record<string, unknown>,
+    eventKey: string | null = null,
+  ): Promise<void> {
     const hooks = (await this.enabled(t)).filter((h) => h.events.includes(event) && (h.card_type === null || h.card_type === cardType));
     if (!hooks.length) return;
     const body = JSON.stringify({ event, time: new Date().toISOString(), ...data });
-    for (const h of hooks) await this.enqueue(t, Number(h.id), event, body, true);
+    for (const h of hooks) await this.enqueue(t, Number(h.id), event, body, true, eventKey);
+  }
+
+  /** Does an enabled webhook ask for `event` (as far as this process knows, see `enabled`)? */
+  async wants(event: WebhookEvent, t: Transaction | null = null): Promise<boolean> {
+    return (await this.enabled(t)).some((h) => h.events.includes(event));
+  }
+
+  /**
+   * Many events of one kind in the transaction that caused them (the
+   * deadline sweep's batch): the deliveries in one statement, their jobs in
+   * another, each delivery told its job in a third — not three statements
+   * per event. Only webhooks still enabled, as `enqueue`'s `ifEnabled`.
+   */
+  async emitMany(
+    t: Transaction,
+    event: WebhookEvent,
+    events: ReadonlyArray<{ cardType: string | null; data: Record<string, unknown>; key: string }>,
+  ): Promise<number> {
+    const hooks = (await this.enabled(t)).filter((h) => h.events.includes(event));
+    const ids: number[] = [];
+    const bodies: string[] = [];
+    const keys: string[] = [];
+    const time = new Date().toISOString();
+    for (const e of events) {
+      const body = JSON.stringify({ event, time, ...e.data });
+      for (const h of hooks) {
+        if (h.card_type !== null && h.card_type !== e.cardType) continue;
+        ids.push(Number(h.id));
+        bodies.push(body);
+        keys.push(e.key);
+      }
+    }
+    if (!ids.length) return 0;
+    const rows = await this.db.rows<{ id: number }>(
+      `insert into webhook_deliveries (webhook_id, event, body, event_key)
+       select x.h, $2, x.b, x.k from unnest($1::bigint[], $3::text[], $4::text[]) as x(h, b, k)
+        where exists (select 1 from webhooks w where w.id = x.h and w.enabled)
+       on conflict (webhook_id, event_key) where event_key is not null do nothing
+       returning id`,
+      [ids, event, bodies, keys],
+      t,
+    );
+    if (!rows.length) return 0;
+    const jobIds = await this.jobs.enqueueMany(
+      'webhooks.deliver',
+      rows.map((r) => ({ deliveryId: Number(r.id) })),
+      { transaction: t },
+    );
+    await this.db.exec(
+      `update webhook_deliveries d set job_id = j.id from jobs j where j.id = any($1::bigint[]) and d.id = (j.payload->>'deliveryId')::bigint`,
+      [jobIds],
+      t,
+    );
+    return rows.length;
   }
 
   /**
@@ -202,11 +276,20 @@ export class WebhookService {
    * and enabled — `emit`'s list may be a moment old (another process may
    * have just removed it), and a card save must not fail for that.
    */
-  private async enqueue(t: Transaction, webhookId: number, event: string, body: string, ifEnabled = false): Promise<number | null> {
+  private async enqueue(
+    t: Transaction,
+    webhookId: number,
+    event: string,
+    body: string,
+    ifEnabled = false,
+    eventKey: string | null = null,
+  ): Promise<number | null> {
     const [row] = await this.db.rows<{ id: number }>(
-      `insert into webhook_deliveries (webhook_id, event, body)
-       select $1, $2, $3 where not $4 or exists (select 1 from webhooks where id = $1 and enabled) returning id`,
-      [webhookId, event, body, ifEnabled],
+      `insert into webhook_deliveries (webhook_id, event, body, event_key)
+       select $1, $2, $3, $5 where not $4 or exists (select 1 from webhooks where id = $1 and enabled)
+       on conflict (webhook_id, event_key) where event_key is not null do nothing
+       returning id`,
+      [webhookId, event, body, ifEnabled, eventKey],
       t,
     );
     if (!row) return null;
@@ -238,6 +321,77 @@ export class WebhookService {
       const card = { id: Number(c.id), number: c.number, type: c.type };
       await this.emit(t, 'comment.created', c.type, { card, comment: { id: commentId }, user: { id: userId } });
     };
+  }
+
+  /** The deadline sweep's subscriber: task.overdue, once for each task the first time it is overdue. */
+  overdueHook(): OverdueHook {
+    return {
+      wanted: () => this.wants('task.overdue'),
+      emit: (t, tasks) =>
+        this.emitMany(
+          t,
+          'task.overdue',
+          tasks.map((k) => ({
+            cardType: k.card_type,
+            key: `task.overdue:${k.id}`,
+            data: {
+              task: {
+                id: Number(k.id),
+                title: k.title,
+                status: 'open',
+                due_at: k.due_at,
+                assignee: { id: Number(k.assignee_id) },
+                card: k.card_id === null ? null : { id: Number(k.card_id), number: k.card_number, type: k.card_type },
+              },
+            },
+          })),
+        ),
+    };
+  }
+
+  /**
+   * attachment.processed: a file's processing ended (`ready` with its size in
+   * pixels, or `failed` with the reason), in the transaction that set its
+   * state. The caller sends it once per change of state (app/jobs/images.process.ts).
+   */
+  async attachmentProcessed(
+    t: Transaction,
+    a: {
+      id: number;
+      card_id: number;
+      field: string | null;
+      original_name: string;
+      type: string;
+      size: number;
+      state: string;
+      width: number | null;
+      height: number | null;
+      error: string | null;
+    },
+  ): Promise<void> {
+    if (!(await this.wants('attachment.processed', t))) return;
+    const [card] = await this.db.rows<{ id: number; number: string; type: string }>(
+      'select id, number, type from cards where id = $1',
+      [a.card_id],
+      t,
+    );
+    if (!card) return;
+    const attachment = {
+      id: Number(a.id),
+      name: a.original_name,
+      type: a.type,
+      size: Number(a.size),
+      field: a.field,
+      state: a.state,
+      ...(a.state === 'ready' ? { width: a.width, height: a.height } : { error: a.error }),
+    };
+    await this.emit(
+      t,
+      'attachment.processed',
+      card.type,
+      { attachment, card: { id: Number(card.id), number: card.number, type: card.type } },
+      `attachment.processed:${a.id}:${a.state}`,
+    );
   }
 
   /**

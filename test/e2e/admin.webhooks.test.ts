@@ -37,6 +37,12 @@ describe('webhooks page in a real browser', () => {
     await signIn(page, 'ada@example.com', 'correct horse battery');
 
     await page.goto('/admin/webhooks');
+    const eventLabel = async (event: string) => {
+      const id = await page.locator(`input[name=events][value="${event}"]`).getAttribute('id');
+      return page.locator(`label[for="${id}"]`).innerText();
+    };
+    assert.match(await eventLabel('task.overdue'), /^Task overdue/);
+    assert.match(await eventLabel('attachment.processed'), /^Attachment processed/);
     await page.fill('input[name=url]', 'gopher://nowhere');
     await page.click('[data-testid=create-webhook]');
     assert.equal(await page.locator('[data-field-error=events]').count(), 1, 'events are required');
@@ -65,5 +71,12 @@ describe('webhooks page in a real browser', () => {
     await page.waitForSelector('[data-delivery]:nth-of-type(2)', { state: 'attached' }).catch(() => undefined);
     for (let i = 0; i < 100 && received < 2; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(received, 2);
+
+    // In Russian the form offers every event under its Russian name.
+    await app.ctx.db.exec(`update users set locale = 'ru' where email = 'ada@example.com'`);
+    await page.goto('/admin/webhooks');
+    assert.match(await eventLabel('task.overdue'), /^Задача просрочена/);
+    assert.match(await eventLabel('attachment.processed'), /^Вложение обработано/);
+    await screenshot(page, 'admin-webhooks-events-ru');
   });
 });

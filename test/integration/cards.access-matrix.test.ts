@@ -1,5 +1,6 @@
 // Every card route × role × own/foreign card: the expected status, and the
-// database proves that a refused request changed nothing.
+// database proves that a refused request changed nothing. Also the admin's
+// /admin/webhooks (list and create): a superuser only, whoever owns what.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { AppContext } from '#app/context';
@@ -56,7 +57,25 @@ const routes: Route[] = [
     deleted: true,
     run: async (c, card) => (await c.post(`/cards/purchase_request/${card.id}/restore`, {}, { from: '/' })).status,
   },
+  { name: 'GET admin webhooks', run: async (c) => (await c.get('/admin/webhooks')).status },
+  {
+    name: 'POST admin webhooks',
+    run: async (c) =>
+      (
+        await c.post(
+          '/admin/webhooks',
+          { url: 'https://example.com/matrix', card_type: 'purchase_request', events: 'card.created' },
+          { from: '/cards/purchase_request' },
+        )
+      ).status,
+  },
 ];
+
+/** What a refused request must leave as it was besides the card: the number of cards and of webhooks. */
+async function counts(ctx: AppContext): Promise<string> {
+  const [row] = await ctx.db.rows('select (select count(*) from cards)::int as cards, (select count(*) from webhooks)::int as webhooks');
+  return JSON.stringify(row);
+}
 
 describe('cards: access-control matrix (every route × role × own/foreign card)', () => {
   let app: TestApp;
@@ -99,7 +118,7 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
               card.id,
             ])
           )[0];
-          const [{ n: countBefore }] = await ctx.db.rows<{ n: number }>('select count(*)::int as n from cards');
+          const countBefore = await counts(ctx);
           const got = await route.run(clients[role], card, approver.id);
           if (got !== status) problems.push(`${route.name}: expected ${status}, got ${got}`);
           if (got >= 400) {
@@ -109,7 +128,7 @@ describe('cards: access-control matrix (every route × role × own/foreign card)
                 [card.id],
               )
             )[0];
-            const [{ n: countAfter }] = await ctx.db.rows<{ n: number }>('select count(*)::int as n from cards');
+            const countAfter = await counts(ctx);
             if (JSON.stringify(after) !== JSON.stringify(before) || countAfter !== countBefore)
               problems.push(`${route.name}: refused with ${got} but the database changed`);
           }

@@ -79,8 +79,8 @@ describe('housekeeping.retention', () => {
     await h.start({ handlers: { 'housekeeping.retention': retentionHandler(retentionDeps(ctx), { batchSize: 10, pauseMs: 5 }) } });
     const result = await runRetention(ctx);
     assert.equal(result.jobs, 26);
-    // jobs: 10 + 10 + 6; request logs, beat runs, auth events: one (empty) batch each.
-    assert.equal(result.batches, 3 + 1 + 1 + 1);
+    // jobs: 10 + 10 + 6; request logs, beat runs, auth events, webhook deliveries: one (empty) batch each.
+    assert.equal(result.batches, 3 + 1 + 1 + 1 + 1);
     assert.deepEqual(result.skipped, { history: 'kept forever (retention.historyDays is not set)' });
     assert.deepEqual(await countByTag(ctx), { depended: 1, 'old-queued': 3, 'old-running': 2, 'recent-done': 4, waiting: 1 });
     const [progress] = await ctx.db.rows<{ progress_current: number }>(
@@ -93,7 +93,13 @@ describe('housekeeping.retention', () => {
     const h = await jobsHarness('local', { jobs: {} });
     const { ctx } = h;
     // The defaults: request logs 90 days, history kept, the sign-in audit a year.
-    assert.deepEqual(ctx.settings.retention, { requestLogDays: 90, jobDays: 30, historyDays: null, authEventDays: 365 });
+    assert.deepEqual(ctx.settings.retention, {
+      requestLogDays: 90,
+      jobDays: 30,
+      historyDays: null,
+      authEventDays: 365,
+      webhookDeliveryDays: 30,
+    });
     await seedRequestLogs(ctx, 12, 91);
     await seedRequestLogs(ctx, 5, 89);
     const owner = await sessionUserFor(ctx, 'owner@example.com', { superuser: true });
@@ -133,6 +139,39 @@ describe('housekeeping.retention', () => {
       [{ version: 1 }],
       'recent history stays',
     );
+  });
+
+  it('purges finished webhook deliveries older than retention.webhookDeliveryDays (30), keeping recent and unfinished ones', async () => {
+    const { ctx, db } = await testContext();
+    const admin = await sessionUserFor(ctx, 'root@example.com', { superuser: true });
+    const hook = await ctx.services.webhooks.create({ url: 'https://example.com/hook', card_type: '', events: ['card.created'] }, admin);
+    // $2: state, $3: days since it finished (null: not finished), $4: how many.
+    const seed = (state: string, days: number | null, n: number, tag: string) =>
+      ctx.db.exec(
+        `insert into webhook_deliveries (webhook_id, event, body, state, created_at, finished_at)
+         select $1, 'card.created', $5, $2, now() - make_interval(days => coalesce($3, 40) + 1),
+                case when $3::int is not null then now() - make_interval(days => $3) end
+           from generate_series(1, $4)`,
+        [hook.id, state, days, n, tag],
+      );
+    await seed('delivered', 31, 7, 'old-delivered');
+    await seed('failed', 45, 3, 'old-failed');
+    await seed('delivered', 29, 2, 'recent-delivered');
+    await seed('retrying', null, 2, 'old-retrying');
+    await seed('pending', null, 1, 'old-pending');
+    const result = await purgeOldRows(retentionDeps(ctx), null, { batchSize: 4, pauseMs: 1 });
+    assert.equal(result.webhookDeliveries, 10);
+    const left = await ctx.db.rows<{ body: string; n: number }>(
+      'select body, count(*)::int as n from webhook_deliveries group by body order by body',
+    );
+    assert.deepEqual(left, [
+      { body: 'old-pending', n: 1 },
+      { body: 'old-retrying', n: 2 },
+      { body: 'recent-delivered', n: 2 },
+    ]);
+    // Another process keeping them a week: the two recent ones go too.
+    const { ctx: week } = await testContext({}, { retention: { webhookDeliveryDays: 7 } }, db);
+    assert.equal((await purgeOldRows(retentionDeps(week), null, { batchSize: 4, pauseMs: 1 })).webhookDeliveries, 2);
   });
 
   it("purges the sign-in throttle's counters whose window ended, keeping the current ones", async () => {

@@ -25,6 +25,7 @@ export interface CardState {
 }
 
 // The expected status of each page route; [own, foreign] when they differ.
+// The /admin/webhooks rows do not depend on the card: only a superuser.
 export const expected: Record<Role, Record<string, number | [number, number]>> = {
   nobody: {
     'GET list': 404,
@@ -39,6 +40,8 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
     'POST approve': 404,
     'POST delete': 404,
     'POST restore': 404,
+    'GET admin webhooks': 403,
+    'POST admin webhooks': 403,
   },
   operator: {
     'GET list': 200,
@@ -53,6 +56,8 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
     'POST approve': [403, 404],
     'POST delete': [403, 404],
     'POST restore': 404,
+    'GET admin webhooks': 403,
+    'POST admin webhooks': 403,
   },
   approver: {
     'GET list': 200,
@@ -67,6 +72,8 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
     'POST approve': 303,
     'POST delete': 403,
     'POST restore': 404,
+    'GET admin webhooks': 403,
+    'POST admin webhooks': 403,
   },
   manager: {
     'GET list': 200,
@@ -81,6 +88,8 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
     'POST approve': 303,
     'POST delete': 303,
     'POST restore': 404,
+    'GET admin webhooks': 403,
+    'POST admin webhooks': 403,
   },
   admin: {
     'GET list': 200,
@@ -95,6 +104,8 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
     'POST approve': 303,
     'POST delete': 303,
     'POST restore': 303,
+    'GET admin webhooks': 200,
+    'POST admin webhooks': 201,
   },
 };
 
