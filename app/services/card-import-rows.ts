@@ -68,7 +68,7 @@ export async function importRows(
     let created = 0;
     made.forEach((m, i) => {
       if ('card' in m) created++;
-      else for (const [k, v] of Object.entries(m.errors)) refused.push({ line: valid[i].line, column: k, reason: inEnglish(v) });
+      else for (const [k, v] of Object.entries(m.errors)) refused.push({ line: valid[i].line, column: k, reason: inEnglish(v), text: v });
     });
     if (options.allOrNothing && created < valid.length) throw new RowRefused();
     await hooks.committed?.(t, chunk[chunk.length - 1].line, created);

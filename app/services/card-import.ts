@@ -19,7 +19,7 @@ import type { Database } from '#app/db/connection';
 import type { FieldDef, FieldValue, ParsedImport } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import { fromCsvText } from '#app/fields/shared';
-import { inEnglish } from '#app/i18n/message';
+import { inEnglish, msg, type Text } from '#app/i18n/message';
 import { parseCardForm, type FormInput } from '#app/services/card-fields';
 import type { CardType } from '#app/services/card-types';
 import type { SessionUser } from '#app/services/users';
@@ -28,7 +28,7 @@ import type { SessionUser } from '#app/services/users';
 export const CSV_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Columns that fill something of a new card: its title, its assignee and the type's fields. */
-const COMMON_TARGETS = ['title', 'assignee'] as const;
+export const COMMON_TARGETS = ['title', 'assignee'] as const;
 
 export interface ImportDeps {
   db: Database;
@@ -44,7 +44,14 @@ export class CardImportError extends Error {
 export interface RowProblem {
   line: number;
   column: string | null;
+  /** In English (the command's output). */
   reason: string;
+  /** The same as a message, for a page in the reader's language. */
+  text: Text;
+}
+
+function problem(line: number, column: string | null, text: Text): RowProblem {
+  return { line, column, reason: inEnglish(text), text };
 }
 
 export interface CsvTable {
@@ -140,8 +147,8 @@ export async function checkRows(
   const parsed = table.rows.map(({ line, cells }) => {
     const problems: RowProblem[] = [];
     const values = new Map<string, ParsedImport>();
-    if (cells.length !== width) problems.push({ line, column: null, reason: `the row has ${cells.length} cells, the header ${width}` });
-    else if (cells.some((c) => c.includes('\u0000'))) problems.push({ line, column: null, reason: 'the row holds a NUL byte' });
+    if (cells.length !== width) problems.push(problem(line, null, msg('imports.problems.cells', { cells: cells.length, width })));
+    else if (cells.some((c) => c.includes('\u0000'))) problems.push(problem(line, null, msg('imports.problems.nul')));
     else
       mapping.forEach((to, i) => {
         if (!to) return;
@@ -162,12 +169,14 @@ export async function checkRows(
     for (const [to, v] of values) {
       let value: FieldValue;
       if ('error' in v) {
-        problems.push({ line, column: columnOf(to), reason: inEnglish(v.error) });
+        problems.push(problem(line, columnOf(to), v.error));
         continue;
       } else if ('lookup' in v) {
         const id = ids[v.lookup].get(v.key);
         if (id == null) {
-          problems.push({ line, column: columnOf(to), reason: v.lookup === 'user' ? `no active user ${v.key}` : `no card ${v.key}` });
+          problems.push(
+            problem(line, columnOf(to), msg(v.lookup === 'user' ? 'imports.problems.noUser' : 'imports.problems.noCard', { key: v.key })),
+          );
           continue;
         }
         value = id;
@@ -177,7 +186,7 @@ export async function checkRows(
     }
     if (!problems.length) {
       const form = parseCardForm(type, input, tz);
-      for (const [k, v] of Object.entries(form.errors)) problems.push({ line, column: columnOf(k) ?? k, reason: inEnglish(v) });
+      for (const [k, v] of Object.entries(form.errors)) problems.push(problem(line, columnOf(k) ?? k, v));
     }
     return problems.length ? { line, problems } : { line, input };
   });
