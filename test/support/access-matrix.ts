@@ -29,6 +29,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   nobody: {
     'GET list': 404,
     'GET export': 404,
+    'GET import': 404,
     'GET new': 404,
     'POST create': 404,
     'GET view': 404,
@@ -43,6 +44,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   operator: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': [200, 404],
@@ -57,6 +59,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   approver: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 403,
     'GET new': 403,
     'POST create': 403,
     'GET view': 200,
@@ -71,6 +74,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   manager: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': 200,
@@ -85,6 +89,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   admin: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': 200,
