@@ -58,6 +58,7 @@ try {
   const single = sample.length / ((performance.now() - t0) / 1000);
   console.log(`one card per transaction: ${sample.length} cards, ${single.toFixed(0)} cards/s; load average: ${load()}`);
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let next = 0.1;
   const r = await importRows(
     ctx,
@@ -74,6 +75,8 @@ try {
     },
   );
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`  CPU of this process: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (the rest of the wall time: PostgreSQL and waiting)`);
   console.log(
     `batches of ${IMPORT_BATCH}: imported ${r.created} cards in ${secs.toFixed(1)} s, ${(r.created / secs).toFixed(0)} cards/s ` +
       `(${(r.created / secs / single).toFixed(1)}× one per transaction); load average after: ${load()}`,
