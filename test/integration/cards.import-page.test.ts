@@ -149,7 +149,11 @@ describe('the CSV import page', () => {
     const done = await until('done');
     assert.equal(done.created_cards, 2);
     // (The engine's progress columns of a two-row job: its one report may come before the claim is written; the page reads the import's own.)
-    const [job] = await ctx.db.rows<{ kind: string; state: string }>('select kind, state from jobs where id = $1', [done.job_id]);
+    // The engine records the job done after the handler returned (its completions are batched): wait for that too.
+    const jobOf = async () =>
+      (await ctx.db.rows<{ kind: string; state: string }>('select kind, state from jobs where id = $1', [done.job_id]))[0];
+    for (let i = 0; i < 600 && (await jobOf()).state !== 'done'; i++) await new Promise((r) => setTimeout(r, 100));
+    const job = await jobOf();
     assert.deepEqual(job, { kind: 'cards.import', state: 'done' });
     const status = await c.get(`/cards/purchase_request/import/${id}/status`, { accept: 'application/json' });
     assert.deepEqual(JSON.parse(status.text), { state: 'done', done: 2, total: 2, percent: 100, label: '2 of 2 rows', final: true });
