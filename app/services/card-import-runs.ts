@@ -97,11 +97,20 @@ export class CardImports {
         `insert into card_imports (card_type, user_id, file_name, file_path, file_size) values ($1, $2, $3, $4, $5) returning id`,
         [type.name, user.id, path.basename(file.name).slice(0, 200) || 'import.csv', file.tempFile, file.size],
       );
+      await this.dropAbandoned();
       return Number(row.id);
     } catch (err) {
       await drop();
       throw err;
     }
+  }
+
+  /** Uploads never started within a day end as failed, their files removed (run on each upload). */
+  private async dropAbandoned(): Promise<void> {
+    const stale = await this.db.rows<{ id: number }>(
+      `select id from card_imports where state = 'uploaded' and created_at < now() - interval '1 day' limit 100`,
+    );
+    for (const { id } of stale) await this.fail(Number(id), 'not started within a day');
   }
 
   /** The user's own import of the type (404 for anyone else's). */

@@ -96,6 +96,18 @@ describe('the CSV import page', () => {
     assert.deepEqual(selected(page.text), ['title', 'supplier', 'amount', 'category', 'quantity', ''], 'the saved mapping, by column name');
   });
 
+  it('removes an upload never started within a day (at the next upload)', async () => {
+    const old = await uploaded('old.csv', 'title\nOld\n');
+    const file = (await row(old)).file_path!;
+    await ctx.db.exec(`update card_imports set created_at = now() - interval '25 hours' where id = $1`, [old]);
+    const fresh = await uploaded('fresh.csv', 'title\nFresh\n');
+    assert.equal((await row(old)).state, 'failed');
+    assert.equal((await row(old)).error, 'not started within a day');
+    assert.ok(!fs.existsSync(file), 'its file removed');
+    assert.equal((await row(fresh)).state, 'uploaded');
+    assert.ok(fs.existsSync((await row(fresh)).file_path!));
+  });
+
   it('all or nothing imports no card when one row is bad; the valid rows otherwise; every problem with its line, column and reason', async () => {
     const text = 'title,supplier,amount,category,quantity\nAON one,S,1,it,1\nAON two,S,lots,it,1\nAON three,S,3,it,1\n';
     const all = await uploaded('aon.csv', text);
