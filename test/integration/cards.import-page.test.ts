@@ -47,7 +47,11 @@ describe('the CSV import page', () => {
   async function uploaded(name: string, text: string): Promise<number> {
     const r = await upload(c, token, name, text);
     assert.equal(r.status, 201, r.text);
-    return Number(/\/import\/(\d+)$/.exec(JSON.parse(r.text).url)![1]);
+    const id = Number(/\/import\/(\d+)$/.exec(JSON.parse(r.text).url)![1]);
+    // Uploads a test leaves unstarted: their files go with the test.
+    const file = (await row(id)).file_path;
+    if (file) onCleanup(() => fs.rmSync(file, { force: true }));
+    return id;
   }
   const row = async (id: number) => (await ctx.db.rows<CardImportRow>('select * from card_imports where id = $1', [id]))[0];
   const count = async (like: string) =>
