@@ -47,6 +47,7 @@ import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { secretBox } from '#app/services/secret-box';
 import { WebhookService } from '#app/services/webhooks';
+import { CardImports } from '#app/services/card-import-runs';
 import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
@@ -101,6 +102,8 @@ export interface Services {
   tokens: TokenService;
   /** Outgoing webhooks: subscriptions, deliveries (webhooks.deliver jobs), /admin/webhooks. */
   webhooks: WebhookService;
+  /** The import page's CSV imports (cards.import jobs) and the mapping saved per type. */
+  cardImports: CardImports;
   /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
   twoFactor: TwoFactorService;
   /** Single sign-on's OpenID provider (null: auth.oidc not set). */
@@ -206,6 +209,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
     webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),
+    cardImports: new CardImports(db, cards, users, jobs, path.join(settings.varDir, 'imports')),
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),

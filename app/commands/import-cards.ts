@@ -9,7 +9,8 @@ import path from 'node:path';
 import { CommandError, type Command } from '#app/cli/command';
 import { ProgressBar } from '#app/cli/progress';
 import { withContext } from '#app/cli/runtime';
-import { CardImportError, checkRows, importRows, importUser, mapColumns, readCsv } from '#app/services/card-import';
+import { CardImportError, checkRows, importUser, mapColumns, readCsv } from '#app/services/card-import';
+import { importRows } from '#app/services/card-import-rows';
 
 const SHOWN = 100;
 
@@ -61,6 +62,7 @@ export const command: Command = {
         const mapping = mapColumns(type, table.headers, overrides);
         const rows = await checkRows(ctx, type, table, mapping, user);
         let bar: ProgressBar | null = null;
+        let shown = 0;
         const r = await importRows(
           ctx,
           type,
@@ -71,8 +73,9 @@ export const command: Command = {
             start(total) {
               bar = new ProgressBar(io, 'importing', total);
             },
-            row() {
-              (bar as ProgressBar | null)?.tick();
+            progress(done) {
+              (bar as ProgressBar | null)?.tick(done - shown);
+              shown = done;
             },
           },
         );

@@ -25,6 +25,7 @@ import { defineReminder, type Reminder } from '#app/models/reminder';
 import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
 import { defineSavedView, type SavedView } from '#app/models/saved-view';
+import { defineCardImport, defineCardImportMapping, type CardImport, type CardImportMapping } from '#app/models/card-import';
 import { defineSearchState, type SearchState } from '#app/models/search-state';
 import { defineRecoveryCode, defineUserTotp, type RecoveryCode, type UserTotp } from '#app/models/second-factor';
 import { defineSession, type Session } from '#app/models/session';
@@ -66,6 +67,8 @@ export interface Models {
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
   SavedView: typeof SavedView;
+  CardImport: typeof CardImport;
+  CardImportMapping: typeof CardImportMapping;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -106,5 +109,7 @@ export function defineModels(sequelize: Sequelize): Models {
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),
     SavedView: defineSavedView(sequelize),
+    CardImport: defineCardImport(sequelize),
+    CardImportMapping: defineCardImportMapping(sequelize),
   };
 }

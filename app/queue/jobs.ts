@@ -114,19 +114,31 @@ export class JobQueue<P extends object = Record<string, unknown>> {
     return { id: row.id, created: true, state: row.state };
   }
 
-  /** Many jobs of one kind in one statement (imports, benchmarks). */
+  /**
+   * Many jobs of one kind in one statement (imports, benchmarks). With `keys`
+   * (one per payload), a key that exists already makes no job, as `enqueue`'s.
+   */
   async enqueueMany<K extends keyof P & string>(
     kind: K,
     payloads: readonly P[K][],
-    options: { transaction?: Transaction | null; queue?: QueueName } = {},
+    options: { transaction?: Transaction | null; queue?: QueueName; keys?: readonly string[] } = {},
   ): Promise<number[]> {
     const defaults = this.settingsOf(kind);
     const queue = options.queue ?? defaults.queue;
     const t = options.transaction ?? null;
+    if (options.keys && options.keys.length !== payloads.length) throw new Error('enqueueMany: one key per payload');
     const rows = await this.db.rows<{ id: number }>(
-      `insert into jobs (kind, queue, payload, max_attempts, request_id)
-       select $1, $2, p, $4, $5 from unnest($3::jsonb[]) as p returning id`,
-      [kind, queue, payloads.map((p) => JSON.stringify(p ?? {})), defaults.attempts, logContext.getStore()?.reqId ?? null],
+      `insert into jobs (kind, queue, payload, key, max_attempts, request_id)
+       select $1, $2, p, k, $4, $5 from unnest($3::jsonb[], $6::text[]) as x(p, k)
+       on conflict (key) where key is not null do nothing returning id`,
+      [
+        kind,
+        queue,
+        payloads.map((p) => JSON.stringify(p ?? {})),
+        defaults.attempts,
+        logContext.getStore()?.reqId ?? null,
+        options.keys ?? payloads.map(() => null),
+      ],
       t,
     );
     const ids = rows.map((r) => r.id);

@@ -15,7 +15,7 @@ import type { Jobs } from '#app/jobs/index';
 import type { Transaction } from '#app/db/connection';
 import type { AttachmentsChangedPayload } from '#app/jobs/audit.attachments-changed';
 import type { CardChangedPayload } from '#app/jobs/audit.card-changed';
-import type { Card, ChangeHook } from '#app/services/cards';
+import type { Card, CardChange, ChangeHook } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 
 /** One field's change, raw values (null when unset). */
@@ -49,7 +49,7 @@ export function cardSnapshot(card: Card): Record<string, unknown> {
 
 /** The card change subscriber that enqueues the audit job of every change (app/services/subscribers.ts). */
 export function auditHistory(jobs: Jobs): ChangeHook {
-  return async function auditHistory(change, t) {
+  const payloadOf = (change: CardChange): CardChangedPayload => {
     const after = change.after;
     const payload: CardChangedPayload = {
       cardId: after.id,
@@ -63,8 +63,20 @@ export function auditHistory(jobs: Jobs): ChangeHook {
     };
     if (change.transition) payload.transition = change.transition;
     if (change.source) payload.source = change.source;
-    await jobs.enqueue('audit.card_changed', payload, { transaction: t, key: `audit:card:${after.id}:v${after.version}` });
+    return payload;
   };
+  const keyOf = (change: CardChange) => `audit:card:${change.after.id}:v${change.after.version}`;
+  return Object.assign(
+    async function auditHistory(change: CardChange, t: Transaction) {
+      await jobs.enqueue('audit.card_changed', payloadOf(change), { transaction: t, key: keyOf(change) });
+    },
+    {
+      // An import's batch of new cards: the same jobs, keys and payloads in one statement.
+      async created(changes: CardChange[], t: Transaction) {
+        await jobs.enqueueMany('audit.card_changed', changes.map(payloadOf), { transaction: t, keys: changes.map(keyOf) });
+      },
+    },
+  );
 }
 
 /** The history row's key of an attachments change: the upload's first media id, or the removed one. */

@@ -9,26 +9,26 @@
 // - every row is checked before any card is made, and a refused row names its
 //   line, its column and the reason; with `allOrNothing` one refused row means
 //   no card at all, otherwise the valid rows are imported;
-// - each card is made by CardService.create (permissions, required fields,
-//   links checked again) with its history's source "import:<file name>".
+// - each card is made by CardService.createMany (permissions, required fields,
+//   links checked again; the rows, numbers and change hooks of
+//   CardService.create, per batch) with its history's source "import:<file
+//   name>" (app/services/card-import-rows.ts).
 import { parse } from 'csv-parse/sync';
 import type { Services } from '#app/context';
-import type { Database, Transaction } from '#app/db/connection';
+import type { Database } from '#app/db/connection';
 import type { FieldDef, FieldValue, ParsedImport } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import { fromCsvText } from '#app/fields/shared';
-import { inEnglish } from '#app/i18n/message';
+import { inEnglish, msg, type Text } from '#app/i18n/message';
 import { parseCardForm, type FormInput } from '#app/services/card-fields';
 import type { CardType } from '#app/services/card-types';
-import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
-import { can } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
 
 /** The largest file read (the upload limit of the import page, too). */
 export const CSV_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Columns that fill something of a new card: its title, its assignee and the type's fields. */
-const COMMON_TARGETS = ['title', 'assignee'] as const;
+export const COMMON_TARGETS = ['title', 'assignee'] as const;
 
 export interface ImportDeps {
   db: Database;
@@ -44,7 +44,14 @@ export class CardImportError extends Error {
 export interface RowProblem {
   line: number;
   column: string | null;
+  /** In English (the command's output). */
   reason: string;
+  /** The same as a message, for a page in the reader's language. */
+  text: Text;
+}
+
+function problem(line: number, column: string | null, text: Text): RowProblem {
+  return { line, column, reason: inEnglish(text), text };
 }
 
 export interface CsvTable {
@@ -140,8 +147,8 @@ export async function checkRows(
   const parsed = table.rows.map(({ line, cells }) => {
     const problems: RowProblem[] = [];
     const values = new Map<string, ParsedImport>();
-    if (cells.length !== width) problems.push({ line, column: null, reason: `the row has ${cells.length} cells, the header ${width}` });
-    else if (cells.some((c) => c.includes('\u0000'))) problems.push({ line, column: null, reason: 'the row holds a NUL byte' });
+    if (cells.length !== width) problems.push(problem(line, null, msg('imports.problems.cells', { cells: cells.length, width })));
+    else if (cells.some((c) => c.includes('\u0000'))) problems.push(problem(line, null, msg('imports.problems.nul')));
     else
       mapping.forEach((to, i) => {
         if (!to) return;
@@ -162,12 +169,14 @@ export async function checkRows(
     for (const [to, v] of values) {
       let value: FieldValue;
       if ('error' in v) {
-        problems.push({ line, column: columnOf(to), reason: inEnglish(v.error) });
+        problems.push(problem(line, columnOf(to), v.error));
         continue;
       } else if ('lookup' in v) {
         const id = ids[v.lookup].get(v.key);
         if (id == null) {
-          problems.push({ line, column: columnOf(to), reason: v.lookup === 'user' ? `no active user ${v.key}` : `no card ${v.key}` });
+          problems.push(
+            problem(line, columnOf(to), msg(v.lookup === 'user' ? 'imports.problems.noUser' : 'imports.problems.noCard', { key: v.key })),
+          );
           continue;
         }
         value = id;
@@ -177,7 +186,7 @@ export async function checkRows(
     }
     if (!problems.length) {
       const form = parseCardForm(type, input, tz);
-      for (const [k, v] of Object.entries(form.errors)) problems.push({ line, column: columnOf(k) ?? k, reason: inEnglish(v) });
+      for (const [k, v] of Object.entries(form.errors)) problems.push(problem(line, columnOf(k) ?? k, v));
     }
     return problems.length ? { line, problems } : { line, input };
   });
@@ -202,70 +211,6 @@ async function lookups(db: Database, values: ParsedImport[]): Promise<Record<'us
   ]);
   return { user: new Map(users.map((u) => [u.key, Number(u.id)])), card: new Map(cards.map((c) => [c.key, Number(c.id)])) };
 }
-
-export interface ImportResult {
-  created: number;
-  refused: RowProblem[];
-}
-
-export interface ImportHooks {
-  start?(total: number): void;
-  row?(): void;
-}
-
-/**
- * Imports the checked rows as `user`, the history naming `fileName`. All or
- * nothing: any refused row (checked before, or refused by the save) means no card.
- */
-export async function importRows(
-  ctx: ImportDeps,
-  type: CardType,
-  user: SessionUser,
-  rows: CheckedRow[],
-  options: { fileName: string; allOrNothing: boolean },
-  hooks: ImportHooks = {},
-): Promise<ImportResult> {
-  if (!can(user, type, 'create')) throw new CardImportError(`${user.email} may not create ${type.plural.toLowerCase()}`);
-  const refused = rows.flatMap((r) => ('problems' in r ? r.problems : []));
-  if (options.allOrNothing && refused.length) return { created: 0, refused };
-  const source = `import:${options.fileName}`;
-  hooks.start?.(rows.length);
-  const one = async (r: CheckedRow, transaction?: Transaction) => {
-    if ('problems' in r) return false;
-    try {
-      await ctx.services.cards.create(user, type.name, r.input, { transaction, source });
-      return true;
-    } catch (err) {
-      if (!(err instanceof ValidationError || err instanceof ForbiddenError || err instanceof NotFoundError)) throw err;
-      const fields = Object.entries(err instanceof ValidationError ? err.fields : {});
-      if (!fields.length) refused.push({ line: r.line, column: null, reason: err.message });
-      for (const [k, v] of fields) refused.push({ line: r.line, column: k, reason: v });
-      if (options.allOrNothing) throw new RowRefused();
-      return false;
-    }
-  };
-  let created = 0;
-  if (options.allOrNothing) {
-    try {
-      await ctx.db.transaction(async (t) => {
-        for (const r of rows) {
-          if (await one(r, t)) created++;
-          hooks.row?.();
-        }
-      });
-    } catch (err) {
-      if (err instanceof RowRefused) return { created: 0, refused };
-      throw err;
-    }
-  } else
-    for (const r of rows) {
-      if (await one(r)) created++;
-      hooks.row?.();
-    }
-  return { created, refused };
-}
-
-class RowRefused extends Error {}
 
 /** The user an import runs as: the active user with `email`, or the first active superuser. */
 export async function importUser(ctx: ImportDeps & { services: Pick<Services, 'users'> }, email: string | null): Promise<SessionUser> {

@@ -21,7 +21,7 @@ import type { Database, Transaction } from '#app/db/connection';
 import type { Jobs } from '#app/jobs/index';
 import { msg } from '#app/i18n/message';
 import type { CardTypes } from '#app/services/card-types';
-import type { ChangeHook } from '#app/services/cards';
+import type { CardChange, ChangeHook } from '#app/services/cards';
 import type { NoticeKind, NotificationService } from '#app/services/notifications';
 
 export type CardEvent = 'mentioned' | 'commented' | 'assigned' | 'unassigned' | 'stage_changed' | 'attachment_added';
@@ -69,18 +69,39 @@ export async function enqueueCardEvent(jobs: Jobs, t: Transaction, payload: Card
 
 /** The card change subscriber: assigned / unassigned on a new assignee, stage changed on a transition. */
 export function cardEventNotices(jobs: Jobs): ChangeHook {
-  return async function cardEventNotices(change, t) {
-    const { before, after, user } = change;
-    const ref = `v${after.version}`;
-    const base = { cardId: after.id, actorId: user.id, ref };
-    const was = change.kind === 'created' ? null : (before?.assignee_id ?? null);
-    if (was !== after.assignee_id) {
-      if (after.assignee_id !== null) await enqueueCardEvent(jobs, t, { ...base, event: 'assigned', users: [after.assignee_id] });
-      if (was !== null) await enqueueCardEvent(jobs, t, { ...base, event: 'unassigned', users: [was] });
-    }
-    if (change.kind === 'transitioned' && before && before.stage !== after.stage)
-      await enqueueCardEvent(jobs, t, { ...base, event: 'stage_changed' });
-  };
+  return Object.assign(
+    async function cardEventNotices(change: CardChange, t: Transaction) {
+      const { before, after, user } = change;
+      const ref = `v${after.version}`;
+      const base = { cardId: after.id, actorId: user.id, ref };
+      const was = change.kind === 'created' ? null : (before?.assignee_id ?? null);
+      if (was !== after.assignee_id) {
+        if (after.assignee_id !== null) await enqueueCardEvent(jobs, t, { ...base, event: 'assigned', users: [after.assignee_id] });
+        if (was !== null) await enqueueCardEvent(jobs, t, { ...base, event: 'unassigned', users: [was] });
+      }
+      if (change.kind === 'transitioned' && before && before.stage !== after.stage)
+        await enqueueCardEvent(jobs, t, { ...base, event: 'stage_changed' });
+    },
+    {
+      // An import's batch of new cards: "assigned" for each card with an assignee, the same jobs in one statement.
+      async created(changes: CardChange[], t: Transaction) {
+        const payloads: CardEventPayload[] = changes
+          .filter((c) => c.after.assignee_id !== null)
+          .map(({ after, user }) => ({
+            cardId: after.id,
+            actorId: user.id,
+            ref: `v${after.version}`,
+            event: 'assigned',
+            users: [after.assignee_id!],
+          }));
+        if (!payloads.length) return;
+        await jobs.enqueueMany('notifications.card_event', payloads, {
+          transaction: t,
+          keys: payloads.map((p) => `card-event:${p.event}:${p.cardId}:${p.ref}`),
+        });
+      },
+    },
+  );
 }
 
 export class CardNotices {

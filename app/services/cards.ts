@@ -5,9 +5,9 @@
 // job, an automatic task) commits or rolls back with the change itself.
 import { Calendar, DEFAULT_CALENDAR, slaDeadline } from '#app/services/work-calendar';
 import { prepared, type Transaction } from '#app/db/connection';
-import { fieldType } from '#app/fields/registry';
 import { parseCardForm, parseField, type FieldValue, type FormInput } from '#app/services/card-fields';
-import { CardReads, COLUMNS, type Card } from '#app/services/card-reads';
+import { CardReads, COLUMNS, FROM, type Card } from '#app/services/card-reads';
+import { checkLinks, type LinkCheck } from '#app/services/card-links';
 import { cardSearchText } from '#app/services/search';
 import type { CardType } from '#app/services/card-types';
 import { msg, type Text } from '#app/i18n/message';
@@ -31,7 +31,13 @@ export interface CardChange {
   source?: string;
 }
 
-export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
+export type ChangeHook = ((change: CardChange, t: Transaction) => Promise<void>) & {
+  /** Optional: the same for many new cards at once (an import's batch), in a few statements; without it the hook runs per card. */
+  created?: (changes: CardChange[], t: Transaction) => Promise<void>;
+};
+
+/** A new card's checked values. */
+type NewCard = { title: string; data: Record<string, FieldValue>; assigneeId: number | null };
 
 // The edit form's save, returning the saved card as `load` reads it (one round trip, not two).
 const SAVE_EDIT = prepared(
@@ -49,44 +55,14 @@ export class CardService extends CardReads {
     this.hooks.push(hook);
   }
 
-  /** Checks that need the database: users exist and are active, references are readable (in `t` when called in one). */
-  private async checkLinks(
-    user: SessionUser,
-    type: CardType,
-    data: Record<string, FieldValue>,
-    assigneeId: number | null,
-    errors: Record<string, Text>,
-    t?: Transaction,
-  ) {
-    const userIds = new Map<string, number>();
-    const cardIds = new Map<string, number>();
-    for (const f of type.fields) {
-      const ft = fieldType(f);
-      const id = ft.link ? ft.fromStored(data[f.name]) : null;
-      if (typeof id === 'number') (ft.link === 'user' ? userIds : cardIds).set(f.name, id);
-    }
-    if (assigneeId !== null) userIds.set('assignee', assigneeId);
-    if (userIds.size) {
-      const found = await this.db.rows<{ id: number; roles: string[] }>(
-        `select u.id, coalesce(array_agg(r.name) filter (where r.name is not null), '{}') as roles from users u
-           left join user_roles ur on ur.user_id = u.id left join roles r on r.id = ur.role_id
-          where u.id = any($1::bigint[]) and u.is_active group by u.id`,
-        [[...userIds.values()]],
-        t,
-      );
-      for (const [field, id] of userIds) {
-        const u = found.find((x) => x.id === id);
-        const role = type.fieldMap.get(field)?.role;
-        if (!u) errors[field] = msg('fields.errors.noActiveUser');
-        else if (role && !u.roles.includes(role)) errors[field] = msg('fields.errors.needsRole', { role });
-      }
-    }
-    for (const [name, id] of cardIds) {
-      const target = this.types.get(type.fieldMap.get(name)!.to!)!;
-      const ref = await this.load(id, t);
-      if (!ref || ref.type !== target.name || ref.deleted_at || !canRead(user, target, ref))
-        errors[name] = msg('fields.errors.noCardToSee', { type: target.label.toLowerCase() });
-    }
+  /** Cards by id (any state), for the link checks. */
+  private loadMany(ids: number[], t?: Transaction): Promise<Card[]> {
+    return this.db.rows<Card>(`select ${COLUMNS} from ${FROM} where c.id = any($1::bigint[])`, [ids], t);
+  }
+
+  /** The link checks (app/services/card-links.ts) of one card or many. */
+  private links(user: SessionUser, type: CardType, entries: LinkCheck[], t?: Transaction) {
+    return checkLinks(this.db, this.types, (ids, tt) => this.loadMany(ids, tt), user, type, entries, t);
   }
 
   private assigneeOf(input: FormInput, errors: Record<string, Text>): number | null {
@@ -110,6 +86,13 @@ export class CardService extends CardReads {
     this.calendar = calendar;
   }
 
+  /** New cards' changes: each hook in turn, with its batch form when it has one, else card by card. */
+  private async emitCreated(changes: CardChange[], t: Transaction): Promise<void> {
+    for (const hook of this.hooks)
+      if (hook.created) await hook.created(changes, t);
+      else for (const change of changes) await hook(change, t);
+  }
+
   private dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
     const s = type.stageMap.get(stage);
     return s?.slaMs ? slaDeadline(from, s.slaMs, Boolean(s.slaWorking), this.calendar()) : null;
@@ -126,43 +109,77 @@ export class CardService extends CardReads {
     input: FormInput,
     options: { transaction?: Transaction; source?: string } = {},
   ): Promise<Card> {
+    const one = (t: Transaction) => this.createMany(user, typeName, [input], { transaction: t, source: options.source });
+    const [made] = options.transaction ? await one(options.transaction) : await this.db.transaction(one);
+    if ('errors' in made) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), made.errors);
+    return made.card;
+  }
+
+  /**
+   * Creates many cards of one type in the caller's transaction (a CSV import's
+   * batch): the same checks, numbers, rows and change hooks as `create`, in a
+   * few statements for all of them. Returns each input's card, or its errors
+   * (those inputs make no card; the others are made).
+   */
+  async createMany(
+    user: SessionUser,
+    typeName: string,
+    inputs: FormInput[],
+    options: { transaction: Transaction; source?: string },
+  ): Promise<Array<{ card: Card } | { errors: Record<string, Text> }>> {
     const type = this.typeFor(user, typeName);
     if (!can(user, type, 'create')) throw new ForbiddenError(msg('cards.errors.mayNotCreate', { types: type.plural.toLowerCase() }));
-    const parsed = parseCardForm(type, input, user.timeZone);
-    const assigneeId = this.assigneeOf(input, parsed.errors);
-    await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, options.transaction);
-    if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
-    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) =>
-      options.transaction ? fn(options.transaction) : this.db.transaction(fn);
-    return inTransaction(async (t) => {
-      const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
-        `insert into card_counters (type, last_number) values ($1, 1)
-         on conflict (type) do update set last_number = card_counters.last_number + 1 returning last_number`,
-        [type.name],
-        t,
-      );
-      const number = `${type.prefix}-${String(n).padStart(6, '0')}`;
-      const [{ id }] = await this.db.rows<{ id: number }>(
-        `insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, data, search)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, to_tsvector($10::regconfig, $9)) returning id`,
-        [
-          type.name,
-          number,
-          parsed.title,
-          type.initial,
-          assigneeId,
-          user.id,
-          this.dueAt(type, type.initial),
-          JSON.stringify(parsed.data),
-          cardSearchText(type, number, parsed.title, parsed.data),
-          this.searchLanguage,
-        ],
-        t,
-      );
-      const card = (await this.load(id, t))!;
-      await this.emit({ kind: 'created', type, card, before: null, after: card, user, source: options.source }, t);
-      return card;
+    const parsed = inputs.map((input) => {
+      const p = parseCardForm(type, input, user.timeZone);
+      return { ...p, assigneeId: this.assigneeOf(input, p.errors) };
     });
+    await this.links(user, type, parsed, options.transaction);
+    const ok = parsed.filter((p) => !Object.keys(p.errors).length);
+    const cards = await this.insertNew(user, type, ok, options.transaction, options.source);
+    let next = 0;
+    return parsed.map((p) => (Object.keys(p.errors).length ? { errors: p.errors } : { card: cards[next++] }));
+  }
+
+  /** The rows of checked new cards (numbers from the type's counter, in order) and their change hooks. */
+  private async insertNew(user: SessionUser, type: CardType, cards: NewCard[], t: Transaction, source?: string): Promise<Card[]> {
+    if (!cards.length) return [];
+    const [{ last_number: last }] = await this.db.rows<{ last_number: number }>(
+      `insert into card_counters (type, last_number) values ($1, $2)
+       on conflict (type) do update set last_number = card_counters.last_number + $2 returning last_number`,
+      [type.name, cards.length],
+      t,
+    );
+    const numbers = cards.map((_, i) => `${type.prefix}-${String(Number(last) - cards.length + 1 + i).padStart(6, '0')}`);
+    const ids = await this.db.rows<{ id: number }>(
+      `insert into cards (type, number, title, stage, assignee_id, owner_id, due_at, data, search)
+       select $1, n, title, $4, a, $5, $6, d, to_tsvector($9::regconfig, s)
+         from unnest($2::text[], $3::text[], $7::bigint[], $8::jsonb[], $10::text[]) with ordinality as x(n, title, a, d, s, i)
+        order by i returning id`,
+      [
+        type.name,
+        numbers,
+        cards.map((c) => c.title),
+        type.initial,
+        user.id,
+        this.dueAt(type, type.initial),
+        cards.map((c) => c.assigneeId),
+        cards.map((c) => JSON.stringify(c.data)),
+        this.searchLanguage,
+        cards.map((c, i) => cardSearchText(type, numbers[i], c.title, c.data)),
+      ],
+      t,
+    );
+    const rows = await this.loadMany(
+      ids.map((r) => Number(r.id)),
+      t,
+    );
+    const byNumber = new Map(rows.map((c) => [c.number, c]));
+    const made = numbers.map((n) => byNumber.get(n)!);
+    await this.emitCreated(
+      made.map((card) => ({ kind: 'created', type, card, before: null, after: card, user, source })),
+      t,
+    );
+    return made;
   }
 
   /** Saves an edit made on version `input.version`; a stale version is a conflict, never an overwrite. */
@@ -185,7 +202,7 @@ export class CardService extends CardReads {
           input,
         });
       }
-      await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, t);
+      await this.links(user, type, [{ data: parsed.data, assigneeId, errors: parsed.errors }], t);
       if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
       const data = { ...before.data, ...parsed.data };
       const [after] = await this.db.rows<Card>(
@@ -234,7 +251,7 @@ export class CardService extends CardReads {
         if (!errors[fname] && (data[fname] == null || data[fname] === '' || data[fname] === false))
           errors[fname] = msg('fields.errors.requiredTo', { transition: tr.label.toLowerCase() });
       }
-      await this.checkLinks(user, type, data, null, errors, t);
+      await this.links(user, type, [{ data, assigneeId: null, errors }], t);
       if (Object.keys(errors).length) throw new ValidationError(msg('cards.errors.transitionNeeds', { transition: tr.label }), errors);
       await this.db.exec(
         `update cards set stage = $2, due_at = $3, data = $4, search = to_tsvector($6::regconfig, $5), version = version + 1, updated_at = now() where id = $1`,

@@ -12,7 +12,7 @@
 //   (ON CONFLICT DO NOTHING) never overrides it. Becoming the assignee is a
 //   new reason to hear of the card, and watches it again.
 import type { Database, Transaction } from '#app/db/connection';
-import type { Card, CardService, ChangeHook } from '#app/services/cards';
+import type { Card, CardChange, CardService, ChangeHook } from '#app/services/cards';
 import { canReadCardSql, readPermissionsJson } from '#app/services/notifications';
 import type { SessionUser } from '#app/services/users';
 
@@ -75,13 +75,31 @@ export class WatcherService {
 
 /** The card change subscriber: the creator and owner watch a new card, the assignee whenever one is set. */
 export function autoWatch(db: Database): ChangeHook {
-  return async function autoWatch(change, t) {
-    const { before, after } = change;
-    if (change.kind === 'created') {
-      await WatcherService.add(db, t, after.id, [change.user.id, after.owner_id]);
-      if (after.assignee_id !== null) await WatcherService.add(db, t, after.id, [after.assignee_id], true);
-    } else if (after.assignee_id !== null && before?.assignee_id !== after.assignee_id) {
-      await WatcherService.add(db, t, after.id, [after.assignee_id], true);
-    }
-  };
+  return Object.assign(
+    async function autoWatch(change: CardChange, t: Transaction) {
+      const { before, after } = change;
+      if (change.kind === 'created') {
+        await WatcherService.add(db, t, after.id, [change.user.id, after.owner_id]);
+        if (after.assignee_id !== null) await WatcherService.add(db, t, after.id, [after.assignee_id], true);
+      } else if (after.assignee_id !== null && before?.assignee_id !== after.assignee_id) {
+        await WatcherService.add(db, t, after.id, [after.assignee_id], true);
+      }
+    },
+    {
+      // An import's batch: every new card's creator, owner and assignee in one statement (a new card has no
+      // watcher row yet, so "renew" for the assignee changes nothing there).
+      async created(changes: CardChange[], t: Transaction) {
+        const pairs = new Map<string, [number, number]>();
+        for (const { user, after } of changes)
+          for (const u of [user.id, after.owner_id, after.assignee_id])
+            if (u !== null) pairs.set(`${after.id}:${u}`, [Number(after.id), Number(u)]);
+        await db.exec(
+          `insert into card_watchers (card_id, user_id) select * from unnest($1::bigint[], $2::bigint[])
+           on conflict (card_id, user_id) do nothing`,
+          [[...pairs.values()].map((p) => p[0]), [...pairs.values()].map((p) => p[1])],
+          t,
+        );
+      },
+    },
+  );
 }

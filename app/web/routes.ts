@@ -23,6 +23,7 @@ import { attachmentsController } from '#app/web/controllers/attachments';
 import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
+import { cardImportController } from '#app/web/controllers/card-import';
 import { cardBoardController } from '#app/web/controllers/card-board';
 import { cardProcessController } from '#app/web/controllers/card-process';
 import { savedViewsController } from '#app/web/controllers/saved-views';
@@ -111,6 +112,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const cardBoard = cardBoardController({ cards: s.cards, db, savedViews: s.savedViews });
   const cardProcess = cardProcessController({ cards: s.cards, roles: s.roles, db });
   const views = savedViewsController({ cards: s.cards, savedViews: s.savedViews });
+  const cardImport = cardImportController({ cardImports: s.cardImports });
   const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
   const cards = cardsController({ cards: s.cards, db }, cardPanels);
   // The timeline and the watchers are a panel of the card page, which also answers a refused comment (its text kept).
@@ -166,6 +168,12 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type', requireLogin, cards.create);
   app.get('/cards/:type/new', requireLogin, cards.newForm);
   app.get('/cards/:type/export.csv', requireLogin, cardList.exportCsv);
+  app.get('/cards/:type/import', requireLogin, cardImport.form);
+  app.post('/cards/:type/import', requireLogin, cardImport.upload);
+  app.get('/cards/:type/import/:importId', requireLogin, cardImport.show);
+  app.get('/cards/:type/import/:importId/status', requireLogin, cardImport.status);
+  app.post('/cards/:type/import/:importId/check', requireLogin, cardImport.check);
+  app.post('/cards/:type/import/:importId/start', requireLogin, cardImport.start);
   app.get('/cards/:type/board', requireLogin, cardBoard.board);
   app.get('/cards/:type/process', requireLogin, cardProcess.show);
   app.post('/cards/:type/views', requireLogin, views.create);

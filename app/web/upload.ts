@@ -1,5 +1,6 @@
 // Receives a multipart upload (field `files`, several files) with busboy,
-// streaming each file into MEDIA_ROOT/tmp while hashing it. Nothing is
+// streaming each file into MEDIA_ROOT/tmp (or the folder `files` names: the
+// CSV import's is private) while hashing it. Nothing is
 // buffered in memory; a file over the size limit is cut (and marked
 // truncated, so the service refuses it), and an aborted request removes
 // what it had written.
@@ -16,7 +17,7 @@ import type { ReceivedFile } from '#app/services/media';
 
 const MAX_FILES = 50;
 
-export async function receiveFiles(req: Request, files: MediaFiles, maxBytes: number): Promise<ReceivedFile[]> {
+export async function receiveFiles(req: Request, files: Pick<MediaFiles, 'tempPath'>, maxBytes: number): Promise<ReceivedFile[]> {
   if (!req.is('multipart/form-data'))
     throw new ValidationError(msg('attachments.upload.notMultipart'), { files: msg('attachments.upload.notMultipartField') });
   const received: ReceivedFile[] = [];

@@ -1,8 +1,10 @@
 // CSV import of cards: BENCH_ROWS (100,000) rows of purchase requests read,
-// checked and imported (valid rows, one card per transaction as the command
-// does) through app/services/card-import.ts on a fresh database; the history
-// jobs are enqueued, not run. Prints the time of each phase, progress every
-// 10%, and the load average before and after.
+// checked and imported (valid rows, in batches as the command and the import
+// page's job do) through app/services/card-import-rows.ts on a fresh
+// database; the history jobs are enqueued, not run. Side by side in the same
+// run, BENCH_SINGLE_ROWS (2,000) cards made one per transaction
+// (CardService.create). Prints the time of each phase, progress every 10%,
+// and the load average before and after.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/csv-import.bench.ts
 import os from 'node:os';
@@ -10,12 +12,14 @@ import { loadSettings } from '#app/config';
 import { createContext } from '#app/context';
 import { createLogger } from '#app/log';
 import { LocalTransport } from '#app/queue/transports/local';
-import { checkRows, importRows, mapColumns, readCsv } from '#app/services/card-import';
+import { checkRows, mapColumns, readCsv } from '#app/services/card-import';
+import { IMPORT_BATCH, importRows } from '#app/services/card-import-rows';
 import { createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
 import { makeUser } from '#test/support/app';
 
 const DB_NAME = 'orbis_bench_csv_import';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const SINGLE_ROWS = Number(process.env.BENCH_SINGLE_ROWS ?? 2_000);
 const load = () =>
   os
     .loadavg()
@@ -46,8 +50,16 @@ try {
   const table = readCsv(bytes);
   const rows = await checkRows(ctx, type, table, mapColumns(type, table.headers), user);
   console.log(`read and checked: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Side by side in the same run: the first SINGLE_ROWS rows one card per transaction (CardService.create,
+  // the path before the batches), then every row through importRows (batches of IMPORT_BATCH).
   t0 = performance.now();
-  let done = 0;
+  const sample = rows.slice(0, SINGLE_ROWS).flatMap((r) => ('input' in r ? [r.input] : []));
+  for (const input of sample) await ctx.services.cards.create(user, type.name, input, { source: 'import:bench-single.csv' });
+  const single = sample.length / ((performance.now() - t0) / 1000);
+  console.log(`one card per transaction: ${sample.length} cards, ${single.toFixed(0)} cards/s; load average: ${load()}`);
+  t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let next = 0.1;
   const r = await importRows(
     ctx,
     type,
@@ -55,12 +67,20 @@ try {
     rows,
     { fileName: 'bench.csv', allOrNothing: false },
     {
-      row() {
-        if (++done % (ROWS / 10) === 0) console.log(`  ${done} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      progress(done, total) {
+        if (done / total + 1e-9 < next) return;
+        console.log(`  ${done} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        next += 0.1;
       },
     },
   );
-  console.log(`imported ${r.created} cards in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average after: ${load()}`);
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`  CPU of this process: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (the rest of the wall time: PostgreSQL and waiting)`);
+  console.log(
+    `batches of ${IMPORT_BATCH}: imported ${r.created} cards in ${secs.toFixed(1)} s, ${(r.created / secs).toFixed(0)} cards/s ` +
+      `(${(r.created / secs / single).toFixed(1)}× one per transaction); load average after: ${load()}`,
+  );
 } finally {
   await ctx.close();
   await dropBenchDatabase(DB_NAME);

@@ -22,6 +22,7 @@ const routes: Route[] = [
   { name: 'GET list', run: async (c) => (await c.get('/cards/purchase_request')).status },
   { name: 'GET export', run: async (c) => (await c.get('/cards/purchase_request/export.csv')).status },
   { name: 'GET new', run: async (c) => (await c.get('/cards/purchase_request/new')).status },
+  { name: 'GET import', run: async (c) => (await c.get('/cards/purchase_request/import')).status },
   {
     name: 'POST create',
     run: async (c) => (await c.post('/cards/purchase_request', purchaseInput({ title: 'matrix-created' }), { from: '/' })).status,

@@ -30,6 +30,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   nobody: {
     'GET list': 404,
     'GET export': 404,
+    'GET import': 404,
     'GET new': 404,
     'POST create': 404,
     'GET view': 404,
@@ -46,6 +47,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   operator: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': [200, 404],
@@ -62,6 +64,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   approver: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 403,
     'GET new': 403,
     'POST create': 403,
     'GET view': 200,
@@ -78,6 +81,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   manager: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': 200,
@@ -94,6 +98,7 @@ export const expected: Record<Role, Record<string, number | [number, number]>> =
   admin: {
     'GET list': 200,
     'GET export': 200,
+    'GET import': 200,
     'GET new': 200,
     'POST create': 303,
     'GET view': 200,
