@@ -49,6 +49,7 @@ import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
 import { SavedViewService } from '#app/services/saved-views';
+import { BulkWork } from '#app/services/bulk-work';
 
 export interface Services {
   users: UserService;
@@ -90,6 +91,8 @@ export interface Services {
   watchers: WatcherService;
   /** Saved views of card lists and boards (a name for a query string). */
   savedViews: SavedViewService;
+  /** Bulk work on a card list (assign, transition, watchers, delete, export; a job past 100 cards). */
+  bulkWork: BulkWork;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
@@ -166,6 +169,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
   const tokens = new AccountTokens(db);
   const accountSessions = new AccountSessions(db, authEvents, settings);
+  const watchers = new WatcherService(db, cards);
   const accountDeps = { users, throttle, tokens, events: authEvents, jobs, sessions: accountSessions };
   const services: Services = {
     throttle,
@@ -195,8 +199,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
     comments: new CommentService(db, cards, jobs),
-    watchers: new WatcherService(db, cards),
+    watchers,
     savedViews: new SavedViewService(db),
+    // Cards in flight at once: leave the pool room for the worker's own statements and the pages.
+    bulkWork: new BulkWork(db, cards, watchers, jobs, { concurrency: Math.max(1, Math.min(4, settings.database.poolMax - 2)) }),
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
     webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),

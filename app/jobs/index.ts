@@ -8,6 +8,7 @@ import { job as accountsEmailChangeMail } from '#app/jobs/accounts.email-change-
 import { job as accountsPasswordResetMail } from '#app/jobs/accounts.password-reset-mail';
 import { job as auditAttachmentsChanged } from '#app/jobs/audit.attachments-changed';
 import { job as auditCardChanged } from '#app/jobs/audit.card-changed';
+import { job as cardsBulk } from '#app/jobs/cards.bulk';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
@@ -41,6 +42,7 @@ export const JOBS = [
   accountsPasswordResetMail,
   accountsEmailChangeMail,
   webhooksDeliver,
+  cardsBulk,
 ] as const;
 
 /**

@@ -7,6 +7,7 @@ import type { Sequelize } from 'sequelize';
 import { defineApiToken, type ApiToken } from '#app/models/api-token';
 import { defineAccountToken, type AccountToken } from '#app/models/account-token';
 import { defineAuthEvent, type AuthEvent } from '#app/models/auth-event';
+import { defineBulkRun, defineBulkRunCard, type BulkRun, type BulkRunCard } from '#app/models/bulk-run';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import {
   defineCardComment,
@@ -66,6 +67,8 @@ export interface Models {
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
   SavedView: typeof SavedView;
+  BulkRun: typeof BulkRun;
+  BulkRunCard: typeof BulkRunCard;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -106,5 +109,7 @@ export function defineModels(sequelize: Sequelize): Models {
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),
     SavedView: defineSavedView(sequelize),
+    BulkRun: defineBulkRun(sequelize),
+    BulkRunCard: defineBulkRunCard(sequelize),
   };
 }

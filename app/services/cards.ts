@@ -1,5 +1,5 @@
-// Changing cards: create, update (optimistic locking), transitions, soft
-// delete and restore; reading them is CardReads (app/services/card-reads.ts),
+// Changing cards: create, update (optimistic locking), assign, transitions,
+// soft delete and restore; reading them is CardReads (app/services/card-reads.ts),
 // which this service extends. No Express here. Every change runs in one transaction
 // and calls the change hooks inside it, so whatever they enqueue (the audit
 // job, an automatic task) commits or rolls back with the change itself.
@@ -30,6 +30,7 @@ export interface CardChange {
   source?: string;
 }
 
+export type InTx = { transaction?: Transaction }; // a change in the caller's transaction (a bulk run's step)
 export type ChangeHook = (change: CardChange, t: Transaction) => Promise<void>;
 
 // The edit form's save, returning the saved card as `load` reads it (one round trip, not two).
@@ -102,6 +103,19 @@ export class CardService extends CardReads {
     for (const hook of this.hooks) await hook(change, t);
   }
 
+  /** In the caller's transaction when given (a bulk run records each card's step with its change), else in its own. */
+  private within<T>(t: Transaction | undefined, fn: (t: Transaction) => Promise<T>): Promise<T> {
+    return t ? fn(t) : this.db.transaction(fn);
+  }
+
+  /** The card to change, locked; one the user may not read does not exist for them. */
+  private async lockedFor(user: SessionUser, type: CardType, id: number, t: Transaction): Promise<Card> {
+    const before = await this.load(id, t, true);
+    if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
+      throw new NotFoundError(msg('cards.errors.noCard'));
+    return before;
+  }
+
   private dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
     const ms = type.stageMap.get(stage)?.slaMs;
     return ms ? new Date(from + ms) : null;
@@ -124,9 +138,7 @@ export class CardService extends CardReads {
     const assigneeId = this.assigneeOf(input, parsed.errors);
     await this.checkLinks(user, type, parsed.data, assigneeId, parsed.errors, options.transaction);
     if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
-    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) =>
-      options.transaction ? fn(options.transaction) : this.db.transaction(fn);
-    return inTransaction(async (t) => {
+    return this.within(options.transaction, async (t) => {
       const [{ last_number: n }] = await this.db.rows<{ last_number: number }>(
         `insert into card_counters (type, last_number) values ($1, 1)
          on conflict (type) do update set last_number = card_counters.last_number + 1 returning last_number`,
@@ -164,9 +176,7 @@ export class CardService extends CardReads {
     const assigneeId = this.assigneeOf(input, parsed.errors);
     const version = Number(input.version);
     return this.db.transaction(async (t) => {
-      const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
-        throw new NotFoundError(msg('cards.errors.noCard'));
+      const before = await this.lockedFor(user, type, id, t);
       if (!can(user, type, 'update', before)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
       if (!Number.isInteger(version) || version < 1)
         throw new ValidationError(msg('cards.errors.noVersion'), { version: msg('cards.errors.versionInvalid') });
@@ -190,13 +200,28 @@ export class CardService extends CardReads {
     });
   }
 
-  /** Moves the card along a transition; fields the transition requires may come with it. */
-  async transition(user: SessionUser, typeName: string, id: number, name: string, input: FormInput = {}): Promise<Card> {
+  /** Gives the card to `assigneeId` (null: to nobody) as the edit form's assignee would; the same assignee changes nothing. */
+  async assign(user: SessionUser, typeName: string, id: number, assigneeId: number | null, options: InTx = {}) {
     const type = this.typeFor(user, typeName);
-    return this.db.transaction(async (t) => {
-      const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
-        throw new NotFoundError(msg('cards.errors.noCard'));
+    return this.within(options.transaction, async (t): Promise<Card> => {
+      const before = await this.lockedFor(user, type, id, t);
+      if (!can(user, type, 'update', before)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
+      if (before.assignee_id === assigneeId) return before;
+      const errors: Record<string, Text> = {};
+      await this.checkLinks(user, type, {}, assigneeId, errors, t);
+      if (errors.assignee) throw new ValidationError(errors.assignee, errors);
+      await this.db.exec('update cards set assignee_id = $2, version = version + 1, updated_at = now() where id = $1', [id, assigneeId], t);
+      const after = (await this.load(id, t))!;
+      await this.emit({ kind: 'updated', type, card: after, before, after, user }, t);
+      return after;
+    });
+  }
+
+  /** Moves the card along a transition; fields the transition requires may come with it. */
+  async transition(user: SessionUser, typeName: string, id: number, name: string, input: FormInput = {}, options: InTx = {}) {
+    const type = this.typeFor(user, typeName);
+    return this.within(options.transaction, async (t): Promise<Card> => {
+      const before = await this.lockedFor(user, type, id, t);
       // A stale page first: a card moved meanwhile is "changed by someone else", not "cannot go from its new stage".
       if (input.version !== undefined && Number(input.version) !== before.version) {
         throw new ConflictError(msg('cards.errors.changedMeanwhile', { number: before.number }), { stored: before, input });
@@ -247,12 +272,10 @@ export class CardService extends CardReads {
   }
 
   /** Soft delete: the card leaves every list; an admin can restore it. */
-  async remove(user: SessionUser, typeName: string, id: number): Promise<Card> {
+  async remove(user: SessionUser, typeName: string, id: number, options: InTx = {}): Promise<Card> {
     const type = this.typeFor(user, typeName);
-    return this.db.transaction(async (t) => {
-      const before = await this.load(id, t, true);
-      if (!before || before.type !== type.name || before.deleted_at || !canRead(user, type, before))
-        throw new NotFoundError(msg('cards.errors.noCard'));
+    return this.within(options.transaction, async (t) => {
+      const before = await this.lockedFor(user, type, id, t);
       if (!can(user, type, 'delete', before)) throw new ForbiddenError(msg('cards.errors.mayNotDelete'));
       await this.db.exec('update cards set deleted_at = now(), version = version + 1, updated_at = now() where id = $1', [id], t);
       const after = (await this.load(id, t))!;

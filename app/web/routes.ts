@@ -22,6 +22,7 @@ import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
 import { cardBoardController } from '#app/web/controllers/card-board';
+import { cardBulkController } from '#app/web/controllers/card-bulk';
 import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -103,6 +104,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const attachments = attachmentsController({ media: s.media, cards: s.cards, settings });
   const cardList = cardListController({ cards: s.cards, db, savedViews: s.savedViews });
   const cardBoard = cardBoardController({ cards: s.cards, db, savedViews: s.savedViews });
+  const bulk = cardBulkController({ cards: s.cards, bulkWork: s.bulkWork, db });
   const views = savedViewsController({ cards: s.cards, savedViews: s.savedViews });
   const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
   const cards = cardsController({ cards: s.cards, db }, cardPanels);
@@ -159,6 +161,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/cards/:type/new', requireLogin, cards.newForm);
   app.get('/cards/:type/export.csv', requireLogin, cardList.exportCsv);
   app.get('/cards/:type/board', requireLogin, cardBoard.board);
+  app.post('/cards/:type/bulk', requireLogin, bulk.start);
+  app.get('/cards/:type/bulk/:runId', requireLogin, bulk.result);
+  app.get('/cards/:type/bulk/:runId/progress.json', requireLogin, bulk.progress);
   app.post('/cards/:type/views', requireLogin, views.create);
   app.post('/cards/:type/views/:viewId/delete', requireLogin, views.remove);
   app.get('/cards/:type/:id', requireLogin, cards.view);
