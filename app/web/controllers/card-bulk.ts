@@ -123,6 +123,8 @@ export function cardBulkController({ cards, bulkWork, db }: CardBulkDeps) {
         percent: percent(run),
         state: run.jobState,
         label: req.t('bulk.result.progress', { finished: run.done + run.refused, total: run.total }),
+        doneLabel: req.t('bulk.result.done', { count: run.done }),
+        refusedLabel: req.t('bulk.result.refused', { count: run.refused }),
       });
     }),
   };

@@ -57,6 +57,10 @@
           if (data) {
             if (bar) bar.value = data.percent;
             if (text && text.textContent !== data.label) text.textContent = data.label;
+            var done = run.querySelector('[data-testid="bulk-done"]');
+            var refused = run.querySelector('[data-testid="bulk-refused-count"]');
+            if (done) done.textContent = data.doneLabel;
+            if (refused) refused.textContent = data.refusedLabel;
             if (data.finished) return window.location.reload();
             if (data.state === 'failed' || data.state === 'cancelled') return window.location.reload();
           }
