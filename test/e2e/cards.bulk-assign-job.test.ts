@@ -64,6 +64,7 @@ describe('bulk work in a real browser', () => {
         .innerText()
         .catch(() => '');
       if (/^250 done$/.test(done) && !(await page.getByTestId('bulk-progress').count())) break;
+      if (done) doneSeen.add(done);
       const text = await page
         .getByTestId('bulk-progress')
         .innerText()

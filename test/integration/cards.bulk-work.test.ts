@@ -251,7 +251,10 @@ describe('cards: bulk work on the list', () => {
     const ids = cards.map((c) => c.id);
     assert.deepEqual(await history(ids, 'updated'), Array(130).fill(1));
 
-    // Taken again (a retried or duplicated job): every card is marked, nothing is written.
+    // Taken again (a retried or duplicated job): every card is marked, nothing is written — not even over a
+    // change someone made since (a card given to Olga stays hers).
+    await app.ctx.services.cards.assign(maria, 'purchase_request', ids[0], olga.id);
+    await auditJobsDone();
     const counts = async () =>
       app.ctx.db.rows(
         `select (select count(*)::int from card_history) as history, (select count(*)::int from jobs) as jobs,
@@ -261,11 +264,13 @@ describe('cards: bulk work on the list', () => {
     const before = await counts();
     assert.deepEqual(await app.ctx.services.bulkWork.run(runId), { done: 130, refused: 0 });
     assert.deepEqual(await counts(), before);
+    assert.equal((await stored(ids[0])).assignee_id, olga.id);
     // A run cut short (half its marks, as if it died mid-way) finishes only the rest.
     await app.ctx.db.exec(`delete from bulk_run_cards where run_id = $1 and card_id = any($2::bigint[])`, [runId, ids.slice(0, 65)]);
-    await app.ctx.db.exec('update cards set assignee_id = null where id = any($1::bigint[])', [ids.slice(0, 65)]);
+    await app.ctx.db.exec('update cards set assignee_id = null where id = any($1::bigint[])', [ids.slice(1, 65)]);
     await app.ctx.services.bulkWork.run(runId);
     await auditJobsDone();
-    assert.deepEqual(await history(ids, 'updated'), [...Array(65).fill(2), ...Array(65).fill(1)]);
+    // The first card: the bulk assign, Olga's, and this run's (its mark was removed too); 2–65 redone; the rest once.
+    assert.deepEqual(await history(ids, 'updated'), [3, ...Array(64).fill(2), ...Array(65).fill(1)]);
   });
 });
