@@ -100,7 +100,7 @@ export function listRowsHtml(
     const href = `/cards/${type.name}/${card.id}`;
     html += '<tr>';
     if (selectLabel)
-      html += `<td><input class="form-check-input" type="checkbox" name="ids" value="${card.id}" form="bulk-form" aria-label="${escapeHtml(selectLabel(card.number))}" data-bulk-row></td>`;
+      html += `<td class="bulk-select"><input class="form-check-input" type="checkbox" name="ids" value="${card.id}" form="bulk-form" aria-label="${escapeHtml(selectLabel(card.number))}" data-bulk-row></td>`;
     for (let i = 0; i < type.columns.length; i++) {
       const text = escapeHtml(columnText(type, type.columns[i], card, maps, reader));
       html += open[i];
