@@ -186,6 +186,8 @@ describe('cards: bulk work on the list', () => {
     await refusedWith(mariaC, { action: 'assign', assignee: String(anna.id) }, /No cards are selected/);
     await refusedWith(mariaC, { action: 'assign', assignee: '999999', ids: [String(marias.id)] }, /no active user by that choice/);
     await refusedWith(mariaC, { action: 'assign', assignee: 'x', ids: [String(marias.id)] }, /no active user by that choice/);
+    // The assignee left at "choose…": refused, not taken as "nobody".
+    await refusedWith(mariaC, { action: 'assign', assignee: '', ids: [String(marias.id)] }, /no active user by that choice/);
     await refusedWith(mariaC, { action: 'transition', transition: 'teleport', ids: [String(marias.id)] }, /transition does not exist/);
     await refusedWith(mariaC, { action: 'frobnicate', ids: [String(marias.id)] }, /Choose what to do/);
     await refusedWith(
