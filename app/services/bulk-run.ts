@@ -2,9 +2,9 @@
 // `cards.bulk` job or the request runs it).
 //
 // What MUST hold, and why:
-// - Each card's step is one transaction: its row in bulk_run_cards ('done')
-//   is inserted first, then the change goes through the card or watcher
-//   service in that same transaction. The change and the mark commit
+// - Each card's step is its own savepoint in a transaction of a few cards:
+//   its row in bulk_run_cards ('done') is inserted first, then the change goes
+//   through the card or watcher service in that same transaction. The change and the mark commit
 //   together or not at all, so a run taken again (a job retried after a
 //   crash, or run twice) finds the mark and skips the card: each change
 //   reaches the card's history, its notices and webhooks exactly once. The
@@ -42,6 +42,8 @@ interface RunDeps {
 
 /** Progress is written at most this often (each write is a statement). */
 const PROGRESS_EVERY_MS = 250;
+/** Cards per transaction (each with its savepoint). */
+const CHUNK = 25;
 /** A step that lost a deadlock or serialization race is tried again this many times. */
 const RACE_RETRIES = 3;
 
@@ -101,48 +103,69 @@ export async function runBulk(deps: RunDeps, runId: number, progress?: RunProgre
     if (run.action === 'delete') return cards.remove(u, run.card_type, id, { transaction: t });
     return watchers.addOthers(u, run.card_type, id, others, t);
   };
-  const refuse = async (id: number, reason: Text): Promise<void> => {
-    await db.exec(`insert into bulk_run_cards (run_id, card_id, outcome, reason) values ($1, $2, 'refused', $3) on conflict do nothing`, [
-      runId,
-      id,
-      JSON.stringify(reason),
-    ]);
+  const refuse = async (refusals: [number, Text][], t?: Transaction): Promise<void> => {
+    if (!refusals.length) return;
+    await db.exec(
+      `insert into bulk_run_cards (run_id, card_id, outcome, reason) select $1, unnest($2::bigint[]), 'refused', unnest($3::jsonb[])
+       on conflict do nothing`,
+      [runId, refusals.map(([id]) => id), refusals.map(([, reason]) => JSON.stringify(reason))],
+      t,
+    );
   };
 
-  const step = async (id: number): Promise<void> => {
+  // One transaction per chunk of cards, a savepoint per card: a card's mark
+  // and its change still commit together (or not at all), a refused card's
+  // step is rolled back to its savepoint alone, and the chunk pays one commit
+  // and one publish of its jobs instead of one per card. A refusal is thrown
+  // by the services before they change anything or call the change hooks,
+  // so no job of a rolled-back step is left to publish.
+  const chunk = async (ids: number[]): Promise<void> => {
     // The maker gone (disabled, deleted) or a watcher gone since: refused, nothing changed.
-    if (!user) return refuse(id, msg('bulk.reasons.makerInactive'));
-    if (run.action === 'watch' && others.length < (run.params.watchers ?? []).length) return refuse(id, msg('bulk.errors.unknownUser'));
+    if (!user) return refuse(ids.map((id) => [id, msg('bulk.reasons.makerInactive')]));
+    if (run.action === 'watch' && others.length < (run.params.watchers ?? []).length)
+      return refuse(ids.map((id) => [id, msg('bulk.errors.unknownUser')]));
     for (let attempt = 1; ; attempt++) {
       try {
-        await db.transaction(async (t) => {
-          const claimed = await db.rows(
-            `insert into bulk_run_cards (run_id, card_id, outcome) values ($1, $2, 'done') on conflict do nothing returning card_id`,
-            [runId, id],
-            t,
-          );
-          if (claimed.length) await change(id, t);
+        return await db.transaction(async (t) => {
+          const refusals: [number, Text][] = [];
+          for (const id of ids) {
+            await db.exec('savepoint bulk_card', [], t);
+            try {
+              const claimed = await db.rows(
+                `insert into bulk_run_cards (run_id, card_id, outcome) values ($1, $2, 'done') on conflict do nothing returning card_id`,
+                [runId, id],
+                t,
+              );
+              if (claimed.length) await change(id, t);
+              await db.exec('release savepoint bulk_card', [], t);
+            } catch (err) {
+              const reason = refusalOf(err, fieldLabel);
+              if (!reason) throw err;
+              await db.exec('rollback to savepoint bulk_card', [], t);
+              refusals.push([id, reason]);
+            }
+          }
+          await refuse(refusals, t);
         });
-        return;
       } catch (err) {
+        // A deadlock or serialization failure rolled the whole chunk back (its marks too): take it again.
         if (isRace(err) && attempt < RACE_RETRIES) continue;
-        const reason = refusalOf(err, fieldLabel);
-        if (!reason) throw err;
-        return refuse(id, reason);
+        throw err;
       }
     }
   };
 
-  // A few cards at a time: each step is mostly waiting on PostgreSQL.
+  // A few chunks at a time: each step is mostly waiting on PostgreSQL.
   // A fault stops every lane; the run is taken again from its marks.
   let next = 0;
   let fault: { err: unknown } | null = null;
   const lane = async () => {
     while (!fault && next < todo.length) {
-      const id = todo[next++];
+      const ids = todo.slice(next, next + CHUNK);
+      next += ids.length;
       try {
-        await step(id);
-        finished++;
+        await chunk(ids);
+        finished += ids.length;
         await report();
       } catch (err) {
         fault ??= { err };
