@@ -25,6 +25,7 @@ import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
 import { ChangeSignals } from '#app/services/change-signals';
 import { RoleService } from '#app/services/roles';
+import { UserDirectory } from '#app/services/user-directory';
 import { WorkCalendar } from '#app/services/work-calendar';
 import { CardNotices } from '#app/services/card-notices';
 import { CardService } from '#app/services/cards';
@@ -53,6 +54,7 @@ import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
 import { SavedViewService } from '#app/services/saved-views';
+import { BulkWork } from '#app/services/bulk-work';
 
 export interface Services {
   users: UserService;
@@ -69,6 +71,7 @@ export interface Services {
   /** /password/forgot and /password/reset. */
   passwordReset: PasswordReset;
   roles: RoleService;
+  userDirectory: UserDirectory;
   calendar: WorkCalendar;
   jobs: Jobs;
   /** Card history (the audit log) read back for the card page. */
@@ -96,6 +99,8 @@ export interface Services {
   watchers: WatcherService;
   /** Saved views of card lists and boards (a name for a query string). */
   savedViews: SavedViewService;
+  /** Bulk work on a card list (assign, transition, watchers, delete, export; a job past 100 cards). */
+  bulkWork: BulkWork;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
@@ -175,6 +180,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
   const tokens = new AccountTokens(db);
   const accountSessions = new AccountSessions(db, authEvents, settings);
+  const watchers = new WatcherService(db, cards);
   const accountDeps = { users, throttle, tokens, events: authEvents, jobs, sessions: accountSessions };
   const services: Services = {
     throttle,
@@ -204,8 +210,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
     comments: new CommentService(db, cards, jobs),
-    watchers: new WatcherService(db, cards),
+    watchers,
     savedViews: new SavedViewService(db),
+    // Cards in flight at once: leave the pool room for the worker's own statements and the pages.
+    bulkWork: new BulkWork(db, cards, watchers, jobs, { concurrency: Math.max(1, Math.min(4, settings.database.poolMax - 2)) }),
     cardNotices: new CardNotices(db, cardTypes, notifications),
     tokens: new TokenService(db, models),
     webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),
@@ -214,6 +222,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
     roles: new RoleService(db, cardTypes, signals),
+    userDirectory: new UserDirectory(db, models, authEvents, users),
     calendar: new WorkCalendar(db, signals),
   };
   cards.useCalendar(() => services.calendar.calendar);

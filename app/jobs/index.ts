@@ -9,6 +9,7 @@ import { job as accountsPasswordResetMail } from '#app/jobs/accounts.password-re
 import { job as auditAttachmentsChanged } from '#app/jobs/audit.attachments-changed';
 import { job as auditCardChanged } from '#app/jobs/audit.card-changed';
 import { job as cardsImport } from '#app/jobs/cards.import';
+import { job as cardsBulk } from '#app/jobs/cards.bulk';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
@@ -43,6 +44,7 @@ export const JOBS = [
   accountsPasswordResetMail,
   accountsEmailChangeMail,
   webhooksDeliver,
+  cardsBulk,
 ] as const;
 
 /**

@@ -7,6 +7,7 @@ import type { Sequelize } from 'sequelize';
 import { defineApiToken, type ApiToken } from '#app/models/api-token';
 import { defineAccountToken, type AccountToken } from '#app/models/account-token';
 import { defineAuthEvent, type AuthEvent } from '#app/models/auth-event';
+import { defineBulkRun, defineBulkRunCard, type BulkRun, type BulkRunCard } from '#app/models/bulk-run';
 import { defineBeatRun, defineBeatStatus, type BeatRun, type BeatStatus } from '#app/models/beat';
 import {
   defineCardComment,
@@ -69,6 +70,8 @@ export interface Models {
   SavedView: typeof SavedView;
   CardImport: typeof CardImport;
   CardImportMapping: typeof CardImportMapping;
+  BulkRun: typeof BulkRun;
+  BulkRunCard: typeof BulkRunCard;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -111,5 +114,7 @@ export function defineModels(sequelize: Sequelize): Models {
     SavedView: defineSavedView(sequelize),
     CardImport: defineCardImport(sequelize),
     CardImportMapping: defineCardImportMapping(sequelize),
+    BulkRun: defineBulkRun(sequelize),
+    BulkRunCard: defineBulkRunCard(sequelize),
   };
 }

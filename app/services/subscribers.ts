@@ -16,6 +16,7 @@ import type { UserService } from '#app/services/users';
 import { autoWatch } from '#app/services/watchers';
 import type { CommentService } from '#app/services/comments';
 import type { TaskService } from '#app/services/tasks';
+import { cardHook, commentHook, overdueHook } from '#app/services/webhook-events';
 import type { WebhookService } from '#app/services/webhooks';
 
 export interface SubscriberDeps {
@@ -40,7 +41,7 @@ export function cardChangeSubscribers(d: SubscriberDeps): ChangeHook[] {
     // Assigned / unassigned, and a stage change to the watchers (notifications.card_event jobs).
     cardEventNotices(d.jobs),
     // card.created, .updated, .transitioned, .deleted to the webhooks that asked (webhooks.deliver jobs).
-    d.webhooks.cardHook(),
+    cardHook(d.webhooks),
   ];
 }
 
@@ -59,7 +60,7 @@ export function subscribeAll(d: SubscriberDeps, users: UserService): void {
   for (const s of cardChangeSubscribers(d)) d.cards.onChange(s);
   for (const s of userChangeSubscribers(d)) users.onChange(s);
   // comment.created to the webhooks that asked.
-  d.comments.onAdded(d.webhooks.commentHook());
+  d.comments.onAdded(commentHook(d.webhooks));
   // task.overdue to the webhooks that asked (the deadline sweep, once per task).
-  d.tasks.onOverdue(d.webhooks.overdueHook());
+  d.tasks.onOverdue(overdueHook(d.webhooks));
 }

@@ -34,23 +34,6 @@ export interface NewUser {
   locale?: string | null;
 }
 
-export interface ProfileInput {
-  email: string;
-  displayName: string;
-  timeZone: string;
-}
-
-export interface UserFilter {
-  q?: string;
-  role?: string;
-  status?: 'active' | 'disabled';
-  page?: number;
-}
-
-export type ListedUser = User & { roles?: { name: string; label?: string }[] };
-
-export const USERS_PER_PAGE = 50;
-
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 /** The one answer to a failed sign-in, in English (the catalog's accounts.invalidLogin). */
 export const INVALID_LOGIN = 'Invalid email or password.';
@@ -85,7 +68,8 @@ export class UserService {
     this.changeListeners.push(listener);
   }
 
-  private changed(): void {
+  /** Tells the listeners a user changed (also for changes made elsewhere: app/services/user-directory.ts). */
+  changed(): void {
     for (const listener of this.changeListeners) listener();
   }
 
@@ -187,7 +171,7 @@ export class UserService {
     return readSessionUser(this.db, id);
   }
 
-  async list(): Promise<ListedUser[]> {
+  async list(): Promise<Array<User & { roles?: { name: string; label?: string }[] }>> {
     return this.models.User.findAll({
       order: [['email', 'ASC']],
       include: [{ association: 'roles', attributes: ['name', 'label'] }],
@@ -221,64 +205,6 @@ export class UserService {
       }
     });
     this.changed();
-  }
-
-  /**
-   * An administrator's change of a user's name, email and time zone. A new
-   * email is taken at once (the administrator vouches for it) and ends the
-   * user's pending reset and email-change links, which went to the old one.
-   */
-  async updateProfile(id: number, input: ProfileInput, by?: Actor): Promise<User> {
-    const user = await this.get(id);
-    const email = normalizeEmail(input.email ?? '');
-    const displayName = (input.displayName ?? '').trim();
-    const timeZone = (input.timeZone ?? '').trim();
-    const fields: Record<string, Text> = {};
-    const emailError = emailProblem(email);
-    if (emailError) fields.email = emailError;
-    if (!displayName) fields.display_name = msg('accounts.displayName.required');
-    else if (displayName.length > 200) fields.display_name = msg('accounts.displayName.long', { count: 200 });
-    if (!isTimeZone(timeZone)) fields.time_zone = msg('accounts.timeZone.unknown', { zone: timeZone });
-    const emailChanged = email !== normalizeEmail(user.email);
-    if (!fields.email && emailChanged) {
-      const holder = await this.findByEmail(email);
-      if (holder && holder.id !== id) fields.email = msg('accounts.email.taken', { email });
-    }
-    if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
-    try {
-      await this.db.transaction(async (transaction) => {
-        await this.models.User.update({ email, display_name: displayName, time_zone: timeZone }, { where: { id }, transaction });
-        if (!emailChanged) return;
-        await this.models.AccountToken.destroy({ where: { user_id: id, purpose: ['password_reset', 'email_change'] }, transaction });
-        const detail = { from: user.email, to: email, by: by?.userId };
-        await this.events.record({ kind: 'email.changed', userId: id, email, origin: by?.origin, detail }, transaction);
-      });
-    } catch (err) {
-      if (!(err instanceof UniqueConstraintError)) throw err;
-      throw new ValidationError(msg('accounts.email.taken', { email }), { email: msg('accounts.email.taken', { email }) });
-    }
-    this.changed();
-    return this.get(id);
-  }
-
-  /**
-   * The user list filtered: `q` matches a part of the email or the name (in
-   * any letter case, any language — compared in code, so the database's
-   * collation does not matter), `role` a role held, `status` active or
-   * disabled; 50 a page, by email.
-   */
-  async search(filter: UserFilter): Promise<{ users: ListedUser[]; total: number; page: number; pages: number }> {
-    const all = await this.list();
-    const q = (filter.q ?? '').trim().toLocaleLowerCase();
-    const matching = all.filter(
-      (u) =>
-        (!q || u.email.toLocaleLowerCase().includes(q) || (u.display_name ?? '').toLocaleLowerCase().includes(q)) &&
-        (!filter.role || (u.roles ?? []).some((r) => r.name === filter.role)) &&
-        (!filter.status || (filter.status === 'active') === u.is_active),
-    );
-    const pages = Math.max(1, Math.ceil(matching.length / USERS_PER_PAGE));
-    const page = Math.min(Math.max(1, Math.trunc(filter.page ?? 1) || 1), pages);
-    return { users: matching.slice((page - 1) * USERS_PER_PAGE, page * USERS_PER_PAGE), total: matching.length, page, pages };
   }
 
   /** The shipped languages a user may choose. */

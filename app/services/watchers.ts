@@ -13,7 +13,10 @@
 //   new reason to hear of the card, and watches it again.
 import type { Database, Transaction } from '#app/db/connection';
 import type { Card, CardChange, CardService, ChangeHook } from '#app/services/cards';
+import { msg } from '#app/i18n/message';
+import { ForbiddenError, NotFoundError } from '#app/services/errors';
 import { canReadCardSql, readPermissionsJson } from '#app/services/notifications';
+import { can, canRead, type CardOwnership } from '#app/services/permissions';
 import type { SessionUser } from '#app/services/users';
 
 export interface Watcher {
@@ -48,6 +51,34 @@ export class WatcherService {
 
   unwatch(user: SessionUser, typeName: string, cardId: number): Promise<Card> {
     return this.set(user, typeName, cardId, false);
+  }
+
+  /**
+   * Others made watchers of a card (bulk work), in the caller's transaction:
+   * the actor must be allowed to change the card, and every one of them to
+   * read it (a watcher who may not would be told of a card they cannot see:
+   * refused, with their names). Someone who chose to stop watching it stays
+   * away (an automatic watch would not override that choice either).
+   */
+  async addOthers(user: SessionUser, typeName: string, cardId: number, others: SessionUser[], t: Transaction): Promise<void> {
+    const type = this.cards.typeFor(user, typeName);
+    const [card] = await this.db.rows<CardOwnership & { type: string; deleted_at: Date | null }>(
+      'select type, owner_id, assignee_id, deleted_at from cards where id = $1 for share',
+      [cardId],
+      t,
+    );
+    if (!card || card.type !== type.name || card.deleted_at || !canRead(user, type, card))
+      throw new NotFoundError(msg('cards.errors.noCard'));
+    if (!can(user, type, 'update', card)) throw new ForbiddenError(msg('cards.errors.mayNotEdit'));
+    const blind = others.filter((o) => !canRead(o, type, card));
+    if (blind.length)
+      throw new ForbiddenError(msg('bulk.reasons.watcherCannotRead', { names: blind.map((o) => o.displayName).join(', ') }));
+    await WatcherService.add(
+      this.db,
+      t,
+      cardId,
+      others.map((o) => o.id),
+    );
   }
 
   /** Watchers of the card who are active and may read it now, by name. */

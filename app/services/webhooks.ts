@@ -23,83 +23,19 @@ import type { Database, Transaction } from '#app/db/connection';
 import { msg, type Text } from '#app/i18n/message';
 import type { Jobs } from '#app/jobs/index';
 import type { CardTypes } from '#app/services/card-types';
-import type { ChangeHook } from '#app/services/cards';
-import type { CommentHook } from '#app/services/comments';
-import type { OverdueHook } from '#app/services/task-deadlines';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { SecretBox } from '#app/services/secret-box';
 import type { SessionUser } from '#app/services/users';
-import { postJson, RefusedAddressError, type OutgoingSettings } from '#app/services/webhook-request';
+import type { OutgoingSettings } from '#app/services/webhook-request';
+import { WebhookDelivery, type AttemptOutcome } from '#app/services/webhook-delivery';
 
-/** The events a webhook may ask for (docs/api.md describes each body). */
-export const WEBHOOK_EVENTS = [
-  'card.created',
-  'card.updated',
-  'card.transitioned',
-  'card.deleted',
-  'task.overdue',
-  'comment.created',
-  'attachment.processed',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-export interface Webhook {
-  id: number;
-  url: string;
-  card_type: string | null;
-  events: string[];
-  enabled: boolean;
-  created_at: Date;
-  deliveries: number;
-  failed: number;
-}
-
-export interface Delivery {
-  id: number;
-  webhook_id: number;
-  event: string;
-  body: string;
-  state: 'pending' | 'retrying' | 'delivered' | 'failed';
-  attempts: number;
-  response_status: number | null;
-  response_body: string | null;
-  error: string | null;
-  job_id: number | null;
-  created_at: Date;
-  finished_at: Date | null;
-}
-
-export interface WebhookInput {
-  url: string;
-  card_type: string;
-  events: string[];
-}
-
-/** The outcome of one attempt, for the job's record. */
-export interface AttemptOutcome {
-  state: Delivery['state'] | 'skipped';
-  status?: number;
-}
-
-/** Thrown when an attempt got no 2xx: the engine retries it with the kind's backoff. */
-export class DeliveryFailed extends Error {}
-
-/** `t=…,v1=…`: the signature of `body` at `timestamp` (unix seconds). */
-export function signature(secret: string, timestamp: number, body: string): string {
-  const v1 = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `t=${timestamp},v1=${v1}`;
-}
+export { DeliveryFailed, signature, type AttemptOutcome } from '#app/services/webhook-delivery';
+export { WEBHOOK_EVENTS, type Delivery, type Webhook, type WebhookEvent, type WebhookInput } from '#app/services/webhook-types';
+import { WEBHOOK_EVENTS, type Delivery, type Webhook, type WebhookEvent, type WebhookInput } from '#app/services/webhook-types';
 
 const COLUMNS = `w.id, w.url, w.card_type, w.events, w.enabled, w.created_at,
   (select count(*)::int from webhook_deliveries d where d.webhook_id = w.id) as deliveries,
   (select count(*)::int from webhook_deliveries d where d.webhook_id = w.id and d.state = 'failed') as failed`;
-
-const CHANGE_EVENTS: Partial<Record<string, WebhookEvent>> = {
-  created: 'card.created',
-  updated: 'card.updated',
-  transitioned: 'card.transitioned',
-  deleted: 'card.deleted',
-};
 
 /** How long a process trusts its list of enabled webhooks (see `enabled`). */
 const ENABLED_TTL_MS = 2_000;
@@ -111,13 +47,21 @@ interface EnabledHook {
 }
 
 export class WebhookService {
+  private readonly delivery: WebhookDelivery;
   constructor(
     private readonly db: Database,
     private readonly jobs: Jobs,
     private readonly types: CardTypes,
     private readonly box: SecretBox,
-    private readonly outgoing: OutgoingSettings,
-  ) {}
+    outgoing: OutgoingSettings,
+  ) {
+    this.delivery = new WebhookDelivery(db, box, outgoing);
+  }
+
+  /** One attempt of a delivery: app/services/webhook-delivery.ts. */
+  attempt(deliveryId: number, attempt: number, maxAttempts: number): Promise<AttemptOutcome> {
+    return this.delivery.attempt(deliveryId, attempt, maxAttempts);
+  }
 
   private enabledCache: { at: number; hooks: EnabledHook[] } | null = null;
 
@@ -303,52 +247,6 @@ export class WebhookService {
     return id;
   }
 
-  /** The card change subscriber: card.created, .updated, .transitioned, .deleted. */
-  cardHook(): ChangeHook {
-    return async (change, t) => {
-      const event = CHANGE_EVENTS[change.kind];
-      if (!event) return;
-      const c = change.after;
-      const card = { id: Number(c.id), number: c.number, type: c.type, title: c.title, stage: c.stage, version: c.version };
-      const extra = change.kind === 'transitioned' ? { transition: change.transition ?? null, from: change.before?.stage ?? null } : {};
-      await this.emit(t, event, c.type, { card, ...extra, user: { id: change.user.id } });
-    };
-  }
-
-  /** The comment subscriber: comment.created. */
-  commentHook(): CommentHook {
-    return async ({ card: c, commentId, userId }, t) => {
-      const card = { id: Number(c.id), number: c.number, type: c.type };
-      await this.emit(t, 'comment.created', c.type, { card, comment: { id: commentId }, user: { id: userId } });
-    };
-  }
-
-  /** The deadline sweep's subscriber: task.overdue, once for each task the first time it is overdue. */
-  overdueHook(): OverdueHook {
-    return {
-      wanted: () => this.wants('task.overdue'),
-      emit: (t, tasks) =>
-        this.emitMany(
-          t,
-          'task.overdue',
-          tasks.map((k) => ({
-            cardType: k.card_type,
-            key: `task.overdue:${k.id}`,
-            data: {
-              task: {
-                id: Number(k.id),
-                title: k.title,
-                status: 'open',
-                due_at: k.due_at,
-                assignee: { id: Number(k.assignee_id) },
-                card: k.card_id === null ? null : { id: Number(k.card_id), number: k.card_number, type: k.card_type },
-              },
-            },
-          })),
-        ),
-    };
-  }
-
   /**
    * attachment.processed: a file's processing ended (`ready` with its size in
    * pixels, or `failed` with the reason), in the transaction that set its
@@ -392,61 +290,5 @@ export class WebhookService {
       { attachment, card: { id: Number(card.id), number: card.number, type: card.type } },
       `attachment.processed:${a.id}:${a.state}`,
     );
-  }
-
-  /**
-   * One attempt of a delivery (the job's handler): signs and sends, records
-   * the answer. A 2xx is delivered; anything else throws (the engine retries)
-   * and is `failed` after the last attempt; a refused address fails at once.
-   */
-  async attempt(deliveryId: number, attempt: number, maxAttempts: number): Promise<AttemptOutcome> {
-    const [d] = await this.db.rows<{
-      body: string;
-      event: string;
-      url: string;
-      secret_sealed: string;
-      webhook_id: number;
-      enabled: boolean;
-    }>(
-      `select d.body, d.event, w.url, w.secret_sealed, w.id as webhook_id, w.enabled
-         from webhook_deliveries d join webhooks w on w.id = d.webhook_id where d.id = $1`,
-      [deliveryId],
-    );
-    if (!d) return { state: 'skipped' };
-    const record = (state: Delivery['state'], status: number | null, body: string | null, error: string | null) =>
-      this.db.exec(
-        `update webhook_deliveries set state = $2, attempts = $3, response_status = $4, response_body = $5, error = $6,
-                finished_at = case when $2 in ('delivered', 'failed') then now() end where id = $1`,
-        [deliveryId, state, attempt, status, body, error],
-      );
-    if (!d.enabled) {
-      await record('failed', null, null, 'webhook disabled');
-      return { state: 'failed' };
-    }
-    const secret = this.box.open(d.secret_sealed, `webhook:${d.webhook_id}`);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const last = attempt >= maxAttempts;
-    try {
-      const answer = await postJson(
-        d.url,
-        d.body,
-        {
-          'user-agent': 'Orbis-Webhooks/1',
-          'orbis-event': d.event,
-          'orbis-delivery': String(deliveryId),
-          'orbis-signature': signature(secret, timestamp, d.body),
-        },
-        this.outgoing,
-      );
-      const ok = answer.status >= 200 && answer.status < 300;
-      await record(ok ? 'delivered' : last ? 'failed' : 'retrying', answer.status, answer.body, null);
-      if (!ok) throw new DeliveryFailed(`answered ${answer.status}`);
-      return { state: 'delivered', status: answer.status };
-    } catch (err) {
-      if (err instanceof DeliveryFailed) throw err;
-      const refused = err instanceof RefusedAddressError;
-      await record(refused || last ? 'failed' : 'retrying', null, null, (err as Error).message);
-      throw err;
-    }
   }
 }

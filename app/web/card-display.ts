@@ -85,13 +85,22 @@ export function columnText(type: CardType, column: string, card: ListedCard, map
  * a frame, lookups) over 50 × 8 cells was most of the page's render time
  * (docs/benchmarks.md, "Card list page").
  */
-export function listRowsHtml(type: CardType, cards: ListedCard[], maps: DisplayMaps, reader: Reader): nunjucks.runtime.SafeString {
+export function listRowsHtml(
+  type: CardType,
+  cards: ListedCard[],
+  maps: DisplayMaps,
+  reader: Reader,
+  /** With it, each row starts with a checkbox of the list's bulk form, labelled by this ("Select PR-000012"). */
+  selectLabel?: (number: string) => string,
+): nunjucks.runtime.SafeString {
   const shows = type.columns.map((c) => (c === 'number' || c === 'title' ? 'link' : c === 'stage' ? 'stage' : 'text'));
   const open = type.columns.map((c) => (c === 'title' ? '<td class="wrap">' : '<td>'));
   let html = '';
   for (const card of cards) {
     const href = `/cards/${type.name}/${card.id}`;
     html += '<tr>';
+    if (selectLabel)
+      html += `<td class="bulk-select"><input class="form-check-input" type="checkbox" name="ids" value="${card.id}" form="bulk-form" aria-label="${escapeHtml(selectLabel(card.number))}" data-bulk-row></td>`;
     for (let i = 0; i < type.columns.length; i++) {
       const text = escapeHtml(columnText(type, type.columns[i], card, maps, reader));
       html += open[i];

@@ -26,6 +26,7 @@ import { cardsController, type CardPanelLoader } from '#app/web/controllers/card
 import { cardImportController } from '#app/web/controllers/card-import';
 import { cardBoardController } from '#app/web/controllers/card-board';
 import { cardProcessController } from '#app/web/controllers/card-process';
+import { cardBulkController } from '#app/web/controllers/card-bulk';
 import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -97,6 +98,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
     accountSessions: s.accountSessions,
     twoFactor: s.twoFactor,
     passwordReset: s.passwordReset,
+    userDirectory: s.userDirectory,
     db,
     i18n: root.i18n,
     timeZone: settings.timeZone,
@@ -111,6 +113,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const cardList = cardListController({ cards: s.cards, db, savedViews: s.savedViews });
   const cardBoard = cardBoardController({ cards: s.cards, db, savedViews: s.savedViews });
   const cardProcess = cardProcessController({ cards: s.cards, roles: s.roles, db });
+  const bulk = cardBulkController({ cards: s.cards, bulkWork: s.bulkWork, db });
   const views = savedViewsController({ cards: s.cards, savedViews: s.savedViews });
   const cardImport = cardImportController({ cardImports: s.cardImports });
   const cardPanels: CardPanelLoader[] = [attachments.panel, cardTasksPanel({ tasks: s.tasks, reminders: s.reminders })];
@@ -176,6 +179,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type/import/:importId/start', requireLogin, cardImport.start);
   app.get('/cards/:type/board', requireLogin, cardBoard.board);
   app.get('/cards/:type/process', requireLogin, cardProcess.show);
+  app.post('/cards/:type/bulk', requireLogin, bulk.start);
+  app.get('/cards/:type/bulk/:runId', requireLogin, bulk.result);
+  app.get('/cards/:type/bulk/:runId/progress.json', requireLogin, bulk.progress);
   app.post('/cards/:type/views', requireLogin, views.create);
   app.post('/cards/:type/views/:viewId/delete', requireLogin, views.remove);
   app.get('/cards/:type/:id', requireLogin, cards.view);

@@ -25,7 +25,9 @@ async function submit(page: Page, button: string): Promise<number> {
 async function listRows(page: Page): Promise<string[]> {
   return page
     .locator('[data-testid=card-list] tbody tr')
-    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).join(' | ')));
+    .evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll('td:not(.bulk-select)')].map((td) => (td.textContent ?? '').trim()).join(' | ')),
+    );
 }
 
 describe('cards in a real browser', () => {

@@ -26,7 +26,7 @@ function list(value: unknown): string[] {
   return typeof value === 'string' && value ? [value] : [];
 }
 
-export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions' | 'twoFactor' | 'passwordReset'> {
+export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSessions' | 'twoFactor' | 'passwordReset' | 'userDirectory'> {
   /** The roles of a disabled user (who has no session user). */
   db: Database;
   i18n: I18n;
@@ -34,7 +34,16 @@ export interface AdminUsersDeps extends Pick<Services, 'users' | 'accountSession
   timeZone: string;
 }
 
-export function adminUsersController({ users, accountSessions, twoFactor, passwordReset, db, i18n, timeZone }: AdminUsersDeps) {
+export function adminUsersController({
+  users,
+  accountSessions,
+  twoFactor,
+  passwordReset,
+  userDirectory,
+  db,
+  i18n,
+  timeZone,
+}: AdminUsersDeps) {
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
@@ -68,7 +77,7 @@ export function adminUsersController({ users, accountSessions, twoFactor, passwo
         status: (['active', 'disabled'] as const).find((s) => s === one(req.query.status)),
         page: Number(one(req.query.page)) || 1,
       };
-      const found = await users.search(filter);
+      const found = await userDirectory.search(filter);
       const keep = { q: filter.q, role: filter.role, status: filter.status ?? '', page: found.page };
       res.render('admin/users.njk', {
         ...found,
@@ -176,7 +185,7 @@ export function adminUsersController({ users, accountSessions, twoFactor, passwo
       const values = { email: String(b.email ?? ''), display_name: String(b.display_name ?? ''), time_zone: String(b.time_zone ?? '') };
       try {
         const input = { email: values.email, displayName: values.display_name, timeZone: values.time_zone };
-        await users.updateProfile(id, input, { userId: user.id, origin: originOf(req) });
+        await userDirectory.updateProfile(id, input, { userId: user.id, origin: originOf(req) });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), values);

@@ -3,13 +3,30 @@
 import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import { fieldType } from '#app/fields/registry';
-import { CSV_BOM, csvLine, exportHeader, exportRefs, exportRow } from '#app/services/card-export';
-import { listQueryParams, parseListQuery } from '#app/services/card-list';
-import { problemIn, typeIn } from '#app/services/card-type-labels';
+import type { Request } from 'express';
+import { listQueryParams, parseListQuery, type ListQuery } from '#app/services/card-list';
+import { labelOf, problemIn, typeIn } from '#app/services/card-type-labels';
+import type { CardType } from '#app/services/card-types';
+import type { SessionUser } from '#app/services/users';
 import { can } from '#app/services/permissions';
 import { columnLabel, displayMaps, listRowsHtml, readerOf } from '#app/web/card-display';
 import { signedIn } from '#app/web/handler';
+import { streamCsv } from '#app/web/csv-download';
 import { viewsMenu } from '#app/web/controllers/saved-views';
+
+/** What the list's bulk form offers (app/web/controllers/card-bulk.ts takes it). */
+function bulkForm(req: Request, user: SessionUser, type: CardType, q: ListQuery) {
+  return {
+    query: listQueryParams(q, { page: null }),
+    transitions: can(user, type, 'transition')
+      ? type.transitions
+          .filter((t) => user.isSuperuser || t.roles.some((r) => user.roles.includes(r)))
+          .map((t) => ({ name: t.name, label: labelOf(t, req.locale) }))
+      : [],
+    canChange: can(user, type, 'update'),
+    canDelete: can(user, type, 'delete'),
+  };
+}
 
 /** A card type's pages. */
 const TYPE = { type: 'text' } as const;
@@ -45,7 +62,14 @@ export function cardListController({ cards, db, savedViews }: CardListDeps) {
           sortUrl: listQueryParams(q, { sort: q.sort === c ? `-${c}` : c, page: null }),
           sorted: q.sort === c ? 'asc' : q.sort === `-${c}` ? 'desc' : null,
         })),
-        rows: listRowsHtml(shown, result.rows, maps, readerOf(req, user)),
+        rows: listRowsHtml(
+          shown,
+          result.rows,
+          maps,
+          readerOf(req, user),
+          q.deleted ? undefined : (n) => req.t('bulk.form.selectRow', { number: n }),
+        ),
+        bulk: q.deleted ? null : bulkForm(req, user, type, q),
         filterFields: shown.filters.map((n) => shown.fieldMap.get(n)!).map((f) => ({ field: f, control: fieldType(f).filter!.control(f) })),
         assignees,
         canCreate: can(user, type, 'create'),
@@ -60,24 +84,7 @@ export function cardListController({ cards, db, savedViews }: CardListDeps) {
     exportCsv: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
       const q = parseListQuery(type, req.query as Record<string, unknown>);
-      const tz = user.timeZone;
-      const rows = cards.export(user, type.name, q);
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${type.name}-${new Date().toISOString().slice(0, 10)}.csv"`);
-      res.setHeader('Cache-Control', 'no-store');
-      res.write(CSV_BOM + csvLine(exportHeader(type)));
-      // A closed download ends the loop (and so the cursor's transaction):
-      // 'drain' never comes on a closed connection.
-      const closed = new Promise<'closed'>((resolve) => res.once('close', () => resolve('closed')));
-      for await (const batch of rows) {
-        if (res.destroyed) break;
-        const refs = await exportRefs(db, type, batch);
-        let chunk = '';
-        for (const card of batch) chunk += csvLine(exportRow(type, card, refs, tz));
-        if (!res.write(chunk) && (await Promise.race([new Promise((r) => res.once('drain', () => r('drained'))), closed])) === 'closed')
-          break;
-      }
-      if (!res.destroyed) res.end();
+      await streamCsv(res, db, type, user.timeZone, cards.export(user, type.name, q));
     }),
   };
 }
