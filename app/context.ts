@@ -32,6 +32,7 @@ import { RequestLogBuffer } from '#app/services/request-log';
 import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
+import { NoticeSms } from '#app/services/notice-sms';
 import { NotificationService } from '#app/services/notifications';
 import { PasswordReset } from '#app/services/password-reset';
 import { OidcClient } from '#app/services/oidc';
@@ -74,6 +75,8 @@ export interface Services {
   reminders: ReminderService;
   /** Mail of notifications: per-user dispatch (bursts → digest) and the daily digest. */
   noticeMail: NoticeMail;
+  /** SMS of notifications: per-user dispatch, at most one per sms.minutesBetween (more gathered). */
+  noticeSms: NoticeSms;
   /** Files attached to cards (uploads, thumbnails, serving). */
   media: MediaService;
   /** The language of full-text search and its rebuild. */
@@ -160,7 +163,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const cards = new CardService(db, cardTypes, cache, settings.search.language, settings.search.countUpTo);
   const jobDefinitions = options.jobs ?? JOBS;
   const jobs: Jobs = new JobQueue(db, publisher, kindLookup(jobDefinitions));
-  const notifications = new NotificationService(db, cardTypes, settings.notifications);
+  const notifications = new NotificationService(db, cardTypes, settings.notifications, settings.sms.gateway != null);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const jobStore = new JobStore(db);
   const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
@@ -189,6 +192,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     tasks,
     reminders: new ReminderService(db, cards, tasks, notifications),
     noticeMail: new NoticeMail(db, jobs, settings),
+    noticeSms: new NoticeSms(db, jobs, cardTypes, settings),
     media: new MediaService(db, jobs, cards, settings),
     search: new SearchIndex(db, cardTypes, settings.search.language),
     engineStatus: new EngineStatusService(db, transport),
