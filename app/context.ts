@@ -44,6 +44,7 @@ import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { secretBox } from '#app/services/secret-box';
+import { NO_REPORTS, startErrorReports, type ErrorReporter, type ReportingProcess } from '#app/services/error-report';
 import { WebhookService } from '#app/services/webhooks';
 import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
@@ -123,6 +124,8 @@ export interface AppContext {
   jobDefinitions: readonly JobDefinition[];
   /** memcached (cache.servers) or the in-process LRU; never the truth, every call degrades to a miss. */
   cache: Cache;
+  /** Unexpected errors to the collector of errorReport.dsn (a no-op without one, or for a context of no process). */
+  errors: ErrorReporter;
   /** Runs `fn` when the context closes (before the database closes), last registered first. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -142,6 +145,8 @@ export interface ContextOptions {
   passwords?: PasswordHasher;
   /** The job kinds (default: every kind of app/jobs/index.ts; tests add theirs). */
   jobs?: readonly JobDefinition[];
+  /** The long-running process this context serves: its unexpected errors are reported (errorReport.dsn). None: no reports. */
+  process?: ReportingProcess;
 }
 
 export function createTransport(settings: Settings, log?: Logger): Transport {
@@ -153,6 +158,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const log = options.log ?? createLogger(settings);
   // Card types first: a mistake in them stops the start before anything opens.
   const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir, settings.i18n.defaultLocale);
+  // First: a failure while opening the rest is reported too (the SDK is loaded only with a DSN).
+  const errors = options.process ? await startErrorReports(settings, options.process, log) : NO_REPORTS;
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
@@ -214,7 +221,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];
+  const closers: Array<() => Promise<void>> = [() => errors.close(), () => services.requestLog.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,
@@ -228,6 +235,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobStore,
     jobDefinitions,
     cache,
+    errors,
     onClose(fn) {
       closers.push(fn);
     },

@@ -67,6 +67,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
       concurrency: g.concurrency,
       kinds,
       relay: i === 0,
+      onFailure: (err, job) => ctx.errors.capture(err, { jobId: job.id, jobKind: job.kind, attempt: job.attempt, reqId: job.requestId }),
     });
     await w.start();
     workers.push(w);
