@@ -205,6 +205,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/roles', requireSuperuser, users.setRoles);
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
+  app.post('/admin/users/:id/phone', requireSuperuser, users.setPhone);
   app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
   app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);
 

@@ -3,7 +3,8 @@
 // token; a 500 is retried until the gateway answers success; a burst within
 // sms.minutesBetween is gathered into ONE next SMS ("and 3 more updates");
 // a long text is cut at a word with the card's absolute link kept whole; bad
-// phone numbers are refused with the field's message and the input kept; no
+// phone numbers are refused with the field's message and the input kept
+// (My account, and an administrator's user page); no
 // SMS unless the user chose it (nor to a disabled user).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -219,5 +220,25 @@ describe('SMS out through the HTTP gateway', () => {
     const page = await c.get('/notifications/preferences');
     assert.match(page.text, /SMS go to \+79123456789/);
     assert.match(page.text, /name="sms:reminder"/);
+
+    // An administrator sets it on the user's page, with the same checks.
+    await sessionUserFor(app.ctx, 'root@example.com', { superuser: true });
+    const admin = app.client();
+    await admin.login('root@example.com', 'correct horse battery');
+    const refused = await admin.post(`/admin/users/${ann.id}/phone`, { phone: '+1 555' }, { from: `/admin/users/${ann.id}` });
+    assert.equal(refused.status, 400);
+    assert.ok(refused.text.includes('data-field-error="phone">+1 555 is not a valid phone number</div>'));
+    assert.ok(refused.text.includes('name="phone" value="+1 555"'), 'the input kept');
+    assert.equal(
+      (await admin.post(`/admin/users/${ann.id}/phone`, { phone: '+1 202 555 0143' }, { from: `/admin/users/${ann.id}` })).status,
+      303,
+    );
+    const [byAdmin] = await app.ctx.db.rows<{ phone: string | null }>('select phone from users where id = $1', [ann.id]);
+    assert.equal(byAdmin.phone, '+12025550143');
+    assert.equal(
+      (await c.post(`/admin/users/${ann.id}/phone`, { phone: '+79123456789' }, { from: '/account' })).status,
+      403,
+      'not for a user',
+    );
   });
 });

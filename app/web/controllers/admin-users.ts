@@ -27,12 +27,13 @@ export function adminUsersController({ users, accountSessions, twoFactor, db, i1
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
-  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}) {
+  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}, typedPhone?: string) {
     const user = await users.get(id);
     const roles = await users.roles();
     const session = await users.sessionUser(user.id);
     res.status(status).render('admin/user-edit.njk', {
       subject: user,
+      phone: typedPhone ?? user.phone ?? '',
       subjectRoles:
         session?.roles ??
         (
@@ -141,6 +142,19 @@ export function adminUsersController({ users, accountSessions, twoFactor, db, i1
       // The flash is read on the next page: in the language it will be shown in.
       const next = id === user.id ? i18n.t(i18n.resolve(raw || null, req.get('accept-language'))) : req.t;
       flash(req, next('admin.users.flash.languageSaved'));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** The user's phone number for SMS; a bad one: the page with the field's message and what was typed. */
+    setPhone: signedIn(ONE, async (req, res, { params: { id } }) => {
+      const typed = typeof req.body?.phone === 'string' ? req.body.phone : '';
+      try {
+        await users.setPhone(id, typed);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), typed);
+      }
+      flash(req, req.t('sms.phone.saved'));
       res.redirect(303, `/admin/users/${id}`);
     }),
 
