@@ -39,8 +39,6 @@ export interface WorkerOptions {
   kinds: ReadonlyMap<string, RunnableKind>;
   /** Publishes unconfirmed jobs (the relay) from this worker. Default true. */
   relay?: boolean;
-  /** Told of every failed attempt (after its outcome is recorded): the error reports. Must not throw. */
-  onFailure?: (err: Error, job: { id: number; kind: string; attempt: number; requestId: string | null }) => void;
   id?: string;
 }
 
@@ -251,7 +249,6 @@ export class Worker {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-    this.options.onFailure?.(err, { id: job.id, kind: job.kind, attempt: job.attempts, requestId: job.request_id });
     if (state === 'failed') {
       log.error(
         { error: err.message, attempts: job.attempts },
