@@ -1,7 +1,8 @@
 // Error reports to a Sentry-compatible collector (setting errorReport.dsn,
 // SENTRY_DSN), through the vendor's SDK (@sentry/node). Started once per
 // process by the context (createContext); the web's error handler reports
-// its 500s, the worker each unexpected failed attempt, the beat a failed
+// its 500s, the worker each unexpected failed attempt (app/worker/start.ts
+// wraps the handlers when reports are on), the beat a failed
 // tick; uncaught exceptions and unhandled rejections are reported by the
 // SDK's own handlers.
 //
