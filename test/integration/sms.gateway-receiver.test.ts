@@ -80,7 +80,8 @@ describe('SMS out through the HTTP gateway', () => {
 
   it('retries after the gateway answers 500, and a success body that does not match', async () => {
     const gw = await startReceiver();
-    gw.answers.push({ status: 500, body: 'down' }, { status: 200, body: '{"status":"queue full"}' });
+    // A 500 whose body would match successBody (the status alone refuses it), then a 200 whose body does not.
+    gw.answers.push({ status: 500, body: '{"status":"ok"}' }, { status: 200, body: '{"status":"queue full"}' });
     const { ctx } = await testContext({}, gatewaySettings(gw));
     const ann = await sessionUserFor(ctx, 'ann@example.com');
     await withSms(ctx, ann.id, '+12025550143', ['task.assigned']);
