@@ -54,7 +54,8 @@ export function smsSettings(tree: Tree, label: Label): Settings['sms'] {
     throw new SettingsError('invalid setting sms.gateway.header: the header name for sms.gateway.auth header, e.g. X-API-Key');
   const headers = template(tree, 'sms.gateway.headers') ?? {};
   for (const [k, v] of Object.entries(headers))
-    if (!/^[A-Za-z0-9-]+$/.test(k) || typeof v !== 'string') throw new SettingsError(`invalid setting sms.gateway.headers.${k}: name: text`);
+    if (!/^[A-Za-z0-9-]+$/.test(k) || typeof v !== 'string')
+      throw new SettingsError(`invalid setting sms.gateway.headers.${k}: name: text`);
   const successBody = optStr(tree, 'sms.gateway.successBody');
   if (successBody != null) {
     try {
@@ -65,7 +66,8 @@ export function smsSettings(tree: Tree, label: Label): Settings['sms'] {
   }
   const method = oneOf(tree, 'sms.gateway.method', ['POST', 'PUT', 'GET'] as const);
   const body = template(tree, 'sms.gateway.body');
-  if (method !== 'GET' && body == null) throw new SettingsError('missing setting sms.gateway.body: what to send (e.g. { to: "{to}", text: "{text}" })');
+  if (method !== 'GET' && body == null)
+    throw new SettingsError('missing setting sms.gateway.body: what to send (e.g. { to: "{to}", text: "{text}" })');
   return {
     ...common,
     gateway: {
