@@ -28,7 +28,7 @@ interface CheckLine {
 }
 
 /** SMS gateway and error reports: configured or not (hosts only: never a password, token or DSN key). */
-function outboundLines(settings: Settings): CheckLine[] {
+export function outboundLines(settings: Settings): CheckLine[] {
   const g = settings.sms.gateway;
   const host = (u: string) => new URL(u.replace(/\{[a-z_]+\}/g, 'x')).host;
   return [

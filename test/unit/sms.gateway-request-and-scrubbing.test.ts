@@ -84,3 +84,33 @@ describe('error report scrubbing', () => {
     assert.equal(isExpected(new Error('boom')), false);
   });
 });
+
+describe('./manage.ts check: SMS gateway and error reports', () => {
+  it('says whether each is configured, naming hosts but never a secret', async () => {
+    const { loadSettings } = await import('#app/config');
+    const { outboundLines } = await import('#app/commands/check');
+    const off = outboundLines(loadSettings({ env: { NODE_ENV: 'test' } }));
+    assert.deepEqual(
+      off.map((l) => [l.ok, l.note, l.what.split(' (')[0]]),
+      [
+        [true, true, 'SMS gateway not configured'],
+        [true, true, 'error reports off'],
+      ],
+    );
+    const on = outboundLines(
+      loadSettings({
+        env: { NODE_ENV: 'test', SENTRY_DSN: 'https://dsnkey123@errors.example.com/7', ORBIS_SMS_TOKEN: 'sms-token-xyz' },
+        overrides: {
+          sms: {
+            gateway: { url: 'https://sms.example.com/send?key=urlsecret&to={to}', auth: 'bearer', body: { to: '{to}', text: '{text}' } },
+          },
+        },
+      }),
+    );
+    assert.match(on[0].what, /^SMS gateway configured: POST sms\.example\.com \(auth bearer, json\); at most one SMS per user per 10 min$/);
+    assert.equal(on[0].note, undefined);
+    assert.match(on[1].what, /^error reports sent to errors\.example\.com as installation "orbis"$/);
+    const text = JSON.stringify(on);
+    for (const secret of ['sms-token-xyz', 'urlsecret', 'dsnkey123']) assert.ok(!text.includes(secret), secret);
+  });
+});
