@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oidcSettings, twoFactorSettings } from '#app/config/auth';
+import { errorReportSettings, smsSettings } from '#app/config/outbound';
 import { SettingsError, type Environment, type Settings } from '#app/config/settings';
 import { get, readLayers, type Env, type Tree } from '#app/config/sources';
 import {
@@ -33,6 +34,7 @@ export {
   type OidcSettings,
   type SearchLanguage,
   type Settings,
+  type SmsGatewaySettings,
 } from '#app/config/settings';
 
 export const projectRoot = path.resolve(
@@ -250,6 +252,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       timeoutSeconds: int(tree, 'webhooks.timeoutSeconds', 1, 120),
       maxResponseKb: int(tree, 'webhooks.maxResponseKb', 1, 1024),
     },
+    sms: smsSettings(tree, label),
+    errorReport: errorReportSettings(tree, label),
     admin: { email: adminEmail, password: adminPassword },
     log: { level, pretty: env_ !== 'production' },
   };

@@ -36,6 +36,7 @@ import { RequestLogBuffer } from '#app/services/request-log';
 import { RequestLogSearch } from '#app/services/request-log-search';
 import { MediaService } from '#app/services/media';
 import { NoticeMail } from '#app/services/notice-mail';
+import { NoticeSms } from '#app/services/notice-sms';
 import { NotificationService } from '#app/services/notifications';
 import { PasswordReset } from '#app/services/password-reset';
 import { OidcClient } from '#app/services/oidc';
@@ -47,6 +48,7 @@ import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { secretBox } from '#app/services/secret-box';
+import { NO_REPORTS, startErrorReports, type ErrorReporter, type ReportingProcess } from '#app/services/error-report';
 import { WebhookService } from '#app/services/webhooks';
 import { CardImports } from '#app/services/card-import-runs';
 import { LoginThrottle } from '#app/services/throttle';
@@ -83,6 +85,8 @@ export interface Services {
   reminders: ReminderService;
   /** Mail of notifications: per-user dispatch (bursts → digest) and the daily digest. */
   noticeMail: NoticeMail;
+  /** SMS of notifications: per-user dispatch, at most one per sms.minutesBetween (more gathered). */
+  noticeSms: NoticeSms;
   /** Files attached to cards (uploads, thumbnails, serving). */
   media: MediaService;
   /** The language of full-text search and its rebuild. */
@@ -133,6 +137,8 @@ export interface AppContext {
   jobDefinitions: readonly JobDefinition[];
   /** memcached (cache.servers) or the in-process LRU; never the truth, every call degrades to a miss. */
   cache: Cache;
+  /** Unexpected errors to the collector of errorReport.dsn (a no-op without one, or for a context of no process). */
+  errors: ErrorReporter;
   /** Runs `fn` when the context closes (before the database closes), last registered first. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -152,6 +158,8 @@ export interface ContextOptions {
   passwords?: PasswordHasher;
   /** The job kinds (default: every kind of app/jobs/index.ts; tests add theirs). */
   jobs?: readonly JobDefinition[];
+  /** The long-running process this context serves: its unexpected errors are reported (errorReport.dsn). None: no reports. */
+  process?: ReportingProcess;
 }
 
 export function createTransport(settings: Settings, log?: Logger): Transport {
@@ -163,6 +171,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const log = options.log ?? createLogger(settings);
   // Card types first: a mistake in them stops the start before anything opens.
   const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir, settings.i18n.defaultLocale);
+  // First: a failure while opening the rest is reported too (the SDK is loaded only with a DSN).
+  const errors = options.process ? await startErrorReports(settings, options.process, log) : NO_REPORTS;
   const db = await openDatabase(settings, log, options.databaseUrl);
   const models = defineModels(db.sequelize);
   const throttle = new LoginThrottle(db, settings);
@@ -174,7 +184,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const cards = new CardService(db, cardTypes, cache, settings.search.language, settings.search.countUpTo);
   const jobDefinitions = options.jobs ?? JOBS;
   const jobs: Jobs = new JobQueue(db, publisher, kindLookup(jobDefinitions));
-  const notifications = new NotificationService(db, cardTypes, settings.notifications);
+  const notifications = new NotificationService(db, cardTypes, settings.notifications, settings.sms.gateway != null);
   const tasks = new TaskService(db, cards, notifications, settings.tasks);
   const jobStore = new JobStore(db);
   const users = new UserService(db, models, settings, throttle, authEvents, options.passwords);
@@ -204,6 +214,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     tasks,
     reminders: new ReminderService(db, cards, tasks, notifications),
     noticeMail: new NoticeMail(db, jobs, settings),
+    noticeSms: new NoticeSms(db, jobs, cardTypes, settings),
     media: new MediaService(db, jobs, cards, settings),
     search: new SearchIndex(db, cardTypes, settings.search.language),
     engineStatus: new EngineStatusService(db, transport),
@@ -236,7 +247,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => services.requestLog.close(), () => signals.close()];
+  const closers: Array<() => Promise<void>> = [() => errors.close(), () => services.requestLog.close(), () => signals.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,
@@ -250,6 +261,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     jobStore,
     jobDefinitions,
     cache,
+    errors,
     onClose(fn) {
       closers.push(fn);
     },

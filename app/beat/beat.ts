@@ -45,6 +45,8 @@ export interface BeatDeps {
   services: { jobs: { enqueue(kind: string, payload: unknown, options: EnqueueOptions): Promise<Enqueued> } };
   /** The job kinds; those with a `schedule` make the schedule. */
   jobDefinitions: Parameters<typeof scheduleOf>[0];
+  /** Unexpected errors of a tick to the error collector (errorReport.dsn). */
+  errors?: { capture(err: unknown): void };
 }
 
 export interface BeatOptions {
@@ -175,6 +177,7 @@ export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
         // due and are fired on a later tick.
         result.errors.push({ name: entry.name, error: (err as Error).message });
         log.error({ entry: entry.name, error: (err as Error).message }, 'beat: enqueueing failed; retrying next tick');
+        ctx.errors?.capture(err);
       }
     }
     for (const f of result.fired) log.info({ entry: f.name, slot: f.slot.toISOString(), jobId: f.jobId }, 'beat: enqueued');
@@ -200,7 +203,10 @@ export function createBeat(ctx: BeatDeps, options: BeatOptions = {}): Beat {
       if (busy) return;
       busy = true;
       tick()
-        .catch((err: Error) => log.error({ error: err.message }, 'beat: tick failed'))
+        .catch((err: Error) => {
+          log.error({ error: err.message }, 'beat: tick failed');
+          ctx.errors?.capture(err);
+        })
         .finally(() => (busy = false));
     });
   }

@@ -5,6 +5,7 @@ import { loadSettings, type Settings } from '#app/config';
 import { createContext, type AppContext } from '#app/context';
 import { createMigrator } from '#app/db/migrate';
 import { createLogger } from '#app/log';
+import type { ReportingProcess } from '#app/services/error-report';
 import { ensureCardTypeRoles } from '#app/services/card-type-roles';
 import { CommandError, type CommandIO } from '#app/cli/command';
 
@@ -12,8 +13,9 @@ export function settingsOrExit(): Settings {
   return loadSettings();
 }
 
-export async function openContext(settings: Settings): Promise<AppContext> {
-  return createContext(settings, { log: createLogger(settings) });
+/** `process`: a long-running process (web, worker, beat) whose unexpected errors are reported when errorReport.dsn is set. */
+export async function openContext(settings: Settings, process?: ReportingProcess): Promise<AppContext> {
+  return createContext(settings, { log: createLogger(settings), process });
 }
 
 export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {

@@ -24,7 +24,7 @@ export const command: Command = {
     const settings = settingsOrExit();
     if (!settings.broker.url)
       throw new CommandError('the beat needs RabbitMQ: set AMQP_URL (runserver runs the beat in-process without it)');
-    const ctx = await openContext(settings);
+    const ctx = await openContext(settings, 'beat');
     try {
       const pending = await pendingMigrations(ctx);
       if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);

@@ -27,6 +27,23 @@ interface CheckLine {
   fix?: string;
 }
 
+/** SMS gateway and error reports: configured or not (hosts only: never a password, token or DSN key). */
+export function outboundLines(settings: Settings): CheckLine[] {
+  const g = settings.sms.gateway;
+  const host = (u: string) => new URL(u.replace(/\{[a-z_]+\}/g, 'x')).host;
+  return [
+    g
+      ? {
+          ok: true,
+          what: `SMS gateway configured: ${g.method} ${host(g.url)} (auth ${g.auth}, ${g.format}); at most one SMS per user per ${settings.sms.minutesBetween} min`,
+        }
+      : { ok: true, note: true, what: 'SMS gateway not configured (sms.gateway.url): SMS off, users cannot choose it' },
+    settings.errorReport.dsn
+      ? { ok: true, what: `error reports sent to ${host(settings.errorReport.dsn)} as installation "${settings.errorReport.installation}"` }
+      : { ok: true, note: true, what: 'error reports off (errorReport.dsn / SENTRY_DSN not set): errors stay in the logs' },
+  ];
+}
+
 const first = (err: unknown) => ((err as Error)?.message || String(err)).split('\n')[0];
 
 async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
@@ -46,6 +63,7 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
       what: 'ORBIS_PUBLIC_URL (server.publicUrl) not set: links in mails would be relative; required once SMTP_URL is set',
     });
   }
+  out.push(...outboundLines(settings));
   const log = createLogger({ log: { ...settings.log, level: 'silent' } });
 
   // Broker: connect, then each queue's depth (a queue never declared fails here).

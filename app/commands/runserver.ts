@@ -23,7 +23,7 @@ export const command: Command = {
     // Watched from before the database starts: a stop requested while it
     // starts (initdb, migrations) stops everything once it is up.
     const signals = watchStopSignals(createLogger(settings), io.out);
-    const ctx = await openContext(settings).catch((err: unknown) => {
+    const ctx = await openContext(settings, 'runserver').catch((err: unknown) => {
       signals.dispose();
       throw err;
     });

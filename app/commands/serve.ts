@@ -211,7 +211,7 @@ async function runWorker(host: string, port: number, max: number): Promise<void>
   let ctx: AppContext | undefined;
   let server: RunningServer;
   try {
-    ctx = await openContext(settingsOrExit());
+    ctx = await openContext(settingsOrExit(), 'web');
     server = await listen(createApp(ctx), host, port);
   } catch (err) {
     // The primary decides what a failed start means (stop serve, keep the

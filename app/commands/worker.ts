@@ -32,7 +32,7 @@ export const command: Command = {
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)) {
       throw new CommandError(`invalid --concurrency "${raw}": expected a whole number from 1 to 10000`);
     }
-    const ctx = await openContext(settings);
+    const ctx = await openContext(settings, 'worker');
     try {
       const pending = await pendingMigrations(ctx);
       if (pending.length) throw new CommandError(`${pending.length} migration(s) pending: run ./manage.ts db upgrade first`);

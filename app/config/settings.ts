@@ -125,6 +125,18 @@ export interface Settings {
   readonly api: { readonly requestsPerMinute: number };
   /** Outgoing webhooks: addresses allowed although private/loopback/link-local, the request's timeout, the answer kept. */
   readonly webhooks: { readonly allowAddresses: readonly string[]; readonly timeoutSeconds: number; readonly maxResponseKb: number };
+  /** SMS out (app/services/sms-gateway.ts, notice-sms.ts): gateway null is SMS off. */
+  readonly sms: SmsSettings;
+  /** Error reports to a Sentry-compatible collector (app/services/error-report.ts); dsn null is off. */
+  readonly errorReport: {
+    readonly dsn: string | null;
+    /** Sent as the tag `installation`: which Orbis it is, among several reporting to one collector. */
+    readonly installation: string;
+    /** null: the NODE_ENV. */
+    readonly environment: string | null;
+    /** null: orbis@VERSION (+ the git commit when known). */
+    readonly release: string | null;
+  };
   readonly admin: { readonly email: string | null; readonly password: string | null };
   readonly log: { readonly level: string; readonly pretty: boolean };
 }
@@ -152,6 +164,37 @@ export interface OidcSettings {
   readonly passwordForSsoUsers: boolean;
   /** Where the provider sends the browser back: server.publicUrl + /login/oidc/callback. */
   readonly redirectUri: string;
+}
+
+/** SMS: at most one per user per minutesBetween (more are gathered into the next); texts cut to maxLength characters. */
+export interface SmsSettings {
+  readonly minutesBetween: number;
+  readonly maxLength: number;
+  readonly gateway: SmsGatewaySettings | null;
+}
+
+/** One generic HTTP gateway: the request (placeholders {to}, {to_digits}, {text}) and what answer is a success. */
+export interface SmsGatewaySettings {
+  readonly url: string;
+  readonly method: 'POST' | 'PUT' | 'GET';
+  readonly auth: 'none' | 'basic' | 'bearer' | 'header';
+  readonly user: string | null;
+  /** Secrets: never logged, never shown; from conf/local.yaml or ORBIS_SMS_PASSWORD / ORBIS_SMS_TOKEN. */
+  readonly password: string | null;
+  readonly token: string | null;
+  /** The header carrying the token when auth is `header` (e.g. X-API-Key). */
+  readonly header: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly format: 'json' | 'form';
+  /** The body's template (null with GET: everything is in the URL). */
+  readonly body: Readonly<Record<string, unknown>> | null;
+  /** The answer's status must be in this range (inclusive)... */
+  readonly successStatus: readonly [number, number];
+  /** ...and, when set, its body must match this regular expression. */
+  readonly successBody: string | null;
+  /** Addresses the gateway may be reached on although private or loopback (e.g. a gateway on this machine). */
+  readonly allowAddresses: readonly string[];
+  readonly timeoutSeconds: number;
 }
 
 /** A setting that cannot be used. The message is one line naming the setting. */

@@ -35,6 +35,10 @@ const ENV_MAP: ReadonlyArray<[string, string]> = [
   ['ORBIS_OIDC_ISSUER', 'auth.oidc.issuer'],
   ['ORBIS_OIDC_CLIENT_ID', 'auth.oidc.clientId'],
   ['ORBIS_OIDC_CLIENT_SECRET', 'auth.oidc.clientSecret'],
+  ['ORBIS_SMS_PASSWORD', 'sms.gateway.password'],
+  ['ORBIS_SMS_TOKEN', 'sms.gateway.token'],
+  ['SENTRY_DSN', 'errorReport.dsn'],
+  ['ORBIS_INSTALLATION', 'errorReport.installation'],
 ];
 
 function readYaml(file: string): Tree {

@@ -19,8 +19,10 @@ import { job as mailSend } from '#app/jobs/mail.send';
 import { job as notificationsCardEvent } from '#app/jobs/notifications.card-event';
 import { job as notificationsDailyDigest } from '#app/jobs/notifications.daily-digest';
 import { job as notificationsMail } from '#app/jobs/notifications.mail';
+import { job as notificationsSms } from '#app/jobs/notifications.sms';
 import { job as remindersDeliver } from '#app/jobs/reminders.deliver';
 import { job as searchRebuild } from '#app/jobs/search.rebuild';
+import { job as smsSend } from '#app/jobs/sms.send';
 import { job as tasksDeadlines } from '#app/jobs/tasks.deadlines';
 import { job as webhooksDeliver } from '#app/jobs/webhooks.deliver';
 import type { Handler } from '#app/queue/kind';
@@ -45,6 +47,8 @@ export const JOBS = [
   accountsEmailChangeMail,
   webhooksDeliver,
   cardsBulk,
+  notificationsSms,
+  smsSend,
 ] as const;
 
 /**

@@ -9,6 +9,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare is_superuser: CreationOptional<boolean>;
   declare time_zone: CreationOptional<string>;
   declare locale: CreationOptional<string | null>;
+  /** For SMS: E.164 (+ and digits), or null. */
+  declare phone: CreationOptional<string | null>;
   declare last_login_at: CreationOptional<Date | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
@@ -27,6 +29,7 @@ export function defineUser(sequelize: Sequelize): typeof User {
       is_superuser: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       time_zone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'UTC' },
       locale: { type: DataTypes.TEXT, allowNull: true },
+      phone: { type: DataTypes.TEXT, allowNull: true },
       last_login_at: { type: DataTypes.DATE, allowNull: true },
       created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
       updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },

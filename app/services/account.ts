@@ -22,6 +22,7 @@ import { LinkError, type AccountTokens } from '#app/services/account-tokens';
 import type { AccountSessions } from '#app/services/account-sessions';
 import type { AuthEvents, Origin } from '#app/services/auth-events';
 import { ValidationError } from '#app/services/errors';
+import { parsePhone } from '#app/services/phone';
 import { passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
 import type { LoginThrottle } from '#app/services/throttle';
 import { emailProblem, isTimeZone, normalizeEmail, type UserService } from '#app/services/users';
@@ -31,6 +32,8 @@ export interface ProfileInput {
   timeZone: string;
   /** A shipped language, or '' for the browser's. */
   locale: string;
+  /** For SMS, in international form ('' for none); left as it is when absent. */
+  phone?: string;
 }
 
 /** Where a change is asked from: this session, this browser, this address. */
@@ -77,8 +80,13 @@ export class AccountService {
     if (!isTimeZone(input.timeZone) || !input.timeZone) fields.time_zone = msg('accounts.timeZone.unknown', { zone: input.timeZone });
     const locale = input.locale || null;
     if (locale !== null && !this.deps.users.locales().includes(locale)) fields.locale = msg('accounts.locale.unknown', { locale });
+    const phone = input.phone === undefined ? undefined : parsePhone(input.phone);
+    if (phone && 'error' in phone) fields.phone = phone.error;
     if (Object.keys(fields).length) throw new ValidationError(Object.values(fields)[0], fields);
-    await this.models.User.update({ display_name: displayName, time_zone: input.timeZone, locale }, { where: { id: userId } });
+    await this.models.User.update(
+      { display_name: displayName, time_zone: input.timeZone, locale, ...(phone && 'phone' in phone ? { phone: phone.phone } : {}) },
+      { where: { id: userId } },
+    );
   }
 
   /**

@@ -11,6 +11,10 @@
 //   user and gather window is inserted (the outbox: it commits with the
 //   notice). That job sends each notice alone, or all of them as one digest
 //   when the user got more than `digestAfter` within `burstMinutes`.
+// - SMS likewise: a notice of a kind the user wants also by SMS (and who has
+//   a phone number, on an installation with a gateway) gets a pending
+//   notification_sms row and a `notifications.sms` job keyed by user and gather window
+//   is inserted in the same statement (app/services/notice-sms.ts sends it).
 import type { Settings } from '#app/config';
 import { prepared, type Database, type Transaction } from '#app/db/connection';
 import type { CardTypes } from '#app/services/card-types';
@@ -108,6 +112,8 @@ export class NotificationService {
     private readonly db: Database,
     private readonly types: CardTypes,
     private readonly settings: Settings['notifications'],
+    /** An SMS gateway is configured: SMS may be chosen and sent. */
+    readonly smsEnabled = false,
   ) {}
 
   private get perms(): string {
@@ -144,7 +150,14 @@ export class NotificationService {
           left join notification_preferences p on p.user_id = cand.user_id and p.kind = cand.kind
          where cand.card_id is null or ${canReadCardSql(`$${n + 1}`)}
         on conflict (key) do nothing
-        returning user_id, mail_state),
+        returning id, user_id, kind, mail_state),
+      sms_rows as (
+        insert into notification_sms (notification_id, user_id)
+        select ins.id, ins.user_id from ins
+          join users u on u.id = ins.user_id and u.phone is not null
+          join notification_preferences p on p.user_id = ins.user_id and p.kind = ins.kind and p.sms
+         where ${this.smsEnabled}
+        returning user_id),
       mail_users as (select distinct user_id from ins where mail_state = 'pending'),
       window_end as (select to_timestamp((floor(extract(epoch from now()) / ${gather}) + 1) * ${gather}) as at),
       mail_jobs as (
@@ -153,9 +166,16 @@ export class NotificationService {
                'notify-mail:' || m.user_id || ':' || extract(epoch from w.at)::bigint, 5, w.at
           from mail_users m cross join window_end w
         on conflict (key) where key is not null do nothing
+        returning id),
+      sms_jobs as (
+        insert into jobs (kind, queue, payload, key, max_attempts, run_after)
+        select 'notifications.sms', 'default', jsonb_build_object('userId', s.user_id),
+               'notify-sms:' || s.user_id || ':' || extract(epoch from w.at)::bigint, 5, w.at
+          from (select distinct user_id from sms_rows) s cross join window_end w
+        on conflict (key) where key is not null do nothing
         returning id)
       select (select count(*) from ins)::int as notices, (select count(*) from mail_jobs)::int as "mailJobs",
-             ${countCte ? `(select count(*) from ${countCte})::int` : '0'} as counted${collect ? `, ${collect} as collected` : ''}`;
+             ${countCte ? `(select count(*) from ${countCte})::int` : '0'} as counted, (select count(*) from sms_jobs)::int as "smsJobs"${collect ? `, ${collect} as collected` : ''}`;
     const [row] = await this.db.rows<{ notices: number; mailJobs: number; counted: number; collected?: unknown }>(
       sql,
       [...params, this.perms],
@@ -234,16 +254,36 @@ export class NotificationService {
   }
 
   async preferences(userId: number): Promise<Record<NoticeKind, Channel>> {
-    const rows = await this.db.rows<{ kind: string; channel: Channel }>(
-      'select kind, channel from notification_preferences where user_id = $1',
-      [userId],
-    );
-    const out = {} as Record<NoticeKind, Channel>;
-    for (const k of Object.keys(NOTICE_KINDS) as NoticeKind[]) out[k] = rows.find((r) => r.kind === k)?.channel ?? DEFAULT_CHANNEL;
-    return out;
+    return (await this.choices(userId)).channels;
   }
 
-  /** Saves a channel per kind; an unknown channel is a field error, nothing is saved. */
+  /** Where the user's SMS go (E.164), or null. */
+  async phoneOf(userId: number): Promise<string | null> {
+    const [row] = await this.db.rows<{ phone: string | null }>('select phone from users where id = $1', [userId]);
+    return row?.phone ?? null;
+  }
+
+  /** The channel of each kind, and the kinds also sent by SMS. */
+  async choices(userId: number): Promise<{ channels: Record<NoticeKind, Channel>; sms: Record<NoticeKind, boolean> }> {
+    const rows = await this.db.rows<{ kind: string; channel: Channel; sms: boolean }>(
+      'select kind, channel, sms from notification_preferences where user_id = $1',
+      [userId],
+    );
+    const channels = {} as Record<NoticeKind, Channel>;
+    const sms = {} as Record<NoticeKind, boolean>;
+    for (const k of Object.keys(NOTICE_KINDS) as NoticeKind[]) {
+      const row = rows.find((r) => r.kind === k);
+      channels[k] = row?.channel ?? DEFAULT_CHANNEL;
+      sms[k] = row?.sms ?? false;
+    }
+    return { channels, sms };
+  }
+
+  /**
+   * Saves a channel per kind and, where an SMS gateway is configured, whether
+   * the kind also goes by SMS (the form's `sms:KIND` checkbox, "on"); an
+   * unknown channel is a field error, nothing is saved.
+   */
   async setPreferences(userId: number, input: Record<string, unknown>): Promise<void> {
     const errors: Record<string, Message> = {};
     const chosen: Array<[string, string]> = [];
@@ -253,10 +293,13 @@ export class NotificationService {
       else chosen.push([k, v]);
     }
     if (Object.keys(errors).length) throw new ValidationError(msg('notifications.errors.preferences'), errors);
+    const sms = chosen.map(([k]) => this.smsEnabled && input[`sms:${k}`] === 'on');
     await this.db.exec(
-      `insert into notification_preferences (user_id, kind, channel) select $1, k, c from unnest($2::text[], $3::text[]) as x(k, c)
-       on conflict (user_id, kind) do update set channel = excluded.channel`,
-      [userId, chosen.map((c) => c[0]), chosen.map((c) => c[1])],
+      `insert into notification_preferences (user_id, kind, channel, sms)
+       select $1, k, c, s from unnest($2::text[], $3::text[], $4::boolean[]) as x(k, c, s)
+       on conflict (user_id, kind) do update set channel = excluded.channel,
+         sms = case when $5 then excluded.sms else notification_preferences.sms end`,
+      [userId, chosen.map((c) => c[0]), chosen.map((c) => c[1]), sms, this.smsEnabled],
     );
   }
 }

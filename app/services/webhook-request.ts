@@ -84,6 +84,16 @@ function guardedLookup(allow: readonly string[]): net.LookupFunction {
 
 /** POSTs `body` to `url` with `headers`; resolves with the answer (any status), rejects when refused, unreachable or too slow. */
 export function postJson(url: string, body: string, headers: Record<string, string>, s: OutgoingSettings): Promise<Answer> {
+  return sendRequest(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }, s);
+}
+
+/** One request with the same guards (address checks, timeout, answer size); `body` null sends none (GET). */
+export function sendRequest(
+  url: string,
+  request: { method: string; body: string | null; headers: Record<string, string> },
+  s: OutgoingSettings,
+): Promise<Answer> {
+  const { method, body } = request;
   const target = new URL(url);
   const literal = target.hostname.replace(/^\[|\]$/g, '');
   // An address in the URL is checked here (Node does not call lookup for it).
@@ -95,8 +105,8 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     const req = client.request(
       target,
       {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+        method,
+        headers: { ...(body == null ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...request.headers },
         lookup: guardedLookup(s.allowAddresses),
         timeout: s.timeoutSeconds * 1000,
         agent: false,
@@ -123,6 +133,6 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     req.on('close', () => clearTimeout(timer));
     req.on('timeout', () => req.destroy(new Error(`no answer within ${s.timeoutSeconds} s`)));
     req.on('error', reject);
-    req.end(body);
+    req.end(body ?? undefined);
   });
 }

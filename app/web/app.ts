@@ -79,7 +79,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
 
   // The REST API: bearer tokens, JSON, problem details — none of the pages'
   // session, forms and CSRF below (app/web/api/router.ts).
-  app.use('/api/v1', apiRouter({ services: ctx.services, cache: ctx.cache, i18n: ctx.i18n, settings, log: ctx.log }));
+  app.use('/api/v1', apiRouter({ services: ctx.services, cache: ctx.cache, i18n: ctx.i18n, settings, log: ctx.log, errors: ctx.errors }));
 
   // Forms only (the API above reads its own JSON): what else
   // comes is refused by the input guard below, unparsed.
@@ -117,6 +117,6 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   options.extend?.(app);
 
   app.use(notFound);
-  app.use(errorHandler(ctx.log, settings.env === 'development'));
+  app.use(errorHandler(ctx.log, settings.env === 'development', ctx.errors));
   return app;
 }

@@ -241,6 +241,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/password', requireSuperuser, users.resetPassword);
   app.post('/admin/users/:id/password/send-link', requireSuperuser, users.sendResetLink);
   app.post('/admin/users/:id/locale', requireSuperuser, users.setLocale);
+  app.post('/admin/users/:id/phone', requireSuperuser, users.setPhone);
   app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
   app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);
 

@@ -7,7 +7,8 @@
 import type { AppContext } from '#app/context';
 import { bindJobs, type JobDeps } from '#app/jobs/define';
 import type { Handlers } from '#app/jobs/index';
-import { QUEUES } from '#app/queue/kind';
+import { QUEUES, type RunnableKind } from '#app/queue/kind';
+import type { ErrorReporter } from '#app/services/error-report';
 import { Worker } from '#app/queue/worker';
 import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
 
@@ -47,6 +48,25 @@ export function jobDeps(ctx: AppContext): JobDeps {
   };
 }
 
+/**
+ * The kind with its failed attempts reported (errorReport.dsn); the engine
+ * still sees the same error and retries as before. Wrapped only when reports
+ * are on: without a DSN the handlers run as they are.
+ */
+function reported(k: RunnableKind, errors: ErrorReporter): RunnableKind {
+  return {
+    ...k,
+    async handler(payload, job) {
+      try {
+        return await k.handler(payload, job);
+      } catch (err) {
+        errors.capture(err, { jobId: job.id, jobKind: job.kind, attempt: job.attempt, reqId: job.requestId });
+        throw err;
+      }
+    },
+  };
+}
+
 export async function startWorkers(ctx: AppContext, options: RunnerOptions = {}): Promise<Runner> {
   const queues = options.queues ?? QUEUES;
   const kinds = bindJobs(ctx.jobDefinitions, jobDeps(ctx));
@@ -55,6 +75,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
     if (!found) throw new Error(`a handler for "${kind}", which is not a defined job kind`);
     kinds.set(kind, { ...found, handler: handler! });
   }
+  if (ctx.errors.enabled) for (const [kind, k] of kinds) kinds.set(kind, reported(k, ctx.errors));
   const groups: Array<{ queues: string[]; concurrency: number }> = [];
   const jobQueues = queues.filter((q) => q !== 'requestlog' && q !== 'images');
   if (jobQueues.length) groups.push({ queues: jobQueues, concurrency: options.concurrency ?? ctx.settings.jobs.concurrency });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { ZodError } from 'zod';
 import type { Logger } from '#app/log';
+import { NO_REPORTS, type ErrorReporter } from '#app/services/error-report';
 import { localize, msg, type Text } from '#app/i18n/message';
 import { ConflictError, ForbiddenError, NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
 import { textProblem } from '#app/web/middleware/input-guard';
@@ -131,11 +132,14 @@ function asProblem(err: unknown): ApiProblem | null {
 }
 
 /** The API's error handler: every error is a problem answer; a 500 is logged with the request id. */
-export function apiErrors(log: Logger) {
+export function apiErrors(log: Logger, reports: ErrorReporter = NO_REPORTS) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const p = asProblem(err);
-    if (!p) log.error({ err, reqId: req.id }, 'unhandled error in the API');
+    if (!p) {
+      log.error({ err, reqId: req.id }, 'unhandled error in the API');
+      reports.capture(err, { reqId: req.id, request: { method: req.method, path: req.originalUrl } });
+    }
     sendProblem(req, res, p ?? new ApiProblem(500, msg('errors.server')));
   };
 }

@@ -18,6 +18,7 @@ import { apiDirectoryController } from '#app/web/api/directory';
 import { hasBody, unsupportedType } from '#app/web/api/input';
 import { openApiDocument } from '#app/web/api/openapi';
 import { ApiProblem, apiErrors } from '#app/web/api/problems';
+import type { ErrorReporter } from '#app/services/error-report';
 import { apiTasksController } from '#app/web/api/tasks';
 
 /** A JSON body larger than this is refused (413) before it is parsed. */
@@ -29,9 +30,11 @@ export interface ApiRoot {
   i18n: I18n;
   settings: Settings;
   log: Logger;
+  /** Unexpected errors (500s) to the error collector. */
+  errors?: ErrorReporter;
 }
 
-export function apiRouter({ services: s, cache, i18n, settings, log }: ApiRoot): Router {
+export function apiRouter({ services: s, cache, i18n, settings, log, errors }: ApiRoot): Router {
   const r = express.Router();
   const cards = apiCardsController({ cards: s.cards });
   const tasks = apiTasksController({ tasks: s.tasks });
@@ -76,6 +79,6 @@ export function apiRouter({ services: s, cache, i18n, settings, log }: ApiRoot):
   r.post('/tasks/:id/complete', tasks.complete);
 
   r.use((_req, _res, next) => next(new ApiProblem(404, msg('api.errors.noRoute'))));
-  r.use(apiErrors(log));
+  r.use(apiErrors(log, errors));
   return r;
 }

@@ -31,7 +31,14 @@ export function accountController({ account, accountSessions, authEvents, i18n, 
 
   async function render(req: Request, res: Response, user: SessionUser, status = 200, errors: Values = {}, typed: Values = {}) {
     const me = await account.get(user.id);
-    const values = { display_name: me.display_name, time_zone: me.time_zone, locale: me.locale ?? '', new_email: '', ...typed };
+    const values = {
+      display_name: me.display_name,
+      time_zone: me.time_zone,
+      locale: me.locale ?? '',
+      phone: me.phone ?? '',
+      new_email: '',
+      ...typed,
+    };
     res.status(status).render('account/index.njk', {
       me,
       values,
@@ -61,9 +68,19 @@ export function accountController({ account, accountSessions, authEvents, i18n, 
     show: signedIn(async (req, res, { user }) => render(req, res, user)),
 
     saveProfile: signedIn(async (req, res, { user }) => {
-      const typed = { display_name: field(req, 'display_name'), time_zone: field(req, 'time_zone'), locale: field(req, 'locale') };
+      const typed = {
+        display_name: field(req, 'display_name'),
+        time_zone: field(req, 'time_zone'),
+        locale: field(req, 'locale'),
+        phone: field(req, 'phone'),
+      };
       try {
-        await account.saveProfile(user.id, { displayName: typed.display_name, timeZone: typed.time_zone, locale: typed.locale });
+        await account.saveProfile(user.id, {
+          displayName: typed.display_name,
+          timeZone: typed.time_zone,
+          locale: typed.locale,
+          phone: typed.phone,
+        });
       } catch (err) {
         return refused(err, req, res, user, typed, '');
       }

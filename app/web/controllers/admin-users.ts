@@ -11,6 +11,11 @@ import { id, originOf, signedIn } from '#app/web/handler';
 
 const ONE = { id: id(msg('accounts.noUser')) };
 
+interface Typed {
+  profile?: ProfileValues;
+  phone?: string;
+}
+
 interface ProfileValues {
   email: string;
   display_name: string;
@@ -47,13 +52,15 @@ export function adminUsersController({
   /** The shipped languages by their own names, for the Language select. */
   const languages = () => users.locales().map((code) => ({ code, name: i18n.nativeName(code) }));
 
-  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}, profile?: ProfileValues) {
+  /** The user's page; `typed` keeps what a refused form sent (the profile's fields, the phone). */
+  async function renderEdit(res: Response, id: number, status = 200, errors: Record<string, string> = {}, typed: Typed = {}) {
     const user = await users.get(id);
     const roles = await users.roles();
     const session = await users.sessionUser(user.id);
     res.status(status).render('admin/user-edit.njk', {
       subject: user,
-      profile: profile ?? { email: user.email, display_name: user.display_name, time_zone: user.time_zone },
+      profile: typed.profile ?? { email: user.email, display_name: user.display_name, time_zone: user.time_zone },
+      phone: typed.phone ?? user.phone ?? '',
       subjectRoles:
         session?.roles ??
         (
@@ -188,7 +195,7 @@ export function adminUsersController({
         await userDirectory.updateProfile(id, input, { userId: user.id, origin: originOf(req) });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), values);
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), { profile: values });
       }
       flash(req, req.t('admin.users.flash.profileSaved'));
       res.redirect(303, `/admin/users/${id}`);
@@ -204,6 +211,19 @@ export function adminUsersController({
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts));
       }
       flash(req, req.t('admin.users.flash.resetLinkSent', { email }));
+      res.redirect(303, `/admin/users/${id}`);
+    }),
+
+    /** The user's phone number for SMS; a bad one: the page with the field's message and what was typed. */
+    setPhone: signedIn(ONE, async (req, res, { params: { id } }) => {
+      const typed = typeof req.body?.phone === 'string' ? req.body.phone : '';
+      try {
+        await users.setPhone(id, typed);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), { phone: typed });
+      }
+      flash(req, req.t('sms.phone.saved'));
       res.redirect(303, `/admin/users/${id}`);
     }),
 

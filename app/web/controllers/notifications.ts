@@ -16,6 +16,10 @@ const ONE = { id: id(msg('notifications.errors.notFound')) };
 export type NotificationsDeps = Pick<Services, 'notifications'>;
 
 export function notificationsController({ notifications }: NotificationsDeps) {
+  /** The SMS column shows only with a gateway; the number it goes to, or where to set one. */
+  const smsLocals = async (userId: number) =>
+    notifications.smsEnabled ? { smsEnabled: true, phone: await notifications.phoneOf(userId) } : { smsEnabled: false };
+
   return {
     /**
      * The bell: its count usually came with the session (see the session
@@ -58,10 +62,13 @@ export function notificationsController({ notifications }: NotificationsDeps) {
     }),
 
     preferences: signedIn(async (_req, res, { user }) => {
+      const { channels, sms } = await notifications.choices(user.id);
       res.render('notifications/preferences.njk', {
         kinds: NOTICE_KINDS,
         channels: CHANNELS,
-        values: await notifications.preferences(user.id),
+        values: channels,
+        sms,
+        ...(await smsLocals(user.id)),
         errors: {},
       });
     }),
@@ -73,10 +80,13 @@ export function notificationsController({ notifications }: NotificationsDeps) {
         res.redirect(303, '/notifications/preferences');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
+        const body = (req.body ?? {}) as Record<string, unknown>;
         res.status(400).render('notifications/preferences.njk', {
           kinds: NOTICE_KINDS,
           channels: CHANNELS,
-          values: req.body,
+          values: body,
+          sms: Object.fromEntries(Object.keys(NOTICE_KINDS).map((k) => [k, body[`sms:${k}`] === 'on'])),
+          ...(await smsLocals(user.id)),
           errors: localizeAll(req.t, err.fieldTexts),
         });
       }

@@ -2,6 +2,7 @@
 // callers). A 500 shows the request id and, outside development, no stack.
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '#app/log';
+import { NO_REPORTS, type ErrorReporter } from '#app/services/error-report';
 import { inEnglish, localize, localizeAll, msg, type Text } from '#app/i18n/message';
 import type { Translate } from '#app/i18n/i18n';
 import { ConflictError, ForbiddenError, NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
@@ -22,7 +23,7 @@ function statusOf(err: unknown): number {
   return 500;
 }
 
-export function errorHandler(log: Logger, showStack: boolean) {
+export function errorHandler(log: Logger, showStack: boolean, reports: ErrorReporter = NO_REPORTS) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const status = statusOf(err);
@@ -32,7 +33,10 @@ export function errorHandler(log: Logger, showStack: boolean) {
     const message =
       status === 500 ? t('errors.server') : own !== undefined ? localize(t, own) : (err as Error).message || t('errors.badRequest');
     const fields = err instanceof ValidationError ? localizeAll(t, err.fieldTexts) : {};
-    if (status === 500) log.error({ err, reqId: req.id }, 'unhandled error');
+    if (status === 500) {
+      log.error({ err, reqId: req.id }, 'unhandled error');
+      reports.capture(err, { reqId: req.id, request: { method: req.method, path: req.originalUrl } });
+    }
     if (err instanceof ThrottledError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     res.status(status);
     const wantsJson = !req.accepts('html') || req.xhr || req.get('accept')?.startsWith('application/json');
