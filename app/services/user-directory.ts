@@ -8,6 +8,7 @@ import type { User } from '#app/models/user';
 import type { Models } from '#app/models/registry';
 import type { AuthEvents } from '#app/services/auth-events';
 import { ValidationError } from '#app/services/errors';
+import { parsePhone } from '#app/services/phone';
 import { emailProblem, isTimeZone, normalizeEmail, type Actor, type UserService } from '#app/services/users';
 
 export interface ProfileInput {
@@ -91,5 +92,13 @@ export class UserDirectory {
     const pages = Math.max(1, Math.ceil(matching.length / USERS_PER_PAGE));
     const page = Math.min(Math.max(1, Math.trunc(filter.page ?? 1) || 1), pages);
     return { users: matching.slice((page - 1) * USERS_PER_PAGE, page * USERS_PER_PAGE), total: matching.length, page, pages };
+  }
+
+  /** The phone number for SMS (international form; '' clears it): the field's message when it is not a number. */
+  async setPhone(id: number, typed: string): Promise<void> {
+    await this.users.get(id);
+    const p = parsePhone(typed);
+    if ('error' in p) throw new ValidationError(p.error, { phone: p.error });
+    await this.models.User.update({ phone: p.phone }, { where: { id } });
   }
 }

@@ -10,7 +10,6 @@ import { createI18n } from '#app/i18n/i18n';
 import { msg, type Message, type Text } from '#app/i18n/message';
 import type { AuthEvents, Origin, SignInFailure } from '#app/services/auth-events';
 import { NotFoundError, ThrottledError, ValidationError } from '#app/services/errors';
-import { parsePhone } from '#app/services/phone';
 import { decoyHash, hashPassword, passwordWeakness, scryptPasswords, type PasswordHasher } from '#app/services/passwords';
 import { readSessionUser, type SessionUser } from '#app/services/session-user';
 import type { LoginThrottle } from '#app/services/throttle';
@@ -220,14 +219,6 @@ export class UserService {
       throw new ValidationError(msg('accounts.locale.unknown', { locale }), { locale: msg('accounts.locale.unknown', { locale }) });
     }
     await this.models.User.update({ locale }, { where: { id } });
-  }
-
-  /** The phone number for SMS (international form; '' clears it): the field's message when it is not a number. */
-  async setPhone(id: number, typed: string): Promise<void> {
-    await this.get(id);
-    const p = parsePhone(typed);
-    if ('error' in p) throw new ValidationError(p.error, { phone: p.error });
-    await this.models.User.update({ phone: p.phone }, { where: { id } });
   }
 
   /** Being a superuser is recorded as the role `superuser` granted or revoked. */

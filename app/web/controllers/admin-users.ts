@@ -218,7 +218,7 @@ export function adminUsersController({
     setPhone: signedIn(ONE, async (req, res, { params: { id } }) => {
       const typed = typeof req.body?.phone === 'string' ? req.body.phone : '';
       try {
-        await users.setPhone(id, typed);
+        await userDirectory.setPhone(id, typed);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderEdit(res, id, 400, localizeAll(req.t, err.fieldTexts), { phone: typed });
