@@ -81,6 +81,7 @@ describe('the process diagram', () => {
       res.text,
       /id="card-process-title"[\s\S]*?<a href="\/cards\/purchase_request\?stage=/,
       'no stage links on the card',
+    assert.doesNotMatch(res.text, /class="pd-edge-roles"/, 'no role labels on the card: installation data, in any language');
     );
   });
 
