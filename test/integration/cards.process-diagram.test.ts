@@ -81,8 +81,8 @@ describe('the process diagram', () => {
       res.text,
       /id="card-process-title"[\s\S]*?<a href="\/cards\/purchase_request\?stage=/,
       'no stage links on the card',
-    assert.doesNotMatch(res.text, /class="pd-edge-roles"/, 'no role labels on the card: installation data, in any language');
     );
+    assert.doesNotMatch(res.text, /class="pd-edge-roles"/, 'no role labels on the card: installation data, in any language');
   });
 
   it('is refused to users who may not read the type', async () => {
