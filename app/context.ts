@@ -48,6 +48,7 @@ import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
+import { LiveMarks } from '#app/services/live';
 import { SavedViewService } from '#app/services/saved-views';
 
 export interface Services {
@@ -92,6 +93,8 @@ export interface Services {
   savedViews: SavedViewService;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
+  /** Which cards and types changed, heard from the database (live pages; listens from the first live page on). */
+  live: LiveMarks;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
   tokens: TokenService;
   /** Outgoing webhooks: subscriptions, deliveries (webhooks.deliver jobs), /admin/webhooks. */
@@ -198,6 +201,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     watchers: new WatcherService(db, cards),
     savedViews: new SavedViewService(db),
     cardNotices: new CardNotices(db, cardTypes, notifications),
+    live: new LiveMarks(db, log),
     tokens: new TokenService(db, models),
     webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
@@ -210,7 +214,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => services.requestLog.close()];
+  const closers: Array<() => Promise<void>> = [() => services.requestLog.close(), () => services.live.close()];
   let closing: Promise<void> | null = null;
   return {
     settings,

@@ -22,6 +22,7 @@ import { authController } from '#app/web/controllers/auth';
 import { cardListController } from '#app/web/controllers/card-list';
 import { cardsController, type CardPanelLoader } from '#app/web/controllers/cards';
 import { cardBoardController } from '#app/web/controllers/card-board';
+import { liveController } from '#app/web/controllers/live';
 import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -115,6 +116,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const adminTokens = adminTokensController({ tokens: s.tokens });
   const adminWebhooks = adminWebhooksController({ webhooks: s.webhooks, cards: s.cards });
   const apiDocs = apiDocsController({ cards: s.cards });
+  const live = liveController({ cards: s.cards, live: s.live });
 
   // A superuser who must enrol a second factor can do nothing else until they did.
   app.use(twoFactorGate);
@@ -154,6 +156,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/account/two-factor/disable', requireLogin, twoFactor.disable);
   app.get('/', requireLogin, dashboard.index);
 
+  // The card page, its edit form, the list and the board are live (their script polls the marks below).
+  app.use('/cards/:type', live.page);
+  app.get('/cards/:type/live.json', requireLogin, live.typeMark);
   app.get('/cards/:type', requireLogin, cardList.list);
   app.post('/cards/:type', requireLogin, cards.create);
   app.get('/cards/:type/new', requireLogin, cards.newForm);
@@ -171,6 +176,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
   app.post('/cards/:type/:id/attachments/:mediaId/delete', requireLogin, attachments.remove);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
+  app.get('/cards/:type/:id/live.json', requireLogin, live.cardMark);
   app.post('/cards/:type/:id/comments', requireLogin, comments.create);
   app.post('/cards/:type/:id/comments/:commentId/edit', requireLogin, comments.edit);
   app.post('/cards/:type/:id/comments/:commentId/delete', requireLogin, comments.remove);
