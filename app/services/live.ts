@@ -15,9 +15,14 @@
 // - Reading is decided on each poll, from the card's owner, assignee, type
 //   and deletion kept here and dropped at once by the card's next notice: a
 //   user who may not read the card gets the same 404 as for no card.
+// - A poll is answered without the session's statement only for a session
+//   whose user a full request of this process found (kept 60 s at most), and
+//   every ended session, changed user or changed role assignment anywhere
+//   makes every process forget them all (their notice, migration 0910).
 import type pg from 'pg';
 import { rawClient, type Database } from '#app/db/connection';
 import type { Logger } from '#app/log';
+import type { SessionUser } from '#app/services/users';
 
 export const LIVE_CHANNEL = 'orbis_live';
 
@@ -32,10 +37,14 @@ export interface LiveCard {
 
 interface Notice {
   s: string;
-  t: string;
-  m: string;
-  c: number[] | null;
+  t?: string;
+  m?: string;
+  c?: number[] | null;
+  who?: boolean;
 }
+
+/** How long a poll may be answered for a session without reading it again. */
+const SESSION_KEEP_MS = 60_000;
 
 /** At most this many cards' marks and rows are kept; the oldest go first (a forgotten mark is null). */
 const KEEP = 50_000;
@@ -46,12 +55,15 @@ export class LiveMarks {
   private readonly typeWide = new Map<string, string>();
   private readonly types = new Map<string, string>();
   private readonly rows = new Map<number, LiveCard>();
+  private readonly sessions = new Map<string, { user: SessionUser; until: number }>();
   private client: pg.Client | null = null;
   private starting: Promise<void> | null = null;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
-  /** Notices heard (for tests and /admin/system-like reads). */
+  /** Notices heard. */
   heard = 0;
+  /** Polls answered from memory, without a statement (the fast path counts them). */
+  fromMemory = 0;
 
   constructor(
     private readonly db: Database,
@@ -113,6 +125,7 @@ export class LiveMarks {
     this.types.clear();
     this.typeWide.clear();
     this.rows.clear();
+    this.sessions.clear();
   }
 
   private hear(payload: string): void {
@@ -124,11 +137,16 @@ export class LiveMarks {
     }
     if (n.s !== this.db.schema) return;
     this.heard++;
+    if (n.who) {
+      this.sessions.clear();
+      return;
+    }
+    if (!n.t || !n.m) return;
     this.types.set(n.t, n.m);
     if (n.c) {
       for (const id of n.c) {
         this.cards.delete(id);
-        this.cards.set(id, { m: n.m, t: n.t });
+        this.cards.set(id, { m: n.m, t: n.t! });
         this.rows.delete(id);
       }
       while (this.cards.size > KEEP) this.cards.delete(this.cards.keys().next().value!);
@@ -150,6 +168,11 @@ export class LiveMarks {
     return this.types.get(type) ?? null;
   }
 
+  /** The card's row if kept (no statement): the polls' fast path. */
+  keptCard(id: number): LiveCard | null {
+    return this.rows.get(id) ?? null;
+  }
+
   /** The card's row for the read check: kept until its next notice, read once otherwise. */
   async card(id: number): Promise<LiveCard | null> {
     const kept = this.rows.get(id);
@@ -165,6 +188,24 @@ export class LiveMarks {
       while (this.rows.size > KEEP) this.rows.delete(this.rows.keys().next().value!);
     }
     return row;
+  }
+
+  /** The signed-in user of session `sid` as a full request of this process found it (kept while listening). */
+  rememberSession(sid: string, user: SessionUser): void {
+    if (!this.client) return;
+    if (this.sessions.size >= KEEP) this.sessions.clear();
+    this.sessions.set(sid, { user, until: Date.now() + SESSION_KEEP_MS });
+  }
+
+  /** The user of session `sid`, if a full request found it lately and nothing about sessions or users changed since. */
+  sessionUser(sid: string): SessionUser | null {
+    const hit = this.sessions.get(sid);
+    if (!hit || !this.client) return null;
+    if (hit.until < Date.now()) {
+      this.sessions.delete(sid);
+      return null;
+    }
+    return hit.user;
   }
 
   async close(): Promise<void> {

@@ -93,6 +93,26 @@ describe('live marks', () => {
     await until(asOlga, CARD, (d, status) => status === 200 && d!.version === Number(version) + 1);
     // And the edit form's question "changed under me?" has its answer: the version moved.
     assert.equal((await json(asMaria, CARD)).data!.version, Number(version) + 1);
+    // Polls now come from memory (no statement): a poll still answers
+    // what it must. Taken off the card through the other process, Olga's next polls are the 404 again.
+    const again = await elsewhere.get(`/cards/purchase_request/${card.id}/edit`);
+    const v2 = /name="version" value="(\d+)"/.exec(again.text)![1];
+    const taken = await elsewhere.post(
+      `/cards/purchase_request/${card.id}/edit`,
+      { title: 'Standing desks', supplier: 'Bytecraft Ltd', amount: '1200.50', category: 'it', quantity: '2', assignee: '', version: v2 },
+      { from: `/cards/purchase_request/${card.id}/edit` },
+    );
+    assert.equal(taken.status, 303);
+    await until(asOlga, CARD, (_d, status) => status === 404);
+    // Maria disabled by a statement (as another process would: this one hears of it only from the database):
+    // her session's polls, answered from memory until now, get no mark.
+    const fromMemory = app.ctx.services.live.fromMemory;
+    assert.equal((await json(asMaria, CARD)).status, 200);
+    assert.equal((await json(asMaria, TYPE)).status, 200);
+    assert.equal(app.ctx.services.live.fromMemory, fromMemory + 2, 'both polls answered from memory');
+    await app.ctx.db.exec('update users set is_active = false where id = $1', [maria.id]);
+    await until(asMaria, CARD, (_d, status) => status !== 200);
+    await until(asMaria, TYPE, (_d, status) => status !== 200);
     console.log(`# seen after ${tookComment} ms (card) and ${tookType} ms (type)`);
   });
 

@@ -11,6 +11,9 @@
 //   (notices reach every listener in commit order), so a page polling one
 //   process after another sees the same mark for the same state.
 // - NOTIFY is sent at commit: a rolled-back change announces nothing.
+// - Who may poll is announced too: a session ended, a user changed (disabled,
+//   renamed) or their roles changed, and every process forgets the signed-in
+//   users it answered polls for without reading the session (live.ts).
 import type { MigrationContext } from '#app/db/migrate';
 
 const CHILDREN = [
@@ -21,8 +24,22 @@ const CHILDREN = [
   ['card_watchers', ['insert', 'update', 'delete']],
 ] as const;
 
+const WHO = [
+  ['sessions', ['delete']],
+  ['users', ['update', 'delete']],
+  ['user_roles', ['insert', 'update', 'delete']],
+] as const;
+
 export async function up({ sql }: MigrationContext) {
   await sql('create sequence live_marks');
+  await sql(`create function live_who_changed() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('orbis_live', json_build_object('s', tg_table_schema, 'who', true)::text);
+      return null;
+    end $$`);
+  for (const [name, events] of WHO)
+    for (const event of events)
+      await sql(`create trigger live_${name}_${event} after ${event} on ${name} for each statement execute function live_who_changed()`);
   // $ids: the changed cards of one type; the payload stays far below NOTIFY's 8,000 bytes.
   const notify = `
     m := nextval(format('%I.live_marks', tg_table_schema));
@@ -52,6 +69,8 @@ export async function up({ sql }: MigrationContext) {
 }
 
 export async function down({ sql }: MigrationContext) {
+  for (const [name, events] of WHO) for (const event of events) await sql(`drop trigger live_${name}_${event} on ${name}`);
+  await sql('drop function live_who_changed()');
   for (const event of ['insert', 'update', 'delete']) await sql(`drop trigger live_cards_${event} on cards`);
   for (const [name, events] of CHILDREN) for (const event of events) await sql(`drop trigger live_${name}_${event} on ${name}`);
   await sql('drop function live_cards_changed()');
