@@ -20,7 +20,7 @@ import { FAST_JOBS } from '#test/support/jobs';
 import { eventually } from '#test/support/queue';
 import { startSmtpSink } from '#test/support/smtp-sink';
 
-/** The shipped card types, with a role "buyer" that may approve but read no purchase request. */
+/** The shipped card types, with a role "buyer" that may approve but read no purchase request, and operators who read all. */
 function typesWithBlindBuyer(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-types-'));
   onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +35,9 @@ function typesWithBlindBuyer(): string {
         /^(\s*)manager: \{ read: all/m,
         '$1buyer: { read: none, create: none, update: none, delete: none, transition: all }\n$1manager: { read: all',
       );
+      // Operators read every purchase request here but move only their own: the scope, not reading, decides.
+      text = text.replace('operator: { read: own,', 'operator: { read: all,');
+      assert.match(text, /operator: \{ read: all, create: all, update: own, delete: none, transition: own \}/);
       assert.match(text, /roles: \[approver, manager, buyer\]/);
       assert.match(text, /buyer: \{ read: none/);
     }
@@ -76,7 +79,7 @@ describe('notices: waiting for your action', () => {
     const vera = await u('vera', ['approver']); // may act, disabled
     await u('boris', ['buyer']); // may approve, may not read purchase requests
     const olga = await u('olga', ['operator']); // owner: transitions her own cards, not from "approval"
-    await u('oleg', ['operator']); // an operator, not the owner
+    await u('oleg', ['operator']); // an operator, not the owner: reads the card, may not move it
     await u('root', []);
     await ctx.db.exec(`update users set is_superuser = true where email = 'root@example.com'`);
     await ctx.services.users.setActive(vera.id, false);
