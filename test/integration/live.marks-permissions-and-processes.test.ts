@@ -53,6 +53,11 @@ describe('live marks', () => {
     const withoutId = (b: string) => b.replace(/"requestId":"[^"]+"/, '');
     assert.equal(withoutId(refused.body), withoutId(none.body));
     assert.doesNotMatch(refused.body, /mark|version/);
+    // Nor does the card page's 404 carry a mark or a live script.
+    const page = await asOlga.get(`/cards/purchase_request/${card.id}`);
+    assert.equal(page.status, 404);
+    assert.doesNotMatch(page.text, /data-live="|data-live-mark|js\/live\.js/);
+    assert.match((await asMaria.get(`/cards/purchase_request/${card.id}`)).text, /data-live="card" data-live-url="[^"]+live\.json"/);
     // Signed out: no mark either.
     const anonymous = await json(new TestClient(app.url), CARD);
     assert.notEqual(anonymous.status, 200);

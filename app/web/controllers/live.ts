@@ -121,9 +121,16 @@ export function liveController({ cards, live }: LiveDeps) {
       const cardId = re.exec(req.path)?.[1];
       await live.listen();
       const type = String(req.params.type);
-      res.locals.live = cardId
+      const page = cardId
         ? { mode, url: `${base}/${cardId}/live.json`, mark: live.cardMark(Number(cardId), type) ?? '' }
         : { mode, url: `${base}/live.json`, mark: live.typeMark(type) ?? '' };
+      // Read when the page renders: an error page (the 404 of a card the user may not read) is not live and
+      // shows no mark, which would tell that the card exists and changed.
+      Object.defineProperty(res.locals, 'live', {
+        enumerable: true,
+        configurable: true,
+        get: () => (res.statusCode < 400 ? page : null),
+      });
       next();
     },
   };
