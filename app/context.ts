@@ -55,6 +55,7 @@ import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
 import { WatcherService } from '#app/services/watchers';
+import { LiveMarks } from '#app/services/live';
 import { SavedViewService } from '#app/services/saved-views';
 import { BulkWork } from '#app/services/bulk-work';
 
@@ -107,6 +108,8 @@ export interface Services {
   bulkWork: BulkWork;
   /** The notices of card events (mentioned, commented, assigned, stage changed, files added). */
   cardNotices: CardNotices;
+  /** Which cards and types changed, heard from the database (live pages; listens from the first live page on). */
+  live: LiveMarks;
   /** Personal access tokens of the REST API (made, listed, revoked; every API request authenticated). */
   tokens: TokenService;
   /** Outgoing webhooks: subscriptions, deliveries (webhooks.deliver jobs), /admin/webhooks. */
@@ -226,6 +229,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
     // Cards in flight at once: leave the pool room for the worker's own statements and the pages.
     bulkWork: new BulkWork(db, cards, watchers, jobs, { concurrency: Math.max(1, Math.min(4, settings.database.poolMax - 2)) }),
     cardNotices: new CardNotices(db, cardTypes, notifications),
+    live: new LiveMarks(db, log),
     tokens: new TokenService(db, models),
     webhooks: new WebhookService(db, jobs, cardTypes, secretBox(settings.secretKey, 'webhook secret'), settings.webhooks),
     cardImports: new CardImports(db, cards, users, jobs, path.join(settings.varDir, 'imports')),
@@ -247,7 +251,12 @@ export async function createContext(settings: Settings, options: ContextOptions 
   void services.requestLog.recover();
   // Registered first, so it runs last of the closers: after the web server
   // stopped taking requests, before the transport closes.
-  const closers: Array<() => Promise<void>> = [() => errors.close(), () => services.requestLog.close(), () => signals.close()];
+  const closers: Array<() => Promise<void>> = [
+    () => errors.close(),
+    () => services.requestLog.close(),
+    () => signals.close(),
+    () => services.live.close(),
+  ];
   let closing: Promise<void> | null = null;
   return {
     settings,

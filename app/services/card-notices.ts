@@ -1,6 +1,7 @@
 // Notices of what happens on a card: a mention, a comment on a watched card,
 // assigned to you, taken off you, a stage change and files added (to
-// watchers). The change enqueues a `notifications.card_event` job in its own
+// watchers), waiting for your action (on a stage change, to whoever may take
+// its next step: approvals). The change enqueues a `notifications.card_event` job in its own
 // transaction; the job (this file's deliver) writes the notices.
 //
 // What MUST hold, and why:
@@ -13,18 +14,19 @@
 //   (version, comment, upload), and each notice by that plus its recipient,
 //   so a re-run or a duplicate delivery writes nothing new.
 // - A person hears of one thing once: a watcher who is mentioned in a comment
-//   gets "mentioned", not also "commented" (the comment's job skips them).
+//   gets "mentioned", not also "commented" (the comment's job skips them); a
+//   watcher who may take the next step gets "waiting", not also "stage changed".
 // - Mail goes as every notice's does: the user's channel per kind, bursts
 //   gathered into one digest (notice-mail.ts); in the reader's language (the
 //   message is a catalog key; a stage label is kept in every language).
 import type { Database, Transaction } from '#app/db/connection';
 import type { Jobs } from '#app/jobs/index';
 import { msg } from '#app/i18n/message';
-import type { CardTypes } from '#app/services/card-types';
+import type { CardType, CardTypes, Scope } from '#app/services/card-types';
 import type { CardChange, ChangeHook } from '#app/services/cards';
 import type { NoticeKind, NotificationService } from '#app/services/notifications';
 
-export type CardEvent = 'mentioned' | 'commented' | 'assigned' | 'unassigned' | 'stage_changed' | 'attachment_added';
+export type CardEvent = 'mentioned' | 'commented' | 'assigned' | 'unassigned' | 'stage_changed' | 'waiting' | 'attachment_added';
 
 export interface CardEventPayload {
   event: CardEvent;
@@ -46,7 +48,7 @@ export interface CardEventPayload {
   files?: string[];
 }
 
-const DIRECT: ReadonlySet<CardEvent> = new Set(['mentioned', 'assigned', 'unassigned']);
+const DIRECT: ReadonlySet<CardEvent> = new Set(['mentioned', 'assigned', 'unassigned', 'waiting']);
 
 /** The notification kind of each event (NOTICE_KINDS; the user's preferences are per kind). */
 export const CARD_NOTICE_KINDS: Record<CardEvent, NoticeKind> = {
@@ -55,6 +57,7 @@ export const CARD_NOTICE_KINDS: Record<CardEvent, NoticeKind> = {
   assigned: 'card.assigned',
   unassigned: 'card.unassigned',
   stage_changed: 'card.stage_changed',
+  waiting: 'card.waiting',
   attachment_added: 'card.attachment_added',
 };
 
@@ -111,10 +114,14 @@ export class CardNotices {
     private readonly notifications: NotificationService,
   ) {}
 
-  /** Writes the event's notices; returns how many (0 for a card gone or deleted meanwhile). */
+  /**
+   * Writes the event's notices; returns how many (0 for a card gone or deleted meanwhile).
+   * A stage change is two notices: "waiting for your action" to whoever may take a
+   * transition from the new stage, and "stage changed" to the other watchers.
+   */
   async deliver(p: CardEventPayload): Promise<{ notices: number }> {
-    const [card] = await this.db.rows<{ id: number; type: string; number: string; title: string; stage: string; deleted_at: Date | null }>(
-      'select id, type, number, title, stage, deleted_at from cards where id = $1',
+    const [card] = await this.db.rows<CardRow>(
+      'select id, type, number, title, stage, owner_id, assignee_id, deleted_at from cards where id = $1',
       [p.cardId],
     );
     const type = card && this.types.get(card.type);
@@ -123,13 +130,44 @@ export class CardNotices {
       `select coalesce(nullif(display_name, ''), email) as name from users where id = $1`,
       [p.actorId],
     );
+    if (p.event !== 'stage_changed') return { notices: await this.write(p, card, type, actor?.name ?? '?') };
+    const next = await this.mayActNext(type, card);
+    const waiting = await this.write({ ...p, event: 'waiting', users: next }, card, type, actor?.name ?? '?');
+    const watchers = await this.write({ ...p, skip: [...(p.skip ?? []), ...next] }, card, type, actor?.name ?? '?');
+    return { notices: waiting + watchers };
+  }
+
+  /**
+   * Who may take a transition from the card's stage now: holders of a role the
+   * transition names, whose role may transition this card (all, or own when it
+   * is theirs). Superusers only through such a role (else they would hear of
+   * every card). Read access, activity and the actor are checked on writing.
+   */
+  private async mayActNext(type: CardType, card: CardRow): Promise<number[]> {
+    const scopes: Record<string, Scope> = {};
+    for (const t of type.transitions)
+      if (t.from.includes(card.stage))
+        for (const role of t.roles) {
+          const scope = type.permissions[role]?.transition ?? 'none';
+          if (scope !== 'none' && scopes[role] !== 'all') scopes[role] = scope;
+        }
+    if (!Object.keys(scopes).length) return [];
+    const rows = await this.db.rows<{ user_id: number }>(
+      `select distinct ur.user_id from user_roles ur join roles r on r.id = ur.role_id
+        where jsonb_exists($1::jsonb, r.name) and ($1::jsonb ->> r.name = 'all' or ur.user_id = $2 or ur.user_id = $3)`,
+      [JSON.stringify(scopes), card.owner_id, card.assignee_id],
+    );
+    return rows.map((r) => Number(r.user_id));
+  }
+
+  private async write(p: CardEventPayload, card: CardRow, type: CardType, by: string): Promise<number> {
     const stage = type.stageMap.get(card.stage);
     // The stage in every language the type names it in ('' is the default's): the reader's is picked when shown.
     const stageLabel = { '': stage?.label ?? card.stage, ...(stage?.translations?.label ?? {}) };
     const params = {
       card: card.number,
       title: card.title,
-      by: actor?.name ?? '?',
+      by,
       stage: stageLabel,
       excerpt: p.excerpt ?? '',
       files: (p.files ?? []).join(', '),
@@ -140,6 +178,7 @@ export class CardNotices {
     const body = ENGLISH_BODY[p.event]({ ...params, stage: stageLabel[''] });
     const url = `/cards/${card.type}/${card.id}${p.commentId ? `#comment-${p.commentId}` : ''}`;
     const direct = DIRECT.has(p.event);
+    if (direct && !p.users?.length) return 0;
     const source = direct ? 'select unnest($1::bigint[]) as user_id' : 'select user_id from card_watchers where card_id = $1 and watching';
     const r = await this.notifications.write(
       '',
@@ -159,8 +198,19 @@ export class CardNotices {
         p.skip ?? [],
       ],
     );
-    return { notices: r.notices };
+    return r.notices;
   }
+}
+
+interface CardRow {
+  id: number;
+  type: string;
+  number: string;
+  title: string;
+  stage: string;
+  owner_id: number;
+  assignee_id: number | null;
+  deleted_at: Date | null;
 }
 
 // The English words stored with each notice (logs, older readers); readers get the catalog's, in their language.
@@ -170,6 +220,7 @@ const ENGLISH_TITLE: Record<CardEvent, (card: string, title: string) => string> 
   assigned: (c, t) => `Assigned to you: ${c} ${t}`,
   unassigned: (c, t) => `No longer yours: ${c} ${t}`,
   stage_changed: (c, t) => `Stage changed: ${c} ${t}`,
+  waiting: (c, t) => `Waiting for your action: ${c} ${t}`,
   attachment_added: (c, t) => `Files added to ${c}: ${t}`,
 };
 
@@ -179,5 +230,6 @@ const ENGLISH_BODY: Record<CardEvent, (p: { by: string; stage: string; excerpt: 
   assigned: (p) => `${p.by} assigned it to you.`,
   unassigned: (p) => `${p.by} assigned it to someone else.`,
   stage_changed: (p) => `${p.by} moved it to ${p.stage}.`,
+  waiting: (p) => `${p.by} moved it to ${p.stage}; you may take the next step.`,
   attachment_added: (p) => `${p.by} added ${p.files}.`,
 };

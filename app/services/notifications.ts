@@ -36,6 +36,7 @@ export const NOTICE_KINDS = {
   'card.assigned': 'A card was assigned to me',
   'card.unassigned': 'A card of mine was assigned to someone else',
   'card.stage_changed': 'A card I watch changed stage',
+  'card.waiting': 'A card waits for my action (I may take its next step)',
   'card.attachment_added': 'Files were added to a card I watch',
 } as const;
 export type NoticeKind = keyof typeof NOTICE_KINDS;

@@ -17,6 +17,7 @@ import { inputGuard } from '#app/web/middleware/input-guard';
 import { errorHandler, notFound } from '#app/web/middleware/errors';
 import { requestContext } from '#app/web/middleware/request-context';
 import { requestLog } from '#app/web/middleware/request-log';
+import { liveController } from '#app/web/controllers/live';
 import { noStore, securityHeaders } from '#app/web/middleware/security-headers';
 import { sessionClient } from '#app/web/middleware/session-client';
 import { PostgresSessionStore } from '#app/web/middleware/session-store';
@@ -64,6 +65,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const templates = createTemplates(settings);
   templates.express(app);
 
+  // Live pages' polls of what this process already knows: answered first, from memory, with no request id,
+  // log line or session read (app/web/controllers/live.ts); anything else goes on.
+  app.use(liveController(ctx.services).fastPath({ name: cookieName(settings, SESSION_COOKIE), secret: settings.secretKey }));
   app.use(requestContext(ctx.log));
   app.use(requestLog(ctx.services.requestLog));
   const locale = localeMiddleware(ctx.i18n);

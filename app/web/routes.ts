@@ -27,6 +27,7 @@ import { cardImportController } from '#app/web/controllers/card-import';
 import { cardBoardController } from '#app/web/controllers/card-board';
 import { cardProcessController } from '#app/web/controllers/card-process';
 import { cardBulkController } from '#app/web/controllers/card-bulk';
+import { liveController } from '#app/web/controllers/live';
 import { savedViewsController } from '#app/web/controllers/saved-views';
 import { commentsController } from '#app/web/controllers/comments';
 import { dashboardController } from '#app/web/controllers/dashboard';
@@ -128,6 +129,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const adminTokens = adminTokensController({ tokens: s.tokens });
   const adminWebhooks = adminWebhooksController({ webhooks: s.webhooks, cards: s.cards });
   const apiDocs = apiDocsController({ cards: s.cards });
+  const live = liveController({ cards: s.cards, live: s.live });
 
   // A superuser who must enrol a second factor can do nothing else until they did.
   app.use(twoFactorGate);
@@ -167,6 +169,9 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/account/two-factor/disable', requireLogin, twoFactor.disable);
   app.get('/', requireLogin, dashboard.index);
 
+  // The card page, its edit form, the list and the board are live (their script polls the marks below).
+  app.use('/cards/:type', live.page);
+  app.get('/cards/:type/live.json', requireLogin, live.typeMark);
   app.get('/cards/:type', requireLogin, cardList.list);
   app.post('/cards/:type', requireLogin, cards.create);
   app.get('/cards/:type/new', requireLogin, cards.newForm);
@@ -194,6 +199,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/cards/:type/:id/attachments', requireLogin, attachments.upload);
   app.post('/cards/:type/:id/attachments/:mediaId/delete', requireLogin, attachments.remove);
   app.get('/cards/:type/:id/attachments.json', requireLogin, attachments.poll);
+  app.get('/cards/:type/:id/live.json', requireLogin, live.cardMark);
   app.post('/cards/:type/:id/comments', requireLogin, comments.create);
   app.post('/cards/:type/:id/comments/:commentId/edit', requireLogin, comments.edit);
   app.post('/cards/:type/:id/comments/:commentId/delete', requireLogin, comments.remove);

@@ -4,7 +4,8 @@
 // card. Only the columns a tile's allowed transitions lead to accept it; the
 // drop submits that very form (the card page's transition route, with the
 // card's version: a stale tile gets the conflict page) or, for a transition
-// that needs fields, opens its form.
+// that needs fields, opens its form. The move is posted in the background and
+// the board swapped in place; other people's moves arrive the same way (live.js).
 (function () {
   'use strict';
   var board = document.querySelector('[data-testid="board"]');
@@ -62,11 +63,31 @@
       window.location.assign(move.getAttribute('href'));
       return;
     }
-    // The tile shows in its new column while the move is posted; the answer
-    // (the board again, or the conflict page) replaces the page.
+    // The tile shows in its new column while the move is posted; the board
+    // the move answers with (after its redirect) is swapped in place, its
+    // message too (live.js). Anything else (the conflict page, a refusal) is
+    // shown as a page: the form is submitted as without this script.
     col.querySelector('.board-tiles').appendChild(tile);
     tile.setAttribute('aria-busy', 'true');
-    move.requestSubmit();
+    var live = window.Orbis && window.Orbis.live;
+    if (!live || !window.fetch) return move.requestSubmit();
+    fetch(move.action, {
+      method: 'POST',
+      body: new URLSearchParams(new FormData(move)),
+      credentials: 'same-origin',
+      headers: { accept: 'text/html' },
+    })
+      .then(function (r) {
+        if (!r.ok || !r.redirected || new URL(r.url).pathname !== window.location.pathname) throw new Error(String(r.status));
+        return r.text();
+      })
+      .then(function (html) {
+        tile.removeAttribute('aria-busy');
+        live.apply(new DOMParser().parseFromString(html, 'text/html'), true);
+      })
+      .catch(function () {
+        move.requestSubmit();
+      });
   });
   board.addEventListener('dragend', clear);
 })();

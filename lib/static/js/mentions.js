@@ -127,4 +127,8 @@
   }
 
   document.querySelectorAll('textarea[data-mentions-url]').forEach(setUp);
+  // A live page (live.js) brought new comments with their edit boxes.
+  document.addEventListener('orbis:live', function () {
+    document.querySelectorAll('textarea[data-mentions-url]:not([aria-controls])').forEach(setUp);
+  });
 })();
