@@ -60,6 +60,7 @@ export class ChangeSignals {
       ).unref();
     };
     client.on('error', (err) => {
+      if (this.stopped || this.listener !== client) return;
       this.log?.warn({ err }, 'the connection listening for changes failed; reconnecting');
       retry();
     });
@@ -69,9 +70,12 @@ export class ChangeSignals {
       await client.connect();
       for (const channel of this.handlers.keys()) await client.query(`listen ${channel}`);
     } catch (err) {
+      // Closed while starting (a short command's context): nothing to say.
+      if (this.stopped || this.listener !== client) return;
       retry();
       throw err;
     }
+    if (this.stopped || this.listener !== client) return;
     // Whatever changed while this process was not listening.
     for (const channel of this.handlers.keys()) this.run(channel);
   }
