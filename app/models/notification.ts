@@ -50,6 +50,8 @@ export class NotificationPreference extends Model<
   declare user_id: number;
   declare kind: string;
   declare channel: string;
+  /** Also by SMS (migration 0950). */
+  declare sms: CreationOptional<boolean>;
 }
 
 /** A channel a user chose for a kind of notice. */
@@ -60,8 +62,45 @@ export function defineNotificationPreference(sequelize: Sequelize): typeof Notif
       user_id: { type: DataTypes.BIGINT, primaryKey: true, allowNull: false },
       kind: { type: DataTypes.TEXT, primaryKey: true, allowNull: false },
       channel: { type: DataTypes.TEXT, primaryKey: true, allowNull: false },
+      sms: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     },
     { sequelize, tableName: 'notification_preferences', modelName: 'NotificationPreference', timestamps: false },
   );
   return Bound;
+}
+
+/** What the SMS dispatcher still owes a notice (migration 0950; app/jobs/notifications.sms.ts). */
+export class NotificationSms extends Model<InferAttributes<NotificationSms>, InferCreationAttributes<NotificationSms>> {
+  declare notification_id: number;
+  declare user_id: number;
+  declare state: CreationOptional<string>;
+  declare sent_at: CreationOptional<Date | null>;
+}
+
+/** When each user was last sent an SMS: the rate limit's row, locked by the dispatcher. */
+export class SmsThrottle extends Model<InferAttributes<SmsThrottle>, InferCreationAttributes<SmsThrottle>> {
+  declare user_id: number;
+  declare sent_at: Date;
+}
+
+export function defineSmsModels(sequelize: Sequelize): { NotificationSms: typeof NotificationSms; SmsThrottle: typeof SmsThrottle } {
+  class BoundSms extends NotificationSms {}
+  BoundSms.init(
+    {
+      notification_id: { type: DataTypes.BIGINT, primaryKey: true, allowNull: false },
+      user_id: { type: DataTypes.BIGINT, allowNull: false },
+      state: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'pending' },
+      sent_at: { type: DataTypes.DATE, allowNull: true },
+    },
+    { sequelize, tableName: 'notification_sms', modelName: 'NotificationSms', timestamps: false },
+  );
+  class BoundThrottle extends SmsThrottle {}
+  BoundThrottle.init(
+    {
+      user_id: { type: DataTypes.BIGINT, primaryKey: true, allowNull: false },
+      sent_at: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'sms_throttle', modelName: 'SmsThrottle', timestamps: false },
+  );
+  return { NotificationSms: BoundSms, SmsThrottle: BoundThrottle };
 }

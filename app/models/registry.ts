@@ -21,11 +21,21 @@ import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardC
 import { defineJob, type Job } from '#app/models/job';
 import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
 import { defineMedia, defineMediaImport, type Media, type MediaImport } from '#app/models/media';
-import { defineNotification, defineNotificationPreference, type Notification, type NotificationPreference } from '#app/models/notification';
+import {
+  defineNotification,
+  defineNotificationPreference,
+  defineSmsModels,
+  type Notification,
+  type NotificationPreference,
+  type NotificationSms,
+  type SmsThrottle,
+} from '#app/models/notification';
 import { defineReminder, type Reminder } from '#app/models/reminder';
 import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
 import { defineSavedView, type SavedView } from '#app/models/saved-view';
+import { defineRolePermission, type RolePermission } from '#app/models/role-permission';
+import { defineWorkCalendar, type Holiday, type WorkCalendarRow } from '#app/models/work-calendar';
 import { defineCardImport, defineCardImportMapping, type CardImport, type CardImportMapping } from '#app/models/card-import';
 import { defineSearchState, type SearchState } from '#app/models/search-state';
 import { defineRecoveryCode, defineUserTotp, type RecoveryCode, type UserTotp } from '#app/models/second-factor';
@@ -68,6 +78,11 @@ export interface Models {
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
   SavedView: typeof SavedView;
+  RolePermission: typeof RolePermission;
+  NotificationSms: typeof NotificationSms;
+  SmsThrottle: typeof SmsThrottle;
+  WorkCalendarRow: typeof WorkCalendarRow;
+  Holiday: typeof Holiday;
   CardImport: typeof CardImport;
   CardImportMapping: typeof CardImportMapping;
   BulkRun: typeof BulkRun;
@@ -112,6 +127,9 @@ export function defineModels(sequelize: Sequelize): Models {
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),
     SavedView: defineSavedView(sequelize),
+    RolePermission: defineRolePermission(sequelize),
+    ...defineWorkCalendar(sequelize),
+    ...defineSmsModels(sequelize),
     CardImport: defineCardImport(sequelize),
     CardImportMapping: defineCardImportMapping(sequelize),
     BulkRun: defineBulkRun(sequelize),

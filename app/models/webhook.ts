@@ -23,6 +23,8 @@ export class WebhookDelivery extends Model<InferAttributes<WebhookDelivery>, Inf
   declare response_status: CreationOptional<number | null>;
   declare response_body: CreationOptional<string | null>;
   declare error: CreationOptional<string | null>;
+  /** Once per webhook: a second emit of the same event key adds nothing (migration 0930). */
+  declare event_key: CreationOptional<string | null>;
   declare job_id: CreationOptional<number | null>;
   declare created_at: CreationOptional<Date>;
   declare finished_at: CreationOptional<Date | null>;
@@ -59,6 +61,7 @@ export function defineWebhookDelivery(sequelize: Sequelize): typeof WebhookDeliv
       response_status: { type: DataTypes.INTEGER, allowNull: true },
       response_body: { type: DataTypes.TEXT, allowNull: true },
       error: { type: DataTypes.TEXT, allowNull: true },
+      event_key: { type: DataTypes.TEXT, allowNull: true },
       job_id: { type: DataTypes.BIGINT, allowNull: true },
       created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
       finished_at: { type: DataTypes.DATE, allowNull: true },

@@ -28,6 +28,7 @@ const TYPES: Record<string, string> = {
   inet: 'INET',
   real: 'REAL',
   ARRAY: 'ARRAY',
+  date: 'DATEONLY',
 };
 
 interface Column {
