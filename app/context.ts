@@ -44,6 +44,10 @@ import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { secretBox } from '#app/services/secret-box';
 import { WebhookService } from '#app/services/webhooks';
+import { MailboxService } from '#app/services/mailboxes';
+import { MailImport } from '#app/services/mail-import';
+import { mailDomain } from '#app/services/mail-message';
+import { MailPoll } from '#app/services/mail-poll';
 import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
@@ -96,6 +100,10 @@ export interface Services {
   tokens: TokenService;
   /** Outgoing webhooks: subscriptions, deliveries (webhooks.deliver jobs), /admin/webhooks. */
   webhooks: WebhookService;
+  /** Mail in: mailboxes (/admin/mail, ./manage.ts mail), one mail's import, the poll (mail.fetch jobs). */
+  mailboxes: MailboxService;
+  mailImport: MailImport;
+  mailPoll: MailPoll;
   /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
   twoFactor: TwoFactorService;
   /** Single sign-on's OpenID provider (null: auth.oidc not set). */
@@ -167,6 +175,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const tokens = new AccountTokens(db);
   const accountSessions = new AccountSessions(db, authEvents, settings);
   const accountDeps = { users, throttle, tokens, events: authEvents, jobs, sessions: accountSessions };
+  const comments = new CommentService(db, cards, jobs);
+  const media = new MediaService(db, jobs, cards, settings);
+  const mailboxes = new MailboxService(db, cards, users, secretBox(settings.secretKey, 'mailbox password'), settings);
+  const mailImport = new MailImport(db, cards, comments, media, mailboxes, users, mailDomain(settings));
   const services: Services = {
     throttle,
     authEvents,
@@ -189,12 +201,12 @@ export async function createContext(settings: Settings, options: ContextOptions 
     tasks,
     reminders: new ReminderService(db, cards, tasks, notifications),
     noticeMail: new NoticeMail(db, jobs, settings),
-    media: new MediaService(db, jobs, cards, settings),
+    media,
     search: new SearchIndex(db, cardTypes, settings.search.language),
     engineStatus: new EngineStatusService(db, transport),
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
-    comments: new CommentService(db, cards, jobs),
+    comments,
     watchers: new WatcherService(db, cards),
     savedViews: new SavedViewService(db),
     cardNotices: new CardNotices(db, cardTypes, notifications),
@@ -203,6 +215,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     twoFactor: new TwoFactorService(db, models, settings, throttle, authEvents, log),
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
+    mailboxes,
+    mailImport,
+    mailPoll: new MailPoll(db, mailboxes, mailImport, log),
   };
   // Who hears of card and user changes: the lists in app/services/subscribers.ts.
   subscribeAll({ db, jobs, notifications, cards, comments: services.comments, webhooks: services.webhooks }, services.users);

@@ -19,6 +19,7 @@ import {
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
 import { defineJob, type Job } from '#app/models/job';
 import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
+import { defineMailbox, defineMailMessage, type Mailbox, type MailMessage } from '#app/models/mailbox';
 import { defineMedia, defineMediaImport, type Media, type MediaImport } from '#app/models/media';
 import { defineNotification, defineNotificationPreference, type Notification, type NotificationPreference } from '#app/models/notification';
 import { defineReminder, type Reminder } from '#app/models/reminder';
@@ -66,6 +67,8 @@ export interface Models {
   RecoveryCode: typeof RecoveryCode;
   UserIdentity: typeof UserIdentity;
   SavedView: typeof SavedView;
+  Mailbox: typeof Mailbox;
+  MailMessage: typeof MailMessage;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -106,5 +109,7 @@ export function defineModels(sequelize: Sequelize): Models {
     RecoveryCode: defineRecoveryCode(sequelize),
     UserIdentity: defineUserIdentity(sequelize),
     SavedView: defineSavedView(sequelize),
+    Mailbox: defineMailbox(sequelize),
+    MailMessage: defineMailMessage(sequelize),
   };
 }
