@@ -19,7 +19,14 @@ export const job = defineJob({
   handler:
     ({ mailPoll }) =>
     async (payload: MailFetchPayload, job) => {
-      const hooks = { signal: job.signal, progress: (done: number, total: number) => job.progress(done, total) };
+      // The job's progress (a row update) at most once a second, and at the end.
+      let shown = 0;
+      const progress = async (done: number, total: number) => {
+        if (done < total && Date.now() - shown < 1000) return;
+        shown = Date.now();
+        await job.progress(done, total);
+      };
+      const hooks = { signal: job.signal, progress };
       const results = payload.mailboxId ? [await mailPoll.poll(payload.mailboxId, hooks)] : await mailPoll.pollDue(hooks);
       return results.map((r) => ({
         mailbox: r.mailbox,

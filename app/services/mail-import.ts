@@ -30,7 +30,7 @@ import { ValidationError } from '#app/services/errors';
 import { detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { readMail, senderAllowed, UnreadableMailError, type ReadMail } from '#app/services/mail-message';
 import type { MailboxRow, MailboxService } from '#app/services/mailboxes';
-import type { Media, MediaService, ReceivedFile } from '#app/services/media';
+import { cleanName, type Media, type MediaService, type ReceivedFile } from '#app/services/media';
 import { canRead } from '#app/services/permissions';
 import type { SessionUser, UserService } from '#app/services/users';
 
@@ -143,7 +143,7 @@ export class MailImport {
         } catch (err) {
           await fs.promises.rm(f.tempFile, { force: true });
           if (!(err instanceof RefusedFileError)) throw err;
-          if (!force) throw new Refused(msg('mailin.reasons.attachment', { name: f.name, reason: err.text }));
+          if (!force) throw new Refused(msg('mailin.reasons.attachment', { name: cleanName(f.name), reason: err.text }));
         }
       }
       const target = await this.replyTarget(mail, owner, force);

@@ -28,6 +28,14 @@ import type { MailboxRow, MailboxService } from '#app/services/mailboxes';
 
 const BATCH = 100;
 const TIMEOUT_MS = 15_000;
+/** At most this many bytes of mail bodies are asked for in one FETCH (a batch's bodies are held until handled). */
+const DOWNLOAD_BYTES = 32 * 1024 * 1024;
+
+interface Known {
+  id: number;
+  state: string;
+  server_done: boolean;
+}
 
 export interface PollResult {
   mailbox: string;
@@ -159,25 +167,36 @@ export class MailPoll {
         result.total = uids.length;
         await this.progress(box.id, 0, uids.length, hooks);
         let done = 0;
-        for (let i = 0; i < uids.length; i += BATCH) {
-          const batch = uids.slice(i, i + BATCH);
-          const heads: FetchMessageObject[] = [];
-          for await (const m of client.fetch(batch.join(','), { uid: true, envelope: true, size: true }, { uid: true })) heads.push(m);
-          heads.sort((a, b) => a.uid - b.uid);
-          for (const head of heads) {
-            if (hooks.signal?.aborted) throw new Error('the poll was stopped');
-            const o = await this.one(client, box, head);
-            if (o.kind === 'imported' || o.kind === 'seen') await this.afterImport(client, box, head.uid, o.key);
-            if (o.kind !== 'seen') hooks.outcome?.(o);
-            result[o.kind === 'seen' ? 'seen' : o.kind]++;
-            done++;
-            await this.db.exec('update mailboxes set last_uid = greatest(last_uid, $2), progress_done = $3 where id = $1', [
-              box.id,
-              head.uid,
-              done,
-            ]);
-            await hooks.progress?.(done, uids.length);
+        let lastUid = last;
+        const flush = () =>
+          this.db.exec('update mailboxes set last_uid = greatest(last_uid, $2), progress_done = $3 where id = $1', [box.id, lastUid, done]);
+        try {
+          for (let i = 0; i < uids.length; i += BATCH) {
+            const heads: FetchMessageObject[] = [];
+            for await (const m of client.fetch(
+              uids.slice(i, i + BATCH).join(','),
+              { uid: true, envelope: true, size: true },
+              { uid: true },
+            ))
+              heads.push(m);
+            heads.sort((a, b) => a.uid - b.uid);
+            const known = await this.known(heads);
+            const sources = await this.download(client, box, heads, known);
+            for (const head of heads) {
+              if (hooks.signal?.aborted) throw new Error('the poll was stopped');
+              const o = await this.one(client, box, head, known, sources.get(head.uid) ?? null);
+              sources.delete(head.uid);
+              if (o.kind === 'imported' || o.kind === 'seen') await this.afterImport(client, box, head.uid, o.key, known.get(o.key));
+              if (o.kind !== 'seen') hooks.outcome?.(o);
+              result[o.kind === 'seen' ? 'seen' : o.kind]++;
+              done++;
+              lastUid = head.uid;
+              await hooks.progress?.(done, uids.length);
+            }
+            await flush();
           }
+        } finally {
+          await flush();
         }
         if (box.processed === 'delete') await client.mailboxClose().catch(() => undefined);
       } finally {
@@ -193,30 +212,74 @@ export class MailPoll {
     await hooks.progress?.(done, total);
   }
 
-  /** One message: known already, too large (refused from its size), or downloaded and handled. */
-  private async one(client: ImapFlow, box: MailboxRow, head: FetchMessageObject): Promise<ImportOutcome> {
-    const key = head.envelope?.messageId?.trim();
-    if (key && (await this.importer.seen(key))) return { kind: 'seen', key };
-    const size = head.size ?? 0;
-    if (size > box.max_mb * 1024 * 1024) {
-      const h = await client.fetchOne(String(head.uid), { uid: true, headers: true }, { uid: true });
-      const headers = h && h.headers ? h.headers : Buffer.alloc(0);
-      const sender = head.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
-      return this.importer.refuse(
-        box,
-        key || `<uid.${box.id}.${box.uid_validity}.${head.uid}@too-large>`,
-        { uid: head.uid, subject: (head.envelope?.subject ?? '').replace(/\u0000/g, ''), sender, size },
-        msg('mailin.reasons.tooLarge', { mb: box.max_mb, size: Math.ceil(size / 1024 / 1024) }),
-        headers.length ? headers : null,
-      );
+  /** The batch's Message-IDs already handled, with what was done on the server. */
+  private async known(heads: FetchMessageObject[]): Promise<Map<string, Known>> {
+    const keys = heads.map((h) => h.envelope?.messageId?.trim()).filter((k): k is string => Boolean(k));
+    const rows = keys.length
+      ? await this.db.rows<Known & { message_id: string }>(
+          'select id, message_id, state, server_done from mail_messages where message_id = any($1::text[])',
+          [keys],
+        )
+      : [];
+    return new Map(rows.map((r) => [r.message_id, r]));
+  }
+
+  /** The bodies of the batch's new messages within the size limit, fetched a few at a time (at most DOWNLOAD_BYTES per command). */
+  private async download(client: ImapFlow, box: MailboxRow, heads: FetchMessageObject[], known: Map<string, Known>) {
+    const sources = new Map<number, Buffer>();
+    const limit = box.max_mb * 1024 * 1024;
+    const want = heads.filter((h) => !known.has(h.envelope?.messageId?.trim() ?? '') && (h.size ?? 0) <= limit);
+    let chunk: number[] = [];
+    let bytes = 0;
+    const fetchChunk = async () => {
+      if (!chunk.length) return;
+      for await (const m of client.fetch(chunk.join(','), { uid: true, source: true }, { uid: true }))
+        if (m.source) sources.set(m.uid, m.source);
+      chunk = [];
+      bytes = 0;
+    };
+    for (const h of want) {
+      if (bytes + (h.size ?? 0) > DOWNLOAD_BYTES) await fetchChunk();
+      chunk.push(h.uid);
+      bytes += h.size ?? 0;
     }
-    const m = await client.fetchOne(String(head.uid), { uid: true, source: true }, { uid: true });
-    if (!m || !m.source) throw new Error(`message ${head.uid} vanished while being read`);
-    return this.importer.handle(box, m.source, head.uid);
+    await fetchChunk();
+    return sources;
+  }
+
+  /** One message: known already, too large (refused from its size and headers), or handled from its bytes. */
+  private async one(
+    client: ImapFlow,
+    box: MailboxRow,
+    head: FetchMessageObject,
+    known: Map<string, Known>,
+    source: Buffer | null,
+  ): Promise<ImportOutcome> {
+    const key = head.envelope?.messageId?.trim();
+    if (key && known.has(key)) return { kind: 'seen', key };
+    const size = head.size ?? 0;
+    if (size > box.max_mb * 1024 * 1024) return this.tooLarge(client, box, head, key);
+    if (!source) throw new Error(`message ${head.uid} vanished while being read`);
+    return this.importer.handle(box, source, head.uid);
+  }
+
+  private async tooLarge(client: ImapFlow, box: MailboxRow, head: FetchMessageObject, key: string | undefined): Promise<ImportOutcome> {
+    const h = await client.fetchOne(String(head.uid), { uid: true, headers: true }, { uid: true });
+    const headers = h && h.headers ? h.headers : Buffer.alloc(0);
+    const sender = head.envelope?.from?.[0]?.address?.toLowerCase() ?? '';
+    const size = head.size ?? 0;
+    return this.importer.refuse(
+      box,
+      key || `<uid.${box.id}.${box.uid_validity}.${head.uid}@too-large>`,
+      { uid: head.uid, subject: (head.envelope?.subject ?? '').replace(/\u0000/g, ''), sender, size },
+      msg('mailin.reasons.tooLarge', { mb: box.max_mb, size: Math.ceil(size / 1024 / 1024) }),
+      headers.length ? headers : null,
+    );
   }
 
   /** What the mailbox does with imported mail, once (server_done). */
-  private async afterImport(client: ImapFlow, box: MailboxRow, uid: number, key: string): Promise<void> {
+  private async afterImport(client: ImapFlow, box: MailboxRow, uid: number, key: string, known: Known | undefined): Promise<void> {
+    if (known && (known.state !== 'imported' || known.server_done)) return;
     const [row] = await this.db.rows<{ id: number }>(
       `select id from mail_messages where message_id = $1 and state = 'imported' and not server_done`,
       [key],
