@@ -101,7 +101,7 @@ function whyIgnored(h: Map<string, unknown>, messageId: string, from: string, do
 
 function replyTarget(subject: string, references: string[], prefixes: readonly string[], domain: string): ReadMail['replyTo'] {
   for (const m of subject.matchAll(/\[([A-Z]{1,6})-(\d{6,})\]/g)) if (prefixes.includes(m[1])) return { number: `${m[1]}-${m[2]}` };
-  const own = new RegExp(`^<orbis\\.(?:card\\.)?(\\d+)[.@].*@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>$`, 'i');
+  const own = new RegExp(`^<orbis\\.(?:card\\.)?(\\d+)(?:\\.[^@]*)?@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>$`, 'i');
   for (const r of references) {
     const m = own.exec(r.trim());
     if (m) return { cardId: Number(m[1]) };
