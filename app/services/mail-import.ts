@@ -115,16 +115,17 @@ export class MailImport {
       return this.refuse(box, key, { uid, subject: '', sender: '', size: raw.length }, err.text, raw);
     }
     const info = { uid, subject: mail.subject, sender: mail.from, size: raw.length };
-    const before = await this.seen(mail.key);
-    if (before && !(force && before.state === 'refused')) return { kind: 'seen', key: mail.key };
-    if (mail.ignore) {
-      await this.db.exec(
+    if (mail.ignore && !force) {
+      // One statement for what a mail bomb is made of: a key seen before inserts nothing.
+      const [row] = await this.db.rows(
         `insert into mail_messages (mailbox_id, message_id, uid, state, reason, subject, sender, size, handled_at)
-         values ($1, $2, $3, 'ignored', $4, $5, $6, $7, now()) on conflict (message_id) do nothing`,
+         values ($1, $2, $3, 'ignored', $4, $5, $6, $7, now()) on conflict (message_id) do nothing returning id`,
         [box.id, mail.key, uid, mail.ignore, mail.subject.slice(0, 500), mail.from, raw.length],
       );
-      return { kind: 'ignored', key: mail.key, reason: mail.ignore };
+      return row ? { kind: 'ignored', key: mail.key, reason: mail.ignore } : { kind: 'seen', key: mail.key };
     }
+    const before = await this.seen(mail.key);
+    if (before && !(force && before.state === 'refused')) return { kind: 'seen', key: mail.key };
     const received: { f: ReceivedFile; d: Detected }[] = [];
     try {
       if (!force && !senderAllowed(mail.from, box.allowed_senders)) throw new Refused(msg('mailin.reasons.sender', { sender: mail.from }));
