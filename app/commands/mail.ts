@@ -155,6 +155,12 @@ export const command: Command = {
           const results = target ? [await mailPoll.poll(target.id, hooks)] : await mailPoll.pollDue(hooks);
           (bar as ProgressBar | null)?.finish();
           for (const r of results) io.out(resultLine(r));
+          if (!target)
+            for (const m of await mailboxes.list())
+              if (m.enabled && m.state === 'failing' && !results.some((r) => r.mailbox === m.name))
+                io.out(
+                  `${m.name}: failing (${m.last_error}); next try ${when(m.next_poll_at)} UTC (mail fetch --mailbox ${m.name} tries now)`,
+                );
           if (values.once || stop) {
             if (results.some((r) => !r.ok && !r.busy)) throw new CommandError('a mailbox could not be read (see the line above)');
             return;
