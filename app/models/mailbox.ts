@@ -56,7 +56,8 @@ export class MailMessage extends Model<InferAttributes<MailMessage>, InferCreati
 
 export function defineMailbox(sequelize: Sequelize): typeof Mailbox {
   class Bound extends Mailbox {}
-  const ts = { type: DataTypes.DATE, allowNull: true };
+  // A fresh object per column: Sequelize writes the column's name into it.
+  const ts = () => ({ type: DataTypes.DATE, allowNull: true });
   Bound.init(
     {
       id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
@@ -79,10 +80,10 @@ export function defineMailbox(sequelize: Sequelize): typeof Mailbox {
       state: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'new' },
       last_error: { type: DataTypes.TEXT, allowNull: true },
       failures: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      last_poll_at: ts,
-      last_ok_at: ts,
-      next_poll_at: ts,
-      polling_until: ts,
+      last_poll_at: ts(),
+      last_ok_at: ts(),
+      next_poll_at: ts(),
+      polling_until: ts(),
       progress_done: { type: DataTypes.INTEGER, allowNull: true },
       progress_total: { type: DataTypes.INTEGER, allowNull: true },
       uid_validity: { type: DataTypes.BIGINT, allowNull: true },

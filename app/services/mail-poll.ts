@@ -165,7 +165,8 @@ export class MailPoll {
         const uids = exists ? ((await client.search({ uid: `${last + 1}:*` }, { uid: true })) || []).filter((u) => u > last) : [];
         uids.sort((a, b) => a - b);
         result.total = uids.length;
-        await this.progress(box.id, 0, uids.length, hooks);
+        await this.db.exec('update mailboxes set progress_done = 0, progress_total = $2 where id = $1', [box.id, uids.length]);
+        await hooks.progress?.(0, uids.length);
         let done = 0;
         let lastUid = last;
         const flush = () =>
@@ -205,11 +206,6 @@ export class MailPoll {
     } finally {
       await client.logout().catch(() => client.close());
     }
-  }
-
-  private async progress(id: number, done: number, total: number, hooks: PollHooks) {
-    await this.db.exec('update mailboxes set progress_done = $2, progress_total = $3 where id = $1', [id, done, total]);
-    await hooks.progress?.(done, total);
   }
 
   /** The batch's Message-IDs already handled, with what was done on the server. */

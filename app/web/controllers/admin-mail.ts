@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '#app/context';
 import { localize, localizeAll, msg } from '#app/i18n/message';
 import { labelOf } from '#app/services/card-type-labels';
-import { ValidationError } from '#app/services/errors';
+import { NotFoundError, ValidationError } from '#app/services/errors';
 import { PROCESSED, type MailboxInput, type MailboxSummary, type MapTo, type Processed } from '#app/services/mailboxes';
 import { flash } from '#app/web/flash';
 import { id, signedIn } from '#app/web/handler';
@@ -211,10 +211,7 @@ export function adminMailController({ mailboxes, mailImport, cards, jobs }: Admi
 
     raw: signedIn(REFUSED, async (_req, res, { params }) => {
       const raw = await mailboxes.raw(params.id);
-      if (!raw) {
-        res.status(404).type('text/plain').send('not kept');
-        return;
-      }
+      if (!raw) throw new NotFoundError(msg('mailin.errors.notKept'));
       res
         .status(200)
         .set('content-type', 'message/rfc822')
