@@ -195,17 +195,18 @@ export class MailboxService {
   }
 
   /** Refused mail, newest first. */
-  async refused(limit = 100): Promise<RefusedMail[]> {
+  async refused(limit = 100, id: number | null = null): Promise<RefusedMail[]> {
     return this.db.rows<RefusedMail>(
       `select x.id, x.mailbox_id, m.name as mailbox, x.message_id, x.subject, x.sender, x.size, x.reason, x.reason_message, x.raw_sha256,
               x.created_at
-         from mail_messages x join mailboxes m on m.id = x.mailbox_id where x.state = 'refused' order by x.id desc limit $1`,
-      [limit],
+         from mail_messages x join mailboxes m on m.id = x.mailbox_id
+        where x.state = 'refused' and ($2::bigint is null or x.id = $2) order by x.id desc limit $1`,
+      [limit, id],
     );
   }
 
   async refusedOne(id: number): Promise<RefusedMail> {
-    const [row] = (await this.refused(100_000)).filter((r) => Number(r.id) === id);
+    const [row] = await this.refused(1, id);
     if (!row) throw new NotFoundError(msg('mailin.errors.noRefused'));
     return row;
   }
