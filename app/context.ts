@@ -51,6 +51,10 @@ import { secretBox } from '#app/services/secret-box';
 import { NO_REPORTS, startErrorReports, type ErrorReporter, type ReportingProcess } from '#app/services/error-report';
 import { WebhookService } from '#app/services/webhooks';
 import { CardImports } from '#app/services/card-import-runs';
+import { MailboxService } from '#app/services/mailboxes';
+import { MailImport } from '#app/services/mail-import';
+import { mailDomain } from '#app/services/mail-message';
+import { MailPoll } from '#app/services/mail-poll';
 import { LoginThrottle } from '#app/services/throttle';
 import { TwoFactorService } from '#app/services/two-factor';
 import { UserService } from '#app/services/users';
@@ -116,6 +120,10 @@ export interface Services {
   webhooks: WebhookService;
   /** The import page's CSV imports (cards.import jobs) and the mapping saved per type. */
   cardImports: CardImports;
+  /** Mail in: mailboxes (/admin/mail, ./manage.ts mail), one mail's import, the poll (mail.fetch jobs). */
+  mailboxes: MailboxService;
+  mailImport: MailImport;
+  mailPoll: MailPoll;
   /** Second factors: TOTP enrolment, the sign-in's second step, an admin's reset. */
   twoFactor: TwoFactorService;
   /** Single sign-on's OpenID provider (null: auth.oidc not set). */
@@ -195,6 +203,10 @@ export async function createContext(settings: Settings, options: ContextOptions 
   const accountSessions = new AccountSessions(db, authEvents, settings);
   const watchers = new WatcherService(db, cards);
   const accountDeps = { users, throttle, tokens, events: authEvents, jobs, sessions: accountSessions };
+  const comments = new CommentService(db, cards, jobs);
+  const media = new MediaService(db, jobs, cards, settings);
+  const mailboxes = new MailboxService(db, cards, users, secretBox(settings.secretKey, 'mailbox password'), settings);
+  const mailImport = new MailImport(db, cards, comments, media, mailboxes, users, mailDomain(settings));
   const services: Services = {
     throttle,
     authEvents,
@@ -218,12 +230,12 @@ export async function createContext(settings: Settings, options: ContextOptions 
     reminders: new ReminderService(db, cards, tasks, notifications),
     noticeMail: new NoticeMail(db, jobs, settings),
     noticeSms: new NoticeSms(db, jobs, cardTypes, settings),
-    media: new MediaService(db, jobs, cards, settings),
+    media,
     search: new SearchIndex(db, cardTypes, settings.search.language),
     engineStatus: new EngineStatusService(db, transport),
     jobsAdmin: new JobAdmin(db, jobStore, publisher, log),
     requestLogSearch: new RequestLogSearch(db),
-    comments: new CommentService(db, cards, jobs),
+    comments,
     watchers,
     savedViews: new SavedViewService(db),
     // Cards in flight at once: leave the pool room for the worker's own statements and the pages.
@@ -239,6 +251,9 @@ export async function createContext(settings: Settings, options: ContextOptions 
     roles: new RoleService(db, cardTypes, signals),
     userDirectory: new UserDirectory(db, models, authEvents, users),
     calendar: new WorkCalendar(db, signals),
+    mailboxes,
+    mailImport,
+    mailPoll: new MailPoll(db, mailboxes, mailImport, log),
   };
   cards.useCalendar(() => services.calendar.calendar);
   await services.calendar.load();

@@ -16,3 +16,4 @@ export { command as serve } from '#app/commands/serve';
 export { command as start } from '#app/commands/start';
 export { command as token } from '#app/commands/token';
 export { command as worker } from '#app/commands/worker';
+export { command as mail } from '#app/commands/mail';

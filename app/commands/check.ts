@@ -196,6 +196,7 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
         ? { ok: true, what: `beat alive (heartbeat ${beat.ageSeconds} s ago, ${beat.holder})` }
         : { ok: false, what: `beat: ${beat.error}`, fix: 'start the beat (./manage.ts beat; supervisorctl start orbis:orbis-beat)' },
     );
+    if (!pending.length) out.push(...(await mailboxLines(db)));
   } catch (err) {
     out.push({
       ok: false,
@@ -214,6 +215,23 @@ async function runChecks(loadEnv?: () => Settings): Promise<CheckLine[]> {
     what: site ? `nginx site present (${site})` : 'nginx site not found in /etc/nginx (optional; deploy/nginx/orbis.conf)',
   });
   return out;
+}
+
+/** Mailboxes (mail in): each failing one is a FAIL with its error; the others one OK line. */
+async function mailboxLines(db: Database): Promise<CheckLine[]> {
+  const boxes = await db.rows<{ name: string; state: string; last_error: string | null; failures: number; next_poll_at: Date | null }>(
+    'select name, state, last_error, failures, next_poll_at from mailboxes where enabled order by name',
+  );
+  if (!boxes.length) return [];
+  const failing = boxes.filter((b) => b.state === 'failing');
+  const lines: CheckLine[] = failing.map((b) => ({
+    ok: false,
+    what: `mailbox ${b.name}: ${b.last_error ?? 'failing'} (${b.failures} failure(s) in a row; next try ${b.next_poll_at ? new Date(b.next_poll_at).toISOString() : 'now'})`,
+    fix: 'correct the server, user or password on /admin/mail, or make the server reachable from this machine',
+  }));
+  if (failing.length < boxes.length)
+    lines.push({ ok: true, what: `mailboxes: ${boxes.length - failing.length} of ${boxes.length} read without error (or not polled yet)` });
+  return lines;
 }
 
 function formatLine(l: CheckLine): string {

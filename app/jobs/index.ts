@@ -15,6 +15,7 @@ import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
 import { job as imagesProcess } from '#app/jobs/images.process';
 import { job as jobsSweep } from '#app/jobs/jobs.sweep';
+import { job as mailFetch } from '#app/jobs/mail.fetch';
 import { job as mailSend } from '#app/jobs/mail.send';
 import { job as notificationsCardEvent } from '#app/jobs/notifications.card-event';
 import { job as notificationsDailyDigest } from '#app/jobs/notifications.daily-digest';
@@ -49,6 +50,7 @@ export const JOBS = [
   cardsBulk,
   notificationsSms,
   smsSend,
+  mailFetch,
 ] as const;
 
 /**

@@ -2,7 +2,7 @@
 // error is retried by the engine with backoff; the SMTP connection is made
 // on the first mail of a process and kept until it closes.
 import { defineJob } from '#app/jobs/define';
-import { createMailer, type Mailer } from '#app/services/notice-mail';
+import { createMailer, type MailMessage, type Mailer } from '#app/services/notice-mail';
 
 export const job = defineJob({
   kind: 'mail.send',
@@ -11,7 +11,7 @@ export const job = defineJob({
   uses: ['settings', 'log', 'onClose'],
   handler: ({ settings, log, onClose }) => {
     let mailer: Mailer | null = null;
-    return async (message: { to: string; subject: string; text: string }) => {
+    return async (message: MailMessage) => {
       if (!mailer) {
         const m = (mailer = createMailer(settings, log));
         onClose(async () => m.close());

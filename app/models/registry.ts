@@ -20,6 +20,7 @@ import {
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
 import { defineJob, type Job } from '#app/models/job';
 import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
+import { defineMailbox, defineMailMessage, type Mailbox, type MailMessage } from '#app/models/mailbox';
 import { defineMedia, defineMediaImport, type Media, type MediaImport } from '#app/models/media';
 import {
   defineNotification,
@@ -87,6 +88,8 @@ export interface Models {
   CardImportMapping: typeof CardImportMapping;
   BulkRun: typeof BulkRun;
   BulkRunCard: typeof BulkRunCard;
+  Mailbox: typeof Mailbox;
+  MailMessage: typeof MailMessage;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -134,5 +137,7 @@ export function defineModels(sequelize: Sequelize): Models {
     CardImportMapping: defineCardImportMapping(sequelize),
     BulkRun: defineBulkRun(sequelize),
     BulkRunCard: defineBulkRunCard(sequelize),
+    Mailbox: defineMailbox(sequelize),
+    MailMessage: defineMailMessage(sequelize),
   };
 }

@@ -47,7 +47,7 @@ const BY_EMAIL = 'select id, email, display_name, locale, is_active from users w
 const BY_ID = 'select id, email, display_name, locale, is_active from users where id = $1';
 
 /** A mailer made on the first mail of a process and closed with it (as mail.send does). */
-export function lazyMailer(settings: Pick<Settings, 'mail'>, log: Logger, onClose: (fn: () => Promise<void>) => void) {
+export function lazyMailer(settings: Pick<Settings, 'mail' | 'server'>, log: Logger, onClose: (fn: () => Promise<void>) => void) {
   let mailer: Mailer | null = null;
   return (message: MailMessage): Promise<void> => {
     if (!mailer) {

@@ -134,6 +134,26 @@ export class CommentService {
     return { card, comment: (await this.load(id))! };
   }
 
+  /**
+   * A reply received by mail, inside the caller's transaction (the mail's
+   * claim commits with it). `user` is its author: the sender when a user who
+   * may read the card, else the mailbox's owner with the sender named in the
+   * body. Mentions are not read from mail (a quoted address is no mention);
+   * the text is escaped when shown like any comment. Watchers are told.
+   */
+  async addFromMail(t: Transaction, user: SessionUser, card: Card, body: string, watch: boolean): Promise<number> {
+    const text = body.length > COMMENT_MAX ? `${body.slice(0, COMMENT_MAX - 1)}…` : body;
+    const [{ id }] = await this.db.rows<{ id: number }>(
+      'insert into card_comments (card_id, user_id, body) values ($1, $2, $3) returning id',
+      [card.id, user.id, text],
+      t,
+    );
+    if (watch) await WatcherService.add(this.db, t, card.id, [user.id]);
+    await this.notices(t, user, card, Number(id), text, []);
+    for (const hook of this.hooks) await hook({ card, commentId: Number(id), userId: user.id }, t);
+    return Number(id);
+  }
+
   private async load(id: number, t?: Transaction): Promise<Comment | null> {
     if (!Number.isSafeInteger(id) || id < 1) return null;
     const [row] = await this.db.rows<Comment>(

@@ -12,8 +12,16 @@
 //   in the last `burstMinutes` exceed `digestAfter`, all pending notices go
 //   into ONE digest mail instead of one mail each.
 // - A disabled user gets no mail: their pending notices are dropped from mail.
+// - A mail about a card threads (RFC 5322): its own Message-ID
+//   (<orbis.CARD.nID.random@DOMAIN>), and References / In-Reply-To naming the
+//   card's thread root (<orbis.card.CARD@DOMAIN>), with the card number in
+//   the subject ([PR-000123]): a reply lands on the card (mail-import.ts).
+//   Every mail Orbis sends says it is automatic (Auto-Submitted:
+//   auto-generated, X-Orbis-Mail) and carries an Orbis Message-ID, so Orbis
+//   never imports its own mail and auto-responders do not answer it.
 // - Mail is in the RECIPIENT's language (users.locale, else i18n.defaultLocale:
 //   there is no browser here) with times in their zone; links are absolute.
+import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { projectRoot, type Settings } from '#app/config';
 import type { Database } from '#app/db/connection';
@@ -21,11 +29,15 @@ import type { Logger } from '#app/log';
 import { createI18n, type I18n, type Translate } from '#app/i18n/i18n';
 import type { Jobs } from '#app/jobs/index';
 import { noticeText } from '#app/services/notice-text';
+import { cardThreadId, mailDomain, outgoingMessageId } from '#app/services/mail-message';
 
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** Set for a mail about a card (its thread); else one is made at sending. */
+  messageId?: string;
+  references?: string;
 }
 
 export interface Mailer {
@@ -34,7 +46,8 @@ export interface Mailer {
 }
 
 /** SMTP when settings.mail.url is set, else one log line per mail. */
-export function createMailer(settings: Pick<Settings, 'mail'>, log: Logger): Mailer {
+export function createMailer(settings: Pick<Settings, 'mail' | 'server'>, log: Logger): Mailer {
+  const domain = mailDomain(settings);
   if (!settings.mail.url) {
     return {
       async send(m) {
@@ -46,7 +59,15 @@ export function createMailer(settings: Pick<Settings, 'mail'>, log: Logger): Mai
   const transport = nodemailer.createTransport(settings.mail.url);
   return {
     async send(m) {
-      await transport.sendMail({ from: settings.mail.from, to: m.to, subject: m.subject, text: m.text });
+      await transport.sendMail({
+        from: settings.mail.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: m.messageId ?? `<orbis.mail.${crypto.randomBytes(9).toString('hex')}@${domain}>`,
+        ...(m.references ? { references: m.references, inReplyTo: m.references } : {}),
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Orbis-Mail': '1' },
+      });
     },
     close() {
       transport.close();
@@ -60,6 +81,8 @@ interface Pending {
   body: string;
   message: unknown;
   url: string | null;
+  card_id: number | null;
+  card_number: string | null;
 }
 
 interface Recipient {
@@ -76,7 +99,7 @@ interface Reader {
 }
 
 const RECIPIENT = 'select email, is_active, locale, time_zone from users where id = $1';
-const PENDING_COLUMNS = 'id, title, body, message, url';
+const PENDING_COLUMNS = `id, title, body, message, url, card_id, (select c.number from cards c where c.id = notifications.card_id) as card_number`;
 
 export interface DispatchResult {
   mails: number;
@@ -90,9 +113,28 @@ export class NoticeMail {
   constructor(
     private readonly db: Database,
     private readonly jobs: Jobs,
-    private readonly settings: Pick<Settings, 'notifications' | 'server' | 'i18n'>,
+    private readonly settings: Pick<Settings, 'notifications' | 'server' | 'i18n' | 'mail'>,
   ) {
     this.i18n = createI18n(projectRoot, settings.i18n.defaultLocale);
+    this.domain = mailDomain(settings);
+  }
+
+  private readonly domain: string;
+
+  /** A notice's mail: about a card, it names the card in the subject and joins the card's thread. */
+  private noticeMessage(to: string, reader: Reader, p: Pending): MailMessage {
+    const { title, body } = reader.text(p);
+    const subject = reader.t('mail.subject', { title });
+    const text = `${title}\n${body}${this.link(p.url)}\n`;
+    if (!p.card_id || !p.card_number) return { to, subject, text };
+    const cardId = Number(p.card_id);
+    return {
+      to,
+      subject: `[${p.card_number}] ${subject}`,
+      text,
+      messageId: outgoingMessageId(this.domain, cardId, `n${p.id}`),
+      references: cardThreadId(this.domain, cardId),
+    };
   }
 
   private reader(user: Recipient): Reader {
@@ -153,14 +195,11 @@ export class NoticeMail {
         return { mails: 1, notices: pending.length, digest: true };
       }
       await this.db.exec(`update notifications set mail_state = 'sent', mailed_at = now() where id = any($1::bigint[])`, [ids], t);
-      for (const p of pending) {
-        const { title, body } = reader.text(p);
-        await this.jobs.enqueue(
-          'mail.send',
-          { to: user.email, subject: reader.t('mail.subject', { title }), text: `${title}\n${body}${this.link(p.url)}\n` },
-          { transaction: t, key: `mail:notification:${p.id}` },
-        );
-      }
+      for (const p of pending)
+        await this.jobs.enqueue('mail.send', this.noticeMessage(user.email, reader, p), {
+          transaction: t,
+          key: `mail:notification:${p.id}`,
+        });
       return { mails: pending.length, notices: pending.length, digest: false };
     });
   }

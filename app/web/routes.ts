@@ -12,6 +12,7 @@ import { accountController } from '#app/web/controllers/account';
 import { adminRequestsController } from '#app/web/controllers/admin-requests';
 import { adminTokensController } from '#app/web/controllers/admin-tokens';
 import { adminWebhooksController } from '#app/web/controllers/admin-webhooks';
+import { adminMailController } from '#app/web/controllers/admin-mail';
 import { apiDocsController } from '#app/web/controllers/api-docs';
 import { adminJobsController } from '#app/web/controllers/admin-jobs';
 import { adminSecurityController } from '#app/web/controllers/admin-security';
@@ -128,6 +129,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   const accountTokens = accountTokensController({ tokens: s.tokens });
   const adminTokens = adminTokensController({ tokens: s.tokens });
   const adminWebhooks = adminWebhooksController({ webhooks: s.webhooks, cards: s.cards });
+  const adminMail = adminMailController({ mailboxes: s.mailboxes, mailImport: s.mailImport, cards: s.cards, jobs: s.jobs });
   const apiDocs = apiDocsController({ cards: s.cards });
   const live = liveController({ cards: s.cards, live: s.live });
 
@@ -274,4 +276,14 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/webhooks/:id/delete', requireSuperuser, adminWebhooks.remove);
   app.post('/admin/webhooks/:id/deliveries/:delivery/redeliver', requireSuperuser, adminWebhooks.redeliver);
   app.get('/admin/security', requireSuperuser, security.list);
+  app.get('/admin/mail', requireSuperuser, adminMail.list);
+  app.get('/admin/mail.json', requireSuperuser, adminMail.poll);
+  app.post('/admin/mail', requireSuperuser, adminMail.create);
+  app.get('/admin/mail/:id', requireSuperuser, adminMail.edit);
+  app.post('/admin/mail/:id', requireSuperuser, adminMail.update);
+  app.post('/admin/mail/:id/delete', requireSuperuser, adminMail.remove);
+  app.post('/admin/mail/:id/fetch', requireSuperuser, adminMail.fetchNow);
+  app.get('/admin/mail/refused/:id/raw', requireSuperuser, adminMail.raw);
+  app.post('/admin/mail/refused/:id/import', requireSuperuser, adminMail.importAnyway);
+  app.post('/admin/mail/refused/:id/discard', requireSuperuser, adminMail.discard);
 }

@@ -55,6 +55,7 @@ describe('the job list', () => {
         'tasks.deadlines * * * * * once',
         'reminders.deliver * * * * * once',
         'notifications.daily_digest 0 7 * * * once',
+        'mail.fetch * * * * * once',
       ],
       'the schedule as it was when it was a file of its own',
     );
