@@ -14,8 +14,7 @@ import { JobQueue } from '#app/queue/jobs';
 import { Publisher } from '#app/queue/publisher';
 import { JobStore } from '#app/queue/store';
 import type { Transport } from '#app/queue/transport';
-import { AmqpTransport } from '#app/queue/transports/amqp';
-import { LocalTransport } from '#app/queue/transports/local';
+import { createTransport } from '#app/queue/transports/configured';
 import { AccountService } from '#app/services/account';
 import { AccountMail } from '#app/services/account-mail';
 import { AccountSessions } from '#app/services/account-sessions';
@@ -173,10 +172,7 @@ export interface ContextOptions {
   process?: ReportingProcess;
 }
 
-export function createTransport(settings: Settings, log?: Logger): Transport {
-  if (!settings.broker.url) return new LocalTransport();
-  return new AmqpTransport({ url: settings.broker.url, prefix: settings.broker.prefix, queueType: settings.broker.queueType, log });
-}
+export { createTransport } from '#app/queue/transports/configured';
 
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(settings);
