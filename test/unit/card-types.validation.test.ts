@@ -70,7 +70,7 @@ describe('card type declarations', () => {
     );
     refuse(
       (t) => (t.process.stages[1].sla = 'two days'),
-      'purchase-request.yaml: card type purchase_request: stage approval: sla "two days" is not an ISO-8601 duration such as P2D or PT4H',
+      'purchase-request.yaml: card type purchase_request: stage approval: sla "two days" is not an ISO-8601 duration such as P2D or PT4H, or { working: PT16H }',
     );
     refuse(
       (t) => (t.process.transitions[0].to = 'limbo'),

@@ -117,10 +117,10 @@ export function liveController({ cards, live }: LiveDeps) {
       const hit = PAGES.find(([re]) => re.test(req.path));
       if (!hit) return next();
       const [re, mode] = hit;
-      const base = `/cards/${encodeURIComponent(String(req.params.type))}`;
+      const type = typeof req.params.type === 'string' ? req.params.type : '';
+      const base = `/cards/${encodeURIComponent(type)}`;
       const cardId = re.exec(req.path)?.[1];
       await live.listen();
-      const type = String(req.params.type);
       const page = cardId
         ? { mode, url: `${base}/${cardId}/live.json`, mark: live.cardMark(Number(cardId), type) ?? '' }
         : { mode, url: `${base}/live.json`, mark: live.typeMark(type) ?? '' };

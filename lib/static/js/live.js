@@ -30,7 +30,13 @@
       var f = fields[i];
       if (f.type === 'hidden') continue;
       if (f.tagName === 'SELECT') {
-        for (var j = 0; j < f.options.length; j++) if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+        // With no option marked selected, a single select starts on its first one.
+        var marked = false;
+        for (var k = 0; k < f.options.length; k++) if (f.options[k].defaultSelected) marked = true;
+        for (var j = 0; j < f.options.length; j++) {
+          var initial = marked ? f.options[j].defaultSelected : !f.multiple && j === 0;
+          if (f.options[j].selected !== initial) return true;
+        }
       } else if (f.type === 'checkbox' || f.type === 'radio') {
         if (f.checked !== f.defaultChecked) return true;
       } else if (f.value !== f.defaultValue) return true;
