@@ -26,7 +26,7 @@ import type { Card, CardService } from '#app/services/cards';
 import type { CardType } from '#app/services/card-types';
 import { TITLE_MAX } from '#app/services/card-fields';
 import type { CommentService } from '#app/services/comments';
-import { ValidationError } from '#app/services/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/errors';
 import { detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { readMail, senderAllowed, UnreadableMailError, type ReadMail } from '#app/services/mail-message';
 import type { MailboxRow, MailboxService } from '#app/services/mailboxes';
@@ -185,6 +185,9 @@ export class MailImport {
         await this.media.forgetStored(stored);
         if (err instanceof ValidationError)
           throw new Refused(msg('mailin.reasons.invalid', { reason: err.fieldTexts[Object.keys(err.fieldTexts)[0]] ?? err.text }));
+        // The owner may no longer make cards of the type (or read the card): this mail is refused, the next ones go on.
+        if (err instanceof ForbiddenError || err instanceof NotFoundError)
+          throw new Refused(msg('mailin.reasons.invalid', { reason: err.text }));
         throw err;
       }
     } catch (err) {
@@ -248,7 +251,17 @@ export class MailImport {
       const name = 'number' in mail.replyTo ? mail.replyTo.number : `#${mail.replyTo.cardId}`;
       throw new Refused(msg('mailin.reasons.noCard', { number: name }));
     }
-    const card = await this.cards.getForUser(owner, row.type, Number(row.id));
+    let card: Card;
+    try {
+      card = await this.cards.getForUser(owner, row.type, Number(row.id));
+    } catch (err) {
+      // A card the mailbox's owner may not read is, for this mailbox, no card: refused, never a stuck poll.
+      if (!(err instanceof NotFoundError || err instanceof ForbiddenError)) throw err;
+      if (force) return null;
+      throw new Refused(
+        msg('mailin.reasons.noCard', { number: 'number' in mail.replyTo ? mail.replyTo.number : `#${mail.replyTo.cardId}` }),
+      );
+    }
     const [user] = await this.db.rows<{ id: number }>('select id from users where lower(email) = $1 and is_active', [mail.from]);
     const sender = user ? await this.users.sessionUser(Number(user.id)) : null;
     const type = this.cards.types.get(card.type)!;

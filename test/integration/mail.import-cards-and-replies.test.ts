@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dovecotMissing } from '#test/support/dovecot';
+import { makePurchase, sessionUserFor } from '#test/support/cards';
 import { complaints, compose, MAILBOX_PASSWORD, mailWorld, PNG } from '#test/support/mail-in';
 
 const skip = dovecotMissing();
@@ -91,6 +92,27 @@ describe('mail in: cards and replies', { skip: skip ?? false }, () => {
       media.map((m) => m.original_name),
       ['receipt.png'],
     );
+  });
+
+  it('refuses a reply naming a card the mailbox’s owner may not read, and goes on with the next mail', async () => {
+    const w = await mailWorld();
+    // The owner becomes an operator, who reads only their own purchase requests; Maria's request is not theirs.
+    const olga = await sessionUserFor(w.ctx, 'olga@example.com', { roles: ['operator'], name: 'Olga' });
+    await w.ctx.db.exec('update mailboxes set owner_id = $2 where id = $1', [w.mailboxId, olga.id]);
+    const request = await makePurchase(w.ctx, w.maria, { title: 'Chairs' });
+    await w.dovecot.append('complaints', [
+      await compose({ subject: `Re: [${request.number}] Chairs`, messageId: '<poison@customer.example>', text: 'Any news?' }),
+      await compose({ subject: 'Broken chair', messageId: '<after-poison@customer.example>', text: 'It broke.' }),
+    ]);
+    const r = await w.ctx.services.mailPoll.poll(w.mailboxId);
+    assert.deepEqual([r.imported, r.refused], [1, 1], 'refused, and the next mail imported');
+    assert.deepEqual(
+      (await complaints(w.ctx)).map((c) => c.title),
+      ['Broken chair'],
+    );
+    const [box] = await w.ctx.db.rows<{ state: string }>('select state from mailboxes where id = $1', [w.mailboxId]);
+    assert.notEqual(box.state, 'failing', 'the mailbox is not stuck on it');
+    assert.equal((await w.ctx.db.rows('select 1 from card_comments where card_id = $1', [request.id])).length, 0);
   });
 
   it('makes one card of the same mail fetched twice: two copies, two polls, a renumbered folder', async () => {
