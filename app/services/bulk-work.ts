@@ -47,6 +47,8 @@ export interface BulkInput {
   /** Every card matching `query` (the list's query string) instead of `ids`. */
   all: boolean;
   query: string;
+  /** With "all matching": how many cards the list said matched when the form was shown (its total, if not capped). */
+  shown?: number | null;
   assignee?: string;
   transition?: string;
   watchers?: string[];
@@ -85,17 +87,21 @@ export class BulkWork {
   ) {}
 
   /** The ids the input selects, frozen now: checked, or looked up for "all matching". */
-  async select(user: SessionUser, type: CardType, input: Pick<BulkInput, 'ids' | 'all' | 'query'>): Promise<number[]> {
+  async select(user: SessionUser, type: CardType, input: Pick<BulkInput, 'ids' | 'all' | 'query' | 'shown'>): Promise<number[]> {
     const params = input.all ? Object.fromEntries(new URLSearchParams(input.query.replace(/^\?/, ''))) : {};
     // Live cards the user may read: the list's own conditions (scope included).
     const q = { ...parseListQuery(type, params), deleted: false };
     const built = buildListSql(type, user, q, user.timeZone, this.cards.searchLanguage);
     if (input.all) {
+      // A filter the list cannot apply any more (a stage renamed meanwhile) would widen "all matching": refused.
+      if (built.problems.length) throw new ValidationError(msg('bulk.errors.filtersChanged'));
       const rows = await this.db.rows<{ id: number }>(
         `select c.id from cards c where ${built.where} order by c.id limit ${RUN_MAX + 1}`,
         built.whereParams,
       );
       if (rows.length > RUN_MAX) throw new ValidationError(msg('bulk.errors.tooMany', { max: RUN_MAX }));
+      if (typeof input.shown === 'number' && rows.length > input.shown)
+        throw new ValidationError(msg('bulk.errors.moreThanShown', { shown: input.shown, now: rows.length }));
       if (!rows.length) throw new ValidationError(msg('bulk.errors.noneSelected'));
       return rows.map((r) => r.id);
     }

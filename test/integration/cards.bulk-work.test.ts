@@ -213,6 +213,30 @@ describe('cards: bulk work on the list', () => {
     assert.deepEqual(await app.ctx.db.rows('select id from bulk_runs'), runsBefore);
   });
 
+  it('refuses "all matching" when the list’s filters no longer apply, or more cards match than the list showed', async () => {
+    await makePurchase(app.ctx, maria, { title: 'Widen 1', category: 'office' });
+    await makePurchase(app.ctx, maria, { title: 'Widen 2', category: 'office' });
+    const runs = async () => (await app.ctx.db.rows('select 1 from bulk_runs')).length;
+    const before = await runs();
+    const gone = await mariaC.post(
+      `${LIST}/bulk`,
+      { action: 'assign', assignee: String(anna.id), all: '1', query: '?stage=renamed_meanwhile' },
+      { from: LIST },
+    );
+    assert.equal(gone.status, 400);
+    assert.match(gone.text, /The list&#39;s filters no longer apply as they did/);
+    const more = await mariaC.post(
+      `${LIST}/bulk`,
+      { action: 'assign', assignee: String(anna.id), all: '1', query: '?category=office', shown: '1' },
+      { from: LIST },
+    );
+    assert.equal(more.status, 400);
+    assert.match(more.text, /More cards match now \(\d+\) than the list showed \(1\)/);
+    assert.equal(await runs(), before, 'nothing started');
+    const list = await mariaC.get(`${LIST}?category=office`);
+    assert.match(list.text, /name="shown" value="\d+"/, 'the form says how many it showed');
+  });
+
   it('runs more than 100 cards as a job over the cards matching at the request; a second run writes nothing new', async () => {
     await runner.stop(2000);
     const cards = [];

@@ -35,6 +35,7 @@ function inputOf(body: Record<string, unknown>): BulkInput {
     ids: list(body.ids),
     all: body.all === '1',
     query: query.startsWith('?') || query === '' ? query : '',
+    shown: /^\d{1,9}$/.test(String(body.shown ?? '')) ? Number(body.shown) : null,
     assignee: String(body.assignee ?? ''),
     transition: String(body.transition ?? ''),
     watchers: list(body.watchers),
