@@ -43,9 +43,17 @@ export interface RoleUse {
 
 type Rights = Record<string, Record<Action, Scope>>;
 
+const NO_RIGHTS: Record<Action, Scope> = { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' };
+
+/** A copy without a prototype: a role named like an Object member ("constructor") finds nothing inherited. */
 function copy(rights: Rights): Rights {
-  return Object.fromEntries(Object.entries(rights).map(([role, r]) => [role, { ...r }]));
+  const out = Object.create(null) as Rights;
+  for (const [role, r] of Object.entries(rights)) out[role] = { ...r };
+  return out;
 }
+
+/** Names that are members of every object: never a role's name. */
+const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype).concat('prototype'));
 
 export class RoleService {
   /** Each type's rights as its YAML declared them, kept to rebuild from. */
@@ -84,7 +92,8 @@ export class RoleService {
     for (const row of rows) {
       const rights = next.get(row.card_type);
       if (!rights) continue; // a type no longer loaded
-      rights[row.role] ??= { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' };
+      if (!Object.hasOwn(rights, row.role))
+        rights[row.role] = { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' };
       rights[row.role][row.action] = row.scope;
     }
     // Swapped whole, per type: a check never sees half a change.
@@ -192,8 +201,8 @@ export class RoleService {
   rights(name: string): { type: CardType; scopes: Record<Action, Scope>; declared: Record<Action, Scope> | null }[] {
     return this.types.all.map((type) => ({
       type,
-      scopes: { ...(type.permissions[name] ?? { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' }) },
-      declared: this.declared.get(type.name)?.[name] ?? null,
+      scopes: { ...((Object.hasOwn(type.permissions, name) && type.permissions[name]) || NO_RIGHTS) },
+      declared: (Object.hasOwn(this.declared.get(type.name) ?? {}, name) && this.declared.get(type.name)![name]) || null,
     }));
   }
 
@@ -235,7 +244,7 @@ export class RoleService {
 
   private check(input: { name: string; label: string; description: string }, isNew: boolean): Record<string, ReturnType<typeof msg>> {
     const fields: Record<string, ReturnType<typeof msg>> = {};
-    if (isNew && !NAME.test(input.name)) fields.name = msg('admin.roles.errors.name');
+    if (isNew && (!NAME.test(input.name) || RESERVED.has(input.name))) fields.name = msg('admin.roles.errors.name');
     else if (isNew && input.name.length > 60) fields.name = msg('admin.roles.errors.long', { count: 60 });
     if (!input.label.trim()) fields.label = msg('admin.roles.errors.label');
     else if (input.label.trim().length > 100) fields.label = msg('admin.roles.errors.long', { count: 100 });

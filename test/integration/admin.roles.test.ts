@@ -117,6 +117,21 @@ describe('/admin/roles', () => {
     );
   });
 
+  it('sets nothing shared through a field named after an object member, and takes no such role name', async () => {
+    const res = await admin.post(
+      '/admin/roles/auditor/rights',
+      { 'right.__proto__.read': 'all', 'right.constructor.read': 'all' },
+      { from: '/admin/roles/auditor' },
+    );
+    assert.equal(res.status, 400);
+    assert.equal(({} as Record<string, unknown>).read, undefined, 'Object.prototype untouched');
+    assert.equal((Object as unknown as Record<string, unknown>).read, undefined, 'Object untouched');
+    for (const name of ['constructor', 'prototype', 'tostring']) {
+      const made = await admin.post('/admin/roles', { name, label: 'X', description: '' }, { from: '/admin/roles' });
+      assert.equal(made.status, name === 'tostring' ? 303 : 400, name);
+    }
+  });
+
   it('does not delete a role in use, saying where; deletes an unused one', async () => {
     const inUse = await admin.post('/admin/roles/operator/delete', {}, { from: '/admin/roles/operator' });
     assert.equal(inUse.status, 400);

@@ -73,10 +73,13 @@ export function adminRolesController({ roles }: AdminRolesDeps) {
     /** The matrix: fields `right.TYPE.ACTION` = none | own | all. */
     setRights: signedIn(ONE, async (req, res, { user, params }) => {
       const name = params.name[0];
-      const input: Record<string, Record<string, string>> = {};
+      // Maps without a prototype: a field named right.__proto__.read sets nothing shared.
+      const input = Object.create(null) as Record<string, Record<string, string>>;
       for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
         const m = /^right\.([^.]+)\.([^.]+)$/.exec(key);
-        if (m) (input[m[1]] ??= {})[m[2]] = typeof value === 'string' ? value : '';
+        if (!m) continue;
+        if (!Object.hasOwn(input, m[1])) input[m[1]] = Object.create(null) as Record<string, string>;
+        input[m[1]][m[2]] = typeof value === 'string' ? value : '';
       }
       try {
         await roles.setRights(name, input, { userId: user.id, origin: originOf(req) });
