@@ -102,9 +102,16 @@ export function scrubValue(value: unknown, depth = 0): unknown {
   return value;
 }
 
-/** The path with every query value dropped (`/cards?q=…&token=…` → `/cards?q&token`). */
+/**
+ * The path with every query value dropped (`/cards?q=…&token=…` → `/cards?q&token`) and every segment that
+ * looks like a secret (20 or more URL-safe characters: the reset and email links' tokens) masked.
+ */
 export function pathWithoutValues(p: string): string {
-  const [base, query] = p.split('?', 2);
+  const [path, query] = p.split('?', 2);
+  const base = path
+    .split('/')
+    .map((segment) => (/^[A-Za-z0-9_-]{20,}$/.test(segment) ? ':secret' : segment))
+    .join('/');
   if (!query) return base;
   return `${base}?${query
     .split('&')

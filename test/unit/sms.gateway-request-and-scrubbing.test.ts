@@ -74,6 +74,9 @@ describe('error report scrubbing', () => {
       nested: { csrfToken: '[Filtered]', cookie: '[Filtered]', ok: 'token=[Filtered]' },
     });
     assert.equal(pathWithoutValues('/cards?q=secret&token=t&page=2'), '/cards?q&token&page');
+    const token = 'Ab3_-defGhIjKlMnOpQrStUvWxYz0123456789abcde';
+    assert.equal(pathWithoutValues(`/password/reset/${token}?next=1`), '/password/reset/:secret?next');
+    assert.equal(pathWithoutValues('/cards/purchase_request/PR-000123'), '/cards/purchase_request/PR-000123', 'short segments kept');
   });
 
   it('takes bad input and outside refusals as expected, faults as not', () => {
