@@ -7,6 +7,7 @@
 import { defineJob } from '#app/jobs/define';
 import { PermanentJobError } from '#app/queue/kind';
 import { CardImportError } from '#app/services/card-import';
+import { ImportRunOverlap } from '#app/services/card-import-runs';
 
 export interface CardImportPayload {
   importId: number;
@@ -24,6 +25,8 @@ export const job = defineJob({
       try {
         return await cardImports.run(importId, (done, total) => job.progress(done, total));
       } catch (err) {
+        // Another copy of this job is importing the file: leave it to that one.
+        if (err instanceof ImportRunOverlap) return { overlapped: true };
         const permanent = err instanceof CardImportError;
         if (permanent || job.attempt >= job.maxAttempts) await cardImports.fail(importId, (err as Error).message);
         throw permanent ? new PermanentJobError((err as Error).message) : err;

@@ -30,6 +30,9 @@ import type { SessionUser, UserService } from '#app/services/users';
 /** Problems kept with an import (the page pages through them); the count is kept whole. */
 const KEPT_PROBLEMS = 10_000;
 
+/** Another copy of the same import's job got there first: this copy stops, writing nothing (the other finishes). */
+export class ImportRunOverlap extends Error {}
+
 export type ImportState = 'uploaded' | 'queued' | 'running' | 'done' | 'failed';
 
 export interface CardImportRow {
@@ -176,11 +179,13 @@ export class CardImports {
     const saved = Object.fromEntries(headers.map((h, i) => [h, row.mapping![i] ?? null]));
     await this.db.transaction(async (t) => {
       const { id: jobId } = await this.jobs.enqueue('cards.import', { importId: id }, { transaction: t, key: `card-import:${id}` });
-      await this.db.exec(
-        `update card_imports set state = 'queued', all_or_nothing = $2, job_id = $3 where id = $1`,
+      // Two starts at once (a double submit, a second tab): the second finds it started and changes nothing.
+      const started = await this.db.exec(
+        `update card_imports set state = 'queued', all_or_nothing = $2, job_id = $3 where id = $1 and state = 'uploaded'`,
         [id, allOrNothing, jobId],
         t,
       );
+      if (started !== 1) throw new ValidationError(msg('imports.errors.started'));
       await this.db.exec(
         `insert into card_import_mappings (card_type, mapping, updated_by) values ($1, $2, $3)
          on conflict (card_type) do update set mapping = excluded.mapping, updated_by = excluded.updated_by, updated_at = now()`,
@@ -218,11 +223,14 @@ export class CardImports {
           if (Date.now() - last > 500 || done === total) await progress(done, total).then(() => (last = Date.now()));
         },
         committed: async (t, line, created) => {
-          await this.db.exec(
-            'update card_imports set done_line = $2, created_cards = created_cards + $3 where id = $1',
+          // Only forward: a second copy of the job running at once (a stalled worker's job taken again) finds
+          // the batch written by the first and rolls its own back, so no row is imported twice.
+          const moved = await this.db.exec(
+            'update card_imports set done_line = $2, created_cards = created_cards + $3 where id = $1 and done_line < $2',
             [id, line, created],
             t,
           );
+          if (moved !== 1) throw new ImportRunOverlap(`import #${id}: line ${line} was already imported by another run`);
         },
       },
     );

@@ -5,6 +5,7 @@
 // ends; permissions (the page, someone else's import, the job as the
 // uploader), CSRF and bad input answered without a 500.
 import assert from 'node:assert/strict';
+import { ImportRunOverlap } from '#app/services/card-import-runs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -150,6 +151,22 @@ describe('the CSV import page', () => {
       `select count(*)::int as n from cards where title like 'Twice %' group by title order by 1 desc limit 1`,
     );
     assert.equal(dupes.n, 1);
+  });
+
+  it('two copies of the job at once import each row once, and a second start changes nothing', async () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => `Overlap ${i},S,${i},it,1`);
+    const id = await uploaded('overlap.csv', `title,supplier,amount,category,quantity\n${lines.join('\n')}\n`);
+    await ctx.services.cardImports.check(maria, 'purchase_request', id, ['title', 'supplier', 'amount', 'category', 'quantity']);
+    await ctx.services.cardImports.start(maria, 'purchase_request', id, false);
+    await assert.rejects(ctx.services.cardImports.start(maria, 'purchase_request', id, true), /started/i);
+    assert.equal((await row(id)).all_or_nothing, false, 'the second start changed nothing');
+    const results = await Promise.allSettled([runTwice.run(id), runTwice.run(id)]);
+    assert.ok(
+      results.some((r) => r.status === 'fulfilled'),
+      'one copy finished',
+    );
+    for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof ImportRunOverlap, String(r.reason));
+    assert.equal(await count('Overlap %'), 2500, 'each row once');
   });
 
   it('runs as a job of the engine, with progress, and the job checks the uploader again', async () => {
