@@ -113,7 +113,16 @@ describe('manage.ts beat', () => {
       );
     assert.equal((await held()).length, 1);
     assert.equal(await leader.stop('SIGTERM'), 0, leader.out());
-    assert.equal((await held()).length, 0, 'the lock is free for the standby');
+    // Released on SIGTERM: the standby takes it and leads (a check for a free lock would race the standby's next try).
+    await eventually(
+      async () => {
+        const [now] = await ctx.db.rows<{ holder: string }>(`select holder from beat_status where name = 'leader'`);
+        return now && now.holder !== status.holder;
+      },
+      20_000,
+      'the standby leading',
+    );
+    assert.equal((await held()).length, 1, 'held again, by the standby now');
     assert.equal(await standby.stop('SIGINT'), 0, standby.out());
   });
 });
