@@ -117,14 +117,18 @@ export function parseTimeOfDay(value: string): number | null {
  * within `years` years of `from`. Throws ValidationError when it is not one.
  */
 export function holidaysFromICalendar(text: string, from = new Date(), years = 3): Holiday[] {
-  let root: ICAL.Component;
+  if (!text.trim()) throw new ValidationError(msg('admin.calendar.errors.icsEmpty'), { ics: msg('admin.calendar.errors.icsEmpty') });
   try {
-    root = new ICAL.Component(ICAL.parse(text));
+    return readHolidays(new ICAL.Component(ICAL.parse(text)), from, years);
   } catch (err) {
-    throw new ValidationError(msg('admin.calendar.errors.ics', { why: (err as Error).message.slice(0, 200) }), {
-      ics: msg('admin.calendar.errors.ics', { why: (err as Error).message.slice(0, 200) }),
-    });
+    if (err instanceof ValidationError) throw err;
+    // Whatever the parser or its walk throws on a text that is not iCalendar: the field's message, never a 500.
+    const why = String((err as Error)?.message ?? err).slice(0, 200);
+    throw new ValidationError(msg('admin.calendar.errors.ics', { why }), { ics: msg('admin.calendar.errors.ics', { why }) });
   }
+}
+
+function readHolidays(root: ICAL.Component, from: Date, years: number): Holiday[] {
   const out = new Map<string, string>();
   const until = ICAL.Time.fromJSDate(new Date(from.getTime() + years * 366 * DAY_MS), true);
   const add = (start: ICAL.Time, end: ICAL.Time | null, name: string) => {

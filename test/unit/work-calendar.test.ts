@@ -95,6 +95,12 @@ describe('holidays from an iCalendar file', () => {
   });
 
   it('refuses what is not iCalendar, saying why', () => {
+    for (const text of ['', '  ', 'BEGIN:VEVENT', 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:nonsense\r\nEND:VEVENT\r\nEND:VCALENDAR'])
+      assert.throws(
+        () => holidaysFromICalendar(text),
+        (err: unknown) => err instanceof Error && err.name === 'ValidationError',
+        JSON.stringify(text),
+      );
     assert.throws(
       () => holidaysFromICalendar('hello'),
       (err: ValidationError) => (err.fieldTexts.ics as Message).key === 'admin.calendar.errors.ics',
