@@ -39,8 +39,12 @@ export class ChangeSignals {
   }
 
   private run(channel: string): void {
+    if (this.stopped) return;
     for (const handler of this.handlers.get(channel) ?? []) {
-      handler().catch((err: unknown) => this.log?.warn({ err, channel }, 'a change could not be applied; it will be on the next one'));
+      handler().catch((err: unknown) => {
+        // A context closing meanwhile (a short command) has nothing to apply it to.
+        if (!this.stopped) this.log?.warn({ err, channel }, 'a change could not be applied; it will be on the next one');
+      });
     }
   }
 
@@ -76,7 +80,7 @@ export class ChangeSignals {
       throw err;
     }
     if (this.stopped || this.listener !== client) return;
-    // Whatever changed while this process was not listening.
+    // Whatever changed while this process was not listening (before the first LISTEN, or while reconnecting).
     for (const channel of this.handlers.keys()) this.run(channel);
   }
 
