@@ -47,11 +47,7 @@ export async function readBoard(
   q: ListQuery,
   searchLanguage: SearchLanguage,
 ): Promise<{ columns: BoardColumn[]; problems: Text[] }> {
-  const all = buildListSql(type, user, { ...q, stage: '', page: 1, deleted: false }, user.timeZone, searchLanguage);
-  const counts = db.rows<{ stage: string; n: number }>(
-    `select c.stage, count(*)::int as n from cards c where ${all.where} group by c.stage`,
-    all.whereParams,
-  );
+  const counts = stageCounts(db, type, user, q, searchLanguage);
   const tiles = type.stages.map((s) => {
     const one = buildListSql(type, user, { ...q, stage: s.name, page: 1, deleted: false }, user.timeZone, searchLanguage);
     return db.rows<Omit<BoardTile, 'moves'>>(
@@ -61,10 +57,10 @@ export async function readBoard(
       one.params,
     );
   });
-  const byStage = new Map((await counts).map((r) => [r.stage, r.n]));
+  const { byStage, problems } = await counts;
   const rows = await Promise.all(tiles);
   const columns = type.stages.map((stage, i) => {
-    const count = byStage.get(stage.name) ?? 0;
+    const count = byStage[stage.name] ?? 0;
     return {
       stage,
       count,
@@ -72,7 +68,26 @@ export async function readBoard(
       tiles: rows[i].map((card) => ({ ...card, moves: movesOf(user, type, card) })),
     };
   });
-  return { columns, problems: all.problems };
+  return { columns, problems };
+}
+
+/**
+ * How many cards matching `q` (its stage aside) the user may read are in each stage: the list's own conditions, one
+ * grouped count (the board's columns, the process page's stages).
+ */
+export async function stageCounts(
+  db: Database,
+  type: CardType,
+  user: SessionUser,
+  q: ListQuery,
+  searchLanguage: SearchLanguage,
+): Promise<{ byStage: Record<string, number>; problems: Text[] }> {
+  const all = buildListSql(type, user, { ...q, stage: '', page: 1, deleted: false }, user.timeZone, searchLanguage);
+  const rows = await db.rows<{ stage: string; n: number }>(
+    `select c.stage, count(*)::int as n from cards c where ${all.where} group by c.stage`,
+    all.whereParams,
+  );
+  return { byStage: Object.fromEntries(rows.map((r) => [r.stage, r.n])), problems: all.problems };
 }
 
 /** The allowed transitions of a card, one per stage they lead to (the first declared wins). */

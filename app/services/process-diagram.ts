@@ -13,13 +13,9 @@
 // - Text sizes are estimated (the server has no font metrics): boxes are
 //   sized from the longest line at an average glyph width, generously.
 import dagre from '@dagrejs/dagre';
-import type { Database } from '#app/db/connection';
 import { typeIn } from '#app/services/card-type-labels';
 import type { CardType } from '#app/services/card-types';
-import { buildListSql, type ListQuery } from '#app/services/card-list';
 import { formatDuration } from '#app/services/durations';
-import type { SearchLanguage } from '#app/config';
-import type { SessionUser } from '#app/services/users';
 
 export interface DiagramStage {
   name: string;
@@ -56,14 +52,22 @@ const GLYPH = 7.4; // px per character at the diagram's 13px font, a little wide
 const SMALL_GLYPH = 6.2; // at 11px
 const MARGIN = 16;
 
-const memo = new WeakMap<CardType, Map<string, Diagram>>();
+const memo = new WeakMap<CardType, WeakMap<object, Map<string, Diagram>>>();
 
 /** The laid-out process of `type` in `locale`, roles shown by their labels (`roleLabels[name]`, else the name); left to right, or top to bottom for a narrow column. */
-export function processDiagram(type: CardType, locale: string, roleLabels: Record<string, string>, direction: 'LR' | 'TB' = 'LR'): Diagram {
+export function processDiagram(
+  type: CardType,
+  locale: string,
+  roleLabels: Readonly<Record<string, string>>,
+  direction: 'LR' | 'TB' = 'LR',
+): Diagram {
   const shown = typeIn(type, locale);
-  const key = `${direction}\u0000${locale}\u0000${JSON.stringify(roleLabels)}`;
-  let byKey = memo.get(type);
-  if (!byKey) memo.set(type, (byKey = new Map()));
+  // The role service replaces its labels object on every change: its identity is the labels' version.
+  const key = `${direction}\u0000${locale}`;
+  let byLabels = memo.get(type);
+  if (!byLabels) memo.set(type, (byLabels = new WeakMap()));
+  let byKey = byLabels.get(roleLabels);
+  if (!byKey) byLabels.set(roleLabels, (byKey = new Map()));
   const cached = byKey.get(key);
   if (cached) return cached;
 
@@ -124,23 +128,4 @@ export function processDiagram(type: CardType, locale: string, roleLabels: Recor
   };
   byKey.set(key, diagram);
   return diagram;
-}
-
-/**
- * How many cards the user may read are in each stage of `type` (deleted
- * ones not counted): the list page's rules, one grouped count.
- */
-export async function stageCounts(
-  db: Database,
-  type: CardType,
-  user: SessionUser,
-  searchLanguage: SearchLanguage,
-): Promise<Record<string, number>> {
-  const q: ListQuery = { q: '', stage: '', assignee: '', sort: '-updated_at', page: 1, filters: {}, deleted: false };
-  const all = buildListSql(type, user, q, user.timeZone, searchLanguage);
-  const rows = await db.rows<{ stage: string; n: number }>(
-    `select c.stage, count(*)::int as n from cards c where ${all.where} group by c.stage`,
-    all.whereParams,
-  );
-  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
 }

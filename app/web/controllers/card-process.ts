@@ -5,7 +5,9 @@
 import type { Services } from '#app/context';
 import type { Database } from '#app/db/connection';
 import { typeIn } from '#app/services/card-type-labels';
-import { processDiagram, stageCounts } from '#app/services/process-diagram';
+import { stageCounts } from '#app/services/card-board';
+import { parseListQuery } from '#app/services/card-list';
+import { processDiagram } from '#app/services/process-diagram';
 import type { CardPanelLoader } from '#app/web/controllers/cards';
 import { signedIn } from '#app/web/handler';
 
@@ -25,7 +27,7 @@ export function cardProcessController({ cards, roles, db }: CardProcessDeps) {
 
     show: signedIn(TYPE, async (req, res, { user, params }) => {
       const type = cards.typeFor(user, params.type);
-      const counts = await stageCounts(db, type, user, cards.searchLanguage);
+      const { byStage: counts } = await stageCounts(db, type, user, parseListQuery(type, {}), cards.searchLanguage);
       res.render('cards/process.njk', {
         type: typeIn(type, req.locale),
         diagram: processDiagram(type, req.locale, roles.labels()),
