@@ -6,15 +6,15 @@
 // What MUST hold: derived from the card types loaded at start (never a list
 // kept here), and idempotent (an existing role, its label included, is left
 // as an administrator made it).
-import type { CardTypes } from '#app/services/card-types';
+import type { CardType, CardTypes } from '#app/services/card-types';
 import type { UserService } from '#app/services/users';
 
-/** Every role the card types name, sorted. */
-export function rolesNamedBy(types: CardTypes): string[] {
+/** Every role the card types name, sorted; `rights` gives each type's rights (default: as they stand now). */
+export function rolesNamedBy(types: Pick<CardTypes, 'all'>, rights = (type: CardType) => type.permissions): string[] {
   const names = new Set<string>();
   for (const type of types.all) {
     for (const t of type.transitions) for (const r of t.roles) names.add(r);
-    for (const r of Object.keys(type.permissions)) names.add(r);
+    for (const r of Object.keys(rights(type))) names.add(r);
     for (const f of type.fields) if (f.role) names.add(f.role);
   }
   return [...names].sort();

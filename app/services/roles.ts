@@ -18,6 +18,7 @@
 import type { Database } from '#app/db/connection';
 import { msg } from '#app/i18n/message';
 import { ACTIONS, type Action, type CardType, type CardTypes, type Scope } from '#app/services/card-types';
+import { rolesNamedBy } from '#app/services/card-type-roles';
 import type { ChangeSignals } from '#app/services/change-signals';
 import { NotFoundError, ValidationError } from '#app/services/errors';
 import type { Actor } from '#app/services/users';
@@ -137,14 +138,8 @@ export class RoleService {
       [name],
     );
     // What the types' files name (rights set here go with the role).
-    const types = this.types.all
-      .filter(
-        (t) =>
-          Object.hasOwn(this.declared.get(t.name) ?? {}, name) ||
-          t.transitions.some((x) => x.roles.includes(name)) ||
-          t.fields.some((f) => f.role === name),
-      )
-      .map((t) => t.name);
+    const declared = (type: CardType) => this.declared.get(type.name) ?? {};
+    const types = this.types.all.filter((t) => rolesNamedBy({ all: [t] }, declared).includes(name)).map((t) => t.name);
     return { users, types };
   }
 
