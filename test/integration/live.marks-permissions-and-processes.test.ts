@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestApp, TestClient } from '#test/support/app';
 import { makePurchase, sessionUserFor } from '#test/support/cards';
-import { spawnWeb } from '#test/support/web-spawn';
+import { startWebProcess } from '#test/support/web-spawn';
 
 const PASSWORD = 'correct horse battery';
 
@@ -64,7 +64,7 @@ describe('live marks', () => {
     assert.doesNotMatch(anonymous.body, /"mark"/);
 
     // A second web process on the same database (as `serve` runs several): a comment made there.
-    const other = await spawnWeb({ DATABASE_URL: app.db.url });
+    const other = await startWebProcess({ DATABASE_URL: app.db.url });
     const elsewhere = new TestClient(other.url);
     assert.equal((await elsewhere.login('maria@example.com', PASSWORD)).status, 303);
     const before = (await json(asMaria, CARD)).data!.mark;

@@ -30,6 +30,3 @@ export async function startWebProcess(env: Record<string, string>): Promise<{ ch
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => err };
 }
-
-/** The same, by the name the live-page tests use. */
-export const spawnWeb = startWebProcess;
