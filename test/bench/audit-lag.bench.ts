@@ -26,6 +26,7 @@ import { startWorkers } from '#app/worker/start';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { QUEUES } from '#app/queue/kind';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
+import { steadySaves } from '#test/bench/steady-saves';
 
 const DB_NAME = 'orbis_bench_audit';
 const quick = process.env.BENCH_QUICK === '1'; // a smoke run: short, small, numbers not to quote
@@ -110,51 +111,9 @@ async function main() {
     await waitFor(ctx, CARDS, 60_000);
 
     // Open loop: saves are started on schedule, whatever the earlier ones are doing.
-    const committed: Array<{ cardId: number; version: number; at: number; saveMs: number }> = [];
-    let skipped = 0;
-    let failed = 0;
-    const inflight = new Set<Promise<void>>();
-    const total = RATE * SECONDS;
-    const load0 = os.loadavg();
-    const t0 = performance.now();
-    let next = 0;
-    let free = 0;
-    while (next < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1);
-      for (; next < due; next++) {
-        let card = null;
-        for (let k = 0; k < pool.length && !card; k++) {
-          const c = pool[(free + k) % pool.length];
-          if (!c.busy) card = c;
-        }
-        free = (free + 1) % pool.length;
-        if (!card) {
-          skipped++;
-          continue;
-        }
-        const c = card;
-        c.busy = true;
-        const start = performance.now();
-        const p = ctx.services.cards
-          .update(user, 'purchase_request', c.id, { ...form(c.i, 1000 + next), version: String(c.version) })
-          .then((saved) => {
-            committed.push({ cardId: c.id, version: saved.version, at: Date.now(), saveMs: performance.now() - start });
-            c.version = saved.version;
-          })
-          .catch(() => {
-            failed++;
-          })
-          .finally(() => {
-            c.busy = false;
-            inflight.delete(p);
-          });
-        inflight.add(p);
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await Promise.all(inflight);
-    const elapsed = (performance.now() - t0) / 1000;
-    const load1 = os.loadavg();
+    const { committed, skipped, failed, elapsed, load0, load1 } = await steadySaves(pool, RATE, SECONDS, (c, n) =>
+      ctx.services.cards.update(user, 'purchase_request', c.id, { ...form(c.i, 1000 + n), version: String(c.version) }),
+    );
     await waitFor(ctx, CARDS + committed.length, 60_000);
 
     const rows = await ctx.db.rows<{ card_id: number; version: number; at: Date; recorded_at: Date }>(

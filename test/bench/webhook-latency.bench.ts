@@ -30,6 +30,7 @@ import { QUEUES } from '#app/queue/kind';
 import { AmqpTransport } from '#app/queue/transports/amqp';
 import { startWorkers } from '#app/worker/start';
 import { benchDbUrl, createBenchDatabase, dropBenchDatabase } from '#test/bench/bench-db';
+import { steadySaves } from '#test/bench/steady-saves';
 
 const DB_NAME = 'orbis_bench_webhooks';
 const quick = process.env.BENCH_QUICK === '1';
@@ -150,50 +151,9 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 1000)); // the creates' audit jobs sit in a queue no one reads here
 
-    const committed: Array<{ cardId: number; version: number; at: number }> = [];
-    let skipped = 0;
-    let failed = 0;
-    const inflight = new Set<Promise<void>>();
-    const total = RATE * SECONDS;
-    const load0 = os.loadavg();
-    const t0 = performance.now();
-    let next = 0;
-    let free = 0;
-    while (next < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1);
-      for (; next < due; next++) {
-        let card = null;
-        for (let k = 0; k < pool.length && !card; k++) {
-          const c = pool[(free + k) % pool.length];
-          if (!c.busy) card = c;
-        }
-        free = (free + 1) % pool.length;
-        if (!card) {
-          skipped++;
-          continue;
-        }
-        const c = card;
-        c.busy = true;
-        const p = ctx.services.cards
-          .update(user, 'purchase_request', c.id, { ...form(c.i, 1000 + next), version: String(c.version) })
-          .then((saved) => {
-            committed.push({ cardId: Number(c.id), version: saved.version, at: Date.now() });
-            c.version = saved.version;
-          })
-          .catch(() => {
-            failed++;
-          })
-          .finally(() => {
-            c.busy = false;
-            inflight.delete(p);
-          });
-        inflight.add(p);
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await Promise.all(inflight);
-    const elapsed = (performance.now() - t0) / 1000;
-    const load1 = os.loadavg();
+    const { committed, skipped, failed, elapsed, load0, load1 } = await steadySaves(pool, RATE, SECONDS, (c, n) =>
+      ctx.services.cards.update(user, 'purchase_request', c.id, { ...form(c.i, 1000 + n), version: String(c.version) }),
+    );
 
     // Wait until every delivery is finished (or 60 s), then ask the receiver what it got.
     const deadline = Date.now() + 60_000;
