@@ -9,11 +9,11 @@ import { createI18n, type I18n } from '#app/i18n/i18n';
 import { createLogger, type Logger } from '#app/log';
 import { defineModels, type Models } from '#app/models/registry';
 import { kindLookup, type JobDefinition } from '#app/jobs/define';
+import type { Transport } from '#app/queue/transport';
 import { JOBS, type Jobs } from '#app/jobs/index';
 import { JobQueue } from '#app/queue/jobs';
 import { Publisher } from '#app/queue/publisher';
 import { JobStore } from '#app/queue/store';
-import type { Transport } from '#app/queue/transport';
 import { createTransport } from '#app/queue/transports/configured';
 import { AccountService } from '#app/services/account';
 import { AccountMail } from '#app/services/account-mail';
@@ -22,6 +22,7 @@ import { AccountTokens } from '#app/services/account-tokens';
 import { AuditService } from '#app/services/audit';
 import { AuthEvents } from '#app/services/auth-events';
 import { loadCardTypes } from '#app/services/card-types';
+import { CardTypeStore } from '#app/services/card-type-store';
 import { ChangeSignals } from '#app/services/change-signals';
 import { RoleService } from '#app/services/roles';
 import { UserDirectory } from '#app/services/user-directory';
@@ -39,7 +40,6 @@ import { NoticeSms } from '#app/services/notice-sms';
 import { NotificationService } from '#app/services/notifications';
 import { PasswordReset } from '#app/services/password-reset';
 import { OidcClient } from '#app/services/oidc';
-import type { PasswordHasher } from '#app/services/passwords';
 import { ReminderService } from '#app/services/reminders';
 import { SearchIndex } from '#app/services/search';
 import { SsoAccounts } from '#app/services/sso-accounts';
@@ -47,7 +47,8 @@ import { subscribeAll } from '#app/services/subscribers';
 import { TaskService } from '#app/services/tasks';
 import { TokenService } from '#app/services/api-tokens';
 import { secretBox } from '#app/services/secret-box';
-import { NO_REPORTS, startErrorReports, type ErrorReporter, type ReportingProcess } from '#app/services/error-report';
+import { NO_REPORTS, startErrorReports, type ErrorReporter } from '#app/services/error-report';
+import type { ContextOptions } from '#app/context-options';
 import { WebhookService } from '#app/services/webhooks';
 import { CardImports } from '#app/services/card-import-runs';
 import { MailboxService } from '#app/services/mailboxes';
@@ -77,6 +78,8 @@ export interface Services {
   /** /password/forgot and /password/reset. */
   passwordReset: PasswordReset;
   roles: RoleService;
+  /** Card types in the database, versioned (the designer, `types import`); moving cards out of removed stages. */
+  cardTypeStore: CardTypeStore;
   userDirectory: UserDirectory;
   calendar: WorkCalendar;
   jobs: Jobs;
@@ -154,29 +157,13 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export interface ContextOptions {
-  log?: Logger;
-  /** Use this database instead of the configured (or embedded) one. */
-  databaseUrl?: string;
-  /** Where the card types are declared (default: the setting cardTypes.dir). */
-  cardTypesDir?: string;
-  /** Use this transport instead of the configured one (tests). */
-  transport?: Transport;
-  /** Use this cache instead of the configured one (tests). */
-  cache?: Cache;
-  /** Check passwords with this instead of scrypt directly (tests count the checks). */
-  passwords?: PasswordHasher;
-  /** The job kinds (default: every kind of app/jobs/index.ts; tests add theirs). */
-  jobs?: readonly JobDefinition[];
-  /** The long-running process this context serves: its unexpected errors are reported (errorReport.dsn). None: no reports. */
-  process?: ReportingProcess;
-}
+export type { ContextOptions } from '#app/context-options';
 
 export { createTransport } from '#app/queue/transports/configured';
 
 export async function createContext(settings: Settings, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(settings);
-  // Card types first: a mistake in them stops the start before anything opens.
+  // Card types first: a mistake in their files stops the start before anything opens.
   const cardTypes = loadCardTypes(options.cardTypesDir ?? settings.cardTypes.dir, settings.i18n.defaultLocale);
   // First: a failure while opening the rest is reported too (the SDK is loaded only with a DSN).
   const errors = options.process ? await startErrorReports(settings, options.process, log) : NO_REPORTS;
@@ -245,6 +232,12 @@ export async function createContext(settings: Settings, options: ContextOptions 
     oidc: settings.auth.oidc ? new OidcClient(settings.auth.oidc) : null,
     ssoAccounts: new SsoAccounts(db, users, settings.auth.oidc),
     roles: new RoleService(db, cardTypes, signals),
+    cardTypeStore: new CardTypeStore(db, cardTypes, signals, jobs, {
+      ...settings.i18n,
+      log,
+      cards,
+      afterLoad: () => services.roles.load(),
+    }),
     userDirectory: new UserDirectory(db, models, authEvents, users),
     calendar: new WorkCalendar(db, signals),
     mailboxes,
@@ -253,6 +246,8 @@ export async function createContext(settings: Settings, options: ContextOptions 
   };
   cards.useCalendar(() => services.calendar.calendar);
   await services.calendar.load();
+  // The types as saved (the files imported on first start), then kept current as any process saves a version.
+  await services.cardTypeStore.start(cardTypes.fileSources);
   // Rights set in the browser, and kept current as other processes change them.
   await services.roles.load();
   void signals.start().catch((err: unknown) => log.warn({ err }, 'cannot listen for changes of roles and settings'));

@@ -33,6 +33,8 @@ export interface FieldDef extends HasTranslations {
   label: string;
   required: boolean;
   help?: string;
+  /** Archived: kept for the values cards hold (history, export), hidden from forms, lists and the API. */
+  archived?: boolean;
   min?: number;
   max?: number;
   pattern?: string;

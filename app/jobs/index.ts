@@ -10,6 +10,7 @@ import { job as auditAttachmentsChanged } from '#app/jobs/audit.attachments-chan
 import { job as auditCardChanged } from '#app/jobs/audit.card-changed';
 import { job as cardsImport } from '#app/jobs/cards.import';
 import { job as cardsBulk } from '#app/jobs/cards.bulk';
+import { job as cardtypesMoveStages } from '#app/jobs/cardtypes.move-stages';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
@@ -51,6 +52,7 @@ export const JOBS = [
   notificationsSms,
   smsSend,
   mailFetch,
+  cardtypesMoveStages,
 ] as const;
 
 /**

@@ -36,6 +36,7 @@ import { defineRequestLog, type RequestLog } from '#app/models/request-log';
 import { defineRole, type Role } from '#app/models/role';
 import { defineSavedView, type SavedView } from '#app/models/saved-view';
 import { defineRolePermission, type RolePermission } from '#app/models/role-permission';
+import { defineCardTypeVersion, type CardTypeVersion } from '#app/models/card-type-version';
 import { defineWorkCalendar, type Holiday, type WorkCalendarRow } from '#app/models/work-calendar';
 import { defineCardImport, defineCardImportMapping, type CardImport, type CardImportMapping } from '#app/models/card-import';
 import { defineSearchState, type SearchState } from '#app/models/search-state';
@@ -80,6 +81,7 @@ export interface Models {
   UserIdentity: typeof UserIdentity;
   SavedView: typeof SavedView;
   RolePermission: typeof RolePermission;
+  CardTypeVersion: typeof CardTypeVersion;
   NotificationSms: typeof NotificationSms;
   SmsThrottle: typeof SmsThrottle;
   WorkCalendarRow: typeof WorkCalendarRow;
@@ -131,6 +133,7 @@ export function defineModels(sequelize: Sequelize): Models {
     UserIdentity: defineUserIdentity(sequelize),
     SavedView: defineSavedView(sequelize),
     RolePermission: defineRolePermission(sequelize),
+    CardTypeVersion: defineCardTypeVersion(sequelize),
     ...defineWorkCalendar(sequelize),
     ...defineSmsModels(sequelize),
     CardImport: defineCardImport(sequelize),

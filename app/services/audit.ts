@@ -16,7 +16,7 @@ import type { Transaction } from '#app/db/connection';
 import type { AttachmentsChangedPayload } from '#app/jobs/audit.attachments-changed';
 import type { CardChangedPayload } from '#app/jobs/audit.card-changed';
 import type { Card, CardChange, ChangeHook } from '#app/services/cards';
-import type { CardType } from '#app/services/card-types';
+import { anyField, type CardType } from '#app/services/card-types';
 
 /** One field's change, raw values (null when unset). */
 export interface FieldChange {
@@ -213,7 +213,7 @@ export class AuditService {
     const cardIds = new Set<number>();
     for (const e of entries) {
       for (const c of e.changes) {
-        const f = type.fieldMap.get(c.field);
+        const f = anyField(type, c.field);
         const link = c.field === 'assignee' ? 'user' : f ? fieldType(f).link : null;
         const target = link === 'user' ? userIds : link === 'card' ? cardIds : null;
         for (const v of [c.old, c.new]) if (target && typeof v === 'number') target.add(v);

@@ -102,7 +102,8 @@ export class CardCreation extends CardReads {
       else for (const change of changes) await hook(change, t);
   }
 
-  protected dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
+  /** When a card entering `stage` now is due (its SLA on the installation's calendar), or null. */
+  dueAt(type: CardType, stage: string, from = Date.now()): Date | null {
     const s = type.stageMap.get(stage);
     return s?.slaMs ? slaDeadline(from, s.slaMs, Boolean(s.slaWorking), this.calendar()) : null;
   }

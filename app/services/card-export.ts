@@ -23,7 +23,7 @@ import type { Database } from '#app/db/connection';
 import type { ExportContext, ExportRefs, FieldValue } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import type { Card } from '#app/services/cards';
-import type { CardType } from '#app/services/card-types';
+import { everyField, type CardType } from '#app/services/card-types';
 import { isoWithOffset } from '#app/services/time';
 import { csvText } from '#app/fields/shared';
 
@@ -34,7 +34,7 @@ export const EXPORT_COMMON = ['number', 'title', 'stage', 'assignee', 'owner', '
 
 /** The header row's names. */
 export function exportHeader(type: CardType): string[] {
-  return [...EXPORT_COMMON, ...type.fields.map((f) => f.name)];
+  return [...EXPORT_COMMON, ...everyField(type).map((f) => f.name)];
 }
 
 /** One card's cells, in exportHeader's order. */
@@ -50,7 +50,7 @@ export function exportRow(type: CardType, card: Card, refs: ExportRefs, timeZone
     isoWithOffset(card.due_at, timeZone),
     isoWithOffset(card.created_at, timeZone),
     isoWithOffset(card.updated_at, timeZone),
-    ...type.fields.map((f) => fieldType(f).csvValue(f, (card.data[f.name] ?? null) as FieldValue, c)),
+    ...everyField(type).map((f) => fieldType(f).csvValue(f, (card.data[f.name] ?? null) as FieldValue, c)),
   ];
 }
 
@@ -58,7 +58,7 @@ export function exportRow(type: CardType, card: Card, refs: ExportRefs, timeZone
 export async function exportRefs(db: Database, type: CardType, cards: Card[]): Promise<ExportRefs> {
   const userIds = new Set<number>();
   const cardIds = new Set<number>();
-  const linked = type.fields.filter((f) => fieldType(f).link !== null);
+  const linked = everyField(type).filter((f) => fieldType(f).link !== null);
   for (const card of cards) {
     if (card.assignee_id != null) userIds.add(Number(card.assignee_id));
     userIds.add(Number(card.owner_id));
@@ -67,7 +67,7 @@ export async function exportRefs(db: Database, type: CardType, cards: Card[]): P
       if (typeof v === 'number') (fieldType(f).link === 'user' ? userIds : cardIds).add(v);
     }
   }
-  const imageFields = type.fields.filter((f) => fieldType(f).holdsFiles).map((f) => f.name);
+  const imageFields = everyField(type).filter((f) => fieldType(f).holdsFiles).map((f) => f.name);
   const [users, refs, media] = await Promise.all([
     userIds.size ? db.rows<{ id: number; email: string }>('select id, email from users where id = any($1::bigint[])', [[...userIds]]) : [],
     cardIds.size

@@ -16,7 +16,7 @@ export interface FieldParseTools {
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const EVERY_FIELD = new Set(['name', 'type', 'label', 'required', 'help']);
+const EVERY_FIELD = new Set(['name', 'type', 'label', 'required', 'help', 'archived']);
 
 export function parseFields(raw: unknown, reserved: (name: string) => boolean, tools: FieldParseTools): FieldDef[] {
   const { fail, where, texts, isObj } = tools;
@@ -36,6 +36,8 @@ export function parseFields(raw: unknown, reserved: (name: string) => boolean, t
     const def: FieldDef = { name: fname, type: type!.name, label: '', required: fr.required === true };
     def.label = texts(def, fr.label, fw, 'label');
     if (fr.help !== undefined) def.help = texts(def, fr.help, fw, 'help');
+    if (fr.archived !== undefined && typeof fr.archived !== 'boolean') fail(fw, 'archived must be true or false');
+    if (fr.archived === true) def.archived = true;
     const failHere = (message: string): never => fail(fw, message);
     const option = { fail: failHere, texts: (into: HasTranslations, v: unknown, w: string) => texts(into, v, `${fw}: ${w}`, 'label') };
     for (const [key, value] of Object.entries(fr)) {

@@ -2,7 +2,7 @@
 // and help lines per language (app/services/card-types.ts parses them);
 // these pick the reader's, else the default language's (never a name).
 import { isMessage, type Text } from '#app/i18n/message';
-import type { CardType, HasTranslations, Translated } from '#app/services/card-types';
+import type { CardType, FieldDef, HasTranslations, Translated } from '#app/services/card-types';
 
 /** A thing's label (plural, help) in `locale`; the default language's when not given in it. */
 export function labelOf(
@@ -34,7 +34,8 @@ export function typeIn(type: CardType, locale: string): CardType {
   if (!byLocale) inLocale.set(type, (byLocale = new Map()));
   let t = byLocale.get(locale);
   if (!t) {
-    const fields = type.fields.map((f) => ({ ...translated(f, locale), options: f.options?.map((o) => translated(o, locale)) }));
+    const inLang = (f: FieldDef) => ({ ...translated(f, locale), options: f.options?.map((o) => translated(o, locale)) });
+    const fields = type.fields.map(inLang);
     const stages = type.stages.map((s) => translated(s, locale));
     // A view over the original (its prototype): what is not a text — columns,
     // filters, rules, permissions — is read from the original, always current.
@@ -43,6 +44,7 @@ export function typeIn(type: CardType, locale: string): CardType {
       plural: labelOf(type, locale, 'plural'),
       fields,
       fieldMap: new Map(fields.map((f) => [f.name, f])),
+      archived: type.archived.map(inLang),
       stages,
       stageMap: new Map(stages.map((s) => [s.name, s])),
       transitions: type.transitions.map((x) => translated(x, locale)),

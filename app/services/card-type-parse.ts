@@ -80,15 +80,20 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   if (!/^[A-Z]{1,6}$/.test(prefix)) fail(where('prefix'), `${JSON.stringify(prefix)} must be 1-6 capital letters`);
 
   const reserved = (n: string) => n in COMMON_COLUMNS || RESERVED.includes(n);
-  const fields = parseFields(r.fields, reserved, { fail, where, texts, isObj });
+  const declared = parseFields(r.fields, reserved, { fail, where, texts, isObj });
+  const fields = declared.filter((f) => !f.archived);
+  const archived = declared.filter((f) => f.archived);
   const fieldMap = new Map(fields.map((f) => [f.name, f]));
+  // A list, filter, search or transition naming an archived field says so.
+  const unknownField = (c: string) => (archived.some((f) => f.name === c) ? `field ${c} is archived` : `unknown field ${JSON.stringify(c)}`);
 
   const list = isObj(r.list) ? r.list : {};
   const columns = Array.isArray(list.columns)
     ? (list.columns as unknown[]).map(String)
     : ['number', 'title', 'stage', 'assignee', 'updated_at'];
   for (const c of columns)
-    if (!(c in COMMON_COLUMNS) && !fieldMap.has(c)) fail(where('list.columns'), `unknown column ${JSON.stringify(c)}`);
+    if (!(c in COMMON_COLUMNS) && !fieldMap.has(c))
+      fail(where('list.columns'), archived.some((f) => f.name === c) ? unknownField(c) : `unknown column ${JSON.stringify(c)}`);
   for (const c of columns) {
     const f = fieldMap.get(c);
     if (f && !fieldType(f).listCell) fail(where('list.columns'), `${f.type} field ${c} cannot be a column`);
@@ -96,13 +101,13 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   const filters = Array.isArray(list.filters) ? (list.filters as unknown[]).map(String) : [];
   for (const c of filters) {
     const f = fieldMap.get(c);
-    if (!f) fail(where('list.filters'), `unknown field ${JSON.stringify(c)}`);
+    if (!f) fail(where('list.filters'), unknownField(c));
     if (!fieldType(f!).filter) fail(where(`list.filters`), `field ${c}: only ${typesWith((t) => t.filter !== null)} fields can be filters`);
   }
   const search = Array.isArray(r.search) ? (r.search as unknown[]).map(String) : [];
   for (const s of search) {
     const f = fieldMap.get(s);
-    if (!f) fail(where('search'), `unknown field ${JSON.stringify(s)}`);
+    if (!f) fail(where('search'), unknownField(s));
     if (!fieldType(f!).searchText)
       fail(where('search'), `field ${s}: only ${typesWith((t) => t.searchText !== null)} fields can be searched`);
   }
@@ -157,7 +162,7 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
     const roles = Array.isArray(tr.roles) ? tr.roles.map(String) : [];
     if (!roles.length) fail(tw, 'roles: name at least one role allowed to take it');
     const requires = Array.isArray(tr.requires) ? tr.requires.map(String) : [];
-    for (const f of requires) if (!fieldMap.has(f)) fail(tw, `requires: unknown field ${JSON.stringify(f)}`);
+    for (const f of requires) if (!fieldMap.has(f)) fail(tw, `requires: ${unknownField(f)}`);
     const transition: TransitionDef = { name: tr.name as string, label: '', from, to, roles, requires };
     transition.label = texts(transition, tr.label, tw, 'label', tr.name as string);
     transitions.push(transition);
@@ -188,6 +193,7 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
     file,
     fields,
     fieldMap,
+    archived,
     columns,
     filters,
     search,

@@ -57,8 +57,6 @@ function copy(rights: Rights): Rights {
 const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype).concat('prototype'));
 
 export class RoleService {
-  /** Each type's rights as its YAML declared them, kept to rebuild from. */
-  private readonly declared = new Map<string, Rights>();
   private labelMap: Record<string, string> = {};
 
   constructor(
@@ -66,7 +64,6 @@ export class RoleService {
     private readonly types: CardTypes,
     private readonly signals: ChangeSignals,
   ) {
-    for (const type of types.all) this.declared.set(type.name, copy(type.permissions));
     signals.on(ROLES_CHANNEL, () => this.load());
   }
 
@@ -88,8 +85,9 @@ export class RoleService {
     }
     const labels = await this.db.rows<{ name: string; label: string }>('select name, label from roles');
     this.labelMap = Object.fromEntries(labels.map((r) => [r.name, r.label]));
+    // Rebuilt from each type's definition as saved (types.declared), so a new version of a type keeps the rights set here.
     const next = new Map<string, Rights>();
-    for (const [name, rights] of this.declared) next.set(name, copy(rights));
+    for (const type of this.types.all) next.set(type.name, copy(this.types.declared(type.name)));
     for (const row of rows) {
       const rights = next.get(row.card_type);
       if (!rights) continue; // a type no longer loaded
@@ -138,7 +136,7 @@ export class RoleService {
       [name],
     );
     // What the types' files name (rights set here go with the role).
-    const declared = (type: CardType) => this.declared.get(type.name) ?? {};
+    const declared = (type: CardType) => this.types.declared(type.name);
     const types = this.types.all.filter((t) => rolesNamedBy({ all: [t] }, declared).includes(name)).map((t) => t.name);
     return { users, types };
   }
@@ -197,7 +195,7 @@ export class RoleService {
     return this.types.all.map((type) => ({
       type,
       scopes: { ...((Object.hasOwn(type.permissions, name) && type.permissions[name]) || NO_RIGHTS) },
-      declared: (Object.hasOwn(this.declared.get(type.name) ?? {}, name) && this.declared.get(type.name)![name]) || null,
+      declared: (Object.hasOwn(this.types.declared(type.name), name) && this.types.declared(type.name)[name]) || null,
     }));
   }
 

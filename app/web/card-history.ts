@@ -3,7 +3,7 @@
 // numbers — never raw ids. Values stay text; the template escapes them.
 import type { CardHistory, FieldChange, HistoryEntry } from '#app/services/audit';
 import type { CardType } from '#app/services/card-types';
-import { COMMON_COLUMNS } from '#app/services/card-types';
+import { anyField, COMMON_COLUMNS } from '#app/services/card-types';
 import type { DisplayMaps, FieldValue, Reader } from '#app/fields/field-type';
 import { fieldType } from '#app/fields/registry';
 import { formatDateTime } from '#app/web/render';
@@ -54,7 +54,7 @@ function valueText(type: CardType, change: FieldChange, value: unknown, maps: Di
     case 'due_at':
       return formatDateTime(String(value), reader.timeZone, reader.locale);
   }
-  const f = type.fieldMap.get(change.field);
+  const f = anyField(type, change.field);
   if (!f) return clip(typeof value === 'object' ? JSON.stringify(value) : String(value));
   // Files added or removed under a field are a list of names.
   if (Array.isArray(value)) return t('history.files', { count: value.length });
@@ -63,7 +63,7 @@ function valueText(type: CardType, change: FieldChange, value: unknown, maps: Di
 
 // i18n-keys: cards.columns.*
 function labelOf(type: CardType, field: string, t: Reader['t']): string {
-  return type.fieldMap.get(field)?.label ?? (field in COMMON_COLUMNS ? t(`cards.columns.${field}`) : field);
+  return anyField(type, field)?.label ?? (field in COMMON_COLUMNS ? t(`cards.columns.${field}`) : field);
 }
 
 function whatOf(type: CardType, e: HistoryEntry, t: Reader['t']): string {
@@ -73,6 +73,7 @@ function whatOf(type: CardType, e: HistoryEntry, t: Reader['t']): string {
     case 'updated':
       return t('history.edited');
     case 'transitioned':
+      if (!e.transition && e.source?.startsWith('cardtype:')) return t('history.movedByType', { version: e.source.slice(9) });
       return type.transitions.find((x) => x.name === e.transition)?.label ?? t('history.moved');
     case 'deleted':
       return t('history.deleted');

@@ -24,6 +24,7 @@ const TYPES: Record<string, string> = {
   boolean: 'BOOLEAN',
   'timestamp with time zone': 'DATE',
   jsonb: 'JSONB',
+  json: 'JSON',
   tsvector: 'TSVECTOR',
   inet: 'INET',
   real: 'REAL',

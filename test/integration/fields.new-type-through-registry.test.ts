@@ -108,7 +108,7 @@ describe('a field type registered through the registry alone', () => {
       (err: Error) =>
         err instanceof CardTypeError &&
         err.message ===
-          'review.yaml: card type review: field stars: a rating field takes no option "colour" (it takes out_of besides name, type, label, required, help)',
+          'review.yaml: card type review: field stars: a rating field takes no option "colour" (it takes out_of besides name, type, label, required, help, archived)',
     );
     const six = { ...REVIEW, fields: [{ name: 'stars', type: 'rating', label: 'Stars', out_of: 6 }] };
     assert.throws(() => parseCardType('/x/review.yaml', six), /field stars: out_of must be a whole number from 1 to 5$/);

@@ -58,11 +58,11 @@ describe('card type declarations', () => {
     // A field takes the options of its type (app/fields/<type>.ts, yaml.options) and no other.
     refuse(
       (t) => (t.fields[0].role = 'buyer'),
-      'purchase-request.yaml: card type purchase_request: field supplier: a string field takes no option "role" (it takes min, max, pattern besides name, type, label, required, help)',
+      'purchase-request.yaml: card type purchase_request: field supplier: a string field takes no option "role" (it takes min, max, pattern besides name, type, label, required, help, archived)',
     );
     refuse(
       (t) => (t.fields[2].max = 3),
-      'purchase-request.yaml: card type purchase_request: field category: a select field takes no option "max" (it takes options besides name, type, label, required, help)',
+      'purchase-request.yaml: card type purchase_request: field category: a select field takes no option "max" (it takes options besides name, type, label, required, help, archived)',
     );
     refuse(
       (t) => (t.fields[7].pattern = '(['),
