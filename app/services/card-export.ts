@@ -67,7 +67,9 @@ export async function exportRefs(db: Database, type: CardType, cards: Card[]): P
       if (typeof v === 'number') (fieldType(f).link === 'user' ? userIds : cardIds).add(v);
     }
   }
-  const imageFields = everyField(type).filter((f) => fieldType(f).holdsFiles).map((f) => f.name);
+  const imageFields = everyField(type)
+    .filter((f) => fieldType(f).holdsFiles)
+    .map((f) => f.name);
   const [users, refs, media] = await Promise.all([
     userIds.size ? db.rows<{ id: number; email: string }>('select id, email from users where id = any($1::bigint[])', [[...userIds]]) : [],
     cardIds.size

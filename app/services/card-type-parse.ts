@@ -85,7 +85,8 @@ export function parseCardType(file: string, raw: unknown, defaultLocale = 'en'):
   const archived = declared.filter((f) => f.archived);
   const fieldMap = new Map(fields.map((f) => [f.name, f]));
   // A list, filter, search or transition naming an archived field says so.
-  const unknownField = (c: string) => (archived.some((f) => f.name === c) ? `field ${c} is archived` : `unknown field ${JSON.stringify(c)}`);
+  const unknownField = (c: string) =>
+    archived.some((f) => f.name === c) ? `field ${c} is archived` : `unknown field ${JSON.stringify(c)}`;
 
   const list = isObj(r.list) ? r.list : {};
   const columns = Array.isArray(list.columns)

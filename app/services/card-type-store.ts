@@ -24,6 +24,7 @@ import { msg } from '#app/i18n/message';
 import { rolesNamedBy } from '#app/services/card-type-roles';
 import { CardTypeMoves, type MovePayload } from '#app/services/card-type-moves';
 import type { CardCreation } from '#app/services/card-create';
+import { elementOf } from '#app/services/card-type-draft';
 import { impactOf, movesNeeded, unsafe, type TypeImpact } from '#app/services/card-type-changes';
 import { buildCardTypes, CardTypeError, type CardType, type CardTypes, type CardTypeSource } from '#app/services/card-types';
 import type { ChangeSignals } from '#app/services/change-signals';
@@ -69,11 +70,15 @@ const hashOf = (raw: unknown) => crypto.createHash('sha256').update(JSON.stringi
 const missingTable = (err: unknown) =>
   (err as { code?: string }).code === '42P01' || (err as { parent?: { code?: string } }).parent?.code === '42P01';
 
-/** "complaint.yaml: card type complaint: field x: reason" → ["field x", "reason"]; the element is what the designer marks. */
-export function elementOf(message: string): [string, string] {
-  const rest = message.replace(/^[^:]+\.ya?ml: /, '').replace(/^card type [a-z0-9_]+: /, '');
-  const m = /^((?:field|stage|transition) [a-z0-9_]+|[a-z_.]+(?:\.[a-z0-9_-]+)?): (.*)$/s.exec(rest);
-  return m ? [m[1], m[2]] : ['definition', rest];
+/** A change its cards do not allow as it stands (a removed stage holding cards with nowhere to go…): with what it would touch. */
+export class UnsafeChangeError extends ValidationError {
+  constructor(
+    text: ConstructorParameters<typeof ValidationError>[0],
+    fields: Record<string, string>,
+    readonly impact: TypeImpact,
+  ) {
+    super(text, fields);
+  }
 }
 
 export class CardTypeStore {
@@ -275,7 +280,7 @@ export class CardTypeStore {
         const problems = unsafe(impact, after, options.moves ?? {});
         if (Object.keys(problems).length) {
           const [where, why] = Object.entries(problems)[0];
-          throw new ValidationError(msg('admin.types.errors.invalid', { where, why }), problems);
+          throw new UnsafeChangeError(msg('admin.types.errors.invalid', { where, why }), problems, impact);
         }
         const version = (cur?.version ?? 0) + 1;
         if (options.dryRun) return { version, impact, moveJob: null };
