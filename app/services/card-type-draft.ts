@@ -2,7 +2,7 @@
 // read, built against the types in use, and every refusal placed at its
 // element ("field customer", "stage new") and the line of the text it is on,
 // so the page can mark it and keep the draft.
-import YAML, { isNode, type Document } from 'yaml';
+import YAML, { isNode, isScalar, type Document } from 'yaml';
 import { fieldType } from '#app/fields/registry';
 import { parseCardType } from '#app/services/card-type-parse';
 import { CardTypeError, type CardType, type CardTypes } from '#app/services/card-types';
@@ -19,7 +19,7 @@ export type Draft = { ok: true; raw: Record<string, unknown>; type: CardType } |
 
 /** "complaint.yaml: card type complaint: field x: reason" → ["field x", "reason"]. */
 export function elementOf(message: string): [string, string] {
-  const rest = message.replace(/^[^:\s]+\.ya?ml: /, '').replace(/^card type [a-z0-9_]+: /, '');
+  const rest = message.replace(/^[^:\s]+\.ya?ml: /, '').replace(/^card type(?: [a-z0-9_]+)?: /, '');
   const m = /^((?:field|stage|transition) [a-z0-9_]+|[a-z_]+(?:\.[a-z0-9_-]+)?): (.*)$/s.exec(rest);
   return m ? [m[1], m[2]] : ['definition', rest];
 }
@@ -82,7 +82,20 @@ export function readDraft(text: string, types: CardTypes, name: string | null, d
   return { ok: true, raw: raw as Record<string, unknown>, type };
 }
 
-/** The designer's text of a stored definition. */
+/**
+ * The text of a stored definition, as the files of conf/cardtypes/ are
+ * written: a short mapping or list (a label per language, a stage, a list of
+ * columns) on one line, in flow style; the rest in blocks.
+ */
 export function draftText(definition: unknown): string {
-  return YAML.stringify(definition, { lineWidth: 0 });
+  const doc = new YAML.Document(definition);
+  YAML.visit(doc, {
+    Map(_, node, path) {
+      if (path.length > 1 && JSON.stringify(node.toJSON()).length <= 110) node.flow = true;
+    },
+    Seq(_, node, path) {
+      if (path.length > 1 && node.items.every((x) => isScalar(x)) && JSON.stringify(node.toJSON()).length <= 110) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }

@@ -8,7 +8,8 @@
 //   removed stage: nothing twice.
 // - Set-based, a batch per statement: 10,000 cards within seconds. A move
 //   is the administrator's correction, not a step of the process: no notices,
-//   no webhooks, no SLA task (the due date is set).
+//   no webhooks, no new SLA task (the due date is set); the removed stage's
+//   automatic task is cancelled, as leaving a stage does.
 import type { Database } from '#app/db/connection';
 import type { CardCreation } from '#app/services/card-create';
 import type { CardTypes } from '#app/services/card-types';
@@ -51,6 +52,10 @@ export class CardTypeMoves {
              ), moved as (
                update cards c set stage = $3, due_at = $4, version = c.version + 1, updated_at = now()
                  from picked p where c.id = p.id returning c.id, c.version, p.old_due
+             ), ended as (
+               -- Leaving a stage ends its automatic task, as a transition does (app/services/task-sla.ts).
+               update tasks set status = 'cancelled', closed_at = now(), updated_at = now()
+                where card_id in (select id from moved) and auto_key is not null and status = 'open'
              )
              insert into card_history (card_id, version, at, user_id, kind, transition, from_stage, to_stage, changes, source)
              select id, version, now(), $5, 'transitioned', null, $2, $3,

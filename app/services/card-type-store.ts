@@ -269,13 +269,15 @@ export class CardTypeStore {
           throw new ValidationError(msg('admin.types.errors.invalid', { where, why }), { [where]: why });
         }
         const after = built.find((x) => x.name === name)!;
+        const before = cur ? this.build([...all.values()]).find((x) => x.name === name)! : null;
+        // A role the version names anew must exist; one the type named already stays allowed (files name roles freely).
         const roles = new Set((await this.db.rows<{ name: string }>('select name from roles', [], t)).map((r) => r.name));
+        for (const r of before ? rolesNamedBy({ all: [before] }) : []) roles.add(r);
         const unknown = rolesNamedBy({ all: [after] }).filter((r) => !roles.has(r));
         if (unknown.length) {
           const why = `no such role: ${unknown.join(', ')} (create it at /admin/roles)`;
           throw new ValidationError(msg('admin.types.errors.invalid', { where: 'roles', why }), { roles: why });
         }
-        const before = cur ? this.build([...all.values()]).find((x) => x.name === name)! : null;
         const impact = await impactOf(this.db, before, after, t);
         const problems = unsafe(impact, after, options.moves ?? {});
         if (Object.keys(problems).length) {
