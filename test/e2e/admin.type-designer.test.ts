@@ -124,6 +124,12 @@ describe('the card type designer in a real browser', () => {
     }
     assert.equal(stage, 'Open');
     await user.waitForSelector('text=Moved: its stage was removed in version 2 of the card type');
+    const tasks = await app.ctx.db.rows<{ status: string }>(`select status from tasks where title like 'Checking: WC-000001%'`);
+    assert.deepEqual(
+      tasks.map((x) => x.status),
+      ['cancelled'],
+      "the removed stage's automatic task ended with it",
+    );
     await screenshot(user, 'admin-type-designer-moved');
   });
 });
