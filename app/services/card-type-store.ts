@@ -83,6 +83,7 @@ export class UnsafeChangeError extends ValidationError {
 
 export class CardTypeStore {
   private versions = new Map<string, number>();
+  private loads = 0;
   /** False before `db upgrade` made the table: the files hold, as before types were stored. */
   private stored = false;
 
@@ -166,6 +167,8 @@ export class CardTypeStore {
 
   /** Reads the latest version of every type and puts the set in use (here; every process does on the signal). */
   async load(): Promise<void> {
+    // Two signals close together: only the read started last is applied (an older one finishing later must not win).
+    const n = ++this.loads;
     let rows: TypeVersion[];
     try {
       rows = [...(await this.latestRows()).values()];
@@ -174,7 +177,7 @@ export class CardTypeStore {
       throw err;
     }
     this.stored = true;
-    if (!rows.length) return;
+    if (!rows.length || n !== this.loads) return;
     this.types.replace(this.build(rows));
     this.versions = new Map(rows.map((r) => [r.card_type, r.version]));
     await this.options.afterLoad?.();
