@@ -182,9 +182,15 @@ describe('./manage.ts types export / import', () => {
   it('--dry-run shows what would change and saves nothing', async () => {
     const pkg = copyOf(devPackage);
     fs.appendFileSync(path.join(pkg, 'roles.yaml'), '- name: reviewer\n  label: Reviewer\n  description: ""\n');
+    // A new type that a changed one refers to: each is checked with the other, whichever is saved first.
+    fs.writeFileSync(
+      path.join(pkg, 'zone.yaml'),
+      YAML.stringify({ ...TICKET, name: 'zone', prefix: 'ZN', label: 'Zone', plural: 'Zones' }),
+    );
     edit(pkg, 'ticket.yaml', (t) => {
       t.process.stages[2].label = 'Closed';
       t.permissions.reviewer = { read: 'all' };
+      t.fields.push({ name: 'zone', type: 'reference', label: 'Zone', to: 'zone' });
     });
     const was = await state();
     const r = await manage(['types', 'import', pkg, '--dry-run'], prodEnv);
@@ -196,6 +202,7 @@ describe('./manage.ts types export / import', () => {
     );
     assert.ok(said.includes('  ~ stage done.label: Done → Closed'), r.stdout);
     assert.ok(said.includes('roles to create: reviewer'), r.stdout);
+    assert.ok(said.includes('zone.yaml: zone is new, would be version 1'), r.stdout);
     assert.match(said.at(-1)!, /^dry run: .*; nothing saved$/);
     assert.equal(await state(), was);
   });
