@@ -160,8 +160,11 @@ export async function importPackage(deps: PackageDeps, dir: string, options: Imp
       throw new PackageError(
         `${f.file}: card type ${type.name}: roles: no such role: ${unknown.join(', ')} (not here, nor in ${ROLES_FILE})`,
       );
-    const current =
-      deps.types.get(type.name) && deps.store.versionOf(type.name) ? await exportedForm(deps, deps.types.get(type.name)!) : null;
+    const inUse = deps.types.get(type.name);
+    for (const stage of Object.keys(moves.get(type.name) ?? {}))
+      if (!inUse?.stageMap.has(stage) || type.stageMap.has(stage))
+        throw new PackageError(`--move ${type.name}.${stage}: the package does not remove a stage ${stage} of ${type.name} here`);
+    const current = inUse && deps.store.versionOf(type.name) ? await exportedForm(deps, inUse) : null;
     const raw = f.raw as Raw;
     const same = current && JSON.stringify(current.definition) === JSON.stringify(raw);
     const status = !current ? 'new' : same ? 'unchanged' : 'changed';

@@ -233,6 +233,7 @@ describe('./manage.ts types export / import', () => {
     for (const [move, message] of [
       ['ticket.doing', /^error: --move ticket\.doing: expected TYPE\.STAGE=TARGET/],
       ['nosuch.doing=done', /^error: --move nosuch\.doing=done: the package has no card type nosuch$/],
+      ['ticket.open=done', /^error: --move ticket\.open: the package does not remove a stage open of ticket here$/],
       ['ticket.doing=nowhere', /^error: ticket\.yaml: card type ticket: stage doing: the cards cannot move to "nowhere": no such stage/],
     ] as const) {
       const bad = await manage(['types', 'import', pkg, '--move', move], prodEnv);
