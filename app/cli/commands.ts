@@ -15,5 +15,6 @@ export { command as runserver } from '#app/commands/runserver';
 export { command as serve } from '#app/commands/serve';
 export { command as start } from '#app/commands/start';
 export { command as token } from '#app/commands/token';
+export { command as types } from '#app/commands/types';
 export { command as worker } from '#app/commands/worker';
 export { command as mail } from '#app/commands/mail';

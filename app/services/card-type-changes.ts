@@ -12,6 +12,7 @@
 //   and never a stage change that does not require it: counted, not refused.
 import type { Database, Transaction } from '#app/db/connection';
 import { everyField, type CardType, type FieldDef } from '#app/services/card-types';
+import { ValidationError } from '#app/services/errors';
 
 export interface CountedChange {
   name: string;
@@ -77,6 +78,17 @@ export async function impactOf(db: Database, before: CardType | null, after: Car
   }));
   impact.newlyRequired = required.map((f, i) => ({ name: f.name, label: f.label, cards: row[`r${i}`] ?? 0 }));
   return impact;
+}
+
+/** A change its cards do not allow as it stands (a removed stage holding cards with nowhere to go…): with what it would touch. */
+export class UnsafeChangeError extends ValidationError {
+  constructor(
+    text: ConstructorParameters<typeof ValidationError>[0],
+    fields: Record<string, string>,
+    readonly impact: TypeImpact,
+  ) {
+    super(text, fields);
+  }
 }
 
 /** Why the new version may not be saved as it is (element → reason, in English); `moves` maps a removed stage to where its cards go. */

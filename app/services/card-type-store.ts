@@ -25,61 +25,23 @@ import { rolesNamedBy } from '#app/services/card-type-roles';
 import { CardTypeMoves, type MovePayload } from '#app/services/card-type-moves';
 import type { CardCreation } from '#app/services/card-create';
 import { elementOf } from '#app/services/card-type-draft';
-import { impactOf, movesNeeded, unsafe, type TypeImpact } from '#app/services/card-type-changes';
+import { impactOf, movesNeeded, unsafe, UnsafeChangeError } from '#app/services/card-type-changes';
+import type { SaveOptions, SaveResult, TypeVersion, VersionSource } from '#app/services/card-type-version';
+import { ROLES_CHANNEL } from '#app/services/roles';
 import { buildCardTypes, CardTypeError, type CardType, type CardTypes, type CardTypeSource } from '#app/services/card-types';
 import type { ChangeSignals } from '#app/services/change-signals';
 import { ConflictError, NotFoundError, ValidationError } from '#app/services/errors';
 
+export { UnsafeChangeError };
+
 /** PostgreSQL's NOTIFY channel on which a saved version is announced (the payload: the type's name). */
 export const TYPES_CHANNEL = 'orbis_card_types';
 
-export type VersionSource = 'file' | 'browser' | 'import' | 'restore';
-
-export interface TypeVersion {
-  card_type: string;
-  version: number;
-  definition: Record<string, unknown>;
-  source: VersionSource;
-  file_hash: string | null;
-  comment: string;
-  author_id: number | null;
-  author_name: string | null;
-  created_at: Date;
-}
-
-export interface SaveOptions {
-  /** The version the change was made on (null: a new type); another saved since → ConflictError. */
-  expected: number | null;
-  comment?: string;
-  /** Removed stages that hold cards → the stage their cards go to. */
-  moves?: Record<string, string>;
-  source?: VersionSource;
-  authorId?: number | null;
-  /** Check everything and write nothing (a dry run). */
-  dryRun?: boolean;
-}
-
-export interface SaveResult {
-  version: number;
-  impact: TypeImpact;
-  /** The job moving cards out of removed stages, if any. */
-  moveJob: number | null;
-}
+export type { SaveOptions, SaveResult, TypeVersion, VersionSource };
 
 const hashOf = (raw: unknown) => crypto.createHash('sha256').update(JSON.stringify(raw)).digest('hex');
 const missingTable = (err: unknown) =>
   (err as { code?: string }).code === '42P01' || (err as { parent?: { code?: string } }).parent?.code === '42P01';
-
-/** A change its cards do not allow as it stands (a removed stage holding cards with nowhere to go…): with what it would touch. */
-export class UnsafeChangeError extends ValidationError {
-  constructor(
-    text: ConstructorParameters<typeof ValidationError>[0],
-    fields: Record<string, string>,
-    readonly impact: TypeImpact,
-  ) {
-    super(text, fields);
-  }
-}
 
 export class CardTypeStore {
   private versions = new Map<string, number>();
@@ -248,7 +210,10 @@ export class CardTypeStore {
    */
   async save(raw: unknown, options: SaveOptions): Promise<SaveResult> {
     const name = (raw as { name?: unknown })?.name;
-    return this.db
+    // In the caller's transaction when given (several saves in one go), else in one of its own.
+    const outer = options.transaction;
+    const db = outer ? { transaction: <T>(fn: (t: Transaction) => Promise<T>) => fn(outer) } : this.db;
+    return db
       .transaction(async (t) => {
         await this.lock(t);
         const all = await this.latestRows(t);
@@ -262,8 +227,10 @@ export class CardTypeStore {
         }
         let built: CardType[];
         try {
+          const others = (options.alongside ?? []).map((d) => ({ card_type: String(d.name), definition: d }));
           built = this.build([
-            ...[...all.values()].filter((r) => r.card_type !== name),
+            ...[...all.values()].filter((r) => r.card_type !== name && !others.some((o) => o.card_type === r.card_type)),
+            ...others,
             { card_type: String(name), definition: raw as Record<string, unknown> },
           ]);
         } catch (err) {
@@ -291,6 +258,8 @@ export class CardTypeStore {
         if (options.dryRun) return { version, impact, moveJob: null };
         const source = options.source ?? 'browser';
         await this.insert(after.name, raw, { source, comment: options.comment?.trim() ?? '', version, authorId: options.authorId }, t);
+        if (options.resetRights && (await this.db.exec('delete from role_permissions where card_type = $1', [after.name], t)))
+          await this.signals.announce(ROLES_CHANNEL, after.name, t);
         const moves = movesNeeded(impact, options.moves ?? {});
         let moveJob: number | null = null;
         if (Object.keys(moves).length) {
@@ -304,7 +273,7 @@ export class CardTypeStore {
         return { version, impact, moveJob };
       })
       .then(async (result) => {
-        if (!options.dryRun) await this.load();
+        if (!options.dryRun && !outer) await this.load();
         return result;
       });
   }
