@@ -14,6 +14,7 @@
 // What MUST hold: export → import into another installation → export gives
 // the same type files and roles.yaml (package.yaml differs only in its time
 // and source).
+import { draftText } from '#app/services/card-type-draft';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -99,7 +100,8 @@ export async function exportPackage(deps: PackageDeps, dir: string, source: { in
   const listed: ExportSummary['types'] = [];
   for (const type of types) {
     const { version, definition } = await exportedForm(deps, type);
-    files.push([typeFileName(type.name), toYaml(definition)]);
+    // Written as conf/cardtypes/ is: short mappings on one line (the designer's text).
+    files.push([typeFileName(type.name), draftText(definition)]);
     listed.push({ name: type.name, version, file: typeFileName(type.name) });
   }
   const roles = (await deps.roles.list()).map((r) => ({ name: r.name, label: r.label, description: r.description }));
