@@ -89,7 +89,7 @@ export class CardTypeStore {
     private readonly options: { defaultLocale: string; log?: Logger; cards: Pick<CardCreation, 'dueAt'>; afterLoad?: () => Promise<void> },
   ) {
     signals.on(TYPES_CHANNEL, () => this.load());
-    this.moves = new CardTypeMoves(db, types, options.cards);
+    this.moves = new CardTypeMoves(db, types, options.cards, (name, v) => (this.versionOf(name) < v ? this.load() : Promise.resolve()));
   }
 
   private readonly moves: CardTypeMoves;
