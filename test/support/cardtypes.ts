@@ -26,3 +26,14 @@ export function complaintInput(overrides: Record<string, string> = {}): Record<s
 export async function ensureTypeRoles(ctx: AppContext): Promise<void> {
   for (const r of ['operator', 'manager', 'clerk', 'approver']) await ctx.services.users.ensureRole(r);
 }
+
+/** Removes stage `gone`: transitions into it go out, its name leaves every `from` (a transition left with none goes too). */
+export function withoutStage(def: Definition, gone: string): Definition {
+  const p = def.process;
+  p.stages = p.stages.filter((s: Definition) => s.name !== gone);
+  p.transitions = p.transitions
+    .filter((t: Definition) => t.to !== gone)
+    .map((t: Definition) => ({ ...t, from: t.from.filter((f: string) => f !== gone) }))
+    .filter((t: Definition) => t.from.length > 0);
+  return def;
+}
