@@ -28,9 +28,7 @@ const versions = async (ctx: AppContext, type = 'complaint') =>
 
 /** The text of the card page's history (the timeline), without the tags. */
 const historyOf = (html: string) =>
-  (/data-testid="history">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ');
+  (/data-testid="history">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 /** The text next to a field of a form sent back with errors. */
 const fieldError = (html: string, field: string) => new RegExp(`data-field-error="${field}">([^<]*)<`).exec(html)?.[1] ?? null;
@@ -51,7 +49,8 @@ describe('safe changes to a card type with cards', () => {
   let c: TestClient;
   let runner: Runner | null = null;
   const workers = async () => (runner ??= await startWorkers(ctx, { queues: ['default', 'audit'] }));
-  const make = (overrides: Record<string, string> = {}) => ctx.services.cards.create(maria, 'complaint', complaintInput({ root_cause: 'unknown', ...overrides }));
+  const make = (overrides: Record<string, string> = {}) =>
+    ctx.services.cards.create(maria, 'complaint', complaintInput({ root_cause: 'unknown', ...overrides }));
   const save = async (change: (def: Definition) => void, options: { moves?: Record<string, string>; dryRun?: boolean } = {}) => {
     const { def, version } = await definitionOf(ctx, 'complaint');
     change(def);
@@ -76,7 +75,8 @@ describe('safe changes to a card type with cards', () => {
 
   it('a stage holding cards goes only with a stage to move them to; the job moves every card once, with history', async () => {
     const cards = [];
-    for (let i = 0; i < 5; i++) cards.push(await ctx.services.cards.transition(maria, 'complaint', (await make({ title: `C${i}` })).id, 'start'));
+    for (let i = 0; i < 5; i++)
+      cards.push(await ctx.services.cards.transition(maria, 'complaint', (await make({ title: `C${i}` })).id, 'start'));
     const count = await versions(ctx);
 
     const err = await refused(save((d) => withoutStage(d, 'investigating')));
@@ -140,7 +140,11 @@ describe('safe changes to a card type with cards', () => {
     });
     assert.deepEqual(
       saved.impact.archivedFields.find((f) => f.name === 'channel'),
-      { name: 'channel', label: 'Channel', cards: (await ctx.db.rows(`select 1 from cards where type = 'complaint' and data ? 'channel'`)).length },
+      {
+        name: 'channel',
+        label: 'Channel',
+        cards: (await ctx.db.rows(`select 1 from cards where type = 'complaint' and data ? 'channel'`)).length,
+      },
     );
     assert.doesNotMatch((await c.get('/cards/complaint/new')).text, /name="channel"/);
     const edit = await c.get(`/cards/complaint/${card.id}/edit`);
@@ -165,8 +169,15 @@ describe('safe changes to a card type with cards', () => {
 
   it('a new required field: asked at creation and at an old card’s next edit, at the field; a stage change not requiring it works', async () => {
     const old = await make({ title: 'Old card' });
-    const saved = await save((d) => d.fields.push({ name: 'root_cause', type: 'string', label: 'Root cause', required: true, max: 200 }));
-    assert.ok(saved.impact.newlyRequired.some((f) => f.name === 'root_cause' && f.cards > 0), 'the cards lacking it are counted');
+    // (With a way out of `new`: the first test removed `start`.)
+    const saved = await save((d) => {
+      d.fields.push({ name: 'root_cause', type: 'string', label: 'Root cause', required: true, max: 200 });
+      d.process.transitions.push({ name: 'settle', label: 'Settle', from: ['new'], to: 'resolved', roles: ['manager'] });
+    });
+    assert.ok(
+      saved.impact.newlyRequired.some((f) => f.name === 'root_cause' && f.cards > 0),
+      'the cards lacking it are counted',
+    );
 
     const created = await c.post('/cards/complaint', complaintInput({ title: 'New without it' }), { from: '/cards/complaint/new' });
     assert.equal(created.status, 400, created.text.slice(0, 300));
@@ -183,9 +194,16 @@ describe('safe changes to a card type with cards', () => {
     assert.equal(edited.status, 400);
     assert.match(fieldError(edited.text, 'root_cause') ?? '', /card type/i, 'says why an old card needs it now');
 
-    const moved = await c.post(`/cards/complaint/${old.id}/transition`, { transition: 'start' }, { from: `/cards/complaint/${old.id}` });
-    assert.equal(moved.status, 303, moved.text.slice(0, 300));
-    assert.equal((await ctx.db.rows<{ stage: string }>('select stage from cards where id = $1', [old.id]))[0].stage, 'investigating');
+    const moved = await c.post(`/cards/complaint/${old.id}/transition`, { transition: 'settle' }, { from: `/cards/complaint/${old.id}` });
+    assert.equal(
+      moved.status,
+      303,
+      moved.text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(-1500),
+    );
+    assert.equal((await ctx.db.rows<{ stage: string }>('select stage from cards where id = $1', [old.id]))[0].stage, 'resolved');
   });
 
   it('a field with values is archived, never dropped nor retyped; a dry run counts and writes nothing', async () => {
@@ -277,21 +295,33 @@ describe('conf/cardtypes on start', () => {
     assert.equal(await versions(first), 1);
 
     // The file changed, nobody edited the type: taken.
-    fs.writeFileSync(file, yaml.replace('{ en: Customer complaint, ru: Жалоба клиента }', '{ en: Complaint from file, ru: Жалоба из файла }'));
+    fs.writeFileSync(
+      file,
+      yaml.replace('{ en: Customer complaint, ru: Жалоба клиента }', '{ en: Complaint from file, ru: Жалоба из файла }'),
+    );
     const second = await start();
     assert.equal(second.services.cards.types.get('complaint')!.label, 'Complaint from file');
-    assert.deepEqual(await second.db.rows('select version, source from card_type_versions where card_type = $1 and version = 2', ['complaint']), [
-      { version: 2, source: 'file' },
-    ]);
+    assert.deepEqual(
+      await second.db.rows('select version, source from card_type_versions where card_type = $1 and version = 2', ['complaint']),
+      [{ version: 2, source: 'file' }],
+    );
 
     // Edited in the browser, then the file changes again: the browser's version stays.
     await ensureTypeRoles(second);
     const { def, version } = await definitionOf(second, 'complaint');
-    await second.services.cardTypeStore.save({ ...def, label: { en: 'Complaint from browser', ru: 'Жалоба из браузера' } }, { expected: version });
-    fs.writeFileSync(file, yaml.replace('{ en: Customer complaint, ru: Жалоба клиента }', '{ en: Complaint file again, ru: Жалоба снова }'));
+    await second.services.cardTypeStore.save(
+      { ...def, label: { en: 'Complaint from browser', ru: 'Жалоба из браузера' } },
+      { expected: version },
+    );
+    fs.writeFileSync(
+      file,
+      yaml.replace('{ en: Customer complaint, ru: Жалоба клиента }', '{ en: Complaint file again, ru: Жалоба снова }'),
+    );
     const third = await start();
     assert.equal(third.services.cards.types.get('complaint')!.label, 'Complaint from browser');
-    assert.deepEqual(await third.db.rows('select max(version)::int as v from card_type_versions where card_type = $1', ['complaint']), [{ v: 3 }]);
+    assert.deepEqual(await third.db.rows('select max(version)::int as v from card_type_versions where card_type = $1', ['complaint']), [
+      { v: 3 },
+    ]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
