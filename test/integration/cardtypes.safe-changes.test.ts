@@ -256,12 +256,17 @@ describe('safe changes to a card type with cards', () => {
   it('a definition that would not load is refused with its element, and nothing is saved', async () => {
     const count = await versions(ctx);
     const cases: [string, (d: Definition) => void, RegExp, RegExp][] = [
-      ['unknown role', (d) => (d.process.transitions[0].roles = ['wizard']), /roles/, /wizard/],
-      ['unknown field type', (d) => d.fields.push({ name: 'mood', type: 'feeling', label: 'Mood' }), /field mood/, /feeling/],
-      ['transition to a missing stage', (d) => (d.process.transitions[0].to = 'nowhere'), /transition/, /nowhere/],
-      ['bad SLA', (d) => (d.process.stages[0].sla = 'four hours'), /stage new|sla/, /four hours|duration|sla/i],
-      ['duplicate field', (d) => d.fields.push({ ...d.fields[0] }), /field customer|fields/, /duplicate|already|twice/i],
-      ['duplicate stage', (d) => d.process.stages.push({ ...d.process.stages[0] }), /stage new|stages/, /duplicate|already|twice/i],
+      ['unknown role', (d) => (d.process.transitions[0].roles = ['wizard']), /^roles$/, /no such role: wizard/],
+      ['unknown field type', (d) => d.fields.push({ name: 'mood', type: 'feeling', label: 'Mood' }), /^field mood$/, /"feeling"/],
+      [
+        'transition to a missing stage',
+        (d) => (d.process.transitions[0].to = 'nowhere'),
+        /^transition [a-z_]+$/,
+        /unknown stage "nowhere"/,
+      ],
+      ['bad SLA', (d) => (d.process.stages[0].sla = 'four hours'), /^stage new$/, /"four hours" is not an ISO-8601 duration/],
+      ['duplicate field', (d) => d.fields.push({ ...d.fields[0] }), /^field customer$/, /already used/],
+      ['duplicate stage', (d) => d.process.stages.push({ ...d.process.stages[0] }), /^stage new$/, /duplicate/],
     ];
     for (const [what, change, where, why] of cases) {
       const err = await refused(save(change));
