@@ -13,6 +13,7 @@ import { TestClient } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';
 import { complaintInput, definitionOf, ensureTypeRoles, type Definition } from '#test/support/cardtypes';
 import { jobsHarness } from '#test/support/jobs';
+import { testContext } from '#test/support/app';
 import { AMQP_URL, eventually, transportAvailable, uniquePrefix } from '#test/support/queue';
 import { startWebProcess } from '#test/support/web-spawn';
 import { spawnWorker } from '#test/support/worker-spawn';
@@ -159,5 +160,28 @@ describe('a saved card type version in every process', () => {
     assert.equal(thirdJob.result?.moved, 4);
     await eventually(async () => (await ctx.db.rows(listeners)).length >= before.length, 5000, 'every process listens again');
     t.diagnostic(`seen by web A, web B and the worker after ${took.join(', ')} ms`);
+  });
+
+  it('a new set of types is in use only with the rights set in the browser: no request sees the declared ones meanwhile', async () => {
+    const { ctx } = await testContext();
+    await ensureTypeRoles(ctx);
+    // The browser took the operator's right to read complaints; the definition still grants it.
+    await ctx.services.roles.setRights('operator', { complaint: { read: 'none' } });
+    const types = ctx.services.cards.types;
+    assert.equal(types.get('complaint')!.permissions.operator.read, 'none');
+    assert.equal(types.declared('complaint').operator.read, 'all');
+    // What any request would read at the instant each new set goes in use (a save here, or a signal from another process).
+    const seen: string[] = [];
+    const replace = types.replace.bind(types);
+    types.replace = (all) => {
+      replace(all);
+      seen.push(types.get('complaint')!.permissions.operator?.read ?? 'none');
+    };
+    const { def, version } = await definitionOf(ctx, 'complaint');
+    await ctx.services.cardTypeStore.save({ ...def, label: { en: 'Complaint v2', ru: 'Жалоба v2' } }, { expected: version });
+    await ctx.services.cardTypeStore.load();
+    assert.ok(seen.length >= 2, 'the set was replaced');
+    assert.deepEqual(new Set(seen), new Set(['none']), `the operator's read right as each new set went in use: ${seen.join(', ')}`);
+    assert.equal(types.get('complaint')!.label, 'Complaint v2');
   });
 });
