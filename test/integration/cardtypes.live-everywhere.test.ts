@@ -173,8 +173,8 @@ describe('a saved card type version in every process', () => {
     // What any request would read at the instant each new set goes in use (a save here, or a signal from another process).
     const seen: string[] = [];
     const replace = types.replace.bind(types);
-    types.replace = (all) => {
-      replace(all);
+    types.replace = (...args) => {
+      replace(...args);
       seen.push(types.get('complaint')!.permissions.operator?.read ?? 'none');
     };
     const { def, version } = await definitionOf(ctx, 'complaint');
