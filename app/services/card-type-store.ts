@@ -32,6 +32,9 @@ import { ConflictError, NotFoundError, ValidationError } from '#app/services/err
 /** PostgreSQL's NOTIFY channel on which a saved version is announced (the payload: the type's name). */
 export const TYPES_CHANNEL = 'orbis_card_types';
 
+/** Applies the rights set in the browser to a set of types about to go in use (app/services/roles.ts, rightsReader). */
+type Rights = (set: readonly CardType[]) => void;
+
 export type VersionSource = 'file' | 'browser' | 'import' | 'restore';
 
 export interface TypeVersion {
@@ -86,7 +89,12 @@ export class CardTypeStore {
     private readonly types: CardTypes,
     private readonly signals: ChangeSignals,
     private readonly jobs: Jobs,
-    private readonly options: { defaultLocale: string; log?: Logger; cards: Pick<CardCreation, 'dueAt'>; afterLoad?: () => Promise<void> },
+    private readonly options: {
+      defaultLocale: string;
+      log?: Logger;
+      cards: Pick<CardCreation, 'dueAt'>;
+      rights?: () => Promise<Rights | null>;
+    },
   ) {
     signals.on(TYPES_CHANNEL, () => this.load());
     this.moves = new CardTypeMoves(db, types, options.cards, (name, v) => (this.versionOf(name) < v ? this.load() : Promise.resolve()));
@@ -170,9 +178,9 @@ export class CardTypeStore {
     }
     this.stored = true;
     if (!rows.length) return;
-    this.types.replace(this.build(rows));
+    const rights = await this.options.rights?.();
+    this.types.replace(this.build(rows), rights ?? undefined);
     this.versions = new Map(rows.map((r) => [r.card_type, r.version]));
-    await this.options.afterLoad?.();
   }
 
   private build(rows: Pick<TypeVersion, 'card_type' | 'definition'>[]): CardType[] {
