@@ -19,9 +19,12 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/cardtypes.bench.ts
 //
+// Throughput on a shared machine drifts with the others' load; the web
+// process's CPU per request (from /proc) is the steadier figure.
 // Env: BENCH_SECONDS (20 per run), BENCH_ROUNDS (3), BENCH_QUICK=1 (5 s, one
 // round: a smoke run), BENCH_KEEP_DB.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { createContext, type AppContext } from '#app/context';
 import { loadSettings } from '#app/config';
@@ -83,8 +86,28 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
-/** One wrk run on the list page; requests/s, p50 and p99 (ms), and answers that were not 200. */
-async function wrk(url: string, cookie: string, seconds = SECONDS): Promise<{ rps: number; p50: number; p99: number; bad: number }> {
+/** CPU seconds the process `pid` has used so far (utime + stime, from /proc; 100 ticks a second on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Answers other than 200 (the page answered, but not with the list). */
+  bad: number;
+  /** Requests wrk gave up on after 2 s (an overloaded machine). */
+  timeouts: number;
+  /** The web process's CPU per request, ms. */
+  cpuMs: number;
+}
+
+/** One wrk run on the list page, with the web process's CPU per request. */
+async function wrk(url: string, cookie: string, pid: number, seconds = SECONDS): Promise<Run> {
+  const cpu = cpuSeconds(pid);
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', '-H', `cookie: ${cookie}`, url]);
     let text = '';
@@ -97,11 +120,14 @@ async function wrk(url: string, cookie: string, seconds = SECONDS): Promise<{ rp
     const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out)!;
     return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]];
   };
+  const total = Number(/(\d+) requests in/.exec(out)![1]);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
     p50: lat('50'),
     p99: lat('99'),
-    bad: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/timeout (\d+)/.exec(out)?.[1] ?? 0),
+    bad: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    timeouts: Number(/timeout (\d+)/.exec(out)?.[1] ?? 0),
+    cpuMs: Math.round(((cpuSeconds(pid) - cpu) * 1_000_000) / Math.max(1, total)) / 1000,
   };
 }
 
@@ -187,7 +213,7 @@ async function main() {
     let version = (await ctx.services.cardTypeStore.save(stored, { expected: pr.version })).version;
 
     const modes = ['A', 'B', ...(quick ? [] : ['C'])] as const;
-    const results = new Map<string, { rps: number; p50: number; p99: number; bad: number }[]>(modes.map((m) => [m, []]));
+    const results = new Map<string, Run[]>(modes.map((m) => [m, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of modes) {
         if (mode === 'B') await ctx.db.exec('alter table card_type_versions rename to card_type_versions_away');
@@ -199,7 +225,7 @@ async function main() {
           // Each mode is what it says: the stored version's plural on the page only from the database.
           if (page.includes(STORED_PLURAL) !== (mode !== 'B') || server.stored !== (mode !== 'B'))
             throw new Error(`mode ${mode}: the page ${page.includes(STORED_PLURAL) ? 'shows' : 'lacks'} the stored version`);
-          await wrk(server.url + LIST, cookie, 3); // warm-up
+          await wrk(server.url + LIST, cookie, server.child.pid!, 3); // warm-up
           if (mode === 'C')
             saving = setInterval(() => {
               const next = { ...stored, label: { en: `Purchase request ${version}`, ru: `Заявка ${version}` } };
@@ -208,10 +234,10 @@ async function main() {
                 .then((r) => (version = r.version))
                 .catch((err: unknown) => console.log(`# a save failed: ${String(err)}`));
             }, 1000);
-          const r = await wrk(server.url + LIST, cookie);
+          const r = await wrk(server.url + LIST, cookie, server.child.pid!);
           results.get(mode)!.push(r);
           console.log(
-            `# round ${round + 1} ${mode}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, not 200: ${r.bad}; load ${os.loadavg()[0].toFixed(2)}`,
+            `# round ${round + 1} ${mode}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${r.cpuMs} ms/request, not 200: ${r.bad}, timed out: ${r.timeouts}; load ${os.loadavg()[0].toFixed(2)}`,
           );
         } finally {
           if (saving) clearInterval(saving);
@@ -228,18 +254,19 @@ async function main() {
       C: 'C: as A, a version saved every second during the run',
     };
     console.log(
-      `\n| (b) list page, one web process, 50 connections, ${SECONDS} s × ${ROUNDS} | req/s (median) | each run | p50 ms | p99 ms | not 200 |`,
+      `\n| (b) list page, one web process, 50 connections, ${SECONDS} s × ${ROUNDS} | req/s (median) | each run | web CPU ms/request (median) | p50 ms | p99 ms | not 200 | timed out |`,
     );
-    console.log('|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const mode of modes) {
       const rs = results.get(mode)!;
       console.log(
-        `| ${label[mode]} | ${median(rs.map((r) => r.rps))} | ${rs.map((r) => r.rps).join(', ')} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${rs.reduce((a, r) => a + r.bad, 0)} |`,
+        `| ${label[mode]} | ${median(rs.map((r) => r.rps))} | ${rs.map((r) => r.rps).join(', ')} | ${median(rs.map((r) => r.cpuMs))} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${rs.reduce((a, r) => a + r.bad, 0)} | ${rs.reduce((a, r) => a + r.timeouts, 0)} |`,
       );
     }
-    const a = median(results.get('A')!.map((r) => r.rps));
-    const b = median(results.get('B')!.map((r) => r.rps));
-    console.log(`\n# A ÷ B = ${((a / b) * 100).toFixed(1)}% (target ≥ 98%); ${version} versions of purchase_request saved in all`);
+    const of = (mode: string, k: 'rps' | 'cpuMs') => median(results.get(mode)!.map((r) => r[k]));
+    console.log(
+      `\n# A ÷ B: throughput ${((of('A', 'rps') / of('B', 'rps')) * 100).toFixed(1)}% (target ≥ 98%), CPU per request ${((of('A', 'cpuMs') / of('B', 'cpuMs')) * 100).toFixed(1)}%; ${version} versions of purchase_request saved in all`,
+    );
     await ctx.close();
   } finally {
     if (process.env.BENCH_KEEP_DB !== '1') await dropBenchDatabase(DB_NAME);
