@@ -17,6 +17,7 @@ import type { AppContext } from '#app/context';
 import { ConflictError, ValidationError } from '#app/services/errors';
 import type { SessionUser } from '#app/services/users';
 import { startWorkers, type Runner } from '#app/worker/start';
+import { ApiClient, tokenFor } from '#test/support/api';
 import { startTestApp, testContext, type TestApp, type TestClient } from '#test/support/app';
 import { sessionUserFor } from '#test/support/cards';
 import { complaintInput, definitionOf, ensureTypeRoles, fieldOf, withoutStage, type Definition } from '#test/support/cardtypes';
@@ -150,6 +151,11 @@ describe('safe changes to a card type with cards', () => {
     const edit = await c.get(`/cards/complaint/${card.id}/edit`);
     assert.doesNotMatch(edit.text, /name="channel"/);
     assert.doesNotMatch((await c.get('/cards/complaint')).text, /<th scope="col"><a [^>]*>Channel</);
+    const api = new ApiClient(app.url, await tokenFor(ctx, maria.id, 'read'));
+    const viaApi = await api.get(`/api/v1/cards/complaint/${card.number}`);
+    assert.equal(viaApi.status, 200, viaApi.text);
+    const apiFields = (viaApi.body as { fields: Record<string, unknown> }).fields;
+    assert.ok('customer' in apiFields && !('channel' in apiFields), `the API's fields: ${Object.keys(apiFields).join(', ')}`);
 
     // Edited after: the value stays.
     const version = /name="version" value="(\d+)"/.exec(edit.text)![1];
