@@ -22,6 +22,7 @@ import type { Jobs } from '#app/jobs/index';
 import type { Logger } from '#app/log';
 import { msg } from '#app/i18n/message';
 import { rolesNamedBy } from '#app/services/card-type-roles';
+import type { RightsReader } from '#app/services/roles';
 import { CardTypeMoves, type MovePayload } from '#app/services/card-type-moves';
 import type { CardCreation } from '#app/services/card-create';
 import { impactOf, movesNeeded, unsafe, type TypeImpact } from '#app/services/card-type-changes';
@@ -31,9 +32,6 @@ import { ConflictError, NotFoundError, ValidationError } from '#app/services/err
 
 /** PostgreSQL's NOTIFY channel on which a saved version is announced (the payload: the type's name). */
 export const TYPES_CHANNEL = 'orbis_card_types';
-
-/** Applies the rights set in the browser to a set of types about to go in use (app/services/roles.ts, rightsReader). */
-type Rights = (set: readonly CardType[]) => void;
 
 export type VersionSource = 'file' | 'browser' | 'import' | 'restore';
 
@@ -89,12 +87,7 @@ export class CardTypeStore {
     private readonly types: CardTypes,
     private readonly signals: ChangeSignals,
     private readonly jobs: Jobs,
-    private readonly options: {
-      defaultLocale: string;
-      log?: Logger;
-      cards: Pick<CardCreation, 'dueAt'>;
-      rights?: () => Promise<Rights | null>;
-    },
+    private readonly options: { defaultLocale: string; log?: Logger; cards: Pick<CardCreation, 'dueAt'>; rights?: RightsReader },
   ) {
     signals.on(TYPES_CHANNEL, () => this.load());
     this.moves = new CardTypeMoves(db, types, options.cards, (name, v) => (this.versionOf(name) < v ? this.load() : Promise.resolve()));

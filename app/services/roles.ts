@@ -25,6 +25,9 @@ import type { Actor } from '#app/services/users';
 
 export const SCOPES: readonly Scope[] = ['none', 'own', 'all'];
 /** PostgreSQL's NOTIFY channel on which a change of roles or rights is announced (the payload: the role's name). */
+/** Reads the rights set in the browser; the answer applies them to a set of types about to go in use. */
+export type RightsReader = () => Promise<((set: readonly CardType[]) => void) | null>;
+
 export const ROLES_CHANNEL = 'orbis_role_permissions';
 const NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -80,7 +83,7 @@ export class RoleService {
    * (null before `db upgrade` made the table). A new set of types gets them
    * before it goes in use (CardTypes.replace), so no request sees it without.
    */
-  async rightsReader(): Promise<((set: readonly CardType[]) => void) | null> {
+  async rightsReader(): ReturnType<RightsReader> {
     let rows: { role: string; card_type: string; action: Action; scope: Scope }[];
     try {
       rows = await this.db.rows(
