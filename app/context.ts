@@ -236,7 +236,7 @@ export async function createContext(settings: Settings, options: ContextOptions 
       ...settings.i18n,
       log,
       cards,
-      afterLoad: () => services.roles.load(),
+      rights: () => services.roles.rightsReader(),
     }),
     userDirectory: new UserDirectory(db, models, authEvents, users),
     calendar: new WorkCalendar(db, signals),

@@ -4,6 +4,8 @@
 // What MUST hold:
 // - Each card's move is in its history (who saved the version, from, to and
 //   the due date its new stage gives), written in the move's transaction.
+// - It runs on the version that enqueued it or a later one, never on an
+//   earlier one this process still holds.
 // - Taken again (a retry, a second run), it moves only what is still in a
 //   removed stage: nothing twice.
 // - Set-based, a batch per statement: 10,000 cards within seconds. A move
@@ -29,10 +31,15 @@ export class CardTypeMoves {
     private readonly db: Database,
     private readonly types: CardTypes,
     private readonly cards: Pick<CardCreation, 'dueAt'>,
+    /** Loads the stored types unless version `version` of `type` is in use here already. */
+    private readonly atLeast: (type: string, version: number) => Promise<void>,
   ) {}
 
   /** Moves every card of the removed stages; returns how many moved. */
   async run(p: MovePayload, progress: (done: number, total: number) => Promise<void>): Promise<{ moved: number }> {
+    // The job may come before this process heard of the version (the signal is
+    // on another connection, or that connection is away): read it first.
+    await this.atLeast(p.type, p.version);
     const type = this.types.get(p.type);
     if (!type) throw new Error(`no card type ${p.type}`);
     const from = Object.keys(p.moves);

@@ -22,6 +22,7 @@ import type { Jobs } from '#app/jobs/index';
 import type { Logger } from '#app/log';
 import { msg } from '#app/i18n/message';
 import { rolesNamedBy } from '#app/services/card-type-roles';
+import type { RightsReader } from '#app/services/roles';
 import { CardTypeMoves, type MovePayload } from '#app/services/card-type-moves';
 import type { CardCreation } from '#app/services/card-create';
 import { elementOf } from '#app/services/card-type-draft';
@@ -54,10 +55,10 @@ export class CardTypeStore {
     private readonly types: CardTypes,
     private readonly signals: ChangeSignals,
     private readonly jobs: Jobs,
-    private readonly options: { defaultLocale: string; log?: Logger; cards: Pick<CardCreation, 'dueAt'>; afterLoad?: () => Promise<void> },
+    private readonly options: { defaultLocale: string; log?: Logger; cards: Pick<CardCreation, 'dueAt'>; rights?: RightsReader },
   ) {
     signals.on(TYPES_CHANNEL, () => this.load());
-    this.moves = new CardTypeMoves(db, types, options.cards);
+    this.moves = new CardTypeMoves(db, types, options.cards, (name, v) => (this.versionOf(name) < v ? this.load() : Promise.resolve()));
   }
 
   private readonly moves: CardTypeMoves;
@@ -139,10 +140,11 @@ export class CardTypeStore {
       throw err;
     }
     this.stored = true;
-    if (!rows.length || n !== this.loads) return;
-    this.types.replace(this.build(rows));
+    if (!rows.length) return;
+    const rights = await this.options.rights?.();
+    if (n !== this.loads) return;
+    this.types.replace(this.build(rows), rights ?? undefined);
     this.versions = new Map(rows.map((r) => [r.card_type, r.version]));
-    await this.options.afterLoad?.();
   }
 
   private build(rows: Pick<TypeVersion, 'card_type' | 'definition'>[]): CardType[] {

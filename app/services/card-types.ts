@@ -110,9 +110,10 @@ export class CardTypes {
   declared(name: string): CardType['permissions'] {
     return this.declaredRights.get(name) ?? {};
   }
-  /** Puts a new set of types in use at once (a saved version, here or in another process). */
-  replace(all: CardType[]): void {
+  /** Puts a new set of types in use at once (a saved version, here or in another process), `prepared` (the rights set in the browser) first. */
+  replace(all: CardType[], prepare?: (all: readonly CardType[]) => void): void {
     this.keepDeclared(all);
+    prepare?.(all);
     this.list = all;
     this.byName = new Map(all.map((t) => [t.name, t]));
     this.rightsRevision++;

@@ -26,6 +26,8 @@ const SAVE_EDIT = prepared(
    select ${COLUMNS} from c left join users ua on ua.id = c.assignee_id left join users uo on uo.id = c.owner_id`,
 );
 
+const isEmpty = (v: unknown) => v == null || v === '' || (Array.isArray(v) && v.length === 0);
+
 export class CardService extends CardCreation {
   /** Saves an edit made on version `input.version`; a stale version is a conflict, never an overwrite. */
   async update(user: SessionUser, typeName: string, id: number, input: FormInput): Promise<Card> {
@@ -46,6 +48,10 @@ export class CardService extends CardCreation {
         });
       }
       await this.links(user, type, [{ data: parsed.data, assigneeId, errors: parsed.errors }], t);
+      // A field required since the card was saved (a new version of its type): say so, not only "required".
+      for (const f of type.fields)
+        if (f.required && parsed.errors[f.name] && isEmpty(input[f.name]) && isEmpty(before.data[f.name]))
+          parsed.errors[f.name] = msg('fields.errors.requiredSinceTypeChanged');
       if (Object.keys(parsed.errors).length) throw new ValidationError(msg('cards.errors.fieldsNeedAttention'), parsed.errors);
       const data = { ...before.data, ...parsed.data };
       const [after] = await this.db.rows<Card>(

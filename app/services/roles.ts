@@ -25,6 +25,9 @@ import type { Actor } from '#app/services/users';
 
 export const SCOPES: readonly Scope[] = ['none', 'own', 'all'];
 /** PostgreSQL's NOTIFY channel on which a change of roles or rights is announced (the payload: the role's name). */
+/** Reads the rights set in the browser; the answer applies them to a set of types about to go in use. */
+export type RightsReader = () => Promise<((set: readonly CardType[]) => void) | null>;
+
 export const ROLES_CHANNEL = 'orbis_role_permissions';
 const NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -69,6 +72,18 @@ export class RoleService {
 
   /** Reads the rights set in the browser and applies them to the card types. */
   async load(): Promise<void> {
+    const apply = await this.rightsReader();
+    apply?.(this.types.all);
+    if (apply) this.types.rightsRevision++;
+  }
+
+  /**
+   * Reads the rights set in the browser (and the roles' labels); the answer
+   * applies them to a set of types, each rebuilt from its declared rights
+   * (null before `db upgrade` made the table). A new set of types gets them
+   * before it goes in use (CardTypes.replace), so no request sees it without.
+   */
+  async rightsReader(): ReturnType<RightsReader> {
     let rows: { role: string; card_type: string; action: Action; scope: Scope }[];
     try {
       rows = await this.db.rows(
@@ -80,24 +95,25 @@ export class RoleService {
         (err as { parent?: { code?: string }; code?: string }).code === '42P01' ||
         (err as { parent?: { code?: string } }).parent?.code === '42P01'
       )
-        return;
+        return null;
       throw err;
     }
     const labels = await this.db.rows<{ name: string; label: string }>('select name, label from roles');
     this.labelMap = Object.fromEntries(labels.map((r) => [r.name, r.label]));
-    // Rebuilt from each type's definition as saved (types.declared), so a new version of a type keeps the rights set here.
-    const next = new Map<string, Rights>();
-    for (const type of this.types.all) next.set(type.name, copy(this.types.declared(type.name)));
-    for (const row of rows) {
-      const rights = next.get(row.card_type);
-      if (!rights) continue; // a type no longer loaded
-      if (!Object.hasOwn(rights, row.role))
-        rights[row.role] = { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' };
-      rights[row.role][row.action] = row.scope;
-    }
-    // Swapped whole, per type: a check never sees half a change.
-    for (const type of this.types.all) (type as { permissions: Rights }).permissions = next.get(type.name) ?? {};
-    this.types.rightsRevision++;
+    return (set) => {
+      // Rebuilt from each type's definition as saved (types.declared), so a new version of a type keeps the rights set here.
+      const next = new Map<string, Rights>();
+      for (const type of set) next.set(type.name, copy(this.types.declared(type.name)));
+      for (const row of rows) {
+        const rights = next.get(row.card_type);
+        if (!rights) continue; // a type no longer loaded
+        if (!Object.hasOwn(rights, row.role))
+          rights[row.role] = { read: 'none', create: 'none', update: 'none', delete: 'none', transition: 'none' };
+        rights[row.role][row.action] = row.scope;
+      }
+      // Swapped whole, per type: a check never sees half a change.
+      for (const type of set) (type as { permissions: Rights }).permissions = next.get(type.name) ?? {};
+    };
   }
 
   /** Each role's label by name, as of the last change any process made (kept in memory). */
