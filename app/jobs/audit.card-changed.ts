@@ -8,6 +8,7 @@
 import { defineJob } from '#app/jobs/define';
 import { PermanentJobError } from '#app/queue/kind';
 import { cardChanges } from '#app/services/audit';
+import { anyField } from '#app/services/card-types';
 
 export interface CardChangedPayload {
   cardId: number;
@@ -27,9 +28,9 @@ export const job = defineJob({
   kind: 'audit.card_changed',
   queue: 'audit',
   attempts: 10,
-  uses: ['db', 'cards'],
+  uses: ['db', 'cards', 'cardTypeStore'],
   handler:
-    ({ db, cards }) =>
+    ({ db, cards, cardTypeStore }) =>
     async (payload: CardChangedPayload, job) => {
       if (
         !Number.isSafeInteger(payload.cardId) ||
@@ -39,7 +40,15 @@ export const job = defineJob({
       ) {
         throw new PermanentJobError('malformed audit payload: cardId, version, at and after are required');
       }
-      const type = cards.types.get(payload.type) ?? null;
+      let type = cards.types.get(payload.type) ?? null;
+      // A field this process does not know yet: a version saved a moment ago that its listener has not brought; read it now.
+      // (A value under no field: a dropped field holds none, by the safety rules.)
+      const data = (payload.after.data ?? {}) as Record<string, unknown>;
+      const known = type;
+      if (known && Object.entries(data).some(([k, v]) => v != null && v !== '' && !anyField(known, k))) {
+        await cardTypeStore.load();
+        type = cards.types.get(payload.type) ?? null;
+      }
       const changes = cardChanges(type, payload);
       const transitioned = payload.kind === 'transitioned';
       // `where exists`: a card removed for good since then has no history to keep.
