@@ -47,6 +47,7 @@ const missingTable = (err: unknown) =>
 export class CardTypeStore {
   private versions = new Map<string, number>();
   private loads = 0;
+  private latestLoad: Promise<void> = Promise.resolve();
   /** False before `db upgrade` made the table: the files hold, as before types were stored. */
   private stored = false;
 
@@ -129,9 +130,15 @@ export class CardTypeStore {
   }
 
   /** Reads the latest version of every type and puts the set in use (here; every process does on the signal). */
-  async load(): Promise<void> {
-    // Two signals close together: only the read started last is applied (an older one finishing later must not win).
-    const n = ++this.loads;
+  load(): Promise<void> {
+    // Two reads close together: only the one started last is applied (an older one finishing later must not win),
+    // and an older one resolves when the newer has applied, so a save's own reload returns with its version in use.
+    const run = this.loadOnce(++this.loads);
+    this.latestLoad = run;
+    return run;
+  }
+
+  private async loadOnce(n: number): Promise<void> {
     let rows: TypeVersion[];
     try {
       rows = [...(await this.latestRows()).values()];
@@ -142,7 +149,7 @@ export class CardTypeStore {
     this.stored = true;
     if (!rows.length) return;
     const rights = await this.options.rights?.();
-    if (n !== this.loads) return;
+    if (n !== this.loads) return this.latestLoad;
     this.types.replace(this.build(rows), rights ?? undefined);
     this.versions = new Map(rows.map((r) => [r.card_type, r.version]));
   }
