@@ -13,6 +13,7 @@ import { job as cardsBulk } from '#app/jobs/cards.bulk';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
+import { job as imagesFaces } from '#app/jobs/images.faces';
 import { job as imagesProcess } from '#app/jobs/images.process';
 import { job as jobsSweep } from '#app/jobs/jobs.sweep';
 import { job as mailFetch } from '#app/jobs/mail.fetch';
@@ -51,6 +52,7 @@ export const JOBS = [
   notificationsSms,
   smsSend,
   mailFetch,
+  imagesFaces,
 ] as const;
 
 /**
