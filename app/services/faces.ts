@@ -32,6 +32,16 @@ export interface StoredFace extends FoundFace {
   crop: Buffer;
 }
 
+// The state as recorded, except that a job the engine failed without running it
+// (its thumbnails job failed, or it was cancelled) is failed, with the cause.
+const STATE_SQL = `
+  select mf.media_id, mf.faces,
+         case when mf.state in ('waiting', 'running') and j.state in ('failed', 'cancelled') then 'failed' else mf.state end as state,
+         case when mf.state in ('waiting', 'running') and j.state in ('failed', 'cancelled')
+              then case when m.state = 'failed' then 'the thumbnails failed: ' || coalesce(m.error, j.error, '') else coalesce(j.error, j.state) end
+              else mf.error end as error
+    from media_faces mf join media m on m.id = mf.media_id left join jobs j on j.id = mf.job_id`;
+
 export class FacesService {
   constructor(private readonly db: Database) {}
 
@@ -84,10 +94,7 @@ export class FacesService {
 
   /** What GET /media/:id/faces answers (the caller checked the reader). */
   async forMedia(mediaId: number): Promise<MediaFacesView> {
-    const [state] = await this.db.rows<{ state: FacesState; error: string | null }>(
-      'select state, error from media_faces where media_id = $1',
-      [mediaId],
-    );
+    const [state] = await this.db.rows<{ state: FacesState; error: string | null }>(`${STATE_SQL} where mf.media_id = $1`, [mediaId]);
     const rows = await this.db.rows<{
       id: number;
       box: FaceBox;
@@ -113,7 +120,7 @@ export class FacesService {
   /** Face counts and states of a card's attachments (the gallery's tiles). */
   async forCard(cardId: number): Promise<Map<number, { state: FacesState; faces: number; error: string | null }>> {
     const rows = await this.db.rows<{ media_id: number; state: FacesState; faces: number; error: string | null }>(
-      'select mf.media_id, mf.state, mf.faces, mf.error from media_faces mf join media m on m.id = mf.media_id where m.card_id = $1',
+      `${STATE_SQL} where m.card_id = $1`,
       [cardId],
     );
     return new Map(rows.map((r) => [Number(r.media_id), { state: r.state, faces: r.faces, error: r.error }]));

@@ -5,15 +5,13 @@
 // lies within the match distance while the others in the photo do not.
 // The models load once for the whole file.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { cropFace, descriptorDistance, detectFaces, loadFaceModels, CROP_SIDE, type Detection } from '#app/services/face-engine';
 import { DEFAULT_RECOGNITION } from '#app/services/recognition-settings';
+import { SAMPLES } from '#test/support/faces';
 
-const require = createRequire(import.meta.url);
-export const SAMPLES = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 const OPTIONS = { minScore: 0.5, minSize: 0, maxPixels: 100_000_000 };
 
 describe('the face engine on the package samples', () => {
