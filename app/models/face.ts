@@ -66,25 +66,26 @@ export interface FaceModels {
   RecognitionEvent: typeof RecognitionEvent;
 }
 
-const id = { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false };
-const now = { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW };
+// Fresh objects for each column: Sequelize writes into the attribute objects it is given.
+const id = () => ({ type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false });
+const now = () => ({ type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW });
 
 export function defineFaceModels(sequelize: Sequelize): FaceModels {
   class BoundPerson extends Person {}
   BoundPerson.init(
     {
-      id,
+      id: id(),
       name: { type: DataTypes.TEXT, allowNull: true },
       created_by: { type: DataTypes.BIGINT, allowNull: true },
-      created_at: now,
-      updated_at: now,
+      created_at: now(),
+      updated_at: now(),
     },
     { sequelize, tableName: 'people', modelName: 'Person', timestamps: false },
   );
   class BoundFace extends Face {}
   BoundFace.init(
     {
-      id,
+      id: id(),
       media_id: { type: DataTypes.BIGINT, allowNull: false },
       card_id: { type: DataTypes.BIGINT, allowNull: false },
       idx: { type: DataTypes.INTEGER, allowNull: false },
@@ -95,7 +96,7 @@ export function defineFaceModels(sequelize: Sequelize): FaceModels {
       crop: { type: DataTypes.BLOB, allowNull: false },
       person_id: { type: DataTypes.BIGINT, allowNull: true },
       status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'suggested' },
-      created_at: now,
+      created_at: now(),
     },
     { sequelize, tableName: 'faces', modelName: 'Face', timestamps: false },
   );
@@ -107,7 +108,7 @@ export function defineFaceModels(sequelize: Sequelize): FaceModels {
       error: { type: DataTypes.TEXT, allowNull: true },
       faces: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       job_id: { type: DataTypes.BIGINT, allowNull: true },
-      updated_at: now,
+      updated_at: now(),
     },
     { sequelize, tableName: 'media_faces', modelName: 'MediaFaces', timestamps: false },
   );
@@ -120,20 +121,20 @@ export function defineFaceModels(sequelize: Sequelize): FaceModels {
       match_distance: { type: DataTypes.REAL, allowNull: false },
       off_types: { type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] },
       updated_by: { type: DataTypes.BIGINT, allowNull: true },
-      updated_at: now,
+      updated_at: now(),
     },
     { sequelize, tableName: 'recognition_settings', modelName: 'RecognitionSettingsRow', timestamps: false },
   );
   class BoundEvent extends RecognitionEvent {}
   BoundEvent.init(
     {
-      id,
+      id: id(),
       kind: { type: DataTypes.TEXT, allowNull: false },
       person_id: { type: DataTypes.BIGINT, allowNull: true },
       person_name: { type: DataTypes.TEXT, allowNull: true },
       faces: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       user_id: { type: DataTypes.BIGINT, allowNull: true },
-      at: now,
+      at: now(),
     },
     { sequelize, tableName: 'recognition_events', modelName: 'RecognitionEvent', timestamps: false },
   );

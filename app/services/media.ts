@@ -20,6 +20,7 @@ import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-fil
 import { recordAttachments } from '#app/services/audit';
 import { enqueueFaces } from '#app/services/faces-enqueue';
 import { FacesService } from '#app/services/faces';
+import { PeopleService } from '#app/services/people';
 import { enqueueCardEvent } from '#app/services/card-notices';
 import type { PhotoMetadata } from '#app/services/exif';
 import { can } from '#app/services/permissions';
@@ -77,6 +78,7 @@ export class MediaService {
   readonly files: MediaFiles;
   /** The faces found on image attachments (issue 21): state, crops, people. */
   readonly faces: FacesService;
+  readonly people: PeopleService;
 
   constructor(
     private readonly db: Database,
@@ -86,6 +88,7 @@ export class MediaService {
   ) {
     this.files = new MediaFiles(settings.mediaRoot);
     this.faces = new FacesService(db);
+    this.people = new PeopleService(db, cards);
   }
 
   get maxBytes(): number {
