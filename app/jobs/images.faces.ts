@@ -5,7 +5,8 @@
 // images.process job: a failed thumbnail fails this one with the cause.
 //
 // What MUST hold:
-// - the models load once per worker process (app/services/face-engine.ts);
+// - the models load once per worker process (app/services/face-engine.ts;
+//   a worker of the recognition queue loads them at start, app/worker/start.ts);
 // - idempotent: the faces of a run replace the attachment's earlier ones in
 //   one transaction (FacesService.store), so a job run again after a worker
 //   died mid-job stores its faces once;
@@ -16,7 +17,7 @@
 import fs from 'node:fs';
 import { defineJob } from '#app/jobs/define';
 import { PermanentJobError } from '#app/queue/kind';
-import { cropFace, detectIn, loadFaceModels, rendition, type Rendition } from '#app/services/face-engine';
+import { cropFace, detectIn, rendition, type Rendition } from '#app/services/face-engine';
 import { UnreadableImageError } from '#app/services/images';
 import { originalRel, thumbRel } from '#app/services/media-files';
 import { readRecognitionSettings } from '#app/services/recognition-settings';
@@ -33,8 +34,6 @@ export const job = defineJob({
   uses: ['db', 'media', 'settings'],
   handler: ({ db, media, settings }) => {
     const faces = media.faces;
-    // Loading starts with the worker, not with its first photo.
-    void loadFaceModels().catch(() => {});
 
     /** The thumbnails job's 1600 px JPEG (already upright); the original when it is not there. */
     async function read(sha: string, version: number): Promise<Rendition> {

@@ -13,6 +13,9 @@ import { job as cardsBulk } from '#app/jobs/cards.bulk';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
+import { job as facesPurge } from '#app/jobs/faces.purge';
+import { job as facesRegroup } from '#app/jobs/faces.regroup';
+import { job as facesRunAgain } from '#app/jobs/faces.run-again';
 import { job as imagesFaces } from '#app/jobs/images.faces';
 import { job as imagesProcess } from '#app/jobs/images.process';
 import { job as jobsSweep } from '#app/jobs/jobs.sweep';
@@ -53,6 +56,9 @@ export const JOBS = [
   smsSend,
   mailFetch,
   imagesFaces,
+  facesRegroup,
+  facesPurge,
+  facesRunAgain,
 ] as const;
 
 /**

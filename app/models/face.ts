@@ -58,12 +58,20 @@ export class RecognitionEvent extends Model<InferAttributes<RecognitionEvent>, I
   declare at: CreationOptional<Date>;
 }
 
+export class RecognitionWorker extends Model<InferAttributes<RecognitionWorker>, InferCreationAttributes<RecognitionWorker>> {
+  declare id: string;
+  declare model: string;
+  declare loaded_at: CreationOptional<Date | null>;
+  declare seen_at: CreationOptional<Date>;
+}
+
 export interface FaceModels {
   Person: typeof Person;
   Face: typeof Face;
   MediaFaces: typeof MediaFaces;
   RecognitionSettingsRow: typeof RecognitionSettingsRow;
   RecognitionEvent: typeof RecognitionEvent;
+  RecognitionWorker: typeof RecognitionWorker;
 }
 
 // Fresh objects for each column: Sequelize writes into the attribute objects it is given.
@@ -138,7 +146,18 @@ export function defineFaceModels(sequelize: Sequelize): FaceModels {
     },
     { sequelize, tableName: 'recognition_events', modelName: 'RecognitionEvent', timestamps: false },
   );
+  class BoundWorker extends RecognitionWorker {}
+  BoundWorker.init(
+    {
+      id: { type: DataTypes.TEXT, primaryKey: true, allowNull: false },
+      model: { type: DataTypes.TEXT, allowNull: false },
+      loaded_at: { type: DataTypes.DATE, allowNull: true },
+      seen_at: now(),
+    },
+    { sequelize, tableName: 'recognition_workers', modelName: 'RecognitionWorker', timestamps: false },
+  );
   return {
+    RecognitionWorker: BoundWorker,
     Person: BoundPerson,
     Face: BoundFace,
     MediaFaces: BoundMediaFaces,

@@ -15,14 +15,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
-import * as tfjs from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
-
-// face-api's own handle on TensorFlow.js (the one its nets were built with).
-const tf = faceapi.tf;
+import type * as FaceApi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import { msg } from '#app/i18n/message';
 import { UnreadableImageError } from '#app/services/images';
+
+// TensorFlow.js and face-api are imported when the models load, not with this
+// file: every process imports the job list, and only recognition workers
+// need them (importing them costs ≈ 110 MB and 0.9 s).
+let faceapi: typeof FaceApi;
+let tf: typeof FaceApi.tf;
 
 const require = createRequire(import.meta.url);
 const PACKAGE = path.dirname(require.resolve('@vladmandic/face-api/package.json'));
@@ -101,7 +102,15 @@ async function loadNet(net: { loadFromWeightMap(map: ReturnType<typeof tf.io.dec
 export function loadFaceModels(): Promise<ModelState> {
   loading ??= (async () => {
     const started = Date.now();
-    setWasmPaths(WASM_DIR);
+    const [tfjs, wasm, api] = await Promise.all([
+      import('@tensorflow/tfjs'),
+      import('@tensorflow/tfjs-backend-wasm'),
+      import('@vladmandic/face-api/dist/face-api.node-wasm.js'),
+    ]);
+    faceapi = api;
+    // face-api's own handle on TensorFlow.js (the one its nets were built with).
+    tf = api.tf;
+    wasm.setWasmPaths(WASM_DIR);
     // One engine is shared by every copy of tfjs in the process (its global), so the backend set here is face-api's.
     await tfjs.setBackend('wasm');
     await tfjs.ready();

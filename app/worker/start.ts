@@ -11,6 +11,7 @@ import { QUEUES, type RunnableKind } from '#app/queue/kind';
 import type { ErrorReporter } from '#app/services/error-report';
 import { Worker } from '#app/queue/worker';
 import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
+import { startRecognitionPresence } from '#app/services/recognition-status';
 
 export interface RunnerOptions {
   queues?: readonly string[];
@@ -97,6 +98,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
   // Queues that carry something other than job ids.
   const extra: Array<{ stop(): Promise<void> }> = [];
   if (queues.includes('requestlog')) extra.push(await startRequestLogConsumer(ctx));
+  if (queues.includes('recognition')) extra.push(startRecognitionPresence(ctx.db, ctx.log));
   return {
     workers,
     async stop(timeoutMs) {

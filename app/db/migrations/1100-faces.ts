@@ -53,6 +53,14 @@ export async function up({ sql }: MigrationContext) {
       updated_by bigint references users(id) on delete set null,
       updated_at timestamptz not null default now()
     )`);
+  // Each recognition worker process says it is there (and whether its models are loaded) every 30 s.
+  await sql(`
+    create table recognition_workers (
+      id text primary key,
+      model text not null,
+      loaded_at timestamptz,
+      seen_at timestamptz not null default now()
+    )`);
   await sql(`
     create table recognition_events (
       id bigserial primary key,
@@ -67,6 +75,7 @@ export async function up({ sql }: MigrationContext) {
 
 export async function down({ sql }: MigrationContext) {
   await sql('drop table recognition_events');
+  await sql('drop table recognition_workers');
   await sql('drop table recognition_settings');
   await sql('drop table media_faces');
   await sql('drop table faces');
