@@ -17,7 +17,7 @@ export interface FacesRunAgainPayload {
 const WHERE: Record<FacesRunAgainPayload['scope'], string> = {
   media: 'm.id = $1',
   card: 'm.card_id = $1',
-  type: 'c.type = $2',
+  type: 'c.type = $1',
   all: 'true',
 };
 
@@ -34,7 +34,7 @@ export const job = defineJob({
       const rows = await db.rows<{ id: number; type: string }>(
         `select m.id, c.type from media m join cards c on c.id = m.card_id
           where m.state = 'ready' and m.width is not null and c.deleted_at is null and ${where} order by m.id`,
-        [id ?? null, type ?? null],
+        scope === 'all' ? [] : [scope === 'type' ? type : id],
       );
       let enqueued = 0;
       for (const [i, m] of rows.entries()) {

@@ -209,7 +209,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/cards/:type/:id/mentions.json', requireLogin, comments.mentions);
   app.post('/cards/:type/:id/watch', requireLogin, comments.watch);
   app.post('/cards/:type/:id/unwatch', requireLogin, comments.unwatch);
-  mountFaceRoutes(app, s);
+  mountFaceRoutes(app, s, db);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
 
   app.get('/tasks', requireLogin, tasks.list);
