@@ -67,7 +67,7 @@ export const job = defineJob({
         const found = await detectIn(r, s);
         const t2 = performance.now();
         const stored = await Promise.all(found.faces.map(async (f) => ({ ...f, crop: await cropFace(r, f.box) })));
-        const n = await faces.store(mediaId, stored, s.matchDistance);
+        const n = await faces.store(mediaId, stored, s.matchDistance, { w: r.width, h: r.height });
         const ms = {
           decode: Math.round(t1 - t0),
           detect: Math.round(found.ms.detect),

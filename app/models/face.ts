@@ -31,6 +31,8 @@ export class MediaFaces extends Model<InferAttributes<MediaFaces>, InferCreation
   declare state: string;
   declare error: CreationOptional<string | null>;
   declare faces: CreationOptional<number>;
+  declare width: CreationOptional<number | null>;
+  declare height: CreationOptional<number | null>;
   declare job_id: CreationOptional<number | null>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -115,6 +117,8 @@ export function defineFaceModels(sequelize: Sequelize): FaceModels {
       state: { type: DataTypes.TEXT, allowNull: false },
       error: { type: DataTypes.TEXT, allowNull: true },
       faces: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      width: { type: DataTypes.INTEGER, allowNull: true },
+      height: { type: DataTypes.INTEGER, allowNull: true },
       job_id: { type: DataTypes.BIGINT, allowNull: true },
       updated_at: now(),
     },

@@ -25,6 +25,8 @@ export interface FaceView {
 export interface MediaFacesView {
   state: FacesState;
   error?: string;
+  /** The size of the image the boxes are in. */
+  size?: { w: number; h: number };
   faces: FaceView[];
 }
 
@@ -35,7 +37,7 @@ export interface StoredFace extends FoundFace {
 // The state as recorded, except that a job the engine failed without running it
 // (its thumbnails job failed, or it was cancelled) is failed, with the cause.
 const STATE_SQL = `
-  select mf.media_id, mf.faces,
+  select mf.media_id, mf.faces, mf.width, mf.height,
          case when mf.state in ('waiting', 'running') and j.state in ('failed', 'cancelled') then 'failed' else mf.state end as state,
          case when mf.state in ('waiting', 'running') and j.state in ('failed', 'cancelled')
               then case when m.state = 'failed' then 'the thumbnails failed: ' || coalesce(m.error, j.error, '') else coalesce(j.error, j.state) end
@@ -66,7 +68,7 @@ export class FacesService {
    * transaction; the new faces are grouped (within the match distance) in it too.
    * Returns how many were stored (0 when the attachment is gone meanwhile).
    */
-  async store(mediaId: number, faces: readonly StoredFace[], matchDistance: number): Promise<number> {
+  async store(mediaId: number, faces: readonly StoredFace[], matchDistance: number, size?: { w: number; h: number }): Promise<number> {
     return this.db.transaction(async (t) => {
       const [media] = await this.db.rows<{ card_id: number }>('select card_id from media where id = $1 for update', [mediaId], t);
       if (!media) return 0;
@@ -82,9 +84,9 @@ export class FacesService {
         ids.push(Number(row.id));
       }
       await this.db.exec(
-        `insert into media_faces (media_id, state, error, faces, updated_at) values ($1, 'done', null, $2, now())
-         on conflict (media_id) do update set state = 'done', error = null, faces = $2, updated_at = now()`,
-        [mediaId, faces.length],
+        `insert into media_faces (media_id, state, error, faces, width, height, updated_at) values ($1, 'done', null, $2, $3, $4, now())
+         on conflict (media_id) do update set state = 'done', error = null, faces = $2, width = $3, height = $4, updated_at = now()`,
+        [mediaId, faces.length, size?.w ?? null, size?.h ?? null],
         t,
       );
       await groupNewFaces(this.db, t, ids, matchDistance);
@@ -94,7 +96,10 @@ export class FacesService {
 
   /** What GET /media/:id/faces answers (the caller checked the reader). */
   async forMedia(mediaId: number): Promise<MediaFacesView> {
-    const [state] = await this.db.rows<{ state: FacesState; error: string | null }>(`${STATE_SQL} where mf.media_id = $1`, [mediaId]);
+    const [state] = await this.db.rows<{ state: FacesState; error: string | null; width: number | null; height: number | null }>(
+      `${STATE_SQL} where mf.media_id = $1`,
+      [mediaId],
+    );
     const rows = await this.db.rows<{
       id: number;
       box: FaceBox;
@@ -109,6 +114,7 @@ export class FacesService {
     );
     const view: MediaFacesView = { state: state?.state ?? 'waiting', faces: [] };
     if (state?.error) view.error = state.error;
+    if (state?.width && state.height) view.size = { w: state.width, h: state.height };
     for (const r of rows) {
       const face: FaceView = { id: Number(r.id), box: r.box, score: Math.round(r.score * 1000) / 1000 };
       if (r.person_id) face.person = { id: Number(r.person_id), name: r.name, status: r.status };

@@ -40,6 +40,9 @@ export async function up({ sql }: MigrationContext) {
       state text not null check (state in ('waiting', 'running', 'done', 'failed')),
       error text,
       faces int not null default 0,
+      -- The size of the image the boxes are in (the ≤ 1600 px rendition).
+      width int,
+      height int,
       job_id bigint,
       updated_at timestamptz not null default now()
     )`);

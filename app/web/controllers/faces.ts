@@ -19,6 +19,7 @@ export function facesController({ media }: Pick<Services, 'media'>) {
       res.json({
         state: view.state,
         ...(view.error ? { error: view.error } : {}),
+        ...(view.size ? { size: view.size } : {}),
         faces: view.faces.map((f) => ({
           id: f.id,
           box: f.box,
