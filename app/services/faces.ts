@@ -27,6 +27,8 @@ export interface MediaFacesView {
   error?: string;
   /** The size of the image the boxes are in. */
   size?: { w: number; h: number };
+  /** False: the attachment was never put to recognition. */
+  recognised?: false;
   faces: FaceView[];
 }
 
@@ -112,7 +114,8 @@ export class FacesService {
          from faces f left join people p on p.id = f.person_id where f.media_id = $1 order by f.idx`,
       [mediaId],
     );
-    const view: MediaFacesView = { state: state?.state ?? 'waiting', faces: [] };
+    // No state: never put to recognition (not an image, recognition off for its type, or attached before faces were found).
+    const view: MediaFacesView = state ? { state: state.state, faces: [] } : { state: 'done', recognised: false, faces: [] };
     if (state?.error) view.error = state.error;
     if (state?.width && state.height) view.size = { w: state.width, h: state.height };
     for (const r of rows) {

@@ -20,6 +20,7 @@ export function facesController({ media }: Pick<Services, 'media'>) {
         state: view.state,
         ...(view.error ? { error: view.error } : {}),
         ...(view.size ? { size: view.size } : {}),
+        ...(view.recognised === false ? { recognised: false } : {}),
         faces: view.faces.map((f) => ({
           id: f.id,
           box: f.box,

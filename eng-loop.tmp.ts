@@ -1,0 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { detectIn, loadFaceModels, rendition } from '#app/services/face-engine';
+import { SAMPLES } from '#test/support/faces';
+const flt = () => { const f = fs.readFileSync('/proc/self/stat', 'utf8'); const x = f.slice(f.lastIndexOf(')') + 2).split(' '); return Number(x[7]); };
+await loadFaceModels();
+const r = await rendition(path.join(SAMPLES, 'sample1.jpg'), 1e9);
+for (let i = 0; i < 2; i++) await detectIn(r, { minScore: 0.5, minSize: 0 });
+const f0 = flt(); const c0 = process.cpuUsage(); const t0 = Date.now(); const n = 8;
+for (let i = 0; i < n; i++) await detectIn(r, { minScore: 0.5, minSize: 0 });
+const c = process.cpuUsage(c0); const wall = Date.now() - t0;
+console.log(process.argv[2], 'ms/photo', Math.round(wall / n), 'cpu/wall', ((c.user + c.system) / 1000 / wall).toFixed(2), 'user', Math.round(c.user/1000/n), 'sys', Math.round(c.system/1000/n), 'minflt/photo', Math.round((flt() - f0) / n));
