@@ -3,9 +3,11 @@
 // state, and the reads behind GET /media/:id/faces and the crops.
 //
 // What MUST hold:
-// - idempotent: a run's faces replace the attachment's earlier ones (delete
-//   + insert + state in ONE transaction, keyed by the media id), so a job
-//   run again after a worker died mid-job stores its faces once;
+// - idempotent: a run's faces replace the attachment's earlier ones (upsert
+//   by (media id, index), the rest deleted, and the state, in ONE
+//   transaction locking the media row), so a job run again after a worker
+//   died mid-job stores its faces once; a face found again keeps its id and
+//   its person (an operator's confirmation survives "run again");
 // - a crop is served only to a reader of the card (the caller checks the
 //   media row through MediaService.getForUser first);
 // - the faces and crops of an attachment go with it (on delete cascade).
@@ -46,6 +48,9 @@ const STATE_SQL = `
               else mf.error end as error
     from media_faces mf join media m on m.id = mf.media_id left join jobs j on j.id = mf.job_id`;
 
+// A face found again in the same place of the same photo (a re-run, other thresholds): its descriptor barely moved.
+const SAME_FACE = 'sqrt((select sum((a - b) * (a - b)) from unnest(faces.descriptor, excluded.descriptor) as x(a, b))) < 0.2';
+
 export class FacesService {
   constructor(private readonly db: Database) {}
 
@@ -74,12 +79,18 @@ export class FacesService {
     return this.db.transaction(async (t) => {
       const [media] = await this.db.rows<{ card_id: number }>('select card_id from media where id = $1 for update', [mediaId], t);
       if (!media) return 0;
-      await this.db.exec('delete from faces where media_id = $1', [mediaId], t);
+      await this.db.exec('delete from faces where media_id = $1 and idx >= $2', [mediaId, faces.length], t);
       const ids: number[] = [];
       for (const [idx, f] of faces.entries()) {
+        // The same face found again keeps its row (its id, its crop's URL) and what an operator said of it.
         const [row] = await this.db.rows<{ id: number }>(
           `insert into faces (media_id, card_id, idx, box, score, landmarks, descriptor, crop)
-           values ($1, $2, $3, $4, $5, $6, $7::real[], $8) returning id`,
+           values ($1, $2, $3, $4, $5, $6, $7::real[], $8)
+           on conflict (media_id, idx) do update set box = excluded.box, score = excluded.score, landmarks = excluded.landmarks,
+             crop = excluded.crop, descriptor = excluded.descriptor,
+             person_id = case when ${SAME_FACE} then faces.person_id end,
+             status = case when ${SAME_FACE} then faces.status else 'suggested' end
+           returning id`,
           [mediaId, media.card_id, idx, JSON.stringify(f.box), f.score, JSON.stringify(f.landmarks), f.descriptor, f.crop],
           t,
         );

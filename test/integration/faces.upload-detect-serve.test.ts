@@ -6,7 +6,7 @@
 // group. Bad input (1×1, CMYK, 16-bit PNG, grey, a wide panorama) is done or
 // failed with the reason; a failed thumbnail fails the faces with the cause.
 // A job run twice (a worker killed mid-job runs it again) stores the faces
-// once. Removing the attachment removes its faces and crops.
+// once, keeping each face's id and person. Removing the attachment removes its faces and crops.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -23,7 +23,13 @@ import { SAMPLES } from '#test/support/faces';
 interface FacesJson {
   state: string;
   error?: string;
-  faces: { id: number; box: { x: number; y: number; w: number; h: number }; score: number; crop: string; person?: { id: number } }[];
+  faces: {
+    id: number;
+    box: { x: number; y: number; w: number; h: number };
+    score: number;
+    crop: string;
+    person?: { id: number; status: string };
+  }[];
 }
 
 describe('faces of uploaded photos (local transport)', () => {
@@ -181,12 +187,20 @@ describe('faces of uploaded photos (local transport)', () => {
       signal: new AbortController().signal,
       progress: async () => {},
     };
+    await app.ctx.db.exec("update faces set status = 'confirmed' where person_id is not null and media_id = $1", [sample1]);
+    const before = await facesOf(olga, sample1);
     await handler({ mediaId: sample1 }, job);
     await Promise.all([handler({ mediaId: sample1 }, job), handler({ mediaId: sample1 }, job)]);
     const [{ n }] = await app.ctx.db.rows<{ n: number }>('select count(*)::int as n from faces where media_id = $1', [sample1]);
     assert.equal(n, 3);
     const f = await facesOf(olga, sample1);
     assert.equal(f.faces.length, 3);
+    // Found again: the same rows (crop URLs keep working) and the person an operator confirmed.
+    assert.deepEqual(
+      f.faces.map((x) => [x.id, x.person?.id, x.person?.status]),
+      before.faces.map((x) => [x.id, x.person?.id, x.person?.status]),
+    );
+    assert.ok(f.faces.some((x) => x.person));
   });
 
   it('removes the faces and crops with the attachment', async () => {
