@@ -86,6 +86,18 @@ describe('faces in a real browser', () => {
     await page.goto('/admin/recognition');
     await page.locator('[data-testid=workers]').getByText('models loaded').waitFor();
     await screenshot(page, 'faces-admin');
+    // The same pages in Russian.
+    await app.ctx.db.exec("update users set locale = 'ru' where id = $1", [u.id]);
+    await page.goto('/admin/recognition');
+    assert.equal(await page.locator('h1').textContent(), 'Распознавание лиц');
+    await page.locator('[data-testid=workers]').getByText('модели загружены').waitFor();
+    await screenshot(page, 'faces-admin-ru');
+    await page.goto(`/cards/purchase_request/${card.id}`);
+    await page.waitForFunction(() => document.querySelectorAll('.att-faces[data-faces-state=done]').length === 2);
+    assert.deepEqual(await counts.allTextContents(), ['3 лица', '1 лицо']);
+    await page.goto('/people');
+    assert.equal(await page.locator('h1').textContent(), 'Люди');
+    await screenshot(page, 'faces-people-ru');
     assert.deepEqual(errors, []);
   });
 });
