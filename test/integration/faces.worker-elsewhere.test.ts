@@ -114,6 +114,8 @@ describe('recognition workers in processes of their own (RabbitMQ)', () => {
       "select attempts, state from jobs where kind = 'images.faces' and payload->>'mediaId' = $1",
       [String(id)],
     );
-    assert.deepEqual([job.state, job.attempts], ['done', 2]);
+    // At least the killed attempt and the one that stored (a loaded machine may starve a heartbeat of the tests' 3 s once more).
+    assert.equal(job.state, 'done');
+    assert.ok(job.attempts >= 2, `attempts ${job.attempts}`);
   });
 });
