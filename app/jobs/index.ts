@@ -14,6 +14,10 @@ import { job as cardtypesMoveStages } from '#app/jobs/cardtypes.move-stages';
 import type { PayloadsOf } from '#app/jobs/define';
 import { job as housekeepingMedia } from '#app/jobs/housekeeping.media';
 import { job as housekeepingRetention } from '#app/jobs/housekeeping.retention';
+import { job as facesPurge } from '#app/jobs/faces.purge';
+import { job as facesRegroup } from '#app/jobs/faces.regroup';
+import { job as facesRunAgain } from '#app/jobs/faces.run-again';
+import { job as imagesFaces } from '#app/jobs/images.faces';
 import { job as imagesProcess } from '#app/jobs/images.process';
 import { job as jobsSweep } from '#app/jobs/jobs.sweep';
 import { job as mailFetch } from '#app/jobs/mail.fetch';
@@ -53,6 +57,10 @@ export const JOBS = [
   smsSend,
   mailFetch,
   cardtypesMoveStages,
+  imagesFaces,
+  facesRegroup,
+  facesPurge,
+  facesRunAgain,
 ] as const;
 
 /**

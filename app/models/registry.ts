@@ -18,6 +18,7 @@ import {
   type CardWatcher,
 } from '#app/models/comment';
 import { defineCard, defineCardCounter, defineCardHistory, type Card, type CardCounter, type CardHistory } from '#app/models/card';
+import { defineFaceModels, type FaceModels } from '#app/models/face';
 import { defineJob, type Job } from '#app/models/job';
 import { defineLoginCounter, type LoginCounter } from '#app/models/login-counter';
 import { defineMailbox, defineMailMessage, type Mailbox, type MailMessage } from '#app/models/mailbox';
@@ -48,7 +49,7 @@ import { defineUser, type User } from '#app/models/user';
 import { defineUserIdentity, type UserIdentity } from '#app/models/user-identity';
 import { defineWebhook, defineWebhookDelivery, type Webhook, type WebhookDelivery } from '#app/models/webhook';
 
-export interface Models {
+export interface Models extends FaceModels {
   User: typeof User;
   Role: typeof Role;
   UserRole: typeof UserRole;
@@ -142,5 +143,6 @@ export function defineModels(sequelize: Sequelize): Models {
     BulkRunCard: defineBulkRunCard(sequelize),
     Mailbox: defineMailbox(sequelize),
     MailMessage: defineMailMessage(sequelize),
+    ...defineFaceModels(sequelize),
   };
 }

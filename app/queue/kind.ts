@@ -4,8 +4,8 @@
 // their handlers (app/jobs/index.ts, bound in app/worker/start.ts).
 import type { Logger } from '#app/log';
 
-/** Queues: image work can run apart (other machines, low priority); webhooks wait on other systems, so apart too. */
-export const QUEUES = ['default', 'audit', 'requestlog', 'images', 'webhooks'] as const;
+/** Queues: image work and face recognition can run apart (other machines, low priority); webhooks wait on other systems, so apart too. */
+export const QUEUES = ['default', 'audit', 'requestlog', 'images', 'webhooks', 'recognition'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 /** Retry delays: attempt n waits between half and all of min(capMs, baseMs × 2^(n−1)). */

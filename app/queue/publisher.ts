@@ -18,7 +18,7 @@ const MAX_BATCH = 1000;
  * machines: one per message, so one worker never holds another's share.
  */
 export function idsPerMessage(queue: string): number {
-  return queue === 'images' ? 1 : 100;
+  return queue === 'images' || queue === 'recognition' ? 1 : 100;
 }
 
 const MARK_PUBLISHED = prepared(

@@ -18,6 +18,9 @@ import { ForbiddenError, NotFoundError, ValidationError } from '#app/services/er
 import { ACCEPTED, detectFile, RefusedFileError, type Detected } from '#app/services/images';
 import { MediaFiles, originalRel, THUMBS_VERSION } from '#app/services/media-files';
 import { recordAttachments } from '#app/services/audit';
+import { enqueueFaces } from '#app/services/faces-enqueue';
+import { FacesService } from '#app/services/faces';
+import { PeopleService } from '#app/services/people';
 import { enqueueCardEvent } from '#app/services/card-notices';
 import type { PhotoMetadata } from '#app/services/exif';
 import { can } from '#app/services/permissions';
@@ -73,6 +76,9 @@ export function processJobKey(mediaId: number, version: number): string {
 
 export class MediaService {
   readonly files: MediaFiles;
+  /** The faces found on image attachments (issue 21): state, crops, people. */
+  readonly faces: FacesService;
+  readonly people: PeopleService;
 
   constructor(
     private readonly db: Database,
@@ -81,6 +87,8 @@ export class MediaService {
     readonly settings: Settings,
   ) {
     this.files = new MediaFiles(settings.mediaRoot);
+    this.faces = new FacesService(db);
+    this.people = new PeopleService(db, cards);
   }
 
   get maxBytes(): number {
@@ -168,12 +176,15 @@ export class MediaService {
       [card.id, field, cleanName(f.name), d.mime, f.size, f.sha256, d.width, d.height, images ? 'queued' : 'ready', userId],
       t,
     );
-    if (images)
-      await this.jobs.enqueue(
+    if (images) {
+      const thumbs = await this.jobs.enqueue(
         'images.process',
         { mediaId: row.id, thumbsVersion: THUMBS_VERSION },
         { transaction: t, key: processJobKey(row.id, THUMBS_VERSION) },
       );
+      // Faces are found on the thumbnails job's 1600 px rendition: after it, failed with it.
+      await enqueueFaces(this.db, this.jobs, t, { cardType: card.type, mediaId: row.id, dependsOn: [thumbs.id] });
+    }
     if (await this.files.storeOriginal(f.tempFile, f.sha256)) stored.push(f.sha256);
     return row;
   }

@@ -43,6 +43,7 @@ import { signInFlow } from '#app/web/sign-in';
 import { labelOf } from '#app/services/card-type-labels';
 import { healthController } from '#app/web/controllers/health';
 import { requireLogin, requireSuperuser } from '#app/web/middleware/auth';
+import { mountFaceRoutes } from '#app/web/faces-routes';
 
 /** What the pages are built from (app/web/app.ts hands it over, once per app). */
 export interface WebRoot {
@@ -210,6 +211,7 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.get('/cards/:type/:id/mentions.json', requireLogin, comments.mentions);
   app.post('/cards/:type/:id/watch', requireLogin, comments.watch);
   app.post('/cards/:type/:id/unwatch', requireLogin, comments.unwatch);
+  mountFaceRoutes(app, s, db);
   app.get('/media/:id/:variant', requireLogin, attachments.serve);
 
   app.get('/tasks', requireLogin, tasks.list);

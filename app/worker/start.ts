@@ -11,6 +11,7 @@ import { QUEUES, type RunnableKind } from '#app/queue/kind';
 import type { ErrorReporter } from '#app/services/error-report';
 import { Worker } from '#app/queue/worker';
 import { startRequestLogConsumer } from '#app/worker/request-log-consumer';
+import { startRecognitionPresence } from '#app/services/recognition-status';
 
 export interface RunnerOptions {
   queues?: readonly string[];
@@ -77,10 +78,12 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
   }
   if (ctx.errors.enabled) for (const [kind, k] of kinds) kinds.set(kind, reported(k, ctx.errors));
   const groups: Array<{ queues: string[]; concurrency: number }> = [];
-  const jobQueues = queues.filter((q) => q !== 'requestlog' && q !== 'images');
+  const jobQueues = queues.filter((q) => q !== 'requestlog' && q !== 'images' && q !== 'recognition');
   if (jobQueues.length) groups.push({ queues: jobQueues, concurrency: options.concurrency ?? ctx.settings.jobs.concurrency });
   if (queues.includes('images'))
     groups.push({ queues: ['images'], concurrency: options.concurrency ?? ctx.settings.jobs.imagesConcurrency });
+  // Recognition computes on the JS thread (WebAssembly, one thread): one job at a time per process, one process per core.
+  if (queues.includes('recognition')) groups.push({ queues: ['recognition'], concurrency: options.concurrency ?? 1 });
   const workers: Worker[] = [];
   for (const [i, g] of groups.entries()) {
     const w = new Worker(ctx.jobStore, ctx.transport, ctx.publisher, ctx.settings.jobs, ctx.log, {
@@ -95,6 +98,7 @@ export async function startWorkers(ctx: AppContext, options: RunnerOptions = {})
   // Queues that carry something other than job ids.
   const extra: Array<{ stop(): Promise<void> }> = [];
   if (queues.includes('requestlog')) extra.push(await startRequestLogConsumer(ctx));
+  if (queues.includes('recognition')) extra.push(startRecognitionPresence(ctx.db, ctx.log));
   return {
     workers,
     async stop(timeoutMs) {

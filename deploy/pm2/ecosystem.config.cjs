@@ -111,6 +111,19 @@ module.exports = {
     },
     {
       ...common,
+      name: 'orbis-worker-recognition',
+      // Faces: one job at a time per process (WebAssembly, one thread), one process per core, low priority.
+      script: 'nice',
+      interpreter: 'none',
+      args: ['-n', '10', process.execPath, '--import', 'tsx', manage, 'worker', '--queues', 'recognition', '--concurrency', '1'],
+      exec_mode: 'fork',
+      instances: Number(env.ORBIS_RECOGNITION_INSTANCES || 2),
+      kill_timeout: 330_000,
+      out_file: path.join(logDir, 'worker-recognition.log'),
+      error_file: path.join(logDir, 'worker-recognition.log'),
+    },
+    {
+      ...common,
       name: 'orbis-beat',
       ...command('beat'),
       exec_mode: 'fork',

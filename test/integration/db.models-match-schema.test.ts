@@ -28,6 +28,7 @@ const TYPES: Record<string, string> = {
   tsvector: 'TSVECTOR',
   inet: 'INET',
   real: 'REAL',
+  bytea: 'BLOB',
   ARRAY: 'ARRAY',
   date: 'DATEONLY',
 };

@@ -1,5 +1,5 @@
 // nginx (Debian) in front of `serve`, both run from the shipped files under
-// deploy/, `serve` and the images worker and the beat started by supervisord.
+// deploy/, `serve`, the images and recognition workers and the beat started by supervisord.
 // Through nginx: sign in, upload a PNG, get its thumbnail — Orbis answers
 // with X-Accel-Redirect and nginx sends the file from the internal
 // /lib/media/ location — while /lib/media/… asked for directly is a 404.
@@ -31,7 +31,7 @@ import { mediaRow } from '#test/support/media';
 import { AMQP_URL } from '#test/support/queue';
 import { needs } from '#test/support/servers';
 
-const PROGRAMS = ['orbis-web', 'orbis-worker-images', 'orbis-beat'];
+const PROGRAMS = ['orbis-web', 'orbis-worker-images', 'orbis-worker-recognition', 'orbis-beat'];
 
 /**
  * supervisord.conf around the shipped program file: the checkout, env file and
@@ -49,6 +49,7 @@ function supervisorConfig(dir: string, envFile: string): string {
     .replaceAll('/etc/orbis/orbis.env', envFile)
     .replaceAll('/var/log/orbis/', `${dir}/`)
     .replaceAll("manage.ts serve'", "manage.ts serve --workers 1'")
+    .replace(/^numprocs=\d+$/gm, 'numprocs=1')
     .replace(/^user=orbis\n/gm, '')
     .split(/^(?=\[)/m)
     .filter((s) => s.startsWith('[program:') && PROGRAMS.some((p) => s.startsWith(`[program:${p}]`)));
@@ -96,7 +97,7 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   const nginx = await startNginx(nginxConfig({ dir, listenPort: nginxPort, upstreamPort: webPort, mediaRoot: media }));
   const supervisord = spawn(SUPERVISORD, ['-n', '-c', conf], { stdio: 'ignore' });
   onCleanup(() => stopChild(supervisord, 'SIGTERM', 60_000));
-  const log = () => tail('supervisord.log', 'web.log', 'worker-images.log');
+  const log = () => tail('supervisord.log', 'web.log', 'worker-images.log', 'worker-recognition-0.log');
 
   // Healthy through nginx: supervisord started serve, nginx proxies to it.
   await awaitHealthy(base, log);
@@ -104,7 +105,7 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   await waitFor(
     async () => {
       const out = ctl(conf, 'status').stdout;
-      return PROGRAMS.every((p) => new RegExp(`orbis:${p}\\s+RUNNING`).test(out));
+      return PROGRAMS.every((p) => new RegExp(`orbis:${p}(-\\d+)?\\s+RUNNING`).test(out));
     },
     20_000,
     'every program RUNNING',
@@ -126,6 +127,19 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   const id = item.id;
   assert.equal(item.state, 'ready', item.error ?? log());
   assert.ok(item.thumb?.startsWith(`/media/${id}/640.webp`), item.thumb ?? '');
+
+  // The recognition worker under supervisord: the photo's faces are done (a plain blue picture has none).
+  const faces = await waitFor(
+    async () => {
+      const r = JSON.parse((await c.get(`/media/${id}/faces`)).text) as { state: string; faces: unknown[]; error?: string };
+      return r.state === 'done' || r.state === 'failed' ? r : null;
+    },
+    60_000,
+    'the faces',
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${log()}`);
+  });
+  assert.deepEqual([faces.state, faces.faces.length], ['done', 0], faces.error ?? log());
 
   const thumb = await c.get(item.thumb!);
   assert.equal(thumb.status, 200, thumb.text.slice(0, 300));
@@ -155,7 +169,7 @@ test('nginx + supervisord: sign in, upload, thumbnail via X-Accel-Redirect, /lib
   assert.ok(pids.length >= 2 + PROGRAMS.length + 1, `supervisord, its programs (serve forks one web process) and nginx workers: ${pids}`);
   const stopped = ctl(conf, 'stop', 'all');
   assert.equal(stopped.status, 0, stopped.stdout + stopped.stderr);
-  for (const p of PROGRAMS) assert.match(stopped.stdout, new RegExp(`${p}: stopped`), stopped.stdout);
+  for (const p of PROGRAMS) assert.match(stopped.stdout, new RegExp(`${p}(-\\d+)?: stopped`), stopped.stdout);
   const shut = ctl(conf, 'shutdown');
   assert.equal(shut.status, 0, shut.stdout + shut.stderr);
   await waitFor(async () => supervisord.exitCode !== null || supervisord.signalCode !== null, 20_000, 'supervisord to exit');

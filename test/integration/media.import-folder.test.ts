@@ -109,6 +109,12 @@ describe('manage.ts import-folder', { skip: !AMQP_URL && !inCI ? 'RabbitMQ is no
     );
     const jobs = await ctx.db.rows<{ n: number }>("select count(*)::int as n from jobs where kind = 'images.process'");
     assert.equal(jobs[0].n, 3);
+    // The scanner path feeds recognition as it feeds thumbnails: each photo's faces job waits on its thumbnails job.
+    const faces = await ctx.db.rows<{ n: number }>(
+      `select count(*)::int as n from jobs f join jobs t on t.id = any(f.depends_on)
+        where f.kind = 'images.faces' and t.kind = 'images.process' and t.payload->>'mediaId' = f.payload->>'mediaId'`,
+    );
+    assert.equal(faces[0].n, 3);
     const log = await ctx.db.rows<{ path: string; media_id: number }>('select path, media_id from media_imports order by path');
     assert.deepEqual(
       log.map((l) => l.path),

@@ -29,11 +29,11 @@ export interface MediaApp {
 
 export async function mediaApp(
   kind: TransportKind,
-  options: { env?: Record<string, string>; overrides?: Record<string, unknown>; worker?: boolean } = {},
+  options: { env?: Record<string, string>; overrides?: Record<string, unknown>; worker?: boolean; prefix?: string } = {},
 ): Promise<MediaApp> {
   const mediaRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'orbis-media-'));
   onCleanup(() => fs.rmSync(mediaRoot, { recursive: true, force: true }));
-  const transport = await testTransport(kind);
+  const transport = await testTransport(kind, { prefix: options.prefix });
   const { ctx } = await testContext({ MEDIA_ROOT: mediaRoot, ...options.env }, { jobs: FAST_JOBS, ...options.overrides }, undefined, {
     transport,
   });

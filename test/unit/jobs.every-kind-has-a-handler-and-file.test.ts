@@ -35,7 +35,10 @@ describe('the job list', () => {
     for (const j of JOBS) {
       assert.equal(typeof j.handler, 'function', `${j.kind} has a handler`);
       assert.ok(lookup.get(j.kind)!.attempts >= 1, `${j.kind} has attempts`);
-      assert.ok(['default', 'audit', 'images', 'webhooks'].includes(lookup.get(j.kind)!.queue), `${j.kind} is on a job queue`);
+      assert.ok(
+        ['default', 'audit', 'images', 'webhooks', 'recognition'].includes(lookup.get(j.kind)!.queue),
+        `${j.kind} is on a job queue`,
+      );
     }
   });
 

@@ -115,13 +115,14 @@ export interface AttachmentsDeps extends Pick<Services, 'media' | 'cards'> {
 
 export function attachmentsController({ media, cards, settings }: AttachmentsDeps) {
   async function panelData(user: SessionUser, type: CardType, card: Card, locale: string, t: Translate) {
-    const rows = await media.forCard(card.id);
+    const [rows, faces] = await Promise.all([media.forCard(card.id), media.faces.forCard(card.id)]);
     const fields = typeIn(type, locale)
       .fields.filter((f) => fieldType(f).holdsFiles)
       .map((f) => ({ name: f.name, label: f.label }));
     return {
       attachments: {
-        items: rows.map((m) => mediaView(m, user.timeZone, t)),
+        // Recognition (issue 21): each photo's faces state and count, for the tile and the viewer.
+        items: rows.map((m) => ({ ...mediaView(m, user.timeZone, t), faces: faces.get(Number(m.id)) ?? null })),
         fields,
         canUpload: !card.deleted_at && can(user, type, 'update', card),
         removeUrl: `/cards/${type.name}/${card.id}/attachments/`,

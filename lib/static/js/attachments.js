@@ -2,7 +2,8 @@
 // request per file, a progress bar over all of them from XMLHttpRequest's
 // upload events), the gallery rendered
 // from JSON, live state while images are processed (polls attachments.json
-// every 1.5 s while one is queued or processing), and a full-size viewer.
+// every 1.5 s while one is queued or processing, or its faces are waiting
+// or being found), and a full-size viewer (faces.js draws the faces in it).
 // Everything user-supplied goes through textContent / attributes, never
 // innerHTML. CSP allows only scripts from 'self': no inline script anywhere.
 (function () {
@@ -88,6 +89,7 @@
       cap.appendChild(
         el('div', 'text-danger att-state', t('attachments.notProcessed', { reason: m.error || t('attachments.unknownReason') })),
       );
+    if (m.faces) cap.appendChild(facesLine(m.faces));
     if (root.dataset.removeUrl) {
       var remove = el('button', 'btn btn-link btn-sm p-0 text-danger att-remove', t('attachments.remove'));
       remove.type = 'button';
@@ -99,6 +101,21 @@
     }
     fig.appendChild(cap);
     return fig;
+  }
+
+  // Recognition (issue 21): the tile says how many faces, or how far it got.
+  function facesLine(f) {
+    var line = el('div', 'att-faces small');
+    line.dataset.facesState = f.state;
+    if (f.state === 'done') line.textContent = t('faces.count', { count: f.faces });
+    else if (f.state === 'failed') {
+      line.classList.add('text-danger');
+      line.textContent = t('faces.failed', { reason: f.error || t('attachments.unknownReason') });
+    } else {
+      line.classList.add('text-body-secondary');
+      line.textContent = f.state === 'running' ? t('faces.running') : t('faces.waiting');
+    }
+    return line;
   }
 
   // Removing a file: POST …/attachments/ID/delete with the CSRF header; the gallery drops it on success.
@@ -131,7 +148,7 @@
 
   function pending() {
     return items.some(function (m) {
-      return m.state === 'queued' || m.state === 'processing';
+      return m.state === 'queued' || m.state === 'processing' || (m.faces && (m.faces.state === 'waiting' || m.faces.state === 'running'));
     });
   }
 
@@ -170,6 +187,8 @@
     viewerCaption.textContent = m.name + (m.width ? ' · ' + m.width + '×' + m.height : '');
     viewer.hidden = false;
     viewer.querySelector('.att-viewer-close').focus();
+    // faces.js draws the face boxes and crops of this photo.
+    viewer.dispatchEvent(new CustomEvent('orbis:viewer-open', { detail: m }));
   }
   function closeViewer() {
     if (!viewer || viewer.hidden) return;
@@ -179,7 +198,7 @@
   }
   if (viewer) {
     viewer.addEventListener('click', function (e) {
-      if (e.target !== viewerImg) closeViewer();
+      if (e.target !== viewerImg && !e.target.closest('.att-faces-panel, .att-face-box')) closeViewer();
     });
     document.addEventListener('keydown', function (e) {
       if (e.key === 'Escape') closeViewer();
