@@ -264,14 +264,12 @@ export function mountRoutes(app: Express, root: WebRoot): void {
   app.post('/admin/users/:id/phone', requireSuperuser, users.setPhone);
   app.post('/admin/users/:id/sessions/end', requireSuperuser, users.endSessions);
   app.post('/admin/users/:id/two-factor/reset', requireSuperuser, twoFactor.adminReset);
-
   app.get('/admin/jobs', requireSuperuser, jobs.list);
   app.get('/admin/jobs.json', requireSuperuser, jobs.poll);
   app.get('/admin/jobs/:id', requireSuperuser, jobs.view);
   app.post('/admin/jobs/:id/retry', requireSuperuser, jobs.retry);
   app.post('/admin/jobs/:id/cancel', requireSuperuser, jobs.cancel);
   app.get('/admin/system', requireSuperuser, system.show);
-
   app.get('/admin/requests', requireSuperuser, requests.list);
 
   // The REST API itself is app/web/api/router.ts (tokens, not sessions); these are its pages.
