@@ -122,7 +122,11 @@ export function attachmentsController({ media, cards, settings }: AttachmentsDep
     return {
       attachments: {
         // Recognition (issue 21): each photo's faces state and count, for the tile and the viewer.
-        items: rows.map((m) => ({ ...mediaView(m, user.timeZone, t), faces: faces.get(Number(m.id)) ?? null })),
+        // A photo that failed shows its own reason (in the reader's language), not the faces' echo of it.
+        items: rows.map((m) => ({
+          ...mediaView(m, user.timeZone, t),
+          faces: m.state === 'failed' ? null : (faces.get(Number(m.id)) ?? null),
+        })),
         fields,
         canUpload: !card.deleted_at && can(user, type, 'update', card),
         removeUrl: `/cards/${type.name}/${card.id}/attachments/`,
