@@ -50,6 +50,8 @@ export async function upgradeDatabase(ctx: AppContext, io?: CommandIO): Promise<
     await migrator.close();
   }
   const roles = await ensureCardTypeRoles(ctx.services.cards.types, ctx.services.users);
+  // The context opened before the table of card type versions existed (a first start): the files go in now.
+  await ctx.services.cardTypeStore.start(ctx.services.cards.types.fileSources);
   return { applied, roles };
 }
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import YAML from 'yaml';
 import { testContext, TestClient } from '#test/support/app';
 import { manage, ROOT } from '#test/support/cli';
@@ -24,6 +25,16 @@ describe('a fresh installation without demo data', () => {
       up.stdout,
       /^Created the roles the card types name: approver, manager, operator \(give them to users under Admin → Users\)\.$/m,
     );
+    // The same first upgrade puts the card types of conf/cardtypes/ in the database as version 1 (the designer edits them from there).
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const versions = await client
+      .query(`select card_type, version, source from card_type_versions order by card_type`)
+      .finally(() => client.end());
+    assert.deepEqual(versions.rows, [
+      { card_type: 'complaint', version: 1, source: 'file' },
+      { card_type: 'purchase_request', version: 1, source: 'file' },
+    ]);
     const su = await manage(['create-superuser', 'boss@example.com', PASSWORD], { DATABASE_URL: db.url });
     assert.equal(su.code, 0, su.stderr);
 
