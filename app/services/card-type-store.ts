@@ -84,7 +84,7 @@ export class CardTypeStore {
       await this.db.transaction(async (t) => {
         await this.lock(t);
         const latest = await this.latestRows(t);
-        for (const f of files) await this.takeFile(f, latest.get((f.raw as { name: string }).name), t);
+        for (const f of files) await this.takeFile(f, latest, t);
       });
     } catch (err) {
       if (missingTable(err)) return;
@@ -93,8 +93,9 @@ export class CardTypeStore {
     await this.load();
   }
 
-  private async takeFile(f: CardTypeSource, cur: TypeVersion | undefined, t: Transaction): Promise<void> {
+  private async takeFile(f: CardTypeSource, latest: Map<string, TypeVersion>, t: Transaction): Promise<void> {
     const raw = f.raw as Record<string, unknown>;
+    const cur = latest.get(String(raw.name));
     const hash = hashOf(raw);
     if (cur && (cur.file_hash === hash || cur.source !== 'file')) {
       if (cur.source !== 'file' && cur.file_hash !== hash && !(await this.fileSeen(cur.card_type, hash, t)))
@@ -106,11 +107,11 @@ export class CardTypeStore {
     }
     const name = String(raw.name);
     if (cur) {
-      const all = await this.latestRows(t);
-      all.set(name, { ...cur, definition: raw });
-      const built = this.build([...all.values()]);
-      const before = this.build([...(await this.latestRows(t)).values()]).find((x) => x.name === name)!;
-      const after = built.find((x) => x.name === name)!;
+      // The set as stored (read once by start) with this file in its type's place.
+      const before = this.build([...latest.values()]).find((x) => x.name === name)!;
+      const after = this.build([...latest.values()].map((r) => (r.card_type === name ? { ...r, definition: raw } : r))).find(
+        (x) => x.name === name,
+      )!;
       const problems = unsafe(await impactOf(this.db, before, after, t), after, {});
       if (Object.keys(problems).length) {
         this.options.log?.warn(
@@ -120,7 +121,10 @@ export class CardTypeStore {
         return;
       }
     }
-    await this.insert(name, raw, { source: 'file', hash, comment: `${f.file}`, version: (cur?.version ?? 0) + 1 }, t);
+    const version = (cur?.version ?? 0) + 1;
+    await this.insert(name, raw, { source: 'file', hash, comment: `${f.file}`, version }, t);
+    // The next file is checked against the set with this one in it (a type it refers to may have just come in).
+    latest.set(name, { ...(cur ?? ({} as TypeVersion)), card_type: name, version, definition: raw, source: 'file', file_hash: hash });
   }
 
   private async fileSeen(name: string, hash: string, t: Transaction): Promise<boolean> {

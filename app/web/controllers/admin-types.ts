@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '#app/context';
 import { msg } from '#app/i18n/message';
 import { diffDefinitions, type TypeImpact } from '#app/services/card-type-changes';
-import { draftText, placeProblems, readDraft, type DraftProblem } from '#app/services/card-type-draft';
+import { draftText, placeProblems, readDraft, type Draft, type DraftProblem } from '#app/services/card-type-draft';
 import { labelOf, typeIn } from '#app/services/card-type-labels';
 import { UnsafeChangeError, type TypeVersion } from '#app/services/card-type-store';
 import type { CardType } from '#app/services/card-types';
@@ -71,8 +71,8 @@ permissions:
 
 export function adminTypesController({ cardTypeStore: store, cards, roles, defaultLocale }: AdminTypesDeps) {
   /** The preview of a draft: its form and process as the reader's language shows them, or its problems. */
-  function preview(req: Request, form: DesignerForm, name: string | null) {
-    const draft = readDraft(form.definition, cards.types, name, defaultLocale);
+  function preview(req: Request, form: DesignerForm, name: string | null, read?: Draft) {
+    const draft = read ?? readDraft(form.definition, cards.types, name, defaultLocale);
     if (!draft.ok) return { draft, problems: draft.problems, shown: null, diagram: null };
     const shown = typeIn(draft.type, req.locale);
     return { draft, problems: [] as DraftProblem[], shown, diagram: processDiagram(draft.type, req.locale, roles.labels()) };
@@ -83,17 +83,26 @@ export function adminTypesController({ cardTypeStore: store, cards, roles, defau
     res: Response,
     name: string | null,
     form: DesignerForm,
-    extra: { status?: number; problems?: DraftProblem[]; impact?: TypeImpact; checked?: boolean; conflict?: TypeVersion } = {},
+    extra: {
+      status?: number;
+      problems?: DraftProblem[];
+      impact?: TypeImpact;
+      checked?: boolean;
+      conflict?: TypeVersion;
+      draft?: Draft;
+    } = {},
   ) {
     const current: CardType | undefined = name ? cards.types.get(name) : undefined;
-    const stored = name ? await store.version(name) : null;
-    const p = preview(req, form, name);
+    // Every version, newest first: the latest is the one the draft is compared with.
+    const versions = name ? await store.history(name) : [];
+    const stored = versions[0] ?? null;
+    const p = preview(req, form, name, extra.draft);
     const diff = stored && p.draft.raw ? diffDefinitions(stored.definition, p.draft.raw) : [];
     const newStages = p.shown ? p.shown.stages : [];
     res.status(extra.status ?? 200).render('admin/type.njk', {
       name,
       label: current ? labelOf(current, req.locale, 'plural') : null,
-      versions: name ? await store.history(name) : [],
+      versions,
       current: stored?.version ?? null,
       form,
       problems: extra.problems ?? p.problems,
@@ -106,10 +115,10 @@ export function adminTypesController({ cardTypeStore: store, cards, roles, defau
     });
   }
 
-  async function save(req: Request, res: Response, name: string | null, userId: number, source: 'browser' | 'restore' = 'browser') {
+  async function save(req: Request, res: Response, name: string | null, userId: number) {
     const form = readForm(req.body);
     const draft = readDraft(form.definition, cards.types, name, defaultLocale);
-    if (!draft.ok) return render(req, res, name, form, { status: 400 });
+    if (!draft.ok) return render(req, res, name, form, { status: 400, draft });
     const dryRun = form.action !== 'save';
     try {
       const result = await store.save(draft.raw, {
@@ -118,9 +127,8 @@ export function adminTypesController({ cardTypeStore: store, cards, roles, defau
         moves: form.moves,
         authorId: userId,
         dryRun,
-        source,
       });
-      if (dryRun) return render(req, res, name, form, { impact: result.impact, checked: true });
+      if (dryRun) return render(req, res, name, form, { impact: result.impact, checked: true, draft });
       flash(
         req,
         req.t(result.moveJob ? 'admin.types.flash.savedMoving' : 'admin.types.flash.saved', {
@@ -130,7 +138,8 @@ export function adminTypesController({ cardTypeStore: store, cards, roles, defau
       );
       res.redirect(303, `/admin/types/${draft.type.name}`);
     } catch (err) {
-      if (err instanceof ConflictError) return render(req, res, name, form, { status: 409, conflict: err.details.stored as TypeVersion });
+      if (err instanceof ConflictError)
+        return render(req, res, name, form, { status: 409, conflict: err.details.stored as TypeVersion, draft });
       if (!(err instanceof ValidationError)) throw err;
       const impact = err instanceof UnsafeChangeError ? err.impact : undefined;
       return render(req, res, name, form, {
@@ -138,6 +147,7 @@ export function adminTypesController({ cardTypeStore: store, cards, roles, defau
         problems: placeProblems(form.definition, err.fields),
         impact,
         checked: Boolean(impact),
+        draft,
       });
     }
   }
